@@ -1,0 +1,41 @@
+# Two commands for a newcomer: `make run` and `make test`. Both build .venv from the locked requirements.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP_RUN := $(VENV)/.installed-runtime
+STAMP_DEV := $(VENV)/.installed-dev
+
+.PHONY: run test lint typecheck bench lock clean
+
+run: $(STAMP_RUN)
+	$(BIN)/moot
+
+test: $(STAMP_DEV)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+bench: $(STAMP_DEV)
+	$(BIN)/python -m bench.write_path
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP_RUN): $(VENV)/bin/python requirements/runtime.lock pyproject.toml
+	$(BIN)/pip install --quiet --require-hashes -r requirements/runtime.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+$(STAMP_DEV): $(VENV)/bin/python requirements/dev.lock pyproject.toml
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@ $(STAMP_RUN)
+
+# Regenerate the lock files after changing dependencies in pyproject.toml (needs `uv`).
+lock:
+	uv pip compile pyproject.toml requirements/build.in --generate-hashes --python-version 3.11 -o requirements/runtime.lock
+	uv pip compile pyproject.toml requirements/build.in --extra dev --generate-hashes --python-version 3.11 -o requirements/dev.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Communities, their linked chats and their register of members."""

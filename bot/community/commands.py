@@ -1,0 +1,285 @@
+"""The community feature's commands: /setup, /join, /members, /approve, /reject, /remove, /role,
+/joinpolicy, /timezone and /import."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, available_timezones
+
+from bot import codes
+from bot.commands import Command, Param, ParamKind, Where
+from bot.community import importer, render, service
+from bot.community.register import entries
+from bot.context import Context
+from bot.errors import NotAllowedError, UserError
+from bot.events import FileOut
+from bot.feature import Feature
+from bot.text import one_line
+from storage.models import NAME_MAX, JoinPolicy, MembershipStatus, Role
+
+MEMBER_PARAM = Param("member", "The member's number, as shown by /members", ParamKind.INTEGER)
+MAX_DECISION_BUTTONS = 10
+
+
+async def setup(ctx: Context) -> None:
+    if not ctx.actor.is_chat_admin:
+        raise NotAllowedError("Only an admin of this chat can run /setup.")
+    given = one_line(ctx.args.text("community"))
+    code = codes.normalise(given) if codes.looks_like(service.CHAT_CODE, given) else None
+    if code is None and len(given) > NAME_MAX:
+        raise UserError(f"A community name can be at most {NAME_MAX} characters.")
+    linked = await ctx.moot.write(
+        lambda s: service.link_chat(s, ctx.place, ctx.person_id, given, code, ctx.now)
+    )
+    if linked.created:
+        ctx.reply(
+            f"This chat is now the home of {linked.community_name}. Residents can send /join to "
+            "become members; /help shows what Moot can do."
+        )
+    else:
+        ctx.reply(f"This chat is now linked to {linked.community_name}. Residents can send /join.")
+    ctx.reply_privately(
+        f"To link another chat (Discord or Telegram) to {linked.community_name}, run this there as "
+        f"its admin:\n/setup {linked.chat_code}\nKeep the code among admins."
+    )
+
+
+async def join(ctx: Context) -> None:
+    given = ctx.args.optional_text("code")
+    if given is not None:
+        code = codes.normalise(given)
+        if not codes.looks_like(service.CLAIM_CODE, code):
+            raise UserError(
+                "Joining codes look like JOIN-ABCD-EFGH; check the code you were given."
+            )
+        _, name = await ctx.moot.write(
+            lambda s: service.claim_membership(s, code, ctx.person_id, ctx.now)
+        )
+        ctx.reply_privately(f"Welcome to {name}: your place on the register is now yours.")
+        return
+    if ctx.place.is_private or ctx.community_id is None:
+        raise UserError(
+            "Send /join in your community's group chat, or /join with the code an organiser gave you."
+        )
+    community_id = ctx.community_id
+    outcome = await ctx.moot.write(
+        lambda s: service.request_membership(s, community_id, ctx.person_id, ctx.now)
+    )
+    if outcome.status == MembershipStatus.ACTIVE:
+        ctx.reply(f"Welcome to {outcome.community_name}, {ctx.person_name}!")
+        return
+    ctx.reply_privately(
+        f"Your request to join {outcome.community_name} has gone to the organisers. "
+        "I'll message you when they decide."
+    )
+    ctx.tell_people(
+        outcome.organiser_ids,
+        f"{ctx.person_name} asks to join {outcome.community_name} (request #{outcome.membership_id}). "
+        f"Approve or reject here, or send /approve {outcome.membership_id} or "
+        f"/reject {outcome.membership_id}.",
+        buttons=render.decision_buttons(outcome.membership_id),
+    )
+
+
+async def members(ctx: Context) -> None:
+    community_id = ctx.community
+    active = await ctx.moot.read(lambda s: entries(s, community_id, (MembershipStatus.ACTIVE,)))
+    pending = await ctx.moot.read(lambda s: entries(s, community_id, (MembershipStatus.PENDING,)))
+    buttons = [
+        button
+        for entry in pending[:MAX_DECISION_BUTTONS]
+        for button in render.decision_buttons(entry.membership_id)
+    ]
+    ctx.reply_privately(
+        render.register_text(ctx.community_name or "", active, pending), buttons=buttons
+    )
+
+
+async def _decide(ctx: Context, approve: bool) -> None:
+    community_id, member = ctx.community, ctx.args.integer("member")
+    decision = await ctx.moot.write(
+        lambda s: service.decide_request(s, community_id, member, approve, ctx.person_id, ctx.now)
+    )
+    if approve:
+        ctx.reply_privately(
+            f"Approved: #{decision.membership_id} {decision.person_name} is now a member."
+        )
+        message = f"Welcome! You are now a member of {decision.community_name}."
+    else:
+        ctx.reply_privately(
+            f"Rejected the request from #{decision.membership_id} {decision.person_name}."
+        )
+        message = f"Your request to join {decision.community_name} was not approved."
+    ctx.tell_people([decision.person_id], message)
+
+
+async def approve(ctx: Context) -> None:
+    await _decide(ctx, approve=True)
+
+
+async def reject(ctx: Context) -> None:
+    await _decide(ctx, approve=False)
+
+
+async def remove(ctx: Context) -> None:
+    community_id, member, role = ctx.community, ctx.args.integer("member"), ctx.role
+    assert role is not None
+    decision = await ctx.moot.write(
+        lambda s: service.remove_member(s, community_id, member, ctx.person_id, role, ctx.now)
+    )
+    ctx.reply_privately(
+        f"Removed #{decision.membership_id} {decision.person_name} from the register."
+    )
+    ctx.tell_people(
+        [decision.person_id], f"You are no longer a member of {decision.community_name}."
+    )
+
+
+async def role(ctx: Context) -> None:
+    community_id, member = ctx.community, ctx.args.integer("member")
+    new_role = Role(ctx.args.text("role"))
+    decision = await ctx.moot.write(
+        lambda s: service.set_role(s, community_id, member, new_role, ctx.person_id, ctx.now)
+    )
+    ctx.reply_privately(f"#{decision.membership_id} {decision.person_name} is now {new_role}.")
+    ctx.tell_people([decision.person_id], f"You are now {new_role} in {decision.community_name}.")
+
+
+async def joinpolicy(ctx: Context) -> None:
+    community_id, policy = ctx.community, JoinPolicy(ctx.args.text("policy"))
+    await ctx.moot.write(
+        lambda s: service.update_settings(
+            s, community_id, ctx.person_id, ctx.now, join_policy=policy
+        )
+    )
+    explained = (
+        "anyone who sends /join becomes a member"
+        if policy == JoinPolicy.OPEN
+        else ("an organiser approves each /join")
+    )
+    ctx.reply(f"Joining {ctx.community_name} is now {policy}: {explained}.")
+
+
+async def timezone(ctx: Context) -> None:
+    community_id = ctx.community
+    wanted = ctx.args.text("zone")
+    matches = [z for z in available_timezones() if z.lower() == wanted.lower()]
+    if not matches:
+        raise UserError(
+            f"{wanted[:40]!r} is not a time zone I know. Use a name like Europe/London."
+        )
+    zone = ZoneInfo(matches[0]).key
+    await ctx.moot.write(
+        lambda s: service.update_settings(s, community_id, ctx.person_id, ctx.now, timezone=zone)
+    )
+    ctx.reply(f"{ctx.community_name} now keeps time in {zone}.")
+
+
+async def import_members(ctx: Context) -> None:
+    community_id = ctx.community
+    rows = importer.parse(ctx.args.attachment("file").data)
+    imported = await ctx.moot.write(
+        lambda s: importer.import_rows(s, community_id, rows, ctx.person_id, ctx.now)
+    )
+    ctx.reply_privately(
+        f"Imported {len(imported)} member(s) into {ctx.community_name}. Each has a joining code in "
+        "the attached file: give it to them, and they send /join CODE to me (here or privately) "
+        "to claim their place.",
+        file=FileOut("claim-codes.csv", importer.claim_codes_csv(imported), "text/csv"),
+    )
+
+
+FEATURE = Feature(
+    name="community",
+    commands=(
+        Command(
+            "setup",
+            "Link this chat to a new community, or to an existing one with its code",
+            setup,
+            params=(
+                Param(
+                    "community",
+                    "A name for a new community, or the code of an existing one (CHAT-…)",
+                    ParamKind.TEXT,
+                    max_length=NAME_MAX,
+                ),
+            ),
+            where=Where.GROUP,
+            guided=True,
+        ),
+        Command(
+            "join",
+            "Ask to become a member, or claim your place with a joining code",
+            join,
+            params=(Param("code", "The joining code an organiser gave you", required=False),),
+        ),
+        Command(
+            "members",
+            "List the register and requests to join",
+            members,
+            role=Role.ORGANISER,
+            needs_community=True,
+        ),
+        Command(
+            "approve",
+            "Approve a request to join",
+            approve,
+            params=(MEMBER_PARAM,),
+            role=Role.ORGANISER,
+            needs_community=True,
+        ),
+        Command(
+            "reject",
+            "Reject a request to join",
+            reject,
+            params=(MEMBER_PARAM,),
+            role=Role.ORGANISER,
+            needs_community=True,
+        ),
+        Command(
+            "remove",
+            "Take someone off the register",
+            remove,
+            params=(MEMBER_PARAM,),
+            role=Role.ORGANISER,
+            needs_community=True,
+        ),
+        Command(
+            "role",
+            "Give a member a role",
+            role,
+            params=(
+                MEMBER_PARAM,
+                Param("role", "The new role", ParamKind.CHOICE, choices=tuple(Role)),
+            ),
+            role=Role.ADMIN,
+            needs_community=True,
+        ),
+        Command(
+            "joinpolicy",
+            "Choose whether organisers approve new members",
+            joinpolicy,
+            params=(
+                Param("policy", "approval or open", ParamKind.CHOICE, choices=tuple(JoinPolicy)),
+            ),
+            role=Role.ADMIN,
+            needs_community=True,
+        ),
+        Command(
+            "timezone",
+            "Set the community's time zone",
+            timezone,
+            params=(Param("zone", "A time zone name such as Europe/London"),),
+            role=Role.ADMIN,
+            needs_community=True,
+        ),
+        Command(
+            "import",
+            "Import members from a CSV file (columns: name, role, unit)",
+            import_members,
+            params=(Param("file", "The CSV file", ParamKind.ATTACHMENT),),
+            role=Role.ORGANISER,
+            needs_community=True,
+        ),
+    ),
+    merge_people=service.merge_memberships,
+)

@@ -1,0 +1,37 @@
+"""How the register and join requests read in a chat."""
+
+from __future__ import annotations
+
+from bot.community.register import Entry
+from bot.events import Button, ButtonStyle
+from storage.models import MembershipStatus, Role
+
+
+def entry_line(entry: Entry) -> str:
+    parts = [f"#{entry.membership_id} {entry.name}"]
+    if entry.unit:
+        parts.append(f"({entry.unit})")
+    if entry.role != Role.MEMBER:
+        parts.append(f"· {entry.role}")
+    if entry.status != MembershipStatus.ACTIVE:
+        parts.append(f"· {entry.status}")
+    where = ", ".join(entry.platforms) if entry.platforms else "not yet claimed"
+    parts.append(f"· {where}")
+    return " ".join(parts)
+
+
+def register_text(community_name: str, active: list[Entry], pending: list[Entry]) -> str:
+    lines = [f"{community_name}: {len(active)} member(s)"]
+    lines += [entry_line(e) for e in active]
+    if pending:
+        lines.append("")
+        lines.append(f"Waiting for approval ({len(pending)}):")
+        lines += [entry_line(e) for e in pending]
+    return "\n".join(lines)
+
+
+def decision_buttons(membership_id: int) -> list[Button]:
+    return [
+        Button("Approve", f"approve {membership_id}", ButtonStyle.PRIMARY),
+        Button("Reject", f"reject {membership_id}", ButtonStyle.DANGER),
+    ]

@@ -1,0 +1,382 @@
+"""Write operations on communities and the register. Each runs inside one writer transaction and
+raises `UserError` (rolling back) when the request cannot be met."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot import audit
+from bot.codes import new_code
+from bot.errors import NotAllowedError, UserError
+from bot.events import Place
+from storage.models import (
+    Chat,
+    Community,
+    JoinPolicy,
+    Membership,
+    MembershipStatus,
+    Person,
+    Role,
+)
+
+CHAT_CODE = "CHAT"
+CLAIM_CODE = "JOIN"
+
+
+@dataclass(frozen=True)
+class Linked:
+    community_id: int
+    community_name: str
+    chat_code: str
+    created: bool
+
+
+def link_chat(
+    session: Session,
+    place: Place,
+    person_id: int,
+    name_or_code: str | None,
+    code: str | None,
+    now: datetime,
+) -> Linked:
+    """Link the chat at `place` to a new community called `name_or_code`, or to the one `code` opens."""
+    existing = _chat(session, place)
+    if existing is not None:
+        community = session.get_one(Community, existing.community_id)
+        raise UserError(f"This chat is already linked to {community.name}.")
+    if code is not None:
+        community_or_none = session.exec(
+            select(Community).where(Community.chat_code == code)
+        ).first()
+        if community_or_none is None:
+            raise UserError(
+                "That community code is not valid. Ask an admin of the community for it."
+            )
+        community = community_or_none
+        created = False
+    else:
+        assert name_or_code is not None
+        community = Community(name=name_or_code, chat_code=new_code(CHAT_CODE), created_at=now)
+        session.add(community)
+        session.flush()
+        created = True
+    assert community.id is not None
+    session.add(
+        Chat(
+            platform=place.platform,
+            platform_chat_id=place.chat_id,
+            title=place.title[:80],
+            community_id=community.id,
+            linked_by_person_id=person_id,
+            linked_at=now,
+        )
+    )
+    if created:
+        session.add(
+            Membership(
+                community_id=community.id,
+                person_id=person_id,
+                role=Role.ADMIN,
+                status=MembershipStatus.ACTIVE,
+                requested_at=now,
+                decided_at=now,
+                decided_by_person_id=person_id,
+            )
+        )
+    session.get_one(Person, person_id).current_community_id = community.id
+    audit.record(
+        session,
+        community_id=community.id,
+        actor_person_id=person_id,
+        action="community.created" if created else "chat.linked",
+        detail=f"{place.platform} chat {place.chat_id} ({place.title[:80]})",
+        at=now,
+    )
+    return Linked(community.id, community.name, community.chat_code, created)
+
+
+@dataclass(frozen=True)
+class JoinOutcome:
+    membership_id: int
+    status: MembershipStatus
+    community_name: str
+    organiser_ids: list[int]
+
+
+def request_membership(
+    session: Session, community_id: int, person_id: int, now: datetime
+) -> JoinOutcome:
+    community = session.get_one(Community, community_id)
+    membership = _membership(session, community_id, person_id)
+    if membership is not None and membership.status == MembershipStatus.ACTIVE:
+        raise UserError(f"You are already a member of {community.name}.")
+    if membership is not None and membership.status == MembershipStatus.PENDING:
+        raise UserError(
+            f"Your request to join {community.name} is already waiting for an organiser."
+        )
+    status = (
+        MembershipStatus.ACTIVE
+        if community.join_policy == JoinPolicy.OPEN
+        else MembershipStatus.PENDING
+    )
+    if membership is None:
+        membership = Membership(community_id=community_id, person_id=person_id, requested_at=now)
+        session.add(membership)
+    membership.role = Role.MEMBER
+    membership.status = status
+    membership.requested_at = now
+    membership.decided_at = now if status == MembershipStatus.ACTIVE else None
+    membership.decided_by_person_id = None
+    session.flush()
+    assert membership.id is not None
+    audit.record(
+        session,
+        community_id=community_id,
+        actor_person_id=person_id,
+        action="member.joined" if status == MembershipStatus.ACTIVE else "member.requested",
+        detail=f"#{membership.id}",
+        at=now,
+    )
+    return JoinOutcome(membership.id, status, community.name, organisers(session, community_id))
+
+
+def claim_membership(session: Session, code: str, person_id: int, now: datetime) -> tuple[int, str]:
+    """Put the person on an imported register entry; returns the community id and name."""
+    entry = session.exec(select(Membership).where(Membership.claim_code == code)).first()
+    if entry is None:
+        raise UserError("That joining code is not valid or has already been used.")
+    community = session.get_one(Community, entry.community_id)
+    mine = _membership(session, entry.community_id, person_id)
+    if mine is not None and mine.status == MembershipStatus.ACTIVE:
+        raise UserError(f"You are already a member of {community.name}; that code was not used.")
+    if mine is not None:
+        session.delete(mine)
+        session.flush()
+    placeholder_id = entry.person_id
+    entry.person_id = person_id
+    entry.claim_code = None
+    entry.status = MembershipStatus.ACTIVE
+    entry.decided_at = entry.decided_at or now
+    session.flush()
+    placeholder = session.get(Person, placeholder_id)
+    if placeholder is not None and placeholder_id != person_id:
+        session.delete(placeholder)
+    session.get_one(Person, person_id).current_community_id = community.id
+    audit.record(
+        session,
+        community_id=community.id,
+        actor_person_id=person_id,
+        action="member.claimed",
+        detail=f"#{entry.id}",
+        at=now,
+    )
+    assert community.id is not None
+    return community.id, community.name
+
+
+@dataclass(frozen=True)
+class Decision:
+    membership_id: int
+    person_id: int
+    person_name: str
+    community_name: str
+
+
+def decide_request(
+    session: Session,
+    community_id: int,
+    membership_id: int,
+    approve: bool,
+    decider_id: int,
+    now: datetime,
+) -> Decision:
+    membership = _in_community(session, community_id, membership_id)
+    person = session.get_one(Person, membership.person_id)
+    if membership.status != MembershipStatus.PENDING:
+        raise UserError(
+            f"#{membership_id} {person.name} is not waiting for a decision ({membership.status})."
+        )
+    membership.status = MembershipStatus.ACTIVE if approve else MembershipStatus.REJECTED
+    membership.decided_at = now
+    membership.decided_by_person_id = decider_id
+    audit.record(
+        session,
+        community_id=community_id,
+        actor_person_id=decider_id,
+        action="member.approved" if approve else "member.rejected",
+        detail=f"#{membership_id}",
+        at=now,
+    )
+    return Decision(
+        membership_id, person.id or 0, person.name, session.get_one(Community, community_id).name
+    )
+
+
+def remove_member(
+    session: Session,
+    community_id: int,
+    membership_id: int,
+    actor_id: int,
+    actor_role: Role,
+    now: datetime,
+) -> Decision:
+    membership = _in_community(session, community_id, membership_id)
+    person = session.get_one(Person, membership.person_id)
+    if membership.status != MembershipStatus.ACTIVE:
+        raise UserError(f"#{membership_id} {person.name} is not an active member.")
+    if membership.role == Role.ADMIN and actor_role != Role.ADMIN:
+        raise NotAllowedError("Only an admin can remove an admin.")
+    if membership.role == Role.ADMIN:
+        _keep_an_admin(session, community_id, membership_id)
+    membership.status = MembershipStatus.REMOVED
+    membership.decided_at = now
+    membership.decided_by_person_id = actor_id
+    audit.record(
+        session,
+        community_id=community_id,
+        actor_person_id=actor_id,
+        action="member.removed",
+        detail=f"#{membership_id}",
+        at=now,
+    )
+    return Decision(
+        membership_id, person.id or 0, person.name, session.get_one(Community, community_id).name
+    )
+
+
+def set_role(
+    session: Session,
+    community_id: int,
+    membership_id: int,
+    role: Role,
+    actor_id: int,
+    now: datetime,
+) -> Decision:
+    membership = _in_community(session, community_id, membership_id)
+    person = session.get_one(Person, membership.person_id)
+    if membership.status != MembershipStatus.ACTIVE:
+        raise UserError(f"#{membership_id} {person.name} is not an active member.")
+    if membership.role == Role.ADMIN and role != Role.ADMIN:
+        _keep_an_admin(session, community_id, membership_id)
+    previous = membership.role
+    membership.role = role
+    audit.record(
+        session,
+        community_id=community_id,
+        actor_person_id=actor_id,
+        action="member.role",
+        detail=f"#{membership_id} {previous} -> {role}",
+        at=now,
+    )
+    return Decision(
+        membership_id, person.id or 0, person.name, session.get_one(Community, community_id).name
+    )
+
+
+def update_settings(
+    session: Session,
+    community_id: int,
+    actor_id: int,
+    now: datetime,
+    *,
+    join_policy: JoinPolicy | None = None,
+    timezone: str | None = None,
+) -> Community:
+    community = session.get_one(Community, community_id)
+    if join_policy is not None:
+        community.join_policy = join_policy
+    if timezone is not None:
+        community.timezone = timezone
+    audit.record(
+        session,
+        community_id=community_id,
+        actor_person_id=actor_id,
+        action="community.settings",
+        detail=f"join_policy={community.join_policy} timezone={community.timezone}",
+        at=now,
+    )
+    return community
+
+
+def organisers(session: Session, community_id: int) -> list[int]:
+    """People to tell about join requests: active organisers and admins."""
+    rows = session.exec(
+        select(Membership.person_id).where(
+            Membership.community_id == community_id,
+            Membership.status == MembershipStatus.ACTIVE,
+            col(Membership.role).in_([Role.ORGANISER, Role.ADMIN]),
+        )
+    )
+    return list(rows)
+
+
+def merge_memberships(session: Session, source_id: int, target_id: int) -> None:
+    """When two accounts become one person, keep one membership per community: the stronger one."""
+    for moved in session.exec(select(Membership).where(Membership.person_id == source_id)).all():
+        kept = _membership(session, moved.community_id, target_id)
+        if kept is None:
+            moved.person_id = target_id
+            continue
+        if _strength(moved) > _strength(kept):
+            kept.role, kept.status = moved.role, moved.status
+            kept.decided_at, kept.decided_by_person_id = (
+                moved.decided_at,
+                moved.decided_by_person_id,
+            )
+        session.delete(moved)
+    for decided in session.exec(
+        select(Membership).where(Membership.decided_by_person_id == source_id)
+    ):
+        decided.decided_by_person_id = target_id
+    for chat in session.exec(select(Chat).where(Chat.linked_by_person_id == source_id)):
+        chat.linked_by_person_id = target_id
+
+
+_STATUS_RANK = {
+    MembershipStatus.ACTIVE: 3,
+    MembershipStatus.PENDING: 2,
+    MembershipStatus.REJECTED: 1,
+    MembershipStatus.REMOVED: 0,
+}
+_ROLE_RANK = {Role.MEMBER: 0, Role.REPAIRS: 1, Role.ORGANISER: 2, Role.ADMIN: 3}
+
+
+def _strength(membership: Membership) -> tuple[int, int]:
+    return _STATUS_RANK[MembershipStatus(membership.status)], _ROLE_RANK[Role(membership.role)]
+
+
+def _keep_an_admin(session: Session, community_id: int, leaving_id: int) -> None:
+    others = session.exec(
+        select(Membership.id).where(
+            Membership.community_id == community_id,
+            Membership.status == MembershipStatus.ACTIVE,
+            Membership.role == Role.ADMIN,
+            Membership.id != leaving_id,
+        )
+    ).first()
+    if others is None:
+        raise UserError("A community needs at least one admin; make someone else admin first.")
+
+
+def _chat(session: Session, place: Place) -> Chat | None:
+    return session.exec(
+        select(Chat).where(Chat.platform == place.platform, Chat.platform_chat_id == place.chat_id)
+    ).first()
+
+
+def _membership(session: Session, community_id: int, person_id: int) -> Membership | None:
+    return session.exec(
+        select(Membership).where(
+            Membership.community_id == community_id, Membership.person_id == person_id
+        )
+    ).first()
+
+
+def _in_community(session: Session, community_id: int, membership_id: int) -> Membership:
+    membership = session.get(Membership, membership_id)
+    if membership is None or membership.community_id != community_id:
+        raise UserError(f"There is no member #{membership_id} in this community. See /members.")
+    return membership

@@ -1,0 +1,63 @@
+"""What a command handler gets: who, where, which community, the arguments, and ways to answer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.commands import Args
+from bot.errors import UserError
+from bot.events import Actor, Button, Delivery, FileOut, Place, Reply, Visibility
+from storage.models import Role
+
+if TYPE_CHECKING:
+    from bot.core import Moot
+
+
+@dataclass
+class Context:
+    moot: Moot
+    actor: Actor
+    place: Place
+    person_id: int
+    person_name: str
+    community_id: int | None
+    community_name: str | None
+    role: Role | None
+    args: Args
+    now: datetime
+    replies: list[Reply] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+
+    @property
+    def community(self) -> int:
+        """The community this command acts on (declared `needs_community` guarantees one)."""
+        if self.community_id is None:
+            raise UserError("This needs a community, and you are not in one here.")
+        return self.community_id
+
+    def reply(
+        self,
+        text: str,
+        *,
+        buttons: Sequence[Button] = (),
+        file: FileOut | None = None,
+        visibility: Visibility = Visibility.CHAT,
+    ) -> None:
+        self.replies.append(Reply(text, visibility, tuple(buttons), file))
+
+    def reply_privately(
+        self, text: str, *, buttons: Sequence[Button] = (), file: FileOut | None = None
+    ) -> None:
+        self.reply(text, buttons=buttons, file=file, visibility=Visibility.ACTOR)
+
+    def tell_people(
+        self, person_ids: Sequence[int], text: str, *, buttons: Sequence[Button] = ()
+    ) -> None:
+        """Direct-message these people once the command has finished."""
+        if person_ids:
+            self.deliveries.append(
+                Delivery(Reply(text, Visibility.DIRECT, tuple(buttons)), to_people=list(person_ids))
+            )

@@ -1,0 +1,174 @@
+"""The neutral vocabulary between Moot's core and its adapters.
+
+Inbound: a command (with text arguments to parse, or typed options from a platform that parses
+them itself), a button press, a form submission; each carries who and where. Outbound: replies
+with text, buttons, an optional file and a visibility. Adapters render what they can and fall
+back to text for the rest (see `Capability`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum, auto
+
+CONSOLE = "console"
+DISCORD = "discord"
+TELEGRAM = "telegram"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something: an account on one platform. Never identify anyone by `display_name`."""
+
+    platform: str
+    user_id: str
+    display_name: str
+    # The platform says this person administers the chat the event came from.
+    is_chat_admin: bool = False
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where something happened."""
+
+    platform: str
+    chat_id: str
+    title: str
+    is_private: bool
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    data: bytes
+    content_type: str | None = None
+
+
+ArgValue = str | int | Attachment
+
+
+@dataclass(frozen=True)
+class CommandInvoked:
+    """`/name ...`. `text` holds typed-out arguments; `options` holds arguments a platform parsed."""
+
+    actor: Actor
+    place: Place
+    name: str
+    text: str = ""
+    options: dict[str, ArgValue] | None = None
+    attachments: tuple[Attachment, ...] = ()
+    update_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ButtonPressed:
+    """A press on a button Moot sent; `button_id` is the button's typed-command equivalent."""
+
+    actor: Actor
+    place: Place
+    button_id: str
+    update_id: str | None = None
+
+
+@dataclass(frozen=True)
+class FormSubmitted:
+    """Answers to a form: `form_id` is the command whose parameters the form asked for."""
+
+    actor: Actor
+    place: Place
+    form_id: str
+    values: dict[str, str]
+    update_id: str | None = None
+
+
+Inbound = CommandInvoked | ButtonPressed | FormSubmitted
+
+
+class Visibility(Enum):
+    CHAT = auto()  # everyone in the chat where the event happened
+    ACTOR = auto()  # only the person who acted (ephemeral where the platform has it, else a DM)
+    DIRECT = auto()  # a direct message
+
+
+class ButtonStyle(Enum):
+    PRIMARY = auto()
+    SECONDARY = auto()
+    DANGER = auto()
+
+
+BUTTON_ID_MAX_BYTES = 64  # Telegram's callback data limit; Discord allows 100.
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button whose id is the command it runs, e.g. `approve 12`: typing `/approve 12` is the same."""
+
+    label: str
+    command: str
+    style: ButtonStyle = ButtonStyle.SECONDARY
+
+    def __post_init__(self) -> None:
+        if len(self.command.encode()) > BUTTON_ID_MAX_BYTES:
+            raise ValueError(f"button command too long for Telegram: {self.command!r}")
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    max_length: int
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Form:
+    """Questions to ask before a command can run; the answers come back as `FormSubmitted`."""
+
+    form_id: str
+    title: str
+    fields: tuple[FormField, ...]
+
+
+@dataclass(frozen=True)
+class FileOut:
+    filename: str
+    data: bytes
+    content_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    visibility: Visibility = Visibility.CHAT
+    buttons: tuple[Button, ...] = ()
+    file: FileOut | None = None
+    form: Form | None = None
+
+
+class Capability(Enum):
+    """What an adapter can show natively; anything else is rendered as text."""
+
+    BUTTONS = auto()
+    FILES = auto()
+    EPHEMERAL = auto()
+    FORMS = auto()
+    LOCAL_TIMES = auto()
+
+
+@dataclass(frozen=True)
+class DirectAddress:
+    """Where an adapter can send one account a direct message."""
+
+    platform: str
+    user_id: str
+    direct_chat_id: str | None = None
+
+
+@dataclass
+class Delivery:
+    """A message the core wants sent somewhere other than back to the actor's event."""
+
+    reply: Reply
+    to_chats: list[tuple[str, str]] = field(default_factory=list)  # (platform, chat_id)
+    to_people: list[int] = field(default_factory=list)  # person ids

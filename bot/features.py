@@ -1,0 +1,10 @@
+"""The features Moot runs. A new feature is a package under `bot/` added to this list."""
+
+from __future__ import annotations
+
+from bot.community.commands import FEATURE as COMMUNITY
+from bot.feature import Feature
+from bot.help.commands import FEATURE as HELP
+from bot.identity.commands import FEATURE as IDENTITY
+
+ALL_FEATURES: tuple[Feature, ...] = (HELP, IDENTITY, COMMUNITY)

@@ -1,0 +1,1 @@
+"""People and their platform accounts: recognising who spoke, `/link`, `/whoami`."""

@@ -1,0 +1,20 @@
+"""What the core needs from an adapter to send messages it was not asked for in a reply."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.events import Capability, DirectAddress, Reply
+
+
+class Outlet(Protocol):
+    platform: str
+    capabilities: frozenset[Capability]
+
+    async def send_to_chat(self, chat_id: str, reply: Reply) -> None:
+        """Post `reply` in a chat on this platform."""
+        ...
+
+    async def send_direct(self, address: DirectAddress, reply: Reply) -> bool:
+        """Send `reply` as a direct message; False if the platform will not let Moot do so."""
+        ...

@@ -1,0 +1,160 @@
+"""Scheduled work that survives restarts.
+
+Every scheduled thing is a `ScheduledJob` row written in the same transaction as the change that
+needs it. At start-up the scheduler arms a timer for each row not yet done; rows already due run at
+once (the catch-up policy in README). On the system clock the timers are APScheduler date jobs;
+on a manual clock (tests, the console's `:time` and `:wait`) due rows run whenever the clock moves.
+A job is claimed by marking it done in the writer before its handler runs, so it never runs twice;
+a handler that fails is put back with a delay, up to `MAX_ATTEMPTS` times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.clock import Clock
+from bot.feature import JobHandler
+from storage.models import ScheduledJob
+from storage.store import Store
+
+if TYPE_CHECKING:
+    from bot.core import Moot
+
+log = logging.getLogger(__name__)
+
+NEW_JOBS = "moot.new_jobs"
+MAX_ATTEMPTS = 5
+RETRY_DELAY = timedelta(minutes=1)
+
+
+def schedule(session: Session, kind: str, due_at: datetime, payload: Mapping[str, Any]) -> None:
+    """Inside a write: add a job that will be armed once the write commits."""
+    job = ScheduledJob(kind=kind, due_at=due_at, payload=json.dumps(dict(payload)))
+    session.add(job)
+    session.info.setdefault(NEW_JOBS, []).append(job)
+
+
+class Scheduler:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+        self._handlers: dict[str, JobHandler] = {}
+        self._timers = AsyncIOScheduler(
+            timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True}
+        )
+        self._running: set[asyncio.Task[None]] = set()
+        self._moot: Moot | None = None
+
+    def register(self, kind: str, handler: JobHandler) -> None:
+        if kind in self._handlers:
+            raise ValueError(f"job kind {kind!r} registered twice")
+        self._handlers[kind] = handler
+
+    async def start(self, moot: Moot) -> None:
+        """Arm every job that is not done yet."""
+        self._moot = moot
+        self._clock.on_move(self.run_due)
+        if not self._clock.is_manual:
+            self._timers.start()
+        pending = await self._store.read(
+            lambda s: [
+                (job.id, job.due_at)
+                for job in s.exec(select(ScheduledJob).where(col(ScheduledJob.done_at).is_(None)))
+                if job.id is not None
+            ]
+        )
+        for job_id, due_at in pending:
+            self.arm(job_id, due_at)
+
+    async def stop(self) -> None:
+        if self._timers.running:
+            self._timers.shutdown(wait=False)
+        await self.drain()
+
+    async def drain(self) -> None:
+        """Wait for jobs that are running now."""
+        while self._running:
+            await asyncio.gather(*list(self._running), return_exceptions=True)
+
+    def arm(self, job_id: int, due_at: datetime) -> None:
+        if due_at <= self._clock.now():
+            self._spawn(job_id)
+        elif not self._clock.is_manual:
+            self._timers.add_job(
+                self._spawn,
+                DateTrigger(run_date=due_at),
+                args=[job_id],
+                id=str(job_id),
+                replace_existing=True,
+            )
+
+    async def run_due(self) -> None:
+        """Run every job that is due by the clock now (the manual clock calls this when moved)."""
+        now = self._clock.now()
+        due = await self._store.read(
+            lambda s: list(
+                s.exec(
+                    select(ScheduledJob.id)
+                    .where(col(ScheduledJob.done_at).is_(None), col(ScheduledJob.due_at) <= now)
+                    .order_by(col(ScheduledJob.due_at), col(ScheduledJob.id))
+                )
+            )
+        )
+        for job_id in due:
+            if job_id is not None:
+                await self._run(job_id)
+
+    def _spawn(self, job_id: int) -> None:
+        task = asyncio.get_running_loop().create_task(self._run(job_id))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def _run(self, job_id: int) -> None:
+        now = self._clock.now()
+        job = await self._store.write(lambda s: _claim(s, job_id, now))
+        if job is None:
+            return  # done already, by another timer or a clock move
+        handler = self._handlers.get(job.kind)
+        assert self._moot is not None, "the scheduler runs jobs only after start()"
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for job kind {job.kind!r}")
+            await handler(self._moot, json.loads(job.payload))
+        except Exception:
+            log.exception("scheduled job %s (%s) failed", job_id, job.kind)
+            await self._retry(job)
+
+    async def _retry(self, job: ScheduledJob) -> None:
+        attempts = json.loads(job.payload).get("_attempts", 0) + 1
+        if attempts >= MAX_ATTEMPTS:
+            log.error("scheduled job %s (%s) gave up after %d attempts", job.id, job.kind, attempts)
+            return
+        payload = {**json.loads(job.payload), "_attempts": attempts}
+        due = self._clock.now() + RETRY_DELAY * attempts
+
+        def put_back(session: Session) -> None:
+            schedule(session, job.kind, due, payload)
+
+        assert self._moot is not None
+        await self._moot.write(put_back)
+
+
+def _claim(session: Session, job_id: int, now: datetime) -> ScheduledJob | None:
+    claimed = session.exec(
+        update(ScheduledJob)
+        .where(col(ScheduledJob.id) == job_id, col(ScheduledJob.done_at).is_(None))
+        .values(done_at=now)
+    )
+    if claimed.rowcount != 1:
+        return None
+    return session.get(ScheduledJob, job_id)

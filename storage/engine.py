@@ -1,0 +1,73 @@
+"""Engines for the store: every SQLite connection gets WAL, synchronous=NORMAL, a busy timeout
+and foreign keys, and transactions are begun explicitly so savepoints work (see SQLAlchemy's
+pysqlite notes on serializable isolation)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class StoreConfigError(Exception):
+    """The database URL cannot be used; the message is one sentence for the operator."""
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for other databases and in-memory SQLite."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def prepare_sqlite_file(url: str) -> None:
+    """Create the database's folder and check that Moot may write there."""
+    path = sqlite_path(url)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        probe = path.parent / f".{path.name}.write-check"
+        probe.touch()
+        probe.unlink()
+        if path.exists():
+            with path.open("ab"):
+                pass
+    except OSError as error:
+        raise StoreConfigError(
+            f"Moot cannot write its database at {path} ({error.strerror or error}); "
+            "set DATABASE_URL to a writable place."
+        ) from error
+
+
+def make_engine(url: str, *, begin: str = "BEGIN") -> Engine:
+    """An engine for `url`; on SQLite, `begin` is the statement that opens each transaction."""
+    is_sqlite = make_url(url).drivername.startswith("sqlite")
+    connect_args: dict[str, Any] = {}
+    if is_sqlite:
+        connect_args = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+    engine = create_engine(url, connect_args=connect_args)
+    if is_sqlite:
+        _configure_sqlite(engine, begin)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, begin: str) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # let SQLAlchemy's "begin" below open transactions
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(begin)
