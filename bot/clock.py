@@ -1,7 +1,12 @@
-"""Where Moot gets the time. Tests and the console move a `ManualClock`; production uses the system."""
+"""Where Moot gets the time.
+
+Production uses `SystemClock`. Tests use `ManualClock`, which stands still until moved. The
+console uses `ShiftedClock`: real time passing, plus whatever `:time` and `:wait` added.
+"""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -15,7 +20,9 @@ class Clock(Protocol):
         ...
 
     @property
-    def is_manual(self) -> bool: ...
+    def ticks(self) -> bool:
+        """Time passes by itself (so the scheduler needs real timers)."""
+        ...
 
     def on_move(self, listener: ClockListener) -> None:
         """Call `listener` whenever the clock is moved by hand (never for the system clock)."""
@@ -23,7 +30,7 @@ class Clock(Protocol):
 
 
 class SystemClock:
-    is_manual = False
+    ticks = True
 
     def now(self) -> datetime:
         return datetime.now(UTC)
@@ -32,27 +39,59 @@ class SystemClock:
         """The system clock is never moved by hand."""
 
 
-class ManualClock:
-    """A clock that only moves when told to; moving it wakes the scheduler."""
+class _MovableClock(ABC):
+    """Shared by the clocks that can be moved by hand: moving one wakes its listeners."""
 
-    is_manual = True
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self._now = (start or datetime.now(UTC)).astimezone(UTC)
+    def __init__(self) -> None:
         self._listeners: list[ClockListener] = []
 
-    def now(self) -> datetime:
-        return self._now
+    @abstractmethod
+    def now(self) -> datetime: ...
 
     def on_move(self, listener: ClockListener) -> None:
         self._listeners.append(listener)
 
+    @abstractmethod
+    def _place(self, moment: datetime) -> None: ...
+
     async def set(self, moment: datetime) -> None:
         if moment.tzinfo is None:
             raise ValueError("give the clock an aware time")
-        self._now = moment.astimezone(UTC)
+        self._place(moment.astimezone(UTC))
         for listener in self._listeners:
             await listener()
 
     async def advance(self, by: timedelta) -> None:
-        await self.set(self._now + by)
+        await self.set(self.now() + by)
+
+
+class ManualClock(_MovableClock):
+    """Stands still until moved: tests decide exactly when everything happens."""
+
+    ticks = False
+
+    def __init__(self, start: datetime) -> None:
+        super().__init__()
+        self._now = start.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def _place(self, moment: datetime) -> None:
+        self._now = moment
+
+
+class ShiftedClock(_MovableClock):
+    """Real time plus an offset that `set` and `advance` change (the console's clock)."""
+
+    ticks = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def _place(self, moment: datetime) -> None:
+        self._offset = moment - datetime.now(UTC)

@@ -3,7 +3,8 @@
 Every scheduled thing is a `ScheduledJob` row written in the same transaction as the change that
 needs it. At start-up the scheduler arms a timer for each row not yet done; rows already due run at
 once (the catch-up policy in README). On the system clock the timers are APScheduler date jobs;
-on a manual clock (tests, the console's `:time` and `:wait`) due rows run whenever the clock moves.
+whenever a clock is moved by hand (tests, the console's `:time` and `:wait`) due rows run at once
+and the timers of the others are set again.
 A job is claimed by marking it done in the writer before its handler runs, so it never runs twice;
 a handler that fails is put back with a delay, up to `MAX_ATTEMPTS` times.
 """
@@ -63,9 +64,12 @@ class Scheduler:
     async def start(self, moot: Moot) -> None:
         """Arm every job that is not done yet."""
         self._moot = moot
-        self._clock.on_move(self.run_due)
-        if not self._clock.is_manual:
+        self._clock.on_move(self._clock_moved)
+        if self._clock.ticks:
             self._timers.start()
+        await self._arm_pending()
+
+    async def _arm_pending(self) -> None:
         pending = await self._store.read(
             lambda s: [
                 (job.id, job.due_at)
@@ -75,6 +79,11 @@ class Scheduler:
         )
         for job_id, due_at in pending:
             self.arm(job_id, due_at)
+
+    async def _clock_moved(self) -> None:
+        await self.run_due()
+        if self._clock.ticks:
+            await self._arm_pending()
 
     async def stop(self) -> None:
         if self._timers.running:
@@ -87,19 +96,21 @@ class Scheduler:
             await asyncio.gather(*list(self._running), return_exceptions=True)
 
     def arm(self, job_id: int, due_at: datetime) -> None:
-        if due_at <= self._clock.now():
+        """Run the job when it is due by Moot's clock (at once if it is due already)."""
+        wait = due_at - self._clock.now()
+        if wait <= timedelta(0):
             self._spawn(job_id)
-        elif not self._clock.is_manual:
+        elif self._clock.ticks:
             self._timers.add_job(
                 self._spawn,
-                DateTrigger(run_date=due_at),
+                DateTrigger(run_date=datetime.now(UTC) + wait),
                 args=[job_id],
                 id=str(job_id),
                 replace_existing=True,
             )
 
     async def run_due(self) -> None:
-        """Run every job that is due by the clock now (the manual clock calls this when moved)."""
+        """Run every job that is due by the clock now."""
         now = self._clock.now()
         due = await self._store.read(
             lambda s: list(

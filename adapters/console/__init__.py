@@ -1,0 +1,1 @@
+"""The local console: talk to Moot in a terminal, or script a session through stdin."""

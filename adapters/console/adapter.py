@@ -1,0 +1,290 @@
+"""The console adapter: one group chat, a direct-message inbox per resident, and `:` commands
+that only the console has (switching resident, pressing buttons, moving the clock)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+from adapters.console.render import reply_text
+from bot.clock import ShiftedClock
+from bot.commands import ParamKind
+from bot.core import Moot
+from bot.events import (
+    CONSOLE,
+    Actor,
+    Attachment,
+    Button,
+    ButtonPressed,
+    Capability,
+    CommandInvoked,
+    DirectAddress,
+    FileOut,
+    Form,
+    FormSubmitted,
+    Inbound,
+    Place,
+    Reply,
+    Visibility,
+)
+from bot.text import one_line
+
+GROUP = Place(CONSOLE, "console", "Console", is_private=False)
+HOST = "Host"
+NAME_LIMIT = 40
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+
+HELP = """Console commands:
+  /command args   run a Moot command in the group chat
+  :dm             show your direct messages      :dm /command   run a command privately
+  :as NAME        speak as another resident (new names become accounts; Host is the chat admin)
+  :press N        press button N of the last message shown
+  :time 2026-12-01T18:00   set the clock (UTC unless an offset is given)
+  :wait 2h        move the clock forward (d, h, m: e.g. 1d, 90m, 2h30m)
+  :quit           leave"""
+
+
+@dataclass
+class _Resident:
+    name: str
+    inbox: list[Reply] = field(default_factory=list)
+    unread: int = 0
+
+    @property
+    def user_id(self) -> str:
+        return self.name.casefold()
+
+    @property
+    def dm_place(self) -> Place:
+        return Place(CONSOLE, f"dm-{self.user_id}", f"{self.name} and Moot", is_private=True)
+
+
+class ConsoleAdapter:
+    platform = CONSOLE
+    capabilities = frozenset({Capability.BUTTONS, Capability.FILES, Capability.FORMS})
+
+    def __init__(
+        self,
+        lines: AsyncIterator[str],
+        out: TextIO,
+        clock: ShiftedClock,
+        files_dir: Path,
+        *,
+        interactive: bool = False,
+    ) -> None:
+        self._lines = lines
+        self._out = out
+        self._clock = clock
+        self._files_dir = files_dir
+        self._interactive = interactive
+        self._residents: dict[str, _Resident] = {}
+        self._me = self._resident(HOST)
+        self._last_buttons: tuple[tuple[Button, ...], Place] = ((), GROUP)
+
+    # --- the session ------------------------------------------------------------------------
+
+    async def run(self, moot: Moot) -> None:
+        moot.attach(self)
+        if self._interactive:
+            self._say(
+                f"Moot console. You are {HOST}, admin of this chat. /help for Moot, :help here."
+            )
+        while True:
+            if self._interactive:
+                self._out.write(f"{self._me.name}> ")
+                self._out.flush()
+            line = await anext(self._lines, None)
+            if line is None or line.strip() == ":quit":
+                break
+            await self._line(moot, line.strip())
+            # Deliveries run in the background; finish them so the next line sees their effect.
+            await moot.drain()
+
+    async def _line(self, moot: Moot, line: str) -> None:
+        if not line:
+            return
+        if line.startswith("/"):
+            await self._command(moot, line, GROUP)
+        elif line.startswith(":"):
+            await self._meta(moot, line)
+        else:
+            self._say("(Moot answers commands, which start with /. Try /help, or :help.)")
+
+    async def _meta(self, moot: Moot, line: str) -> None:
+        verb, _, rest = line[1:].partition(" ")
+        rest = rest.strip()
+        if verb == "as":
+            self._switch(rest)
+        elif verb == "press":
+            await self._press(moot, rest)
+        elif verb == "time":
+            await self._set_time(rest)
+        elif verb == "wait":
+            await self._wait(rest)
+        elif verb == "dm" and rest.startswith("/"):
+            await self._command(moot, rest, self._me.dm_place)
+        elif verb == "dm" and not rest:
+            self._show_inbox()
+        elif verb == "help":
+            self._say(HELP)
+        else:
+            self._say(f"Unknown console command :{verb[:20]}. Type :help.")
+
+    # --- inbound ----------------------------------------------------------------------------
+
+    def _actor(self) -> Actor:
+        return Actor(CONSOLE, self._me.user_id, self._me.name, is_chat_admin=self._me.name == HOST)
+
+    async def _command(self, moot: Moot, line: str, place: Place) -> None:
+        name, _, text = line[1:].partition(" ")
+        name = name.lower()
+        attachments: tuple[Attachment, ...] = ()
+        command = moot.registry.get(name)
+        if command and any(p.kind is ParamKind.ATTACHMENT for p in command.params):
+            # The console has no uploads: a file parameter is typed as a path.
+            if text.strip():
+                try:
+                    attachments = (await asyncio.to_thread(_read_attachment, text.strip()),)
+                except OSError as error:
+                    self._say(f"Cannot read {text.strip()[:200]}: {error.strerror}.")
+                    return
+            text = ""
+        event = CommandInvoked(self._actor(), place, name, text, attachments=attachments)
+        await self._handle(moot, event)
+
+    async def _press(self, moot: Moot, number: str) -> None:
+        buttons, place = self._last_buttons
+        if not number.isdigit() or not 1 <= int(number) <= len(buttons):
+            self._say(f"There is no button {number[:10]} on the last message.")
+            return
+        await self._handle(
+            moot, ButtonPressed(self._actor(), place, buttons[int(number) - 1].command)
+        )
+
+    async def _handle(self, moot: Moot, event: Inbound) -> None:
+        for reply in await moot.handle(event):
+            if reply.form is not None:
+                await self._ask(moot, reply.form, event.place)
+            elif reply.visibility is Visibility.DIRECT:
+                self._receive(self._me, reply)
+            else:
+                self._show(reply, event.place)
+
+    async def _ask(self, moot: Moot, form: Form, place: Place) -> None:
+        """The console's form: one prompt a field, answered by the next lines."""
+        self._say(f"Moot (only to you): {form.title}")
+        values: dict[str, str] = {}
+        for form_field in form.fields:
+            optional = "" if form_field.required else " (optional, Enter to skip)"
+            self._out.write(f"  {form_field.label}{optional}: ")
+            self._out.flush()
+            answer = await anext(self._lines, None)
+            if not self._interactive:
+                self._out.write("\n")
+            if answer is None:
+                self._say("(form abandoned)")
+                return
+            if answer.strip():
+                values[form_field.name] = answer.strip()
+        await self._handle(moot, FormSubmitted(self._actor(), place, form.form_id, values))
+
+    # --- console-only commands --------------------------------------------------------------
+
+    def _switch(self, name: str) -> None:
+        name = one_line(name)
+        if not name or len(name) > NAME_LIMIT:
+            self._say(f"Give a name of 1 to {NAME_LIMIT} characters: :as Alice")
+            return
+        self._me = self._resident(name)
+        waiting = (
+            f" You have {self._me.unread} unread direct message(s): :dm" if self._me.unread else ""
+        )
+        self._say(f"You are now {self._me.name}.{waiting}")
+
+    async def _set_time(self, text: str) -> None:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            self._say(
+                "Give the time as 2026-12-01T18:00 (UTC) or with an offset, 2026-12-01T18:00+01:00."
+            )
+            return
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        if moment <= self._clock.now():
+            self._say("The console clock only moves forward.")
+            return
+        await self._clock.set(moment)
+        self._say(f"(the time is now {self._clock.now():%a %d %b %Y %H:%M} UTC)")
+
+    async def _wait(self, text: str) -> None:
+        match = _DURATION.match(text.replace(" ", ""))
+        if not text or match is None or not any(match.groups()):
+            self._say("Say how long: :wait 2h, :wait 90m, :wait 1d, :wait 2h30m.")
+            return
+        days, hours, minutes = (int(g or 0) for g in match.groups())
+        await self._clock.advance(timedelta(days=days, hours=hours, minutes=minutes))
+        self._say(f"(the time is now {self._clock.now():%a %d %b %Y %H:%M} UTC)")
+
+    def _show_inbox(self) -> None:
+        if not self._me.inbox:
+            self._say(f"({self._me.name} has no direct messages)")
+            return
+        for reply in self._me.inbox:
+            self._show(reply, self._me.dm_place, speaker="Moot → DM")
+        self._me.unread = 0
+
+    # --- outbound (the core's outlet) -------------------------------------------------------
+
+    async def send_to_chat(self, chat_id: str, reply: Reply) -> None:
+        if chat_id == GROUP.chat_id:
+            self._show(reply, GROUP)
+
+    async def send_direct(self, address: DirectAddress, reply: Reply) -> bool:
+        resident = self._residents.get(address.user_id)
+        if resident is None:
+            return False
+        self._receive(resident, reply)
+        return True
+
+    def _receive(self, resident: _Resident, reply: Reply) -> None:
+        resident.inbox.append(reply)
+        if resident is self._me:
+            self._show(reply, resident.dm_place, speaker="Moot → DM")
+        else:
+            resident.unread += 1
+
+    def _show(self, reply: Reply, place: Place, speaker: str | None = None) -> None:
+        self._say(reply_text(reply, speaker))
+        if reply.file is not None:
+            self._say(f"  📎 {reply.file.filename} saved to {self._save(reply.file)}")
+        if reply.buttons:
+            self._last_buttons = (reply.buttons, place)
+
+    def _save(self, file: FileOut) -> Path:
+        # Small files, written once per reply: not worth a thread.
+        self._files_dir.mkdir(parents=True, exist_ok=True)
+        stamp = self._clock.now().strftime("%Y%m%d-%H%M%S")
+        path = self._files_dir / f"{stamp}-{Path(file.filename).name}"
+        path.write_bytes(file.data)
+        return path
+
+    def _resident(self, name: str) -> _Resident:
+        key = name.casefold()
+        if key not in self._residents:
+            self._residents[key] = _Resident(name)
+        return self._residents[key]
+
+    def _say(self, text: str) -> None:
+        self._out.write(text + "\n")
+        self._out.flush()
+
+
+def _read_attachment(path_text: str) -> Attachment:
+    path = Path(path_text).expanduser()
+    return Attachment(path.name, path.read_bytes())

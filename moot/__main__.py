@@ -1,0 +1,5 @@
+import sys
+
+from moot.cli import main
+
+sys.exit(main())

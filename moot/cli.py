@@ -1,0 +1,89 @@
+"""`moot`: run the bot, chat in the console, migrate or back up the database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from adapters.base import Adapter
+from bot import __version__
+from bot.clock import ShiftedClock, SystemClock
+from moot.app import build_moot, serve
+from moot.settings import Settings, SettingsError, load_settings
+from storage.engine import StoreConfigError
+from storage.migrate import upgrade
+from storage.store import backup_sqlite
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="moot", description="Moot, the neighbourhood forum bot.")
+    parser.add_argument("--version", action="version", version=f"moot {__version__}")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="serve the configured platforms (the console if none)")
+    commands.add_parser("chat", help="talk to Moot in this terminal")
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_subparsers(dest="db_command", required=True).add_parser(
+        "upgrade", help="apply migrations"
+    )
+    backup = commands.add_parser("backup", help="copy the live SQLite database to PATH")
+    backup.add_argument("path", type=Path)
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        for chatty in ("alembic", "apscheduler"):
+            logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.root.level))
+        if args.command == "db":
+            upgrade(settings.database_url)
+            print("The database is up to date.")
+        elif args.command == "backup":
+            backup_sqlite(settings.database_url, args.path)
+            print(f"Backed up to {args.path}.")
+        else:
+            console = args.command == "chat" or not (settings.discord_token or settings.telegram_token)
+            asyncio.run(_run(settings, console=console))
+    except (SettingsError, StoreConfigError) as error:
+        print(f"moot: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+async def _run(settings: Settings, *, console: bool) -> None:
+    if console:
+        from adapters.console.adapter import ConsoleAdapter
+        from adapters.console.lines import stdin_lines
+
+        clock = ShiftedClock()
+        moot = await build_moot(settings.database_url, clock)
+        adapter: Adapter = ConsoleAdapter(
+            stdin_lines(),
+            sys.stdout,
+            clock,
+            Path(settings.console_files_dir),
+            interactive=sys.stdin.isatty(),
+        )
+        await serve(moot, [adapter])
+        return
+    moot = await build_moot(settings.database_url, SystemClock())
+    await serve(moot, _platform_adapters(settings))
+
+
+def _platform_adapters(settings: Settings) -> list[Adapter]:
+    adapters: list[Adapter] = []
+    if settings.discord_token:
+        from adapters.discord.adapter import DiscordAdapter
+
+        adapters.append(DiscordAdapter(settings.discord_token))
+    if settings.telegram_token:
+        from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
+
+        adapters.append(TelegramAdapter(TelegramOptions.from_settings(settings)))
+    return adapters

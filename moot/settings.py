@@ -1,0 +1,75 @@
+"""Settings from the environment and `.env`. Every setting is listed in `.env.example`."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DISCORD_TOKEN = re.compile(r"^[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}$")
+TELEGRAM_TOKEN = re.compile(r"^\d{5,}:[\w-]{30,}$")
+
+
+class SettingsError(Exception):
+    """A setting is wrong; the message is one sentence for whoever runs Moot."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="forbid", case_sensitive=False)
+
+    database_url: str = "sqlite:///./data/moot.db"
+    discord_token: str | None = None
+    telegram_token: str | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
+    telegram_webhook_secret: str | None = None
+    log_level: str = "INFO"
+    console_files_dir: str = "./data/console-files"
+
+    @field_validator(
+        "discord_token", "telegram_token", "telegram_webhook_url", "telegram_webhook_secret"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @field_validator("discord_token")
+    @classmethod
+    def _discord_token(cls, value: str | None) -> str | None:
+        if value is not None and not DISCORD_TOKEN.match(value):
+            raise ValueError("DISCORD_TOKEN does not look like a Discord bot token")
+        return value
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _telegram_token(cls, value: str | None) -> str | None:
+        if value is not None and not TELEGRAM_TOKEN.match(value):
+            raise ValueError(
+                "TELEGRAM_TOKEN does not look like a token from @BotFather (digits:letters)"
+            )
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+
+def load_settings() -> Settings:
+    """Read the settings, turning any problem into one clear sentence."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "a setting"
+        if first["type"] == "extra_forbidden":
+            raise SettingsError(
+                f"Unknown setting {name} in .env; see .env.example for the settings Moot knows."
+            ) from error
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"Bad setting {name}: {message}.") from error
