@@ -24,8 +24,8 @@ class Clock(Protocol):
         """Time passes by itself (so the scheduler needs real timers)."""
         ...
 
-    def on_move(self, listener: ClockListener) -> None:
-        """Call `listener` whenever the clock is moved by hand (never for the system clock)."""
+    def on_move(self, listener: ClockListener) -> Callable[[], None]:
+        """Call `listener` whenever the clock is moved by hand; returns a way to stop."""
         ...
 
 
@@ -35,8 +35,9 @@ class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
-    def on_move(self, listener: ClockListener) -> None:
+    def on_move(self, listener: ClockListener) -> Callable[[], None]:
         """The system clock is never moved by hand."""
+        return lambda: None
 
 
 class _MovableClock(ABC):
@@ -48,8 +49,9 @@ class _MovableClock(ABC):
     @abstractmethod
     def now(self) -> datetime: ...
 
-    def on_move(self, listener: ClockListener) -> None:
+    def on_move(self, listener: ClockListener) -> Callable[[], None]:
         self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
 
     @abstractmethod
     def _place(self, moment: datetime) -> None: ...
@@ -58,7 +60,7 @@ class _MovableClock(ABC):
         if moment.tzinfo is None:
             raise ValueError("give the clock an aware time")
         self._place(moment.astimezone(UTC))
-        for listener in self._listeners:
+        for listener in list(self._listeners):
             await listener()
 
     async def advance(self, by: timedelta) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +55,7 @@ class Scheduler:
         )
         self._running: set[asyncio.Task[None]] = set()
         self._moot: Moot | None = None
+        self._stop_listening: Callable[[], None] = lambda: None
 
     def register(self, kind: str, handler: JobHandler) -> None:
         if kind in self._handlers:
@@ -64,7 +65,7 @@ class Scheduler:
     async def start(self, moot: Moot) -> None:
         """Arm every job that is not done yet."""
         self._moot = moot
-        self._clock.on_move(self._clock_moved)
+        self._stop_listening = self._clock.on_move(self._clock_moved)
         if self._clock.ticks:
             self._timers.start()
         await self._arm_pending()
@@ -86,6 +87,7 @@ class Scheduler:
             await self._arm_pending()
 
     async def stop(self) -> None:
+        self._stop_listening()
         if self._timers.running:
             self._timers.shutdown(wait=False)
         await self.drain()
@@ -102,7 +104,7 @@ class Scheduler:
             self._spawn(job_id)
         elif self._clock.ticks:
             self._timers.add_job(
-                self._spawn,
+                self._fire,
                 DateTrigger(run_date=datetime.now(UTC) + wait),
                 args=[job_id],
                 id=str(job_id),
@@ -124,6 +126,10 @@ class Scheduler:
         for job_id in due:
             if job_id is not None:
                 await self._run(job_id)
+
+    async def _fire(self, job_id: int) -> None:
+        """A timer went off (APScheduler runs coroutines on Moot's loop)."""
+        self._spawn(job_id)
 
     def _spawn(self, job_id: int) -> None:
         task = asyncio.get_running_loop().create_task(self._run(job_id))

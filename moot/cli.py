@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
             backup_sqlite(settings.database_url, args.path)
             print(f"Backed up to {args.path}.")
         else:
-            console = args.command == "chat" or not (settings.discord_token or settings.telegram_token)
+            console = args.command == "chat" or not (
+                settings.discord_token or settings.telegram_token
+            )
             asyncio.run(_run(settings, console=console))
     except (SettingsError, StoreConfigError) as error:
         print(f"moot: {error}", file=sys.stderr)

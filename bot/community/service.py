@@ -161,10 +161,12 @@ def claim_membership(session: Session, code: str, person_id: int, now: datetime)
     entry.status = MembershipStatus.ACTIVE
     entry.decided_at = entry.decided_at or now
     session.flush()
+    claimant = session.get_one(Person, person_id)
     placeholder = session.get(Person, placeholder_id)
     if placeholder is not None and placeholder_id != person_id:
+        claimant.name = placeholder.name  # the register's name for them, as the organisers wrote it
         session.delete(placeholder)
-    session.get_one(Person, person_id).current_community_id = community.id
+    claimant.current_community_id = community.id
     audit.record(
         session,
         community_id=community.id,

@@ -44,7 +44,10 @@ def redeem_code(
     """Join the redeeming person into the person who asked for the code."""
     link = session.get(LinkCode, code)
     if link is None:
-        raise UserError("That link code is not valid: it may be mistyped or already used.")
+        raise UserError(
+            "That link code is not valid: it may be mistyped, used already, or expired (codes last "
+            f"{CODE_LIFETIME.seconds // 60} minutes). Send /link again on your other account."
+        )
     if link.expires_at <= now:
         session.delete(link)
         raise UserError("That link code has expired. Send /link again on your other account.")

@@ -1,0 +1,75 @@
+"""The `moot` command as an operator meets it: one clear sentence for a bad configuration."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot import __version__
+
+
+def moot(
+    args: list[str], cwd: Path, *, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    clean_env = {
+        k: v for k, v in os.environ.items() if not k.endswith("_TOKEN") and k != "DATABASE_URL"
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "moot", *args],
+        cwd=cwd,
+        env={**clean_env, **(env or {})},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_version(tmp_path: Path) -> None:
+    assert moot(["--version"], tmp_path).stdout.strip() == f"moot {__version__}"
+
+
+def test_an_unknown_setting_in_env_stops_start_up_with_one_sentence(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("DISCORD_TOKN=oops\n")
+    result = moot(["run"], tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "moot: Unknown setting DISCORD_TOKN in .env; see .env.example for the settings Moot knows."
+    )
+
+
+def test_a_malformed_token_stops_start_up_with_one_sentence(tmp_path: Path) -> None:
+    result = moot(["run"], tmp_path, env={"TELEGRAM_TOKEN": "not-a-token"})
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("moot: Bad setting TELEGRAM_TOKEN")
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unwritable_database_path_stops_start_up_with_one_sentence(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = moot(["chat"], tmp_path, env={"DATABASE_URL": f"sqlite:///{blocker}/moot.db"})
+    assert result.returncode == 2
+    assert "Moot cannot write its database" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_plain_moot_without_tokens_is_a_scriptable_console(tmp_path: Path) -> None:
+    result = moot([], tmp_path, stdin="/setup Elm Court\n/whoami\n")
+    assert result.returncode == 0, result.stderr
+    assert "Moot: This chat is now the home of Elm Court." in result.stdout
+    assert "Elm Court (current): #1, admin, active" in result.stdout
+    assert (tmp_path / "data" / "moot.db").exists()
+
+
+def test_db_upgrade_and_online_backup(tmp_path: Path) -> None:
+    assert "up to date" in moot(["db", "upgrade"], tmp_path).stdout
+    moot([], tmp_path, stdin="/setup Elm Court\n")
+    backup = moot(["backup", "backups/copy.db"], tmp_path)
+    assert backup.returncode == 0
+    copy = tmp_path / "backups" / "copy.db"
+    result = moot(["chat"], tmp_path, env={"DATABASE_URL": f"sqlite:///{copy}"}, stdin="/whoami\n")
+    assert "Elm Court (current)" in result.stdout

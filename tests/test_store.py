@@ -1,0 +1,115 @@
+"""The store: connection settings, the single writer's group commits and its guarantees."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import Session, select
+
+from storage.models import Person
+from storage.store import Store, backup_sqlite
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def add_person(name: str) -> Any:
+    def op(session: Session) -> int:
+        person = Person(name=name, created_at=NOW)
+        session.add(person)
+        session.flush()
+        assert person.id is not None
+        return person.id
+
+    return op
+
+
+async def test_every_connection_has_wal_normal_sync_busy_timeout_and_foreign_keys(
+    database_url: str,
+) -> None:
+    store = Store(database_url)
+    for engine in (store.read_engine, store.write_engine):
+        with engine.connect() as connection:
+            pragma = connection.exec_driver_sql
+            assert pragma("PRAGMA journal_mode").scalar() == "wal"
+            assert pragma("PRAGMA synchronous").scalar() == 1  # NORMAL
+            assert pragma("PRAGMA busy_timeout").scalar() >= 5000
+            assert pragma("PRAGMA foreign_keys").scalar() == 1
+    await store.close()
+
+
+async def test_concurrent_writes_commit_in_groups_and_all_land(database_url: str) -> None:
+    store = Store(database_url)
+    commits = 0
+
+    def count(_connection: Any) -> None:
+        nonlocal commits
+        commits += 1
+
+    event.listen(store.write_engine, "commit", count)
+    store.start()
+    ids = await asyncio.gather(*(store.write(add_person(f"p{i}")) for i in range(500)))
+    await store.close()
+    assert len(set(ids)) == 500
+    assert commits < 100  # 500 writes shared far fewer commits
+    reader = Store(database_url)
+    names = await reader.read(lambda s: list(s.exec(select(Person.name))))
+    await reader.close()
+    assert len(names) == 500
+
+
+async def test_a_failing_write_rolls_back_alone(database_url: str) -> None:
+    store = Store(database_url)
+    store.start()
+
+    def fails(session: Session) -> None:
+        session.add(Person(name="half-done", created_at=NOW))
+        session.flush()
+        raise ValueError("refused")
+
+    results = await asyncio.gather(
+        store.write(add_person("before")),
+        store.write(fails),
+        store.write(add_person("after")),
+        return_exceptions=True,
+    )
+    names = await store.read(lambda s: sorted(s.exec(select(Person.name))))
+    await store.close()
+    assert isinstance(results[1], ValueError)
+    assert names == ["after", "before"]
+
+
+async def test_a_write_is_visible_to_other_connections_when_acknowledged(database_url: str) -> None:
+    store = Store(database_url)
+    store.start()
+    person_id = await store.write(add_person("durable"))
+    other = Store(database_url)  # a separate engine, as another process would have
+    found = await other.read(lambda s: s.get(Person, person_id))
+    await store.close()
+    await other.close()
+    assert found is not None
+    assert found.name == "durable"
+
+
+async def test_writes_after_close_are_refused(database_url: str) -> None:
+    store = Store(database_url)
+    store.start()
+    await store.close()
+    with pytest.raises(RuntimeError, match="shutting down"):
+        await store.write(add_person("late"))
+
+
+async def test_online_backup_copies_a_live_database(database_url: str, tmp_path: Any) -> None:
+    store = Store(database_url)
+    store.start()
+    await store.write(add_person("kept"))
+    target = tmp_path / "backup" / "copy.db"
+    backup_sqlite(database_url, target)
+    copy = Store(f"sqlite:///{target}")
+    names = await copy.read(lambda s: list(s.exec(select(Person.name))))
+    await copy.close()
+    await store.close()
+    assert names == ["kept"]
