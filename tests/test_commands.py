@@ -20,7 +20,7 @@ async def nothing(_ctx: object) -> None:
 DEMO = Command(
     "demo",
     "A command for the parser",
-    nothing,  # type: ignore[arg-type]
+    nothing,
     params=(
         Param("count", "How many", ParamKind.INTEGER),
         Param("colour", "Which colour", ParamKind.CHOICE, choices=("red", "blue")),
@@ -51,7 +51,7 @@ def test_bad_arguments_say_what_is_wrong(text: str, reason: str) -> None:
 
 
 def test_too_many_words_for_the_parameters_are_refused() -> None:
-    command = Command("one", "Takes one word", nothing, params=(Param("word", "A word"),))  # type: ignore[arg-type]
+    command = Command("one", "Takes one word", nothing, params=(Param("word", "A word"),))
     with pytest.raises(UsageError, match="Too many arguments"):
         parse_text(command, "a b", ())
 

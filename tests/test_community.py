@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.core import Moot
 from bot.events import Attachment, Visibility
@@ -188,6 +188,6 @@ async def test_changes_are_in_the_audit_log(
     await alice.say("/join")
     await host.say("/approve 2")
     actions = await moot.read(
-        lambda s: list(s.exec(select(AuditEntry.action).order_by(AuditEntry.id)))
+        lambda s: list(s.exec(select(AuditEntry.action).order_by(col(AuditEntry.id))))
     )
     assert actions == ["community.created", "member.requested", "member.approved"]

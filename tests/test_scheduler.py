@@ -33,7 +33,7 @@ def feature_recording(ran: list[str], *, failures: int = 0) -> Feature:
     async def no_op(_ctx: object) -> None:
         """Declared only so the feature has a command."""
 
-    return Feature("test", (Command("noop", "Does nothing", no_op),), {"test.remember": remember})  # type: ignore[arg-type]
+    return Feature("test", (Command("noop", "Does nothing", no_op),), {"test.remember": remember})
 
 
 def add_job(due: datetime, note: str) -> Any:

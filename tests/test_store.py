@@ -36,7 +36,7 @@ async def test_every_connection_has_wal_normal_sync_busy_timeout_and_foreign_key
             pragma = connection.exec_driver_sql
             assert pragma("PRAGMA journal_mode").scalar() == "wal"
             assert pragma("PRAGMA synchronous").scalar() == 1  # NORMAL
-            assert pragma("PRAGMA busy_timeout").scalar() >= 5000
+            assert int(pragma("PRAGMA busy_timeout").scalar() or 0) >= 5000
             assert pragma("PRAGMA foreign_keys").scalar() == 1
     await store.close()
 

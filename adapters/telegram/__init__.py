@@ -1,0 +1,1 @@
+"""Telegram, through python-telegram-bot: commands, inline keyboards and direct messages."""

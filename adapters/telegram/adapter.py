@@ -1,0 +1,341 @@
+"""The Telegram adapter. Long polling by default, a webhook when TELEGRAM_WEBHOOK_URL is set, and
+any Bot API server through TELEGRAM_BASE_URL (a self-hosted one, or the tests' fake)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from telegram import (
+    Bot,
+    BotCommand,
+    Chat,
+    ForceReply,
+    InputFile,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from adapters.telegram import translate
+from adapters.telegram.render import chunks, keyboard
+from bot.core import Moot
+from bot.events import (
+    TELEGRAM,
+    Actor,
+    Attachment,
+    ButtonPressed,
+    Capability,
+    CommandInvoked,
+    DirectAddress,
+    Form,
+    FormSubmitted,
+    Inbound,
+    Place,
+    Reply,
+    Visibility,
+)
+
+if TYPE_CHECKING:
+    from moot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ADMIN_CACHE_SECONDS = 120.0
+MAX_ATTACHMENT_BYTES = 1024 * 1024
+RATE_LIMIT_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class TelegramOptions:
+    token: str
+    base_url: str = "https://api.telegram.org/bot"
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str | None = None
+    poll_timeout: timedelta = timedelta(seconds=10)
+
+    @property
+    def base_file_url(self) -> str:
+        root, _, _ = self.base_url.rstrip("/").rpartition("/")
+        return f"{root}/file/bot"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TelegramOptions:
+        assert settings.telegram_token is not None
+        return cls(
+            token=settings.telegram_token,
+            base_url=settings.telegram_base_url,
+            webhook_url=settings.telegram_webhook_url,
+            webhook_listen=settings.telegram_webhook_listen,
+            webhook_port=settings.telegram_webhook_port,
+            webhook_secret=settings.telegram_webhook_secret,
+        )
+
+
+@dataclass
+class _FormInProgress:
+    """A form being answered one question at a time, by replies in the chat where it started."""
+
+    form: Form
+    place: Place
+    actor: Actor
+    values: dict[str, str] = field(default_factory=dict)
+    index: int = 0
+
+
+class TelegramAdapter:
+    platform = TELEGRAM
+    capabilities = frozenset({Capability.BUTTONS, Capability.FILES, Capability.FORMS})
+
+    def __init__(self, options: TelegramOptions) -> None:
+        self._options = options
+        self._moot: Moot | None = None
+        self._app: Application | None = None  # type: ignore[type-arg]
+        self._admin_cache: dict[tuple[int, int], tuple[bool, float]] = {}
+        self._forms: dict[tuple[str, str], _FormInProgress] = {}
+
+    # --- life cycle -------------------------------------------------------------------------
+
+    def _build(self) -> Application:  # type: ignore[type-arg]
+        app = (
+            ApplicationBuilder()
+            .token(self._options.token)
+            .base_url(self._options.base_url)
+            .base_file_url(self._options.base_file_url)
+            .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+            .concurrent_updates(True)
+            .build()
+        )
+        app.add_handler(CallbackQueryHandler(self._on_button))
+        app.add_handler(MessageHandler(filters.TEXT | filters.Document.ALL, self._on_message))
+        app.add_error_handler(self._on_error)
+        return app
+
+    async def run(self, moot: Moot) -> None:
+        self._moot = moot
+        app = self._app = self._build()
+        async with app:
+            await app.bot.set_my_commands(
+                [BotCommand(c.name, c.description[:256]) for c in moot.registry.all()]
+            )
+            moot.attach(self)
+            await app.start()
+            updater = app.updater
+            assert updater is not None
+            if self._options.webhook_url:
+                await updater.start_webhook(
+                    listen=self._options.webhook_listen,
+                    port=self._options.webhook_port,
+                    webhook_url=self._options.webhook_url,
+                    secret_token=self._options.webhook_secret,
+                    allowed_updates=["message", "callback_query"],
+                )
+            else:
+                await updater.start_polling(
+                    timeout=self._options.poll_timeout,
+                    allowed_updates=["message", "callback_query"],
+                )
+            try:
+                await asyncio.Event().wait()
+            finally:
+                await updater.stop()
+                await app.stop()
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("Telegram update failed: %s", context.error, exc_info=context.error)
+
+    # --- inbound ----------------------------------------------------------------------------
+
+    async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or user.is_bot:
+            return
+        text = message.text or message.caption or ""
+        where = translate.place(message.chat, message)
+        key = (where.chat_id, str(user.id))
+        if text.startswith("/"):
+            self._forms.pop(key, None)  # a new command abandons a form in progress
+            parsed = translate.split_command(text, context.bot.username)
+            if parsed is None:
+                return
+            name, args = parsed
+            who = translate.actor(user, is_chat_admin=await self._is_admin(message.chat, user.id))
+            attachments = await self._attachments(message, who, where)
+            if attachments is None:
+                return
+            event: Inbound = CommandInvoked(
+                who, where, name, args, attachments=attachments, update_id=str(update.update_id)
+            )
+            await self._handle(event, message)
+        elif key in self._forms:
+            await self._answer_form(key, text, message)
+        elif where.is_private:
+            await message.reply_text("Send /help to see what I can do.")
+
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or query.data is None:
+            return
+        await query.answer()
+        message = query.message if isinstance(query.message, Message) else None
+        chat = message.chat if message is not None else None
+        if chat is None:
+            return
+        who = translate.actor(
+            query.from_user, is_chat_admin=await self._is_admin(chat, query.from_user.id)
+        )
+        event = ButtonPressed(
+            who, translate.place(chat, message), query.data, str(update.update_id)
+        )
+        await self._handle(event, message)
+
+    async def _attachments(
+        self, message: Message, who: Actor, where: Place
+    ) -> tuple[Attachment, ...] | None:
+        document = message.document
+        if document is None:
+            return ()
+        if (document.file_size or 0) > MAX_ATTACHMENT_BYTES:
+            await self._send_private(
+                who,
+                where,
+                Reply(f"That file is too large; the limit is {MAX_ATTACHMENT_BYTES // 1024} KB."),
+            )
+            return None
+        data = await (await document.get_file()).download_as_bytearray()
+        return (Attachment(document.file_name or "file", bytes(data), document.mime_type),)
+
+    async def _is_admin(self, chat: Chat, user_id: int) -> bool:
+        """Telegram's chat admins are community admins; ask Telegram, remembering for a while."""
+        if chat.type == Chat.PRIVATE:
+            return False
+        key = (chat.id, user_id)
+        cached = self._admin_cache.get(key)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        try:
+            member = await chat.get_member(user_id)
+            is_admin = member.status in ("creator", "administrator")
+        except TelegramError:
+            log.warning("could not check admin status in Telegram chat %s", chat.id)
+            is_admin = False
+        self._admin_cache[key] = (is_admin, time.monotonic() + ADMIN_CACHE_SECONDS)
+        return is_admin
+
+    async def _handle(self, event: Inbound, message: Message | None) -> None:
+        assert self._moot is not None
+        for reply in await self._moot.handle(event):
+            if reply.form is not None:
+                self._forms[(event.place.chat_id, event.actor.user_id)] = _FormInProgress(
+                    reply.form, event.place, event.actor
+                )
+                await self._ask(self._forms[(event.place.chat_id, event.actor.user_id)], message)
+            elif reply.visibility is Visibility.CHAT:
+                await self._send(event.place.chat_id, reply, event.place.thread_id)
+            else:
+                await self._send_private(event.actor, event.place, reply)
+
+    # --- forms: one question a message, answered by replying ---------------------------------
+
+    async def _ask(self, progress: _FormInProgress, message: Message | None) -> None:
+        question = progress.form.fields[progress.index]
+        optional = " (optional: send - to skip)" if not question.required else ""
+        header = f"{progress.form.title}\n" if progress.index == 0 else ""
+        await self._bot().send_message(
+            progress.place.chat_id,
+            f"{header}{progress.actor.display_name}, {question.label}?{optional}\n(Reply to this message.)",
+            reply_markup=ForceReply(selective=True, input_field_placeholder=question.label[:64]),
+            reply_parameters=ReplyParameters(message.message_id) if message is not None else None,
+            message_thread_id=_thread(progress.place),
+        )
+
+    async def _answer_form(self, key: tuple[str, str], text: str, message: Message) -> None:
+        progress = self._forms[key]
+        question = progress.form.fields[progress.index]
+        answer = text.strip()
+        if answer and not (answer == "-" and not question.required):
+            progress.values[question.name] = answer
+        progress.index += 1
+        if progress.index < len(progress.form.fields):
+            await self._ask(progress, message)
+            return
+        del self._forms[key]
+        submitted = FormSubmitted(
+            progress.actor, progress.place, progress.form.form_id, progress.values
+        )
+        await self._handle(submitted, message)
+
+    # --- outbound ---------------------------------------------------------------------------
+
+    def _bot(self) -> Bot:
+        assert self._app is not None, "the adapter sends only while running"
+        bot: Bot = self._app.bot
+        return bot
+
+    async def _send(self, chat_id: str, reply: Reply, thread_id: str | None = None) -> None:
+        bot = self._bot()
+        pieces = chunks(reply.text)
+        for number, piece in enumerate(pieces, start=1):
+            await bot.send_message(
+                chat_id,
+                piece,
+                reply_markup=keyboard(reply.buttons) if number == len(pieces) else None,
+                message_thread_id=int(thread_id) if thread_id else None,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        if reply.file is not None:
+            await bot.send_document(
+                chat_id,
+                document=InputFile(reply.file.data, filename=reply.file.filename),
+                message_thread_id=int(thread_id) if thread_id else None,
+            )
+
+    async def _send_private(self, who: Actor, where: Place, reply: Reply) -> None:
+        """Telegram has no ephemeral messages: a private answer to something said in a group
+        goes by direct message, and if Telegram will not allow that yet, the group hears how to
+        open one (without the private content)."""
+        if where.is_private:
+            await self._send(where.chat_id, reply)
+            return
+        if await self.send_direct(DirectAddress(TELEGRAM, who.user_id), reply):
+            return
+        username = self._bot().username
+        await self._send(
+            where.chat_id,
+            Reply(
+                f"{who.display_name}, I have a private answer for you, but Telegram won't let me "
+                f"message you first. Open a chat with @{username}, press Start, then try again."
+            ),
+            where.thread_id,
+        )
+
+    async def send_to_chat(self, chat_id: str, reply: Reply) -> None:
+        await self._send(chat_id, reply)
+
+    async def send_direct(self, address: DirectAddress, reply: Reply) -> bool:
+        try:
+            await self._send(address.direct_chat_id or address.user_id, reply)
+        except Forbidden:
+            return False
+        return True
+
+
+def _thread(place: Place) -> int | None:
+    return int(place.thread_id) if place.thread_id else None

@@ -1,0 +1,213 @@
+"""A fake Telegram Bot API on 127.0.0.1, spoken to over real HTTP by python-telegram-bot.
+
+It serves queued updates to getUpdates, records every call, and answers the methods Moot uses.
+Users listed in `blocked` have not started the bot, so messages to them fail as Telegram's do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER = {"id": 999, "is_bot": True, "first_name": "Moot", "username": "moot_test_bot"}
+Params = dict[str, Any]
+
+
+@dataclass
+class Call:
+    method: str
+    params: Params
+
+
+@dataclass
+class FakeTelegram:
+    admins: set[tuple[int, int]] = field(default_factory=set)  # (chat id, user id)
+    blocked: set[int] = field(default_factory=set)
+    files: dict[str, bytes] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    _updates: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+    port: int = 0
+
+    # --- serving ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._api)
+        app.router.add_get("/file/bot{token}/{path:.*}", self._file)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def _file(self, request: web.Request) -> web.Response:
+        return web.Response(body=self.files[request.match_info["path"]])
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params: Params = {}
+        if request.can_read_body:
+            form = await request.post()
+            for key, value in form.items():
+                if isinstance(value, str):
+                    try:
+                        params[key] = json.loads(value)
+                    except ValueError:
+                        params[key] = value
+                else:
+                    params[key] = value.file.read()
+        if method != "getUpdates":
+            self.calls.append(Call(method, params))
+        handler: Callable[[Params], Any] | None = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            return web.json_response({"ok": True, "result": True})
+        result = await handler(params) if asyncio.iscoroutinefunction(handler) else handler(params)
+        if isinstance(result, web.Response):
+            return result
+        return web.json_response({"ok": True, "result": result})
+
+    # --- Bot API methods --------------------------------------------------------------------
+
+    def _m_getMe(self, _params: Params) -> Any:
+        return {
+            **BOT_USER,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    async def _m_getUpdates(self, params: Params) -> Any:
+        timeout = float(params.get("timeout", 0) or 0)
+        try:
+            first = await asyncio.wait_for(self._updates.get(), timeout=max(timeout, 0.05))
+        except TimeoutError:
+            return []
+        batch = [first]
+        while not self._updates.empty():
+            batch.append(self._updates.get_nowait())
+        return batch
+
+    def _m_sendMessage(self, params: Params) -> Any:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked:
+            return web.json_response(
+                {
+                    "ok": False,
+                    "error_code": 403,
+                    "description": "Forbidden: bot can't initiate conversation with a user",
+                },
+                status=403,
+            )
+        return self._message(chat_id, text=params["text"])
+
+    def _m_sendDocument(self, params: Params) -> Any:
+        return self._message(
+            int(params["chat_id"]), document={"file_id": "doc", "file_unique_id": "doc"}
+        )
+
+    def _m_getChatMember(self, params: Params) -> Any:
+        user = {"id": int(params["user_id"]), "is_bot": False, "first_name": "Someone"}
+        if (int(params["chat_id"]), int(params["user_id"])) in self.admins:
+            return {"status": "creator", "user": user, "is_anonymous": False}
+        return {"status": "member", "user": user}
+
+    def _m_getFile(self, params: Params) -> Any:
+        file_id = str(params["file_id"])
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_size": len(self.files[file_id]),
+            "file_path": file_id,
+        }
+
+    def _message(self, chat_id: int, **content: Any) -> Any:
+        chat = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup", "title": "Group"}
+        return {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": BOT_USER,
+            **content,
+        }
+
+    # --- what tests use ---------------------------------------------------------------------
+
+    def push(self, update: dict[str, Any]) -> None:
+        """Queue an update as Telegram would deliver it (the same one twice is a replay)."""
+        self._updates.put_nowait(update)
+
+    def sent(self, chat_id: int) -> list[Call]:
+        return [
+            c
+            for c in self.calls
+            if c.method in ("sendMessage", "sendDocument") and int(c.params["chat_id"]) == chat_id
+        ]
+
+    def texts_to(self, chat_id: int) -> list[str]:
+        return [str(c.params.get("text", "")) for c in self.sent(chat_id)]
+
+    async def wait_for(self, chat_id: int, fragment: str, timeout: float = 10) -> Call:
+        """The first message to `chat_id` containing `fragment`, waiting for it if need be."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for call in self.sent(chat_id):
+                if fragment in str(call.params.get("text", "")):
+                    return call
+            await asyncio.sleep(0.02)
+        raise AssertionError(
+            f"no message to {chat_id} containing {fragment!r}; got {self.texts_to(chat_id)}"
+        )
+
+
+class Updates:
+    """Builds raw updates the way Telegram sends them."""
+
+    def __init__(self) -> None:
+        self._ids = itertools.count(1000)
+
+    def user(self, user_id: int, name: str) -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": name}
+
+    def message(
+        self, chat_id: int, user_id: int, name: str, text: str, **extra: Any
+    ) -> dict[str, Any]:
+        chat = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
+        if chat_id < 0:
+            chat["title"] = "Elm Court (Telegram)"
+        message = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": self.user(user_id, name),
+            **({"text": text} if "document" not in extra else {"caption": text}),
+            **extra,
+        }
+        return {"update_id": next(self._ids), "message": message}
+
+    def press(self, chat_id: int, user_id: int, name: str, data: str) -> dict[str, Any]:
+        shown = self.message(chat_id, 999, "Moot", "(a message with buttons)")["message"]
+        query = {
+            "id": str(next(self._ids)),
+            "from": self.user(user_id, name),
+            "chat_instance": "1",
+            "data": data,
+            "message": shown,
+        }
+        return {"update_id": next(self._ids), "callback_query": query}

@@ -1,0 +1,157 @@
+"""Telegram end to end: raw updates from a fake Bot API over real HTTP, through
+python-telegram-bot and the core, to the messages the fake receives."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
+from bot.core import Moot
+from storage.models import Community
+from tests.fakes.telegram_api import FakeTelegram, Updates
+
+GROUP = -100500
+ADMIN, ALICE, BOB = 11, 22, 33
+
+
+@pytest.fixture
+async def telegram(moot: Moot) -> AsyncIterator[FakeTelegram]:
+    api = FakeTelegram(admins={(GROUP, ADMIN)})
+    await api.start()
+    adapter = TelegramAdapter(
+        TelegramOptions(
+            token="123456:" + "A" * 35, base_url=api.base_url, poll_timeout=timedelta(seconds=1)
+        )
+    )
+    task = asyncio.create_task(adapter.run(moot))
+    for _ in range(200):
+        if any(c.method == "setMyCommands" for c in api.calls):
+            break
+        await asyncio.sleep(0.02)
+    yield api
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await api.stop()
+
+
+@pytest.fixture
+def updates() -> Updates:
+    return Updates()
+
+
+async def setup_group(api: FakeTelegram, updates: Updates) -> str:
+    api.push(updates.message(GROUP, ADMIN, "Admin", "/setup@moot_test_bot Elm Court"))
+    await api.wait_for(GROUP, "home of Elm Court")
+    code_message = await api.wait_for(ADMIN, "CHAT-")
+    return str(code_message.params["text"])
+
+
+async def test_the_command_list_is_derived_from_the_declarations(
+    telegram: FakeTelegram, moot: Moot
+) -> None:
+    call = next(c for c in telegram.calls if c.method == "setMyCommands")
+    assert [c["command"] for c in call.params["commands"]] == [c.name for c in moot.registry.all()]
+
+
+async def test_help_in_a_group_is_answered_privately(
+    telegram: FakeTelegram, updates: Updates
+) -> None:
+    telegram.push(updates.message(GROUP, ALICE, "Alice", "/help"))
+    reply = await telegram.wait_for(ALICE, "/join [code]")
+    assert "parse_mode" not in reply.params  # plain text: nothing a resident types becomes markup
+    assert telegram.texts_to(GROUP) == []
+
+
+async def test_setup_join_and_approval_with_an_inline_button(
+    telegram: FakeTelegram, updates: Updates
+) -> None:
+    await setup_group(telegram, updates)
+    telegram.push(updates.message(GROUP, ALICE, "Alice", "/join"))
+    await telegram.wait_for(ALICE, "gone to the organisers")
+    request = await telegram.wait_for(ADMIN, "Alice asks to join Elm Court")
+    keyboard = request.params["reply_markup"]["inline_keyboard"]
+    approve = keyboard[0][0]
+    assert approve["text"] == "Approve"
+    assert len(approve["callback_data"].encode()) <= 64
+    telegram.push(updates.press(ADMIN, ADMIN, "Admin", approve["callback_data"]))
+    await telegram.wait_for(ADMIN, "Approved: #2 Alice")
+    await telegram.wait_for(ALICE, "You are now a member of Elm Court")
+    assert any(c.method == "answerCallbackQuery" for c in telegram.calls)
+
+
+async def test_setup_by_a_non_admin_changes_nothing(
+    telegram: FakeTelegram, updates: Updates, moot: Moot
+) -> None:
+    telegram.push(updates.message(GROUP, BOB, "Bob", "/setup Bob's Club"))
+    await telegram.wait_for(BOB, "Only an admin of this chat can run /setup.")
+    assert await moot.read(lambda s: s.exec(select(Community)).all()) == []
+
+
+async def test_setup_without_a_name_asks_by_force_reply(
+    telegram: FakeTelegram, updates: Updates
+) -> None:
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup"))
+    question = await telegram.wait_for(GROUP, "A name for a new community")
+    assert question.params["reply_markup"]["force_reply"] is True
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "Elm Court"))
+    await telegram.wait_for(GROUP, "home of Elm Court")
+
+
+async def test_a_private_answer_to_someone_moot_cannot_dm_is_explained_in_the_group(
+    telegram: FakeTelegram, updates: Updates
+) -> None:
+    telegram.blocked.add(BOB)
+    telegram.push(updates.message(GROUP, BOB, "Bob", "/whoami"))
+    hint = await telegram.wait_for(GROUP, "Open a chat with @moot_test_bot")
+    assert "You are Bob" not in str(hint.params["text"])
+
+
+async def test_a_replayed_update_changes_nothing(
+    telegram: FakeTelegram, updates: Updates, moot: Moot
+) -> None:
+    setup = updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court")
+    telegram.push(setup)
+    await telegram.wait_for(GROUP, "home of Elm Court")
+    telegram.push(setup)
+    await telegram.wait_for(ADMIN, "already handled")
+    assert len(await moot.read(lambda s: s.exec(select(Community)).all())) == 1
+
+
+async def test_member_import_from_a_document(telegram: FakeTelegram, updates: Updates) -> None:
+    await setup_group(telegram, updates)
+    telegram.files["register-1"] = b"name,unit\nAda,Flat 1\nBea,Flat 2\n"
+    document = {
+        "file_id": "register-1",
+        "file_unique_id": "r1",
+        "file_name": "register.csv",
+        "file_size": 32,
+    }
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/import", document=document))
+    await telegram.wait_for(ADMIN, "Imported 2 member(s)")
+    for _ in range(100):
+        if any(c.method == "sendDocument" for c in telegram.sent(ADMIN)):
+            break
+        await asyncio.sleep(0.02)
+    sent = next(c for c in telegram.sent(ADMIN) if c.method == "sendDocument")
+    assert b"Ada,Flat 1,member,JOIN-" in sent.params["document"]
+
+
+async def test_bad_input_gets_a_private_answer(telegram: FakeTelegram, updates: Updates) -> None:
+    await setup_group(telegram, updates)
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/approve banana"))
+    await telegram.wait_for(ADMIN, "must be a whole number")
+    telegram.push(updates.message(GROUP, ALICE, "Alice", "/frobnicate"))
+    await telegram.wait_for(ALICE, "I don't know /frobnicate")
+    telegram.push(updates.message(GROUP, ALICE, "Alice", "/help@some_other_bot"))
+    telegram.push(updates.message(ALICE, ALICE, "Alice", "/setup Sneaky"))
+    await telegram.wait_for(ALICE, "works in a group chat")
+    assert not any(
+        "Moot in" in t for t in telegram.texts_to(ALICE)
+    )  # the other bot's /help was ignored
