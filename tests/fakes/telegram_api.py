@@ -71,7 +71,7 @@ class FakeTelegram:
                         params[key] = json.loads(value)
                     except ValueError:
                         params[key] = value
-                else:
+                elif isinstance(value, web.FileField):
                     params[key] = value.file.read()
         if method != "getUpdates":
             self.calls.append(Call(method, params))
@@ -163,9 +163,9 @@ class FakeTelegram:
     def texts_to(self, chat_id: int) -> list[str]:
         return [str(c.params.get("text", "")) for c in self.sent(chat_id)]
 
-    async def wait_for(self, chat_id: int, fragment: str, timeout: float = 10) -> Call:
+    async def wait_for(self, chat_id: int, fragment: str, within: float = 10) -> Call:
         """The first message to `chat_id` containing `fragment`, waiting for it if need be."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             for call in self.sent(chat_id):
                 if fragment in str(call.params.get("text", "")):

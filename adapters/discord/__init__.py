@@ -1,0 +1,1 @@
+"""Discord, through discord.py: slash commands, buttons, modals, ephemeral replies and DMs."""

@@ -1,0 +1,311 @@
+"""The Discord adapter.
+
+Every interaction is handled here, in `on_interaction`, from its raw data: slash commands map to
+Moot's declarations, buttons carry their command in their custom id and modals carry the form's
+command, so all of them keep working after a restart without re-registering views. Moot answers
+within Discord's 3-second window: if the core has not replied in `answer_within` seconds the
+interaction is deferred and the replies follow up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import discord
+
+from adapters.discord import render
+from adapters.discord.declarations import slash_commands
+from bot.core import Moot
+from bot.events import (
+    DISCORD,
+    Actor,
+    Attachment,
+    ButtonPressed,
+    Capability,
+    CommandInvoked,
+    DirectAddress,
+    Form,
+    FormSubmitted,
+    Inbound,
+    Place,
+    Reply,
+    Visibility,
+)
+
+log = logging.getLogger(__name__)
+
+ANSWER_WITHIN_SECONDS = 2.0
+MAX_ATTACHMENT_BYTES = 1024 * 1024
+
+
+class _Client(discord.Client):
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        super().__init__(intents=discord.Intents(guilds=True), allowed_mentions=render.NO_MENTIONS)
+        self._adapter = adapter
+
+    async def on_ready(self) -> None:
+        for guild in self.guilds:
+            await self._adapter.sync_guild(guild.id)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self._adapter.sync_guild(guild.id)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await self._adapter.on_interaction(interaction)
+
+
+class DiscordAdapter:
+    platform = DISCORD
+    capabilities = frozenset(
+        {
+            Capability.BUTTONS,
+            Capability.FILES,
+            Capability.EPHEMERAL,
+            Capability.FORMS,
+            Capability.LOCAL_TIMES,
+        }
+    )
+
+    def __init__(self, token: str, *, answer_within: float = ANSWER_WITHIN_SECONDS) -> None:
+        self._token = token
+        self._answer_within = answer_within
+        self._moot: Moot | None = None
+        self.client: _Client | None = None
+
+    # --- life cycle -------------------------------------------------------------------------
+
+    async def run(self, moot: Moot) -> None:
+        await self.log_in(moot)
+        assert self.client is not None
+        try:
+            await self.client.connect(reconnect=True)
+        finally:
+            await self.client.close()
+
+    async def log_in(self, moot: Moot) -> None:
+        """Authenticate over REST and start sending for `moot` (the gateway comes after)."""
+        self._moot = moot
+        self.client = _Client(self)
+        await self.client.login(self._token)
+        moot.attach(self)
+
+    async def sync_guild(self, guild_id: int) -> None:
+        """Publish the slash commands, derived from the declarations, to one guild."""
+        assert self.client is not None
+        assert self._moot is not None
+        application_id = self.client.application_id
+        assert application_id is not None, "known after login"
+        await self.client.http.bulk_upsert_guild_commands(
+            application_id, guild_id, slash_commands(self._moot.registry.all())
+        )
+
+    # --- inbound ----------------------------------------------------------------------------
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        try:
+            event = await self._event(interaction)
+            if event is not None:
+                await self._respond(interaction, event)
+        except Exception:
+            log.exception("Discord interaction %s failed", interaction.id)
+
+    async def _event(self, interaction: discord.Interaction) -> Inbound | None:
+        """The neutral event for an interaction; None if Moot has nothing to do (or sent a modal)."""
+        data: dict[str, Any] = dict(interaction.data or {})
+        who, where, update_id = _actor(interaction), _place(interaction), str(interaction.id)
+        if interaction.type is discord.InteractionType.application_command:
+            return await self._command(interaction, data, who, where, update_id)
+        custom_id = str(data.get("custom_id", ""))
+        if interaction.type is discord.InteractionType.component and custom_id.startswith(
+            render.BUTTON_PREFIX
+        ):
+            return ButtonPressed(
+                who, where, custom_id.removeprefix(render.BUTTON_PREFIX), update_id
+            )
+        if interaction.type is discord.InteractionType.modal_submit and custom_id.startswith(
+            render.FORM_PREFIX
+        ):
+            values = {
+                str(item["custom_id"]): str(item.get("value") or "")
+                for row in data.get("components", [])
+                for item in row.get("components", [])
+            }
+            return FormSubmitted(
+                who, where, custom_id.removeprefix(render.FORM_PREFIX), values, update_id
+            )
+        return None
+
+    async def _command(
+        self,
+        interaction: discord.Interaction,
+        data: dict[str, Any],
+        who: Actor,
+        where: Place,
+        update_id: str,
+    ) -> Inbound | None:
+        assert self._moot is not None
+        name = str(data.get("name", ""))
+        options: dict[str, str | int | Attachment] = {}
+        for option in data.get("options", []):
+            if option.get("type") == 11:  # an attachment: its details are in "resolved"
+                resolved = data.get("resolved", {}).get("attachments", {}).get(str(option["value"]))
+                if resolved is None:
+                    continue
+                file = discord.Attachment(data=resolved, state=interaction._state)
+                if file.size > MAX_ATTACHMENT_BYTES:
+                    await self._answer(
+                        interaction,
+                        f"That file is too large; the limit is {MAX_ATTACHMENT_BYTES // 1024} KB.",
+                        True,
+                    )
+                    return None
+                options[option["name"]] = Attachment(
+                    file.filename, await file.read(), file.content_type
+                )
+            else:
+                options[option["name"]] = option["value"]
+        command = self._moot.registry.get(name)
+        if (
+            command is not None
+            and command.guided
+            and any(p.required and p.name not in options for p in command.params)
+        ):
+            dialog = render.modal(Form(command.name, command.description, command.form_fields()))
+            await interaction.response.send_modal(dialog)
+            dialog.stop()  # submissions are handled in on_interaction, not by this object
+            return None
+        return CommandInvoked(who, where, name, options=options, update_id=update_id)
+
+    # --- answering --------------------------------------------------------------------------
+
+    async def _respond(self, interaction: discord.Interaction, event: Inbound) -> None:
+        assert self._moot is not None
+        handling = asyncio.ensure_future(self._moot.handle(event))
+        deferred = False
+        try:
+            replies = await asyncio.wait_for(asyncio.shield(handling), self._answer_within)
+        except TimeoutError:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            deferred = True
+            replies = await handling
+        answered_privately = False
+        for reply in replies:
+            if reply.form is not None and not interaction.response.is_done():
+                dialog = render.modal(reply.form)
+                await interaction.response.send_modal(dialog)
+                dialog.stop()
+            elif reply.visibility is Visibility.DIRECT:
+                if not await self.send_direct(DirectAddress(DISCORD, event.actor.user_id), reply):
+                    await self._answer(
+                        interaction,
+                        "I couldn't send you a direct message; check your privacy settings.",
+                        True,
+                    )
+                    answered_privately = True
+            elif (
+                reply.visibility is Visibility.CHAT and deferred and interaction.channel is not None
+            ):
+                # After an ephemeral defer, public replies go to the channel as ordinary messages.
+                await self._post(interaction.channel, reply)  # type: ignore[arg-type]
+            else:
+                await self._answer_reply(interaction, reply)
+                answered_privately = answered_privately or reply.visibility is not Visibility.CHAT
+        if deferred and not answered_privately:
+            await interaction.edit_original_response(content="Done.")
+
+    async def _answer_reply(self, interaction: discord.Interaction, reply: Reply) -> None:
+        pieces = render.content(reply.text)
+        for number, piece in enumerate(pieces, start=1):
+            last = number == len(pieces)
+            await self._answer(
+                interaction,
+                piece,
+                reply.visibility is not Visibility.CHAT,
+                view=render.view(reply.buttons) if last else None,
+                file=render.attachment(reply.file) if last else None,
+                escaped=True,
+            )
+
+    async def _answer(
+        self,
+        interaction: discord.Interaction,
+        text: str,
+        ephemeral: bool,
+        *,
+        view: discord.ui.View | None = None,
+        file: discord.File | None = None,
+        escaped: bool = False,
+    ) -> None:
+        kwargs: dict[str, Any] = {
+            "content": text if escaped else discord.utils.escape_markdown(text),
+            "ephemeral": ephemeral,
+            "allowed_mentions": render.NO_MENTIONS,
+        }
+        if view is not None:
+            kwargs["view"] = view
+        if file is not None:
+            kwargs["file"] = file
+        if interaction.response.is_done():
+            await interaction.followup.send(**kwargs)
+        else:
+            await interaction.response.send_message(**kwargs)
+        if view is not None:
+            view.stop()  # presses are handled in on_interaction; keep no view objects around
+
+    # --- outbound (the core's outlet) -------------------------------------------------------
+
+    async def _post(self, channel: discord.abc.Messageable, reply: Reply) -> None:
+        pieces = render.content(reply.text)
+        for number, piece in enumerate(pieces, start=1):
+            kwargs: dict[str, Any] = {"content": piece, "allowed_mentions": render.NO_MENTIONS}
+            view = render.view(reply.buttons) if number == len(pieces) else None
+            file = render.attachment(reply.file) if number == len(pieces) else None
+            if view is not None:
+                kwargs["view"] = view
+            if file is not None:
+                kwargs["file"] = file
+            await channel.send(**kwargs)
+            if view is not None:
+                view.stop()
+
+    async def send_to_chat(self, chat_id: str, reply: Reply) -> None:
+        assert self.client is not None
+        channel = self.client.get_channel(int(chat_id)) or await self.client.fetch_channel(
+            int(chat_id)
+        )
+        assert isinstance(channel, discord.abc.Messageable)
+        await self._post(channel, reply)
+
+    async def send_direct(self, address: DirectAddress, reply: Reply) -> bool:
+        assert self.client is not None
+        try:
+            user = self.client.get_user(int(address.user_id)) or await self.client.fetch_user(
+                int(address.user_id)
+            )
+            await self._post(user, reply)
+        except (discord.Forbidden, discord.NotFound):
+            return False
+        return True
+
+
+def _actor(interaction: discord.Interaction) -> Actor:
+    user = interaction.user
+    permissions = interaction.permissions
+    is_admin = interaction.guild_id is not None and (
+        permissions.administrator or permissions.manage_guild
+    )
+    return Actor(DISCORD, str(user.id), user.display_name, is_admin)
+
+
+def _place(interaction: discord.Interaction) -> Place:
+    channel = interaction.channel
+    title = getattr(channel, "name", None) or "Discord channel"
+    if isinstance(channel, discord.Thread) and channel.parent_id is not None:
+        return Place(
+            DISCORD, str(channel.parent_id), title, is_private=False, thread_id=str(channel.id)
+        )
+    return Place(
+        DISCORD, str(interaction.channel_id), title, is_private=interaction.guild_id is None
+    )

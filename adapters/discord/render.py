@@ -1,0 +1,64 @@
+"""From Moot's replies to Discord messages: markdown escaped, mentions disabled, buttons whose
+custom id carries the command they run (so they keep working after a restart)."""
+
+from __future__ import annotations
+
+import io
+
+import discord
+
+from bot.events import Button, ButtonStyle, FileOut, Form
+
+BUTTON_PREFIX = "moot:"
+FORM_PREFIX = "moot-form:"
+MESSAGE_LIMIT = 2000
+LABEL_LIMIT = 45
+NO_MENTIONS = discord.AllowedMentions.none()
+
+_STYLES = {
+    ButtonStyle.PRIMARY: discord.ButtonStyle.primary,
+    ButtonStyle.SECONDARY: discord.ButtonStyle.secondary,
+    ButtonStyle.DANGER: discord.ButtonStyle.danger,
+}
+
+
+def content(text: str) -> list[str]:
+    """Escape markdown so what residents typed shows as typed, in pieces Discord accepts."""
+    escaped = discord.utils.escape_markdown(text)
+    return [escaped[i : i + MESSAGE_LIMIT] for i in range(0, len(escaped), MESSAGE_LIMIT)] or [""]
+
+
+def view(buttons: tuple[Button, ...]) -> discord.ui.View | None:
+    if not buttons:
+        return None
+    row = discord.ui.View(timeout=None)
+    for button in buttons:
+        row.add_item(
+            discord.ui.Button(
+                label=button.label[:80],
+                custom_id=BUTTON_PREFIX + button.command,
+                style=_STYLES[button.style],
+            )
+        )
+    return row
+
+
+def attachment(file: FileOut | None) -> discord.File | None:
+    if file is None:
+        return None
+    return discord.File(io.BytesIO(file.data), filename=file.filename)
+
+
+def modal(form: Form) -> discord.ui.Modal:
+    dialog = discord.ui.Modal(title=form.title[:LABEL_LIMIT], custom_id=FORM_PREFIX + form.form_id)
+    for field in form.fields[:5]:
+        dialog.add_item(
+            discord.ui.TextInput(
+                label=field.label[:LABEL_LIMIT],
+                custom_id=field.name,
+                placeholder=field.label[:100],
+                max_length=field.max_length,
+                required=field.required,
+            )
+        )
+    return dialog

@@ -1,0 +1,45 @@
+"""Runs the Discord adapter against the fake REST API, feeding raw interactions to discord.py."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import discord.http
+import pytest
+
+from adapters.discord.adapter import DiscordAdapter
+from bot.core import Moot
+from tests.fakes.discord_api import FakeDiscord
+
+TOKEN = "MTA" + "a" * 21 + ".Gabcde." + "b" * 27
+
+
+@asynccontextmanager
+async def discord_adapter(
+    moot: Moot, monkeypatch: pytest.MonkeyPatch, *, answer_within: float = 2.0
+) -> AsyncIterator[tuple[FakeDiscord, DiscordAdapter]]:
+    api = FakeDiscord()
+    await api.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", api.api_base)
+    adapter = DiscordAdapter(TOKEN, answer_within=answer_within)
+    try:
+        await adapter.log_in(moot)
+        yield api, adapter
+    finally:
+        if adapter.client is not None:
+            await adapter.client.close()
+        await api.stop()
+
+
+def deliver(adapter: DiscordAdapter, payload: dict[str, Any]) -> None:
+    """Hand a raw INTERACTION_CREATE to discord.py, as its gateway connection would."""
+    assert adapter.client is not None
+    adapter.client._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
+
+
+async def settle() -> None:
+    """Let dispatched interaction handlers run."""
+    await asyncio.sleep(0.05)

@@ -1,0 +1,323 @@
+"""A fake Discord REST API on 127.0.0.1. discord.py talks to it over real HTTP once its route base
+points here; interactions are fed to discord.py's own state as the gateway would."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+def _json(payload: Any, status: int = 200) -> web.Response:
+    """JSON with the bare content type discord.py checks for (aiohttp would add a charset)."""
+    return web.Response(
+        body=json.dumps(payload).encode(),
+        status=status,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+APPLICATION_ID = 4242
+BOT = {
+    "id": str(APPLICATION_ID),
+    "username": "Moot",
+    "discriminator": "0",
+    "avatar": None,
+    "bot": True,
+}
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    body: dict[str, Any]
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass
+class FakeDiscord:
+    blocked_dms: set[int] = field(default_factory=set)
+    files: dict[str, bytes] = field(default_factory=dict)
+    requests: list[Request] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10_000))
+    _runner: web.AppRunner | None = None
+    port: int = 0
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._api)
+        app.router.add_get("/cdn/{name}", self._cdn)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    def cdn_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port}/cdn/{name}"
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        return web.Response(body=self.files[request.match_info["name"]])
+
+    async def _api(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["tail"]
+        body: dict[str, Any] = {}
+        files: dict[str, bytes] = {}
+        if request.content_type == "application/json":
+            body = await request.json()
+        elif request.content_type.startswith("multipart/"):
+            reader = await request.multipart()
+            async for part in reader:
+                if part.name == "payload_json":
+                    body = json.loads(await part.text())  # type: ignore[union-attr]
+                elif part.filename:  # type: ignore[union-attr]
+                    files[part.filename] = bytes(await part.read())  # type: ignore[union-attr]
+        self.requests.append(Request(request.method, path, body, files))
+        return self._answer(request.method, path, body)
+
+    def _answer(self, method: str, path: str, body: dict[str, Any]) -> web.Response:
+        parts = path.strip("/").split("/")
+        if path == "/users/@me":
+            return _json(BOT)
+        if path == "/oauth2/applications/@me":
+            return _json(
+                {
+                    "id": str(APPLICATION_ID),
+                    "name": "Moot",
+                    "icon": None,
+                    "description": "",
+                    "bot_public": True,
+                    "bot_require_code_grant": False,
+                    "verify_key": "k",
+                    "flags": 0,
+                    "owner": BOT,
+                }
+            )
+        if parts[0] == "applications" and method == "PUT":
+            return _json([])
+        if parts[0] == "interactions":
+            return _json(
+                {
+                    "interaction": {"id": parts[1], "type": 2},
+                    "resource": {"type": body.get("type", 4)},
+                }
+            )
+        if path == "/users/@me/channels":
+            recipient = int(body["recipient_id"])
+            return _json(
+                {"id": str(900_000 + recipient), "type": 1, "recipients": [self.user(recipient)]}
+            )
+        if parts[0] == "users" and method == "GET":
+            return _json(self.user(int(parts[1])))
+        if parts[0] == "channels" and method == "GET":
+            return _json(
+                {"id": parts[1], "type": 0, "guild_id": "1", "name": "general", "position": 0}
+            )
+        if (
+            parts[0] == "channels"
+            and method == "POST"
+            and int(parts[1]) - 900_000 in self.blocked_dms
+        ):
+            return _json(
+                {"code": 50007, "message": "Cannot send messages to this user"}, status=403
+            )
+        channel = parts[1] if parts[0] == "channels" else "0"
+        return _json(self.message(channel, body))
+
+    def user(self, user_id: int) -> dict[str, Any]:
+        return {
+            "id": str(user_id),
+            "username": f"user{user_id}",
+            "discriminator": "0",
+            "avatar": None,
+        }
+
+    def message(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": str(next(self._ids)),
+            "channel_id": channel_id,
+            "type": 0,
+            "content": body.get("content", ""),
+            "author": BOT,
+            "attachments": [],
+            "embeds": [],
+            "mentions": [],
+            "mention_roles": [],
+            "pinned": False,
+            "mention_everyone": False,
+            "tts": False,
+            "timestamp": "2026-11-23T09:00:00+00:00",
+            "edited_timestamp": None,
+            "flags": body.get("flags", 0),
+            "components": [],
+        }
+
+    # --- what tests use ---------------------------------------------------------------------
+
+    def messages(self) -> list[tuple[str, dict[str, Any]]]:
+        """(where, body) of everything Moot said: interaction responses, follow-ups, posts."""
+        said = []
+        for r in self.requests:
+            if r.method != "POST":
+                continue
+            if r.path.startswith("/interactions/"):
+                said.append(
+                    (
+                        f"interaction {r.path.split('/')[2]}",
+                        r.body.get("data", {}) | {"_type": r.body.get("type")},
+                    )
+                )
+            elif r.path.startswith("/webhooks/"):
+                said.append((f"followup {r.path.split('/')[3]}", r.body))
+            elif r.path.startswith("/channels/"):
+                said.append((f"channel {r.path.split('/')[2]}", r.body))
+        return said
+
+    async def wait_for(self, fragment: str, within: float = 10) -> tuple[str, dict[str, Any]]:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            for where, body in self.messages():
+                if fragment in str(body.get("content", "")) or fragment in str(
+                    body.get("title", "")
+                ):
+                    return where, body
+            await asyncio.sleep(0.02)
+        raise AssertionError(
+            f"Moot never said {fragment!r}; said {[b.get('content') for _, b in self.messages()]}"
+        )
+
+
+class Interactions:
+    """Raw INTERACTION_CREATE payloads, as the gateway delivers them."""
+
+    def __init__(self, guild_id: int = 1, channel_id: int = 50) -> None:
+        self._ids = itertools.count(7_000_000)
+        self.guild_id = guild_id
+        self.channel_id = channel_id
+
+    def _base(self, kind: int, user_id: int, name: str, *, admin: bool, dm: bool) -> dict[str, Any]:
+        user = {
+            "id": str(user_id),
+            "username": name.lower(),
+            "global_name": name,
+            "discriminator": "0",
+            "avatar": None,
+        }
+        payload: dict[str, Any] = {
+            "id": str(next(self._ids)),
+            "application_id": str(APPLICATION_ID),
+            "type": kind,
+            "token": f"token-{next(self._ids)}",
+            "version": 1,
+            "locale": "en-GB",
+            "entitlements": [],
+            "app_permissions": "2048",
+            "attachment_size_limit": 10_485_760,
+        }
+        if dm:
+            channel_id = 900_000 + user_id
+            payload |= {
+                "channel_id": str(channel_id),
+                "channel": {"id": str(channel_id), "type": 1},
+                "user": user,
+            }
+        else:
+            permissions = "8" if admin else "2048"  # ADMINISTRATOR, or just SEND_MESSAGES
+            payload |= {
+                "guild_id": str(self.guild_id),
+                "channel_id": str(self.channel_id),
+                "channel": {
+                    "id": str(self.channel_id),
+                    "type": 0,
+                    "guild_id": str(self.guild_id),
+                    "name": "general",
+                    "position": 0,
+                },
+                "member": {
+                    "user": user,
+                    "roles": [],
+                    "joined_at": "2026-01-01T00:00:00+00:00",
+                    "deaf": False,
+                    "mute": False,
+                    "flags": 0,
+                    "permissions": permissions,
+                },
+            }
+        return payload
+
+    def command(
+        self,
+        user_id: int,
+        name: str,
+        command: str,
+        options: dict[str, Any] | None = None,
+        *,
+        admin: bool = False,
+        dm: bool = False,
+        resolved: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        payload = self._base(2, user_id, name, admin=admin, dm=dm)
+        typed = [
+            {"name": k, "value": v, "type": 11 if k == "file" else (4 if isinstance(v, int) else 3)}
+            for k, v in (options or {}).items()
+        ]
+        payload["data"] = {"id": "1", "name": command, "type": 1, "options": typed} | (
+            {"resolved": resolved} if resolved else {}
+        )
+        return payload
+
+    def press(
+        self, user_id: int, name: str, custom_id: str, *, admin: bool = False, dm: bool = False
+    ) -> dict[str, Any]:
+        payload = self._base(3, user_id, name, admin=admin, dm=dm)
+        payload["data"] = {"custom_id": custom_id, "component_type": 2}
+        payload["message"] = {
+            "id": "123",
+            "channel_id": payload["channel_id"],
+            "type": 0,
+            "content": "",
+            "author": BOT,
+            "attachments": [],
+            "embeds": [],
+            "mentions": [],
+            "mention_roles": [],
+            "pinned": False,
+            "mention_everyone": False,
+            "tts": False,
+            "timestamp": "2026-11-23T09:00:00+00:00",
+            "edited_timestamp": None,
+            "flags": 0,
+            "components": [],
+        }
+        return payload
+
+    def submit(
+        self,
+        user_id: int,
+        name: str,
+        custom_id: str,
+        values: dict[str, str],
+        *,
+        admin: bool = False,
+    ) -> dict[str, Any]:
+        payload = self._base(5, user_id, name, admin=admin, dm=False)
+        rows = [
+            {"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]}
+            for k, v in values.items()
+        ]
+        payload["data"] = {"custom_id": custom_id, "components": rows}
+        return payload
