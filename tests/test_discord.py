@@ -46,7 +46,7 @@ async def test_slash_commands_are_derived_from_the_declarations(
     await adapter.sync_guild(1)
     put = next(r for r in api.requests if r.method == "PUT")
     assert put.path == "/applications/4242/guilds/1/commands"
-    commands = {c["name"]: c for c in put.body}  # type: ignore[attr-defined]
+    commands = {c["name"]: c for c in put.body}
     assert sorted(commands) == [c.name for c in moot.registry.all()]
     assert commands["setup"]["options"][0]["required"] is False  # guided: a modal asks instead
     assert [c["value"] for c in commands["role"]["options"][1]["choices"]] == [

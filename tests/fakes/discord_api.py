@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 
 def _json(payload: Any, status: int = 200) -> web.Response:
@@ -36,7 +36,7 @@ BOT = {
 class Request:
     method: str
     path: str
-    body: dict[str, Any]
+    body: Any  # a JSON object, or a list for bulk command updates
     files: dict[str, bytes] = field(default_factory=dict)
 
 
@@ -82,10 +82,12 @@ class FakeDiscord:
         elif request.content_type.startswith("multipart/"):
             reader = await request.multipart()
             async for part in reader:
+                if not isinstance(part, BodyPartReader):
+                    continue
                 if part.name == "payload_json":
-                    body = json.loads(await part.text())  # type: ignore[union-attr]
-                elif part.filename:  # type: ignore[union-attr]
-                    files[part.filename] = bytes(await part.read())  # type: ignore[union-attr]
+                    body = json.loads(await part.text())
+                elif part.filename:
+                    files[part.filename] = bytes(await part.read())
         self.requests.append(Request(request.method, path, body, files))
         return self._answer(request.method, path, body)
 
