@@ -1,0 +1,128 @@
+"""Write-path benchmark: Moot's single group-committing writer against raw sqlite3.
+
+Prints, for the same machine and run:
+- raw sqlite3 (WAL, synchronous=NORMAL), one upsert and commit per write: the baseline;
+- Moot's writer, 50 concurrent writers, one upsert each per write, acknowledged after commit;
+- the whole core: 50 residents sending /help at once (identity, replay guard, dispatch, reply).
+
+Run with `make bench` (or `python -m bench.write_path --writes 20000`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlmodel import Session
+
+from bot.clock import ManualClock
+from bot.core import Moot
+from bot.events import Actor, CommandInvoked, Place
+from bot.features import ALL_FEATURES
+from storage.migrate import upgrade
+from storage.models import ProcessedUpdate
+from storage.store import Store
+
+CONCURRENCY = 50
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def raw_sqlite(path: Path, writes: int) -> float:
+    """Writes per second: upsert + commit each, WAL and synchronous=NORMAL."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER)")
+    started = time.perf_counter()
+    for i in range(writes):
+        connection.execute("BEGIN")
+        connection.execute(
+            "INSERT INTO kv VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v", (f"k{i}", i)
+        )
+        connection.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return writes / elapsed
+
+
+async def concurrently(count: int, act: object) -> tuple[float, list[float]]:
+    """Run `act(i)` for i < count from CONCURRENCY tasks; return (per second, latencies in ms)."""
+    latencies: list[float] = []
+    queue = iter(range(count))
+
+    async def worker() -> None:
+        for i in queue:
+            began = time.perf_counter()
+            await act(i)  # type: ignore[operator]
+            latencies.append((time.perf_counter() - began) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    return count / (time.perf_counter() - started), latencies
+
+
+def p99(latencies: list[float]) -> float:
+    return statistics.quantiles(latencies, n=100)[98]
+
+
+async def moot_writer(url: str, writes: int) -> tuple[float, list[float]]:
+    store = Store(url)
+    store.start()
+
+    async def write(i: int) -> None:
+        def op(session: Session) -> None:
+            session.add(ProcessedUpdate(platform="bench", update_id=str(i), at=NOW))
+
+        await store.write(op)
+
+    result = await concurrently(writes, write)
+    await store.close()
+    return result
+
+
+async def moot_core(url: str, commands: int) -> tuple[float, list[float]]:
+    moot = Moot(Store(url), ManualClock(NOW), ALL_FEATURES)
+    await moot.start()
+    group = Place("bench", "group", "Bench", is_private=False)
+
+    async def command(i: int) -> None:
+        actor = Actor("bench", f"resident-{i % 500}", f"Resident {i % 500}")
+        await moot.handle(CommandInvoked(actor, group, "help", update_id=f"u{i}"))
+
+    result = await concurrently(commands, command)
+    await moot.stop()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--writes", type=int, default=20_000)
+    parser.add_argument("--commands", type=int, default=5_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        baseline = raw_sqlite(Path(folder) / "raw.db", args.writes)
+        url = f"sqlite:///{Path(folder) / 'moot.db'}"
+        upgrade(url)
+        writer_rate, writer_latency = asyncio.run(moot_writer(url, args.writes))
+        core_rate, core_latency = asyncio.run(moot_core(url, args.commands))
+    print(f"raw sqlite3, upsert + commit per write:   {baseline:>9,.0f} writes/s (baseline)")
+    print(
+        f"Moot writer, {CONCURRENCY} concurrent writers:      {writer_rate:>9,.0f} writes/s "
+        f"(x{writer_rate / baseline:.2f} of baseline), p50 {statistics.median(writer_latency):.2f} ms, "
+        f"p99 {p99(writer_latency):.2f} ms"
+    )
+    print(
+        f"Moot core, {CONCURRENCY} residents sending /help:     {core_rate:>9,.0f} commands/s "
+        f"(x{core_rate / baseline:.2f} of baseline), p50 {statistics.median(core_latency):.2f} ms, "
+        f"p99 {p99(core_latency):.2f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
