@@ -16,6 +16,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,7 +52,9 @@ def raw_sqlite(path: Path, writes: int) -> float:
     return writes / elapsed
 
 
-async def concurrently(count: int, act: object) -> tuple[float, list[float]]:
+async def concurrently(
+    count: int, act: Callable[[int], Awaitable[None]]
+) -> tuple[float, list[float]]:
     """Run `act(i)` for i < count from CONCURRENCY tasks; return (per second, latencies in ms)."""
     latencies: list[float] = []
     queue = iter(range(count))
@@ -59,7 +62,7 @@ async def concurrently(count: int, act: object) -> tuple[float, list[float]]:
     async def worker() -> None:
         for i in queue:
             began = time.perf_counter()
-            await act(i)  # type: ignore[operator]
+            await act(i)
             latencies.append((time.perf_counter() - began) * 1000)
 
     started = time.perf_counter()
@@ -101,7 +104,9 @@ async def moot_core(url: str, commands: int) -> tuple[float, list[float]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--writes", type=int, default=20_000)
     parser.add_argument("--commands", type=int, default=5_000)
     args = parser.parse_args()
