@@ -9,6 +9,13 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 
+def naive_utc(value: datetime) -> datetime:
+    """How the store keeps a moment: UTC without a zone (for hand-written SQL too)."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the store; use the clock's aware time")
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores aware datetimes as naive UTC and hands them back aware.
 
@@ -20,11 +27,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the store; use the clock's aware time")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        return None if value is None else naive_utc(value)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:

@@ -1,24 +1,52 @@
-"""The first write for every inbound event: who is this, is it a replay, which community applies."""
+"""The first write for every inbound event: who is this, is it a replay, which community applies.
+
+It runs for every update Moot receives, so it is a handful of prebuilt statements rather than ORM
+round trips (see bench/write_path.py for the difference), and it only touches an account row
+when something about it changed or it was last seen a while ago.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlalchemy import text
+from sqlmodel import Session
 
 from bot.events import Actor, Place
 from bot.text import one_line
-from storage.models import (
-    NAME_MAX,
-    Account,
-    Chat,
-    Community,
-    Membership,
-    MembershipStatus,
-    Person,
-    ProcessedUpdate,
-    Role,
+from storage.models import NAME_MAX, MembershipStatus, Role
+from storage.types import UTCDateTime, naive_utc
+
+SEEN_REFRESH = timedelta(minutes=5)
+_AT = UTCDateTime()
+
+_SEEN_UPDATE = text(
+    "SELECT 1 FROM processedupdate WHERE platform = :platform AND update_id = :update_id"
+)
+_RECORD_UPDATE = text(
+    "INSERT INTO processedupdate (platform, update_id, at) VALUES (:platform, :update_id, :at)"
+)
+_ACCOUNT = text(
+    "SELECT a.id, a.person_id, a.display_name, a.direct_chat_id, a.last_seen_at, p.name, p.current_community_id "
+    "FROM account a JOIN person p ON p.id = a.person_id "
+    "WHERE a.platform = :platform AND a.platform_user_id = :user_id"
+).columns(last_seen_at=_AT)
+_NEW_PERSON = text("INSERT INTO person (name, created_at) VALUES (:name, :at)")
+_NEW_ACCOUNT = text(
+    "INSERT INTO account (platform, platform_user_id, person_id, display_name, direct_chat_id, last_seen_at) "
+    "VALUES (:platform, :user_id, :person_id, :name, :direct_chat_id, :at)"
+)
+_TOUCH_ACCOUNT = text(
+    "UPDATE account SET display_name = :name, direct_chat_id = :direct_chat_id, last_seen_at = :at WHERE id = :id"
+)
+_CHAT_COMMUNITY = text(
+    "SELECT community_id FROM chat WHERE platform = :platform AND platform_chat_id = :chat_id"
+)
+_SET_CURRENT = text("UPDATE person SET current_community_id = :community_id WHERE id = :person_id")
+_STANDING = text(
+    "SELECT c.name, m.role, m.status FROM community c "
+    "LEFT JOIN membership m ON m.community_id = c.id AND m.person_id = :person_id WHERE c.id = :community_id"
 )
 
 
@@ -29,89 +57,65 @@ class Arrival:
     person_name: str
     community_id: int | None
     community_name: str | None
-    # The chat the event came from is linked to `community_id` (not just the DM's current one).
-    in_community_chat: bool
     role: Role | None
 
 
 def arrive(
     session: Session, actor: Actor, place: Place, update_id: str | None, now: datetime
 ) -> Arrival:
-    replay = update_id is not None and not _claim_update(session, actor.platform, update_id, now)
-    display_name = one_line(actor.display_name)[:NAME_MAX] or "Someone"
-    account = session.exec(
-        select(Account).where(
-            Account.platform == actor.platform, Account.platform_user_id == actor.user_id
+    run = session.connection().execute
+    at = naive_utc(now)
+    replay = False
+    if update_id is not None:
+        key = {"platform": actor.platform, "update_id": update_id}
+        replay = run(_SEEN_UPDATE, key).first() is not None
+        if not replay:
+            run(_RECORD_UPDATE, key | {"at": at})
+
+    name = one_line(actor.display_name)[:NAME_MAX] or "Someone"
+    direct_chat_id = place.chat_id if place.is_private else None
+    row = run(_ACCOUNT, {"platform": actor.platform, "user_id": actor.user_id}).first()
+    if row is None:
+        person_id = run(_NEW_PERSON, {"name": name, "at": at}).lastrowid
+        run(
+            _NEW_ACCOUNT,
+            {
+                "platform": actor.platform,
+                "user_id": actor.user_id,
+                "person_id": person_id,
+                "name": name,
+                "direct_chat_id": direct_chat_id,
+                "at": at,
+            },
         )
-    ).first()
-    if account is None:
-        person = Person(name=display_name, created_at=now)
-        session.add(person)
-        session.flush()
-        assert person.id is not None
-        account = Account(
-            platform=actor.platform,
-            platform_user_id=actor.user_id,
-            person_id=person.id,
-            display_name=display_name,
-            last_seen_at=now,
-        )
-        session.add(account)
+        person_name, current = name, None
     else:
-        account.display_name = display_name
-        account.last_seen_at = now
-        person = session.get_one(Person, account.person_id)
-    if place.is_private:
-        account.direct_chat_id = place.chat_id
-
-    chat = None
-    if not place.is_private:
-        chat = session.exec(
-            select(Chat).where(
-                Chat.platform == place.platform, Chat.platform_chat_id == place.chat_id
+        account_id, person_id, old_name, old_direct, last_seen, person_name, current = row
+        direct_chat_id = direct_chat_id or old_direct
+        if (old_name, old_direct) != (name, direct_chat_id) or now - last_seen > SEEN_REFRESH:
+            run(
+                _TOUCH_ACCOUNT,
+                {"name": name, "direct_chat_id": direct_chat_id, "at": at, "id": account_id},
             )
-        ).first()
-        if chat is not None:
-            person.current_community_id = chat.community_id
-    community_id = (
-        chat.community_id
-        if chat is not None
-        else (person.current_community_id if place.is_private else None)
-    )
-    community = session.get(Community, community_id) if community_id is not None else None
-    assert person.id is not None
-    return Arrival(
-        replay=replay,
-        person_id=person.id,
-        person_name=person.name,
-        community_id=community_id,
-        community_name=community.name if community else None,
-        in_community_chat=chat is not None,
-        role=_role(session, community_id, person.id, actor.is_chat_admin and chat is not None),
-    )
 
+    chat_admin = False
+    if place.is_private:
+        community_id = current
+    else:
+        community_id = run(
+            _CHAT_COMMUNITY, {"platform": place.platform, "chat_id": place.chat_id}
+        ).scalar()
+        chat_admin = actor.is_chat_admin and community_id is not None
+        if community_id is not None and community_id != current:
+            run(_SET_CURRENT, {"community_id": community_id, "person_id": person_id})
 
-def _claim_update(session: Session, platform: str, update_id: str, now: datetime) -> bool:
-    """Record an update id; False if it was seen before."""
-    if session.get(ProcessedUpdate, (platform, update_id)) is not None:
-        return False
-    session.add(ProcessedUpdate(platform=platform, update_id=update_id, at=now))
-    return True
-
-
-def _role(
-    session: Session, community_id: int | None, person_id: int, chat_admin: bool
-) -> Role | None:
-    """The person's effective role: the chat's platform admins are community admins."""
-    if community_id is None:
-        return None
-    if chat_admin:
-        return Role.ADMIN
-    membership = session.exec(
-        select(Membership).where(
-            Membership.community_id == community_id, Membership.person_id == person_id
-        )
-    ).first()
-    if membership is None or membership.status != MembershipStatus.ACTIVE:
-        return None
-    return Role(membership.role)
+    community_name, role = None, None
+    if community_id is not None:
+        standing = run(_STANDING, {"person_id": person_id, "community_id": community_id}).first()
+        if standing is not None:
+            community_name, member_role, status = standing
+            if chat_admin:
+                role = Role.ADMIN  # the chat's platform admins are community admins
+            elif status == MembershipStatus.ACTIVE:
+                role = Role(member_role)
+    return Arrival(replay, int(person_id), person_name, community_id, community_name, role)
