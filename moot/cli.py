@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -59,6 +61,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _run(settings: Settings, *, console: bool) -> None:
+    """Serve until the adapters finish or a SIGINT/SIGTERM asks Moot to stop cleanly."""
+    serving = asyncio.current_task()
+    assert serving is not None
+    loop = asyncio.get_running_loop()
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(stop_signal, serving.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await _serve(settings, console=console)
+
+
+async def _serve(settings: Settings, *, console: bool) -> None:
     if console:
         from adapters.console.adapter import ConsoleAdapter
         from adapters.console.lines import stdin_lines

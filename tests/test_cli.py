@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from bot import __version__
+from tests.fakes.telegram_api import FakeTelegram, Updates
 
 
 def moot(
@@ -73,3 +76,30 @@ def test_db_upgrade_and_online_backup(tmp_path: Path) -> None:
     copy = tmp_path / "backups" / "copy.db"
     result = moot(["chat"], tmp_path, env={"DATABASE_URL": f"sqlite:///{copy}"}, stdin="/whoami\n")
     assert "Elm Court (current)" in result.stdout
+
+
+async def test_moot_run_with_a_telegram_token_serves_telegram_until_stopped(tmp_path: Path) -> None:
+    telegram = FakeTelegram(admins={(-100, 11)})
+    await telegram.start()
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN") and k != "DATABASE_URL"}
+    env |= {"TELEGRAM_TOKEN": "123456:" + "D" * 35, "TELEGRAM_BASE_URL": telegram.base_url}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "moot",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        telegram.push(Updates().message(-100, 11, "Admin", "/setup Elm Court"))
+        await telegram.wait_for(-100, "home of Elm Court", within=30)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+        await telegram.stop()
+    assert process.returncode == 0, stderr.decode()
+    assert "Traceback" not in stderr.decode()

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import aiohttp
 import pytest
 from sqlmodel import select
 
@@ -155,3 +157,55 @@ async def test_bad_input_gets_a_private_answer(telegram: FakeTelegram, updates: 
     assert not any(
         "Moot in" in t for t in telegram.texts_to(ALICE)
     )  # the other bot's /help was ignored
+
+
+async def test_webhook_mode_accepts_only_updates_carrying_the_secret(
+    moot: Moot, updates: Updates
+) -> None:
+    api = FakeTelegram(admins={(GROUP, ADMIN)})
+    await api.start()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    adapter = TelegramAdapter(
+        TelegramOptions(
+            token="123456:" + "C" * 35,
+            base_url=api.base_url,
+            webhook_url="https://moot.example.org/telegram/hook",
+            webhook_listen="127.0.0.1",
+            webhook_port=port,
+            webhook_secret="s3cret-token",
+        )
+    )
+    task = asyncio.create_task(adapter.run(moot))
+    try:
+        for _ in range(200):
+            if any(c.method == "setWebhook" for c in api.calls):
+                break
+            await asyncio.sleep(0.02)
+        registered = next(c for c in api.calls if c.method == "setWebhook")
+        assert registered.params["url"] == "https://moot.example.org/telegram/hook"
+        assert registered.params["secret_token"] == "s3cret-token"
+        hook = f"http://127.0.0.1:{port}/telegram/hook"
+        async with aiohttp.ClientSession() as http:
+            forged = await http.post(
+                hook,
+                json=updates.message(GROUP, ADMIN, "Admin", "/setup Forged"),
+                headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"},
+            )
+            assert forged.status == 403
+            genuine = await http.post(
+                hook,
+                json=updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"),
+                headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"},
+            )
+            assert genuine.status == 200
+        await api.wait_for(GROUP, "home of Elm Court")
+        assert await moot.read(lambda s: [c.name for c in s.exec(select(Community))]) == [
+            "Elm Court"
+        ]
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await api.stop()

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
+from urllib.parse import urlparse
 
 from telegram import (
     Bot,
@@ -143,6 +144,7 @@ class TelegramAdapter:
                 await updater.start_webhook(
                     listen=self._options.webhook_listen,
                     port=self._options.webhook_port,
+                    url_path=urlparse(self._options.webhook_url).path.lstrip("/"),
                     webhook_url=self._options.webhook_url,
                     secret_token=self._options.webhook_secret,
                     allowed_updates=["message", "callback_query"],
