@@ -195,26 +195,12 @@ def decide_request(
     decider_id: int,
     now: datetime,
 ) -> Decision:
-    membership = _in_community(session, community_id, membership_id)
-    person = session.get_one(Person, membership.person_id)
-    if membership.status != MembershipStatus.PENDING:
-        raise UserError(
-            f"#{membership_id} {person.name} is not waiting for a decision ({membership.status})."
-        )
+    membership, person = _target(session, community_id, membership_id, MembershipStatus.PENDING)
     membership.status = MembershipStatus.ACTIVE if approve else MembershipStatus.REJECTED
     membership.decided_at = now
     membership.decided_by_person_id = decider_id
-    audit.record(
-        session,
-        community_id=community_id,
-        actor_person_id=decider_id,
-        action="member.approved" if approve else "member.rejected",
-        detail=f"#{membership_id}",
-        at=now,
-    )
-    return Decision(
-        membership_id, person.id or 0, person.name, session.get_one(Community, community_id).name
-    )
+    action = "member.approved" if approve else "member.rejected"
+    return _logged(session, membership, person, decider_id, action, f"#{membership_id}", now)
 
 
 def remove_member(
@@ -225,10 +211,7 @@ def remove_member(
     actor_role: Role,
     now: datetime,
 ) -> Decision:
-    membership = _in_community(session, community_id, membership_id)
-    person = session.get_one(Person, membership.person_id)
-    if membership.status != MembershipStatus.ACTIVE:
-        raise UserError(f"#{membership_id} {person.name} is not an active member.")
+    membership, person = _target(session, community_id, membership_id, MembershipStatus.ACTIVE)
     if membership.role == Role.ADMIN and actor_role != Role.ADMIN:
         raise NotAllowedError("Only an admin can remove an admin.")
     if membership.role == Role.ADMIN:
@@ -236,16 +219,8 @@ def remove_member(
     membership.status = MembershipStatus.REMOVED
     membership.decided_at = now
     membership.decided_by_person_id = actor_id
-    audit.record(
-        session,
-        community_id=community_id,
-        actor_person_id=actor_id,
-        action="member.removed",
-        detail=f"#{membership_id}",
-        at=now,
-    )
-    return Decision(
-        membership_id, person.id or 0, person.name, session.get_one(Community, community_id).name
+    return _logged(
+        session, membership, person, actor_id, "member.removed", f"#{membership_id}", now
     )
 
 
@@ -257,25 +232,50 @@ def set_role(
     actor_id: int,
     now: datetime,
 ) -> Decision:
-    membership = _in_community(session, community_id, membership_id)
-    person = session.get_one(Person, membership.person_id)
-    if membership.status != MembershipStatus.ACTIVE:
-        raise UserError(f"#{membership_id} {person.name} is not an active member.")
+    membership, person = _target(session, community_id, membership_id, MembershipStatus.ACTIVE)
     if membership.role == Role.ADMIN and role != Role.ADMIN:
         _keep_an_admin(session, community_id, membership_id)
-    previous = membership.role
+    detail = f"#{membership_id} {membership.role} -> {role}"
     membership.role = role
+    return _logged(session, membership, person, actor_id, "member.role", detail, now)
+
+
+def _target(
+    session: Session, community_id: int, membership_id: int, expected: MembershipStatus
+) -> tuple[Membership, Person]:
+    """The membership an organiser's command is about, in the state the command needs."""
+    membership = _in_community(session, community_id, membership_id)
+    person = session.get_one(Person, membership.person_id)
+    if membership.status != expected:
+        needed = (
+            "waiting for a decision" if expected == MembershipStatus.PENDING else "an active member"
+        )
+        raise UserError(f"#{membership_id} {person.name} is not {needed} ({membership.status}).")
+    return membership, person
+
+
+def _logged(
+    session: Session,
+    membership: Membership,
+    person: Person,
+    actor_id: int,
+    action: str,
+    detail: str,
+    now: datetime,
+) -> Decision:
+    """Record the change in the audit log and describe it for the command's replies."""
     audit.record(
         session,
-        community_id=community_id,
+        community_id=membership.community_id,
         actor_person_id=actor_id,
-        action="member.role",
-        detail=f"#{membership_id} {previous} -> {role}",
+        action=action,
+        detail=detail,
         at=now,
     )
-    return Decision(
-        membership_id, person.id or 0, person.name, session.get_one(Community, community_id).name
-    )
+    community = session.get_one(Community, membership.community_id)
+    assert membership.id is not None
+    assert person.id is not None
+    return Decision(membership.id, person.id, person.name, community.name)
 
 
 def update_settings(

@@ -12,6 +12,8 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from tests.fakes.loopback import serve
+
 
 def _json(payload: Any, status: int = 200) -> web.Response:
     """JSON with the bare content type discord.py checks for (aiohttp would add a charset)."""
@@ -30,6 +32,28 @@ BOT = {
     "avatar": None,
     "bot": True,
 }
+
+
+def message_payload(message_id: str, channel_id: str, content: str, flags: int) -> dict[str, Any]:
+    """A message as Discord describes it, sent by Moot."""
+    return {
+        "id": message_id,
+        "channel_id": channel_id,
+        "type": 0,
+        "content": content,
+        "author": BOT,
+        "attachments": [],
+        "embeds": [],
+        "mentions": [],
+        "mention_roles": [],
+        "pinned": False,
+        "mention_everyone": False,
+        "tts": False,
+        "timestamp": "2026-11-23T09:00:00+00:00",
+        "edited_timestamp": None,
+        "flags": flags,
+        "components": [],
+    }
 
 
 @dataclass
@@ -53,11 +77,7 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_route("*", "/api/v10/{tail:.*}", self._api)
         app.router.add_get("/cdn/{name}", self._cdn)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve(app)
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -149,24 +169,9 @@ class FakeDiscord:
         }
 
     def message(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": str(next(self._ids)),
-            "channel_id": channel_id,
-            "type": 0,
-            "content": body.get("content", ""),
-            "author": BOT,
-            "attachments": [],
-            "embeds": [],
-            "mentions": [],
-            "mention_roles": [],
-            "pinned": False,
-            "mention_everyone": False,
-            "tts": False,
-            "timestamp": "2026-11-23T09:00:00+00:00",
-            "edited_timestamp": None,
-            "flags": body.get("flags", 0),
-            "components": [],
-        }
+        return message_payload(
+            str(next(self._ids)), channel_id, body.get("content", ""), body.get("flags", 0)
+        )
 
     # --- what tests use ---------------------------------------------------------------------
 
@@ -287,24 +292,7 @@ class Interactions:
     ) -> dict[str, Any]:
         payload = self._base(3, user_id, name, admin=admin, dm=dm)
         payload["data"] = {"custom_id": custom_id, "component_type": 2}
-        payload["message"] = {
-            "id": "123",
-            "channel_id": payload["channel_id"],
-            "type": 0,
-            "content": "",
-            "author": BOT,
-            "attachments": [],
-            "embeds": [],
-            "mentions": [],
-            "mention_roles": [],
-            "pinned": False,
-            "mention_everyone": False,
-            "tts": False,
-            "timestamp": "2026-11-23T09:00:00+00:00",
-            "edited_timestamp": None,
-            "flags": 0,
-            "components": [],
-        }
+        payload["message"] = message_payload("123", payload["channel_id"], "", 0)
         return payload
 
     def submit(
