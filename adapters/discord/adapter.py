@@ -16,7 +16,7 @@ from typing import Any
 import discord
 
 from adapters.discord import render
-from adapters.discord.declarations import slash_commands
+from adapters.discord.declarations import direct_message_commands, guild_commands
 from bot.core import Moot
 from bot.events import (
     DISCORD,
@@ -46,6 +46,7 @@ class _Client(discord.Client):
         self._adapter = adapter
 
     async def on_ready(self) -> None:
+        await self._adapter.sync_direct_messages()
         for guild in self.guilds:
             await self._adapter.sync_guild(guild.id)
 
@@ -93,13 +94,27 @@ class DiscordAdapter:
 
     async def sync_guild(self, guild_id: int) -> None:
         """Publish the slash commands, derived from the declarations, to one guild."""
-        assert self.client is not None
         assert self._moot is not None
+        await self._http().bulk_upsert_guild_commands(
+            self._application_id(), guild_id, guild_commands(self._moot.registry.all())
+        )
+
+    async def sync_direct_messages(self) -> None:
+        """Publish the commands that only work in a DM with Moot."""
+        assert self._moot is not None
+        await self._http().bulk_upsert_global_commands(
+            self._application_id(), direct_message_commands(self._moot.registry.all())
+        )
+
+    def _http(self) -> discord.http.HTTPClient:
+        assert self.client is not None
+        return self.client.http
+
+    def _application_id(self) -> int:
+        assert self.client is not None
         application_id = self.client.application_id
         assert application_id is not None, "known after login"
-        await self.client.http.bulk_upsert_guild_commands(
-            application_id, guild_id, slash_commands(self._moot.registry.all())
-        )
+        return application_id
 
     # --- inbound ----------------------------------------------------------------------------
 

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.commands import Command, Param, ParamKind
+from bot.commands import Command, Param, ParamKind, Where
 
 STRING, INTEGER, ATTACHMENT = 3, 4, 11
 CHAT_INPUT = 1
 DESCRIPTION_LIMIT = 100
+BOT_DM_CONTEXT = 1
 
 
-def slash_commands(commands: list[Command]) -> list[dict[str, Any]]:
-    return [slash_command(c) for c in commands]
+def guild_commands(commands: list[Command]) -> list[dict[str, Any]]:
+    """Everything that can be used in a server's channels."""
+    return [slash_command(c) for c in commands if c.where is not Where.PRIVATE]
+
+
+def direct_message_commands(commands: list[Command]) -> list[dict[str, Any]]:
+    """Commands that only work in a DM with Moot: global commands offered only there."""
+    return [
+        slash_command(c) | {"contexts": [BOT_DM_CONTEXT]}
+        for c in commands
+        if c.where is Where.PRIVATE
+    ]
 
 
 def slash_command(command: Command) -> dict[str, Any]:

@@ -302,12 +302,14 @@ class TelegramAdapter:
                 message_thread_id=int(thread_id) if thread_id else None,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
-        if reply.file is not None:
-            await bot.send_document(
-                chat_id,
-                document=InputFile(reply.file.data, filename=reply.file.filename),
-                message_thread_id=int(thread_id) if thread_id else None,
-            )
+        if reply.file is None:
+            return
+        upload = InputFile(reply.file.data, filename=reply.file.filename)
+        thread = int(thread_id) if thread_id else None
+        if reply.file.content_type.startswith("image/"):  # shown inline, as a picture
+            await bot.send_photo(chat_id, photo=upload, message_thread_id=thread)
+        else:
+            await bot.send_document(chat_id, document=upload, message_thread_id=thread)
 
     async def _send_private(self, who: Actor, where: Place, reply: Reply) -> None:
         """Telegram has no ephemeral messages: a private answer to something said in a group

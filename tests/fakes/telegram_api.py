@@ -120,6 +120,10 @@ class FakeTelegram:
             int(params["chat_id"]), document={"file_id": "doc", "file_unique_id": "doc"}
         )
 
+    def _m_sendPhoto(self, params: Params) -> Any:
+        photo = [{"file_id": "photo", "file_unique_id": "photo", "width": 1, "height": 1}]
+        return self._message(int(params["chat_id"]), photo=photo)
+
     def _m_getChatMember(self, params: Params) -> Any:
         user = {"id": int(params["user_id"]), "is_bot": False, "first_name": "Someone"}
         if (int(params["chat_id"]), int(params["user_id"])) in self.admins:
@@ -155,7 +159,8 @@ class FakeTelegram:
         return [
             c
             for c in self.calls
-            if c.method in ("sendMessage", "sendDocument") and int(c.params["chat_id"]) == chat_id
+            if c.method in ("sendMessage", "sendDocument", "sendPhoto")
+            and int(c.params["chat_id"]) == chat_id
         ]
 
     def texts_to(self, chat_id: int) -> list[str]:

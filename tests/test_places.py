@@ -1,0 +1,86 @@
+"""Commands declared for one kind of place are refused, clearly, in the other — on every surface."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
+from adapters.discord.declarations import direct_message_commands, guild_commands
+from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
+from bot.clock import ManualClock
+from bot.commands import Command, Where
+from bot.context import Context
+from bot.core import Moot
+from bot.events import FileOut, Visibility
+from bot.feature import Feature
+from bot.features import ALL_FEATURES
+from storage.store import Store
+from tests.fakes.telegram_api import FakeTelegram, Updates
+from tests.helpers import Resident, texts
+
+
+async def whisper(ctx: Context) -> None:
+    ctx.reply("Only between us.", file=FileOut("chart.png", b"\x89PNG...", "image/png"))
+
+
+SECRETS = Feature(
+    "secrets", (Command("whisper", "Say something privately", whisper, where=Where.PRIVATE),)
+)
+
+
+@pytest.fixture
+async def moot_with_secrets(database_url: str, clock: ManualClock) -> AsyncIterator[Moot]:
+    core = Moot(Store(database_url), clock, [*ALL_FEATURES, SECRETS])
+    await core.start()
+    yield core
+    await core.stop()
+
+
+async def test_a_private_command_in_a_group_is_refused_privately(moot_with_secrets: Moot) -> None:
+    alice = Resident(moot_with_secrets, "telegram", "5", "Alice")
+    replies = await alice.say("/whisper")
+    assert replies[0].visibility is Visibility.ACTOR
+    assert "works in a direct message with me" in replies[0].text
+    assert "Only between us." in texts(await alice.privately("/whisper"))
+
+
+def test_discord_offers_private_commands_only_in_dms() -> None:
+    commands = [*[c for f in ALL_FEATURES for c in f.commands], *SECRETS.commands]
+    assert "whisper" not in [c["name"] for c in guild_commands(commands)]
+    assert direct_message_commands(commands) == [
+        {
+            "name": "whisper",
+            "type": 1,
+            "description": "Say something privately",
+            "options": [],
+            "contexts": [1],
+        }
+    ]
+
+
+async def test_telegram_shows_images_as_photos(moot_with_secrets: Moot) -> None:
+    api = FakeTelegram()
+    await api.start()
+    adapter = TelegramAdapter(
+        TelegramOptions(
+            token="123456:" + "E" * 35, base_url=api.base_url, poll_timeout=timedelta(seconds=1)
+        )
+    )
+    task = asyncio.create_task(adapter.run(moot_with_secrets))
+    try:
+        api.push(Updates().message(44, 44, "Alice", "/whisper"))
+        await api.wait_for(44, "Only between us.")
+        for _ in range(100):
+            if any(c.method == "sendPhoto" for c in api.calls):
+                break
+            await asyncio.sleep(0.02)
+        assert [c.method for c in api.sent(44)] == ["sendMessage", "sendPhoto"]
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await api.stop()
