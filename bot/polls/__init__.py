@@ -1,0 +1,1 @@
+"""Decide: quick polls through to secret ballots, ranked choice and participatory budgets."""
