@@ -50,7 +50,7 @@ def reference_irv(ballots: Sequence[Sequence[int]], options: int) -> tuple[int |
             return None, eliminated
         top = max(tally.values())
         if 2 * top > total or len(remaining) == 1:
-            return [o for o in remaining if tally[o] == top][0], eliminated
+            return next(o for o in remaining if tally[o] == top), eliminated
         low = min(tally.values())
         candidates = [o for o in remaining if tally[o] == low]
         for past in history[::-1]:
