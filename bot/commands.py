@@ -42,6 +42,7 @@ class Param:
     required: bool = True
     choices: tuple[str, ...] = ()
     max_length: int = MAX_TEXT_ARGUMENT
+    multiline: bool = False  # asked as a paragraph in forms
 
     @property
     def placeholder(self) -> str:
@@ -65,6 +66,8 @@ class Command:
     needs_community: bool = False
     # When required arguments are missing, ask for them with a form instead of failing.
     guided: bool = False
+    # Fields only the guided form asks for (a typed command puts everything in its parameters).
+    form_only: tuple[Param, ...] = ()
 
     def __post_init__(self) -> None:
         if not COMMAND_NAME.match(self.name):
@@ -80,8 +83,8 @@ class Command:
 
     def form_fields(self) -> tuple[FormField, ...]:
         return tuple(
-            FormField(p.name, p.description, p.max_length, p.required)
-            for p in self.params
+            FormField(p.name, p.description, p.max_length, p.required, p.multiline)
+            for p in (*self.params, *self.form_only)
             if p.kind is not ParamKind.ATTACHMENT
         )
 
@@ -165,7 +168,7 @@ def parse_text(command: Command, text: str, attachments: tuple[Attachment, ...])
 
 def parse_options(command: Command, options: Mapping[str, ArgValue]) -> Args:
     """Check arguments a platform already parsed (Discord options, form answers)."""
-    known = {p.name: p for p in command.params}
+    known = {p.name: p for p in (*command.params, *command.form_only)}
     values: dict[str, str | int | Attachment] = {}
     for name, raw in options.items():
         param = known.get(name)

@@ -30,6 +30,7 @@ from bot.feature import Feature
 from bot.identity.arrival import Arrival, arrive
 from bot.outlet import Outlet
 from bot.scheduler import NEW_JOBS, Scheduler
+from bot.text import clean
 from storage.models import Account, ScheduledJob
 from storage.store import Store
 
@@ -169,17 +170,31 @@ class Moot:
 
     async def deliver(self, delivery: Delivery) -> None:
         for platform, chat_id in delivery.to_chats:
-            outlet = self._outlets.get(platform)
-            if outlet is None:
-                log.warning("no %s adapter running to post in chat %s", platform, chat_id)
-                continue
-            try:
-                await outlet.send_to_chat(chat_id, delivery.reply)
-            except Exception:
-                log.exception("posting to %s chat %s failed", platform, chat_id)
+            await self.post(platform, chat_id, delivery.reply)
         for person_id in delivery.to_people:
             if not await self.send_direct(person_id, delivery.reply):
                 log.warning("could not reach person %s by direct message", person_id)
+
+    async def post(self, platform: str, chat_id: str, reply: Reply) -> str | None:
+        """Post in a chat now; the id of the posted message, or None if it could not be sent."""
+        outlet = self._outlets.get(platform)
+        if outlet is None:
+            log.warning("no %s adapter running to post in chat %s", platform, chat_id)
+            return None
+        try:
+            return await outlet.send_to_chat(chat_id, reply)
+        except Exception:
+            log.exception("posting to %s chat %s failed", platform, chat_id)
+            return None
+
+    async def edit(self, platform: str, chat_id: str, message_id: str, reply: Reply) -> None:
+        outlet = self._outlets.get(platform)
+        if outlet is None:
+            return
+        try:
+            await outlet.edit_message(chat_id, message_id, reply)
+        except Exception:
+            log.exception("editing message %s in %s chat %s failed", message_id, platform, chat_id)
 
     async def send_direct(self, person_id: int, reply: Reply) -> bool:
         """DM a person on their most recently used account that Moot can reach."""
@@ -213,10 +228,13 @@ def _command_of(event: Inbound) -> tuple[str, str, dict[str, ArgValue] | None]:
     """The command name, typed-out arguments and pre-parsed options an event stands for."""
     if isinstance(event, ButtonPressed):
         name, _, text = event.button_id.strip().lstrip("/").partition(" ")
-        return name.lower(), text, None
+        return name.lower(), clean(text), None
     if isinstance(event, FormSubmitted):
-        return event.form_id, "", dict(event.values)
-    return event.name.lower(), event.text, event.options
+        return event.form_id, "", {k: clean(v) for k, v in event.values.items()}
+    options = event.options
+    if options is not None:
+        options = {k: clean(v) if isinstance(v, str) else v for k, v in options.items()}
+    return event.name.lower(), clean(event.text), options
 
 
 def _refusal(command: Command, event: Inbound, arrival: Arrival) -> str | None:

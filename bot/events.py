@@ -8,7 +8,10 @@ back to text for the rest (see `Capability`).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import Enum, auto
 
 CONSOLE = "console"
@@ -119,6 +122,7 @@ class FormField:
     label: str
     max_length: int
     required: bool = True
+    multiline: bool = False
 
 
 @dataclass(frozen=True)
@@ -172,3 +176,17 @@ class Delivery:
     reply: Reply
     to_chats: list[tuple[str, str]] = field(default_factory=list)  # (platform, chat_id)
     to_people: list[int] = field(default_factory=list)  # person ids
+
+
+_MOMENT = re.compile(r"\u27e6time:(\d+)\|([^\u27e7]*)\u27e7")
+
+
+def moment_marker(moment: datetime, fallback: str) -> str:
+    """A moment inside reply text: adapters that can show each reader their own local time do
+    (Discord), the others show `fallback` (the time in the community's zone)."""
+    return f"\u27e6time:{int(moment.timestamp())}|{fallback}\u27e7"
+
+
+def render_moments(text: str, show: Callable[[int, str], str] | None = None) -> str:
+    """Replace moment markers: `show(epoch seconds, fallback)`, or the fallback text."""
+    return _MOMENT.sub(lambda m: show(int(m.group(1)), m.group(2)) if show else m.group(2), text)

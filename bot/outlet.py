@@ -11,8 +11,12 @@ class Outlet(Protocol):
     platform: str
     capabilities: frozenset[Capability]
 
-    async def send_to_chat(self, chat_id: str, reply: Reply) -> None:
-        """Post `reply` in a chat on this platform."""
+    async def send_to_chat(self, chat_id: str, reply: Reply) -> str | None:
+        """Post `reply` in a chat; returns the id of the message carrying its buttons."""
+        ...
+
+    async def edit_message(self, chat_id: str, message_id: str, reply: Reply) -> None:
+        """Replace the text and buttons of a message Moot posted earlier."""
         ...
 
     async def send_direct(self, address: DirectAddress, reply: Reply) -> bool:

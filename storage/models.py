@@ -44,6 +44,13 @@ class JoinPolicy(StrEnum):
     OPEN = "open"
 
 
+class PollsBy(StrEnum):
+    """Who may start quick polls (binding ballots are always for organisers)."""
+
+    MEMBERS = "members"
+    ORGANISERS = "organisers"
+
+
 class Person(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_type=String(NAME_MAX))
@@ -70,6 +77,9 @@ class Community(SQLModel, table=True):
     name: str = Field(sa_type=String(NAME_MAX))
     timezone: str = Field(default="Europe/London", sa_type=String(64))
     join_policy: JoinPolicy = Field(default=JoinPolicy.APPROVAL, sa_type=String(16))
+    polls_by: PollsBy = Field(
+        default=PollsBy.MEMBERS, sa_type=String(16), sa_column_kwargs={"server_default": "members"}
+    )
     # Given privately to admins: links another chat (on any platform) to this community.
     chat_code: str = Field(sa_type=String(CODE_MAX), unique=True)
     created_at: datetime = Field(sa_column=_utc_column())

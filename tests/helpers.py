@@ -26,9 +26,14 @@ class RecordingOutlet:
     capabilities: frozenset[Capability] = frozenset({Capability.BUTTONS, Capability.FILES})
     chats: list[tuple[str, Reply]] = field(default_factory=list)
     directs: list[tuple[str, Reply]] = field(default_factory=list)
+    edits: list[tuple[str, str, Reply]] = field(default_factory=list)
 
-    async def send_to_chat(self, chat_id: str, reply: Reply) -> None:
+    async def send_to_chat(self, chat_id: str, reply: Reply) -> str | None:
         self.chats.append((chat_id, reply))
+        return str(len(self.chats))
+
+    async def edit_message(self, chat_id: str, message_id: str, reply: Reply) -> None:
+        self.edits.append((chat_id, message_id, reply))
 
     async def send_direct(self, address: DirectAddress, reply: Reply) -> bool:
         self.directs.append((address.user_id, reply))

@@ -6,7 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401  (registers the tables)
+import storage.models
+import storage.polls  # noqa: F401
 from storage.engine import make_engine
 from storage.migrate import upgrade
 

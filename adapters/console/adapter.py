@@ -85,6 +85,7 @@ class ConsoleAdapter:
         self._residents: dict[str, _Resident] = {}
         self._me = self._resident(HOST)
         self._last_buttons: tuple[tuple[Button, ...], Place] = ((), GROUP)
+        self._posted = 0
 
     # --- the session ------------------------------------------------------------------------
 
@@ -241,9 +242,16 @@ class ConsoleAdapter:
 
     # --- outbound (the core's outlet) -------------------------------------------------------
 
-    async def send_to_chat(self, chat_id: str, reply: Reply) -> None:
+    async def send_to_chat(self, chat_id: str, reply: Reply) -> str | None:
+        if chat_id != GROUP.chat_id:
+            return None
+        self._show(reply, GROUP)
+        self._posted += 1
+        return str(self._posted)
+
+    async def edit_message(self, chat_id: str, message_id: str, reply: Reply) -> None:
         if chat_id == GROUP.chat_id:
-            self._show(reply, GROUP)
+            self._show(reply, GROUP, speaker=f"Moot (message {message_id} updated)")
 
     async def send_direct(self, address: DirectAddress, reply: Reply) -> bool:
         resident = self._residents.get(address.user_id)

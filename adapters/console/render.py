@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.events import Button, Reply, Visibility
+from bot.events import Button, Reply, Visibility, render_moments
 
 _SPEAKER = {
     Visibility.CHAT: "Moot",
@@ -12,7 +12,7 @@ _SPEAKER = {
 
 
 def reply_text(reply: Reply, speaker: str | None = None) -> str:
-    lines = [f"{speaker or _SPEAKER[reply.visibility]}: {reply.text}"]
+    lines = [f"{speaker or _SPEAKER[reply.visibility]}: {render_moments(reply.text)}"]
     lines += button_lines(reply.buttons)
     return "\n".join(lines)
 

@@ -271,7 +271,9 @@ class DiscordAdapter:
 
     # --- outbound (the core's outlet) -------------------------------------------------------
 
-    async def _post(self, channel: discord.abc.Messageable, reply: Reply) -> None:
+    async def _post(self, channel: discord.abc.Messageable, reply: Reply) -> str:
+        """Post `reply`; the id of the message that carries its buttons."""
+        sent = ""
         pieces = render.content(reply.text)
         for number, piece in enumerate(pieces, start=1):
             kwargs: dict[str, Any] = {"content": piece, "allowed_mentions": render.NO_MENTIONS}
@@ -281,17 +283,35 @@ class DiscordAdapter:
                 kwargs["view"] = view
             if file is not None:
                 kwargs["file"] = file
-            await channel.send(**kwargs)
+            message = await channel.send(**kwargs)
+            sent = str(message.id)
             if view is not None:
                 view.stop()
+        return sent
 
-    async def send_to_chat(self, chat_id: str, reply: Reply) -> None:
+    async def _channel(self, chat_id: str) -> discord.abc.Messageable:
         assert self.client is not None
         channel = self.client.get_channel(int(chat_id)) or await self.client.fetch_channel(
             int(chat_id)
         )
         assert isinstance(channel, discord.abc.Messageable)
-        await self._post(channel, reply)
+        return channel
+
+    async def send_to_chat(self, chat_id: str, reply: Reply) -> str | None:
+        return await self._post(await self._channel(chat_id), reply)
+
+    async def edit_message(self, chat_id: str, message_id: str, reply: Reply) -> None:
+        channel = await self._channel(chat_id)
+        assert isinstance(
+            channel,
+            discord.TextChannel | discord.Thread | discord.DMChannel | discord.PartialMessageable,
+        )
+        view = render.view(reply.buttons)
+        await channel.get_partial_message(int(message_id)).edit(
+            content=render.content(reply.text)[0], view=view, allowed_mentions=render.NO_MENTIONS
+        )
+        if view is not None:
+            view.stop()
 
     async def send_direct(self, address: DirectAddress, reply: Reply) -> bool:
         assert self.client is not None

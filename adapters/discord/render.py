@@ -4,10 +4,11 @@ custom id carries the command they run (so they keep working after a restart).""
 from __future__ import annotations
 
 import io
+import re
 
 import discord
 
-from bot.events import Button, ButtonStyle, FileOut, Form
+from bot.events import Button, ButtonStyle, FileOut, Form, render_moments
 
 BUTTON_PREFIX = "moot:"
 FORM_PREFIX = "moot-form:"
@@ -23,9 +24,17 @@ _STYLES = {
 
 
 def content(text: str) -> list[str]:
-    """Escape markdown so what residents typed shows as typed, in pieces Discord accepts."""
-    escaped = discord.utils.escape_markdown(text)
-    return [escaped[i : i + MESSAGE_LIMIT] for i in range(0, len(escaped), MESSAGE_LIMIT)] or [""]
+    """Escape markdown so what residents typed shows as typed, show moments in each reader's
+    local time, and cut into pieces Discord accepts."""
+    stamps: list[str] = []
+
+    def hold(epoch: int, _fallback: str) -> str:
+        stamps.append(f"<t:{epoch}:F>")
+        return f"\x00{len(stamps) - 1}\x00"  # control characters never survive bot.text.clean
+
+    escaped = discord.utils.escape_markdown(render_moments(text, hold))
+    final = re.sub("\x00(\\d+)\x00", lambda m: stamps[int(m.group(1))], escaped)
+    return [final[i : i + MESSAGE_LIMIT] for i in range(0, len(final), MESSAGE_LIMIT)] or [""]
 
 
 def view(buttons: tuple[Button, ...]) -> discord.ui.View | None:
@@ -59,6 +68,7 @@ def modal(form: Form) -> discord.ui.Modal:
                 placeholder=field.label[:100],
                 max_length=field.max_length,
                 required=field.required,
+                style=discord.TextStyle.paragraph if field.multiline else discord.TextStyle.short,
             )
         )
     return dialog

@@ -22,7 +22,7 @@ from telegram import (
     ReplyParameters,
     Update,
 )
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -50,6 +50,7 @@ from bot.events import (
     Place,
     Reply,
     Visibility,
+    render_moments,
 )
 
 if TYPE_CHECKING:
@@ -291,25 +292,29 @@ class TelegramAdapter:
         bot: Bot = self._app.bot
         return bot
 
-    async def _send(self, chat_id: str, reply: Reply, thread_id: str | None = None) -> None:
+    async def _send(self, chat_id: str, reply: Reply, thread_id: str | None = None) -> str:
+        """Send `reply`; the id of the message that carries its buttons."""
         bot = self._bot()
-        pieces = chunks(reply.text)
+        pieces = chunks(render_moments(reply.text))
+        sent = ""
         for number, piece in enumerate(pieces, start=1):
-            await bot.send_message(
+            message = await bot.send_message(
                 chat_id,
                 piece,
                 reply_markup=keyboard(reply.buttons) if number == len(pieces) else None,
                 message_thread_id=int(thread_id) if thread_id else None,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
+            sent = str(message.message_id)
         if reply.file is None:
-            return
+            return sent
         upload = InputFile(reply.file.data, filename=reply.file.filename)
         thread = int(thread_id) if thread_id else None
         if reply.file.content_type.startswith("image/"):  # shown inline, as a picture
             await bot.send_photo(chat_id, photo=upload, message_thread_id=thread)
         else:
             await bot.send_document(chat_id, document=upload, message_thread_id=thread)
+        return sent
 
     async def _send_private(self, who: Actor, where: Place, reply: Reply) -> None:
         """Telegram has no ephemeral messages: a private answer to something said in a group
@@ -330,8 +335,21 @@ class TelegramAdapter:
             where.thread_id,
         )
 
-    async def send_to_chat(self, chat_id: str, reply: Reply) -> None:
-        await self._send(chat_id, reply)
+    async def send_to_chat(self, chat_id: str, reply: Reply) -> str | None:
+        return await self._send(chat_id, reply)
+
+    async def edit_message(self, chat_id: str, message_id: str, reply: Reply) -> None:
+        try:
+            await self._bot().edit_message_text(
+                chunks(render_moments(reply.text))[0],
+                chat_id=chat_id,
+                message_id=int(message_id),
+                reply_markup=keyboard(reply.buttons),
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except BadRequest as error:
+            if "not modified" not in str(error).lower():
+                raise
 
     async def send_direct(self, address: DirectAddress, reply: Reply) -> bool:
         try:

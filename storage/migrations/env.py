@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import storage.models
+import storage.polls  # noqa: F401
 from storage.engine import make_engine
 
 config = context.config

@@ -1,0 +1,78 @@
+"""Reading times people type ("Friday 6pm", "in 3 days", "03/04 10:00") in a community's zone."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import dateparser
+
+from bot.errors import UserError
+
+_DURATION = re.compile(r"^(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?$")
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})\b")
+
+
+@dataclass(frozen=True)
+class Reading:
+    moment: datetime
+    # A second way to read the same words (day/month against month/day), to be confirmed.
+    alternative: datetime | None = None
+
+
+def read_moment(text: str, zone: str, now: datetime) -> Reading:
+    """Read a moment in the future; raise UserError saying why not."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise UserError("Say when, for example: Friday 18:00, in 3 days, 2026-12-01 18:00.")
+    first = _parse(cleaned, zone, now, "DMY")
+    if first is None:
+        raise UserError(
+            f"I couldn't read {cleaned[:60]!r} as a time. Try: Friday 18:00, in 3 days, 2026-12-01 18:00."
+        )
+    if first <= now:
+        raise UserError(f"{format_moment(first, zone)} is in the past; give a time still to come.")
+    alternative = None
+    match = _NUMERIC_DATE.search(cleaned)
+    if (
+        match
+        and not re.search(r"\d{4}-\d{1,2}-\d{1,2}", cleaned)
+        and match.group(1) != match.group(2)
+    ):
+        other = _parse(cleaned, zone, now, "MDY")
+        if other is not None and other != first and other > now:
+            alternative = other
+    return Reading(first, alternative)
+
+
+def _parse(text: str, zone: str, now: datetime, order: str) -> datetime | None:
+    local_now = now.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    parsed = dateparser.parse(
+        text,
+        settings={
+            "TIMEZONE": zone,
+            "RETURN_AS_TIMEZONE_AWARE": True,
+            "PREFER_DATES_FROM": "future",
+            "RELATIVE_BASE": local_now,
+            "DATE_ORDER": order,
+        },
+    )
+    return parsed.astimezone(UTC) if parsed is not None else None
+
+
+def read_duration(text: str) -> timedelta:
+    """`14d`, `2h`, `90m`, `1d 12h`: a length of time."""
+    match = _DURATION.match(text.strip().lower())
+    if not text.strip() or match is None or not any(match.groups()):
+        raise UserError(
+            f"{text[:30]!r} is not a length of time; use d, h and m, e.g. 14d, 2h, 1d 12h."
+        )
+    days, hours, minutes = (int(g or 0) for g in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes)
+
+
+def format_moment(moment: datetime, zone: str) -> str:
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{local:%a %d %b %Y, %H:%M} ({zone})"

@@ -1,0 +1,160 @@
+"""The tables of Decide: polls, their options, where they were posted, votes and ballots.
+
+Open polls keep one `Vote` row per person. Secret ballots are split in two: `VoterRoll` says who
+has voted, `SecretBallot` holds what was chosen under a random key, in a table without rowids and
+without timestamps, so neither its key, its position nor any time can link it to a voter.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, String, Text
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+QUESTION_MAX = 300
+OPTION_MAX = 100
+OUTCOME_MAX = 1000
+
+
+def _utc(*, nullable: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class PollKind(StrEnum):
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    APPROVAL = "approval"
+    RANKED = "ranked"
+    SCORE = "score"
+    PROPOSAL = "proposal"
+    BUDGET = "budget"
+
+
+class PollStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Electorate(StrEnum):
+    MEMBERS = "members"  # every active member, as members come and go
+    ROLE = "role"  # active members with a role
+    REGISTER = "register"  # the register as it stood when the poll opened
+
+
+class ResultsShown(StrEnum):
+    LIVE = "live"
+    AFTER_VOTE = "after-vote"
+    AFTER_CLOSE = "after-close"
+
+
+class ThresholdBase(StrEnum):
+    CAST = "cast"
+    ELECTORATE = "electorate"
+
+
+class Poll(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    created_by_person_id: int = Field(foreign_key="person.id")
+    question: str = Field(sa_type=String(QUESTION_MAX))
+    kind: PollKind = Field(sa_type=String(16))
+    binding: bool = False
+    secret: bool = False
+    min_picks: int | None = None
+    max_picks: int | None = None
+    budget_cap: int | None = None  # in pence
+    electorate: Electorate = Field(default=Electorate.MEMBERS, sa_type=String(16))
+    electorate_role: str | None = Field(default=None, sa_type=String(16))
+    results_shown: ResultsShown = Field(default=ResultsShown.LIVE, sa_type=String(16))
+    quorum_percent: int | None = None
+    threshold: str = Field(default="none", sa_type=String(16))
+    threshold_base: ThresholdBase = Field(default=ThresholdBase.CAST, sa_type=String(16))
+    opens_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    notice_days: int | None = None
+    closes_at: datetime = Field(sa_column=_utc())
+    # Another reading of an ambiguous deadline, until the creator picks one.
+    closes_alternative: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    reminder_minutes: int | None = None
+    status: PollStatus = Field(default=PollStatus.DRAFT, sa_type=String(16), index=True)
+    origin_platform: str = Field(sa_type=String(16))
+    origin_chat_id: str = Field(sa_type=String(64))
+    created_at: datetime = Field(sa_column=_utc())
+    opened_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    electorate_size: int | None = None  # fixed when the poll closes
+    outcome: str | None = Field(default=None, sa_type=Text)
+    review_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class PollOption(SQLModel, table=True):
+    poll_id: int = Field(foreign_key="poll.id", primary_key=True)
+    number: int = Field(primary_key=True)
+    label: str = Field(sa_type=String(OPTION_MAX))
+    cost: int | None = None  # in pence, for budget polls
+
+
+class PollPost(SQLModel, table=True):
+    """Each chat a poll was posted to, and the message Moot keeps up to date there."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(foreign_key="poll.id", index=True)
+    platform: str = Field(sa_type=String(16))
+    chat_id: str = Field(sa_type=String(64))
+    message_id: str | None = Field(default=None, sa_type=String(64))
+
+
+class PollElector(SQLModel, table=True):
+    """The register as it stood when a poll with a fixed electorate opened."""
+
+    poll_id: int = Field(foreign_key="poll.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+
+
+class Vote(SQLModel, table=True):
+    """One person's current vote in an open (not secret) poll."""
+
+    __table_args__ = (Index("ix_vote_tally", "poll_id", "choice"),)
+
+    poll_id: int = Field(foreign_key="poll.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    choice: int | None = None  # single choice and proposals
+    marks: str | None = Field(default=None, sa_type=Text)  # other kinds, see bot.polls.ballots
+    cast_at: datetime = Field(sa_column=_utc())
+
+
+class VoterRoll(SQLModel, table=True):
+    """Who has voted in a secret ballot, and nothing else."""
+
+    poll_id: int = Field(foreign_key="poll.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+
+
+class SecretBallot(SQLModel, table=True):
+    """What was chosen in a secret ballot: a random key, no person, no time, no rowid."""
+
+    __table_args__ = (
+        Index("ix_secretballot_tally", "poll_id", "choice"),
+        {"sqlite_with_rowid": False},
+    )
+
+    key: str = Field(primary_key=True, sa_type=String(36))
+    poll_id: int = Field(foreign_key="poll.id")
+    choice: int | None = None
+    marks: str | None = Field(default=None, sa_type=Text)
+
+
+class PaperTally(SQLModel, table=True):
+    """Votes cast on paper or in a meeting, added by an organiser."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(foreign_key="poll.id", index=True)
+    ballots: int
+    counts: str = Field(sa_type=Text)  # JSON: option number -> votes
+    added_by_person_id: int = Field(foreign_key="person.id")
+    added_at: datetime = Field(sa_column=_utc())
