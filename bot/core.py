@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -59,6 +59,8 @@ class Moot:
                 self.scheduler.register(kind, handler)
         self._outlets: dict[str, Outlet] = {}
         self._background: set[asyncio.Task[None]] = set()
+        # Per-process state a feature keeps for itself (for example ballots being filled in).
+        self.extensions: dict[str, object] = {}
 
     # --- life cycle -------------------------------------------------------------------------
 
@@ -158,13 +160,14 @@ class Moot:
             log.exception("/%s failed", command.name)
             return private(OUR_FAULT)
         for delivery in context.deliveries:
-            self.spawn_delivery(delivery)
+            self.spawn(self.deliver(delivery))
         return context.replies
 
     # --- outbound ---------------------------------------------------------------------------
 
-    def spawn_delivery(self, delivery: Delivery) -> None:
-        task = asyncio.get_running_loop().create_task(self.deliver(delivery))
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` in the background; `drain` and `stop` wait for it."""
+        task = asyncio.get_running_loop().create_task(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
@@ -186,6 +189,12 @@ class Moot:
         except Exception:
             log.exception("posting to %s chat %s failed", platform, chat_id)
             return None
+
+    def edit_interval(self, platforms: Sequence[str]) -> float:
+        """How long to gather changes before editing messages on these platforms."""
+        return max(
+            (self._outlets[p].edit_interval for p in platforms if p in self._outlets), default=0.0
+        )
 
     async def edit(self, platform: str, chat_id: str, message_id: str, reply: Reply) -> None:
         outlet = self._outlets.get(platform)

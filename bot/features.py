@@ -6,5 +6,6 @@ from bot.community.commands import FEATURE as COMMUNITY
 from bot.feature import Feature
 from bot.help.commands import FEATURE as HELP
 from bot.identity.commands import FEATURE as IDENTITY
+from bot.polls.commands import FEATURE as POLLS
 
-ALL_FEATURES: tuple[Feature, ...] = (HELP, IDENTITY, COMMUNITY)
+ALL_FEATURES: tuple[Feature, ...] = (HELP, IDENTITY, COMMUNITY, POLLS)

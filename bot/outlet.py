@@ -10,6 +10,8 @@ from bot.events import Capability, DirectAddress, Reply
 class Outlet(Protocol):
     platform: str
     capabilities: frozenset[Capability]
+    # The shortest time between two edits of one message that keeps within the platform's limits.
+    edit_interval: float
 
     async def send_to_chat(self, chat_id: str, reply: Reply) -> str | None:
         """Post `reply` in a chat; returns the id of the message carrying its buttons."""

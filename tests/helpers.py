@@ -24,6 +24,7 @@ class RecordingOutlet:
 
     platform: str
     capabilities: frozenset[Capability] = frozenset({Capability.BUTTONS, Capability.FILES})
+    edit_interval: float = 0.0
     chats: list[tuple[str, Reply]] = field(default_factory=list)
     directs: list[tuple[str, Reply]] = field(default_factory=list)
     edits: list[tuple[str, str, Reply]] = field(default_factory=list)

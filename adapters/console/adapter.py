@@ -67,6 +67,7 @@ class _Resident:
 class ConsoleAdapter:
     platform = CONSOLE
     capabilities = frozenset({Capability.BUTTONS, Capability.FILES, Capability.FORMS})
+    edit_interval = 0.0
 
     def __init__(
         self,

@@ -69,6 +69,8 @@ class DiscordAdapter:
         }
     )
 
+    edit_interval = 1.0  # Discord allows about 5 edits per 5 seconds in a channel
+
     def __init__(self, token: str, *, answer_within: float = ANSWER_WITHIN_SECONDS) -> None:
         self._token = token
         self._answer_within = answer_within

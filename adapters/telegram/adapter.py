@@ -105,6 +105,7 @@ class _FormInProgress:
 class TelegramAdapter:
     platform = TELEGRAM
     capabilities = frozenset({Capability.BUTTONS, Capability.FILES, Capability.FORMS})
+    edit_interval = 3.0  # 20 messages a minute in one group, edits included
 
     def __init__(self, options: TelegramOptions) -> None:
         self._options = options

@@ -91,6 +91,8 @@ def apply_setting(spec: PollSpec, setting: str, zone: str, now: datetime) -> Non
     key, value = key.strip().lower(), value.strip()
     if key == "secret":
         spec.secret = value.lower() not in ("no", "off", "false")
+        if spec.secret:
+            spec.results_shown = ResultsShown.AFTER_CLOSE
     elif key == "ballot":
         spec.binding = value.lower() not in ("no", "off", "false")
     elif key == "closes":
@@ -169,6 +171,11 @@ def check(spec: PollSpec, now: datetime) -> PollSpec:
         spec.options = [
             (f"{label} £{cost / 100:,.0f}" if cost else label, None) for label, cost in spec.options
         ]
+    if spec.secret and spec.results_shown is not ResultsShown.AFTER_CLOSE:
+        raise UserError(
+            "A secret ballot shows results only after it closes: live totals would let anyone watching "
+            "match each new vote to the person who just voted."
+        )
     if spec.electorate is Electorate.ROLE and spec.electorate_role is None:
         raise UserError("voters: role needs a role, e.g. voters: role organiser.")
     if spec.threshold is Threshold.NONE and spec.threshold_base is ThresholdBase.ELECTORATE:

@@ -1,0 +1,660 @@
+"""The Decide feature's commands and scheduled jobs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+from sqlmodel import Session, select
+
+from bot import roles
+from bot.commands import Command, Param, ParamKind, Where
+from bot.community.service import organisers
+from bot.context import Context
+from bot.core import Moot
+from bot.errors import NotAllowedError, UserError
+from bot.events import Button, ButtonStyle, FileOut, Reply
+from bot.feature import Feature
+from bot.polls import ballots, export, render, service
+from bot.polls.chart import results_chart
+from bot.polls.dates import read_moment
+from bot.polls.live import poll_reply, refresh, state_of
+from bot.polls.results import Results, compute
+from bot.polls.spec import SETTINGS_HELP, build, parse_one_line, with_setting
+from bot.polls.views import PollView, electorate, load, open_polls, tally, voters
+from bot.text import one_line
+from storage.models import Chat, Community, Membership, MembershipStatus, PollsBy, Role
+from storage.polls import OUTCOME_MAX, PollKind, PollStatus, ResultsShown
+
+POLL = Param("poll", "The poll's number", ParamKind.INTEGER)
+DEFINITION_HELP = "Question | option | option | settings…"
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+async def view_of(ctx: Context, poll_id: int) -> PollView:
+    view = await ctx.moot.read(lambda s: load(s, poll_id))
+    return view
+
+
+async def results_of(moot: Moot, poll_id: int) -> tuple[PollView, Results]:
+    def read(session: Session) -> tuple[PollView, Results]:
+        view = load(session, poll_id)
+        return view, compute(view, tally(session, view))
+
+    return await moot.read(read)
+
+
+async def role_in(ctx: Context, community_id: int) -> Role | None:
+    """The person's role in the poll's community (which may not be this chat's)."""
+    if community_id == ctx.community_id:
+        return ctx.role
+    person = ctx.person_id
+
+    def read(session: Session) -> Role | None:
+        row = session.exec(
+            select(Membership).where(
+                Membership.community_id == community_id, Membership.person_id == person
+            )
+        ).first()
+        return Role(row.role) if row is not None and row.status == MembershipStatus.ACTIVE else None
+
+    return await ctx.moot.read(read)
+
+
+async def require_manager(ctx: Context, view: PollView) -> None:
+    """The creator may manage a quick poll; binding ballots are the organisers' alone."""
+    role = await role_in(ctx, view.poll.community_id)
+    is_organiser = roles.allows(role, Role.ORGANISER)
+    if is_organiser or (view.poll.created_by_person_id == ctx.person_id and not view.poll.binding):
+        return
+    raise NotAllowedError(
+        f"Only {'organisers' if view.poll.binding else 'its creator or organisers'} can do that to poll #{view.id}."
+    )
+
+
+async def require_organiser(ctx: Context, view: PollView) -> None:
+    if not roles.allows(await role_in(ctx, view.poll.community_id), Role.ORGANISER):
+        raise NotAllowedError(f"Only organisers of {view.community.name} can do that.")
+
+
+# --- creating --------------------------------------------------------------------------------
+
+
+async def poll(ctx: Context) -> None:
+    community_id = ctx.community
+    community = await ctx.moot.read(lambda s: s.get_one(Community, community_id))
+    options = ctx.args.optional_text("options")
+    if options is not None:  # the guided form
+        settings = (
+            [f"closes: {ctx.args.text('closes')}"] if ctx.args.optional_text("closes") else []
+        )
+        lines = re.split(r"\n|\|", options)
+        spec = build(ctx.args.text("question"), lines, settings, community.timezone, ctx.now)
+    else:
+        spec = parse_one_line(ctx.args.text("question"), community.timezone, ctx.now)
+    if (spec.binding or community.polls_by == PollsBy.ORGANISERS) and not roles.allows(
+        ctx.role, Role.ORGANISER
+    ):
+        what = "binding ballots" if spec.binding else "polls"
+        raise NotAllowedError(f"In {community.name}, only organisers start {what}.")
+    poll_id = await ctx.moot.write(
+        lambda s: service.create_draft(s, community_id, ctx.person_id, ctx.place, spec, ctx.now)
+    )
+    await show_preview(ctx, poll_id)
+
+
+async def show_preview(ctx: Context, poll_id: int) -> None:
+    view = await view_of(ctx, poll_id)
+    text, buttons = render.preview(view)
+    ctx.reply_privately(text, buttons=buttons)
+
+
+async def pollset(ctx: Context) -> None:
+    poll_id, setting = ctx.args.integer("poll"), ctx.args.text("setting")
+    view = await view_of(ctx, poll_id)
+    await require_manager(ctx, view)
+    if view.status is not PollStatus.DRAFT:
+        raise UserError(
+            f"Poll #{poll_id} is published; only drafts can be changed (/extend changes the deadline)."
+        )
+    if ":" not in setting and setting.split()[0].lower() not in ("secret", "ballot"):
+        raise UserError(f"Write the setting as name: value. {SETTINGS_HELP}")
+    spec = with_setting(service.spec_of(view), setting, view.community.timezone, ctx.now)
+    await ctx.moot.write(lambda s: service.replace_spec(s, poll_id, spec, ctx.person_id, ctx.now))
+    await show_preview(ctx, poll_id)
+
+
+async def publish(ctx: Context) -> None:
+    poll_id = ctx.args.integer("poll")
+    view = await view_of(ctx, poll_id)
+    await require_manager(ctx, view)
+    status = await ctx.moot.write(lambda s: service.publish(s, poll_id, ctx.person_id, ctx.now))
+    await post_into(ctx.moot, poll_id, [(view.poll.origin_platform, view.poll.origin_chat_id)])
+    if status is PollStatus.SCHEDULED:
+        ctx.reply_privately(f"Poll #{poll_id} is announced and will open at the time shown.")
+    else:
+        ctx.reply_privately(
+            f"Poll #{poll_id} is open. Post it in another chat of {view.community.name} with /post {poll_id}."
+        )
+
+
+async def discard(ctx: Context) -> None:
+    poll_id = ctx.args.integer("poll")
+    await require_manager(ctx, await view_of(ctx, poll_id))
+    await ctx.moot.write(lambda s: service.discard(s, poll_id, ctx.person_id, ctx.now))
+    ctx.reply_privately(f"Draft poll #{poll_id} discarded.")
+
+
+async def post(ctx: Context) -> None:
+    poll_id, where = ctx.args.integer("poll"), ctx.args.optional_text("where")
+    view = await view_of(ctx, poll_id)
+    await require_manager(ctx, view)
+    if view.status not in (PollStatus.OPEN, PollStatus.SCHEDULED):
+        raise UserError(
+            f"Poll #{poll_id} is {view.status}; only open or announced polls can be posted."
+        )
+    if where is not None and where.lower() != "all":
+        raise UserError(
+            f"/post {poll_id} posts here; /post {poll_id} all posts in every chat of {view.community.name}."
+        )
+    if where is None:
+        if ctx.community_id != view.poll.community_id or ctx.place.is_private:
+            raise UserError(f"Run /post {poll_id} in a group chat of {view.community.name}.")
+        chats = [(ctx.place.platform, ctx.place.chat_id)]
+    else:
+        rows = await ctx.moot.read(
+            lambda s: list(s.exec(select(Chat).where(Chat.community_id == view.poll.community_id)))
+        )
+        chats = [(c.platform, c.platform_chat_id) for c in rows]
+    posted = await post_into(ctx.moot, poll_id, chats)
+    ctx.reply_privately(
+        f"Posted poll #{poll_id} in {posted} more chat(s)."
+        if posted
+        else f"Poll #{poll_id} was already there."
+    )
+
+
+async def post_into(moot: Moot, poll_id: int, chats: list[tuple[str, str]]) -> int:
+    """Post the poll's message in chats it is not in yet; the votes from all are counted together."""
+    reply = await poll_reply(moot, poll_id)
+    posted = 0
+    for platform, chat_id in chats:
+        post_id = await moot.write(
+            partial(service.add_post, poll_id=poll_id, platform=platform, chat_id=chat_id)
+        )
+        if post_id is None:
+            continue
+        message_id = await moot.post(platform, chat_id, reply)
+        await moot.write(partial(service.set_post_message, post_id=post_id, message_id=message_id))
+        posted += 1
+    return posted
+
+
+# --- voting ----------------------------------------------------------------------------------
+
+
+async def vote(ctx: Context) -> None:
+    poll_id = ctx.args.integer("poll")
+    view = await view_of(ctx, poll_id)
+    ballot = ballots.read(view.rules, ctx.args.text("choices"))
+    if view.poll.secret:
+        await confirm_secret(
+            ctx, view, (ballot.choice,) if ballot.choice is not None else ballot.marks
+        )
+        return
+    await record(ctx, view, ballot)
+
+
+async def confirm_secret(ctx: Context, view: PollView, marks: tuple[int, ...]) -> None:
+    state_of(ctx.moot).drafts[(view.id, ctx.person_id)] = marks
+    chosen = (
+        ", ".join(view.label(m) for m in marks)
+        if view.kind is not PollKind.SCORE
+        else " ".join(map(str, marks))
+    )
+    ctx.reply_privately(
+        f"Your secret ballot in poll #{view.id}: {chosen}.\nOnce cast it cannot be changed. Cast it?",
+        buttons=[
+            Button("Cast my ballot", f"cast {view.id}", ButtonStyle.PRIMARY),
+            Button("Start again", f"clearballot {view.id}"),
+        ],
+    )
+
+
+async def record(ctx: Context, view: PollView, ballot: ballots.Ballot) -> None:
+    poll_id = view.id
+    outcome = await ctx.moot.write(
+        lambda s: service.cast(s, poll_id, ctx.person_id, ballot, ctx.now)
+    )
+    state_of(ctx.moot).drafts.pop((poll_id, ctx.person_id), None)
+    state_of(ctx.moot).changed(poll_id)
+    if view.poll.secret:
+        ctx.reply_privately(f"Your secret ballot in poll #{poll_id} is cast. Thank you.")
+        return
+    chosen = describe_ballot(view, ballot)
+    verb = "is counted" if outcome.first else "replaces your earlier vote"
+    text = (
+        f"Your vote in poll #{poll_id} ({chosen}) {verb}. You can change it until the poll closes."
+    )
+    if view.poll.results_shown == ResultsShown.AFTER_VOTE:
+        _, results = await results_of(ctx.moot, poll_id)
+        text += "\n\n" + render.results_text(view, results, final=False)
+    ctx.reply_privately(text)
+
+
+def describe_ballot(view: PollView, ballot: ballots.Ballot) -> str:
+    if ballot.choice is not None:
+        return view.label(ballot.choice)
+    if view.kind is PollKind.SCORE:
+        return ", ".join(f"{o.label}: {s}" for o, s in zip(view.options, ballot.marks, strict=True))
+    joiner = " > " if view.kind is PollKind.RANKED else ", "
+    return joiner.join(view.label(m) for m in ballot.marks)
+
+
+async def vote_button(ctx: Context) -> None:
+    """`vote <poll> <option>`: a press on an option of a single-choice poll or a proposal."""
+    await vote(ctx)
+
+
+async def open_ballot(ctx: Context) -> None:
+    poll_id = ctx.args.integer("poll")
+    view = await view_of(ctx, poll_id)
+    if view.kind in ballots.CHOICE_KINDS or view.kind is PollKind.SCORE:
+        raise UserError(render.how_to_vote(view))
+    marks = state_of(ctx.moot).drafts.get((poll_id, ctx.person_id), ())
+    text, buttons = render.ballot_message(view, marks)
+    ctx.reply_privately(text, buttons=buttons)
+
+
+async def pick(ctx: Context) -> None:
+    poll_id, option = ctx.args.integer("poll"), ctx.args.integer("option")
+    view = await view_of(ctx, poll_id)
+    drafts = state_of(ctx.moot).drafts
+    if view.kind in ballots.CHOICE_KINDS:
+        raise UserError(render.how_to_vote(view))
+    drafts[(poll_id, ctx.person_id)] = ballots.toggle(
+        view.rules, drafts.get((poll_id, ctx.person_id), ()), option
+    )
+    text, buttons = render.ballot_message(view, drafts[(poll_id, ctx.person_id)])
+    ctx.reply_privately(text, buttons=buttons)
+
+
+async def clear_ballot(ctx: Context) -> None:
+    poll_id = ctx.args.integer("poll")
+    state_of(ctx.moot).drafts.pop((poll_id, ctx.person_id), None)
+    ctx.reply_privately(f"Your unsent ballot for poll #{poll_id} is cleared.")
+
+
+async def cast(ctx: Context) -> None:
+    poll_id = ctx.args.integer("poll")
+    view = await view_of(ctx, poll_id)
+    marks = state_of(ctx.moot).drafts.get((poll_id, ctx.person_id))
+    if marks is None:
+        raise UserError(
+            f"You have nothing waiting to cast in poll #{poll_id}: " + render.how_to_vote(view)
+        )
+    if view.kind in ballots.CHOICE_KINDS:
+        ballot = ballots.check(view.rules, ballots.Ballot(choice=marks[0]))
+    else:
+        ballot = ballots.check(view.rules, ballots.Ballot(marks=marks))
+    await record(ctx, view, ballot)
+
+
+# --- results, closing and after ----------------------------------------------------------------
+
+
+async def results(ctx: Context) -> None:
+    poll_id = ctx.args.integer("poll")
+    view, outcome = await results_of(ctx.moot, poll_id)
+    closed = view.status is PollStatus.CLOSED
+    shown = ResultsShown(view.poll.results_shown)
+    if not closed and shown is ResultsShown.AFTER_CLOSE:
+        ctx.reply_privately(
+            f"Poll #{poll_id} shows results after it closes. {render.turnout(outcome)}."
+        )
+        return
+    if not closed and shown is ResultsShown.AFTER_VOTE:
+        voted = ctx.person_id in await ctx.moot.read(lambda s: voters(s, view))
+        if not voted:
+            ctx.reply_privately(
+                f"Poll #{poll_id} shows results once you have voted. {render.turnout(outcome)}."
+            )
+            return
+    chart = FileOut(f"poll-{poll_id}-results.png", results_chart(view, outcome), "image/png")
+    ctx.reply_privately(render.results_text(view, outcome, final=closed), file=chart)
+
+
+async def polls(ctx: Context) -> None:
+    community_id = ctx.community
+    found = await ctx.moot.read(lambda s: open_polls(s, community_id))
+    if not found:
+        ctx.reply_privately("No polls are open right now. Start one with /poll.")
+        return
+    lines = [
+        f"#{p.id} {p.question} ({p.status}, closes {render.when(p.closes_at, 'UTC')})"
+        for p in found
+    ]
+    ctx.reply_privately("Open polls:\n" + "\n".join(lines))
+
+
+async def close(ctx: Context) -> None:
+    poll_id = ctx.args.integer("poll")
+    await require_manager(ctx, await view_of(ctx, poll_id))
+    if not await ctx.moot.write(lambda s: service.close(s, poll_id, ctx.person_id, ctx.now)):
+        raise UserError(f"Poll #{poll_id} has already closed.")
+    await announce_results(ctx.moot, poll_id)
+    ctx.reply_privately(f"Poll #{poll_id} is closed; the results are posted where it ran.")
+
+
+async def extend(ctx: Context) -> None:
+    poll_id = ctx.args.integer("poll")
+    view = await view_of(ctx, poll_id)
+    await require_manager(ctx, view)
+    reading = read_moment(ctx.args.text("until"), view.community.timezone, ctx.now)
+    if reading.alternative is not None:
+        raise UserError("That date could be read two ways; write it as 2026-12-01 18:00.")
+    await ctx.moot.write(
+        lambda s: service.extend(s, poll_id, reading.moment, ctx.person_id, ctx.now)
+    )
+    await refresh(ctx.moot, poll_id)
+    ctx.reply_privately(
+        f"Poll #{poll_id} now closes {render.when(reading.moment, view.community.timezone)}."
+    )
+
+
+async def paper(ctx: Context) -> None:
+    poll_id = ctx.args.integer("poll")
+    view = await view_of(ctx, poll_id)
+    await require_organiser(ctx, view)
+    if view.kind in (PollKind.RANKED, PollKind.SCORE):
+        raise UserError(
+            f"Paper tallies are counts per option; a {view.kind} poll needs whole ballots, so enter each with its voter online."
+        )
+    if view.poll.secret is False and view.status is PollStatus.DRAFT:
+        raise UserError(f"Poll #{poll_id} is still a draft.")
+    count_ballots = ctx.args.integer("ballots")
+    counts: dict[int, int] = {}
+    for item in ctx.args.text("counts").replace(",", " ").split():
+        match = re.fullmatch(r"(\d{1,2})=(\d{1,7})", item)
+        if match is None:
+            raise UserError(f"Write counts as option=votes, e.g. 1=25 2=15; {item[:20]!r} is not.")
+        option, votes = int(match.group(1)), int(match.group(2))
+        if not 1 <= option <= len(view.options) or option in counts:
+            raise UserError(f"Options are numbered 1 to {len(view.options)}, each once.")
+        counts[option] = votes
+    if any(v > count_ballots for v in counts.values()):
+        raise UserError("No option can have more votes than there were paper ballots.")
+    if view.kind in ballots.CHOICE_KINDS and sum(counts.values()) > count_ballots:
+        raise UserError(
+            f"Each paper ballot has one choice here, so the counts can add up to {count_ballots} at most."
+        )
+    await ctx.moot.write(
+        lambda s: service.add_paper(s, poll_id, count_ballots, counts, ctx.person_id, ctx.now)
+    )
+    state_of(ctx.moot).changed(poll_id)
+    ctx.reply_privately(
+        f"Added {count_ballots} paper ballot(s) to poll #{poll_id}; the audit log records that you did."
+    )
+
+
+async def outcome(ctx: Context) -> None:
+    poll_id = ctx.args.integer("poll")
+    view = await view_of(ctx, poll_id)
+    await require_organiser(ctx, view)
+    statement, _, review = ctx.args.text("outcome").partition("| review:")
+    statement = one_line(statement)
+    if not statement or len(statement) > OUTCOME_MAX:
+        raise UserError(f"Say what will happen, in up to {OUTCOME_MAX} characters.")
+    review_at = (
+        read_moment(review, view.community.timezone, ctx.now).moment if review.strip() else None
+    )
+    await ctx.moot.write(
+        lambda s: service.record_outcome(s, poll_id, statement, review_at, ctx.person_id, ctx.now)
+    )
+    note = f"Outcome of poll #{poll_id} ({view.poll.question}): {statement}"
+    if review_at:
+        note += f"\nTo be reviewed {render.when(review_at, view.community.timezone)}."
+    for post_ in view.posts:
+        await ctx.moot.post(post_.platform, post_.chat_id, Reply(note))
+    ctx.reply_privately(f"Recorded and posted the outcome of poll #{poll_id}.")
+
+
+async def who_voted(ctx: Context) -> None:
+    poll_id = ctx.args.integer("poll")
+    view = await view_of(ctx, poll_id)
+    if view.poll.secret:
+        _, counted = await results_of(ctx.moot, poll_id)
+        ctx.reply_privately(
+            f"Poll #{poll_id} is a secret ballot: {render.turnout(counted)}. Choices are never shown."
+        )
+        return
+    if view.poll.results_shown != ResultsShown.LIVE and view.status is not PollStatus.CLOSED:
+        raise UserError(f"Poll #{poll_id} shows how people voted only once its results are shown.")
+    table = await ctx.moot.read(lambda s: export.open_ballots(s, view))
+    lines = [f"{name}: {describe_ballot(view, ballot)}" for name, ballot in table] or [
+        "No votes yet."
+    ]
+    ctx.reply_privately(f"How people voted in poll #{poll_id}:\n" + "\n".join(lines))
+
+
+async def export_poll(ctx: Context) -> None:
+    poll_id = ctx.args.integer("poll")
+    view = await view_of(ctx, poll_id)
+    await require_organiser(ctx, view)
+    csv_text, json_text = await ctx.moot.read(lambda s: export.poll_files(s, [poll_id]))
+    level = "totals only (secret ballot)" if view.poll.secret else "one row per ballot"
+    ctx.reply_privately(
+        f"Poll #{poll_id}, {level}: CSV",
+        file=FileOut(f"poll-{poll_id}.csv", csv_text.encode(), "text/csv"),
+    )
+    ctx.reply_privately(
+        f"Poll #{poll_id}: JSON",
+        file=FileOut(f"poll-{poll_id}.json", json_text.encode(), "application/json"),
+    )
+
+
+async def polls_by(ctx: Context) -> None:
+    community_id, who = ctx.community, PollsBy(ctx.args.text("who"))
+
+    def change(session: Session) -> None:
+        session.get_one(Community, community_id).polls_by = who
+
+    await ctx.moot.write(change)
+    ctx.reply(
+        f"Quick polls in {ctx.community_name} can now be started by {who}. Binding ballots are always for organisers."
+    )
+
+
+# --- announcements and jobs ------------------------------------------------------------------
+
+
+async def announce_results(moot: Moot, poll_id: int) -> None:
+    view, counted = await results_of(moot, poll_id)
+    chart = FileOut(f"poll-{poll_id}-results.png", results_chart(view, counted), "image/png")
+    reply = Reply(render.results_text(view, counted, final=True), file=chart)
+    for post_ in view.posts:
+        await moot.post(post_.platform, post_.chat_id, reply)
+    await refresh(moot, poll_id)
+
+
+def _still_due(view: PollView, payload: Mapping[str, Any]) -> bool:
+    """A close or reminder timer belongs to the deadline it was set for (extensions move it)."""
+    return (
+        view.status is PollStatus.OPEN and view.poll.closes_at.isoformat() == payload["closes_at"]
+    )
+
+
+async def open_job(moot: Moot, payload: Mapping[str, Any]) -> None:
+    poll_id = int(payload["poll"])
+    if await moot.write(lambda s: service.open_scheduled(s, poll_id, moot.clock.now())):
+        await refresh(moot, poll_id)
+        view = await moot.read(lambda s: load(s, poll_id))
+        for post_ in view.posts:
+            await moot.post(
+                post_.platform,
+                post_.chat_id,
+                Reply(f"Poll #{poll_id} is now open: {view.poll.question}"),
+            )
+
+
+async def close_job(moot: Moot, payload: Mapping[str, Any]) -> None:
+    poll_id = int(payload["poll"])
+    view = await moot.read(lambda s: load(s, poll_id))
+    if _still_due(view, payload) and await moot.write(
+        lambda s: service.close(s, poll_id, None, moot.clock.now())
+    ):
+        await announce_results(moot, poll_id)
+
+
+async def remind_job(moot: Moot, payload: Mapping[str, Any]) -> None:
+    poll_id = int(payload["poll"])
+
+    def waiting(session: Session) -> tuple[PollView, list[int]]:
+        view = load(session, poll_id)
+        return view, sorted(electorate(session, view) - voters(session, view))
+
+    view, people = await moot.read(waiting)
+    if not _still_due(view, payload):
+        return
+    text = (
+        f"Reminder: poll #{poll_id} in {view.community.name} closes {render.when(view.poll.closes_at, view.community.timezone)} "
+        f"and you have not voted yet.\n{view.poll.question}\n{render.how_to_vote(view)}"
+    )
+    reply = Reply(text, buttons=tuple(render.vote_buttons(view)))
+    for person in people:
+        await moot.send_direct(person, reply)
+
+
+async def review_job(moot: Moot, payload: Mapping[str, Any]) -> None:
+    poll_id = int(payload["poll"])
+
+    def who(session: Session) -> tuple[PollView, list[int]]:
+        view = load(session, poll_id)
+        return view, sorted(
+            {*organisers(session, view.poll.community_id), view.poll.created_by_person_id}
+        )
+
+    view, people = await moot.read(who)
+    reply = Reply(
+        f"Review due: poll #{poll_id} ({view.poll.question}) decided: {view.poll.outcome}. Has it happened?"
+    )
+    for person in people:
+        await moot.send_direct(person, reply)
+
+
+FEATURE = Feature(
+    name="polls",
+    commands=(
+        Command(
+            "poll",
+            "Start a poll: question | option | option | settings",
+            poll,
+            params=(Param("question", DEFINITION_HELP, ParamKind.TEXT, max_length=4000),),
+            form_only=(
+                Param(
+                    "options",
+                    "Options, one per line",
+                    ParamKind.TEXT,
+                    max_length=2000,
+                    multiline=True,
+                ),
+                Param(
+                    "closes",
+                    "Closes when? (e.g. Friday 18:00)",
+                    ParamKind.TEXT,
+                    required=False,
+                    max_length=100,
+                ),
+            ),
+            role=Role.MEMBER,
+            where=Where.GROUP,
+            needs_community=True,
+            guided=True,
+        ),
+        Command(
+            "pollset",
+            "Change a draft poll's setting",
+            pollset,
+            params=(POLL, Param("setting", "setting: value", ParamKind.TEXT)),
+        ),
+        Command("publish", "Publish a draft poll", publish, params=(POLL,)),
+        Command("discard", "Throw away a draft poll", discard, params=(POLL,)),
+        Command(
+            "post",
+            "Post a poll in this chat too (or in all: /post N all)",
+            post,
+            params=(POLL, Param("where", "all", required=False)),
+        ),
+        Command(
+            "vote",
+            "Vote in a poll",
+            vote,
+            params=(POLL, Param("choices", "Your choice(s)", ParamKind.TEXT)),
+        ),
+        Command("ballot", "Open your ballot for a poll", open_ballot, params=(POLL,)),
+        Command(
+            "pick",
+            "Add or remove an option on your ballot",
+            pick,
+            params=(POLL, Param("option", "Option number", ParamKind.INTEGER)),
+        ),
+        Command("clearballot", "Start your ballot again", clear_ballot, params=(POLL,)),
+        Command("cast", "Cast the ballot you filled in", cast, params=(POLL,)),
+        Command("results", "See a poll's results (with a chart)", results, params=(POLL,)),
+        Command("polls", "List open polls", polls, role=Role.MEMBER, needs_community=True),
+        Command("close", "Close a poll now", close, params=(POLL,)),
+        Command(
+            "extend",
+            "Give a poll more time",
+            extend,
+            params=(POLL, Param("until", "New closing time", ParamKind.TEXT)),
+        ),
+        Command(
+            "paper",
+            "Add paper or meeting votes: /paper N ballots 1=25 2=15",
+            paper,
+            params=(
+                POLL,
+                Param("ballots", "How many paper ballots", ParamKind.INTEGER),
+                Param("counts", "option=votes …", ParamKind.TEXT),
+            ),
+        ),
+        Command(
+            "outcome",
+            "Record what will happen after a poll: /outcome N text | review: date",
+            outcome,
+            params=(
+                POLL,
+                Param("outcome", "What will happen", ParamKind.TEXT, max_length=OUTCOME_MAX + 100),
+            ),
+        ),
+        Command(
+            "voters",
+            "How people voted in an open poll (turnout for secret ballots)",
+            who_voted,
+            params=(POLL,),
+        ),
+        Command("export", "Export a poll as CSV and JSON", export_poll, params=(POLL,)),
+        Command(
+            "pollsby",
+            "Choose who may start quick polls",
+            polls_by,
+            params=(
+                Param("who", "members or organisers", ParamKind.CHOICE, choices=tuple(PollsBy)),
+            ),
+            role=Role.ADMIN,
+            needs_community=True,
+        ),
+    ),
+    jobs={
+        service.OPEN_JOB: open_job,
+        service.CLOSE_JOB: close_job,
+        service.REMIND_JOB: remind_job,
+        service.REVIEW_JOB: review_job,
+    },
+    merge_people=service.merge_votes,
+)

@@ -1,0 +1,264 @@
+"""How polls read in a chat: the poll message, a draft's preview, a personal ballot, results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.events import Button, ButtonStyle, moment_marker
+from bot.polls.ballots import CHOICE_KINDS
+from bot.polls.counting import Threshold
+from bot.polls.dates import format_moment
+from bot.polls.results import Results
+from bot.polls.views import PollView
+from storage.polls import Electorate, PollKind, PollStatus, ResultsShown, ThresholdBase
+
+KIND_NAMES = {
+    PollKind.SINGLE: "single choice",
+    PollKind.MULTIPLE: "multiple choice",
+    PollKind.APPROVAL: "approval (pick all you support)",
+    PollKind.RANKED: "ranked choice (instant runoff)",
+    PollKind.SCORE: "score each option 0-5",
+    PollKind.PROPOSAL: "proposal",
+    PollKind.BUDGET: "participatory budget",
+}
+THRESHOLD_NAMES = {
+    Threshold.MAJORITY: "a majority (more than half)",
+    Threshold.TWO_THIRDS: "two thirds",
+    Threshold.THREE_QUARTERS: "75%",
+}
+
+
+def when(moment: datetime, zone: str) -> str:
+    return moment_marker(moment, format_moment(moment, zone))
+
+
+def money(pence: int) -> str:
+    return f"£{pence / 100:,.0f}" if pence % 100 == 0 else f"£{pence / 100:,.2f}"
+
+
+def describe(view: PollView) -> list[str]:
+    """The rules of a poll, in a few short lines."""
+    poll, zone = view.poll, view.community.timezone
+    kind = KIND_NAMES[view.kind]
+    if view.kind is PollKind.MULTIPLE:
+        kind += f", pick {poll.min_picks}" + (
+            f"-{poll.max_picks}" if poll.max_picks != poll.min_picks else ""
+        )
+    if view.kind is PollKind.BUDGET and poll.budget_cap:
+        kind += f", {money(poll.budget_cap)} to share"
+    lines = [
+        f"{'Secret ballot' if poll.secret else 'Open vote'} · {kind}"
+        + (" · binding" if poll.binding else "")
+    ]
+    who = {
+        Electorate.MEMBERS: "all members",
+        Electorate.ROLE: f"{poll.electorate_role}s",
+        Electorate.REGISTER: "the register as it stood at opening",
+    }[Electorate(poll.electorate)]
+    rules = [f"Voters: {who}"]
+    if poll.quorum_percent:
+        rules.append(f"quorum {poll.quorum_percent}% of the electorate")
+    if poll.threshold != Threshold.NONE:
+        base = "the electorate" if poll.threshold_base == ThresholdBase.ELECTORATE else "votes cast"
+        rules.append(f"passes with {THRESHOLD_NAMES[Threshold(poll.threshold)]} of {base}")
+    lines.append(" · ".join(rules))
+    shown = {
+        ResultsShown.LIVE: "live",
+        ResultsShown.AFTER_VOTE: "after you vote",
+        ResultsShown.AFTER_CLOSE: "after the close",
+    }
+    timing = []
+    if poll.opens_at and view.status in (PollStatus.DRAFT, PollStatus.SCHEDULED):
+        timing.append(f"Opens {when(poll.opens_at, zone)}")
+    closing = "Closed" if view.status is PollStatus.CLOSED else "Closes"
+    timing.append(f"{closing} {when(poll.closed_at or poll.closes_at, zone)}")
+    timing.append(f"results {shown[ResultsShown(poll.results_shown)]}")
+    lines.append(" · ".join(timing))
+    return lines
+
+
+def option_lines(view: PollView, results: Results | None) -> list[str]:
+    lines = []
+    for option in view.options:
+        cost = f" ({money(option.cost)})" if option.cost else ""
+        line = f"{option.number}. {option.label}{cost}"
+        if results is not None:
+            line += " — " + _count(view, results, option.number)
+        lines.append(line)
+    return lines
+
+
+def _count(view: PollView, results: Results, number: int) -> str:
+    entry = results.lines[number - 1]
+    if view.kind is PollKind.SCORE:
+        return f"{entry.online} points"
+    share = f" ({entry.share:.0%})" if entry.share is not None else ""
+    paper = f" [{entry.online} online + {entry.paper} paper]" if entry.paper else ""
+    noun = ("first preference" if view.kind is PollKind.RANKED else "vote") + (
+        "" if entry.total == 1 else "s"
+    )
+    return f"{entry.total} {noun}{share}{paper}"
+
+
+def turnout(results: Results) -> str:
+    share = f" ({results.turnout / results.electorate:.0%})" if results.electorate else ""
+    text = f"Turnout: {results.turnout} of {results.electorate} eligible{share}"
+    if results.paper:
+        text += f": {results.online} online, {results.paper} on paper or in the room"
+    return text
+
+
+def poll_message(
+    view: PollView, results: Results, *, show_counts: bool
+) -> tuple[str, list[Button]]:
+    """The message posted in each chat, kept up to date as votes come in."""
+    lines = [f"📊 Poll #{view.id}: {view.poll.question}", *describe(view), ""]
+    lines += option_lines(view, results if show_counts else None)
+    lines += ["", turnout(results)]
+    if view.status is PollStatus.CLOSED:
+        lines.append("This poll has closed: /results " + str(view.id))
+        return "\n".join(lines), []
+    if view.status is PollStatus.SCHEDULED:
+        lines.append("Voting has not opened yet.")
+        return "\n".join(lines), []
+    lines.append(how_to_vote(view))
+    return "\n".join(lines), vote_buttons(view)
+
+
+def how_to_vote(view: PollView) -> str:
+    n = view.id
+    if view.kind in CHOICE_KINDS:
+        example = f"/vote {n} agree" if view.kind is PollKind.PROPOSAL else f"/vote {n} 2"
+        return f"Vote with the buttons, or type {example}."
+    if view.kind is PollKind.SCORE:
+        scores = " ".join(
+            ["4", "2", "5", "0", "3"][: len(view.options)] + ["0"] * (len(view.options) - 5)
+        )
+        return f"Type /vote {n} followed by a score 0-5 for each option in order, e.g. /vote {n} {scores}"
+    if view.kind is PollKind.RANKED:
+        return f"Press Vote to rank the options, or type /vote {n} 3 1 2 (best first)."
+    return f"Press Vote to choose, or type /vote {n} 1 3 (the numbers you pick)."
+
+
+def vote_buttons(view: PollView) -> list[Button]:
+    if view.kind in CHOICE_KINDS:
+        return [
+            Button(f"{o.number}. {o.label}"[:40], f"vote {view.id} {o.number}", ButtonStyle.PRIMARY)
+            for o in view.options
+        ]
+    if view.kind is PollKind.SCORE:
+        return []
+    return [Button("Vote", f"ballot {view.id}", ButtonStyle.PRIMARY)]
+
+
+def ballot_message(view: PollView, marks: tuple[int, ...]) -> tuple[str, list[Button]]:
+    """Someone's own ballot, built up by pressing options, then cast."""
+    if view.kind is PollKind.RANKED:
+        so_far = " > ".join(view.label(m) for m in marks) or "nothing yet"
+        intro = (
+            f"Your ranking for poll #{view.id}: {so_far}\nPress the options in order of preference."
+        )
+    else:
+        so_far = ", ".join(view.label(m) for m in marks) or "nothing yet"
+        intro = f"Your choices for poll #{view.id}: {so_far}\nPress an option to add or remove it."
+    if view.kind is PollKind.BUDGET and view.poll.budget_cap:
+        spent = sum(view.options[m - 1].cost or 0 for m in marks)
+        intro += f"\nSpent {money(spent)} of {money(view.poll.budget_cap)}."
+    if view.poll.secret:
+        intro += "\nA secret ballot is final once cast."
+    buttons = [
+        Button(
+            ("✓ " if o.number in marks else "") + f"{o.number}. {o.label}"[:38],
+            f"pick {view.id} {o.number}",
+        )
+        for o in view.options
+    ]
+    buttons += [
+        Button("Clear", f"clearballot {view.id}", ButtonStyle.SECONDARY),
+        Button("Cast my vote", f"cast {view.id}", ButtonStyle.PRIMARY),
+    ]
+    return intro, buttons
+
+
+def preview(view: PollView) -> tuple[str, list[Button]]:
+    """A draft, as its creator checks it before publishing."""
+    poll, zone = view.poll, view.community.timezone
+    lines = [
+        f"Draft poll #{view.id}: {poll.question}",
+        *describe(view),
+        "",
+        *option_lines(view, None),
+        "",
+    ]
+    buttons: list[Button] = []
+    if poll.closes_alternative is not None:
+        lines.append(
+            f"I read the closing time as {format_moment(poll.closes_at, zone)}, but it could be "
+            f"{format_moment(poll.closes_alternative, zone)}. Which did you mean?"
+        )
+        for moment in (poll.closes_at, poll.closes_alternative):
+            exact = moment.strftime("%Y-%m-%dT%H:%M+00:00")
+            buttons.append(
+                Button(format_moment(moment, zone)[:40], f"pollset {view.id} closes: {exact}")
+            )
+    else:
+        lines.append(
+            f"Check the closing time above, then publish. Change anything with /pollset {view.id} <setting>: <value>."
+        )
+        buttons.append(Button("Publish", f"publish {view.id}", ButtonStyle.PRIMARY))
+    buttons.append(Button("Discard", f"discard {view.id}", ButtonStyle.DANGER))
+    for kind in PollKind:
+        if kind is not view.kind:
+            buttons.append(Button(kind.value.capitalize(), f"pollset {view.id} kind: {kind.value}"))
+    buttons.append(
+        Button(
+            "Make it an open vote" if poll.secret else "Make it a secret ballot",
+            f"pollset {view.id} secret: {'no' if poll.secret else 'yes'}",
+        )
+    )
+    return "\n".join(lines), buttons
+
+
+def results_text(view: PollView, results: Results, *, final: bool) -> str:
+    heading = "Results" if final else "Results so far"
+    lines = [
+        f"{heading} · Poll #{view.id}: {view.poll.question}",
+        *option_lines(view, results),
+        "",
+        turnout(results),
+    ]
+    poll = view.poll
+    if results.quorum_met is not None:
+        needed = f"quorum {poll.quorum_percent}% of the electorate"
+        lines.append(
+            f"The {needed} was met."
+            if results.quorum_met
+            else f"Void: the {needed} was not met, so nothing was decided."
+        )
+    if results.budget is not None:
+        funded = (
+            ", ".join(
+                f"{view.label(p)} ({money(view.options[p - 1].cost or 0)})"
+                for p in results.budget.funded
+            )
+            or "none"
+        )
+        unfunded = ", ".join(view.label(p) for p in results.budget.unfunded) or "none"
+        lines += [
+            f"Funded: {funded}",
+            f"Not funded: {unfunded}",
+            f"Left over: {money(results.budget.left)}",
+        ]
+    elif results.winner is not None and not results.void and view.kind is not PollKind.PROPOSAL:
+        lines.append(f"{'Winner' if final else 'Leading'}: {view.label(results.winner)}")
+    if results.passed is not None and results.support is not None:
+        support, base = results.support
+        share = f"{support / base:.0%}" if base else "no votes"
+        verdict = "passed" if results.passed else "did not pass"
+        lines.append(
+            f"The motion {verdict}: {support} of {base} ({share}); it needed {THRESHOLD_NAMES[Threshold(poll.threshold)]}."
+        )
+    lines += results.notes
+    if view.poll.outcome:
+        lines += ["", f"Outcome: {view.poll.outcome}"]
+    return "\n".join(lines)

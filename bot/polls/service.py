@@ -1,0 +1,451 @@
+"""Write operations on polls. Each runs inside one writer transaction and raises `UserError`
+(changing nothing) when the request cannot be met."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session, col, delete, select
+
+from bot import audit, roles
+from bot.errors import UserError
+from bot.events import Place
+from bot.polls.ballots import Ballot
+from bot.polls.counting import Threshold
+from bot.polls.dates import Reading
+from bot.polls.spec import PollSpec
+from bot.polls.views import PollView, electorate, load
+from bot.scheduler import schedule
+from storage.models import Role
+from storage.polls import (
+    Electorate,
+    PaperTally,
+    Poll,
+    PollElector,
+    PollOption,
+    PollPost,
+    PollStatus,
+    ResultsShown,
+    ThresholdBase,
+)
+from storage.types import UTCDateTime, naive_utc
+
+OPEN_JOB, CLOSE_JOB, REMIND_JOB, REVIEW_JOB = (
+    "polls.open",
+    "polls.close",
+    "polls.remind",
+    "polls.review",
+)
+
+
+def create_draft(
+    session: Session, community_id: int, person_id: int, place: Place, spec: PollSpec, now: datetime
+) -> int:
+    poll = Poll(
+        community_id=community_id,
+        created_by_person_id=person_id,
+        question=spec.question,
+        kind=spec.kind,
+        origin_platform=place.platform,
+        origin_chat_id=place.chat_id,
+        created_at=now,
+        closes_at=now,  # set by _write_spec
+    )
+    session.add(poll)
+    session.flush()
+    assert poll.id is not None
+    _write_spec(session, poll, spec)
+    audit.record(
+        session,
+        community_id=community_id,
+        actor_person_id=person_id,
+        action="poll.drafted",
+        detail=f"#{poll.id}",
+        at=now,
+    )
+    return poll.id
+
+
+def replace_spec(
+    session: Session, poll_id: int, spec: PollSpec, actor_id: int, now: datetime
+) -> None:
+    poll = _poll_in(session, poll_id, PollStatus.DRAFT)
+    _write_spec(session, poll, spec)
+    audit.record(
+        session,
+        community_id=poll.community_id,
+        actor_person_id=actor_id,
+        action="poll.edited",
+        detail=f"#{poll_id}",
+        at=now,
+    )
+
+
+def _write_spec(session: Session, poll: Poll, spec: PollSpec) -> None:
+    assert spec.closes is not None
+    poll.question, poll.kind, poll.secret, poll.binding = (
+        spec.question,
+        spec.kind,
+        spec.secret,
+        spec.binding,
+    )
+    poll.min_picks, poll.max_picks, poll.budget_cap = (
+        spec.min_picks,
+        spec.max_picks,
+        spec.budget_cap,
+    )
+    poll.electorate, poll.electorate_role = spec.electorate, spec.electorate_role
+    poll.results_shown = spec.results_shown
+    poll.quorum_percent, poll.threshold, poll.threshold_base = (
+        spec.quorum_percent,
+        spec.threshold,
+        spec.threshold_base,
+    )
+    poll.opens_at = spec.opens.moment if spec.opens else None
+    poll.notice_days = spec.notice.days if spec.notice else None
+    poll.closes_at, poll.closes_alternative = spec.closes.moment, spec.closes.alternative
+    poll.reminder_minutes = int(spec.reminder.total_seconds() // 60) if spec.reminder else None
+    session.exec(delete(PollOption).where(col(PollOption.poll_id) == poll.id))
+    for number, (label, cost) in enumerate(spec.options, start=1):
+        assert poll.id is not None
+        session.add(PollOption(poll_id=poll.id, number=number, label=label, cost=cost))
+
+
+def spec_of(view: PollView) -> PollSpec:
+    """The definition behind a draft, to change one setting and check it again."""
+    poll = view.poll
+    return PollSpec(
+        question=poll.question,
+        options=[(o.label, o.cost) for o in view.options],
+        kind=view.kind,
+        closes=Reading(poll.closes_at, poll.closes_alternative),
+        opens=Reading(poll.opens_at) if poll.opens_at else None,
+        notice=timedelta(days=poll.notice_days) if poll.notice_days else None,
+        reminder=timedelta(minutes=poll.reminder_minutes) if poll.reminder_minutes else None,
+        secret=poll.secret,
+        binding=poll.binding,
+        min_picks=poll.min_picks,
+        max_picks=poll.max_picks,
+        budget_cap=poll.budget_cap,
+        electorate=Electorate(poll.electorate),
+        electorate_role=Role(poll.electorate_role) if poll.electorate_role else None,
+        results_shown=ResultsShown(poll.results_shown),
+        quorum_percent=poll.quorum_percent,
+        threshold=Threshold(poll.threshold),
+        threshold_base=ThresholdBase(poll.threshold_base),
+    )
+
+
+def discard(session: Session, poll_id: int, actor_id: int, now: datetime) -> None:
+    poll = _poll_in(session, poll_id, PollStatus.DRAFT)
+    session.exec(delete(PollOption).where(col(PollOption.poll_id) == poll_id))
+    session.delete(poll)
+    audit.record(
+        session,
+        community_id=poll.community_id,
+        actor_person_id=actor_id,
+        action="poll.discarded",
+        detail=f"#{poll_id}",
+        at=now,
+    )
+
+
+def publish(session: Session, poll_id: int, actor_id: int, now: datetime) -> PollStatus:
+    """Open the poll now, or schedule its opening; arm its close and reminder either way."""
+    poll = _poll_in(session, poll_id, PollStatus.DRAFT)
+    if poll.closes_alternative is not None:
+        raise UserError("Choose which closing time you meant first (the buttons on the preview).")
+    if poll.closes_at <= now:
+        raise UserError(
+            "The closing time has passed while this was a draft; set a new one: /pollset closes …"
+        )
+    if poll.opens_at is not None and poll.opens_at > now:
+        poll.status = PollStatus.SCHEDULED
+        schedule(session, OPEN_JOB, poll.opens_at, {"poll": poll_id})
+    else:
+        poll.opens_at = None
+        _open(session, poll, now)
+    _arm_close(session, poll)
+    audit.record(
+        session,
+        community_id=poll.community_id,
+        actor_person_id=actor_id,
+        action="poll.published",
+        detail=f"#{poll_id} {poll.status}",
+        at=now,
+    )
+    return PollStatus(poll.status)
+
+
+def open_scheduled(session: Session, poll_id: int, now: datetime) -> bool:
+    poll = session.get(Poll, poll_id)
+    if poll is None or poll.status != PollStatus.SCHEDULED:
+        return False
+    _open(session, poll, now)
+    audit.record(
+        session,
+        community_id=poll.community_id,
+        actor_person_id=None,
+        action="poll.opened",
+        detail=f"#{poll_id}",
+        at=now,
+    )
+    return True
+
+
+def _open(session: Session, poll: Poll, now: datetime) -> None:
+    poll.status, poll.opened_at = PollStatus.OPEN, now
+    if poll.electorate == Electorate.REGISTER:  # the turnout denominator is fixed from now on
+        view = load(session, poll.id or 0)
+        for person in sorted(electorate(session, view)):
+            session.add(PollElector(poll_id=view.id, person_id=person))
+
+
+def _arm_close(session: Session, poll: Poll) -> None:
+    due = {"poll": poll.id, "closes_at": poll.closes_at.isoformat()}
+    schedule(session, CLOSE_JOB, poll.closes_at, due)
+    if poll.reminder_minutes:
+        schedule(
+            session, REMIND_JOB, poll.closes_at - timedelta(minutes=poll.reminder_minutes), due
+        )
+
+
+def add_post(session: Session, poll_id: int, platform: str, chat_id: str) -> int | None:
+    """Record that the poll is posted in a chat; None if it is there already."""
+    existing = session.exec(
+        select(PollPost).where(
+            PollPost.poll_id == poll_id, PollPost.platform == platform, PollPost.chat_id == chat_id
+        )
+    ).first()
+    if existing is not None:
+        return None
+    post = PollPost(poll_id=poll_id, platform=platform, chat_id=chat_id)
+    session.add(post)
+    session.flush()
+    return post.id
+
+
+def set_post_message(session: Session, post_id: int, message_id: str | None) -> None:
+    post = session.get_one(PollPost, post_id)
+    post.message_id = message_id
+
+
+_STATE = text(
+    "SELECT status, secret, electorate, electorate_role, community_id, closes_at FROM poll WHERE id = :poll"
+).columns(closes_at=UTCDateTime())
+_MEMBER = text(
+    "SELECT role, status FROM membership WHERE community_id = :community AND person_id = :person"
+)
+_ELECTOR = text("SELECT 1 FROM pollelector WHERE poll_id = :poll AND person_id = :person")
+_HAS_VOTE = text("SELECT 1 FROM vote WHERE poll_id = :poll AND person_id = :person")
+_UPSERT_VOTE = text(
+    "INSERT INTO vote (poll_id, person_id, choice, marks, cast_at) VALUES (:poll, :person, :choice, :marks, :at) "
+    "ON CONFLICT (poll_id, person_id) DO UPDATE SET choice = excluded.choice, marks = excluded.marks, cast_at = excluded.cast_at"
+)
+_ON_ROLL = text("SELECT 1 FROM voterroll WHERE poll_id = :poll AND person_id = :person")
+_ROLL = text("INSERT INTO voterroll (poll_id, person_id) VALUES (:poll, :person)")
+_SECRET = text(
+    "INSERT INTO secretballot (key, poll_id, choice, marks) VALUES (:key, :poll, :choice, :marks)"
+)
+
+
+@dataclass(frozen=True)
+class Cast:
+    first: bool  # False when an open vote replaced an earlier one
+
+
+def cast(session: Session, poll_id: int, person_id: int, ballot: Ballot, now: datetime) -> Cast:
+    """Count one person's vote, exactly once. Prebuilt statements: this is Moot's hottest write."""
+    run = session.connection().execute
+    key = {"poll": poll_id, "person": person_id}
+    state = run(_STATE, key).first()
+    if state is None:
+        raise UserError(f"There is no poll #{poll_id}.")
+    status, secret, voters, role, community_id, closes_at = state
+    if status == PollStatus.SCHEDULED or status == PollStatus.DRAFT:
+        raise UserError(f"Poll #{poll_id} is not open yet.")
+    if status == PollStatus.CLOSED or closes_at <= now:
+        raise UserError(f"Poll #{poll_id} has closed; votes are no longer counted.")
+    check_eligible(run, key, voters, role, community_id, poll_id)
+    values = key | {"choice": ballot.choice, "marks": ballot.stored_marks}
+    if secret:
+        if run(_ON_ROLL, key).first() is not None:
+            raise UserError(
+                f"You have already cast your secret ballot in poll #{poll_id}; it is final."
+            )
+        run(_ROLL, key)
+        run(_SECRET, values | {"key": str(uuid.uuid4())})
+        return Cast(first=True)
+    first = run(_HAS_VOTE, key).first() is None
+    run(_UPSERT_VOTE, values | {"at": naive_utc(now)})
+    return Cast(first=first)
+
+
+def check_eligible(
+    run: Callable[..., Any],
+    key: dict[str, int],
+    voters: str,
+    role: str | None,
+    community_id: int,
+    poll_id: int,
+) -> None:
+    """Why this person may not vote, as a UserError; `run` is the connection's execute."""
+    if voters == Electorate.REGISTER:
+        if run(_ELECTOR, key).first() is None:
+            raise UserError(
+                f"Only people on the register when poll #{poll_id} opened can vote in it."
+            )
+        return
+    membership = run(_MEMBER, {"community": community_id, "person": key["person"]}).first()
+    if membership is None or membership[1] != "active":
+        raise UserError(
+            f"Only members of this community can vote in poll #{poll_id}; send /join in its group chat."
+        )
+    if voters == Electorate.ROLE and role and not roles.allows(Role(membership[0]), Role(role)):
+        raise UserError(f"Poll #{poll_id} is for {roles.describe(Role(role))} only.")
+
+
+def close(session: Session, poll_id: int, actor_id: int | None, now: datetime) -> bool:
+    """Close an open poll; False if it was closed already (a late timer, a second click)."""
+    poll = session.get(Poll, poll_id)
+    if poll is None:
+        raise UserError(f"There is no poll #{poll_id}.")
+    if poll.status == PollStatus.CLOSED:
+        return False
+    if poll.status != PollStatus.OPEN:
+        raise UserError(f"Poll #{poll_id} is {poll.status}, not open.")
+    view = load(session, poll_id)
+    poll.electorate_size = len(electorate(session, view))
+    poll.status, poll.closed_at = PollStatus.CLOSED, now
+    early = actor_id is not None and now < poll.closes_at
+    audit.record(
+        session,
+        community_id=poll.community_id,
+        actor_person_id=actor_id,
+        action="poll.closed",
+        detail=f"#{poll_id} {'early' if early else 'at its deadline'}",
+        at=now,
+    )
+    return True
+
+
+def extend(
+    session: Session, poll_id: int, closes_at: datetime, actor_id: int, now: datetime
+) -> None:
+    poll = session.get(Poll, poll_id)
+    if poll is None or poll.status not in (PollStatus.OPEN, PollStatus.SCHEDULED):
+        raise UserError(f"Poll #{poll_id} is not open, so it cannot be extended.")
+    if closes_at <= poll.closes_at:
+        raise UserError("An extension must close later than the poll does now.")
+    previous, poll.closes_at = poll.closes_at, closes_at
+    _arm_close(session, poll)  # the timers for the old deadline find it changed and do nothing
+    audit.record(
+        session,
+        community_id=poll.community_id,
+        actor_person_id=actor_id,
+        action="poll.extended",
+        detail=f"#{poll_id} {previous.isoformat()} -> {closes_at.isoformat()}",
+        at=now,
+    )
+
+
+def add_paper(
+    session: Session,
+    poll_id: int,
+    ballots: int,
+    counts: dict[int, int],
+    actor_id: int,
+    now: datetime,
+) -> None:
+    poll = session.get_one(Poll, poll_id)
+    session.add(
+        PaperTally(
+            poll_id=poll_id,
+            ballots=ballots,
+            counts=json.dumps(counts),
+            added_by_person_id=actor_id,
+            added_at=now,
+        )
+    )
+    audit.record(
+        session,
+        community_id=poll.community_id,
+        actor_person_id=actor_id,
+        action="poll.paper",
+        detail=f"#{poll_id} {ballots} ballots {json.dumps(counts)}",
+        at=now,
+    )
+
+
+def record_outcome(
+    session: Session,
+    poll_id: int,
+    outcome: str,
+    review_at: datetime | None,
+    actor_id: int,
+    now: datetime,
+) -> None:
+    poll = session.get_one(Poll, poll_id)
+    if poll.status != PollStatus.CLOSED:
+        raise UserError(f"Poll #{poll_id} has not closed yet; record its outcome after the close.")
+    poll.outcome, poll.review_at = outcome, review_at
+    if review_at is not None:
+        schedule(session, REVIEW_JOB, review_at, {"poll": poll_id})
+    audit.record(
+        session,
+        community_id=poll.community_id,
+        actor_person_id=actor_id,
+        action="poll.outcome",
+        detail=f"#{poll_id}",
+        at=now,
+    )
+
+
+def merge_votes(session: Session, source_id: int, target_id: int) -> None:
+    """Two accounts becoming one person keep one vote per poll: the one already linked wins."""
+    run = session.connection().execute
+    both = run(
+        text(
+            "SELECT r.poll_id FROM voterroll r JOIN voterroll t ON t.poll_id = r.poll_id AND t.person_id = :target "
+            "JOIN poll p ON p.id = r.poll_id WHERE r.person_id = :source AND p.status != 'closed'"
+        ),
+        {"source": source_id, "target": target_id},
+    ).first()
+    if both is not None:
+        raise UserError(
+            f"Both accounts have cast a secret ballot in poll #{both[0]}. Link them after it closes, so no one votes twice."
+        )
+    params = {"source": source_id, "target": target_id}
+    for table in ("vote", "voterroll", "pollelector"):
+        run(
+            text(
+                f"DELETE FROM {table} WHERE person_id = :source AND poll_id IN (SELECT poll_id FROM {table} WHERE person_id = :target)"
+            ),
+            params,
+        )
+        run(text(f"UPDATE {table} SET person_id = :target WHERE person_id = :source"), params)
+    run(
+        text("UPDATE poll SET created_by_person_id = :target WHERE created_by_person_id = :source"),
+        params,
+    )
+    run(
+        text(
+            "UPDATE papertally SET added_by_person_id = :target WHERE added_by_person_id = :source"
+        ),
+        params,
+    )
+
+
+def _poll_in(session: Session, poll_id: int, status: PollStatus) -> Poll:
+    poll = session.get(Poll, poll_id)
+    if poll is None:
+        raise UserError(f"There is no poll #{poll_id}.")
+    if poll.status != status:
+        raise UserError(f"Poll #{poll_id} is {poll.status}, so that can't be done now.")
+    return poll

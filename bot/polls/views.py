@@ -1,0 +1,176 @@
+"""Reading polls and their tallies from the store."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from bot import roles
+from bot.errors import UserError
+from bot.polls.ballots import PollRules, decode
+from storage.models import Community, Membership, MembershipStatus, Role
+from storage.polls import (
+    Electorate,
+    PaperTally,
+    Poll,
+    PollElector,
+    PollKind,
+    PollOption,
+    PollPost,
+    PollStatus,
+)
+
+
+@dataclass(frozen=True)
+class PollView:
+    poll: Poll
+    options: list[PollOption]
+    community: Community
+    posts: list[PollPost]
+
+    @property
+    def id(self) -> int:
+        assert self.poll.id is not None
+        return self.poll.id
+
+    @property
+    def kind(self) -> PollKind:
+        return PollKind(self.poll.kind)
+
+    @property
+    def status(self) -> PollStatus:
+        return PollStatus(self.poll.status)
+
+    @property
+    def rules(self) -> PollRules:
+        return PollRules(
+            kind=self.kind,
+            options=len(self.options),
+            min_picks=self.poll.min_picks,
+            max_picks=self.poll.max_picks,
+            costs=tuple(o.cost or 0 for o in self.options),
+            budget_cap=self.poll.budget_cap,
+        )
+
+    def label(self, number: int) -> str:
+        return self.options[number - 1].label
+
+
+def load(session: Session, poll_id: int) -> PollView:
+    poll = session.get(Poll, poll_id)
+    if poll is None:
+        raise UserError(f"There is no poll #{poll_id}. /polls lists the open ones.")
+    options = list(
+        session.exec(
+            select(PollOption).where(PollOption.poll_id == poll_id).order_by(col(PollOption.number))
+        )
+    )
+    posts = list(
+        session.exec(select(PollPost).where(PollPost.poll_id == poll_id).order_by(col(PollPost.id)))
+    )
+    return PollView(poll, options, session.get_one(Community, poll.community_id), posts)
+
+
+@dataclass(frozen=True)
+class Tally:
+    online: int  # people who voted online
+    counts: dict[int, int]  # option -> online votes (single choice, proposals, and marks counted)
+    ballots: list[tuple[int, ...]]  # every online ballot (kinds counted from marks)
+    paper_ballots: int
+    paper_counts: dict[int, int]
+    electorate: int
+
+
+_CHOICES = {
+    False: text("SELECT choice, count(*) FROM vote WHERE poll_id = :poll GROUP BY choice"),
+    True: text("SELECT choice, count(*) FROM secretballot WHERE poll_id = :poll GROUP BY choice"),
+}
+_MARKS = {
+    False: text("SELECT marks FROM vote WHERE poll_id = :poll"),
+    True: text("SELECT marks FROM secretballot WHERE poll_id = :poll"),
+}
+_TURNOUT = {
+    False: text("SELECT count(*) FROM vote WHERE poll_id = :poll"),
+    True: text("SELECT count(*) FROM voterroll WHERE poll_id = :poll"),
+}
+
+
+def tally(session: Session, view: PollView) -> Tally:
+    run = session.connection().execute
+    secret, key = bool(view.poll.secret), {"poll": view.id}
+    ballots: list[tuple[int, ...]] = []
+    if view.kind in (PollKind.SINGLE, PollKind.PROPOSAL):
+        counts = {
+            int(choice): int(n) for choice, n in run(_CHOICES[secret], key) if choice is not None
+        }
+        online = sum(counts.values())
+    else:
+        ballots = [decode(None, marks) for (marks,) in run(_MARKS[secret], key)]
+        online = int(run(_TURNOUT[secret], key).scalar() or 0)
+        counts = (
+            dict(Counter(o for b in ballots for o in set(b)))
+            if view.kind is not PollKind.SCORE
+            else {}
+        )
+    paper_ballots, paper_counts = 0, Counter[int]()
+    for entry in session.exec(select(PaperTally).where(PaperTally.poll_id == view.id)):
+        paper_ballots += entry.ballots
+        paper_counts.update({int(k): v for k, v in json.loads(entry.counts).items()})
+    return Tally(
+        online, counts, ballots, paper_ballots, dict(paper_counts), electorate_size(session, view)
+    )
+
+
+def electorate_size(session: Session, view: PollView) -> int:
+    if view.poll.electorate_size is not None:  # fixed at the close
+        return view.poll.electorate_size
+    return len(electorate(session, view))
+
+
+def electorate(session: Session, view: PollView) -> set[int]:
+    """The people who may vote in this poll now."""
+    poll = view.poll
+    if poll.electorate == Electorate.REGISTER and view.status in (
+        PollStatus.OPEN,
+        PollStatus.CLOSED,
+    ):
+        return set(
+            session.exec(select(PollElector.person_id).where(PollElector.poll_id == view.id))
+        )
+    rows = session.exec(
+        select(Membership.person_id, Membership.role).where(
+            Membership.community_id == poll.community_id,
+            Membership.status == MembershipStatus.ACTIVE,
+        )
+    )
+    needed = (
+        Role(poll.electorate_role)
+        if poll.electorate == Electorate.ROLE and poll.electorate_role
+        else None
+    )
+    return {person for person, role in rows if roles.allows(Role(role), needed)}
+
+
+def voters(session: Session, view: PollView) -> set[int]:
+    table = "voterroll" if view.poll.secret else "vote"
+    rows = session.connection().execute(
+        text(f"SELECT person_id FROM {table} WHERE poll_id = :poll"), {"poll": view.id}
+    )
+    return {int(person) for (person,) in rows}
+
+
+def open_polls(session: Session, community_id: int) -> list[Poll]:
+    return list(
+        session.exec(
+            select(Poll)
+            .where(
+                Poll.community_id == community_id,
+                col(Poll.status).in_([PollStatus.OPEN, PollStatus.SCHEDULED]),
+            )
+            .order_by(col(Poll.closes_at))
+        )
+    )
