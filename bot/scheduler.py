@@ -88,6 +88,7 @@ class Scheduler:
 
     async def stop(self) -> None:
         self._stop_listening()
+        self._stop_listening = lambda: None
         if self._timers.running:
             self._timers.shutdown(wait=False)
         await self.drain()

@@ -15,6 +15,7 @@ from bot.events import (
     FormSubmitted,
     Place,
     Reply,
+    render_moments,
 )
 
 
@@ -102,5 +103,10 @@ class Resident:
         return replies
 
 
+def shown(reply: Reply) -> str:
+    """A reply's text as a platform without local times shows it."""
+    return render_moments(reply.text)
+
+
 def texts(replies: list[Reply]) -> str:
-    return "\n".join(r.text for r in replies)
+    return "\n".join(shown(r) for r in replies)

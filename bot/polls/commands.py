@@ -210,6 +210,10 @@ async def vote(ctx: Context) -> None:
 
 
 async def confirm_secret(ctx: Context, view: PollView, marks: tuple[int, ...]) -> None:
+    if ctx.person_id in await ctx.moot.read(lambda s: voters(s, view)):
+        raise UserError(
+            f"You have already cast your secret ballot in poll #{view.id}; it is final."
+        )
     state_of(ctx.moot).drafts[(view.id, ctx.person_id)] = marks
     chosen = (
         ", ".join(view.label(m) for m in marks)

@@ -200,11 +200,11 @@ def open_scheduled(session: Session, poll_id: int, now: datetime) -> bool:
 
 
 def _open(session: Session, poll: Poll, now: datetime) -> None:
-    poll.status, poll.opened_at = PollStatus.OPEN, now
     if poll.electorate == Electorate.REGISTER:  # the turnout denominator is fixed from now on
         view = load(session, poll.id or 0)
         for person in sorted(electorate(session, view)):
             session.add(PollElector(poll_id=view.id, person_id=person))
+    poll.status, poll.opened_at = PollStatus.OPEN, now
 
 
 def _arm_close(session: Session, poll: Poll) -> None:

@@ -1,0 +1,426 @@
+"""Decide, through the core as residents and organisers use it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import inspect, text
+from sqlmodel import select
+
+from bot.clock import ManualClock
+from bot.core import Moot
+from bot.events import Visibility
+from storage.models import AuditEntry
+from storage.polls import SecretBallot, VoterRoll
+from tests.helpers import RecordingOutlet, Resident, dm, group, shown, texts
+from tests.poll_helpers import draft, latest_poll_text, members, poll_messages, published
+
+
+def link_code(text_: str) -> str:
+    return next(word for word in text_.split() if word.startswith("LINK-"))
+
+
+BIN_STORE = "Should we back the bin store plan? | Yes | No | closes: Friday 18:00"
+
+
+async def test_a_quick_poll_from_one_line_to_results(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    alice, bob = await members(moot, host, "Alice", "Bob")
+    poll_id, preview = await draft(host, BIN_STORE)
+    assert preview.visibility is Visibility.ACTOR
+    assert "Closes Fri 27 Nov 2026, 18:00 (Europe/London)" in shown(preview)
+    assert preview.buttons[0].command == f"publish {poll_id}"
+    await host.press(f"publish {poll_id}")
+    posted = poll_messages(outlet)[-1]
+    assert [b.command for b in posted.buttons] == [f"vote {poll_id} 1", f"vote {poll_id} 2"]
+
+    assert "is counted" in texts(await alice.press(f"vote {poll_id} 1"))
+    assert "is counted" in texts(await bob.press(f"vote {poll_id} 1"))
+    assert "replaces your earlier vote" in texts(await bob.say(f"/vote {poll_id} 2"))
+    assert "1. Yes — 1 vote (50%)" in latest_poll_text(outlet)
+    assert "Turnout: 2 of 3 eligible (67%)" in latest_poll_text(outlet)
+
+    await clock.advance(timedelta(days=5))  # past Friday 18:00: the close timer fires
+    announcement = outlet.chats[-1][1]
+    assert shown(announcement).startswith(f"Results · Poll #{poll_id}")
+    assert "Winner: Yes" in shown(announcement)
+    assert "Ties are broken in favour of the option listed first." in shown(announcement)
+    assert announcement.file is not None
+    assert announcement.file.data.startswith(b"\x89PNG")
+    assert "This poll has closed" in latest_poll_text(outlet)
+    assert "has closed; votes are no longer counted" in texts(await alice.say(f"/vote {poll_id} 2"))
+
+
+async def test_bad_definitions_are_refused_with_their_limits(
+    moot: Moot, community: str, host: Resident
+) -> None:
+    cases = {
+        "Lunch? | Soup": "at least two options",
+        "Lunch? | Soup | soup": "listed twice",
+        "Lunch? | "
+        + " | ".join(f"Dish {n}" for n in range(21)): "at most 20 options; this one has 21",
+        "x" * 301 + " | A | B": "the limit is 300",
+        "Lunch? | A | B | closes: yesterday": "is in the past",
+        "Lunch? | A | B | closes: when pigs fly": "couldn't read 'when pigs fly'",
+        "Lunch? | A | B | colour: red": "Unknown setting 'colour'",
+        "Lunch? | A | B | kind: multiple | min: 3": "1 ≤ min ≤ max ≤ 2",
+        "Lunch? | A | B | secret | results: live": "only after it closes",
+        "Fund? | A £10 | B £20 | kind: budget": "needs the money to share out",
+    }
+    for definition, reason in cases.items():
+        replies = await host.say(f"/poll {definition}")
+        assert replies[0].visibility is Visibility.ACTOR
+        assert reason in texts(replies), definition
+    assert "There is no poll #1" in texts(await host.say("/publish 1"))
+
+
+async def test_an_ambiguous_date_must_be_confirmed(
+    moot: Moot, community: str, host: Resident
+) -> None:
+    poll_id, preview = await draft(host, "Lunch? | A | B | closes: 03/04/2027 10:00")
+    assert "could be Thu 04 Mar 2027, 10:00" in shown(preview)
+    assert "Choose which closing time" in texts(await host.say(f"/publish {poll_id}"))
+    choice = preview.buttons[1].command
+    assert choice == f"pollset {poll_id} closes: 2027-03-04T10:00+00:00"
+    chosen = await host.press(choice)
+    assert "Closes Thu 04 Mar 2027, 10:00" in texts(chosen)
+    assert "is open" in texts(await host.say(f"/publish {poll_id}"))
+
+
+async def test_hostile_text_stays_plain(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet
+) -> None:
+    poll_id = await published(host, "@everyone <b>Vote</b>\x1b[2J now? | **Yes** | No")
+    message = shown(poll_messages(outlet)[-1])
+    assert "@everyone <b>Vote</b>[2J now?" in message  # kept as text; adapters never format it
+    assert "\x1b" not in message
+    assert f"Poll #{poll_id}" in message
+
+
+async def test_who_may_vote_is_told_why_not(moot: Moot, community: str, host: Resident) -> None:
+    (alice,) = await members(moot, host, "Alice")
+    outsider = Resident(moot, "telegram", "77", "Outsider")
+    poll_id = await published(host, "Trees? | Oak | Ash")
+    assert "Only members of this community can vote" in texts(
+        await outsider.privately(f"/vote {poll_id} 1")
+    )
+    organisers_only = await published(host, "Budget sign-off? | Yes | No | voters: role organiser")
+    assert f"Poll #{organisers_only} is for organisers only" in texts(
+        await alice.say(f"/vote {organisers_only} 1")
+    )
+    assert "no poll #99" in texts(await alice.press("vote 99 1"))
+
+
+async def test_the_register_is_fixed_when_a_ballot_opens(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet
+) -> None:
+    (alice,) = await members(moot, host, "Alice")
+    poll_id = await published(host, "Regeneration? | Yes | No | voters: register | ballot")
+    latecomer = Resident(moot, "console", "late", "Late")
+    await latecomer.say("/join")
+    assert "on the register when poll" in texts(await latecomer.say(f"/vote {poll_id} 1"))
+    await alice.say(f"/vote {poll_id} 1")
+    assert "Turnout: 1 of 2 eligible (50%)" in latest_poll_text(outlet)
+
+
+async def test_binding_ballots_and_quick_polls_respect_who_may_start_them(
+    moot: Moot, community: str, host: Resident
+) -> None:
+    (alice,) = await members(moot, host, "Alice")
+    assert "only organisers start binding ballots" in texts(
+        await alice.say("/poll Rent strike? | Yes | No | ballot")
+    )
+    assert "Draft poll" in texts(await alice.say("/poll Picnic? | Sat | Sun"))
+    await host.say("/pollsby organisers")
+    assert "only organisers start polls" in texts(await alice.say("/poll Picnic? | Sat | Sun"))
+
+
+async def test_a_secret_ballot_keeps_who_apart_from_what(
+    moot: Moot, community: str, host: Resident, clock: ManualClock
+) -> None:
+    alice, bob = await members(moot, host, "Alice", "Bob")
+    poll_id = await published(host, "Chair? | Ann | Raj | secret | ballot")
+    confirm = await alice.press(f"vote {poll_id} 2")
+    assert "Once cast it cannot be changed" in texts(confirm)
+    assert "Your secret ballot in poll" in texts(await alice.press(f"cast {poll_id}"))
+    assert "it is final" in texts(await alice.say(f"/vote {poll_id} 1"))
+    assert "nothing waiting to cast" in texts(await alice.press(f"cast {poll_id}"))
+    await bob.say(f"/vote {poll_id} 1")
+    await bob.press(f"cast {poll_id}")
+    assert "Turnout: 2 of 3" in texts(await host.say(f"/voters {poll_id}"))
+    assert "Choices are never shown" in texts(await host.say(f"/voters {poll_id}"))
+    assert "shows results after it closes" in texts(await host.say(f"/results {poll_id}"))
+
+    def stored(session: object) -> tuple[list[str], list[str], str]:
+        engine = moot.store.read_engine
+        ballot_columns = [c["name"] for c in inspect(engine).get_columns("secretballot")]
+        roll_columns = [c["name"] for c in inspect(engine).get_columns("voterroll")]
+        with engine.connect() as connection:
+            ddl = connection.execute(
+                text("SELECT sql FROM sqlite_master WHERE name = 'secretballot'")
+            ).scalar_one()
+        return ballot_columns, roll_columns, ddl
+
+    ballot_columns, roll_columns, ddl = await moot.read(stored)
+    assert ballot_columns == ["key", "poll_id", "choice", "marks"]  # no person, no time
+    assert roll_columns == ["poll_id", "person_id"]  # who voted, nothing else
+    assert "WITHOUT ROWID" in ddl  # storage order follows the random key, not the order of voting
+    ballots = await moot.read(lambda s: s.exec(select(SecretBallot)).all())
+    assert sorted(b.choice or 0 for b in ballots) == [1, 2]
+    assert len(await moot.read(lambda s: s.exec(select(VoterRoll)).all())) == 2
+    await host.say(f"/close {poll_id}")
+    assert "Winner: Ann" in texts(await host.say(f"/results {poll_id}"))
+
+
+async def test_kinds_of_ballot(moot: Moot, community: str, host: Resident) -> None:
+    alice, bob = await members(moot, host, "Alice", "Bob")
+    multiple = await published(host, "Pick 2 | A | B | C | kind: multiple | min: 2 | max: 2")
+    assert "Pick exactly 2 options; you picked 1" in texts(await alice.say(f"/vote {multiple} 1"))
+    assert "is counted" in texts(await alice.say(f"/vote {multiple} 1 3"))
+    score = await published(host, "Rate | A | B | C | kind: score")
+    assert "score from 0 to 5" in texts(await alice.say(f"/vote {score} 5 9 1"))
+    assert "is counted" in texts(await alice.say(f"/vote {score} 5 2 1"))
+    proposal = await published(host, "Adopt the constitution | kind: proposal | threshold: 75%")
+    await alice.press(f"vote {proposal} 1")
+    await bob.say(f"/vote {proposal} block")
+    await host.say(f"/close {proposal}")
+    result = texts(await host.say(f"/results {proposal}"))
+    assert "⚠ 1 block(s)" in result
+    assert "The motion did not pass: 1 of 1 (100%)" not in result
+    assert "The motion passed: 1 of 1 (100%); it needed 75%." in result
+
+
+async def test_ranked_choice_by_pressing_options_then_casting(
+    moot: Moot, community: str, host: Resident
+) -> None:
+    alice, bob = await members(moot, host, "Alice", "Bob")
+    poll_id = await published(host, "Name the garden | Oak | Elm | Yew | kind: ranked")
+    await alice.press(f"ballot {poll_id}")
+    await alice.press(f"pick {poll_id} 3")
+    ranking = await alice.press(f"pick {poll_id} 1")
+    assert "Your ranking for poll" in texts(ranking)
+    assert "Yew > Oak" in texts(ranking)
+    assert "(Yew > Oak) is counted" in texts(await alice.press(f"cast {poll_id}"))
+    await bob.say(f"/vote {poll_id} 2 1")
+    await host.say(f"/vote {poll_id} 1 2")
+    await host.say(f"/close {poll_id}")
+    result = texts(await host.say(f"/results {poll_id}"))
+    assert (
+        "Round 1: no option has more than half of 3 votes; option 3 has the fewest (1) and is eliminated."
+        in result
+    )
+    assert "Round 2: option 1 has 2 of 3 votes and wins." in result
+    assert "Winner: Oak" in result
+
+
+async def test_a_participatory_budget(moot: Moot, community: str, host: Resident) -> None:
+    alice, bob = await members(moot, host, "Alice", "Bob")
+    poll_id = await published(
+        host,
+        "Share £5,000 | Youth club £3,000 | Community larder £2,500 | Christmas lights £1,500 | kind: budget | budget: £5000",
+    )
+    assert "more than the £5,000.00 to share" in texts(await alice.say(f"/vote {poll_id} 1 2"))
+    await alice.say(f"/vote {poll_id} 1 3")
+    await bob.say(f"/vote {poll_id} 2 3")
+    await host.say(f"/vote {poll_id} 2")
+    await host.say(f"/close {poll_id}")
+    result = texts(await host.say(f"/results {poll_id}"))
+    assert "Funded: Christmas lights (£1,500), Community larder (£2,500)" in result
+    assert "Not funded: Youth club" in result
+    assert "Left over: £1,000" in result
+
+
+async def test_quorum_and_thresholds(moot: Moot, community: str, host: Resident) -> None:
+    alice, bob, _cat = await members(moot, host, "Alice", "Bob", "Cat")
+    void = await published(host, "Big decision? | Yes | No | quorum: 75% | threshold: majority")
+    await alice.say(f"/vote {void} 1")
+    await host.say(f"/close {void}")
+    assert "Void: the quorum 75% of the electorate was not met" in texts(
+        await host.say(f"/results {void}")
+    )
+    electorate = await published(
+        host, "Special resolution? | Yes | No | threshold: two-thirds | of: electorate"
+    )
+    for person in (alice, bob):
+        await person.say(f"/vote {electorate} 1")
+    await host.say(f"/close {electorate}")
+    assert "The motion did not pass: 2 of 4 (50%); it needed two thirds." in texts(
+        await host.say(f"/results {electorate}")
+    )
+
+
+async def test_paper_votes_are_shown_apart_and_audited(
+    moot: Moot, community: str, host: Resident
+) -> None:
+    (alice,) = await members(moot, host, "Alice")
+    poll_id = await published(host, "AGM motion? | For | Against")
+    await alice.say(f"/vote {poll_id} 1")
+    assert "Only organisers" in texts(await alice.say(f"/paper {poll_id} 10 1=6 2=4"))
+    assert "add up to 3 at most" in texts(await host.say(f"/paper {poll_id} 3 1=2 2=2"))
+    assert "Added 10 paper ballot(s)" in texts(await host.say(f"/paper {poll_id} 10 1=6 2=4"))
+    result = texts(await host.say(f"/results {poll_id}"))
+    assert "1. For — 7 votes (64%) [1 online + 6 paper]" in result
+    assert "Turnout: 11 of 2 eligible" in result
+    assert "1 online, 10 on paper or in the room" in result
+    audit = await moot.read(
+        lambda s: s.exec(select(AuditEntry).where(AuditEntry.action == "poll.paper")).one()
+    )
+    assert audit.actor_person_id == 1
+
+
+async def test_extend_and_close_early_are_logged_and_timers_follow(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    poll_id = await published(host, "Paint colour? | Blue | Green | closes: in 2 days")
+    assert "now closes" in texts(await host.say(f"/extend {poll_id} in 4 days"))
+    await clock.advance(timedelta(days=3))  # the first deadline passes: nothing closes
+    assert "Results ·" not in texts([r for _, r in outlet.chats])
+    await clock.advance(timedelta(days=2))
+    assert any(r.text.startswith(f"Results · Poll #{poll_id}") for _, r in outlet.chats)
+    early = await published(host, "Second? | A | B")
+    await host.say(f"/close {early}")
+    actions = await moot.read(
+        lambda s: [
+            (a.action, a.detail)
+            for a in s.exec(select(AuditEntry))
+            if a.action in ("poll.extended", "poll.closed")
+        ]
+    )
+    assert actions[0][0] == "poll.extended"
+    assert ("poll.closed", f"#{poll_id} at its deadline") in actions
+    assert ("poll.closed", f"#{early} early") in actions
+
+
+async def test_reminders_go_to_eligible_people_who_have_not_voted(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    alice, _bob = await members(moot, host, "Alice", "Bob")
+    poll_id = await published(host, "Street party? | Yes | No | closes: in 3 days | remind: 1d")
+    await alice.say(f"/vote {poll_id} 1")
+    await clock.advance(timedelta(days=2, hours=1))
+    reminded = {who for who, reply in outlet.directs if f"Reminder: poll #{poll_id}" in reply.text}
+    assert reminded == {"bob", "host"}
+
+
+async def test_scheduled_opening_with_notice_survives_a_restart(
+    moot: Moot,
+    community: str,
+    host: Resident,
+    outlet: RecordingOutlet,
+    clock: ManualClock,
+    database_url: str,
+) -> None:
+    poll_id = await published(
+        host,
+        "AGM ballot | Yes | No | opens: in 15 days | notice: 14d | closes: in 20 days | ballot",
+    )
+    assert "Voting has not opened yet." in shown(poll_messages(outlet)[-1])
+    assert "not open yet" in texts(await host.say(f"/vote {poll_id} 1"))
+    too_soon = await host.say("/poll Rushed | Yes | No | opens: in 2 days | notice: 14d")
+    assert "can open" in texts(too_soon)
+
+    from bot.features import ALL_FEATURES
+    from storage.store import Store
+
+    await moot.stop()  # Moot goes down; the opening and closing are rows in the store
+    restarted = Moot(Store(database_url), clock, ALL_FEATURES)
+    restarted.attach(outlet)
+    await restarted.start()
+    try:
+        await clock.advance(timedelta(days=15, minutes=1))
+        assert any(f"Poll #{poll_id} is now open" in r.text for _, r in outlet.chats)
+        voter = Resident(restarted, "console", "host", "Host", chat_admin=True)
+        assert "is counted" in texts(await voter.say(f"/vote {poll_id} 1"))
+        await clock.advance(timedelta(days=5))
+        assert any(r.text.startswith(f"Results · Poll #{poll_id}") for _, r in outlet.chats)
+    finally:
+        await restarted.stop()
+
+
+async def test_outcome_is_posted_and_reviewed(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    poll_id = await published(host, "Bin store? | Yes | No")
+    assert "has not closed yet" in texts(await host.say(f"/outcome {poll_id} We build it"))
+    await host.say(f"/close {poll_id}")
+    await host.say(f"/outcome {poll_id} We build it by March | review: in 30 days")
+    assert any(
+        f"Outcome of poll #{poll_id}" in r.text and "We build it by March" in r.text
+        for _, r in outlet.chats
+    )
+    await clock.advance(timedelta(days=31))
+    assert any("Review due: poll" in reply.text for who, reply in outlet.directs if who == "host")
+
+
+async def test_export_is_per_ballot_for_open_polls_and_totals_for_secret(
+    moot: Moot, community: str, host: Resident
+) -> None:
+    (alice,) = await members(moot, host, "Alice")
+    open_poll = await published(host, "Open? | A | B")
+    await alice.say(f"/vote {open_poll} 2")
+    files = await host.say(f"/export {open_poll}")
+    csv_file = files[0].file
+    assert csv_file is not None
+    assert f"{open_poll},Open?,single,False,open,ballot,Alice,2,B,1" in csv_file.data.decode()
+    secret = await published(host, "Secret? | A | B | secret")
+    await alice.say(f"/vote {secret} 1")
+    await alice.press(f"cast {secret}")
+    exported = await host.say(f"/export {secret}")
+    json_file = exported[1].file
+    assert json_file is not None
+    assert '"ballots"' not in json_file.data.decode()
+    assert "Alice" not in exported[0].file.data.decode()  # type: ignore[union-attr]
+    assert "Only organisers" in texts(await alice.say(f"/export {open_poll}"))
+
+
+async def test_votes_from_linked_accounts_count_once(
+    moot: Moot, community: str, host: Resident
+) -> None:
+    (alice,) = await members(moot, host, "Alice")
+    poll_id = await published(host, "Once? | A | B")
+    other = Resident(moot, "telegram", "555", "Alice on Telegram")
+    await alice.say(f"/vote {poll_id} 1")
+    code = link_code(texts(await alice.privately("/link")))
+    await other.say(f"/vote {poll_id} 2")  # not a member yet on this account: refused
+    await other.privately(f"/link {code}")
+    assert "replaces your earlier vote" in texts(await other.privately(f"/vote {poll_id} 2"))
+    assert "Turnout: 1 of 2" in texts(await host.say(f"/results {poll_id}"))
+
+
+async def test_a_secret_ballot_voted_from_two_accounts_blocks_linking(
+    moot: Moot, community: str, host: Resident
+) -> None:
+    await host.say("/joinpolicy open")
+    first = Resident(moot, "console", "ann", "Ann")
+    second = Resident(moot, "console", "ann2", "Ann again")
+    for person in (first, second):
+        await person.say("/join")
+    poll_id = await published(host, "Chair? | X | Y | secret")
+    for person in (first, second):
+        await person.say(f"/vote {poll_id} 1")
+        await person.press(f"cast {poll_id}")
+    code = link_code(texts(await first.privately("/link")))
+    refused = await second.privately(f"/link {code}")
+    assert "Link them after it closes" in texts(refused)
+
+
+async def test_a_poll_posted_in_two_chats_counts_votes_together(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet
+) -> None:
+    telegram = RecordingOutlet("telegram")
+    moot.attach(telegram)
+    tg_admin = Resident(moot, "telegram", "900", "Tg Admin", chat_admin=True)
+    await tg_admin.say(f"/setup {community}", group("telegram", "-100"))
+    (alice,) = await members(moot, host, "Alice")
+    tg_member = Resident(moot, "telegram", "901", "Tess")
+    await tg_member.say("/join", group("telegram", "-100"))
+    poll_id = await published(host, "Shared? | A | B")
+    assert "Posted poll" in texts(await host.say(f"/post {poll_id} all"))
+    assert poll_messages(telegram)
+    await alice.say(f"/vote {poll_id} 1")
+    await tg_member.press(f"vote {poll_id} 1", group("telegram", "-100"))
+    assert "1. A — 2 votes (100%)" in telegram.edits[-1][2].text
+    assert "1. A — 2 votes (100%)" in outlet.edits[-1][2].text
+    assert "already there" in texts(await host.say(f"/post {poll_id}"))
+    assert "Run /post" in texts(await host.say(f"/post {poll_id}", dm("console", "host")))
