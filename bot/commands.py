@@ -10,7 +10,7 @@ from enum import Enum, auto
 from typing import TYPE_CHECKING
 
 from bot.errors import UsageError
-from bot.events import ArgValue, Attachment, FormField
+from bot.events import ArgValue, Attachment, Form, FormField
 from storage.models import Role
 
 if TYPE_CHECKING:
@@ -68,6 +68,8 @@ class Command:
     guided: bool = False
     # Fields only the guided form asks for (a typed command puts everything in its parameters).
     form_only: tuple[Param, ...] = ()
+    # The guided form is a private conversation, not questions asked in the group.
+    form_in_private: bool = False
 
     def __post_init__(self) -> None:
         if not COMMAND_NAME.match(self.name):
@@ -80,6 +82,9 @@ class Command:
     @property
     def usage(self) -> str:
         return " ".join([f"/{self.name}", *(p.placeholder for p in self.params)])
+
+    def form(self) -> Form:
+        return Form(self.name, self.description, self.form_fields(), private=self.form_in_private)
 
     def form_fields(self) -> tuple[FormField, ...]:
         return tuple(

@@ -20,7 +20,6 @@ from bot.events import (
     CommandInvoked,
     Delivery,
     DirectAddress,
-    Form,
     FormSubmitted,
     Inbound,
     Reply,
@@ -129,7 +128,7 @@ class Moot:
         missing = args.missing(command)
         if missing:
             if command.guided and not isinstance(event, FormSubmitted):
-                form = Form(command.name, command.description, command.form_fields())
+                form = command.form()
                 return [
                     Reply(f"/{command.name}: {command.description}", Visibility.ACTOR, form=form)
                 ]

@@ -132,6 +132,8 @@ class Form:
     form_id: str
     title: str
     fields: tuple[FormField, ...]
+    # Ask in a direct conversation rather than in the group (where the platform has no pop-up form).
+    private: bool = False
 
 
 @dataclass(frozen=True)

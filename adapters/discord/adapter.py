@@ -26,7 +26,6 @@ from bot.events import (
     Capability,
     CommandInvoked,
     DirectAddress,
-    Form,
     FormSubmitted,
     Inbound,
     Place,
@@ -189,7 +188,7 @@ class DiscordAdapter:
             and command.guided
             and any(p.required and p.name not in options for p in command.params)
         ):
-            dialog = render.modal(Form(command.name, command.description, command.form_fields()))
+            dialog = render.modal(command.form())
             await interaction.response.send_modal(dialog)
             dialog.stop()  # submissions are handled in on_interaction, not by this object
             return None

@@ -96,8 +96,9 @@ class _FormInProgress:
     """A form being answered one question at a time, by replies in the chat where it started."""
 
     form: Form
-    place: Place
+    place: Place  # where the form was asked for: its answers act there
     actor: Actor
+    asked_in: str  # the chat the questions go to: the same one, or a DM for private forms
     values: dict[str, str] = field(default_factory=dict)
     index: int = 0
 
@@ -247,10 +248,7 @@ class TelegramAdapter:
         assert self._moot is not None
         for reply in await self._moot.handle(event):
             if reply.form is not None:
-                self._forms[(event.place.chat_id, event.actor.user_id)] = _FormInProgress(
-                    reply.form, event.place, event.actor
-                )
-                await self._ask(self._forms[(event.place.chat_id, event.actor.user_id)], message)
+                await self._start_form(reply.form, event, message)
             elif reply.visibility is Visibility.CHAT:
                 await self._send(event.place.chat_id, reply, event.place.thread_id)
             else:
@@ -258,16 +256,28 @@ class TelegramAdapter:
 
     # --- forms: one question a message, answered by replying ---------------------------------
 
+    async def _start_form(self, form: Form, event: Inbound, message: Message | None) -> None:
+        in_private = form.private and not event.place.is_private
+        asked_in = event.actor.user_id if in_private else event.place.chat_id
+        progress = _FormInProgress(form, event.place, event.actor, asked_in)
+        self._forms[(asked_in, event.actor.user_id)] = progress
+        try:
+            await self._ask(progress, None if in_private else message)
+        except Forbidden:  # Telegram won't let Moot start the private conversation
+            del self._forms[(asked_in, event.actor.user_id)]
+            await self._send_private(event.actor, event.place, Reply(form.title))
+
     async def _ask(self, progress: _FormInProgress, message: Message | None) -> None:
         question = progress.form.fields[progress.index]
         optional = " (optional: send - to skip)" if not question.required else ""
         header = f"{progress.form.title}\n" if progress.index == 0 else ""
+        in_place = progress.asked_in == progress.place.chat_id
         await self._bot().send_message(
-            progress.place.chat_id,
+            progress.asked_in,
             f"{header}{progress.actor.display_name}, {question.label}?{optional}\n(Reply to this message.)",
             reply_markup=ForceReply(selective=True, input_field_placeholder=question.label[:64]),
             reply_parameters=ReplyParameters(message.message_id) if message is not None else None,
-            message_thread_id=_thread(progress.place),
+            message_thread_id=_thread(progress.place) if in_place else None,
         )
 
     async def _answer_form(self, key: tuple[str, str], text: str, message: Message) -> None:

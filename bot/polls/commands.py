@@ -29,7 +29,7 @@ from storage.models import Chat, Community, Membership, MembershipStatus, PollsB
 from storage.polls import OUTCOME_MAX, PollKind, PollStatus, ResultsShown
 
 POLL = Param("poll", "The poll's number", ParamKind.INTEGER)
-DEFINITION_HELP = "Question | option | option | settings…"
+DEFINITION_HELP = "The question (or the whole poll: question | option | option | settings)"
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -578,6 +578,7 @@ FEATURE = Feature(
             where=Where.GROUP,
             needs_community=True,
             guided=True,
+            form_in_private=True,
         ),
         Command(
             "pollset",

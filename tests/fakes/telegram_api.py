@@ -124,6 +124,9 @@ class FakeTelegram:
         photo = [{"file_id": "photo", "file_unique_id": "photo", "width": 1, "height": 1}]
         return self._message(int(params["chat_id"]), photo=photo)
 
+    def _m_editMessageText(self, params: Params) -> Any:
+        return self._message(int(params["chat_id"]), text=params["text"])
+
     def _m_getChatMember(self, params: Params) -> Any:
         user = {"id": int(params["user_id"]), "is_bot": False, "first_name": "Someone"}
         if (int(params["chat_id"]), int(params["user_id"])) in self.admins:
@@ -154,6 +157,13 @@ class FakeTelegram:
     def push(self, update: dict[str, Any]) -> None:
         """Queue an update as Telegram would deliver it (the same one twice is a replay)."""
         self._updates.put_nowait(update)
+
+    def edits(self, chat_id: int) -> list[str]:
+        return [
+            str(c.params["text"])
+            for c in self.calls
+            if c.method == "editMessageText" and int(c.params["chat_id"]) == chat_id
+        ]
 
     def sent(self, chat_id: int) -> list[Call]:
         return [

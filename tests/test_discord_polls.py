@@ -1,0 +1,119 @@
+"""Polls on Discord: a modal for the guided flow, buttons to vote, ephemeral answers, local times."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from adapters.discord.adapter import DiscordAdapter
+from bot.core import Moot
+from tests.discord_harness import deliver, discord_adapter
+from tests.fakes.discord_api import FakeDiscord, Interactions
+
+EPHEMERAL = 64
+ADMIN, ALICE = 101, 202
+
+
+@pytest.fixture
+async def discord_env(
+    moot: Moot, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[FakeDiscord, DiscordAdapter]]:
+    async with discord_adapter(moot, monkeypatch) as env:
+        env[1].edit_interval = 0.0  # the tests need not wait out the channel's edit rate
+        yield env
+
+
+async def test_a_poll_from_modal_to_an_edited_poll_message(
+    discord_env: tuple[FakeDiscord, DiscordAdapter],
+) -> None:
+    api, adapter = discord_env
+    interactions = Interactions()
+    deliver(
+        adapter,
+        interactions.command(ADMIN, "Admin", "setup", {"community": "Elm Court"}, admin=True),
+    )
+    await api.wait_for("CHAT-")
+    deliver(
+        adapter, interactions.command(ADMIN, "Admin", "joinpolicy", {"policy": "open"}, admin=True)
+    )
+    deliver(adapter, interactions.command(ALICE, "Alice", "join"))
+    await api.wait_for("Welcome to Elm Court, Alice")
+
+    deliver(adapter, interactions.command(ADMIN, "Admin", "poll", admin=True))
+    _, modal = await api.wait_for("Start a poll")
+    fields = [row["components"][0] for row in modal["components"]]
+    assert [f["custom_id"] for f in fields] == ["question", "options", "closes"]
+    assert fields[1]["style"] == 2  # a paragraph: one option per line
+    deliver(
+        adapter,
+        interactions.submit(
+            ADMIN,
+            "Admin",
+            "moot-form:poll",
+            {
+                "question": "Which day for the clean-up?",
+                "options": "Saturday\nSunday",
+                "closes": "Friday 18:00",
+            },
+            admin=True,
+        ),
+    )
+    _, preview = await api.wait_for("Draft poll #1")
+    assert preview["flags"] & EPHEMERAL
+    assert (
+        "<t:1795802400:F>" in preview["content"]
+    )  # each reader sees Friday 18:00 in their own time
+    publish = preview["components"][0]["components"][0]
+    assert publish["custom_id"] == "moot:publish 1"
+    deliver(adapter, interactions.press(ADMIN, "Admin", publish["custom_id"], admin=True))
+    where, posted = await api.wait_for("📊 Poll #1")
+    assert where == "channel 50"
+    assert posted["allowed_mentions"] == {"parse": []}
+    vote = posted["components"][0]["components"][1]
+    assert vote["custom_id"] == "moot:vote 1 2"
+
+    deliver(adapter, interactions.press(ALICE, "Alice", vote["custom_id"]))
+    _, counted = await api.wait_for("Your vote in poll #1 (Sunday) is counted")
+    assert counted["flags"] & EPHEMERAL
+    for _ in range(200):
+        edits = [
+            r
+            for r in api.requests
+            if r.method == "PATCH" and r.path.startswith("/channels/50/messages/")
+        ]
+        if any("2. Sunday — 1 vote (100%)" in e.body.get("content", "") for e in edits):
+            break
+        await asyncio.sleep(0.02)
+    else:
+        raise AssertionError(
+            f"the poll message was never updated: {[r.body for r in api.requests if r.method == 'PATCH']}"
+        )
+
+
+async def test_a_secret_ballot_is_confirmed_privately_on_discord(
+    discord_env: tuple[FakeDiscord, DiscordAdapter],
+) -> None:
+    api, adapter = discord_env
+    interactions = Interactions()
+    deliver(
+        adapter,
+        interactions.command(ADMIN, "Admin", "setup", {"community": "Elm Court"}, admin=True),
+    )
+    await api.wait_for("CHAT-")
+    deliver(
+        adapter,
+        interactions.command(
+            ADMIN, "Admin", "poll", {"question": "Chair? | Ann | Raj | secret"}, admin=True
+        ),
+    )
+    await api.wait_for("Draft poll #1")
+    deliver(adapter, interactions.command(ADMIN, "Admin", "publish", {"poll": 1}, admin=True))
+    await api.wait_for("📊 Poll #1")
+    deliver(adapter, interactions.press(ADMIN, "Admin", "moot:vote 1 1", admin=True))
+    _, confirm = await api.wait_for("Once cast it cannot be changed")
+    assert confirm["flags"] & EPHEMERAL
+    assert confirm["components"][0]["components"][0]["custom_id"] == "moot:cast 1"
+    deliver(adapter, interactions.press(ADMIN, "Admin", "moot:cast 1", admin=True))
+    await api.wait_for("Your secret ballot in poll #1 is cast")

@@ -1,0 +1,103 @@
+"""Polls on Telegram: the guided flow as a DM conversation, inline-keyboard votes, live edits."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
+from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
+from bot.core import Moot
+from tests.fakes.telegram_api import FakeTelegram, Updates
+
+GROUP, ADMIN, ALICE = -100900, 11, 22
+
+
+@pytest.fixture
+async def telegram(moot: Moot) -> AsyncIterator[FakeTelegram]:
+    api = FakeTelegram(admins={(GROUP, ADMIN)})
+    await api.start()
+    adapter = TelegramAdapter(
+        TelegramOptions(
+            token="123456:" + "F" * 35, base_url=api.base_url, poll_timeout=timedelta(seconds=1)
+        )
+    )
+    adapter.edit_interval = 0.0  # the tests need not wait out Telegram's group rate limit
+    task = asyncio.create_task(adapter.run(moot))
+    for _ in range(200):
+        if any(c.method == "setMyCommands" for c in api.calls):
+            break
+        await asyncio.sleep(0.02)
+    yield api
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await api.stop()
+
+
+async def wait_until(condition: object, within: float = 10) -> None:
+    for _ in range(int(within / 0.02)):
+        if condition():  # type: ignore[operator]
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition never became true")
+
+
+async def test_a_guided_poll_is_a_dm_conversation_then_votes_update_the_group(
+    telegram: FakeTelegram,
+) -> None:
+    updates = Updates()
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
+    await telegram.wait_for(GROUP, "home of Elm Court")
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/joinpolicy open"))
+    telegram.push(updates.message(GROUP, ALICE, "Alice", "/join"))
+    await telegram.wait_for(GROUP, "Welcome to Elm Court, Alice")
+
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/poll"))
+    await telegram.wait_for(ADMIN, "The question")  # asked privately, not in the group
+    telegram.push(updates.message(ADMIN, ADMIN, "Admin", "Should we back the bin store plan?"))
+    await telegram.wait_for(ADMIN, "Options, one per line")
+    telegram.push(updates.message(ADMIN, ADMIN, "Admin", "Yes\nNo\nNeed more information"))
+    await telegram.wait_for(ADMIN, "Closes when?")
+    telegram.push(updates.message(ADMIN, ADMIN, "Admin", "Friday 18:00"))
+    preview = await telegram.wait_for(ADMIN, "Draft poll #1")
+    publish = preview.params["reply_markup"]["inline_keyboard"][0][0]
+    assert publish["callback_data"] == "publish 1"
+    assert not any("bin store" in t for t in telegram.texts_to(GROUP) if "Draft" in t)
+
+    telegram.push(updates.press(ADMIN, ADMIN, "Admin", publish["callback_data"]))
+    posted = await telegram.wait_for(GROUP, "📊 Poll #1: Should we back the bin store plan?")
+    assert "Closes Fri 27 Nov 2026, 18:00 (Europe/London)" in str(posted.params["text"])
+    vote = posted.params["reply_markup"]["inline_keyboard"][0][0]
+    assert vote["callback_data"] == "vote 1 1"
+    telegram.push(updates.press(GROUP, ALICE, "Alice", vote["callback_data"]))
+    await telegram.wait_for(ALICE, "Your vote in poll #1 (Yes) is counted")
+    await wait_until(lambda: any("1. Yes — 1 vote (100%)" in t for t in telegram.edits(GROUP)))
+
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/close 1"))
+    results = await telegram.wait_for(GROUP, "Results · Poll #1")
+    assert "Winner: Yes" in str(results.params["text"])
+    await wait_until(lambda: any(c.method == "sendPhoto" for c in telegram.sent(GROUP)))
+
+
+async def test_typed_votes_and_bad_input_on_telegram(telegram: FakeTelegram) -> None:
+    updates = Updates()
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
+    await telegram.wait_for(GROUP, "home of Elm Court")
+    telegram.push(
+        updates.message(GROUP, ADMIN, "Admin", "/poll Lunch? | Soup | Salad | kind: ranked")
+    )
+    preview = await telegram.wait_for(ADMIN, "Draft poll #1")
+    assert re.search(r"ranked choice", str(preview.params["text"]))
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/publish 1"))
+    await telegram.wait_for(GROUP, "📊 Poll #1")
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/vote 1 2 2"))
+    await telegram.wait_for(ADMIN, "Each option can appear only once")
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/vote 1 2 1"))
+    await telegram.wait_for(ADMIN, "(Salad > Soup) is counted")
+    telegram.push(updates.message(GROUP, ALICE, "Alice", "/vote 1 1"))
+    await telegram.wait_for(ALICE, "Only members of this community can vote in poll #1")
