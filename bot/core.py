@@ -92,8 +92,10 @@ class Moot:
         def tracked(session: Session) -> tuple[T, list[ScheduledJob]]:
             session.info[NEW_JOBS] = []
             result = op(session)
-            session.flush()
-            return result, session.info.pop(NEW_JOBS)
+            jobs: list[ScheduledJob] = session.info.pop(NEW_JOBS)
+            if jobs:
+                session.flush()  # gives the new jobs their ids
+            return result, jobs
 
         result, jobs = await self.store.write(tracked)
         for job in jobs:

@@ -17,7 +17,7 @@ from moot.app import build_moot, serve
 from moot.settings import Settings, SettingsError, load_settings
 from storage.engine import StoreConfigError
 from storage.migrate import upgrade
-from storage.store import backup_sqlite
+from storage.store import Store, backup_sqlite
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     backup = commands.add_parser("backup", help="copy the live SQLite database to PATH")
     backup.add_argument("path", type=Path)
+    export = commands.add_parser("export", help="export data as CSV and JSON")
+    export.add_argument("what", choices=["polls"])
+    export.add_argument("--out", type=Path, default=Path("exports"), help="folder to write into")
+    export.add_argument("--community", type=int, help="only this community's polls")
     args = parser.parse_args(argv)
 
     try:
@@ -44,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "db":
             upgrade(settings.database_url)
             print("The database is up to date.")
+        elif args.command == "export":
+            for path in export_polls(settings.database_url, args.out, args.community):
+                print(f"Wrote {path}.")
         elif args.command == "backup":
             backup_sqlite(settings.database_url, args.path)
             print(f"Backed up to {args.path}.")
@@ -102,3 +109,24 @@ def _platform_adapters(settings: Settings) -> list[Adapter]:
 
         adapters.append(TelegramAdapter(TelegramOptions.from_settings(settings)))
     return adapters
+
+
+def export_polls(database_url: str, folder: Path, community_id: int | None) -> list[Path]:
+    """Write polls.csv and polls.json: ballot-level for open polls, totals only for secret ones."""
+    from bot.polls.export import poll_files, poll_ids
+
+    upgrade(database_url)
+
+    async def read() -> tuple[str, str]:
+        store = Store(database_url)
+        try:
+            return await store.read(lambda s: poll_files(s, poll_ids(s, community_id)))
+        finally:
+            await store.close()
+
+    csv_text, json_text = asyncio.run(read())
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / "polls.csv", folder / "polls.json"]
+    paths[0].write_text(csv_text)
+    paths[1].write_text(json_text)
+    return paths

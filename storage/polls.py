@@ -1,6 +1,6 @@
 """The tables of Decide: polls, their options, where they were posted, votes and ballots.
 
-Open polls keep one `Vote` row per person. Secret ballots are split in two: `VoterRoll` says who
+Open polls keep one `Vote` row per person (and, for single choices, running totals). Secret ballots are split in two: `VoterRoll` says who
 has voted, `SecretBallot` holds what was chosen under a random key, in a table without rowids and
 without timestamps, so neither its key, its position nor any time can link it to a voter.
 """
@@ -117,15 +117,29 @@ class PollElector(SQLModel, table=True):
 
 
 class Vote(SQLModel, table=True):
-    """One person's current vote in an open (not secret) poll."""
+    """One person's current vote in an open (not secret) poll.
 
-    __table_args__ = (Index("ix_vote_tally", "poll_id", "choice"),)
+    Stored in its primary key's b-tree (no rowid, no other index): each vote then touches one
+    b-tree, which keeps group commits small when voters arrive in any order. Totals come from
+    `PollCount`, not from scanning this table."""
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     poll_id: int = Field(foreign_key="poll.id", primary_key=True)
     person_id: int = Field(foreign_key="person.id", primary_key=True)
     choice: int | None = None  # single choice and proposals
     marks: str | None = Field(default=None, sa_type=Text)  # other kinds, see bot.polls.ballots
     cast_at: datetime = Field(sa_column=_utc())
+
+
+class PollCount(SQLModel, table=True):
+    """Running totals per option of an open single-choice poll or proposal, kept in the same
+    transaction as each vote, so live results never recount. (Secret ballots keep none: a total
+    that ticks as someone is added to the roll would say how they voted.)"""
+
+    poll_id: int = Field(foreign_key="poll.id", primary_key=True)
+    choice: int = Field(primary_key=True)
+    votes: int = 0
 
 
 class VoterRoll(SQLModel, table=True):

@@ -16,6 +16,18 @@ from storage.writer import WriteOp, Writer
 T = TypeVar("T")
 
 
+def driver_connection(session: Session) -> sqlite3.Connection:
+    """The SQLite connection under a session's transaction, for the few hot paths that skip
+    SQLAlchemy's statement machinery. Looked up once per writer group, not once per write."""
+    found = session.info.get("driver_connection")
+    if found is None:
+        found = session.info["driver_connection"] = (
+            session.connection().connection.driver_connection
+        )
+    assert isinstance(found, sqlite3.Connection)
+    return found
+
+
 class Store:
     def __init__(self, url: str, *, max_batch: int = 1000) -> None:
         prepare_sqlite_file(url)

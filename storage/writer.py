@@ -1,12 +1,16 @@
 """The one writer path: every write in Moot goes through here.
 
 Writes are queued as small functions of a session. One task takes up to `max_batch` of them at a
-time and runs them in a single transaction on a worker thread. If any of them fails, the group is
-run again with each write in its own savepoint, so a write that fails rolls back alone while the
-others commit together. A caller's
-`await` returns only after the group holding its write has committed: nothing is acknowledged to a
-user before it is durable. The BRIEF's measurements show why: one commit per write tops out two
-orders of magnitude below group commit.
+time and runs them in a single transaction. If any of them fails, the group is run again with each
+write in its own savepoint, so a write that fails rolls back alone while the others commit
+together. A caller's `await` returns only after the group holding its write has committed: nothing
+is acknowledged to a user before it is durable. The BRIEF's measurements show why: one commit per
+write tops out two orders of magnitude below group commit.
+
+The group runs on the event loop itself, not on a worker thread: a group of 50 votes takes about
+a millisecond and a half, less than handing it to a thread and back costs under load (see
+bench/polls.py). Writes are therefore short by design; long work (parsing an import, drawing a
+chart) happens before the write is queued.
 """
 
 from __future__ import annotations
@@ -81,11 +85,11 @@ class Writer:
                     stopping = True
                     break
                 batch.append(item)
-            await self._commit(batch)
+            self._commit(batch)
 
-    async def _commit(self, batch: list[_Pending]) -> None:
+    def _commit(self, batch: list[_Pending]) -> None:
         try:
-            await asyncio.to_thread(self._apply, batch)
+            self._apply(batch)
         except Exception as error:  # the commit itself failed: nothing in the group was written
             for pending in batch:
                 if not pending.future.done():

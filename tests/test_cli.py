@@ -103,3 +103,16 @@ async def test_moot_run_with_a_telegram_token_serves_telegram_until_stopped(tmp_
         await telegram.stop()
     assert process.returncode == 0, stderr.decode()
     assert "Traceback" not in stderr.decode()
+
+
+def test_export_polls_writes_csv_and_json(tmp_path: Path) -> None:
+    script = "/setup Elm Court\n/poll Lunch? | Soup | Salad\n/publish 1\n/vote 1 2\n"
+    assert moot([], tmp_path, stdin=script).returncode == 0
+    result = moot(["export", "polls", "--out", "out"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Wrote out/polls.csv." in result.stdout
+    assert (
+        "1,Lunch?,single,False,open,ballot,Host,2,Salad,1"
+        in (tmp_path / "out" / "polls.csv").read_text()
+    )
+    assert '"question": "Lunch?"' in (tmp_path / "out" / "polls.json").read_text()

@@ -36,8 +36,22 @@ DEFINITION_HELP = "The question (or the whole poll: question | option | option |
 
 
 async def view_of(ctx: Context, poll_id: int) -> PollView:
+    """The poll as it stands now."""
     view = await ctx.moot.read(lambda s: load(s, poll_id))
     return view
+
+
+async def definition_of(ctx: Context, poll_id: int) -> PollView:
+    """The poll for reading and checking ballots. Once published, a poll's question, options and
+    rules never change, so voting reuses them instead of reading the store on every vote; whether
+    the poll is still open is always checked by the write that counts the vote."""
+    known = state_of(ctx.moot).definitions
+    if poll_id not in known:
+        view = await view_of(ctx, poll_id)
+        if view.status is PollStatus.DRAFT:
+            return view
+        known[poll_id] = view
+    return known[poll_id]
 
 
 async def results_of(moot: Moot, poll_id: int) -> tuple[PollView, Results]:
@@ -199,7 +213,7 @@ async def post_into(moot: Moot, poll_id: int, chats: list[tuple[str, str]]) -> i
 
 async def vote(ctx: Context) -> None:
     poll_id = ctx.args.integer("poll")
-    view = await view_of(ctx, poll_id)
+    view = await definition_of(ctx, poll_id)
     ballot = ballots.read(view.rules, ctx.args.text("choices"))
     if view.poll.secret:
         await confirm_secret(
@@ -266,7 +280,7 @@ async def vote_button(ctx: Context) -> None:
 
 async def open_ballot(ctx: Context) -> None:
     poll_id = ctx.args.integer("poll")
-    view = await view_of(ctx, poll_id)
+    view = await definition_of(ctx, poll_id)
     if view.kind in ballots.CHOICE_KINDS or view.kind is PollKind.SCORE:
         raise UserError(render.how_to_vote(view))
     marks = state_of(ctx.moot).drafts.get((poll_id, ctx.person_id), ())
@@ -276,7 +290,7 @@ async def open_ballot(ctx: Context) -> None:
 
 async def pick(ctx: Context) -> None:
     poll_id, option = ctx.args.integer("poll"), ctx.args.integer("option")
-    view = await view_of(ctx, poll_id)
+    view = await definition_of(ctx, poll_id)
     drafts = state_of(ctx.moot).drafts
     if view.kind in ballots.CHOICE_KINDS:
         raise UserError(render.how_to_vote(view))
@@ -295,7 +309,7 @@ async def clear_ballot(ctx: Context) -> None:
 
 async def cast(ctx: Context) -> None:
     poll_id = ctx.args.integer("poll")
-    view = await view_of(ctx, poll_id)
+    view = await definition_of(ctx, poll_id)
     marks = state_of(ctx.moot).drafts.get((poll_id, ctx.person_id))
     if marks is None:
         raise UserError(

@@ -16,7 +16,7 @@ from bot.core import Moot
 from bot.events import Reply
 from bot.polls import render
 from bot.polls.results import compute
-from bot.polls.views import load, tally
+from bot.polls.views import PollView, load, tally
 from storage.polls import PollStatus, ResultsShown
 
 
@@ -26,6 +26,8 @@ class PollsState:
     # Ballots being built by pressing options, kept in memory only: a secret ballot in
     # progress is never written down next to its voter.
     drafts: dict[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)
+    # Published polls' definitions, which never change (see commands.definition_of).
+    definitions: dict[int, PollView] = field(default_factory=dict)
     _pending: set[int] = field(default_factory=set)
 
     def changed(self, poll_id: int) -> None:
@@ -62,8 +64,12 @@ async def poll_reply(moot: Moot, poll_id: int) -> Reply:
 
 async def refresh(moot: Moot, poll_id: int) -> None:
     """Edit the poll's message in every chat where it was posted."""
+    posts = [
+        p for p in await moot.read(lambda s: load(s, poll_id).posts) if p.message_id is not None
+    ]
+    if not posts:
+        return
     reply = await poll_reply(moot, poll_id)
-    posts = await moot.read(lambda s: load(s, poll_id).posts)
     for post in posts:
-        if post.message_id is not None:
-            await moot.edit(post.platform, post.chat_id, post.message_id, reply)
+        assert post.message_id is not None
+        await moot.edit(post.platform, post.chat_id, post.message_id, reply)

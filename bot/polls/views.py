@@ -86,7 +86,9 @@ class Tally:
 
 
 _CHOICES = {
-    False: text("SELECT choice, count(*) FROM vote WHERE poll_id = :poll GROUP BY choice"),
+    False: text(
+        "SELECT choice, votes FROM pollcount WHERE poll_id = :poll"
+    ),  # kept up to date by each vote
     True: text("SELECT choice, count(*) FROM secretballot WHERE poll_id = :poll GROUP BY choice"),
 }
 _MARKS = {

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 02:08:35.513583
+Create Date: 2026-11-22 02:31:00.297218
 """
 
 from collections.abc import Sequence
@@ -88,6 +88,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_papertally_poll_id"), ["poll_id"], unique=False)
 
     op.create_table(
+        "pollcount",
+        sa.Column("poll_id", sa.Integer(), nullable=False),
+        sa.Column("choice", sa.Integer(), nullable=False),
+        sa.Column("votes", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["poll_id"],
+            ["poll.id"],
+        ),
+        sa.PrimaryKeyConstraint("poll_id", "choice"),
+    )
+    op.create_table(
         "pollelector",
         sa.Column("poll_id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
@@ -161,10 +172,8 @@ def upgrade() -> None:
             ["poll.id"],
         ),
         sa.PrimaryKeyConstraint("poll_id", "person_id"),
+        sqlite_with_rowid=False,
     )
-    with op.batch_alter_table("vote", schema=None) as batch_op:
-        batch_op.create_index("ix_vote_tally", ["poll_id", "choice"], unique=False)
-
     op.create_table(
         "voterroll",
         sa.Column("poll_id", sa.Integer(), nullable=False),
@@ -193,9 +202,6 @@ def downgrade() -> None:
         batch_op.drop_column("polls_by")
 
     op.drop_table("voterroll")
-    with op.batch_alter_table("vote", schema=None) as batch_op:
-        batch_op.drop_index("ix_vote_tally")
-
     op.drop_table("vote")
     with op.batch_alter_table("secretballot", schema=None) as batch_op:
         batch_op.drop_index("ix_secretballot_tally")
@@ -207,6 +213,7 @@ def downgrade() -> None:
     op.drop_table("pollpost")
     op.drop_table("polloption")
     op.drop_table("pollelector")
+    op.drop_table("pollcount")
     with op.batch_alter_table("papertally", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_papertally_poll_id"))
 

@@ -1,0 +1,241 @@
+"""Decide benchmarks. Prints, from one run on this machine:
+
+- casting votes through the poll service and the store, 50 concurrent voters, each vote committed
+  before it is acknowledged — beside raw sqlite3 upsert-and-commit measured in the same run
+  (targets: at least 20,000 votes/s, p99 at most 10 ms); and, for transparency, the same votes
+  sent as button presses through the whole core (identity, replay guard, dispatch, reply);
+- the tally of 1,000,000 single-choice votes (target: at most 100 ms);
+- an instant-runoff count of 100,000 ranked ballots, loading them included (target: at most 0.5 s).
+
+Run with `make bench` (or `python -m bench.polls`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlmodel import Session
+
+from bench.write_path import CONCURRENCY, concurrently, p99, raw_sqlite
+from bot.clock import ManualClock
+from bot.core import Moot
+from bot.events import Actor, ButtonPressed, Place
+from bot.features import ALL_FEATURES
+from bot.polls import service
+from bot.polls.ballots import Ballot
+from bot.polls.counting import instant_runoff
+from bot.polls.views import load, tally
+from storage.migrate import upgrade
+from storage.store import Store
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+NAIVE_NOW = "2026-11-23 09:00:00.000000"
+LATER = "2026-12-23 09:00:00.000000"
+
+
+def seed(path: Path, voters: int, kind: str) -> None:
+    """A community of `voters` active members and one open poll with five options."""
+    db = sqlite3.connect(path)
+    db.execute(
+        "INSERT INTO community (id, name, timezone, join_policy, polls_by, chat_code, created_at) VALUES (1, 'Bench', 'Europe/London', 'open', 'members', 'CHAT-BENC-HMRK', ?)",
+        (NAIVE_NOW,),
+    )
+    db.executemany(
+        "INSERT INTO person (id, name, created_at) VALUES (?, ?, ?)",
+        ((i, f"Voter {i}", NAIVE_NOW) for i in range(1, voters + 1)),
+    )
+    db.executemany(
+        "INSERT INTO account (platform, platform_user_id, person_id, display_name, last_seen_at) VALUES ('bench', ?, ?, ?, ?)",
+        ((str(i), i, f"Voter {i}", NAIVE_NOW) for i in range(1, voters + 1)),
+    )
+    db.execute(
+        "INSERT INTO chat (platform, platform_chat_id, title, community_id, linked_by_person_id, linked_at) VALUES ('bench', 'group', 'Bench', 1, 1, ?)",
+        (NAIVE_NOW,),
+    )
+    db.executemany(
+        "INSERT INTO membership (community_id, person_id, role, status, requested_at) VALUES (1, ?, 'member', 'active', ?)",
+        ((i, NAIVE_NOW) for i in range(1, voters + 1)),
+    )
+    db.execute(
+        "INSERT INTO poll (id, community_id, created_by_person_id, question, kind, binding, secret, electorate, results_shown, threshold, threshold_base, closes_at, status, origin_platform, origin_chat_id, created_at) "
+        "VALUES (1, 1, 1, 'Bench?', ?, 0, 0, 'members', 'live', 'none', 'cast', ?, 'open', 'bench', 'group', ?)",
+        (kind, LATER, NAIVE_NOW),
+    )
+    db.executemany(
+        "INSERT INTO polloption (poll_id, number, label) VALUES (1, ?, ?)",
+        ((n, f"Option {n}") for n in range(1, 6)),
+    )
+    # Opening a single-choice poll starts its running totals at zero.
+    db.executemany(
+        "INSERT INTO pollcount (poll_id, choice, votes) VALUES (1, ?, 0)",
+        ((n,) for n in range(1, 6)),
+    )
+    db.commit()
+    db.close()
+
+
+def fill_votes(path: Path, count: int, kind: str) -> None:
+    """Votes written straight into the table, to time counting rather than casting."""
+    rng = random.Random(7)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA synchronous=OFF")
+    rows: Iterator[tuple[int, int, int | None, str | None, str]]
+    if kind == "single":
+        rows = ((1, i, rng.randint(1, 5), None, NAIVE_NOW) for i in range(1, count + 1))
+    else:
+        options = [1, 2, 3, 4, 5]
+
+        def ranking() -> str:
+            rng.shuffle(options)
+            return ",".join(map(str, options[: rng.randint(1, 5)]))
+
+        rows = ((1, i, None, ranking(), NAIVE_NOW) for i in range(1, count + 1))
+    db.execute(
+        "PRAGMA foreign_keys=OFF"
+    )  # voters beyond the seeded register: counting does not care
+    db.executemany(
+        "INSERT INTO vote (poll_id, person_id, choice, marks, cast_at) VALUES (?, ?, ?, ?, ?)", rows
+    )
+    # The running totals that casting each of these votes would have left.
+    db.execute(
+        "INSERT OR REPLACE INTO pollcount SELECT poll_id, choice, count(*) FROM vote "
+        "WHERE choice IS NOT NULL GROUP BY poll_id, choice"
+    )
+    db.commit()
+    db.close()
+
+
+async def cast_through_service(url: str, votes: int, voters: int) -> tuple[float, list[float]]:
+    moot = Moot(Store(url), ManualClock(NOW), ALL_FEATURES)
+    await moot.start()
+    rng = random.Random(1)
+
+    async def vote(i: int) -> None:
+        person, ballot = rng.randint(1, voters), Ballot(choice=rng.randint(1, 5))
+
+        def op(session: Session) -> None:
+            service.cast(session, 1, person, ballot, NOW)
+
+        await moot.write(op)
+
+    result = await concurrently(votes, vote)
+    await moot.stop()
+    return result
+
+
+async def cast_through_core(url: str, votes: int, voters: int) -> tuple[float, list[float]]:
+    moot = Moot(Store(url), ManualClock(NOW), ALL_FEATURES)
+    await moot.start()
+    rng = random.Random(2)
+    place = Place("bench", "group", "Bench", is_private=False)
+
+    async def press(i: int) -> None:
+        voter = rng.randint(1, voters)
+        event = ButtonPressed(
+            Actor("bench", str(voter), f"Voter {voter}"),
+            place,
+            f"vote 1 {rng.randint(1, 5)}",
+            f"u{i}",
+        )
+        await moot.handle(event)
+
+    result = await concurrently(votes, press)
+    await moot.stop()
+    return result
+
+
+async def timed_tally(url: str) -> tuple[float, int]:
+    store = Store(url)
+    started = time.perf_counter()
+    counted = await store.read(lambda s: tally(s, load(s, 1)))
+    elapsed = time.perf_counter() - started
+    await store.close()
+    return elapsed, sum(counted.counts.values())
+
+
+def timed_recount(path: Path) -> float:
+    """For context: recounting every vote row instead of reading the running totals."""
+    db = sqlite3.connect(path)
+    started = time.perf_counter()
+    db.execute("SELECT choice, count(*) FROM vote WHERE poll_id = 1 GROUP BY choice").fetchall()
+    elapsed = time.perf_counter() - started
+    db.close()
+    return elapsed
+
+
+async def timed_runoff(url: str) -> tuple[float, float, int | None]:
+    store = Store(url)
+    started = time.perf_counter()
+    counted = await store.read(lambda s: tally(s, load(s, 1)))
+    loaded = time.perf_counter()
+    result = instant_runoff(counted.ballots, 5)
+    finished = time.perf_counter()
+    await store.close()
+    return finished - started, finished - loaded, result.winner
+
+
+def database(folder: str, name: str, voters: int, kind: str) -> tuple[Path, str]:
+    path = Path(folder) / name
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    seed(path, voters, kind)
+    return path, url
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--votes", type=int, default=40_000)
+    parser.add_argument("--voters", type=int, default=20_000)
+    parser.add_argument("--tally", type=int, default=1_000_000)
+    parser.add_argument("--ranked", type=int, default=100_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        baseline = raw_sqlite(Path(folder) / "raw.db", args.votes)
+        _, url = database(folder, "cast.db", args.voters, "single")
+        rate, latencies = asyncio.run(cast_through_service(url, args.votes, args.voters))
+        core_rate, core_latencies = asyncio.run(
+            cast_through_core(url, args.votes // 4, args.voters)
+        )
+        path, url = database(folder, "tally.db", 1, "single")
+        fill_votes(path, args.tally, "single")
+        tally_seconds, counted = asyncio.run(timed_tally(url))
+        recount_seconds = timed_recount(path)
+        path, url = database(folder, "ranked.db", 1, "ranked")
+        fill_votes(path, args.ranked, "ranked")
+        runoff_total, runoff_count, winner = asyncio.run(timed_runoff(url))
+
+    def verdict(ok: bool) -> str:
+        return "meets target" if ok else "MISSES target"
+
+    print(f"raw sqlite3, upsert + commit per vote          {baseline:>9,.0f} votes/s (baseline)")
+    print(
+        f"votes through poll service + store, {CONCURRENCY} voters  {rate:>9,.0f} votes/s (x{rate / baseline:.2f} of baseline), "
+        f"p50 {statistics.median(latencies):.2f} ms, p99 {p99(latencies):.2f} ms — {verdict(rate >= 20_000 and p99(latencies) <= 10)}"
+    )
+    print(
+        f"votes as button presses through the whole core {core_rate:>9,.0f} votes/s (x{core_rate / baseline:.2f} of baseline), "
+        f"p50 {statistics.median(core_latencies):.2f} ms, p99 {p99(core_latencies):.2f} ms (no target)"
+    )
+    print(
+        f"tally of {counted:,} single-choice votes        {tally_seconds * 1000:>9.1f} ms — {verdict(tally_seconds <= 0.1)} "
+        f"(running totals; a full recount of the rows takes {recount_seconds * 1000:.1f} ms)"
+    )
+    print(
+        f"instant runoff of {args.ranked:,} ranked ballots  {runoff_total * 1000:>9.1f} ms including loading "
+        f"({runoff_count * 1000:.1f} ms counting; winner option {winner}) — {verdict(runoff_total <= 0.5)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
