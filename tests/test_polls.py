@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from datetime import timedelta
 
 from sqlalchemy import inspect, text
@@ -11,7 +13,7 @@ from bot.clock import ManualClock
 from bot.core import Moot
 from bot.events import Visibility
 from storage.models import AuditEntry
-from storage.polls import SecretBallot, VoterRoll
+from storage.polls import PollCount, SecretBallot, VoterRoll
 from tests.helpers import RecordingOutlet, Resident, dm, group, shown, texts
 from tests.poll_helpers import draft, latest_poll_text, members, poll_messages, published
 
@@ -424,3 +426,33 @@ async def test_a_poll_posted_in_two_chats_counts_votes_together(
     assert "1. A — 2 votes (100%)" in outlet.edits[-1][2].text
     assert "already there" in texts(await host.say(f"/post {poll_id}"))
     assert "Run /post" in texts(await host.say(f"/post {poll_id}", dm("console", "host")))
+
+
+async def test_running_totals_always_equal_a_recount(
+    moot: Moot, community: str, host: Resident
+) -> None:
+    """The totals kept by each vote must never drift from the votes themselves, through first
+    votes, changed votes, repeated votes and refused ones."""
+    voters = await members(moot, host, *(f"Voter{n}" for n in range(8)))
+    poll_id = await published(host, "Colour? | Red | Green | Blue | Grey")
+    rng = random.Random(2026)
+    expected: dict[str, int] = {}
+    for _ in range(120):
+        person, choice = rng.choice(voters), rng.randint(0, 5)  # 0 and 5 are refused
+        await person.say(f"/vote {poll_id} {choice}")
+        if 1 <= choice <= 4:
+            expected[person.user_id] = choice
+    kept = await moot.read(
+        lambda s: sorted((c.choice, c.votes) for c in s.exec(select(PollCount)) if c.votes)
+    )
+    recount = await moot.read(
+        lambda s: sorted(
+            (choice, n)
+            for choice, n in s.connection().execute(
+                text("SELECT choice, count(*) FROM vote WHERE poll_id = :p GROUP BY choice"),
+                {"p": poll_id},
+            )
+        )
+    )
+    assert kept == recount
+    assert kept == sorted(Counter(expected.values()).items())
