@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from bot.commands import Args
 from bot.errors import UserError
-from bot.events import Actor, Button, Delivery, FileOut, Place, Reply, Visibility
+from bot.events import Actor, Button, Delivery, FileOut, Menu, Place, Reply, Visibility
 from storage.models import Role
 
 if TYPE_CHECKING:
@@ -45,13 +45,19 @@ class Context:
         buttons: Sequence[Button] = (),
         file: FileOut | None = None,
         visibility: Visibility = Visibility.CHAT,
+        menus: Sequence[Menu] = (),
     ) -> None:
-        self.replies.append(Reply(text, visibility, tuple(buttons), file))
+        self.replies.append(Reply(text, visibility, tuple(buttons), file, menus=tuple(menus)))
 
     def reply_privately(
-        self, text: str, *, buttons: Sequence[Button] = (), file: FileOut | None = None
+        self,
+        text: str,
+        *,
+        buttons: Sequence[Button] = (),
+        file: FileOut | None = None,
+        menus: Sequence[Menu] = (),
     ) -> None:
-        self.reply(text, buttons=buttons, file=file, visibility=Visibility.ACTOR)
+        self.reply(text, buttons=buttons, file=file, visibility=Visibility.ACTOR, menus=menus)
 
     def tell_people(
         self, person_ids: Sequence[int], text: str, *, buttons: Sequence[Button] = ()

@@ -117,6 +117,15 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Menu:
+    """A choice of one among several (a Discord select menu; buttons elsewhere). Each option is a
+    button, so each has its typed-command equivalent."""
+
+    placeholder: str
+    options: tuple[Button, ...]
+
+
+@dataclass(frozen=True)
 class FormField:
     name: str
     label: str
@@ -150,6 +159,12 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     file: FileOut | None = None
     form: Form | None = None
+    menus: tuple[Menu, ...] = ()
+
+    @property
+    def choices(self) -> tuple[Button, ...]:
+        """Every button and menu option, for platforms that show menus as buttons."""
+        return self.buttons + tuple(option for menu in self.menus for option in menu.options)
 
 
 class Capability(Enum):

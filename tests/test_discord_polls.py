@@ -65,7 +65,24 @@ async def test_a_poll_from_modal_to_an_edited_poll_message(
     assert (
         "<t:1795802400:F>" in preview["content"]
     )  # each reader sees Friday 18:00 in their own time
-    publish = preview["components"][0]["components"][0]
+    kind_menu = next(
+        row["components"][0] for row in preview["components"] if row["components"][0]["type"] == 3
+    )
+    assert kind_menu["placeholder"] == "Kind: single choice"
+    ranked = next(o["value"] for o in kind_menu["options"] if o["label"].startswith("ranked"))
+    assert ranked == "pollset 1 kind: ranked"
+    deliver(
+        adapter, interactions.select(ADMIN, "Admin", kind_menu["custom_id"], ranked, admin=True)
+    )
+    _, changed = await api.wait_for("ranked choice (instant runoff)")
+    deliver(
+        adapter,
+        interactions.select(
+            ADMIN, "Admin", kind_menu["custom_id"], "pollset 1 kind: single", admin=True
+        ),
+    )
+    await api.wait_for("Kind: single choice")
+    publish = changed["components"][0]["components"][0]
     assert publish["custom_id"] == "moot:publish 1"
     deliver(adapter, interactions.press(ADMIN, "Admin", publish["custom_id"], admin=True))
     where, posted = await api.wait_for("📊 Poll #1")

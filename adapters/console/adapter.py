@@ -272,8 +272,8 @@ class ConsoleAdapter:
         self._say(reply_text(reply, speaker))
         if reply.file is not None:
             self._say(f"  📎 {reply.file.filename} saved to {self._save(reply.file)}")
-        if reply.buttons:
-            self._last_buttons = (reply.buttons, place)
+        if reply.choices:
+            self._last_buttons = (reply.choices, place)
 
     def _save(self, file: FileOut) -> Path:
         # Small files, written once per reply: not worth a thread.

@@ -140,6 +140,11 @@ class DiscordAdapter:
             return ButtonPressed(
                 who, where, custom_id.removeprefix(render.BUTTON_PREFIX), update_id
             )
+        if interaction.type is discord.InteractionType.component and custom_id.startswith(
+            render.MENU_PREFIX
+        ):
+            chosen = [str(value) for value in data.get("values", [])]
+            return ButtonPressed(who, where, chosen[0], update_id) if chosen else None
         if interaction.type is discord.InteractionType.modal_submit and custom_id.startswith(
             render.FORM_PREFIX
         ):
@@ -239,7 +244,7 @@ class DiscordAdapter:
                 interaction,
                 piece,
                 reply.visibility is not Visibility.CHAT,
-                view=render.view(reply.buttons) if last else None,
+                view=render.view(reply) if last else None,
                 file=render.attachment(reply.file) if last else None,
                 escaped=True,
             )
@@ -278,7 +283,7 @@ class DiscordAdapter:
         pieces = render.content(reply.text)
         for number, piece in enumerate(pieces, start=1):
             kwargs: dict[str, Any] = {"content": piece, "allowed_mentions": render.NO_MENTIONS}
-            view = render.view(reply.buttons) if number == len(pieces) else None
+            view = render.view(reply) if number == len(pieces) else None
             file = render.attachment(reply.file) if number == len(pieces) else None
             if view is not None:
                 kwargs["view"] = view
@@ -307,7 +312,7 @@ class DiscordAdapter:
             channel,
             discord.TextChannel | discord.Thread | discord.DMChannel | discord.PartialMessageable,
         )
-        view = render.view(reply.buttons)
+        view = render.view(reply)
         await channel.get_partial_message(int(message_id)).edit(
             content=render.content(reply.text)[0], view=view, allowed_mentions=render.NO_MENTIONS
         )

@@ -8,9 +8,10 @@ import re
 
 import discord
 
-from bot.events import Button, ButtonStyle, FileOut, Form, render_moments
+from bot.events import ButtonStyle, FileOut, Form, Reply, render_moments
 
 BUTTON_PREFIX = "moot:"
+MENU_PREFIX = "moot-menu:"
 FORM_PREFIX = "moot-form:"
 MESSAGE_LIMIT = 2000
 LABEL_LIMIT = 45
@@ -37,16 +38,28 @@ def content(text: str) -> list[str]:
     return [final[i : i + MESSAGE_LIMIT] for i in range(0, len(final), MESSAGE_LIMIT)] or [""]
 
 
-def view(buttons: tuple[Button, ...]) -> discord.ui.View | None:
-    if not buttons:
+def view(reply: Reply) -> discord.ui.View | None:
+    """Buttons, then one select menu per menu (its option values are the options' commands)."""
+    if not reply.buttons and not reply.menus:
         return None
     row = discord.ui.View(timeout=None)
-    for button in buttons:
+    for button in reply.buttons:
         row.add_item(
             discord.ui.Button(
                 label=button.label[:80],
                 custom_id=BUTTON_PREFIX + button.command,
                 style=_STYLES[button.style],
+            )
+        )
+    for number, menu in enumerate(reply.menus):
+        row.add_item(
+            discord.ui.Select(
+                custom_id=f"{MENU_PREFIX}{number}",
+                placeholder=menu.placeholder[:150],
+                options=[
+                    discord.SelectOption(label=o.label[:100], value=o.command)
+                    for o in menu.options[:25]
+                ],
             )
         )
     return row

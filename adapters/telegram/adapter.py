@@ -312,7 +312,7 @@ class TelegramAdapter:
             message = await bot.send_message(
                 chat_id,
                 piece,
-                reply_markup=keyboard(reply.buttons) if number == len(pieces) else None,
+                reply_markup=keyboard(reply) if number == len(pieces) else None,
                 message_thread_id=int(thread_id) if thread_id else None,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
@@ -355,7 +355,7 @@ class TelegramAdapter:
                 chunks(render_moments(reply.text))[0],
                 chat_id=chat_id,
                 message_id=int(message_id),
-                reply_markup=keyboard(reply.buttons),
+                reply_markup=keyboard(reply),
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         except BadRequest as error:

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.events import Button
+from bot.events import Reply
 
 MESSAGE_LIMIT = 4096
 BUTTONS_PER_ROW = 2
 
 
-def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    keys = [InlineKeyboardButton(b.label, callback_data=b.command) for b in buttons]
-    return InlineKeyboardMarkup(
-        [keys[i : i + BUTTONS_PER_ROW] for i in range(0, len(keys), BUTTONS_PER_ROW)]
-    )
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """Buttons two to a row; a menu's options follow as rows of their own."""
+    groups = [reply.buttons, *(menu.options for menu in reply.menus)]
+    rows: list[list[InlineKeyboardButton]] = []
+    for group in groups:
+        keys = [InlineKeyboardButton(b.label, callback_data=b.command) for b in group]
+        rows += [keys[i : i + BUTTONS_PER_ROW] for i in range(0, len(keys), BUTTONS_PER_ROW)]
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 def chunks(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:

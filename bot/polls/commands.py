@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot import roles
+from bot import audit, roles
 from bot.commands import Command, Param, ParamKind, Where
 from bot.community.service import organisers
 from bot.context import Context
@@ -124,7 +124,7 @@ async def poll(ctx: Context) -> None:
 async def show_preview(ctx: Context, poll_id: int) -> None:
     view = await view_of(ctx, poll_id)
     text, buttons = render.preview(view)
-    ctx.reply_privately(text, buttons=buttons)
+    ctx.reply_privately(text, buttons=buttons, menus=render.setting_menus(view))
 
 
 async def pollset(ctx: Context) -> None:
@@ -147,7 +147,9 @@ async def publish(ctx: Context) -> None:
     view = await view_of(ctx, poll_id)
     await require_manager(ctx, view)
     status = await ctx.moot.write(lambda s: service.publish(s, poll_id, ctx.person_id, ctx.now))
-    await post_into(ctx.moot, poll_id, [(view.poll.origin_platform, view.poll.origin_chat_id)])
+    await post_into(
+        ctx.moot, poll_id, [(view.poll.origin_platform, view.poll.origin_chat_id)], ctx.person_id
+    )
     if status is PollStatus.SCHEDULED:
         ctx.reply_privately(f"Poll #{poll_id} is announced and will open at the time shown.")
     else:
@@ -184,7 +186,7 @@ async def post(ctx: Context) -> None:
             lambda s: list(s.exec(select(Chat).where(Chat.community_id == view.poll.community_id)))
         )
         chats = [(c.platform, c.platform_chat_id) for c in rows]
-    posted = await post_into(ctx.moot, poll_id, chats)
+    posted = await post_into(ctx.moot, poll_id, chats, ctx.person_id)
     ctx.reply_privately(
         f"Posted poll #{poll_id} in {posted} more chat(s)."
         if posted
@@ -192,13 +194,20 @@ async def post(ctx: Context) -> None:
     )
 
 
-async def post_into(moot: Moot, poll_id: int, chats: list[tuple[str, str]]) -> int:
+async def post_into(moot: Moot, poll_id: int, chats: list[tuple[str, str]], actor_id: int) -> int:
     """Post the poll's message in chats it is not in yet; the votes from all are counted together."""
     reply = await poll_reply(moot, poll_id)
     posted = 0
     for platform, chat_id in chats:
         post_id = await moot.write(
-            partial(service.add_post, poll_id=poll_id, platform=platform, chat_id=chat_id)
+            partial(
+                service.add_post,
+                poll_id=poll_id,
+                platform=platform,
+                chat_id=chat_id,
+                actor_id=actor_id,
+                now=moot.clock.now(),
+            )
         )
         if post_id is None:
             continue
@@ -480,6 +489,14 @@ async def polls_by(ctx: Context) -> None:
 
     def change(session: Session) -> None:
         session.get_one(Community, community_id).polls_by = who
+        audit.record(
+            session,
+            community_id=community_id,
+            actor_person_id=ctx.person_id,
+            action="community.polls_by",
+            detail=str(who),
+            at=ctx.now,
+        )
 
     await ctx.moot.write(change)
     ctx.reply(

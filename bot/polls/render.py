@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.events import Button, ButtonStyle, moment_marker
+from bot.events import Button, ButtonStyle, Menu, moment_marker
 from bot.polls.ballots import CHOICE_KINDS
 from bot.polls.counting import Threshold
 from bot.polls.dates import format_moment
@@ -180,6 +180,49 @@ def ballot_message(view: PollView, marks: tuple[int, ...]) -> tuple[str, list[Bu
     return intro, buttons
 
 
+def setting_menus(view: PollView) -> list[Menu]:
+    """The common settings of a draft, as choices (select menus on Discord)."""
+    n = view.id
+
+    def menu(placeholder: str, choices: list[tuple[str, str]]) -> Menu:
+        return Menu(
+            placeholder,
+            tuple(Button(label, f"pollset {n} {setting}") for label, setting in choices),
+        )
+
+    return [
+        menu(
+            f"Kind: {KIND_NAMES[view.kind]}",
+            [(KIND_NAMES[k], f"kind: {k.value}") for k in PollKind],
+        ),
+        menu(
+            "Who may vote",
+            [
+                ("All members", "voters: members"),
+                ("The register at opening", "voters: register"),
+                ("Organisers only", "voters: role organiser"),
+            ],
+        ),
+        menu(
+            "When results are shown",
+            [
+                ("Live", "results: live"),
+                ("After each person votes", "results: after-vote"),
+                ("After the close", "results: after-close"),
+            ],
+        ),
+        menu(
+            "Pass threshold",
+            [
+                ("None", "threshold: none"),
+                ("Majority", "threshold: majority"),
+                ("Two thirds", "threshold: two-thirds"),
+                ("75%", "threshold: 75%"),
+            ],
+        ),
+    ]
+
+
 def preview(view: PollView) -> tuple[str, list[Button]]:
     """A draft, as its creator checks it before publishing."""
     poll, zone = view.poll, view.community.timezone
@@ -207,9 +250,6 @@ def preview(view: PollView) -> tuple[str, list[Button]]:
         )
         buttons.append(Button("Publish", f"publish {view.id}", ButtonStyle.PRIMARY))
     buttons.append(Button("Discard", f"discard {view.id}", ButtonStyle.DANGER))
-    for kind in PollKind:
-        if kind is not view.kind:
-            buttons.append(Button(kind.value.capitalize(), f"pollset {view.id} kind: {kind.value}"))
     buttons.append(
         Button(
             "Make it an open vote" if poll.secret else "Make it a secret ballot",

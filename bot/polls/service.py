@@ -219,7 +219,9 @@ def _arm_close(session: Session, poll: Poll) -> None:
         )
 
 
-def add_post(session: Session, poll_id: int, platform: str, chat_id: str) -> int | None:
+def add_post(
+    session: Session, poll_id: int, platform: str, chat_id: str, actor_id: int | None, now: datetime
+) -> int | None:
     """Record that the poll is posted in a chat; None if it is there already."""
     existing = session.exec(
         select(PollPost).where(
@@ -231,6 +233,15 @@ def add_post(session: Session, poll_id: int, platform: str, chat_id: str) -> int
     post = PollPost(poll_id=poll_id, platform=platform, chat_id=chat_id)
     session.add(post)
     session.flush()
+    poll = session.get_one(Poll, poll_id)
+    audit.record(
+        session,
+        community_id=poll.community_id,
+        actor_person_id=actor_id,
+        action="poll.posted",
+        detail=f"#{poll_id} {platform} chat {chat_id}",
+        at=now,
+    )
     return post.id
 
 

@@ -295,6 +295,13 @@ class Interactions:
         payload["message"] = message_payload("123", payload["channel_id"], "", 0)
         return payload
 
+    def select(
+        self, user_id: int, name: str, custom_id: str, value: str, *, admin: bool = False
+    ) -> dict[str, Any]:
+        payload = self.press(user_id, name, custom_id, admin=admin)
+        payload["data"] = {"custom_id": custom_id, "component_type": 3, "values": [value]}
+        return payload
+
     def submit(
         self,
         user_id: int,
