@@ -81,7 +81,10 @@ async def test_a_poll_from_modal_to_an_edited_poll_message(
             ADMIN, "Admin", kind_menu["custom_id"], "pollset 1 kind: single", admin=True
         ),
     )
-    await api.wait_for("Kind: single choice")
+    for _ in range(200):
+        if sum("Draft poll #1" in str(b.get("content")) for _, b in api.messages()) == 3:
+            break
+        await asyncio.sleep(0.02)
     publish = changed["components"][0]["components"][0]
     assert publish["custom_id"] == "moot:publish 1"
     deliver(adapter, interactions.press(ADMIN, "Admin", publish["custom_id"], admin=True))
