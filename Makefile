@@ -18,6 +18,7 @@ test: $(STAMP_DEV)
 
 bench: $(STAMP_DEV)
 	$(BIN)/python -m bench.write_path
+	$(BIN)/python -m bench.polls
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
