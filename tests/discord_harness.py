@@ -12,7 +12,7 @@ import pytest
 
 from adapters.discord.adapter import DiscordAdapter
 from bot.core import Moot
-from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_api import FakeDiscord, Interactions
 
 TOKEN = "MTA" + "a" * 21 + ".Gabcde." + "b" * 27
 
@@ -43,3 +43,14 @@ def deliver(adapter: DiscordAdapter, payload: dict[str, Any]) -> None:
 async def settle() -> None:
     """Let dispatched interaction handlers run."""
     await asyncio.sleep(0.05)
+
+
+async def set_up(
+    api: FakeDiscord, adapter: DiscordAdapter, interactions: Interactions, admin_id: int
+) -> None:
+    """An admin makes channel 50 the home of Elm Court (and is told its code privately)."""
+    deliver(
+        adapter,
+        interactions.command(admin_id, "Admin", "setup", {"community": "Elm Court"}, admin=True),
+    )
+    await api.wait_for("CHAT-")

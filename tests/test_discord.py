@@ -11,7 +11,7 @@ from sqlmodel import select
 from adapters.discord.adapter import DiscordAdapter
 from bot.core import Moot
 from storage.models import Community
-from tests.discord_harness import deliver, discord_adapter
+from tests.discord_harness import deliver, discord_adapter, set_up
 from tests.fakes.discord_api import FakeDiscord, Interactions
 
 EPHEMERAL = 64
@@ -29,14 +29,6 @@ async def discord_env(
 @pytest.fixture
 def interactions() -> Interactions:
     return Interactions()
-
-
-async def set_up(api: FakeDiscord, adapter: DiscordAdapter, interactions: Interactions) -> None:
-    deliver(
-        adapter,
-        interactions.command(ADMIN, "Admin", "setup", {"community": "Elm Court"}, admin=True),
-    )
-    await api.wait_for("CHAT-")
 
 
 async def test_slash_commands_are_derived_from_the_declarations(
@@ -71,7 +63,7 @@ async def test_setup_is_public_and_its_code_private(
     discord_env: tuple[FakeDiscord, DiscordAdapter], interactions: Interactions
 ) -> None:
     api, adapter = discord_env
-    await set_up(api, adapter, interactions)
+    await set_up(api, adapter, interactions, ADMIN)
     _, public = await api.wait_for("home of Elm Court")
     _, private = await api.wait_for("CHAT-")
     assert not public.get("flags", 0) & EPHEMERAL
@@ -102,7 +94,7 @@ async def test_join_and_approve_with_a_button_in_a_dm(
     discord_env: tuple[FakeDiscord, DiscordAdapter], interactions: Interactions
 ) -> None:
     api, adapter = discord_env
-    await set_up(api, adapter, interactions)
+    await set_up(api, adapter, interactions, ADMIN)
     deliver(adapter, interactions.command(ALICE, "Alice", "join"))
     await api.wait_for("gone to the organisers")
     where, request = await api.wait_for("Alice asks to join")
@@ -119,7 +111,7 @@ async def test_a_stale_button_gets_a_private_answer(
     discord_env: tuple[FakeDiscord, DiscordAdapter], interactions: Interactions
 ) -> None:
     api, adapter = discord_env
-    await set_up(api, adapter, interactions)
+    await set_up(api, adapter, interactions, ADMIN)
     deliver(adapter, interactions.press(ADMIN, "Admin", "moot:approve 77", dm=True))
     _, body = await api.wait_for("no member #77")
     assert body["flags"] & EPHEMERAL
@@ -172,7 +164,7 @@ async def test_member_import_from_an_attachment(
     discord_env: tuple[FakeDiscord, DiscordAdapter], interactions: Interactions
 ) -> None:
     api, adapter = discord_env
-    await set_up(api, adapter, interactions)
+    await set_up(api, adapter, interactions, ADMIN)
     api.files["register.csv"] = b"name,unit\nAda,Flat 1\n"
     resolved = {
         "attachments": {

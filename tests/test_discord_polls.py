@@ -9,7 +9,7 @@ import pytest
 
 from adapters.discord.adapter import DiscordAdapter
 from bot.core import Moot
-from tests.discord_harness import deliver, discord_adapter
+from tests.discord_harness import deliver, discord_adapter, set_up
 from tests.fakes.discord_api import FakeDiscord, Interactions
 
 EPHEMERAL = 64
@@ -30,11 +30,7 @@ async def test_a_poll_from_modal_to_an_edited_poll_message(
 ) -> None:
     api, adapter = discord_env
     interactions = Interactions()
-    deliver(
-        adapter,
-        interactions.command(ADMIN, "Admin", "setup", {"community": "Elm Court"}, admin=True),
-    )
-    await api.wait_for("CHAT-")
+    await set_up(api, adapter, interactions, ADMIN)
     deliver(
         adapter, interactions.command(ADMIN, "Admin", "joinpolicy", {"policy": "open"}, admin=True)
     )
@@ -117,11 +113,7 @@ async def test_a_secret_ballot_is_confirmed_privately_on_discord(
 ) -> None:
     api, adapter = discord_env
     interactions = Interactions()
-    deliver(
-        adapter,
-        interactions.command(ADMIN, "Admin", "setup", {"community": "Elm Court"}, admin=True),
-    )
-    await api.wait_for("CHAT-")
+    await set_up(api, adapter, interactions, ADMIN)
     deliver(
         adapter,
         interactions.command(

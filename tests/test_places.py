@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
-from datetime import timedelta
 
 import pytest
 
 from adapters.discord.declarations import direct_message_commands, guild_commands
-from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
 from bot.clock import ManualClock
 from bot.commands import Command, Where
 from bot.context import Context
@@ -19,8 +16,9 @@ from bot.events import FileOut, Visibility
 from bot.feature import Feature
 from bot.features import ALL_FEATURES
 from storage.store import Store
-from tests.fakes.telegram_api import FakeTelegram, Updates
+from tests.fakes.telegram_api import Updates
 from tests.helpers import Resident, texts
+from tests.telegram_harness import telegram_adapter
 
 
 async def whisper(ctx: Context) -> None:
@@ -63,15 +61,7 @@ def test_discord_offers_private_commands_only_in_dms() -> None:
 
 
 async def test_telegram_shows_images_as_photos(moot_with_secrets: Moot) -> None:
-    api = FakeTelegram()
-    await api.start()
-    adapter = TelegramAdapter(
-        TelegramOptions(
-            token="123456:" + "E" * 35, base_url=api.base_url, poll_timeout=timedelta(seconds=1)
-        )
-    )
-    task = asyncio.create_task(adapter.run(moot_with_secrets))
-    try:
+    async with telegram_adapter(moot_with_secrets) as (api, _):
         api.push(Updates().message(44, 44, "Alice", "/whisper"))
         await api.wait_for(44, "Only between us.")
         for _ in range(100):
@@ -79,8 +69,3 @@ async def test_telegram_shows_images_as_photos(moot_with_secrets: Moot) -> None:
                 break
             await asyncio.sleep(0.02)
         assert [c.method for c in api.sent(44)] == ["sendMessage", "sendPhoto"]
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await api.stop()

@@ -4,19 +4,18 @@ python-telegram-bot and the core, to the messages the fake receives."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 from collections.abc import AsyncIterator
-from datetime import timedelta
 
 import aiohttp
 import pytest
 from sqlmodel import select
 
-from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
+from adapters.telegram.adapter import TelegramOptions
 from bot.core import Moot
 from storage.models import Community
 from tests.fakes.telegram_api import FakeTelegram, Updates
+from tests.telegram_harness import TOKEN, telegram_adapter
 
 GROUP = -100500
 ADMIN, ALICE, BOB = 11, 22, 33
@@ -24,23 +23,8 @@ ADMIN, ALICE, BOB = 11, 22, 33
 
 @pytest.fixture
 async def telegram(moot: Moot) -> AsyncIterator[FakeTelegram]:
-    api = FakeTelegram(admins={(GROUP, ADMIN)})
-    await api.start()
-    adapter = TelegramAdapter(
-        TelegramOptions(
-            token="123456:" + "A" * 35, base_url=api.base_url, poll_timeout=timedelta(seconds=1)
-        )
-    )
-    task = asyncio.create_task(adapter.run(moot))
-    for _ in range(200):
-        if any(c.method == "setMyCommands" for c in api.calls):
-            break
-        await asyncio.sleep(0.02)
-    yield api
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-    await api.stop()
+    async with telegram_adapter(moot, {(GROUP, ADMIN)}) as (api, _):
+        yield api
 
 
 @pytest.fixture
@@ -162,27 +146,20 @@ async def test_bad_input_gets_a_private_answer(telegram: FakeTelegram, updates: 
 async def test_webhook_mode_accepts_only_updates_carrying_the_secret(
     moot: Moot, updates: Updates
 ) -> None:
-    api = FakeTelegram(admins={(GROUP, ADMIN)})
-    await api.start()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    adapter = TelegramAdapter(
-        TelegramOptions(
-            token="123456:" + "C" * 35,
-            base_url=api.base_url,
-            webhook_url="https://moot.example.org/telegram/hook",
-            webhook_listen="127.0.0.1",
-            webhook_port=port,
-            webhook_secret="s3cret-token",
-        )
+    options = TelegramOptions(
+        token=TOKEN,
+        webhook_url="https://moot.example.org/telegram/hook",
+        webhook_listen="127.0.0.1",
+        webhook_port=port,
+        webhook_secret="s3cret-token",
     )
-    task = asyncio.create_task(adapter.run(moot))
-    try:
-        for _ in range(200):
-            if any(c.method == "setWebhook" for c in api.calls):
-                break
-            await asyncio.sleep(0.02)
+    async with telegram_adapter(moot, {(GROUP, ADMIN)}, options=options, wait_for="setWebhook") as (
+        api,
+        _,
+    ):
         registered = next(c for c in api.calls if c.method == "setWebhook")
         assert registered.params["url"] == "https://moot.example.org/telegram/hook"
         assert registered.params["secret_token"] == "s3cret-token"
@@ -204,8 +181,3 @@ async def test_webhook_mode_accepts_only_updates_carrying_the_secret(
         assert await moot.read(lambda s: [c.name for c in s.exec(select(Community))]) == [
             "Elm Court"
         ]
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await api.stop()

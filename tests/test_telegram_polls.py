@@ -3,40 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
 
 import pytest
 
-from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
 from bot.core import Moot
 from tests.fakes.telegram_api import FakeTelegram, Updates
+from tests.telegram_harness import telegram_adapter
 
 GROUP, ADMIN, ALICE = -100900, 11, 22
 
 
 @pytest.fixture
 async def telegram(moot: Moot) -> AsyncIterator[FakeTelegram]:
-    api = FakeTelegram(admins={(GROUP, ADMIN)})
-    await api.start()
-    adapter = TelegramAdapter(
-        TelegramOptions(
-            token="123456:" + "F" * 35, base_url=api.base_url, poll_timeout=timedelta(seconds=1)
-        )
-    )
-    adapter.edit_interval = 0.0  # the tests need not wait out Telegram's group rate limit
-    task = asyncio.create_task(adapter.run(moot))
-    for _ in range(200):
-        if any(c.method == "setMyCommands" for c in api.calls):
-            break
-        await asyncio.sleep(0.02)
-    yield api
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-    await api.stop()
+    async with telegram_adapter(moot, {(GROUP, ADMIN)}) as (api, _):
+        yield api
 
 
 async def wait_until(condition: object, within: float = 10) -> None:

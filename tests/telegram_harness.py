@@ -1,0 +1,44 @@
+"""Runs the Telegram adapter, polling a fake Bot API on 127.0.0.1 over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import timedelta
+
+from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
+from bot.core import Moot
+from tests.fakes.telegram_api import FakeTelegram
+
+TOKEN = "123456:" + "A" * 35
+
+
+@asynccontextmanager
+async def telegram_adapter(
+    moot: Moot,
+    admins: set[tuple[int, int]] | None = None,
+    *,
+    options: TelegramOptions | None = None,
+    wait_for: str = "setMyCommands",
+) -> AsyncIterator[tuple[FakeTelegram, TelegramAdapter]]:
+    """The fake API and a running adapter, once it has called `wait_for` (it is ready then)."""
+    api = FakeTelegram(admins=admins or set())
+    await api.start()
+    base = options or TelegramOptions(token=TOKEN, poll_timeout=timedelta(seconds=1))
+    adapter = TelegramAdapter(replace(base, base_url=api.base_url))
+    adapter.edit_interval = 0.0  # the tests need not wait out Telegram's group rate limit
+    task = asyncio.create_task(adapter.run(moot))
+    try:
+        for _ in range(250):
+            if any(c.method == wait_for for c in api.calls):
+                break
+            await asyncio.sleep(0.02)
+        yield api, adapter
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await api.stop()
