@@ -361,9 +361,9 @@ async def polls(ctx: Context) -> None:
     if not found:
         ctx.reply_privately("No polls are open right now. Start one with /poll.")
         return
+    zone = await ctx.moot.read(lambda s: s.get_one(Community, community_id).timezone)
     lines = [
-        f"#{p.id} {p.question} ({p.status}, closes {render.when(p.closes_at, 'UTC')})"
-        for p in found
+        f"#{p.id} {p.question} ({p.status}, closes {render.when(p.closes_at, zone)})" for p in found
     ]
     ctx.reply_privately("Open polls:\n" + "\n".join(lines))
 

@@ -17,6 +17,7 @@ IRV_TIES = (
     "they differed is eliminated; if they never differed, the one listed last is eliminated."
 )
 SCORE_TIES = "Ties on total score go to the option with more top (5) scores, then to the option listed first."
+PROPOSAL_RULE = "A proposal passes on agree ÷ (agree + disagree); an even split does not pass."
 BUDGET_RULE = (
     "Projects are funded in order of votes (ties: the cheaper first, then the one listed first); a "
     "project that does not fit the money left is skipped and the next one considered."

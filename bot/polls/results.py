@@ -101,10 +101,10 @@ def compute(view: PollView, tally: Tally) -> Results:
                 results.notes.append(
                     f"⚠ {blocks} block(s): someone has a fundamental objection to discuss."
                 )
+            results.notes.append(counting.PROPOSAL_RULE)
         else:
             results.winner, results.tied = counting.leader(totals)
-            if len(results.tied) > 1:
-                results.notes.append(counting.LISTED_FIRST)
+            results.notes.append(counting.LISTED_FIRST)
     results.quorum_met = (
         counting.quorum_met(results.turnout, tally.electorate, poll.quorum_percent)
         if poll.quorum_percent
