@@ -51,6 +51,14 @@ def test_a_malformed_token_stops_start_up_with_one_sentence(tmp_path: Path) -> N
     assert "Traceback" not in result.stderr
 
 
+def test_a_database_moot_cannot_use_stops_start_up_with_one_sentence(tmp_path: Path) -> None:
+    result = moot(["run"], tmp_path, env={"DATABASE_URL": "postgresql://localhost/moot"})
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "moot: Bad setting DATABASE_URL: DATABASE_URL must be a SQLite file URL such as sqlite:///./data/moot.db."
+    )
+
+
 def test_an_unwritable_database_path_stops_start_up_with_one_sentence(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
