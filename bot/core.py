@@ -173,8 +173,6 @@ class Moot:
         task.add_done_callback(self._background.discard)
 
     async def deliver(self, delivery: Delivery) -> None:
-        for platform, chat_id in delivery.to_chats:
-            await self.post(platform, chat_id, delivery.reply)
         for person_id in delivery.to_people:
             if not await self.send_direct(person_id, delivery.reply):
                 log.warning("could not reach person %s by direct message", person_id)

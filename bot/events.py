@@ -3,7 +3,7 @@
 Inbound: a command (with text arguments to parse, or typed options from a platform that parses
 them itself), a button press, a form submission; each carries who and where. Outbound: replies
 with text, buttons, an optional file and a visibility. Adapters render what they can and fall
-back to text for the rest (see `Capability`).
+back to text for the rest.
 """
 
 from __future__ import annotations
@@ -167,16 +167,6 @@ class Reply:
         return self.buttons + tuple(option for menu in self.menus for option in menu.options)
 
 
-class Capability(Enum):
-    """What an adapter can show natively; anything else is rendered as text."""
-
-    BUTTONS = auto()
-    FILES = auto()
-    EPHEMERAL = auto()
-    FORMS = auto()
-    LOCAL_TIMES = auto()
-
-
 @dataclass(frozen=True)
 class DirectAddress:
     """Where an adapter can send one account a direct message."""
@@ -191,7 +181,6 @@ class Delivery:
     """A message the core wants sent somewhere other than back to the actor's event."""
 
     reply: Reply
-    to_chats: list[tuple[str, str]] = field(default_factory=list)  # (platform, chat_id)
     to_people: list[int] = field(default_factory=list)  # person ids
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.events import Capability, DirectAddress, Reply
+from bot.events import DirectAddress, Reply
 
 
 class Outlet(Protocol):
     platform: str
-    capabilities: frozenset[Capability]
     # The shortest time between two edits of one message that keeps within the platform's limits.
     edit_interval: float
 

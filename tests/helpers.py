@@ -9,7 +9,6 @@ from bot.events import (
     Actor,
     Attachment,
     ButtonPressed,
-    Capability,
     CommandInvoked,
     DirectAddress,
     FormSubmitted,
@@ -24,7 +23,6 @@ class RecordingOutlet:
     """Stands in for a platform: remembers every message the core sends on its own."""
 
     platform: str
-    capabilities: frozenset[Capability] = frozenset({Capability.BUTTONS, Capability.FILES})
     edit_interval: float = 0.0
     chats: list[tuple[str, Reply]] = field(default_factory=list)
     directs: list[tuple[str, Reply]] = field(default_factory=list)

@@ -21,7 +21,6 @@ from bot.events import (
     Attachment,
     Button,
     ButtonPressed,
-    Capability,
     CommandInvoked,
     DirectAddress,
     FileOut,
@@ -66,7 +65,6 @@ class _Resident:
 
 class ConsoleAdapter:
     platform = CONSOLE
-    capabilities = frozenset({Capability.BUTTONS, Capability.FILES, Capability.FORMS})
     edit_interval = 0.0
 
     def __init__(

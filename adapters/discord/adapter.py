@@ -23,7 +23,6 @@ from bot.events import (
     Actor,
     Attachment,
     ButtonPressed,
-    Capability,
     CommandInvoked,
     DirectAddress,
     FormSubmitted,
@@ -58,15 +57,6 @@ class _Client(discord.Client):
 
 class DiscordAdapter:
     platform = DISCORD
-    capabilities = frozenset(
-        {
-            Capability.BUTTONS,
-            Capability.FILES,
-            Capability.EPHEMERAL,
-            Capability.FORMS,
-            Capability.LOCAL_TIMES,
-        }
-    )
 
     edit_interval = 1.0  # Discord allows about 5 edits per 5 seconds in a channel
 

@@ -41,7 +41,6 @@ from bot.events import (
     Actor,
     Attachment,
     ButtonPressed,
-    Capability,
     CommandInvoked,
     DirectAddress,
     Form,
@@ -105,7 +104,6 @@ class _FormInProgress:
 
 class TelegramAdapter:
     platform = TELEGRAM
-    capabilities = frozenset({Capability.BUTTONS, Capability.FILES, Capability.FORMS})
     edit_interval = 3.0  # 20 messages a minute in one group, edits included
 
     def __init__(self, options: TelegramOptions) -> None:

@@ -37,8 +37,7 @@ DEFINITION_HELP = "The question (or the whole poll: question | option | option |
 
 async def view_of(ctx: Context, poll_id: int) -> PollView:
     """The poll as it stands now."""
-    view = await ctx.moot.read(lambda s: load(s, poll_id))
-    return view
+    return await ctx.moot.read(lambda s: load(s, poll_id))
 
 
 async def definition_of(ctx: Context, poll_id: int) -> PollView:
@@ -280,11 +279,6 @@ def describe_ballot(view: PollView, ballot: ballots.Ballot) -> str:
         return ", ".join(f"{o.label}: {s}" for o, s in zip(view.options, ballot.marks, strict=True))
     joiner = " > " if view.kind is PollKind.RANKED else ", "
     return joiner.join(view.label(m) for m in ballot.marks)
-
-
-async def vote_button(ctx: Context) -> None:
-    """`vote <poll> <option>`: a press on an option of a single-choice poll or a proposal."""
-    await vote(ctx)
 
 
 async def open_ballot(ctx: Context) -> None:

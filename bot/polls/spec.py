@@ -222,29 +222,9 @@ def _options(kind: PollKind, texts: list[str]) -> list[tuple[str, int | None]]:
 
 def _is_setting(segment: str) -> bool:
     """`secret`, `ballot`, or `word: value` (an option may hold a colon, but not after one lowercase word)."""
-    key = segment.partition(":")[0].strip().lower()
+    stripped = segment.strip()
     return (
-        segment.strip().lower() in ("secret", "ballot")
-        or re.match(r"^[a-z]+\s*:", segment.strip()) is not None
-        or (
-            ":" in segment
-            and key
-            in (
-                "closes",
-                "opens",
-                "kind",
-                "notice",
-                "remind",
-                "min",
-                "max",
-                "budget",
-                "voters",
-                "results",
-                "quorum",
-                "threshold",
-                "of",
-            )
-        )
+        stripped.lower() in ("secret", "ballot") or re.match(r"^[a-z]+\s*:", stripped) is not None
     )
 
 
