@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from bot.commands import Args
 from bot.errors import UserError
-from bot.events import Actor, Button, Delivery, FileOut, Menu, Place, Reply, Visibility
+from bot.events import Actor, Button, FileOut, Menu, Place, Reply, Visibility
 from storage.models import Role
 
 if TYPE_CHECKING:
@@ -29,7 +29,6 @@ class Context:
     args: Args
     now: datetime
     replies: list[Reply] = field(default_factory=list)
-    deliveries: list[Delivery] = field(default_factory=list)
 
     @property
     def community(self) -> int:
@@ -58,12 +57,3 @@ class Context:
         menus: Sequence[Menu] = (),
     ) -> None:
         self.reply(text, buttons=buttons, file=file, visibility=Visibility.ACTOR, menus=menus)
-
-    def tell_people(
-        self, person_ids: Sequence[int], text: str, *, buttons: Sequence[Button] = ()
-    ) -> None:
-        """Direct-message these people once the command has finished."""
-        if person_ids:
-            self.deliveries.append(
-                Delivery(Reply(text, Visibility.DIRECT, tuple(buttons)), to_people=list(person_ids))
-            )

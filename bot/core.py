@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot import roles
 from bot.clock import Clock
@@ -18,8 +20,6 @@ from bot.events import (
     ArgValue,
     ButtonPressed,
     CommandInvoked,
-    Delivery,
-    DirectAddress,
     FormSubmitted,
     Inbound,
     Reply,
@@ -27,10 +27,14 @@ from bot.events import (
 )
 from bot.feature import Feature
 from bot.identity.arrival import Arrival, arrive
+from bot.outbox import report
+from bot.outbox.queue import NEW_DELIVERIES
+from bot.outbox.service import Outbox
 from bot.outlet import Outlet
 from bot.scheduler import NEW_JOBS, Scheduler
 from bot.text import clean
-from storage.models import Account, ScheduledJob
+from storage.models import ScheduledJob
+from storage.outbox import OutboxEntry
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -42,12 +46,30 @@ OUR_FAULT = (
 )
 
 
+RESTARTING = "Moot is restarting; please try again in a minute."
+# How long a command waits to say where what it sent arrived (Discord's answer is deferred).
+SETTLE_WITHIN_SECONDS = 4.0
+# At shutdown, how long to finish events in hand and send what waits, while still connected.
+FLUSH_SECONDS = 5.0
+# The outbox entries queued by the command running in this task, to report on to its actor.
+_WATCHING: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "moot_watching", default=None
+)
+
+
 def private(text: str) -> list[Reply]:
     return [Reply(text, Visibility.ACTOR)]
 
 
 class Moot:
-    def __init__(self, store: Store, clock: Clock, features: Sequence[Feature]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        features: Sequence[Feature],
+        *,
+        settle_within: float = SETTLE_WITHIN_SECONDS,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.features = tuple(features)
@@ -56,29 +78,64 @@ class Moot:
         for feature in features:
             for kind, handler in feature.jobs.items():
                 self.scheduler.register(kind, handler)
+        self.outbox = Outbox(
+            self,
+            {kind: r for feature in features for kind, r in feature.renderers.items()},
+            [feature.move_chat for feature in features if feature.move_chat is not None],
+        )
+        self.settle_within = settle_within
         self._outlets: dict[str, Outlet] = {}
         self._background: set[asyncio.Task[None]] = set()
+        self._in_flight = 0
+        self._no_events_in_hand = asyncio.Event()
+        self._no_events_in_hand.set()
+        self._closing = False
         # Per-process state a feature keeps for itself (for example ballots being filled in).
         self.extensions: dict[str, object] = {}
 
     # --- life cycle -------------------------------------------------------------------------
 
     def attach(self, outlet: Outlet) -> None:
+        """A platform is connected: send what waits in the outbox for it."""
         self._outlets[outlet.platform] = outlet
+        self.outbox.attach(outlet)
+
+    async def detach(self, platform: str) -> None:
+        """A platform disconnected; its deliveries wait in the outbox until it is back."""
+        self._outlets.pop(platform, None)
+        await self.outbox.detach(platform)
 
     async def start(self) -> None:
+        """Open the store and re-arm scheduled work. Adapters may attach before or after: what
+        jobs send waits in the outbox for its platform."""
         self.store.start()
         await self.scheduler.start(self)
 
     async def drain(self) -> None:
-        """Wait for deliveries and scheduled jobs already under way."""
+        """Wait for background work, scheduled jobs under way and what the outbox can send now."""
+        while True:
+            while self._background:
+                await asyncio.gather(*list(self._background), return_exceptions=True)
+            await self.scheduler.drain()
+            await self.outbox.quiet()
+            if not self._background:
+                return
+
+    async def stop(self, *, flush_within: float = FLUSH_SECONDS) -> None:
+        """Stop in order: no new events, finish the ones in hand, stop the scheduler, send what
+        can be sent while the platforms are still connected, then close the store. Whatever
+        was not sent stays in the outbox for the next start."""
+        self._closing = True
+        deadline = asyncio.get_running_loop().time() + flush_within
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._no_events_in_hand.wait(), flush_within)
+        await self.scheduler.stop()
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
-        await self.scheduler.drain()
-
-    async def stop(self) -> None:
-        await self.drain()
-        await self.scheduler.stop()
+        remaining = max(0.0, deadline - asyncio.get_running_loop().time())
+        if not await self.outbox.flush(remaining):
+            log.warning("stopping with deliveries still in the outbox; they go at the next start")
+        await self.outbox.stop()
         await self.store.close()
 
     # --- store ------------------------------------------------------------------------------
@@ -87,26 +144,46 @@ class Moot:
         return await self.store.read(query)
 
     async def write(self, op: Callable[[Session], T]) -> T:
-        """Write through the single writer; jobs the write scheduled are armed once committed."""
+        """Write through the single writer. Once committed, jobs it scheduled are armed and
+        deliveries it queued are sent; during a command, their outcome is told to the actor."""
 
-        def tracked(session: Session) -> tuple[T, list[ScheduledJob]]:
+        def tracked(session: Session) -> tuple[T, list[ScheduledJob], list[OutboxEntry]]:
             session.info[NEW_JOBS] = []
+            session.info[NEW_DELIVERIES] = []
             result = op(session)
             jobs: list[ScheduledJob] = session.info.pop(NEW_JOBS)
-            if jobs:
-                session.flush()  # gives the new jobs their ids
-            return result, jobs
+            deliveries: list[OutboxEntry] = session.info.pop(NEW_DELIVERIES)
+            if jobs or deliveries:
+                session.flush()  # gives them their ids
+            return result, jobs, deliveries
 
-        result, jobs = await self.store.write(tracked)
+        result, jobs, deliveries = await self.store.write(tracked)
         for job in jobs:
             assert job.id is not None
             self.scheduler.arm(job.id, job.due_at)
+        if deliveries:
+            watching = _WATCHING.get()
+            ids = self.outbox.committed(deliveries, watched=watching is not None)
+            if watching is not None:
+                watching.extend(ids)
         return result
 
     # --- inbound ----------------------------------------------------------------------------
 
     async def handle(self, event: Inbound) -> list[Reply]:
         """Everything an adapter must show the actor in answer to `event`."""
+        if self._closing:
+            return private(RESTARTING)
+        self._in_flight += 1
+        self._no_events_in_hand.clear()
+        try:
+            return await self._handle(event)
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._no_events_in_hand.set()
+
+    async def _handle(self, event: Inbound) -> list[Reply]:
         name, text, options = _command_of(event)
         arrival = await self.write(
             lambda s: arrive(s, event.actor, event.place, event.update_id, self.clock.now())
@@ -153,6 +230,8 @@ class Moot:
             args=args,
             now=self.clock.now(),
         )
+        watching: list[int] = []
+        token = _WATCHING.set(watching)
         try:
             await command.handler(context)
         except UserError as error:
@@ -160,9 +239,18 @@ class Moot:
         except Exception:
             log.exception("/%s failed", command.name)
             return private(OUR_FAULT)
-        for delivery in context.deliveries:
-            self.spawn(self.deliver(delivery))
+        finally:
+            _WATCHING.reset(token)
+        if watching:
+            context.replies.extend(await self._delivery_report(watching))
         return context.replies
+
+    async def _delivery_report(self, ids: Sequence[int]) -> list[Reply]:
+        """What the actor's command sent elsewhere: where it arrived, failed or still waits."""
+        entries = await self.outbox.settle(ids, self.settle_within)
+        connected = self.outbox.connected
+        lines = await self.read(lambda s: report.outcomes(s, entries, connected))
+        return private("\n".join(lines)) if lines else []
 
     # --- outbound ---------------------------------------------------------------------------
 
@@ -172,64 +260,11 @@ class Moot:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def deliver(self, delivery: Delivery) -> None:
-        for person_id in delivery.to_people:
-            if not await self.send_direct(person_id, delivery.reply):
-                log.warning("could not reach person %s by direct message", person_id)
-
-    async def post(self, platform: str, chat_id: str, reply: Reply) -> str | None:
-        """Post in a chat now; the id of the posted message, or None if it could not be sent."""
-        outlet = self._outlets.get(platform)
-        if outlet is None:
-            log.warning("no %s adapter running to post in chat %s", platform, chat_id)
-            return None
-        try:
-            return await outlet.send_to_chat(chat_id, reply)
-        except Exception:
-            log.exception("posting to %s chat %s failed", platform, chat_id)
-            return None
-
     def edit_interval(self, platforms: Sequence[str]) -> float:
         """How long to gather changes before editing messages on these platforms."""
         return max(
             (self._outlets[p].edit_interval for p in platforms if p in self._outlets), default=0.0
         )
-
-    async def edit(self, platform: str, chat_id: str, message_id: str, reply: Reply) -> None:
-        outlet = self._outlets.get(platform)
-        if outlet is None:
-            return
-        try:
-            await outlet.edit_message(chat_id, message_id, reply)
-        except Exception:
-            log.exception("editing message %s in %s chat %s failed", message_id, platform, chat_id)
-
-    async def send_direct(self, person_id: int, reply: Reply) -> bool:
-        """DM a person on their most recently used account that Moot can reach."""
-        accounts = await self.read(
-            lambda s: list(
-                s.exec(
-                    select(Account)
-                    .where(Account.person_id == person_id)
-                    .order_by(col(Account.last_seen_at).desc())
-                )
-            )
-        )
-        for account in accounts:
-            outlet = self._outlets.get(account.platform)
-            if outlet is None:
-                continue
-            address = DirectAddress(
-                account.platform, account.platform_user_id, account.direct_chat_id
-            )
-            try:
-                if await outlet.send_direct(address, reply):
-                    return True
-            except Exception:
-                log.exception(
-                    "direct message to %s account %s failed", account.platform, account.id
-                )
-        return False
 
 
 def _command_of(event: Inbound) -> tuple[str, str, dict[str, ArgValue] | None]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum, auto
 
@@ -174,14 +174,6 @@ class DirectAddress:
     platform: str
     user_id: str
     direct_chat_id: str | None = None
-
-
-@dataclass
-class Delivery:
-    """A message the core wants sent somewhere other than back to the actor's event."""
-
-    reply: Reply
-    to_people: list[int] = field(default_factory=list)  # person ids
 
 
 _MOMENT = re.compile(r"\u27e6time:(\d+)\|([^\u27e7]*)\u27e7")

@@ -1,4 +1,5 @@
-"""A feature is one package under `bot/`: its commands and the kinds of scheduled job it runs."""
+"""A feature is one package under `bot/`: its commands, the kinds of scheduled job it runs, and
+the live messages it renders when the outbox sends them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session
 
 from bot.commands import Command
+from bot.events import Reply
 
 if TYPE_CHECKING:
     from bot.core import Moot
@@ -16,6 +18,11 @@ if TYPE_CHECKING:
 JobHandler = Callable[["Moot", Mapping[str, Any]], Awaitable[None]]
 # Inside the write that links two accounts: move this feature's rows from one person to another.
 PersonMerge = Callable[[Session, int, int], None]
+# Renders an outbox entry's `live` key ("poll-card:17" -> renderer "poll-card", key "17") at the
+# moment it is sent; None when there is nothing to send any more.
+LiveRenderer = Callable[["Moot", str], Awaitable[Reply | None]]
+# Inside a write: a chat on `platform` changed its id from the first to the second.
+ChatMove = Callable[[Session, str, str, str], None]
 
 
 @dataclass(frozen=True)
@@ -24,3 +31,5 @@ class Feature:
     commands: tuple[Command, ...]
     jobs: Mapping[str, JobHandler] = field(default_factory=dict)
     merge_people: PersonMerge | None = None
+    renderers: Mapping[str, LiveRenderer] = field(default_factory=dict)
+    move_chat: ChatMove | None = None

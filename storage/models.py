@@ -70,6 +70,9 @@ class Account(SQLModel, table=True):
     # Where Moot can send this account a direct message, once known (Telegram: the private chat).
     direct_chat_id: str | None = Field(default=None, sa_type=String(64))
     last_seen_at: datetime = Field(sa_column=_utc_column())
+    # Why direct messages to this account fail (never opened a chat, blocked Moot); cleared when
+    # the person next writes to Moot privately.
+    unreachable: str | None = Field(default=None, sa_type=String(300))
 
 
 class Community(SQLModel, table=True):
@@ -95,6 +98,8 @@ class Chat(SQLModel, table=True):
     community_id: int = Field(foreign_key="community.id", index=True)
     linked_by_person_id: int = Field(foreign_key="person.id")
     linked_at: datetime = Field(sa_column=_utc_column())
+    # Why Moot stopped posting here (removed, no permission); cleared when the chat speaks again.
+    unreachable: str | None = Field(default=None, sa_type=String(300))
 
 
 class Membership(SQLModel, table=True):

@@ -100,13 +100,14 @@ class PollOption(SQLModel, table=True):
 
 
 class PollPost(SQLModel, table=True):
-    """Each chat a poll was posted to, and the message Moot keeps up to date there."""
+    """Each chat a poll was posted to. `outbox_id` is the delivery that posts its card there; the
+    card's message id is that delivery's, once sent, and edits replace it."""
 
     id: int | None = Field(default=None, primary_key=True)
     poll_id: int = Field(foreign_key="poll.id", index=True)
     platform: str = Field(sa_type=String(16))
     chat_id: str = Field(sa_type=String(64))
-    message_id: str | None = Field(default=None, sa_type=String(64))
+    outbox_id: int = Field(foreign_key="outbox.id")
 
 
 class PollElector(SQLModel, table=True):

@@ -37,7 +37,7 @@ async def moot(database_url: str, clock: ManualClock) -> AsyncIterator[Moot]:
 
 
 @pytest.fixture
-def outlet(moot: Moot) -> RecordingOutlet:
+async def outlet(moot: Moot) -> RecordingOutlet:
     recorder = RecordingOutlet("console")
     moot.attach(recorder)
     return recorder

@@ -28,16 +28,18 @@ class RecordingOutlet:
     directs: list[tuple[str, Reply]] = field(default_factory=list)
     edits: list[tuple[str, str, Reply]] = field(default_factory=list)
 
-    async def send_to_chat(self, chat_id: str, reply: Reply) -> str | None:
+    async def send_to_chat(
+        self, chat_id: str, reply: Reply, *, thread_id: str | None, key: str
+    ) -> str:
         self.chats.append((chat_id, reply))
         return str(len(self.chats))
 
     async def edit_message(self, chat_id: str, message_id: str, reply: Reply) -> None:
         self.edits.append((chat_id, message_id, reply))
 
-    async def send_direct(self, address: DirectAddress, reply: Reply) -> bool:
+    async def send_direct(self, address: DirectAddress, reply: Reply, *, key: str) -> str:
         self.directs.append((address.user_id, reply))
-        return True
+        return str(len(self.directs))
 
     def dms_to(self, user_id: str) -> list[str]:
         return [reply.text for who, reply in self.directs if who == user_id]

@@ -7,6 +7,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import storage.models
+import storage.outbox
 import storage.polls  # noqa: F401
 from storage.engine import make_engine
 from storage.migrate import upgrade

@@ -44,6 +44,7 @@ async def test_a_quick_poll_from_one_line_to_results(
     assert "Turnout: 2 of 3 eligible (67%)" in latest_poll_text(outlet)
 
     await clock.advance(timedelta(days=5))  # past Friday 18:00: the close timer fires
+    await moot.drain()  # what the jobs queued is sent
     announcement = outlet.chats[-1][1]
     assert shown(announcement).startswith(f"Results · Poll #{poll_id}")
     assert "Winner: Yes" in shown(announcement)
@@ -277,8 +278,10 @@ async def test_extend_and_close_early_are_logged_and_timers_follow(
     poll_id = await published(host, "Paint colour? | Blue | Green | closes: in 2 days")
     assert "now closes" in texts(await host.say(f"/extend {poll_id} in 4 days"))
     await clock.advance(timedelta(days=3))  # the first deadline passes: nothing closes
+    await moot.drain()  # what the jobs queued is sent
     assert "Results ·" not in texts([r for _, r in outlet.chats])
     await clock.advance(timedelta(days=2))
+    await moot.drain()  # what the jobs queued is sent
     assert any(r.text.startswith(f"Results · Poll #{poll_id}") for _, r in outlet.chats)
     early = await published(host, "Second? | A | B")
     await host.say(f"/close {early}")
@@ -301,6 +304,7 @@ async def test_reminders_go_to_eligible_people_who_have_not_voted(
     poll_id = await published(host, "Street party? | Yes | No | closes: in 3 days | remind: 1d")
     await alice.say(f"/vote {poll_id} 1")
     await clock.advance(timedelta(days=2, hours=1))
+    await moot.drain()  # what the jobs queued is sent
     reminded = {who for who, reply in outlet.directs if f"Reminder: poll #{poll_id}" in reply.text}
     assert reminded == {"bob", "host"}
 
@@ -331,10 +335,12 @@ async def test_scheduled_opening_with_notice_survives_a_restart(
     await restarted.start()
     try:
         await clock.advance(timedelta(days=15, minutes=1))
+        await restarted.drain()  # what the jobs queued is sent
         assert any(f"Poll #{poll_id} is now open" in r.text for _, r in outlet.chats)
         voter = Resident(restarted, "console", "host", "Host", chat_admin=True)
         assert "is counted" in texts(await voter.say(f"/vote {poll_id} 1"))
         await clock.advance(timedelta(days=5))
+        await restarted.drain()  # what the jobs queued is sent
         assert any(r.text.startswith(f"Results · Poll #{poll_id}") for _, r in outlet.chats)
     finally:
         await restarted.stop()
@@ -352,6 +358,7 @@ async def test_outcome_is_posted_and_reviewed(
         for _, r in outlet.chats
     )
     await clock.advance(timedelta(days=31))
+    await moot.drain()  # what the jobs queued is sent
     assert any("Review due: poll" in reply.text for who, reply in outlet.directs if who == "host")
 
 
@@ -418,7 +425,9 @@ async def test_a_poll_posted_in_two_chats_counts_votes_together(
     tg_member = Resident(moot, "telegram", "901", "Tess")
     await tg_member.say("/join", group("telegram", "-100"))
     poll_id = await published(host, "Shared? | A | B")
-    assert "Posted poll" in texts(await host.say(f"/post {poll_id} all"))
+    assert f"Posted poll #{poll_id} in telegram group (Telegram)." in texts(
+        await host.say(f"/post {poll_id} all")
+    )
     assert poll_messages(telegram)
     await alice.say(f"/vote {poll_id} 1")
     await tg_member.press(f"vote {poll_id} 1", group("telegram", "-100"))

@@ -31,6 +31,7 @@ from bot.events import (
     Reply,
     Visibility,
 )
+from bot.outlet import RefusedError
 from bot.text import one_line
 
 GROUP = Place(CONSOLE, "console", "Console", is_private=False)
@@ -90,6 +91,12 @@ class ConsoleAdapter:
 
     async def run(self, moot: Moot) -> None:
         moot.attach(self)
+        try:
+            await self._converse(moot)
+        finally:
+            await moot.detach(CONSOLE)
+
+    async def _converse(self, moot: Moot) -> None:
         if self._interactive:
             self._say(
                 f"Moot console. You are {HOST}, admin of this chat. /help for Moot, :help here."
@@ -241,23 +248,26 @@ class ConsoleAdapter:
 
     # --- outbound (the core's outlet) -------------------------------------------------------
 
-    async def send_to_chat(self, chat_id: str, reply: Reply) -> str | None:
+    async def send_to_chat(
+        self, chat_id: str, reply: Reply, *, thread_id: str | None, key: str
+    ) -> str:
         if chat_id != GROUP.chat_id:
-            return None
+            raise RefusedError("the console has only its one group chat")
         self._show(reply, GROUP)
         self._posted += 1
         return str(self._posted)
 
     async def edit_message(self, chat_id: str, message_id: str, reply: Reply) -> None:
-        if chat_id == GROUP.chat_id:
-            self._show(reply, GROUP, speaker=f"Moot (message {message_id} updated)")
+        if chat_id != GROUP.chat_id:
+            raise RefusedError("the console has only its one group chat")
+        self._show(reply, GROUP, speaker=f"Moot (message {message_id} updated)")
 
-    async def send_direct(self, address: DirectAddress, reply: Reply) -> bool:
+    async def send_direct(self, address: DirectAddress, reply: Reply, *, key: str) -> str:
         resident = self._residents.get(address.user_id)
         if resident is None:
-            return False
+            raise RefusedError("they have not used this console yet")
         self._receive(resident, reply)
-        return True
+        return str(len(resident.inbox))
 
     def _receive(self, resident: _Resident, reply: Reply) -> None:
         resident.inbox.append(reply)

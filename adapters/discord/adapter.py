@@ -10,12 +10,14 @@ interaction is deferred and the replies follow up.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import discord
 
-from adapters.discord import render
+from adapters.discord import failures, render
 from adapters.discord.declarations import direct_message_commands, guild_commands
 from bot.core import Moot
 from bot.events import (
@@ -74,6 +76,7 @@ class DiscordAdapter:
         try:
             await self.client.connect(reconnect=True)
         finally:
+            await moot.detach(DISCORD)
             await self.client.close()
 
     async def log_in(self, moot: Moot) -> None:
@@ -208,7 +211,7 @@ class DiscordAdapter:
                 await interaction.response.send_modal(dialog)
                 dialog.stop()
             elif reply.visibility is Visibility.DIRECT:
-                if not await self.send_direct(DirectAddress(DISCORD, event.actor.user_id), reply):
+                if not await self._try_direct(event.actor.user_id, reply):
                     await self._answer(
                         interaction,
                         "I couldn't send you a direct message; check your privacy settings.",
@@ -267,8 +270,11 @@ class DiscordAdapter:
 
     # --- outbound (the core's outlet) -------------------------------------------------------
 
-    async def _post(self, channel: discord.abc.Messageable, reply: Reply) -> str:
-        """Post `reply`; the id of the message that carries its buttons."""
+    async def _post(
+        self, channel: discord.abc.Messageable, reply: Reply, key: str | None = None
+    ) -> str:
+        """Post `reply`; the id of the message that carries its buttons. With a `key`, each
+        piece carries a nonce Discord enforces, so a send retried after a crash is not doubled."""
         sent = ""
         pieces = render.content(reply.text)
         for number, piece in enumerate(pieces, start=1):
@@ -279,6 +285,8 @@ class DiscordAdapter:
                 kwargs["view"] = view
             if file is not None:
                 kwargs["file"] = file
+            if key is not None:
+                kwargs["nonce"] = f"{key}.{number}"[:25]
             message = await channel.send(**kwargs)
             sent = str(message.id)
             if view is not None:
@@ -293,32 +301,59 @@ class DiscordAdapter:
         assert isinstance(channel, discord.abc.Messageable)
         return channel
 
-    async def send_to_chat(self, chat_id: str, reply: Reply) -> str | None:
-        return await self._post(await self._channel(chat_id), reply)
+    # --- the core's outlet: errors become the outbox's neutral failures ------------------------
+
+    async def send_to_chat(
+        self, chat_id: str, reply: Reply, *, thread_id: str | None, key: str
+    ) -> str:
+        with _translated():
+            return await self._post(await self._channel(thread_id or chat_id), reply, key)
 
     async def edit_message(self, chat_id: str, message_id: str, reply: Reply) -> None:
-        channel = await self._channel(chat_id)
-        assert isinstance(
-            channel,
-            discord.TextChannel | discord.Thread | discord.DMChannel | discord.PartialMessageable,
-        )
-        view = render.view(reply)
-        await channel.get_partial_message(int(message_id)).edit(
-            content=render.content(reply.text)[0], view=view, allowed_mentions=render.NO_MENTIONS
-        )
-        if view is not None:
-            view.stop()
-
-    async def send_direct(self, address: DirectAddress, reply: Reply) -> bool:
-        assert self.client is not None
-        try:
-            user = self.client.get_user(int(address.user_id)) or await self.client.fetch_user(
-                int(address.user_id)
+        with _translated():
+            channel = await self._channel(chat_id)
+            assert isinstance(
+                channel,
+                discord.TextChannel
+                | discord.Thread
+                | discord.DMChannel
+                | discord.PartialMessageable,
             )
-            await self._post(user, reply)
+            view = render.view(reply)
+            await channel.get_partial_message(int(message_id)).edit(
+                content=render.content(reply.text)[0],
+                view=view,
+                allowed_mentions=render.NO_MENTIONS,
+            )
+            if view is not None:
+                view.stop()
+
+    async def send_direct(self, address: DirectAddress, reply: Reply, *, key: str) -> str:
+        with _translated():
+            return await self._post(await self._user(address.user_id), reply, key)
+
+    async def _user(self, user_id: str) -> discord.User:
+        assert self.client is not None
+        return self.client.get_user(int(user_id)) or await self.client.fetch_user(int(user_id))
+
+    async def _try_direct(self, user_id: str, reply: Reply) -> bool:
+        """A private answer to the actor; False when Discord will not deliver it."""
+        try:
+            await self._post(await self._user(user_id), reply)
         except (discord.Forbidden, discord.NotFound):
             return False
         return True
+
+
+@contextlib.contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except Exception as error:
+        failure = failures.translate(error)
+        if failure is None:
+            raise
+        raise failure from error
 
 
 def _actor(interaction: discord.Interaction) -> Actor:

@@ -33,7 +33,7 @@ from telegram.ext import (
     filters,
 )
 
-from adapters.telegram import translate
+from adapters.telegram import failures, translate
 from adapters.telegram.render import chunks, keyboard
 from bot.core import Moot
 from bot.events import (
@@ -137,8 +137,8 @@ class TelegramAdapter:
             await app.bot.set_my_commands(
                 [BotCommand(c.name, c.description[:256]) for c in moot.registry.all()]
             )
-            moot.attach(self)
             await app.start()
+            moot.attach(self)
             updater = app.updater
             assert updater is not None
             if self._options.webhook_url:
@@ -158,6 +158,7 @@ class TelegramAdapter:
             try:
                 await asyncio.Event().wait()
             finally:
+                await moot.detach(TELEGRAM)
                 await updater.stop()
                 await app.stop()
 
@@ -196,7 +197,10 @@ class TelegramAdapter:
         query = update.callback_query
         if query is None or query.data is None:
             return
-        await query.answer()
+        try:
+            await query.answer()
+        except TelegramError as error:  # "query is too old": a press made while Moot was down
+            log.info("could not answer a button press (%s); handling it anyway", error)
         message = query.message if isinstance(query.message, Message) else None
         chat = message.chat if message is not None else None
         if chat is None:
@@ -332,7 +336,7 @@ class TelegramAdapter:
         if where.is_private:
             await self._send(where.chat_id, reply)
             return
-        if await self.send_direct(DirectAddress(TELEGRAM, who.user_id), reply):
+        if await self._try_direct(who.user_id, reply):
             return
         username = self._bot().username
         await self._send(
@@ -344,8 +348,15 @@ class TelegramAdapter:
             where.thread_id,
         )
 
-    async def send_to_chat(self, chat_id: str, reply: Reply) -> str | None:
-        return await self._send(chat_id, reply)
+    # --- the core's outlet: errors become the outbox's neutral failures ------------------------
+
+    async def send_to_chat(
+        self, chat_id: str, reply: Reply, *, thread_id: str | None, key: str
+    ) -> str:
+        try:
+            return await self._send(chat_id, reply, thread_id)
+        except TelegramError as error:
+            raise failures.translate(error) from error
 
     async def edit_message(self, chat_id: str, message_id: str, reply: Reply) -> None:
         try:
@@ -358,11 +369,20 @@ class TelegramAdapter:
             )
         except BadRequest as error:
             if "not modified" not in str(error).lower():
-                raise
+                raise failures.translate(error) from error
+        except TelegramError as error:
+            raise failures.translate(error) from error
 
-    async def send_direct(self, address: DirectAddress, reply: Reply) -> bool:
+    async def send_direct(self, address: DirectAddress, reply: Reply, *, key: str) -> str:
         try:
-            await self._send(address.direct_chat_id or address.user_id, reply)
+            return await self._send(address.direct_chat_id or address.user_id, reply)
+        except TelegramError as error:
+            raise failures.translate(error) from error
+
+    async def _try_direct(self, user_id: str, reply: Reply) -> bool:
+        """A private answer to the actor; False when Telegram will not let Moot message them."""
+        try:
+            await self._send(user_id, reply)
         except Forbidden:
             return False
         return True

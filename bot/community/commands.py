@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from zoneinfo import ZoneInfo, available_timezones
+
+from sqlmodel import Session
 
 from bot import codes
 from bot.commands import Command, Param, ParamKind, Where
@@ -11,8 +14,10 @@ from bot.community import importer, render, service
 from bot.community.register import entries
 from bot.context import Context
 from bot.errors import NotAllowedError, UserError
-from bot.events import FileOut
+from bot.events import FileOut, Reply
 from bot.feature import Feature
+from bot.outbox import queue as outbox
+from bot.outbox.queue import Message
 from bot.text import one_line
 from storage.models import NAME_MAX, JoinPolicy, MembershipStatus, Role
 
@@ -61,22 +66,35 @@ async def join(ctx: Context) -> None:
             "Send /join in your community's group chat, or /join with the code an organiser gave you."
         )
     community_id = ctx.community_id
-    outcome = await ctx.moot.write(
-        lambda s: service.request_membership(s, community_id, ctx.person_id, ctx.now)
-    )
+
+    def request(session: Session) -> service.JoinOutcome:
+        outcome = service.request_membership(session, community_id, ctx.person_id, ctx.now)
+        if outcome.status != MembershipStatus.ACTIVE:
+            number = outcome.membership_id
+            outbox.tell(
+                session,
+                outcome.organiser_ids,
+                Message(
+                    f"{ctx.person_name}'s request to join",
+                    Reply(
+                        f"{ctx.person_name} asks to join {outcome.community_name} (request "
+                        f"#{number}). Approve or reject here, or send /approve {number} or "
+                        f"/reject {number}.",
+                        buttons=tuple(render.decision_buttons(number)),
+                    ),
+                ),
+                ctx.now,
+                community_id=community_id,
+            )
+        return outcome
+
+    outcome = await ctx.moot.write(request)
     if outcome.status == MembershipStatus.ACTIVE:
         ctx.reply(f"Welcome to {outcome.community_name}, {ctx.person_name}!")
         return
     ctx.reply_privately(
         f"Your request to join {outcome.community_name} has gone to the organisers. "
         "I'll message you when they decide."
-    )
-    ctx.tell_people(
-        outcome.organiser_ids,
-        f"{ctx.person_name} asks to join {outcome.community_name} (request #{outcome.membership_id}). "
-        f"Approve or reject here, or send /approve {outcome.membership_id} or "
-        f"/reject {outcome.membership_id}.",
-        buttons=render.decision_buttons(outcome.membership_id),
     )
 
 
@@ -94,22 +112,61 @@ async def members(ctx: Context) -> None:
     )
 
 
+def _telling(
+    ctx: Context,
+    change: Callable[[Session], service.Decision],
+    summary: str,
+    message: Callable[[str], str],
+) -> Callable[[Session], service.Decision]:
+    """A change to someone's membership that they hear about by direct message, written with it."""
+
+    def write(session: Session) -> service.Decision:
+        decision = change(session)
+        outbox.direct(
+            session,
+            decision.person_id,
+            Message(summary, Reply(message(decision.community_name))),
+            ctx.now,
+            community_id=ctx.community_id,
+            requested_by=ctx.person_id,
+        )
+        return decision
+
+    return write
+
+
 async def _decide(ctx: Context, approve: bool) -> None:
     community_id, member = ctx.community, ctx.args.integer("member")
-    decision = await ctx.moot.write(
-        lambda s: service.decide_request(s, community_id, member, approve, ctx.person_id, ctx.now)
-    )
+
+    def change(session: Session) -> service.Decision:
+        return service.decide_request(
+            session, community_id, member, approve, ctx.person_id, ctx.now
+        )
+
     if approve:
+        decision = await ctx.moot.write(
+            _telling(
+                ctx,
+                change,
+                "word that they are in",
+                lambda name: f"Welcome! You are now a member of {name}.",
+            )
+        )
         ctx.reply_privately(
             f"Approved: #{decision.membership_id} {decision.person_name} is now a member."
         )
-        message = f"Welcome! You are now a member of {decision.community_name}."
     else:
+        decision = await ctx.moot.write(
+            _telling(
+                ctx,
+                change,
+                "word of the decision",
+                lambda name: f"Your request to join {name} was not approved.",
+            )
+        )
         ctx.reply_privately(
             f"Rejected the request from #{decision.membership_id} {decision.person_name}."
         )
-        message = f"Your request to join {decision.community_name} was not approved."
-    ctx.tell_people([decision.person_id], message)
 
 
 async def approve(ctx: Context) -> None:
@@ -123,25 +180,36 @@ async def reject(ctx: Context) -> None:
 async def remove(ctx: Context) -> None:
     community_id, member, role = ctx.community, ctx.args.integer("member"), ctx.role
     assert role is not None
+
+    def change(session: Session) -> service.Decision:
+        return service.remove_member(session, community_id, member, ctx.person_id, role, ctx.now)
+
     decision = await ctx.moot.write(
-        lambda s: service.remove_member(s, community_id, member, ctx.person_id, role, ctx.now)
+        _telling(
+            ctx,
+            change,
+            "word that they were removed",
+            lambda name: f"You are no longer a member of {name}.",
+        )
     )
     ctx.reply_privately(
         f"Removed #{decision.membership_id} {decision.person_name} from the register."
-    )
-    ctx.tell_people(
-        [decision.person_id], f"You are no longer a member of {decision.community_name}."
     )
 
 
 async def role(ctx: Context) -> None:
     community_id, member = ctx.community, ctx.args.integer("member")
     new_role = Role(ctx.args.text("role"))
+
+    def change(session: Session) -> service.Decision:
+        return service.set_role(session, community_id, member, new_role, ctx.person_id, ctx.now)
+
     decision = await ctx.moot.write(
-        lambda s: service.set_role(s, community_id, member, new_role, ctx.person_id, ctx.now)
+        _telling(
+            ctx, change, "word of their new role", lambda name: f"You are now {new_role} in {name}."
+        )
     )
     ctx.reply_privately(f"#{decision.membership_id} {decision.person_name} is now {new_role}.")
-    ctx.tell_people([decision.person_id], f"You are now {new_role} in {decision.community_name}.")
 
 
 async def joinpolicy(ctx: Context) -> None:

@@ -28,7 +28,8 @@ _RECORD_UPDATE = text(
     "INSERT INTO processedupdate (platform, update_id, at) VALUES (:platform, :update_id, :at)"
 )
 _ACCOUNT = text(
-    "SELECT a.id, a.person_id, a.display_name, a.direct_chat_id, a.last_seen_at, p.name, p.current_community_id "
+    "SELECT a.id, a.person_id, a.display_name, a.direct_chat_id, a.last_seen_at, a.unreachable, "
+    "p.name, p.current_community_id "
     "FROM account a JOIN person p ON p.id = a.person_id "
     "WHERE a.platform = :platform AND a.platform_user_id = :user_id"
 ).columns(last_seen_at=_AT)
@@ -38,10 +39,14 @@ _NEW_ACCOUNT = text(
     "VALUES (:platform, :user_id, :person_id, :name, :direct_chat_id, :at)"
 )
 _TOUCH_ACCOUNT = text(
-    "UPDATE account SET display_name = :name, direct_chat_id = :direct_chat_id, last_seen_at = :at WHERE id = :id"
+    "UPDATE account SET display_name = :name, direct_chat_id = :direct_chat_id, last_seen_at = :at, "
+    "unreachable = :unreachable WHERE id = :id"
 )
 _CHAT_COMMUNITY = text(
-    "SELECT community_id FROM chat WHERE platform = :platform AND platform_chat_id = :chat_id"
+    "SELECT community_id, unreachable FROM chat WHERE platform = :platform AND platform_chat_id = :chat_id"
+)
+_CHAT_REACHABLE = text(
+    "UPDATE chat SET unreachable = NULL WHERE platform = :platform AND platform_chat_id = :chat_id"
 )
 _SET_CURRENT = text("UPDATE person SET current_community_id = :community_id WHERE id = :person_id")
 _STANDING = text(
@@ -90,21 +95,34 @@ def arrive(
         )
         person_name, current = name, None
     else:
-        account_id, person_id, old_name, old_direct, last_seen, person_name, current = row
+        account_id, person_id, old_name, old_direct, last_seen, refused, person_name, current = row
         direct_chat_id = direct_chat_id or old_direct
-        if (old_name, old_direct) != (name, direct_chat_id) or now - last_seen > SEEN_REFRESH:
+        # Writing to Moot privately opens the way for direct messages again.
+        unreachable = None if place.is_private else refused
+        if (old_name, old_direct, refused) != (
+            name,
+            direct_chat_id,
+            unreachable,
+        ) or now - last_seen > SEEN_REFRESH:
             run(
                 _TOUCH_ACCOUNT,
-                {"name": name, "direct_chat_id": direct_chat_id, "at": at, "id": account_id},
+                {
+                    "name": name,
+                    "direct_chat_id": direct_chat_id,
+                    "at": at,
+                    "unreachable": unreachable,
+                    "id": account_id,
+                },
             )
 
     chat_admin = False
     if place.is_private:
         community_id = current
     else:
-        community_id = run(
-            _CHAT_COMMUNITY, {"platform": place.platform, "chat_id": place.chat_id}
-        ).scalar()
+        chat = {"platform": place.platform, "chat_id": place.chat_id}
+        community_id, refused_here = run(_CHAT_COMMUNITY, chat).first() or (None, None)
+        if refused_here is not None:  # someone speaks there: Moot may post there again
+            run(_CHAT_REACHABLE, chat)
         chat_admin = actor.is_chat_admin and community_id is not None
         if community_id is not None and community_id != current:
             run(_SET_CURRENT, {"community_id": community_id, "person_id": person_id})

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from bot import audit
 from bot.codes import new_code
@@ -14,6 +15,7 @@ from bot.errors import UserError
 from bot.feature import PersonMerge
 from bot.scheduler import schedule
 from storage.models import Account, AuditEntry, LinkCode, Person
+from storage.outbox import OutboxEntry
 
 LINK_CODE = "LINK"
 CODE_LIFETIME = timedelta(minutes=15)
@@ -61,6 +63,10 @@ def redeem_code(
         account.person_id = target_id
     for entry in session.exec(select(AuditEntry).where(AuditEntry.actor_person_id == person_id)):
         entry.actor_person_id = target_id
+    for column in (OutboxEntry.person_id, OutboxEntry.requested_by_person_id):
+        session.exec(
+            update(OutboxEntry).where(col(column) == person_id).values({column: target_id})
+        )
     for stale in session.exec(select(LinkCode).where(LinkCode.person_id == person_id)):
         session.delete(stale)
     source = session.get_one(Person, person_id)

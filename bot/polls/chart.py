@@ -1,28 +1,37 @@
-"""Charts that go with results: bars per option, and for ranked choice, the rounds."""
+"""Charts that go with results: bars per option, and for ranked choice, the rounds.
+
+Drawn on a worker thread (a chart takes long enough to stall every other user on the event
+loop), with matplotlib's object API rather than pyplot's global state, and matplotlib imported
+only when the first chart is drawn, so start-up does not pay for it.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import io
-
-import matplotlib
-
-matplotlib.use("Agg")  # no screen: render straight to PNG
-
-from matplotlib import pyplot as plt
+import threading
 
 from bot.polls.results import Results
 from bot.polls.views import PollView
 from storage.polls import PollKind
 
 WIDTH, ROW_HEIGHT = 7.0, 0.45
+_DRAWING = threading.Lock()  # matplotlib's font cache and text layout are shared between threads
 
 
-def results_chart(view: PollView, results: Results) -> bytes:
+async def results_chart(view: PollView, results: Results) -> bytes:
     """A PNG of the results: horizontal bars, or one bar group per option across the rounds."""
+    return await asyncio.to_thread(_draw, view, results)
+
+
+def _draw(view: PollView, results: Results) -> bytes:
+    from matplotlib.figure import Figure  # the Agg canvas: no screen needed
+
     labels = [f"{o.number}. {o.label}"[:40] for o in view.options]
     height = max(2.0, ROW_HEIGHT * len(labels) + 1.2)
-    figure, axes = plt.subplots(figsize=(WIDTH, height), dpi=100)
-    try:
+    with _DRAWING:
+        figure = Figure(figsize=(WIDTH, height), dpi=100)
+        axes = figure.subplots()
         positions = list(range(len(labels)))[::-1]
         if view.kind is PollKind.RANKED and results.rounds:
             bar = 0.8 / len(results.rounds)
@@ -56,5 +65,3 @@ def results_chart(view: PollView, results: Results) -> bytes:
         output = io.BytesIO()
         figure.savefig(output, format="png")
         return output.getvalue()
-    finally:
-        plt.close(figure)

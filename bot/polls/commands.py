@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import partial
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
@@ -17,13 +17,14 @@ from bot.core import Moot
 from bot.errors import NotAllowedError, UserError
 from bot.events import Button, ButtonStyle, FileOut, Reply
 from bot.feature import Feature
+from bot.outbox import queue as outbox
+from bot.outbox.queue import Message
 from bot.polls import ballots, export, render, service
 from bot.polls.chart import results_chart
 from bot.polls.dates import read_moment
-from bot.polls.live import poll_reply, refresh, state_of
-from bot.polls.results import Results, compute
+from bot.polls.live import card, final_results, refresh, results_of, state_of
 from bot.polls.spec import SETTINGS_HELP, build, parse_one_line, with_setting
-from bot.polls.views import PollView, electorate, load, open_polls, tally, voters
+from bot.polls.views import PollView, electorate, load, open_polls, voters
 from bot.text import one_line
 from storage.models import Chat, Community, Membership, MembershipStatus, PollsBy, Role
 from storage.polls import OUTCOME_MAX, PollKind, PollStatus, ResultsShown
@@ -51,14 +52,6 @@ async def definition_of(ctx: Context, poll_id: int) -> PollView:
             return view
         known[poll_id] = view
     return known[poll_id]
-
-
-async def results_of(moot: Moot, poll_id: int) -> tuple[PollView, Results]:
-    def read(session: Session) -> tuple[PollView, Results]:
-        view = load(session, poll_id)
-        return view, compute(view, tally(session, view))
-
-    return await moot.read(read)
 
 
 async def role_in(ctx: Context, community_id: int) -> Role | None:
@@ -145,10 +138,14 @@ async def publish(ctx: Context) -> None:
     poll_id = ctx.args.integer("poll")
     view = await view_of(ctx, poll_id)
     await require_manager(ctx, view)
-    status = await ctx.moot.write(lambda s: service.publish(s, poll_id, ctx.person_id, ctx.now))
-    await post_into(
-        ctx.moot, poll_id, [(view.poll.origin_platform, view.poll.origin_chat_id)], ctx.person_id
-    )
+    origin = (view.poll.origin_platform, view.poll.origin_chat_id)
+
+    def publish_and_post(session: Session) -> PollStatus:
+        status = service.publish(session, poll_id, ctx.person_id, ctx.now)
+        service.add_post(session, poll_id, *origin, ctx.person_id, ctx.now)
+        return status
+
+    status = await ctx.moot.write(publish_and_post)
     if status is PollStatus.SCHEDULED:
         ctx.reply_privately(f"Poll #{poll_id} is announced and will open at the time shown.")
     else:
@@ -185,35 +182,14 @@ async def post(ctx: Context) -> None:
             lambda s: list(s.exec(select(Chat).where(Chat.community_id == view.poll.community_id)))
         )
         chats = [(c.platform, c.platform_chat_id) for c in rows]
-    posted = await post_into(ctx.moot, poll_id, chats, ctx.person_id)
-    ctx.reply_privately(
-        f"Posted poll #{poll_id} in {posted} more chat(s)."
-        if posted
-        else f"Poll #{poll_id} was already there."
-    )
-
-
-async def post_into(moot: Moot, poll_id: int, chats: list[tuple[str, str]], actor_id: int) -> int:
-    """Post the poll's message in chats it is not in yet; the votes from all are counted together."""
-    reply = await poll_reply(moot, poll_id)
-    posted = 0
-    for platform, chat_id in chats:
-        post_id = await moot.write(
-            partial(
-                service.add_post,
-                poll_id=poll_id,
-                platform=platform,
-                chat_id=chat_id,
-                actor_id=actor_id,
-                now=moot.clock.now(),
-            )
+    posted = await ctx.moot.write(
+        lambda s: sum(
+            service.add_post(s, poll_id, platform, chat_id, ctx.person_id, ctx.now)
+            for platform, chat_id in chats
         )
-        if post_id is None:
-            continue
-        message_id = await moot.post(platform, chat_id, reply)
-        await moot.write(partial(service.set_post_message, post_id=post_id, message_id=message_id))
-        posted += 1
-    return posted
+    )
+    if not posted:
+        ctx.reply_privately(f"Poll #{poll_id} is already there.")
 
 
 # --- voting ----------------------------------------------------------------------------------
@@ -345,7 +321,7 @@ async def results(ctx: Context) -> None:
                 f"Poll #{poll_id} shows results once you have voted. {render.turnout(outcome)}."
             )
             return
-    chart = FileOut(f"poll-{poll_id}-results.png", results_chart(view, outcome), "image/png")
+    chart = FileOut(f"poll-{poll_id}-results.png", await results_chart(view, outcome), "image/png")
     ctx.reply_privately(render.results_text(view, outcome, final=closed), file=chart)
 
 
@@ -365,10 +341,11 @@ async def polls(ctx: Context) -> None:
 async def close(ctx: Context) -> None:
     poll_id = ctx.args.integer("poll")
     await require_manager(ctx, await view_of(ctx, poll_id))
-    if not await ctx.moot.write(lambda s: service.close(s, poll_id, ctx.person_id, ctx.now)):
+    if not await ctx.moot.write(
+        lambda s: close_and_announce(s, poll_id, ctx.person_id, ctx.now, ctx.person_id)
+    ):
         raise UserError(f"Poll #{poll_id} has already closed.")
-    await announce_results(ctx.moot, poll_id)
-    ctx.reply_privately(f"Poll #{poll_id} is closed; the results are posted where it ran.")
+    ctx.reply_privately(f"Poll #{poll_id} is closed; its results are going where it ran.")
 
 
 async def extend(ctx: Context) -> None:
@@ -433,15 +410,22 @@ async def outcome(ctx: Context) -> None:
     review_at = (
         read_moment(review, view.community.timezone, ctx.now).moment if review.strip() else None
     )
-    await ctx.moot.write(
-        lambda s: service.record_outcome(s, poll_id, statement, review_at, ctx.person_id, ctx.now)
-    )
     note = f"Outcome of poll #{poll_id} ({view.poll.question}): {statement}"
     if review_at:
         note += f"\nTo be reviewed {render.when(review_at, view.community.timezone)}."
-    for post_ in view.posts:
-        await ctx.moot.post(post_.platform, post_.chat_id, Reply(note))
-    ctx.reply_privately(f"Recorded and posted the outcome of poll #{poll_id}.")
+
+    def record_and_post(session: Session) -> None:
+        service.record_outcome(session, poll_id, statement, review_at, ctx.person_id, ctx.now)
+        service.post_everywhere(
+            session,
+            poll_id,
+            Message(f"the outcome of poll #{poll_id}", reply=Reply(note)),
+            ctx.now,
+            ctx.person_id,
+        )
+
+    await ctx.moot.write(record_and_post)
+    ctx.reply_privately(f"Recorded the outcome of poll #{poll_id}.")
 
 
 async def who_voted(ctx: Context) -> None:
@@ -501,13 +485,22 @@ async def polls_by(ctx: Context) -> None:
 # --- announcements and jobs ------------------------------------------------------------------
 
 
-async def announce_results(moot: Moot, poll_id: int) -> None:
-    view, counted = await results_of(moot, poll_id)
-    chart = FileOut(f"poll-{poll_id}-results.png", results_chart(view, counted), "image/png")
-    reply = Reply(render.results_text(view, counted, final=True), file=chart)
-    for post_ in view.posts:
-        await moot.post(post_.platform, post_.chat_id, reply)
-    await refresh(moot, poll_id)
+def close_and_announce(
+    session: Session, poll_id: int, actor_id: int | None, now: datetime, tell: int | None
+) -> bool:
+    """Close the poll, post its results where it ran and update its cards, in one write; False
+    if it had closed already. `tell` hears about any post that does not arrive."""
+    if not service.close(session, poll_id, actor_id, now):
+        return False
+    service.post_everywhere(
+        session,
+        poll_id,
+        Message(f"the results of poll #{poll_id}", live=f"{service.RESULTS}:{poll_id}"),
+        now,
+        tell,
+    )
+    service.edit_cards(session, poll_id, now)
+    return True
 
 
 def _still_due(view: PollView, payload: Mapping[str, Any]) -> bool:
@@ -518,61 +511,79 @@ def _still_due(view: PollView, payload: Mapping[str, Any]) -> bool:
 
 
 async def open_job(moot: Moot, payload: Mapping[str, Any]) -> None:
-    poll_id = int(payload["poll"])
-    if await moot.write(lambda s: service.open_scheduled(s, poll_id, moot.clock.now())):
-        await refresh(moot, poll_id)
-        view = await moot.read(lambda s: load(s, poll_id))
-        for post_ in view.posts:
-            await moot.post(
-                post_.platform,
-                post_.chat_id,
-                Reply(f"Poll #{poll_id} is now open: {view.poll.question}"),
-            )
+    poll_id, now = int(payload["poll"]), moot.clock.now()
+
+    def open_and_announce(session: Session) -> None:
+        if not service.open_scheduled(session, poll_id, now):
+            return
+        poll = load(session, poll_id).poll
+        service.post_everywhere(
+            session,
+            poll_id,
+            Message(
+                f"the opening of poll #{poll_id}",
+                reply=Reply(f"Poll #{poll_id} is now open: {poll.question}"),
+            ),
+            now,
+            poll.created_by_person_id,
+        )
+        service.edit_cards(session, poll_id, now)
+
+    await moot.write(open_and_announce)
 
 
 async def close_job(moot: Moot, payload: Mapping[str, Any]) -> None:
-    poll_id = int(payload["poll"])
-    view = await moot.read(lambda s: load(s, poll_id))
-    if _still_due(view, payload) and await moot.write(
-        lambda s: service.close(s, poll_id, None, moot.clock.now())
-    ):
-        await announce_results(moot, poll_id)
+    poll_id, now = int(payload["poll"]), moot.clock.now()
+
+    def close_if_due(session: Session) -> None:
+        view = load(session, poll_id)
+        if _still_due(view, payload):
+            close_and_announce(session, poll_id, None, now, view.poll.created_by_person_id)
+
+    await moot.write(close_if_due)
 
 
 async def remind_job(moot: Moot, payload: Mapping[str, Any]) -> None:
-    poll_id = int(payload["poll"])
+    poll_id, now = int(payload["poll"]), moot.clock.now()
 
-    def waiting(session: Session) -> tuple[PollView, list[int]]:
+    def remind(session: Session) -> None:
         view = load(session, poll_id)
-        return view, sorted(electorate(session, view) - voters(session, view))
+        if not _still_due(view, payload):
+            return
+        text = (
+            f"Reminder: poll #{poll_id} in {view.community.name} closes {render.when(view.poll.closes_at, view.community.timezone)} "
+            f"and you have not voted yet.\n{view.poll.question}\n{render.how_to_vote(view)}"
+        )
+        outbox.tell(
+            session,
+            sorted(electorate(session, view) - voters(session, view)),
+            Message(
+                f"a reminder to vote in poll #{poll_id}",
+                reply=Reply(text, buttons=tuple(render.vote_buttons(view))),
+            ),
+            now,
+            community_id=view.poll.community_id,
+        )
 
-    view, people = await moot.read(waiting)
-    if not _still_due(view, payload):
-        return
-    text = (
-        f"Reminder: poll #{poll_id} in {view.community.name} closes {render.when(view.poll.closes_at, view.community.timezone)} "
-        f"and you have not voted yet.\n{view.poll.question}\n{render.how_to_vote(view)}"
-    )
-    reply = Reply(text, buttons=tuple(render.vote_buttons(view)))
-    for person in people:
-        await moot.send_direct(person, reply)
+    await moot.write(remind)
 
 
 async def review_job(moot: Moot, payload: Mapping[str, Any]) -> None:
-    poll_id = int(payload["poll"])
+    poll_id, now = int(payload["poll"]), moot.clock.now()
 
-    def who(session: Session) -> tuple[PollView, list[int]]:
+    def remind(session: Session) -> None:
         view = load(session, poll_id)
-        return view, sorted(
-            {*organisers(session, view.poll.community_id), view.poll.created_by_person_id}
+        people = {*organisers(session, view.poll.community_id), view.poll.created_by_person_id}
+        text = f"Review due: poll #{poll_id} ({view.poll.question}) decided: {view.poll.outcome}. Has it happened?"
+        outbox.tell(
+            session,
+            sorted(people),
+            Message(f"the review reminder for poll #{poll_id}", reply=Reply(text)),
+            now,
+            community_id=view.poll.community_id,
         )
 
-    view, people = await moot.read(who)
-    reply = Reply(
-        f"Review due: poll #{poll_id} ({view.poll.question}) decided: {view.poll.outcome}. Has it happened?"
-    )
-    for person in people:
-        await moot.send_direct(person, reply)
+    await moot.write(remind)
 
 
 FEATURE = Feature(
@@ -687,4 +698,6 @@ FEATURE = Feature(
         service.REVIEW_JOB: review_job,
     },
     merge_people=service.merge_votes,
+    renderers={service.CARD: card, service.RESULTS: final_results},
+    move_chat=service.move_posts,
 )

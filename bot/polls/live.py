@@ -1,8 +1,9 @@
-"""Keeping poll messages current, and ballots people are filling in.
+"""Keeping poll cards current, and ballots people are filling in.
 
-Every vote marks its poll as changed; the messages in every chat where the poll was posted are
-edited at most once per the slowest of those platforms' edit intervals, however many votes
-arrive, so platform rate limits (Telegram: 20 messages a minute in a group) are never approached.
+Every vote marks its poll as changed. Once per the slowest edit interval of the platforms it is
+posted on, the changed poll's cards get an edit in the outbox; the card's text is rendered when
+the edit is sent, so it shows the count as it is then, and platform rate limits (Telegram: 20
+messages a minute in a group) are never approached however many votes arrive.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from bot.core import Moot
-from bot.events import Reply
-from bot.polls import render
-from bot.polls.results import compute
+from bot.events import FileOut, Reply
+from bot.polls import render, service
+from bot.polls.chart import results_chart
+from bot.polls.results import Results, compute
 from bot.polls.views import PollView, load, tally
-from storage.polls import PollStatus, ResultsShown
+from storage.polls import Poll, PollStatus, ResultsShown
 
 
 @dataclass
@@ -51,9 +53,27 @@ def state_of(moot: Moot) -> PollsState:
     return found
 
 
-async def poll_reply(moot: Moot, poll_id: int) -> Reply:
-    def build(session: Session) -> Reply:
+async def refresh(moot: Moot, poll_id: int) -> None:
+    """Queue an edit of the poll's card in every chat where it was posted."""
+    now = moot.clock.now()
+    await moot.write(lambda s: service.edit_cards(s, poll_id, now))
+
+
+async def results_of(moot: Moot, poll_id: int) -> tuple[PollView, Results]:
+    def read(session: Session) -> tuple[PollView, Results]:
         view = load(session, poll_id)
+        return view, compute(view, tally(session, view))
+
+    return await moot.read(read)
+
+
+async def card(moot: Moot, key: str) -> Reply | None:
+    """The poll's card as it stands at this moment (a live outbox message)."""
+
+    def build(session: Session) -> Reply | None:
+        if session.get(Poll, int(key)) is None:
+            return None
+        view = load(session, int(key))
         results = compute(view, tally(session, view))
         shown = view.poll.results_shown == ResultsShown.LIVE or view.status is PollStatus.CLOSED
         text, buttons = render.poll_message(view, results, show_counts=shown)
@@ -62,14 +82,10 @@ async def poll_reply(moot: Moot, poll_id: int) -> Reply:
     return await moot.read(build)
 
 
-async def refresh(moot: Moot, poll_id: int) -> None:
-    """Edit the poll's message in every chat where it was posted."""
-    posts = [
-        p for p in await moot.read(lambda s: load(s, poll_id).posts) if p.message_id is not None
-    ]
-    if not posts:
-        return
-    reply = await poll_reply(moot, poll_id)
-    for post in posts:
-        assert post.message_id is not None
-        await moot.edit(post.platform, post.chat_id, post.message_id, reply)
+async def final_results(moot: Moot, key: str) -> Reply | None:
+    """A closed poll's results with their chart (a live outbox message: drawn when sent)."""
+    view, counted = await results_of(moot, int(key))
+    if view.status is not PollStatus.CLOSED:
+        return None
+    chart = FileOut(f"poll-{view.id}-results.png", await results_chart(view, counted), "image/png")
+    return Reply(render.results_text(view, counted, final=True), file=chart)

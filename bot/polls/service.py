@@ -8,12 +8,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlmodel import Session, col, delete, select
 
 from bot import audit, roles
 from bot.errors import UserError
 from bot.events import Place
+from bot.outbox import queue as outbox
+from bot.outbox.queue import Message
 from bot.polls.ballots import CHOICE_KINDS, Ballot
 from bot.polls.counting import Threshold
 from bot.polls.dates import Reading
@@ -21,6 +23,7 @@ from bot.polls.spec import PollSpec
 from bot.polls.views import PollView, electorate, load
 from bot.scheduler import schedule
 from storage.models import MembershipStatus, Role
+from storage.outbox import DeliveryStatus, OutboxEntry
 from storage.polls import (
     Electorate,
     PaperTally,
@@ -42,6 +45,8 @@ OPEN_JOB, CLOSE_JOB, REMIND_JOB, REVIEW_JOB = (
     "polls.remind",
     "polls.review",
 )
+# Live messages the outbox renders when it sends them (bot/polls/live.py).
+CARD, RESULTS = "poll-card", "poll-results"
 
 
 def create_draft(
@@ -221,19 +226,36 @@ def _arm_close(session: Session, poll: Poll) -> None:
 
 def add_post(
     session: Session, poll_id: int, platform: str, chat_id: str, actor_id: int | None, now: datetime
-) -> int | None:
-    """Record that the poll is posted in a chat; None if it is there already."""
+) -> bool:
+    """Post the poll's card in a chat, unless it is there already (or on its way). A card whose
+    post failed is posted again."""
+    poll = session.get_one(Poll, poll_id)
     existing = session.exec(
         select(PollPost).where(
             PollPost.poll_id == poll_id, PollPost.platform == platform, PollPost.chat_id == chat_id
         )
     ).first()
     if existing is not None:
-        return None
-    post = PollPost(poll_id=poll_id, platform=platform, chat_id=chat_id)
-    session.add(post)
+        delivery = session.get_one(OutboxEntry, existing.outbox_id)
+        if delivery.status != DeliveryStatus.FAILED:
+            return False
+    entry = outbox.post(
+        session,
+        platform=platform,
+        chat_id=chat_id,
+        message=Message(f"poll #{poll_id}", live=f"{CARD}:{poll_id}"),
+        now=now,
+        community_id=poll.community_id,
+        requested_by=actor_id,
+    )
     session.flush()
-    poll = session.get_one(Poll, poll_id)
+    assert entry.id is not None
+    if existing is None:
+        session.add(
+            PollPost(poll_id=poll_id, platform=platform, chat_id=chat_id, outbox_id=entry.id)
+        )
+    else:
+        existing.outbox_id = entry.id
     audit.record(
         session,
         community_id=poll.community_id,
@@ -242,12 +264,46 @@ def add_post(
         detail=f"#{poll_id} {platform} chat {chat_id}",
         at=now,
     )
-    return post.id
+    return True
 
 
-def set_post_message(session: Session, post_id: int, message_id: str | None) -> None:
-    post = session.get_one(PollPost, post_id)
-    post.message_id = message_id
+def edit_cards(session: Session, poll_id: int, now: datetime) -> None:
+    """Bring the poll's card up to date wherever it was posted (rendered when sent)."""
+    for post in session.exec(select(PollPost).where(PollPost.poll_id == poll_id)):
+        delivery = session.get_one(OutboxEntry, post.outbox_id)
+        if delivery.status != DeliveryStatus.FAILED:
+            outbox.edit(
+                session,
+                of=delivery,
+                message=Message(f"poll #{poll_id}", live=f"{CARD}:{poll_id}"),
+                now=now,
+            )
+
+
+def post_everywhere(
+    session: Session, poll_id: int, message: Message, now: datetime, requested_by: int | None
+) -> None:
+    """Post a message about the poll in every chat where its card was posted."""
+    poll = session.get_one(Poll, poll_id)
+    for post in session.exec(select(PollPost).where(PollPost.poll_id == poll_id)):
+        outbox.post(
+            session,
+            platform=post.platform,
+            chat_id=post.chat_id,
+            message=message,
+            now=now,
+            community_id=poll.community_id,
+            requested_by=requested_by,
+        )
+
+
+def move_posts(session: Session, platform: str, old_chat_id: str, new_chat_id: str) -> None:
+    """A chat changed its id: the cards posted there are now under the new one."""
+    session.exec(
+        update(PollPost)
+        .where(col(PollPost.platform) == platform, col(PollPost.chat_id) == old_chat_id)
+        .values(chat_id=new_chat_id)
+    )
 
 
 # The vote path speaks to SQLite's driver directly: a vote is Moot's hottest write, and these few

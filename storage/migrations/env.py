@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import storage.models
+import storage.outbox
 import storage.polls  # noqa: F401
 from storage.engine import make_engine
 

@@ -1,0 +1,166 @@
+"""Putting messages in the outbox, inside the write that causes them.
+
+Call these from a write operation (like `bot.scheduler.schedule`): the entries commit or roll back
+with the change, and the dispatchers are woken once the write has committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot.events import Reply
+from bot.outbox import messages
+from storage.models import Account, Chat, Person
+from storage.outbox import ERROR_MAX, SUMMARY_MAX, DeliveryKind, DeliveryStatus, OutboxEntry
+
+NEW_DELIVERIES = "moot.new_deliveries"
+
+
+@dataclass(frozen=True)
+class Message:
+    """What to send: a fixed reply, or `live`, a key a feature renders when the message goes out
+    (so a card that is edited many times always shows its latest state)."""
+
+    summary: str
+    reply: Reply | None = None
+    live: str | None = None
+
+
+def _add(session: Session, entry: OutboxEntry) -> OutboxEntry:
+    entry.summary = entry.summary[:SUMMARY_MAX]
+    session.add(entry)
+    session.info.setdefault(NEW_DELIVERIES, []).append(entry)
+    return entry
+
+
+def _content(message: Message) -> str | None:
+    return messages.dump(message.reply) if message.reply is not None else None
+
+
+def post(
+    session: Session,
+    *,
+    platform: str,
+    chat_id: str,
+    message: Message,
+    now: datetime,
+    community_id: int | None = None,
+    requested_by: int | None = None,
+    thread_id: str | None = None,
+) -> OutboxEntry:
+    """A new message in a chat. A chat Moot was shut out of fails at once, with the reason."""
+    entry = OutboxEntry(
+        community_id=community_id,
+        kind=DeliveryKind.POST,
+        platform=platform,
+        chat_id=chat_id,
+        thread_id=thread_id,
+        content=_content(message),
+        live=message.live,
+        summary=message.summary,
+        requested_by_person_id=requested_by,
+        created_at=now,
+    )
+    refused = session.exec(
+        select(Chat.unreachable).where(Chat.platform == platform, Chat.platform_chat_id == chat_id)
+    ).first()
+    if refused:
+        entry.status, entry.finished_at = DeliveryStatus.FAILED, now
+        entry.error = f"{refused} (Moot tries there again once someone uses a command in it)"[
+            :ERROR_MAX
+        ]
+    return _add(session, entry)
+
+
+def edit(session: Session, *, of: OutboxEntry, message: Message, now: datetime) -> OutboxEntry:
+    """Replace the message that the post `of` sent (once it is sent)."""
+    return _add(
+        session,
+        OutboxEntry(
+            community_id=of.community_id,
+            kind=DeliveryKind.EDIT,
+            platform=of.platform,
+            chat_id=of.chat_id,
+            thread_id=of.thread_id,
+            edit_of=of.id,
+            content=_content(message),
+            live=message.live,
+            summary=message.summary,
+            created_at=now,
+        ),
+    )
+
+
+def direct(
+    session: Session,
+    person_id: int,
+    message: Message,
+    now: datetime,
+    *,
+    community_id: int | None = None,
+    requested_by: int | None = None,
+) -> OutboxEntry:
+    """A direct message to a person, on the account they used most recently that Moot can
+    reach. With none, the entry fails at once and says why."""
+    entry = OutboxEntry(
+        community_id=community_id,
+        kind=DeliveryKind.DIRECT,
+        platform="",
+        person_id=person_id,
+        content=_content(message),
+        live=message.live,
+        summary=message.summary,
+        requested_by_person_id=requested_by,
+        created_at=now,
+    )
+    reason = address(session, entry)
+    if reason is not None:
+        entry.status, entry.finished_at, entry.error = DeliveryStatus.FAILED, now, reason
+    return _add(session, entry)
+
+
+def tell(
+    session: Session,
+    person_ids: Iterable[int],
+    message: Message,
+    now: datetime,
+    *,
+    community_id: int | None = None,
+    requested_by: int | None = None,
+) -> None:
+    """A direct message to each of these people."""
+    for person_id in person_ids:
+        direct(
+            session,
+            person_id,
+            message,
+            now,
+            community_id=community_id,
+            requested_by=requested_by,
+        )
+
+
+def address(session: Session, entry: OutboxEntry) -> str | None:
+    """Point a direct message at the person's most recent reachable account (other than the one
+    it has, if any); the reason none is left, or None when one was found."""
+    assert entry.person_id is not None
+    accounts = session.exec(
+        select(Account)
+        .where(Account.person_id == entry.person_id)
+        .order_by(col(Account.last_seen_at).desc())
+    ).all()
+    for account in accounts:
+        if account.unreachable is None and account.id != entry.account_id:
+            entry.platform, entry.account_id = account.platform, account.id
+            entry.chat_id = account.direct_chat_id
+            return None
+    name = session.get_one(Person, entry.person_id).name
+    if not accounts:
+        return f"{name} has not used Moot on any platform yet"
+    return next((a.unreachable for a in accounts if a.unreachable), None) or (
+        f"Moot cannot send {name} a direct message"
+    )

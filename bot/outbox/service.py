@@ -1,0 +1,193 @@
+"""The outbox as the core holds it: dispatchers for connected platforms, live renderers, and
+who is waiting to hear how a delivery went."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.events import Reply
+from bot.outbox import report
+from bot.outbox.dispatcher import Dispatcher
+from bot.outbox.queue import Message, direct
+from bot.outlet import Outlet
+from storage.models import Chat
+from storage.outbox import DeliveryStatus, OutboxEntry
+
+if TYPE_CHECKING:
+    from bot.core import Moot
+    from bot.feature import ChatMove, LiveRenderer
+
+log = logging.getLogger(__name__)
+
+
+class Outbox:
+    def __init__(
+        self,
+        moot: Moot,
+        renderers: Mapping[str, LiveRenderer],
+        chat_moves: Sequence[ChatMove],
+    ) -> None:
+        self.moot = moot
+        self._renderers = dict(renderers)
+        self._chat_moves = tuple(chat_moves)
+        self._dispatchers: dict[str, Dispatcher] = {}
+        self._awaited: dict[int, asyncio.Future[None]] = {}
+
+    # --- platforms coming and going ---------------------------------------------------------
+
+    def attach(self, outlet: Outlet) -> None:
+        old = self._dispatchers.pop(outlet.platform, None)
+        if old is not None:
+            self.moot.spawn(old.stop())
+        dispatcher = self._dispatchers[outlet.platform] = Dispatcher(self, outlet)
+        dispatcher.start()
+
+    async def detach(self, platform: str) -> None:
+        """The platform disconnected: what waits for it stays in the outbox for later."""
+        dispatcher = self._dispatchers.pop(platform, None)
+        if dispatcher is not None:
+            await dispatcher.stop()
+
+    @property
+    def connected(self) -> frozenset[str]:
+        return frozenset(self._dispatchers)
+
+    async def stop(self) -> None:
+        for platform in list(self._dispatchers):
+            await self.detach(platform)
+
+    def wake(self, platform: str | None = None) -> None:
+        for name, dispatcher in self._dispatchers.items():
+            if platform is None or name == platform:
+                dispatcher.wake.set()
+
+    async def quiet(self) -> None:
+        """Wait until every connected platform has sent all it can send now (entries backing
+        off after a failure are not waited for)."""
+        for dispatcher in list(self._dispatchers.values()):
+            dispatcher.idle.clear()
+            dispatcher.wake.set()
+            await dispatcher.idle.wait()
+
+    async def flush(self, within: float) -> bool:
+        """At shutdown: send what can be sent for up to `within` seconds. True if all went."""
+        try:
+            await asyncio.wait_for(self.quiet(), within)
+        except TimeoutError:
+            return False
+        return True
+
+    # --- entries ----------------------------------------------------------------------------
+
+    def committed(self, entries: Iterable[OutboxEntry], *, watched: bool) -> list[int]:
+        """New entries are durable: wake their dispatchers. When the person who asked is
+        waiting for the answer (`watched`), keep their failures for that answer; return the ids."""
+        ids, platforms = [], set()
+        for entry in entries:
+            assert entry.id is not None
+            if watched and entry.requested_by_person_id is not None:
+                ids.append(entry.id)
+                if entry.status == DeliveryStatus.PENDING:
+                    self._awaited[entry.id] = asyncio.get_running_loop().create_future()
+            elif entry.status == DeliveryStatus.FAILED:
+                self.moot.spawn(self._report(entry))
+            platforms.add(entry.platform)
+        for platform in platforms:
+            self.wake(platform)
+        return ids
+
+    async def settle(self, ids: Sequence[int], within: float) -> list[OutboxEntry]:
+        """Wait up to `within` seconds for these entries to arrive or fail on connected
+        platforms; afterwards their failures are reported by direct message instead."""
+        entries = await self._read(ids)
+        connected = [
+            self._awaited[e.id]
+            for e in entries
+            if e.id in self._awaited and e.platform in self._dispatchers
+        ]
+        if connected:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.gather(*connected), within)
+        for entry_id in ids:
+            self._awaited.pop(entry_id, None)
+        return await self._read(ids)
+
+    async def _read(self, ids: Sequence[int]) -> list[OutboxEntry]:
+        wanted = list(ids)
+        return await self.moot.read(
+            lambda s: list(
+                s.exec(
+                    select(OutboxEntry)
+                    .where(col(OutboxEntry.id).in_(wanted))
+                    .order_by(col(OutboxEntry.id))
+                )
+            )
+        )
+
+    async def finished(self, entry: OutboxEntry) -> None:
+        """An entry was sent or failed for good: tell whoever is waiting, or the person who
+        asked for it if it failed."""
+        assert entry.id is not None
+        waiting = self._awaited.get(entry.id)
+        if waiting is not None:
+            if not waiting.done():
+                waiting.set_result(None)
+        elif entry.status == DeliveryStatus.FAILED:
+            await self._report(entry)
+
+    async def _report(self, entry: OutboxEntry) -> None:
+        log.warning(
+            "could not deliver outbox entry %s (%s): %s", entry.id, entry.summary, entry.error
+        )
+        asker = entry.requested_by_person_id
+        if asker is None:
+            return
+        now = self.moot.clock.now()
+
+        def tell(session: Session) -> None:
+            text = report.failure(session, entry) + " (/outbox lists what waits or failed.)"
+            direct(
+                session,
+                asker,
+                Message("a note about a message that did not arrive", reply=Reply(text)),
+                now,
+                community_id=entry.community_id,
+            )
+
+        await self.moot.write(tell)
+
+    async def render(self, live: str) -> Reply | None:
+        kind, _, key = live.partition(":")
+        renderer = self._renderers.get(kind)
+        if renderer is None:
+            raise LookupError(f"no renderer for {kind!r}")
+        return await renderer(self.moot, key)
+
+    def move_chat(self, session: Session, platform: str, old: str, new: str) -> None:
+        """Inside a write: a chat changed id; follow it everywhere, then send there."""
+        session.exec(
+            update(Chat)
+            .where(col(Chat.platform) == platform, col(Chat.platform_chat_id) == old)
+            .values(platform_chat_id=new)
+        )
+        session.exec(
+            update(OutboxEntry)
+            .where(col(OutboxEntry.platform) == platform, col(OutboxEntry.chat_id) == old)
+            .values(chat_id=new)
+        )
+        for move in self._chat_moves:
+            move(session, platform, old, new)
+
+    def backing_off(self, entry: OutboxEntry) -> float | None:
+        """Seconds until a waiting entry is tried again, if it is backing off."""
+        dispatcher = self._dispatchers.get(entry.platform)
+        at = dispatcher.waiting_until(entry.id) if dispatcher and entry.id else None
+        return None if at is None else max(0.0, at - time.monotonic())

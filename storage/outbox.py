@@ -1,0 +1,62 @@
+"""The outbox: every message Moot sends on its own, as a row written with the change that causes it.
+
+A post into a chat, an edit of a message Moot keeps current, a direct message: each is an
+`OutboxEntry` committed in the same transaction as the vote, close or approval behind it, so a
+crash or a platform that is down loses nothing. Per platform, a dispatcher sends the entries
+in order per chat while that platform is connected (bot/outbox/dispatcher.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, String, Text
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+SUMMARY_MAX = 200
+ERROR_MAX = 300
+
+
+class DeliveryKind(StrEnum):
+    POST = "post"  # a new message in a chat
+    EDIT = "edit"  # replace a message an earlier post sent
+    DIRECT = "direct"  # a direct message to one person's account
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # the platform refused for good, or Moot gave up retrying
+    SUPERSEDED = "superseded"  # an edit a newer edit of the same message made unnecessary
+
+
+class OutboxEntry(SQLModel, table=True):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_waiting", "status", "platform", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int | None = Field(default=None, foreign_key="community.id", index=True)
+    kind: DeliveryKind = Field(sa_type=String(8))
+    platform: str = Field(sa_type=String(16))
+    # Posts and edits: the chat. Direct messages: the account's direct chat, when known.
+    chat_id: str | None = Field(default=None, sa_type=String(64))
+    thread_id: str | None = Field(default=None, sa_type=String(64))
+    person_id: int | None = Field(default=None, foreign_key="person.id")  # a direct message's
+    account_id: int | None = Field(default=None, foreign_key="account.id")  # ...and its account
+    # A fixed message (JSON, see bot.outbox.messages), or None when `live` names what to render
+    # at the moment of sending, such as "poll-card:17": the latest state, never a stale copy.
+    content: str | None = Field(default=None, sa_type=Text)
+    live: str | None = Field(default=None, sa_type=String(64))
+    edit_of: int | None = Field(default=None, foreign_key="outbox.id")
+    # What this is, for the person told about it: "poll #4", "the results of poll #4".
+    summary: str = Field(sa_type=String(SUMMARY_MAX))
+    requested_by_person_id: int | None = Field(default=None, foreign_key="person.id")
+    status: DeliveryStatus = Field(default=DeliveryStatus.PENDING, sa_type=String(12))
+    attempts: int = 0
+    error: str | None = Field(default=None, sa_type=String(ERROR_MAX))
+    message_id: str | None = Field(default=None, sa_type=String(64))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
