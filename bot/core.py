@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import dataclasses
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
@@ -242,15 +243,22 @@ class Moot:
         finally:
             _WATCHING.reset(token)
         if watching:
-            context.replies.extend(await self._delivery_report(watching))
+            return await self._with_delivery_report(context.replies, watching)
         return context.replies
 
-    async def _delivery_report(self, ids: Sequence[int]) -> list[Reply]:
-        """What the actor's command sent elsewhere: where it arrived, failed or still waits."""
+    async def _with_delivery_report(self, replies: list[Reply], ids: Sequence[int]) -> list[Reply]:
+        """Add what the actor's command sent elsewhere: where it arrived, failed or still waits
+        (to the private answer, when there is one to add it to)."""
         entries = await self.outbox.settle(ids, self.settle_within)
         connected = self.outbox.connected
         lines = await self.read(lambda s: report.outcomes(s, entries, connected))
-        return private("\n".join(lines)) if lines else []
+        if not lines:
+            return replies
+        said = "\n".join(lines)
+        last = replies[-1] if replies else None
+        if last is not None and last.visibility is Visibility.ACTOR and last.file is None:
+            return [*replies[:-1], dataclasses.replace(last, text=f"{last.text}\n{said}")]
+        return [*replies, *private(said)]
 
     # --- outbound ---------------------------------------------------------------------------
 

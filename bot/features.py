@@ -6,6 +6,7 @@ from bot.community.commands import FEATURE as COMMUNITY
 from bot.feature import Feature
 from bot.help.commands import FEATURE as HELP
 from bot.identity.commands import FEATURE as IDENTITY
+from bot.outbox.commands import FEATURE as OUTBOX
 from bot.polls.commands import FEATURE as POLLS
 
-ALL_FEATURES: tuple[Feature, ...] = (HELP, IDENTITY, COMMUNITY, POLLS)
+ALL_FEATURES: tuple[Feature, ...] = (HELP, IDENTITY, COMMUNITY, POLLS, OUTBOX)

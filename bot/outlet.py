@@ -22,7 +22,12 @@ class TransientError(DeliveryError):
 
 
 class RefusedError(DeliveryError):
-    """The platform will not deliver there (blocked, removed, no permission, no such chat)."""
+    """The platform will not deliver there (blocked, removed, no permission, no such chat).
+    `whole_chat` is False when only one message is affected (an edit of a deleted message)."""
+
+    def __init__(self, reason: str, *, whole_chat: bool = True) -> None:
+        super().__init__(reason)
+        self.whole_chat = whole_chat
 
 
 class ChatMovedError(DeliveryError):

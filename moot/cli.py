@@ -13,6 +13,7 @@ from pathlib import Path
 from adapters.base import Adapter
 from bot import __version__
 from bot.clock import ShiftedClock, SystemClock
+from bot.errors import UserError
 from moot.app import build_moot, serve
 from moot.settings import Settings, SettingsError, load_settings
 from storage.engine import StoreConfigError
@@ -36,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("what", choices=["polls"])
     export.add_argument("--out", type=Path, default=Path("exports"), help="folder to write into")
     export.add_argument("--community", type=int, help="only this community's polls")
+    outbox = commands.add_parser("outbox", help="what Moot is waiting to send, or could not")
+    outbox.add_argument("--community", type=int, help="only this community's messages")
+    outbox_commands = outbox.add_subparsers(dest="outbox_command")
+    resend = outbox_commands.add_parser("resend", help="send a failed message again")
+    resend.add_argument("message", type=int, help="its number, as `moot outbox` shows it")
     args = parser.parse_args(argv)
 
     try:
@@ -51,6 +57,13 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "export":
             for path in export_polls(settings.database_url, args.out, args.community):
                 print(f"Wrote {path}.")
+        elif args.command == "outbox":
+            for line in outbox_command(
+                settings.database_url,
+                args.community,
+                args.message if args.outbox_command == "resend" else None,
+            ):
+                print(line)
         elif args.command == "backup":
             backup_sqlite(settings.database_url, args.path)
             print(f"Backed up to {args.path}.")
@@ -59,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
                 settings.discord_token or settings.telegram_token
             )
             asyncio.run(_run(settings, console=console))
-    except (SettingsError, StoreConfigError) as error:
+    except (SettingsError, StoreConfigError, UserError) as error:
         print(f"moot: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -130,3 +143,27 @@ def export_polls(database_url: str, folder: Path, community_id: int | None) -> l
     paths[0].write_text(csv_text)
     paths[1].write_text(json_text)
     return paths
+
+
+def outbox_command(database_url: str, community_id: int | None, resend: int | None) -> list[str]:
+    """`moot outbox`: list what waits or failed; with a number, put that one back in the queue
+    (a running Moot picks it up within half a minute)."""
+    from bot.outbox import status
+
+    upgrade(database_url)
+    now = SystemClock().now()
+
+    async def run() -> list[str]:
+        store = Store(database_url)
+        store.start()
+        try:
+            if resend is not None:
+                await store.write(lambda s: status.resend(s, resend, community_id, None))
+                return [f"Message #{resend} is queued again."]
+            return await store.read(lambda s: status.listing(s, community_id, now)) or [
+                "Nothing is waiting and nothing failed in the last two weeks."
+            ]
+        finally:
+            await store.close()
+
+    return asyncio.run(run())

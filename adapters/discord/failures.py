@@ -9,6 +9,7 @@ import discord
 
 from bot.outlet import DeliveryError, RefusedError, TransientError
 
+UNKNOWN_MESSAGE = 10008
 _CODES = {
     10003: "the channel no longer exists",
     10008: "the message was deleted",
@@ -20,6 +21,8 @@ _CODES = {
 
 def translate(error: Exception) -> DeliveryError | None:
     """The neutral failure for an error raised while sending, or None if it is not Discord's."""
+    if isinstance(error, discord.RateLimited):
+        return TransientError("Discord asked Moot to slow down", error.retry_after)
     if isinstance(error, discord.DiscordServerError):
         return TransientError(f"Discord had a server error ({error.status})")
     if isinstance(error, discord.HTTPException) and error.status == 429:
@@ -27,8 +30,8 @@ def translate(error: Exception) -> DeliveryError | None:
         return TransientError(
             "Discord asked Moot to slow down", float(retry_after) if retry_after else None
         )
-    if isinstance(error, discord.Forbidden | discord.NotFound):
-        return RefusedError(_CODES.get(error.code, f"Discord refused it ({error.text[:120]})"))
+    if isinstance(error, discord.NotFound) and error.code == UNKNOWN_MESSAGE:
+        return RefusedError(_CODES[UNKNOWN_MESSAGE], whole_chat=False)
     if isinstance(error, discord.HTTPException):
         return RefusedError(_CODES.get(error.code, f"Discord refused it ({error.text[:120]})"))
     if isinstance(error, aiohttp.ClientError | asyncio.TimeoutError | OSError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from datetime import timedelta
 
 from telegram.error import (
@@ -13,7 +12,6 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.outlet import ChatMovedError, DeliveryError, RefusedError, TransientError
 
@@ -28,7 +26,6 @@ _BAD_REQUEST = (
     ("chat not found", "the chat no longer exists, or Moot is not in it"),
     ("not enough rights", "Moot may not send messages there"),
     ("have no rights", "Moot may not send messages there"),
-    ("message to edit not found", "the message was deleted"),
     ("upgraded to a supergroup", "the group became a supergroup"),
 )
 
@@ -44,6 +41,8 @@ def translate(error: TelegramError) -> DeliveryError:
         reason = next((r for k, r in _FORBIDDEN if k in text), "Telegram forbids it")
         return RefusedError(reason)
     if isinstance(error, BadRequest):
+        if "message to edit not found" in text:
+            return RefusedError("the message was deleted", whole_chat=False)
         fallback = f"Telegram refused it ({error.message[:120]})"
         return RefusedError(next((r for k, r in _BAD_REQUEST if k in text), fallback))
     if isinstance(error, NetworkError):  # time-outs, dropped connections and 5xx answers
@@ -52,7 +51,5 @@ def translate(error: TelegramError) -> DeliveryError:
 
 
 def _seconds(error: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB 22 warns about the int/timedelta change on access
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
+    value = error.retry_after  # a timedelta: see this package's __init__
     return value.total_seconds() if isinstance(value, timedelta) else float(value)

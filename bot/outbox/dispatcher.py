@@ -37,6 +37,8 @@ MAX_ATTEMPTS = 12
 LONGEST_WAIT_SECONDS = 300.0
 LANES_AT_ONCE = 16
 LOOK_AHEAD = 500
+# Even with nothing to do, look again this often: `moot outbox resend` runs in another process.
+IDLE_LOOK_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -80,17 +82,19 @@ class Dispatcher:
             self.wake.clear()
             try:
                 ready, next_at = await self._ready()
-            except Exception:
-                log.exception("reading the %s outbox failed", self.platform)
-                ready, next_at = [], time.monotonic() + 1
-            if not ready:
-                self.idle.set()
-                timeout = None if next_at is None else max(0.0, next_at - time.monotonic())
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wake.wait(), timeout)
-                continue
-            self.idle.clear()
-            await asyncio.gather(*(self._deliver(entry) for entry in ready))
+                if ready:
+                    self.idle.clear()
+                    await asyncio.gather(*(self._deliver(entry) for entry in ready))
+                    continue
+            except Exception:  # the store failed us: look again shortly, never stop
+                log.exception("the %s outbox could not be read or updated", self.platform)
+                next_at = time.monotonic() + 1
+            self.idle.set()
+            timeout = IDLE_LOOK_SECONDS
+            if next_at is not None:
+                timeout = min(timeout, max(0.0, next_at - time.monotonic()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), timeout)
 
     async def _ready(self) -> tuple[list[OutboxEntry], float | None]:
         """The first waiting entry of each lane that may go now, and when the next one may."""
@@ -146,7 +150,7 @@ class Dispatcher:
         except ChatMovedError as error:
             await self._follow(entry, error.new_chat_id)
         except RefusedError as error:
-            await self._refused(entry, str(error))
+            await self._refused(entry, str(error), error.whole_chat)
         except Exception as error:
             log.exception("outbox entry %s (%s) failed", entry.id, entry.summary)
             await self._try_later(entry, f"unexpected error: {type(error).__name__}", None)
@@ -245,7 +249,7 @@ class Dispatcher:
 
         await self._outbox.moot.write(note)
 
-    async def _refused(self, entry: OutboxEntry, reason: str) -> None:
+    async def _refused(self, entry: OutboxEntry, reason: str, whole_chat: bool) -> None:
         """Stop trying there: mark the chat or account, and try the person's other account."""
         entry_id, now = entry.id, self._outbox.moot.clock.now()
 
@@ -256,7 +260,7 @@ class Dispatcher:
                 if address(session, stored) is None:  # another account: try there
                     stored.attempts, stored.error = 0, reason[:ERROR_MAX]
                     return stored
-            elif stored.kind == DeliveryKind.POST:
+            elif whole_chat:
                 session.exec(
                     update(Chat)
                     .where(

@@ -65,9 +65,7 @@ def post(
         requested_by_person_id=requested_by,
         created_at=now,
     )
-    refused = session.exec(
-        select(Chat.unreachable).where(Chat.platform == platform, Chat.platform_chat_id == chat_id)
-    ).first()
+    refused = _unreachable(session, platform, chat_id)
     if refused:
         entry.status, entry.finished_at = DeliveryStatus.FAILED, now
         entry.error = f"{refused} (Moot tries there again once someone uses a command in it)"[
@@ -76,9 +74,16 @@ def post(
     return _add(session, entry)
 
 
+def _unreachable(session: Session, platform: str, chat_id: str) -> str | None:
+    return session.exec(
+        select(Chat.unreachable).where(Chat.platform == platform, Chat.platform_chat_id == chat_id)
+    ).first()
+
+
 def edit(session: Session, *, of: OutboxEntry, message: Message, now: datetime) -> OutboxEntry:
-    """Replace the message that the post `of` sent (once it is sent)."""
-    return _add(
+    """Replace the message that the post `of` sent (once it is sent). In a chat Moot was shut
+    out of, there is nothing to do."""
+    entry = _add(
         session,
         OutboxEntry(
             community_id=of.community_id,
@@ -93,6 +98,10 @@ def edit(session: Session, *, of: OutboxEntry, message: Message, now: datetime) 
             created_at=now,
         ),
     )
+    assert of.chat_id is not None
+    if _unreachable(session, of.platform, of.chat_id):
+        entry.status, entry.finished_at = DeliveryStatus.SUPERSEDED, now
+    return entry
 
 
 def direct(
@@ -121,6 +130,18 @@ def direct(
     if reason is not None:
         entry.status, entry.finished_at, entry.error = DeliveryStatus.FAILED, now, reason
     return _add(session, entry)
+
+
+def requeue(session: Session, entry: OutboxEntry, requested_by: int | None) -> None:
+    """Send a failed entry again, as if new."""
+    entry.status, entry.attempts, entry.error, entry.finished_at = (
+        DeliveryStatus.PENDING,
+        0,
+        None,
+        None,
+    )
+    entry.requested_by_person_id = requested_by
+    session.info.setdefault(NEW_DELIVERIES, []).append(entry)
 
 
 def tell(

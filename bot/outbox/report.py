@@ -28,7 +28,7 @@ def where(session: Session, entry: OutboxEntry) -> str:
     return f"{title or 'a chat'} ({platform_name(entry.platform)})"
 
 
-def _person(session: Session, entry: OutboxEntry) -> str:
+def person_name(session: Session, entry: OutboxEntry) -> str:
     person = session.get(Person, entry.person_id)
     return person.name if person is not None else "Someone"
 
@@ -36,7 +36,7 @@ def _person(session: Session, entry: OutboxEntry) -> str:
 def failure(session: Session, entry: OutboxEntry) -> str:
     """One sentence for a delivery that failed for good."""
     if entry.kind == DeliveryKind.DIRECT:
-        return f"{_person(session, entry)} was not sent {entry.summary}: {entry.error}."
+        return f"{person_name(session, entry)} was not sent {entry.summary}: {entry.error}."
     return f"Could not post {entry.summary} in {where(session, entry)}: {entry.error}."
 
 
@@ -62,7 +62,7 @@ def outcomes(
                 else "still sending"
             )
             target = (
-                f"{_person(session, entry)}"
+                f"{person_name(session, entry)}"
                 if entry.kind == DeliveryKind.DIRECT
                 else where(session, entry)
             )

@@ -1,5 +1,10 @@
 """A fake Discord REST API on 127.0.0.1. discord.py talks to it over real HTTP once its route base
-points here; interactions are fed to discord.py's own state as the gateway would."""
+points here; interactions are fed to discord.py's own state as the gateway would.
+
+It fails the way Discord does: `fail_next` scripts the next answers for posts into one channel
+(429 with retry_after, 5xx, 403 50013 Missing Permissions), users in `blocked_dms` do not accept
+direct messages (50007), and a message sent with a nonce that was used already in the channel
+returns the first message instead of posting again (`enforce_nonce`)."""
 
 from __future__ import annotations
 
@@ -69,6 +74,12 @@ class FakeDiscord:
     blocked_dms: set[int] = field(default_factory=set)
     files: dict[str, bytes] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
+    # channel id -> the next answers to posts there, instead of succeeding.
+    scripted: dict[str, list[web.Response]] = field(default_factory=dict)
+    # (channel id, nonce) -> the message that nonce created.
+    nonces: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    # Every message actually created in a channel, in order.
+    created: list[dict[str, Any]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10_000))
     _runner: web.AppRunner | None = None
     port: int = 0
@@ -109,7 +120,13 @@ class FakeDiscord:
                 elif part.filename:
                     files[part.filename] = bytes(await part.read())
         self.requests.append(Request(request.method, path, body, files))
+        parts = path.strip("/").split("/")
+        if parts[0] == "channels" and request.method == "POST" and self.scripted.get(parts[1]):
+            return self.scripted[parts[1]].pop(0)
         return self._answer(request.method, path, body)
+
+    def fail_next(self, channel_id: int, *answers: web.Response) -> None:
+        self.scripted.setdefault(str(channel_id), []).extend(answers)
 
     def _answer(self, method: str, path: str, body: dict[str, Any]) -> web.Response:
         parts = path.strip("/").split("/")
@@ -158,7 +175,16 @@ class FakeDiscord:
                 {"code": 50007, "message": "Cannot send messages to this user"}, status=403
             )
         channel = parts[1] if parts[0] == "channels" else "0"
-        return _json(self.message(channel, body))
+        if parts[0] == "channels" and method == "POST" and body.get("enforce_nonce"):
+            key = (channel, str(body.get("nonce")))
+            if key not in self.nonces:
+                self.nonces[key] = self.message(channel, body)
+                self.created.append(self.nonces[key])
+            return _json(self.nonces[key])
+        message = self.message(channel, body)
+        if parts[0] == "channels" and method == "POST":
+            self.created.append(message)
+        return _json(message)
 
     def user(self, user_id: int) -> dict[str, Any]:
         return {
@@ -206,6 +232,30 @@ class FakeDiscord:
         raise AssertionError(
             f"Moot never said {fragment!r}; said {[b.get('content') for _, b in self.messages()]}"
         )
+
+
+def rate_limited(retry_after: float) -> web.Response:
+    """A 429 as Discord sends it (through its proxy, which discord.py checks for)."""
+    return web.Response(
+        body=json.dumps(
+            {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
+        ).encode(),
+        status=429,
+        headers={
+            "Content-Type": "application/json",
+            "Via": "1.1 google",
+            "Retry-After": str(retry_after),
+        },
+    )
+
+
+def missing_permissions() -> web.Response:
+    return _json({"code": 50013, "message": "Missing Permissions"}, status=403)
+
+
+def service_unavailable() -> web.Response:
+    """A 503, which discord.py passes on at once (it retries 500, 502, 504 and 524 itself)."""
+    return web.Response(status=503, text="503 Service Unavailable")
 
 
 class Interactions:

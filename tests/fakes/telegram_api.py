@@ -1,7 +1,9 @@
 """A fake Telegram Bot API on 127.0.0.1, spoken to over real HTTP by python-telegram-bot.
 
 It serves queued updates to getUpdates, records every call, and answers the methods Moot uses.
-Users listed in `blocked` have not started the bot, so messages to them fail as Telegram's do.
+It fails the way Telegram does: users in `blocked` have not started the bot, groups in
+`removed_from` have kicked it, and `fail_next` scripts the next answers to one method in one
+chat (429 with retry_after, 5xx, a group upgraded to a supergroup, a callback query too old).
 """
 
 from __future__ import annotations
@@ -26,12 +28,16 @@ Params = dict[str, Any]
 class Call:
     method: str
     params: Params
+    ok: bool = True  # False when the fake answered with an error
 
 
 @dataclass
 class FakeTelegram:
     admins: set[tuple[int, int]] = field(default_factory=set)  # (chat id, user id)
     blocked: set[int] = field(default_factory=set)
+    removed_from: set[int] = field(default_factory=set)
+    # (method, chat id) -> the next answers to give instead of succeeding, in order.
+    scripted: dict[tuple[str, int], list[web.Response]] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     _updates: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
@@ -71,15 +77,33 @@ class FakeTelegram:
                         params[key] = value
                 elif isinstance(value, web.FileField):
                     params[key] = value.file.read()
+        call = Call(method, params)
         if method != "getUpdates":
-            self.calls.append(Call(method, params))
+            self.calls.append(call)
+        failure = self._scripted(method, params)
+        if failure is not None:
+            call.ok = False
+            return failure
         handler: Callable[[Params], Any] | None = getattr(self, f"_m_{method}", None)
         if handler is None:
             return web.json_response({"ok": True, "result": True})
         result = await handler(params) if asyncio.iscoroutinefunction(handler) else handler(params)
         if isinstance(result, web.Response):
+            call.ok = result.status < 400
             return result
         return web.json_response({"ok": True, "result": result})
+
+    def _scripted(self, method: str, params: Params) -> web.Response | None:
+        chat_id = int(params.get("chat_id", 0) or 0)
+        waiting = self.scripted.get((method, chat_id))
+        if waiting:
+            return waiting.pop(0)
+        if chat_id in self.removed_from and method in SENDING:
+            return error(403, "Forbidden: bot was kicked from the supergroup chat")
+        return None
+
+    def fail_next(self, method: str, chat_id: int, *answers: web.Response) -> None:
+        self.scripted.setdefault((method, chat_id), []).extend(answers)
 
     # --- Bot API methods --------------------------------------------------------------------
 
@@ -105,14 +129,7 @@ class FakeTelegram:
     def _m_sendMessage(self, params: Params) -> Any:
         chat_id = int(params["chat_id"])
         if chat_id in self.blocked:
-            return web.json_response(
-                {
-                    "ok": False,
-                    "error_code": 403,
-                    "description": "Forbidden: bot can't initiate conversation with a user",
-                },
-                status=403,
-            )
+            return error(403, "Forbidden: bot can't initiate conversation with a user")
         return self._message(chat_id, text=params["text"])
 
     def _m_sendDocument(self, params: Params) -> Any:
@@ -162,7 +179,7 @@ class FakeTelegram:
         return [
             str(c.params["text"])
             for c in self.calls
-            if c.method == "editMessageText" and int(c.params["chat_id"]) == chat_id
+            if c.method == "editMessageText" and int(c.params["chat_id"]) == chat_id and c.ok
         ]
 
     def sent(self, chat_id: int) -> list[Call]:
@@ -171,6 +188,7 @@ class FakeTelegram:
             for c in self.calls
             if c.method in ("sendMessage", "sendDocument", "sendPhoto")
             and int(c.params["chat_id"]) == chat_id
+            and c.ok
         ]
 
     def texts_to(self, chat_id: int) -> list[str]:
@@ -187,6 +205,39 @@ class FakeTelegram:
         raise AssertionError(
             f"no message to {chat_id} containing {fragment!r}; got {self.texts_to(chat_id)}"
         )
+
+
+SENDING = ("sendMessage", "sendPhoto", "sendDocument", "editMessageText")
+
+
+def error(code: int, description: str, **parameters: Any) -> web.Response:
+    """An error answer as the Bot API gives it."""
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return web.json_response(body, status=code)
+
+
+def rate_limited(retry_after: int) -> web.Response:
+    return error(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
+
+
+def bad_gateway() -> web.Response:
+    return web.Response(status=502, text="<html>502 Bad Gateway</html>")
+
+
+def migrated(new_chat_id: int) -> web.Response:
+    return error(
+        400,
+        "Bad Request: group chat was upgraded to a supergroup chat",
+        migrate_to_chat_id=new_chat_id,
+    )
+
+
+def query_too_old() -> web.Response:
+    return error(
+        400, "Bad Request: query is too old and response timeout expired or query ID is invalid"
+    )
 
 
 class Updates:

@@ -1,0 +1,49 @@
+"""The outbox feature: admins see what waits or failed, and send a failed message again."""
+
+from __future__ import annotations
+
+from bot.commands import Command, Param, ParamKind
+from bot.context import Context
+from bot.feature import Feature
+from bot.outbox import status
+from storage.models import Role
+
+
+async def outbox(ctx: Context) -> None:
+    community_id = ctx.community
+    lines = await ctx.moot.read(lambda s: status.listing(s, community_id, ctx.now))
+    if not lines:
+        ctx.reply_privately(f"Everything Moot had to send for {ctx.community_name} has gone.")
+        return
+    ctx.reply_privately(
+        f"Messages for {ctx.community_name} that are waiting or failed (newest first):\n"
+        + "\n".join(lines)
+    )
+
+
+async def resend(ctx: Context) -> None:
+    community_id, entry_id = ctx.community, ctx.args.integer("message")
+
+    await ctx.moot.write(lambda s: status.resend(s, entry_id, community_id, ctx.person_id))
+
+
+FEATURE = Feature(
+    name="outbox",
+    commands=(
+        Command(
+            "outbox",
+            "What Moot is waiting to send, or could not send",
+            outbox,
+            role=Role.ADMIN,
+            needs_community=True,
+        ),
+        Command(
+            "resend",
+            "Send a failed message again (after fixing what stopped it)",
+            resend,
+            params=(Param("message", "Its number, as /outbox shows it", ParamKind.INTEGER),),
+            role=Role.ADMIN,
+            needs_community=True,
+        ),
+    ),
+)

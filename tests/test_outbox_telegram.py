@@ -1,0 +1,205 @@
+"""The outbox against a fake Telegram that fails the way Telegram does: rate limits, server
+errors, a group that removed Moot, a group upgraded to a supergroup, a person who never opened a
+chat with Moot, and presses answered too late. Whoever asked hears what did not arrive."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.clock import ManualClock
+from bot.core import Moot
+from storage.models import Chat
+from storage.outbox import DeliveryStatus, OutboxEntry
+from tests.fakes.telegram_api import (
+    FakeTelegram,
+    Updates,
+    bad_gateway,
+    migrated,
+    query_too_old,
+    rate_limited,
+)
+from tests.telegram_harness import telegram_adapter
+
+GROUP, SUPERGROUP = -100700, -1001700
+ADMIN, ALICE, CAROL = 11, 22, 33
+CARD = "📊 Poll #1"
+
+
+@pytest.fixture
+async def telegram(moot: Moot) -> AsyncIterator[FakeTelegram]:
+    async with telegram_adapter(moot, {(GROUP, ADMIN)}) as (api, _):
+        yield api
+
+
+@pytest.fixture
+def updates() -> Updates:
+    return Updates()
+
+
+async def wait_until(condition: object, within: float = 15) -> None:
+    for _ in range(int(within / 0.02)):
+        if condition():  # type: ignore[operator]
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition never became true")
+
+
+async def draft_poll(api: FakeTelegram, updates: Updates) -> None:
+    """Elm Court, open to join, with Alice in it and a draft poll #1 from the admin."""
+    api.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
+    await api.wait_for(GROUP, "home of Elm Court")
+    api.push(updates.message(GROUP, ADMIN, "Admin", "/joinpolicy open"))
+    api.push(updates.message(GROUP, ALICE, "Alice", "/join"))
+    await api.wait_for(GROUP, "Welcome to Elm Court, Alice")
+    api.push(updates.message(GROUP, ADMIN, "Admin", "/poll Bin store? | Yes | No"))
+    await api.wait_for(ADMIN, "Draft poll #1")
+
+
+def cards(api: FakeTelegram, chat: int) -> list[str]:
+    return [t for t in api.texts_to(chat) if t.startswith(CARD)]
+
+
+def reports_to(api: FakeTelegram, person: int) -> list[str]:
+    return [t for t in api.texts_to(person) if "Could not post" in t or "was not sent" in t]
+
+
+async def test_a_rate_limited_post_arrives_exactly_once(
+    telegram: FakeTelegram, updates: Updates
+) -> None:
+    await draft_poll(telegram, updates)
+    # Four 429s: the rate limiter's three retries are used up, then the outbox waits and retries.
+    telegram.fail_next("sendMessage", GROUP, *(rate_limited(1) for _ in range(4)))
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/publish 1"))
+    await telegram.wait_for(ADMIN, "Poll #1 is open")
+    await wait_until(lambda: cards(telegram, GROUP))
+    await asyncio.sleep(1.5)  # room for a duplicate, were there one
+    assert len(cards(telegram, GROUP)) == 1
+    attempts = [
+        c for c in telegram.calls if c.method == "sendMessage" and c.params["chat_id"] == GROUP
+    ]
+    assert len([c for c in attempts if not c.ok]) == 4
+    assert reports_to(telegram, ADMIN) == []
+
+
+async def test_a_server_error_while_publishing_does_not_lose_the_post(
+    telegram: FakeTelegram, updates: Updates
+) -> None:
+    await draft_poll(telegram, updates)
+    telegram.fail_next("sendMessage", GROUP, bad_gateway())
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/publish 1"))
+    await wait_until(lambda: cards(telegram, GROUP))
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/post 1"))
+    await telegram.wait_for(ADMIN, "Poll #1 is already there")
+    assert len(cards(telegram, GROUP)) == 1
+
+
+async def test_a_group_that_removed_moot_is_reported_not_claimed(
+    telegram: FakeTelegram, updates: Updates, moot: Moot
+) -> None:
+    await draft_poll(telegram, updates)
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/publish 1"))
+    await wait_until(lambda: cards(telegram, GROUP))
+    telegram.removed_from.add(GROUP)
+
+    telegram.push(updates.message(ADMIN, ADMIN, "Admin", "/close 1"))
+    answer = await telegram.wait_for(ADMIN, "Could not post the results of poll #1")
+    assert "Moot was removed from this chat" in str(answer.params["text"])
+    chat = await moot.read(lambda s: s.exec(select(Chat)).one())
+    assert chat.unreachable == "Moot was removed from this chat"
+
+    # Moot stops trying there: the next post fails at once, without asking Telegram.
+    tried = len(telegram.calls)
+    telegram.push(updates.message(ADMIN, ADMIN, "Admin", "/outcome 1 We build it"))
+    answer = await telegram.wait_for(ADMIN, "Could not post the outcome of poll #1")
+    assert "tries there again once someone uses a command in it" in str(answer.params["text"])
+    assert not [c for c in telegram.calls[tried:] if c.params.get("chat_id") == GROUP]
+
+    # An admin sees it in /outbox and, once Moot is back in the group, sends it again.
+    telegram.push(updates.message(ADMIN, ADMIN, "Admin", "/outbox"))
+    listing = await telegram.wait_for(ADMIN, "waiting or failed")
+    assert "failed: the outcome of poll #1" in str(listing.params["text"])
+    failed = await moot.read(
+        lambda s: s.exec(
+            select(OutboxEntry).where(OutboxEntry.summary == "the outcome of poll #1")
+        ).one()
+    )
+    telegram.removed_from.discard(GROUP)
+    telegram.push(updates.message(ADMIN, ADMIN, "Admin", f"/resend {failed.id}"))
+    await telegram.wait_for(GROUP, "Outcome of poll #1 (Bin store?): We build it")
+    await telegram.wait_for(ADMIN, "Posted the outcome of poll #1 in")
+
+
+async def test_a_group_upgraded_to_a_supergroup_is_followed(
+    telegram: FakeTelegram, updates: Updates, moot: Moot
+) -> None:
+    await draft_poll(telegram, updates)
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/publish 1"))
+    await wait_until(lambda: cards(telegram, GROUP))
+    telegram.fail_next("sendMessage", GROUP, migrated(SUPERGROUP))
+    telegram.push(updates.message(ADMIN, ADMIN, "Admin", "/close 1"))
+    await telegram.wait_for(SUPERGROUP, "Results · Poll #1")
+    chat = await moot.read(lambda s: s.exec(select(Chat)).one())
+    assert chat.platform_chat_id == str(SUPERGROUP)
+    # The community lives on in the supergroup.
+    telegram.push(updates.message(SUPERGROUP, ALICE, "Alice", "/polls"))
+    await telegram.wait_for(ALICE, "No polls are open right now")
+
+
+async def test_someone_who_never_opened_a_chat_is_named_to_the_organiser(
+    telegram: FakeTelegram, updates: Updates
+) -> None:
+    telegram.blocked.add(CAROL)
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
+    await telegram.wait_for(GROUP, "home of Elm Court")
+    telegram.push(updates.message(GROUP, CAROL, "Carol", "/join"))
+    await telegram.wait_for(GROUP, "Carol, I have a private answer for you")
+    request = await telegram.wait_for(ADMIN, "Carol asks to join")
+    approve = request.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    telegram.push(updates.press(ADMIN, ADMIN, "Admin", approve))
+    answer = await telegram.wait_for(ADMIN, "Approved")
+    assert (
+        "Carol was not sent word that they are in: they have not opened a chat with Moot on "
+        "Telegram yet." in str(answer.params["text"])
+    )
+
+
+async def test_a_press_answered_too_late_still_counts(
+    telegram: FakeTelegram, updates: Updates
+) -> None:
+    await draft_poll(telegram, updates)
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/publish 1"))
+    await wait_until(lambda: cards(telegram, GROUP))
+    telegram.fail_next("answerCallbackQuery", 0, query_too_old())
+    telegram.push(updates.press(GROUP, ALICE, "Alice", "vote 1 1"))
+    await telegram.wait_for(ALICE, "Your vote in poll #1 (Yes) is counted")
+
+
+async def test_results_that_fell_due_while_telegram_was_away_are_posted_once_it_is_back(
+    moot: Moot, clock: ManualClock
+) -> None:
+    updates = Updates()
+    async with telegram_adapter(moot, {(GROUP, ADMIN)}) as (api, _):
+        await draft_poll(api, updates)
+        api.push(updates.message(GROUP, ADMIN, "Admin", "/pollset 1 closes: in 1 day"))
+        await api.wait_for(ADMIN, "Draft poll #1")
+        api.push(updates.message(GROUP, ADMIN, "Admin", "/publish 1"))
+        await wait_until(lambda: cards(api, GROUP))
+
+    await clock.advance(timedelta(days=2))  # the close falls due with no Telegram connected
+    await moot.drain()
+    waiting = await moot.read(
+        lambda s: s.exec(
+            select(OutboxEntry).where(OutboxEntry.status == DeliveryStatus.PENDING)
+        ).all()
+    )
+    assert "the results of poll #1" in [entry.summary for entry in waiting]
+
+    async with telegram_adapter(moot, {(GROUP, ADMIN)}) as (api, _):
+        await api.wait_for(GROUP, "Results · Poll #1")
+        await asyncio.sleep(0.5)
+        assert len([t for t in api.texts_to(GROUP) if t.startswith("Results · Poll #1")]) == 1
