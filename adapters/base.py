@@ -21,6 +21,11 @@ class Adapter(Protocol):
         """Serve the platform until cancelled (the console returns at the end of its input)."""
         ...
 
+    async def stop_receiving(self) -> None:
+        """At shutdown: take no more updates from the platform, but stay connected so that
+        the outbox can still send. Updates not taken wait at the platform for the next start."""
+        ...
+
 
 async def supervise(
     adapter: Adapter, moot: Moot, *, first_retry: float = FIRST_RETRY_SECONDS

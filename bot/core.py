@@ -85,6 +85,7 @@ class Moot:
             [feature.move_chat for feature in features if feature.move_chat is not None],
         )
         self.settle_within = settle_within
+        self.flush_within = FLUSH_SECONDS
         self._outlets: dict[str, Outlet] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._in_flight = 0
@@ -122,14 +123,14 @@ class Moot:
             if not self._background:
                 return
 
-    async def stop(self, *, flush_within: float = FLUSH_SECONDS) -> None:
+    async def stop(self) -> None:
         """Stop in order: no new events, finish the ones in hand, stop the scheduler, send what
         can be sent while the platforms are still connected, then close the store. Whatever
         was not sent stays in the outbox for the next start."""
         self._closing = True
-        deadline = asyncio.get_running_loop().time() + flush_within
+        deadline = asyncio.get_running_loop().time() + self.flush_within
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._no_events_in_hand.wait(), flush_within)
+            await asyncio.wait_for(self._no_events_in_hand.wait(), self.flush_within)
         await self.scheduler.stop()
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)

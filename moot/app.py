@@ -15,6 +15,8 @@ from storage.store import Store
 
 log = logging.getLogger(__name__)
 
+STOP_RECEIVING_SECONDS = 3.0
+
 
 async def build_moot(database_url: str, clock: Clock) -> Moot:
     """Migrate the database, then start the core (which re-arms every scheduled job)."""
@@ -25,14 +27,31 @@ async def build_moot(database_url: str, clock: Clock) -> Moot:
 
 
 async def serve(moot: Moot, adapters: Sequence[Adapter]) -> None:
-    """Run every adapter until one of them finishes (the console at end of input) or cancel."""
+    """Run every adapter until one of them finishes (the console at end of input) or cancel.
+
+    Stopping goes in order: the adapters stop taking updates; the core finishes the events in
+    hand, stops the scheduler and sends what the outbox can while the platforms are still
+    connected (a few seconds at most); only then do the adapters disconnect. Whatever was not
+    sent stays in the outbox for the next start.
+    """
     tasks = [
         asyncio.create_task(supervise(a, moot), name=f"adapter-{a.platform}") for a in adapters
     ]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
+        await _stop_receiving(adapters)
+        await moot.stop()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await moot.stop()
+
+
+async def _stop_receiving(adapters: Sequence[Adapter]) -> None:
+    async def one(adapter: Adapter) -> None:
+        try:
+            await asyncio.wait_for(adapter.stop_receiving(), STOP_RECEIVING_SECONDS)
+        except Exception:
+            log.warning("%s did not stop receiving cleanly", adapter.platform, exc_info=True)
+
+    await asyncio.gather(*(one(a) for a in adapters))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import signal
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from adapters.base import Adapter
 from bot import __version__
 from bot.clock import ShiftedClock, SystemClock
 from bot.errors import UserError
+from moot import logs
 from moot.app import build_moot, serve
 from moot.settings import Settings, SettingsError, load_settings
 from storage.engine import StoreConfigError
@@ -46,11 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        for chatty in ("alembic", "apscheduler"):
-            logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.root.level))
+        logs.configure(settings.log_level, settings.secrets())
         if args.command == "db":
             upgrade(settings.database_url)
             print("The database is up to date.")

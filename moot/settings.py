@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
 
+    def secrets(self) -> list[str]:
+        """What must never appear in a log."""
+        found = (self.discord_token, self.telegram_token, self.telegram_webhook_secret)
+        return [secret for secret in found if secret]
+
     @field_validator("discord_token")
     @classmethod
     def _discord_token(cls, value: str | None) -> str | None:

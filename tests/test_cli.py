@@ -86,11 +86,17 @@ def test_db_upgrade_and_online_backup(tmp_path: Path) -> None:
     assert "Elm Court (current)" in result.stdout
 
 
-async def test_moot_run_with_a_telegram_token_serves_telegram_until_stopped(tmp_path: Path) -> None:
+async def test_moot_run_serves_telegram_logs_no_secret_and_stops_cleanly(tmp_path: Path) -> None:
     telegram = FakeTelegram(admins={(-100, 11)})
     await telegram.start()
+    token = "123456:" + "D" * 35
     env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN") and k != "DATABASE_URL"}
-    env |= {"TELEGRAM_TOKEN": "123456:" + "D" * 35, "TELEGRAM_BASE_URL": telegram.base_url}
+    env |= {
+        "TELEGRAM_TOKEN": token,
+        "TELEGRAM_BASE_URL": telegram.base_url,
+        "TELEGRAM_WEBHOOK_SECRET": "never-log-me",
+        "LOG_LEVEL": "DEBUG",  # every library's most talkative level
+    }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -107,10 +113,18 @@ async def test_moot_run_with_a_telegram_token_serves_telegram_until_stopped(tmp_
         await telegram.wait_for(-100, "home of Elm Court", within=30)
     finally:
         process.send_signal(signal.SIGTERM)
+        asked = asyncio.get_running_loop().time()
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+        stopped_within = asyncio.get_running_loop().time() - asked
         await telegram.stop()
-    assert process.returncode == 0, stderr.decode()
-    assert "Traceback" not in stderr.decode()
+    log = stderr.decode()
+    assert process.returncode == 0, log
+    assert stopped_within < 10
+    assert "Traceback" not in log
+    assert "HTTP Request" in log  # the request lines are there, with the token taken out
+    assert token not in log
+    assert "D" * 35 not in log
+    assert "never-log-me" not in log
 
 
 def test_export_polls_writes_csv_and_json(tmp_path: Path) -> None:

@@ -1,11 +1,22 @@
-"""One platform failing never stops the others; a failed adapter comes back with backoff."""
+"""One platform failing never stops the others; a failed adapter comes back with backoff; stopping
+sends what it can before disconnecting, and keeps the rest for the next start."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+
+from sqlmodel import Session
 
 from adapters.base import supervise
+from bot.clock import ManualClock
 from bot.core import Moot
+from bot.events import DirectAddress, Reply
+from bot.features import ALL_FEATURES
+from bot.outbox import queue
+from bot.outbox.queue import Message
+from moot.app import serve
+from storage.store import Store
 
 
 class FlakyAdapter:
@@ -25,6 +36,9 @@ class FlakyAdapter:
         self.serving.set()
         await asyncio.Event().wait()
 
+    async def stop_receiving(self) -> None:
+        """Nothing to stop."""
+
 
 class SteadyAdapter:
     platform = "steady"
@@ -36,6 +50,9 @@ class SteadyAdapter:
         while True:
             self.ticks += 1
             await asyncio.sleep(0.01)
+
+    async def stop_receiving(self) -> None:
+        """Nothing to stop."""
 
 
 async def test_a_failing_adapter_reconnects_while_the_others_go_on(moot: Moot) -> None:
@@ -50,3 +67,89 @@ async def test_a_failing_adapter_reconnects_while_the_others_go_on(moot: Moot) -
     await asyncio.gather(*tasks, return_exceptions=True)
     assert flaky.starts == 4
     assert steady.ticks > 3
+
+
+class PlatformStub:
+    """An adapter and outlet in one, that records the order things happen in at shutdown.
+    Sends take `send_seconds`; `None` means a send never finishes (a platform that hangs)."""
+
+    platform = "stub"
+    edit_interval = 0.0
+
+    def __init__(self, send_seconds: float | None) -> None:
+        self.send_seconds = send_seconds
+        self.happened: list[str] = []
+        self.attached = asyncio.Event()
+
+    async def run(self, moot: Moot) -> None:
+        moot.attach(self)
+        self.attached.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self.happened.append("disconnected")
+            await moot.detach(self.platform)
+
+    async def stop_receiving(self) -> None:
+        self.happened.append("stopped receiving")
+
+    async def send_to_chat(
+        self, chat_id: str, reply: Reply, *, thread_id: str | None, key: str
+    ) -> str:
+        if self.send_seconds is None:
+            await asyncio.Event().wait()
+        await asyncio.sleep(self.send_seconds or 0)
+        self.happened.append(f"sent {reply.text}")
+        return "1"
+
+    async def edit_message(self, chat_id: str, message_id: str, reply: Reply) -> None:
+        raise AssertionError("no edits here")
+
+    async def send_direct(self, address: DirectAddress, reply: Reply, *, key: str) -> str:
+        raise AssertionError("no direct messages here")
+
+
+def post_now(moot: Moot, text: str) -> Callable[[Session], None]:
+    def write(session: Session) -> None:
+        queue.post(
+            session,
+            platform="stub",
+            chat_id="c1",
+            message=Message("a notice", reply=Reply(text)),
+            now=moot.clock.now(),
+        )
+
+    return write
+
+
+async def test_stopping_sends_what_is_under_way_before_disconnecting(moot: Moot) -> None:
+    stub = PlatformStub(send_seconds=0.3)
+    serving = asyncio.create_task(serve(moot, [stub]))
+    await stub.attached.wait()
+    await moot.write(post_now(moot, "Poll #1 is open"))
+    serving.cancel()
+    await asyncio.gather(serving, return_exceptions=True)
+    assert stub.happened == ["stopped receiving", "sent Poll #1 is open", "disconnected"]
+
+
+async def test_what_could_not_be_sent_by_the_deadline_goes_at_the_next_start(
+    moot: Moot, database_url: str, clock: ManualClock
+) -> None:
+    hanging = PlatformStub(send_seconds=None)
+    moot.flush_within = 0.5
+    serving = asyncio.create_task(serve(moot, [hanging]))
+    await hanging.attached.wait()
+    await moot.write(post_now(moot, "Results of poll #1"))
+    started = asyncio.get_running_loop().time()
+    serving.cancel()
+    await asyncio.gather(serving, return_exceptions=True)
+    assert asyncio.get_running_loop().time() - started < 2
+    assert "sent Results of poll #1" not in hanging.happened
+
+    restarted = Moot(Store(database_url), clock, ALL_FEATURES)
+    await restarted.start()
+    working = PlatformStub(send_seconds=0)
+    restarted.attach(working)
+    await restarted.drain()
+    await restarted.stop()
+    assert working.happened == ["sent Results of poll #1"]

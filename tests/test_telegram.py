@@ -143,6 +143,22 @@ async def test_bad_input_gets_a_private_answer(telegram: FakeTelegram, updates: 
     )  # the other bot's /help was ignored
 
 
+async def listening(port: int, within: float = 10) -> None:
+    """Wait until something accepts connections on the loopback port."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+        else:
+            writer.close()
+            await writer.wait_closed()
+            return
+
+
 async def test_webhook_mode_accepts_only_updates_carrying_the_secret(
     moot: Moot, updates: Updates
 ) -> None:
@@ -164,6 +180,7 @@ async def test_webhook_mode_accepts_only_updates_carrying_the_secret(
         assert registered.params["url"] == "https://moot.example.org/telegram/hook"
         assert registered.params["secret_token"] == "s3cret-token"
         hook = f"http://127.0.0.1:{port}/telegram/hook"
+        await listening(port)  # PTB registers the webhook before its server is bound
         async with aiohttp.ClientSession() as http:
             forged = await http.post(
                 hook,

@@ -96,6 +96,9 @@ class ConsoleAdapter:
         finally:
             await moot.detach(CONSOLE)
 
+    async def stop_receiving(self) -> None:
+        """The console reads nothing more once it is stopping; nothing to do."""
+
     async def _converse(self, moot: Moot) -> None:
         if self._interactive:
             self._say(

@@ -79,6 +79,10 @@ class DiscordAdapter:
             await moot.detach(DISCORD)
             await self.client.close()
 
+    async def stop_receiving(self) -> None:
+        """Nothing to stop: interactions that still arrive are answered that Moot is restarting,
+        since Discord does not keep them for later."""
+
     async def log_in(self, moot: Moot) -> None:
         """Authenticate over REST and start sending for `moot` (the gateway comes after)."""
         self._moot = moot

@@ -159,8 +159,13 @@ class TelegramAdapter:
                 await asyncio.Event().wait()
             finally:
                 await moot.detach(TELEGRAM)
-                await updater.stop()
+                await self.stop_receiving()
                 await app.stop()
+
+    async def stop_receiving(self) -> None:
+        updater = self._app.updater if self._app is not None else None
+        if updater is not None and updater.running:
+            await updater.stop()
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("Telegram update failed: %s", context.error, exc_info=context.error)
