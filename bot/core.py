@@ -130,7 +130,8 @@ class Moot:
         self._closing = True
         deadline = asyncio.get_running_loop().time() + self.flush_within
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._no_events_in_hand.wait(), self.flush_within)
+            async with asyncio.timeout(self.flush_within):
+                await self._no_events_in_hand.wait()
         await self.scheduler.stop()
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)

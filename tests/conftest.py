@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +15,8 @@ from storage.store import Store
 from tests.helpers import RecordingOutlet, Resident
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+# Moot stops within 10 s in production; a test's Moot has less to do.
+STOP_WITHIN_SECONDS = 10
 
 
 @pytest.fixture
@@ -33,7 +36,12 @@ async def moot(database_url: str, clock: ManualClock) -> AsyncIterator[Moot]:
     core = Moot(Store(database_url), clock, ALL_FEATURES)
     await core.start()
     yield core
-    await core.stop()
+    try:
+        await asyncio.wait_for(core.stop(), STOP_WITHIN_SECONDS)
+    except TimeoutError:
+        for task in asyncio.all_tasks():
+            task.print_stack()
+        raise
 
 
 @pytest.fixture

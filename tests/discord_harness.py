@@ -12,6 +12,7 @@ import pytest
 
 from adapters.discord.adapter import DiscordAdapter
 from bot.core import Moot
+from bot.events import DISCORD
 from tests.fakes.discord_api import FakeDiscord, Interactions
 
 TOKEN = "MTA" + "a" * 21 + ".Gabcde." + "b" * 27
@@ -29,6 +30,7 @@ async def discord_adapter(
         await adapter.log_in(moot)
         yield api, adapter
     finally:
+        await moot.detach(DISCORD)
         if adapter.client is not None:
             await adapter.client.close()
         await api.stop()

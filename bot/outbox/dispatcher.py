@@ -67,10 +67,10 @@ class Dispatcher:
         )
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        task, self._task = self._task, None
+        while task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait([task], timeout=1)
 
     def waiting_until(self, entry_id: int) -> float | None:
         return self._not_before.get(entry_id)
@@ -93,8 +93,11 @@ class Dispatcher:
             timeout = IDLE_LOOK_SECONDS
             if next_at is not None:
                 timeout = min(timeout, max(0.0, next_at - time.monotonic()))
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as the wake-up does, and then the dispatcher would never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self.wake.wait()
 
     async def _ready(self) -> tuple[list[OutboxEntry], float | None]:
         """The first waiting entry of each lane that may go now, and when the next one may."""

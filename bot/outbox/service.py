@@ -80,7 +80,8 @@ class Outbox:
     async def flush(self, within: float) -> bool:
         """At shutdown: send what can be sent for up to `within` seconds. True if all went."""
         try:
-            await asyncio.wait_for(self.quiet(), within)
+            async with asyncio.timeout(within):
+                await self.quiet()
         except TimeoutError:
             return False
         return True
@@ -115,7 +116,8 @@ class Outbox:
         ]
         if connected:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.gather(*connected), within)
+                async with asyncio.timeout(within):
+                    await asyncio.gather(*connected)
         for entry_id in ids:
             self._awaited.pop(entry_id, None)
         return await self._read(ids)
