@@ -148,6 +148,15 @@ class AuditEntry(SQLModel, table=True):
     at: datetime = Field(sa_column=_utc_column())
 
 
+class NumberSequence(SQLModel, table=True):
+    """The last number a community gave to each kind of thing (polls, meetings, repairs): numbers
+    people see are per community, sequential and never reused, even after a draft is discarded."""
+
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    kind: str = Field(primary_key=True, sa_type=String(16))
+    last: int = 0
+
+
 class ProcessedUpdate(SQLModel, table=True):
     """Platform update ids already handled, so a replayed update changes nothing."""
 

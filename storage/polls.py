@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String, Text
+from sqlalchemy import Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -59,8 +59,11 @@ class ThresholdBase(StrEnum):
 
 
 class Poll(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("community_id", "number"),)
+
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="community.id", index=True)
+    number: int  # what people call it: Elm Court's poll #7 (see bot/numbers.py)
     created_by_person_id: int = Field(foreign_key="person.id")
     question: str = Field(sa_type=String(QUESTION_MAX))
     kind: PollKind = Field(sa_type=String(16))

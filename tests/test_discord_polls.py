@@ -66,7 +66,7 @@ async def test_a_poll_from_modal_to_an_edited_poll_message(
     )
     assert kind_menu["placeholder"] == "Kind: single choice"
     ranked = next(o["value"] for o in kind_menu["options"] if o["label"].startswith("ranked"))
-    assert ranked == "pollset 1 kind: ranked"
+    assert ranked == "pollset 1.1 kind: ranked"  # the poll, with its community
     deliver(
         adapter, interactions.select(ADMIN, "Admin", kind_menu["custom_id"], ranked, admin=True)
     )
@@ -74,7 +74,7 @@ async def test_a_poll_from_modal_to_an_edited_poll_message(
     deliver(
         adapter,
         interactions.select(
-            ADMIN, "Admin", kind_menu["custom_id"], "pollset 1 kind: single", admin=True
+            ADMIN, "Admin", kind_menu["custom_id"], "pollset 1.1 kind: single", admin=True
         ),
     )
     for _ in range(200):
@@ -82,13 +82,13 @@ async def test_a_poll_from_modal_to_an_edited_poll_message(
             break
         await asyncio.sleep(0.02)
     publish = changed["components"][0]["components"][0]
-    assert publish["custom_id"] == "moot:publish 1"
+    assert publish["custom_id"] == "moot:publish 1.1"
     deliver(adapter, interactions.press(ADMIN, "Admin", publish["custom_id"], admin=True))
     where, posted = await api.wait_for("📊 Poll #1")
     assert where == "channel 50"
     assert posted["allowed_mentions"] == {"parse": []}
     vote = posted["components"][0]["components"][1]
-    assert vote["custom_id"] == "moot:vote 1 2"
+    assert vote["custom_id"] == "moot:vote 1.1 2"
 
     deliver(adapter, interactions.press(ALICE, "Alice", vote["custom_id"]))
     _, counted = await api.wait_for("Your vote in poll #1 (Sunday) is counted")
@@ -121,11 +121,11 @@ async def test_a_secret_ballot_is_confirmed_privately_on_discord(
         ),
     )
     await api.wait_for("Draft poll #1")
-    deliver(adapter, interactions.command(ADMIN, "Admin", "publish", {"poll": 1}, admin=True))
+    deliver(adapter, interactions.command(ADMIN, "Admin", "publish", {"poll": "1"}, admin=True))
     await api.wait_for("📊 Poll #1")
-    deliver(adapter, interactions.press(ADMIN, "Admin", "moot:vote 1 1", admin=True))
+    deliver(adapter, interactions.press(ADMIN, "Admin", "moot:vote 1.1 1", admin=True))
     _, confirm = await api.wait_for("Once cast it cannot be changed")
     assert confirm["flags"] & EPHEMERAL
-    assert confirm["components"][0]["components"][0]["custom_id"] == "moot:cast 1"
-    deliver(adapter, interactions.press(ADMIN, "Admin", "moot:cast 1", admin=True))
+    assert confirm["components"][0]["components"][0]["custom_id"] == "moot:cast 1.1"
+    deliver(adapter, interactions.press(ADMIN, "Admin", "moot:cast 1.1", admin=True))
     await api.wait_for("Your secret ballot in poll #1 is cast")

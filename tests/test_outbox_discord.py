@@ -68,7 +68,7 @@ async def test_a_channel_without_send_permission_is_reported_to_the_publisher(
     api, adapter = discord_env
     interactions = await draft_poll(api, adapter)
     api.fail_next(CHANNEL, missing_permissions())
-    deliver(adapter, interactions.command(ADMIN, "Admin", "publish", {"poll": 1}, admin=True))
+    deliver(adapter, interactions.command(ADMIN, "Admin", "publish", {"poll": "1"}, admin=True))
     _, answer = await api.wait_for("Poll #1 is open")
     assert (
         "Could not post poll #1 in general (Discord): Moot may not send messages there."
@@ -84,7 +84,7 @@ async def test_six_rate_limits_in_a_row_still_post_once_with_a_nonce(
     interactions = await draft_poll(api, adapter)
     # discord.py retries a 429 five times by itself; the sixth reaches the outbox, which waits.
     api.fail_next(CHANNEL, *(rate_limited(0.05) for _ in range(6)))
-    deliver(adapter, interactions.command(ADMIN, "Admin", "publish", {"poll": 1}, admin=True))
+    deliver(adapter, interactions.command(ADMIN, "Admin", "publish", {"poll": "1"}, admin=True))
     await wait_until(lambda: cards(api))
     await asyncio.sleep(0.5)
     assert len(cards(api)) == 1
@@ -104,7 +104,7 @@ async def test_a_server_error_is_retried(
     api, adapter = discord_env
     interactions = await draft_poll(api, adapter)
     api.fail_next(CHANNEL, service_unavailable(), service_unavailable())
-    deliver(adapter, interactions.command(ADMIN, "Admin", "publish", {"poll": 1}, admin=True))
+    deliver(adapter, interactions.command(ADMIN, "Admin", "publish", {"poll": "1"}, admin=True))
     await wait_until(lambda: cards(api))
     assert len(cards(api)) == 1
 
@@ -114,7 +114,7 @@ async def test_a_send_repeated_after_a_crash_is_not_posted_twice(
 ) -> None:
     api, adapter = discord_env
     interactions = await draft_poll(api, adapter)
-    deliver(adapter, interactions.command(ADMIN, "Admin", "publish", {"poll": 1}, admin=True))
+    deliver(adapter, interactions.command(ADMIN, "Admin", "publish", {"poll": "1"}, admin=True))
     await wait_until(lambda: cards(api))
     # Moot crashed after Discord accepted the post but before the outbox recorded it.
     await moot.write(

@@ -49,14 +49,16 @@ async def wait_until(condition: object, within: float = 15) -> None:
     raise AssertionError("condition never became true")
 
 
-async def draft_poll(api: FakeTelegram, updates: Updates) -> None:
+async def draft_poll(
+    api: FakeTelegram, updates: Updates, definition: str = "Bin store? | Yes | No"
+) -> None:
     """Elm Court, open to join, with Alice in it and a draft poll #1 from the admin."""
     api.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
     await api.wait_for(GROUP, "home of Elm Court")
     api.push(updates.message(GROUP, ADMIN, "Admin", "/joinpolicy open"))
     api.push(updates.message(GROUP, ALICE, "Alice", "/join"))
     await api.wait_for(GROUP, "Welcome to Elm Court, Alice")
-    api.push(updates.message(GROUP, ADMIN, "Admin", "/poll Bin store? | Yes | No"))
+    api.push(updates.message(GROUP, ADMIN, "Admin", f"/poll {definition}"))
     await api.wait_for(ADMIN, "Draft poll #1")
 
 
@@ -184,9 +186,7 @@ async def test_results_that_fell_due_while_telegram_was_away_are_posted_once_it_
 ) -> None:
     updates = Updates()
     async with telegram_adapter(moot, {(GROUP, ADMIN)}) as (api, _):
-        await draft_poll(api, updates)
-        api.push(updates.message(GROUP, ADMIN, "Admin", "/pollset 1 closes: in 1 day"))
-        await api.wait_for(ADMIN, "Draft poll #1")
+        await draft_poll(api, updates, "Bin store? | Yes | No | closes: in 1 day")
         api.push(updates.message(GROUP, ADMIN, "Admin", "/publish 1"))
         await wait_until(lambda: cards(api, GROUP))
 

@@ -32,10 +32,10 @@ async def test_a_quick_poll_from_one_line_to_results(
     poll_id, preview = await draft(host, BIN_STORE)
     assert preview.visibility is Visibility.ACTOR
     assert "Closes Fri 27 Nov 2026, 18:00 (Europe/London)" in shown(preview)
-    assert preview.buttons[0].command == f"publish {poll_id}"
+    assert preview.buttons[0].command == f"publish 1.{poll_id}"  # community 1's poll
     await host.press(f"publish {poll_id}")
     posted = poll_messages(outlet)[-1]
-    assert [b.command for b in posted.buttons] == [f"vote {poll_id} 1", f"vote {poll_id} 2"]
+    assert [b.command for b in posted.buttons] == [f"vote 1.{poll_id} 1", f"vote 1.{poll_id} 2"]
 
     assert "is counted" in texts(await alice.press(f"vote {poll_id} 1"))
     assert "is counted" in texts(await bob.press(f"vote {poll_id} 1"))
@@ -85,7 +85,7 @@ async def test_an_ambiguous_date_must_be_confirmed(
     assert "could be Thu 04 Mar 2027, 10:00" in shown(preview)
     assert "Choose which closing time" in texts(await host.say(f"/publish {poll_id}"))
     choice = preview.buttons[1].command
-    assert choice == f"pollset {poll_id} closes: 2027-03-04T10:00+00:00"
+    assert choice == f"pollset 1.{poll_id} closes: 2027-03-04T10:00+00:00"
     chosen = await host.press(choice)
     assert "Closes Thu 04 Mar 2027, 10:00" in texts(chosen)
     assert "is open" in texts(await host.say(f"/publish {poll_id}"))
@@ -104,10 +104,13 @@ async def test_hostile_text_stays_plain(
 async def test_who_may_vote_is_told_why_not(moot: Moot, community: str, host: Resident) -> None:
     (alice,) = await members(moot, host, "Alice")
     outsider = Resident(moot, "telegram", "77", "Outsider")
+    visitor = Resident(moot, "console", "78", "Visitor")
     poll_id = await published(host, "Trees? | Oak | Ash")
     assert "Only members of this community can vote" in texts(
-        await outsider.privately(f"/vote {poll_id} 1")
+        await visitor.say(f"/vote {poll_id} 1")  # in the community's chat, not a member
     )
+    assert "Which community's poll?" in texts(await outsider.privately(f"/vote {poll_id} 1"))
+    assert "There is no poll #1 here" in texts(await outsider.privately(f"/vote 1.{poll_id} 1"))
     organisers_only = await published(host, "Budget sign-off? | Yes | No | voters: role organiser")
     assert f"Poll #{organisers_only} is for organisers only" in texts(
         await alice.say(f"/vote {organisers_only} 1")

@@ -48,14 +48,14 @@ async def test_a_guided_poll_is_a_dm_conversation_then_votes_update_the_group(
     telegram.push(updates.message(ADMIN, ADMIN, "Admin", "Friday 18:00"))
     preview = await telegram.wait_for(ADMIN, "Draft poll #1")
     publish = preview.params["reply_markup"]["inline_keyboard"][0][0]
-    assert publish["callback_data"] == "publish 1"
+    assert publish["callback_data"] == "publish 1.1"
     assert not any("bin store" in t for t in telegram.texts_to(GROUP) if "Draft" in t)
 
     telegram.push(updates.press(ADMIN, ADMIN, "Admin", publish["callback_data"]))
     posted = await telegram.wait_for(GROUP, "📊 Poll #1: Should we back the bin store plan?")
     assert "Closes Fri 27 Nov 2026, 18:00 (Europe/London)" in str(posted.params["text"])
     vote = posted.params["reply_markup"]["inline_keyboard"][0][0]
-    assert vote["callback_data"] == "vote 1 1"
+    assert vote["callback_data"] == "vote 1.1 1"
     telegram.push(updates.press(GROUP, ALICE, "Alice", vote["callback_data"]))
     await telegram.wait_for(ALICE, "Your vote in poll #1 (Yes) is counted")
     await wait_until(lambda: any("1. Yes — 1 vote (100%)" in t for t in telegram.edits(GROUP)))

@@ -178,6 +178,8 @@ class Dispatcher:
             return _Target(entry.chat_id)
         entry_id, original = entry.id, entry.edit_of
 
+        chat_id, platform = entry.chat_id, entry.platform
+
         def look(session: Session) -> tuple[OutboxEntry | None, bool]:
             newer = session.exec(
                 select(OutboxEntry.id).where(
@@ -186,7 +188,12 @@ class Dispatcher:
                     col(OutboxEntry.id) > entry_id,
                 )
             ).first()
-            return session.get(OutboxEntry, original), newer is not None
+            shut_out = session.exec(
+                select(Chat.unreachable).where(
+                    Chat.platform == platform, Chat.platform_chat_id == chat_id
+                )
+            ).first()
+            return session.get(OutboxEntry, original), newer is not None or bool(shut_out)
 
         post, superseded = await self._outbox.moot.read(look)
         if (
@@ -198,7 +205,9 @@ class Dispatcher:
                 DeliveryStatus.SUPERSEDED,
             )
         ):
-            await self._finish(entry, DeliveryStatus.SUPERSEDED, "a newer edit, or no message")
+            await self._finish(
+                entry, DeliveryStatus.SUPERSEDED, "a newer edit, no message, or no way in"
+            )
             return None
         if post.status == DeliveryStatus.PENDING or post.message_id is None:
             self._not_before[entry_id] = time.monotonic() + 1  # the post goes first

@@ -59,7 +59,7 @@ def _draw(view: PollView, results: Results) -> bytes:
                 axes.text(value, position, f" {value}", va="center", fontsize=9)
             axes.set_xlabel("points" if view.kind is PollKind.SCORE else "votes")
         axes.set_yticks(positions, labels, fontsize=9)
-        axes.set_title(f"Poll #{view.id}: {view.poll.question}"[:70], fontsize=10)
+        axes.set_title(f"Poll #{view.number}: {view.poll.question}"[:70], fontsize=10)
         axes.spines[["top", "right"]].set_visible(False)
         figure.tight_layout()
         output = io.BytesIO()

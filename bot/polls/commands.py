@@ -20,71 +20,23 @@ from bot.feature import Feature
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.polls import ballots, export, render, service
+from bot.polls.access import (
+    definition_named,
+    poll_named,
+    require_manager,
+    require_organiser,
+)
 from bot.polls.chart import results_chart
 from bot.polls.dates import read_moment
 from bot.polls.live import card, final_results, refresh, results_of, state_of
 from bot.polls.spec import SETTINGS_HELP, build, parse_one_line, with_setting
 from bot.polls.views import PollView, electorate, load, open_polls, voters
 from bot.text import one_line
-from storage.models import Chat, Community, Membership, MembershipStatus, PollsBy, Role
+from storage.models import Chat, Community, PollsBy, Role
 from storage.polls import OUTCOME_MAX, PollKind, PollStatus, ResultsShown
 
-POLL = Param("poll", "The poll's number", ParamKind.INTEGER)
+POLL = Param("poll", "The poll's number", ParamKind.WORD)
 DEFINITION_HELP = "The question (or the whole poll: question | option | option | settings)"
-
-
-# --- reading ---------------------------------------------------------------------------------
-
-
-async def view_of(ctx: Context, poll_id: int) -> PollView:
-    """The poll as it stands now."""
-    return await ctx.moot.read(lambda s: load(s, poll_id))
-
-
-async def definition_of(ctx: Context, poll_id: int) -> PollView:
-    """The poll for reading and checking ballots. Once published, a poll's question, options and
-    rules never change, so voting reuses them instead of reading the store on every vote; whether
-    the poll is still open is always checked by the write that counts the vote."""
-    known = state_of(ctx.moot).definitions
-    if poll_id not in known:
-        view = await view_of(ctx, poll_id)
-        if view.status is PollStatus.DRAFT:
-            return view
-        known[poll_id] = view
-    return known[poll_id]
-
-
-async def role_in(ctx: Context, community_id: int) -> Role | None:
-    """The person's role in the poll's community (which may not be this chat's)."""
-    if community_id == ctx.community_id:
-        return ctx.role
-    person = ctx.person_id
-
-    def read(session: Session) -> Role | None:
-        row = session.exec(
-            select(Membership).where(
-                Membership.community_id == community_id, Membership.person_id == person
-            )
-        ).first()
-        return Role(row.role) if row is not None and row.status == MembershipStatus.ACTIVE else None
-
-    return await ctx.moot.read(read)
-
-
-async def require_manager(ctx: Context, view: PollView) -> None:
-    """The creator may manage a quick poll; binding ballots are the organisers' alone."""
-    role = await role_in(ctx, view.poll.community_id)
-    is_organiser = roles.allows(role, Role.ORGANISER)
-    if is_organiser or (view.poll.created_by_person_id == ctx.person_id and not view.poll.binding):
-        return
-    raise NotAllowedError(
-        f"Only {'organisers' if view.poll.binding else 'its creator or organisers'} can do that to poll #{view.id}."
-    )
-
-
-async def require_organiser(ctx: Context, view: PollView) -> None:
-    if not roles.allows(await role_in(ctx, view.poll.community_id), Role.ORGANISER):
-        raise NotAllowedError(f"Only organisers of {view.community.name} can do that.")
 
 
 # --- creating --------------------------------------------------------------------------------
@@ -114,18 +66,18 @@ async def poll(ctx: Context) -> None:
 
 
 async def show_preview(ctx: Context, poll_id: int) -> None:
-    view = await view_of(ctx, poll_id)
+    view = await ctx.moot.read(lambda s: load(s, poll_id))
     text, buttons = render.preview(view)
     ctx.reply_privately(text, buttons=buttons, menus=render.setting_menus(view))
 
 
 async def pollset(ctx: Context) -> None:
-    poll_id, setting = ctx.args.integer("poll"), ctx.args.text("setting")
-    view = await view_of(ctx, poll_id)
+    view, setting = await poll_named(ctx), ctx.args.text("setting")
+    poll_id, n = view.id, view.number
     await require_manager(ctx, view)
     if view.status is not PollStatus.DRAFT:
         raise UserError(
-            f"Poll #{poll_id} is published; only drafts can be changed (/extend changes the deadline)."
+            f"Poll #{n} is published; only drafts can be changed (/extend changes the deadline)."
         )
     if ":" not in setting and setting.split()[0].lower() not in ("secret", "ballot"):
         raise UserError(f"Write the setting as name: value. {SETTINGS_HELP}")
@@ -135,8 +87,8 @@ async def pollset(ctx: Context) -> None:
 
 
 async def publish(ctx: Context) -> None:
-    poll_id = ctx.args.integer("poll")
-    view = await view_of(ctx, poll_id)
+    view = await poll_named(ctx)
+    poll_id, n = view.id, view.number
     await require_manager(ctx, view)
     origin = (view.poll.origin_platform, view.poll.origin_chat_id)
 
@@ -147,35 +99,34 @@ async def publish(ctx: Context) -> None:
 
     status = await ctx.moot.write(publish_and_post)
     if status is PollStatus.SCHEDULED:
-        ctx.reply_privately(f"Poll #{poll_id} is announced and will open at the time shown.")
+        ctx.reply_privately(f"Poll #{n} is announced and will open at the time shown.")
     else:
         ctx.reply_privately(
-            f"Poll #{poll_id} is open. Post it in another chat of {view.community.name} with /post {poll_id}."
+            f"Poll #{n} is open. Post it in another chat of {view.community.name} with /post {n}."
         )
 
 
 async def discard(ctx: Context) -> None:
-    poll_id = ctx.args.integer("poll")
-    await require_manager(ctx, await view_of(ctx, poll_id))
+    view = await poll_named(ctx)
+    poll_id, n = view.id, view.number
+    await require_manager(ctx, view)
     await ctx.moot.write(lambda s: service.discard(s, poll_id, ctx.person_id, ctx.now))
-    ctx.reply_privately(f"Draft poll #{poll_id} discarded.")
+    ctx.reply_privately(f"Draft poll #{n} discarded.")
 
 
 async def post(ctx: Context) -> None:
-    poll_id, where = ctx.args.integer("poll"), ctx.args.optional_text("where")
-    view = await view_of(ctx, poll_id)
+    view, where = await poll_named(ctx), ctx.args.optional_text("where")
+    poll_id, n = view.id, view.number
     await require_manager(ctx, view)
     if view.status not in (PollStatus.OPEN, PollStatus.SCHEDULED):
-        raise UserError(
-            f"Poll #{poll_id} is {view.status}; only open or announced polls can be posted."
-        )
+        raise UserError(f"Poll #{n} is {view.status}; only open or announced polls can be posted.")
     if where is not None and where.lower() != "all":
         raise UserError(
-            f"/post {poll_id} posts here; /post {poll_id} all posts in every chat of {view.community.name}."
+            f"/post {n} posts here; /post {n} all posts in every chat of {view.community.name}."
         )
     if where is None:
         if ctx.community_id != view.poll.community_id or ctx.place.is_private:
-            raise UserError(f"Run /post {poll_id} in a group chat of {view.community.name}.")
+            raise UserError(f"Run /post {n} in a group chat of {view.community.name}.")
         chats = [(ctx.place.platform, ctx.place.chat_id)]
     else:
         rows = await ctx.moot.read(
@@ -189,15 +140,14 @@ async def post(ctx: Context) -> None:
         )
     )
     if not posted:
-        ctx.reply_privately(f"Poll #{poll_id} is already there.")
+        ctx.reply_privately(f"Poll #{n} is already there.")
 
 
 # --- voting ----------------------------------------------------------------------------------
 
 
 async def vote(ctx: Context) -> None:
-    poll_id = ctx.args.integer("poll")
-    view = await definition_of(ctx, poll_id)
+    view = await definition_named(ctx)
     ballot = ballots.read(view.rules, ctx.args.text("choices"))
     if view.poll.secret:
         await confirm_secret(
@@ -210,7 +160,7 @@ async def vote(ctx: Context) -> None:
 async def confirm_secret(ctx: Context, view: PollView, marks: tuple[int, ...]) -> None:
     if ctx.person_id in await ctx.moot.read(lambda s: voters(s, view)):
         raise UserError(
-            f"You have already cast your secret ballot in poll #{view.id}; it is final."
+            f"You have already cast your secret ballot in poll #{view.number}; it is final."
         )
     state_of(ctx.moot).drafts[(view.id, ctx.person_id)] = marks
     chosen = (
@@ -219,29 +169,27 @@ async def confirm_secret(ctx: Context, view: PollView, marks: tuple[int, ...]) -
         else " ".join(map(str, marks))
     )
     ctx.reply_privately(
-        f"Your secret ballot in poll #{view.id}: {chosen}.\nOnce cast it cannot be changed. Cast it?",
+        f"Your secret ballot in poll #{view.number}: {chosen}.\nOnce cast it cannot be changed. Cast it?",
         buttons=[
-            Button("Cast my ballot", f"cast {view.id}", ButtonStyle.PRIMARY),
-            Button("Start again", f"clearballot {view.id}"),
+            Button("Cast my ballot", f"cast {view.ref}", ButtonStyle.PRIMARY),
+            Button("Start again", f"clearballot {view.ref}"),
         ],
     )
 
 
 async def record(ctx: Context, view: PollView, ballot: ballots.Ballot) -> None:
-    poll_id = view.id
+    poll_id, n = view.id, view.number
     outcome = await ctx.moot.write(
         lambda s: service.cast(s, poll_id, ctx.person_id, ballot, ctx.now)
     )
     state_of(ctx.moot).drafts.pop((poll_id, ctx.person_id), None)
     state_of(ctx.moot).changed(poll_id)
     if view.poll.secret:
-        ctx.reply_privately(f"Your secret ballot in poll #{poll_id} is cast. Thank you.")
+        ctx.reply_privately(f"Your secret ballot in poll #{n} is cast. Thank you.")
         return
     chosen = describe_ballot(view, ballot)
     verb = "is counted" if outcome.first else "replaces your earlier vote"
-    text = (
-        f"Your vote in poll #{poll_id} ({chosen}) {verb}. You can change it until the poll closes."
-    )
+    text = f"Your vote in poll #{n} ({chosen}) {verb}. You can change it until the poll closes."
     if view.poll.results_shown == ResultsShown.AFTER_VOTE:
         _, results = await results_of(ctx.moot, poll_id)
         text += "\n\n" + render.results_text(view, results, final=False)
@@ -258,8 +206,8 @@ def describe_ballot(view: PollView, ballot: ballots.Ballot) -> str:
 
 
 async def open_ballot(ctx: Context) -> None:
-    poll_id = ctx.args.integer("poll")
-    view = await definition_of(ctx, poll_id)
+    view = await definition_named(ctx)
+    poll_id = view.id
     if view.kind in ballots.CHOICE_KINDS or view.kind is PollKind.SCORE:
         raise UserError(render.how_to_vote(view))
     marks = state_of(ctx.moot).drafts.get((poll_id, ctx.person_id), ())
@@ -268,8 +216,8 @@ async def open_ballot(ctx: Context) -> None:
 
 
 async def pick(ctx: Context) -> None:
-    poll_id, option = ctx.args.integer("poll"), ctx.args.integer("option")
-    view = await definition_of(ctx, poll_id)
+    view, option = await definition_named(ctx), ctx.args.integer("option")
+    poll_id = view.id
     drafts = state_of(ctx.moot).drafts
     if view.kind in ballots.CHOICE_KINDS:
         raise UserError(render.how_to_vote(view))
@@ -281,18 +229,18 @@ async def pick(ctx: Context) -> None:
 
 
 async def clear_ballot(ctx: Context) -> None:
-    poll_id = ctx.args.integer("poll")
-    state_of(ctx.moot).drafts.pop((poll_id, ctx.person_id), None)
-    ctx.reply_privately(f"Your unsent ballot for poll #{poll_id} is cleared.")
+    view = await definition_named(ctx)
+    state_of(ctx.moot).drafts.pop((view.id, ctx.person_id), None)
+    ctx.reply_privately(f"Your unsent ballot for poll #{view.number} is cleared.")
 
 
 async def cast(ctx: Context) -> None:
-    poll_id = ctx.args.integer("poll")
-    view = await definition_of(ctx, poll_id)
+    view = await definition_named(ctx)
+    poll_id, n = view.id, view.number
     marks = state_of(ctx.moot).drafts.get((poll_id, ctx.person_id))
     if marks is None:
         raise UserError(
-            f"You have nothing waiting to cast in poll #{poll_id}: " + render.how_to_vote(view)
+            f"You have nothing waiting to cast in poll #{n}: " + render.how_to_vote(view)
         )
     if view.kind in ballots.CHOICE_KINDS:
         ballot = ballots.check(view.rules, ballots.Ballot(choice=marks[0]))
@@ -305,23 +253,21 @@ async def cast(ctx: Context) -> None:
 
 
 async def results(ctx: Context) -> None:
-    poll_id = ctx.args.integer("poll")
+    poll_id, n = (named := await poll_named(ctx)).id, named.number
     view, outcome = await results_of(ctx.moot, poll_id)
     closed = view.status is PollStatus.CLOSED
     shown = ResultsShown(view.poll.results_shown)
     if not closed and shown is ResultsShown.AFTER_CLOSE:
-        ctx.reply_privately(
-            f"Poll #{poll_id} shows results after it closes. {render.turnout(outcome)}."
-        )
+        ctx.reply_privately(f"Poll #{n} shows results after it closes. {render.turnout(outcome)}.")
         return
     if not closed and shown is ResultsShown.AFTER_VOTE:
         voted = ctx.person_id in await ctx.moot.read(lambda s: voters(s, view))
         if not voted:
             ctx.reply_privately(
-                f"Poll #{poll_id} shows results once you have voted. {render.turnout(outcome)}."
+                f"Poll #{n} shows results once you have voted. {render.turnout(outcome)}."
             )
             return
-    chart = FileOut(f"poll-{poll_id}-results.png", await results_chart(view, outcome), "image/png")
+    chart = FileOut(f"poll-{n}-results.png", await results_chart(view, outcome), "image/png")
     ctx.reply_privately(render.results_text(view, outcome, final=closed), file=chart)
 
 
@@ -333,24 +279,26 @@ async def polls(ctx: Context) -> None:
         return
     zone = await ctx.moot.read(lambda s: s.get_one(Community, community_id).timezone)
     lines = [
-        f"#{p.id} {p.question} ({p.status}, closes {render.when(p.closes_at, zone)})" for p in found
+        f"#{p.number} {p.question} ({p.status}, closes {render.when(p.closes_at, zone)})"
+        for p in found
     ]
     ctx.reply_privately("Open polls:\n" + "\n".join(lines))
 
 
 async def close(ctx: Context) -> None:
-    poll_id = ctx.args.integer("poll")
-    await require_manager(ctx, await view_of(ctx, poll_id))
+    view = await poll_named(ctx)
+    poll_id, n = view.id, view.number
+    await require_manager(ctx, view)
     if not await ctx.moot.write(
         lambda s: close_and_announce(s, poll_id, ctx.person_id, ctx.now, ctx.person_id)
     ):
-        raise UserError(f"Poll #{poll_id} has already closed.")
-    ctx.reply_privately(f"Poll #{poll_id} is closed; its results are going where it ran.")
+        raise UserError(f"Poll #{n} has already closed.")
+    ctx.reply_privately(f"Poll #{n} is closed; its results are going where it ran.")
 
 
 async def extend(ctx: Context) -> None:
-    poll_id = ctx.args.integer("poll")
-    view = await view_of(ctx, poll_id)
+    view = await poll_named(ctx)
+    poll_id, n = view.id, view.number
     await require_manager(ctx, view)
     reading = read_moment(ctx.args.text("until"), view.community.timezone, ctx.now)
     if reading.alternative is not None:
@@ -360,20 +308,20 @@ async def extend(ctx: Context) -> None:
     )
     await refresh(ctx.moot, poll_id)
     ctx.reply_privately(
-        f"Poll #{poll_id} now closes {render.when(reading.moment, view.community.timezone)}."
+        f"Poll #{n} now closes {render.when(reading.moment, view.community.timezone)}."
     )
 
 
 async def paper(ctx: Context) -> None:
-    poll_id = ctx.args.integer("poll")
-    view = await view_of(ctx, poll_id)
+    view = await poll_named(ctx)
+    poll_id, n = view.id, view.number
     await require_organiser(ctx, view)
     if view.kind in (PollKind.RANKED, PollKind.SCORE):
         raise UserError(
             f"Paper tallies are counts per option; a {view.kind} poll needs whole ballots, so enter each with its voter online."
         )
     if view.poll.secret is False and view.status is PollStatus.DRAFT:
-        raise UserError(f"Poll #{poll_id} is still a draft.")
+        raise UserError(f"Poll #{n} is still a draft.")
     count_ballots = ctx.args.integer("ballots")
     counts: dict[int, int] = {}
     for item in ctx.args.text("counts").replace(",", " ").split():
@@ -395,13 +343,13 @@ async def paper(ctx: Context) -> None:
     )
     state_of(ctx.moot).changed(poll_id)
     ctx.reply_privately(
-        f"Added {count_ballots} paper ballot(s) to poll #{poll_id}; the audit log records that you did."
+        f"Added {count_ballots} paper ballot(s) to poll #{n}; the audit log records that you did."
     )
 
 
 async def outcome(ctx: Context) -> None:
-    poll_id = ctx.args.integer("poll")
-    view = await view_of(ctx, poll_id)
+    view = await poll_named(ctx)
+    poll_id, n = view.id, view.number
     await require_organiser(ctx, view)
     statement, _, review = ctx.args.text("outcome").partition("| review:")
     statement = one_line(statement)
@@ -410,7 +358,7 @@ async def outcome(ctx: Context) -> None:
     review_at = (
         read_moment(review, view.community.timezone, ctx.now).moment if review.strip() else None
     )
-    note = f"Outcome of poll #{poll_id} ({view.poll.question}): {statement}"
+    note = f"Outcome of poll #{n} ({view.poll.question}): {statement}"
     if review_at:
         note += f"\nTo be reviewed {render.when(review_at, view.community.timezone)}."
 
@@ -419,46 +367,52 @@ async def outcome(ctx: Context) -> None:
         service.post_everywhere(
             session,
             poll_id,
-            Message(f"the outcome of poll #{poll_id}", reply=Reply(note)),
+            Message(f"the outcome of poll #{n}", reply=Reply(note)),
             ctx.now,
             ctx.person_id,
         )
 
     await ctx.moot.write(record_and_post)
-    ctx.reply_privately(f"Recorded the outcome of poll #{poll_id}.")
+    ctx.reply_privately(f"Recorded the outcome of poll #{n}.")
 
 
 async def who_voted(ctx: Context) -> None:
-    poll_id = ctx.args.integer("poll")
-    view = await view_of(ctx, poll_id)
+    view = await poll_named(ctx)
+    poll_id, n = view.id, view.number
     if view.poll.secret:
         _, counted = await results_of(ctx.moot, poll_id)
         ctx.reply_privately(
-            f"Poll #{poll_id} is a secret ballot: {render.turnout(counted)}. Choices are never shown."
+            f"Poll #{n} is a secret ballot: {render.turnout(counted)}. Choices are never shown."
         )
         return
     if view.poll.results_shown != ResultsShown.LIVE and view.status is not PollStatus.CLOSED:
-        raise UserError(f"Poll #{poll_id} shows how people voted only once its results are shown.")
+        raise UserError(f"Poll #{n} shows how people voted only once its results are shown.")
     table = await ctx.moot.read(lambda s: export.open_ballots(s, view))
     lines = [f"{name}: {describe_ballot(view, ballot)}" for name, ballot in table] or [
         "No votes yet."
     ]
-    ctx.reply_privately(f"How people voted in poll #{poll_id}:\n" + "\n".join(lines))
+    ctx.reply_privately(f"How people voted in poll #{n}:\n" + "\n".join(lines))
 
 
 async def export_poll(ctx: Context) -> None:
-    poll_id = ctx.args.integer("poll")
-    view = await view_of(ctx, poll_id)
+    view = await poll_named(ctx)
+    poll_id, n = view.id, view.number
     await require_organiser(ctx, view)
     csv_text, json_text = await ctx.moot.read(lambda s: export.poll_files(s, [poll_id]))
-    level = "totals only (secret ballot)" if view.poll.secret else "one row per ballot"
-    ctx.reply_privately(
-        f"Poll #{poll_id}, {level}: CSV",
-        file=FileOut(f"poll-{poll_id}.csv", csv_text.encode(), "text/csv"),
+    level = (
+        "one row per ballot"
+        if not view.poll.secret
+        else "totals only (secret ballot)"
+        if view.status is PollStatus.CLOSED
+        else "no totals until it closes (secret ballot)"
     )
     ctx.reply_privately(
-        f"Poll #{poll_id}: JSON",
-        file=FileOut(f"poll-{poll_id}.json", json_text.encode(), "application/json"),
+        f"Poll #{n}, {level}: CSV",
+        file=FileOut(f"poll-{n}.csv", csv_text.encode(), "text/csv"),
+    )
+    ctx.reply_privately(
+        f"Poll #{n}: JSON",
+        file=FileOut(f"poll-{n}.json", json_text.encode(), "application/json"),
     )
 
 
@@ -492,10 +446,11 @@ def close_and_announce(
     if it had closed already. `tell` hears about any post that does not arrive."""
     if not service.close(session, poll_id, actor_id, now):
         return False
+    number = load(session, poll_id).number
     service.post_everywhere(
         session,
         poll_id,
-        Message(f"the results of poll #{poll_id}", live=f"{service.RESULTS}:{poll_id}"),
+        Message(f"the results of poll #{number}", live=f"{service.RESULTS}:{poll_id}"),
         now,
         tell,
     )
@@ -521,8 +476,8 @@ async def open_job(moot: Moot, payload: Mapping[str, Any]) -> None:
             session,
             poll_id,
             Message(
-                f"the opening of poll #{poll_id}",
-                reply=Reply(f"Poll #{poll_id} is now open: {poll.question}"),
+                f"the opening of poll #{poll.number}",
+                reply=Reply(f"Poll #{poll.number} is now open: {poll.question}"),
             ),
             now,
             poll.created_by_person_id,
@@ -551,14 +506,14 @@ async def remind_job(moot: Moot, payload: Mapping[str, Any]) -> None:
         if not _still_due(view, payload):
             return
         text = (
-            f"Reminder: poll #{poll_id} in {view.community.name} closes {render.when(view.poll.closes_at, view.community.timezone)} "
+            f"Reminder: poll #{view.number} in {view.community.name} closes {render.when(view.poll.closes_at, view.community.timezone)} "
             f"and you have not voted yet.\n{view.poll.question}\n{render.how_to_vote(view)}"
         )
         outbox.tell(
             session,
             sorted(electorate(session, view) - voters(session, view)),
             Message(
-                f"a reminder to vote in poll #{poll_id}",
+                f"a reminder to vote in poll #{view.number}",
                 reply=Reply(text, buttons=tuple(render.vote_buttons(view))),
             ),
             now,
@@ -574,11 +529,11 @@ async def review_job(moot: Moot, payload: Mapping[str, Any]) -> None:
     def remind(session: Session) -> None:
         view = load(session, poll_id)
         people = {*organisers(session, view.poll.community_id), view.poll.created_by_person_id}
-        text = f"Review due: poll #{poll_id} ({view.poll.question}) decided: {view.poll.outcome}. Has it happened?"
+        text = f"Review due: poll #{view.number} ({view.poll.question}) decided: {view.poll.outcome}. Has it happened?"
         outbox.tell(
             session,
             sorted(people),
-            Message(f"the review reminder for poll #{poll_id}", reply=Reply(text)),
+            Message(f"the review reminder for poll #{view.number}", reply=Reply(text)),
             now,
             community_id=view.poll.community_id,
         )

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from bot.polls.ballots import Ballot, decode
 from bot.polls.results import compute
 from bot.polls.views import PollView, load, tally
-from storage.polls import Poll, PollKind
+from storage.polls import Poll, PollKind, PollStatus
 
 _OPEN_BALLOTS = text(
     "SELECT p.name, v.choice, v.marks, v.cast_at FROM vote v JOIN person p ON p.id = v.person_id "
@@ -74,8 +74,9 @@ def poll_files(session: Session, ids: Sequence[int]) -> tuple[str, str]:
 
 def _document(session: Session, view: PollView) -> dict[str, Any]:
     results = compute(view, tally(session, view))
+    sealed = view.poll.secret and view.status is not PollStatus.CLOSED
     document: dict[str, Any] = {
-        "poll": view.id,
+        "poll": view.number,
         "community": view.community.name,
         "question": view.poll.question,
         "kind": view.kind.value,
@@ -103,6 +104,9 @@ def _document(session: Session, view: PollView) -> dict[str, Any]:
         "quorum_met": results.quorum_met,
         "outcome": view.poll.outcome,
     }
+    if sealed:  # a count exported after each vote would tell each vote
+        document |= {"totals": [], "winner": None, "passed": None, "quorum_met": None}
+        document["note"] = "a secret ballot: totals only after it closes"
     if not view.poll.secret:
         document["ballots"] = [
             {"voter": name, "marks": _marks(view.kind, ballot)}

@@ -28,8 +28,9 @@ class PollsState:
     # Ballots being built by pressing options, kept in memory only: a secret ballot in
     # progress is never written down next to its voter.
     drafts: dict[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)
-    # Published polls' definitions, which never change (see commands.definition_of).
-    definitions: dict[int, PollView] = field(default_factory=dict)
+    # Published polls' definitions by (community, number), which never change
+    # (see access.definition_named).
+    definitions: dict[tuple[int, int], PollView] = field(default_factory=dict)
     _pending: set[int] = field(default_factory=set)
 
     def changed(self, poll_id: int) -> None:

@@ -112,11 +112,11 @@ def poll_message(
     view: PollView, results: Results, *, show_counts: bool
 ) -> tuple[str, list[Button]]:
     """The message posted in each chat, kept up to date as votes come in."""
-    lines = [f"📊 Poll #{view.id}: {view.poll.question}", *describe(view), ""]
+    lines = [f"📊 Poll #{view.number}: {view.poll.question}", *describe(view), ""]
     lines += option_lines(view, results if show_counts else None)
     lines += ["", turnout(results)]
     if view.status is PollStatus.CLOSED:
-        lines.append("This poll has closed: /results " + str(view.id))
+        lines.append("This poll has closed: /results " + str(view.number))
         return "\n".join(lines), []
     if view.status is PollStatus.SCHEDULED:
         lines.append("Voting has not opened yet.")
@@ -126,7 +126,7 @@ def poll_message(
 
 
 def how_to_vote(view: PollView) -> str:
-    n = view.id
+    n = view.number
     if view.kind in CHOICE_KINDS:
         example = f"/vote {n} agree" if view.kind is PollKind.PROPOSAL else f"/vote {n} 2"
         return f"Vote with the buttons, or type {example}."
@@ -143,24 +143,26 @@ def how_to_vote(view: PollView) -> str:
 def vote_buttons(view: PollView) -> list[Button]:
     if view.kind in CHOICE_KINDS:
         return [
-            Button(f"{o.number}. {o.label}"[:40], f"vote {view.id} {o.number}", ButtonStyle.PRIMARY)
+            Button(
+                f"{o.number}. {o.label}"[:40], f"vote {view.ref} {o.number}", ButtonStyle.PRIMARY
+            )
             for o in view.options
         ]
     if view.kind is PollKind.SCORE:
         return []
-    return [Button("Vote", f"ballot {view.id}", ButtonStyle.PRIMARY)]
+    return [Button("Vote", f"ballot {view.ref}", ButtonStyle.PRIMARY)]
 
 
 def ballot_message(view: PollView, marks: tuple[int, ...]) -> tuple[str, list[Button]]:
     """Someone's own ballot, built up by pressing options, then cast."""
     if view.kind is PollKind.RANKED:
         so_far = " > ".join(view.label(m) for m in marks) or "nothing yet"
-        intro = (
-            f"Your ranking for poll #{view.id}: {so_far}\nPress the options in order of preference."
-        )
+        intro = f"Your ranking for poll #{view.number}: {so_far}\nPress the options in order of preference."
     else:
         so_far = ", ".join(view.label(m) for m in marks) or "nothing yet"
-        intro = f"Your choices for poll #{view.id}: {so_far}\nPress an option to add or remove it."
+        intro = (
+            f"Your choices for poll #{view.number}: {so_far}\nPress an option to add or remove it."
+        )
     if view.kind is PollKind.BUDGET and view.poll.budget_cap:
         spent = sum(view.options[m - 1].cost or 0 for m in marks)
         intro += f"\nSpent {money(spent)} of {money(view.poll.budget_cap)}."
@@ -169,20 +171,20 @@ def ballot_message(view: PollView, marks: tuple[int, ...]) -> tuple[str, list[Bu
     buttons = [
         Button(
             ("✓ " if o.number in marks else "") + f"{o.number}. {o.label}"[:38],
-            f"pick {view.id} {o.number}",
+            f"pick {view.ref} {o.number}",
         )
         for o in view.options
     ]
     buttons += [
-        Button("Clear", f"clearballot {view.id}", ButtonStyle.SECONDARY),
-        Button("Cast my vote", f"cast {view.id}", ButtonStyle.PRIMARY),
+        Button("Clear", f"clearballot {view.ref}", ButtonStyle.SECONDARY),
+        Button("Cast my vote", f"cast {view.ref}", ButtonStyle.PRIMARY),
     ]
     return intro, buttons
 
 
 def setting_menus(view: PollView) -> list[Menu]:
     """The common settings of a draft, as choices (select menus on Discord)."""
-    n = view.id
+    n = view.ref
 
     def menu(placeholder: str, choices: list[tuple[str, str]]) -> Menu:
         return Menu(
@@ -227,7 +229,7 @@ def preview(view: PollView) -> tuple[str, list[Button]]:
     """A draft, as its creator checks it before publishing."""
     poll, zone = view.poll, view.community.timezone
     lines = [
-        f"Draft poll #{view.id}: {poll.question}",
+        f"Draft poll #{view.number}: {poll.question}",
         *describe(view),
         "",
         *option_lines(view, None),
@@ -242,18 +244,18 @@ def preview(view: PollView) -> tuple[str, list[Button]]:
         for moment in (poll.closes_at, poll.closes_alternative):
             exact = moment.strftime("%Y-%m-%dT%H:%M+00:00")
             buttons.append(
-                Button(format_moment(moment, zone)[:40], f"pollset {view.id} closes: {exact}")
+                Button(format_moment(moment, zone)[:40], f"pollset {view.ref} closes: {exact}")
             )
     else:
         lines.append(
-            f"Check the closing time above, then publish. Change anything with /pollset {view.id} <setting>: <value>."
+            f"Check the closing time above, then publish. Change anything with /pollset {view.number} <setting>: <value>."
         )
-        buttons.append(Button("Publish", f"publish {view.id}", ButtonStyle.PRIMARY))
-    buttons.append(Button("Discard", f"discard {view.id}", ButtonStyle.DANGER))
+        buttons.append(Button("Publish", f"publish {view.ref}", ButtonStyle.PRIMARY))
+    buttons.append(Button("Discard", f"discard {view.ref}", ButtonStyle.DANGER))
     buttons.append(
         Button(
             "Make it an open vote" if poll.secret else "Make it a secret ballot",
-            f"pollset {view.id} secret: {'no' if poll.secret else 'yes'}",
+            f"pollset {view.ref} secret: {'no' if poll.secret else 'yes'}",
         )
     )
     return "\n".join(lines), buttons
@@ -262,7 +264,7 @@ def preview(view: PollView) -> tuple[str, list[Button]]:
 def results_text(view: PollView, results: Results, *, final: bool) -> str:
     heading = "Results" if final else "Results so far"
     lines = [
-        f"{heading} · Poll #{view.id}: {view.poll.question}",
+        f"{heading} · Poll #{view.number}: {view.poll.question}",
         *option_lines(view, results),
         "",
         turnout(results),

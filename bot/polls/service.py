@@ -14,6 +14,7 @@ from sqlmodel import Session, col, delete, select
 from bot import audit, roles
 from bot.errors import UserError
 from bot.events import Place
+from bot.numbers import next_number
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.polls.ballots import CHOICE_KINDS, Ballot
@@ -45,6 +46,7 @@ OPEN_JOB, CLOSE_JOB, REMIND_JOB, REVIEW_JOB = (
     "polls.remind",
     "polls.review",
 )
+NUMBERS = "poll"  # the kind of thing polls are numbered as, per community
 # Live messages the outbox renders when it sends them (bot/polls/live.py).
 CARD, RESULTS = "poll-card", "poll-results"
 
@@ -54,6 +56,7 @@ def create_draft(
 ) -> int:
     poll = Poll(
         community_id=community_id,
+        number=next_number(session, community_id, NUMBERS),
         created_by_person_id=person_id,
         question=spec.question,
         kind=spec.kind,
@@ -71,7 +74,7 @@ def create_draft(
         community_id=community_id,
         actor_person_id=person_id,
         action="poll.drafted",
-        detail=f"#{poll.id}",
+        detail=f"#{poll.number}",
         at=now,
     )
     return poll.id
@@ -87,7 +90,7 @@ def replace_spec(
         community_id=poll.community_id,
         actor_person_id=actor_id,
         action="poll.edited",
-        detail=f"#{poll_id}",
+        detail=f"#{poll.number}",
         at=now,
     )
 
@@ -156,7 +159,7 @@ def discard(session: Session, poll_id: int, actor_id: int, now: datetime) -> Non
         community_id=poll.community_id,
         actor_person_id=actor_id,
         action="poll.discarded",
-        detail=f"#{poll_id}",
+        detail=f"#{poll.number}",
         at=now,
     )
 
@@ -182,7 +185,7 @@ def publish(session: Session, poll_id: int, actor_id: int, now: datetime) -> Pol
         community_id=poll.community_id,
         actor_person_id=actor_id,
         action="poll.published",
-        detail=f"#{poll_id} {poll.status}",
+        detail=f"#{poll.number} {poll.status}",
         at=now,
     )
     return PollStatus(poll.status)
@@ -198,7 +201,7 @@ def open_scheduled(session: Session, poll_id: int, now: datetime) -> bool:
         community_id=poll.community_id,
         actor_person_id=None,
         action="poll.opened",
-        detail=f"#{poll_id}",
+        detail=f"#{poll.number}",
         at=now,
     )
     return True
@@ -243,7 +246,7 @@ def add_post(
         session,
         platform=platform,
         chat_id=chat_id,
-        message=Message(f"poll #{poll_id}", live=f"{CARD}:{poll_id}"),
+        message=Message(f"poll #{poll.number}", live=f"{CARD}:{poll_id}"),
         now=now,
         community_id=poll.community_id,
         requested_by=actor_id,
@@ -261,7 +264,7 @@ def add_post(
         community_id=poll.community_id,
         actor_person_id=actor_id,
         action="poll.posted",
-        detail=f"#{poll_id} {platform} chat {chat_id}",
+        detail=f"#{poll.number} {platform} chat {chat_id}",
         at=now,
     )
     return True
@@ -269,13 +272,14 @@ def add_post(
 
 def edit_cards(session: Session, poll_id: int, now: datetime) -> None:
     """Bring the poll's card up to date wherever it was posted (rendered when sent)."""
+    poll = session.get_one(Poll, poll_id)
     for post in session.exec(select(PollPost).where(PollPost.poll_id == poll_id)):
         delivery = session.get_one(OutboxEntry, post.outbox_id)
         if delivery.status != DeliveryStatus.FAILED:
             outbox.edit(
                 session,
                 of=delivery,
-                message=Message(f"poll #{poll_id}", live=f"{CARD}:{poll_id}"),
+                message=Message(f"poll #{poll.number}", live=f"{CARD}:{poll_id}"),
                 now=now,
             )
 
@@ -309,7 +313,8 @@ def move_posts(session: Session, platform: str, old_chat_id: str, new_chat_id: s
 # The vote path speaks to SQLite's driver directly: a vote is Moot's hottest write, and these few
 # prebuilt statements cost a fraction of the same work through SQLAlchemy (bench/polls.py).
 _CAST_STATE = (
-    "SELECT p.status, p.secret, p.electorate, p.electorate_role, p.closes_at, p.kind, m.role, m.status, "
+    "SELECT p.status, p.secret, p.electorate, p.electorate_role, p.closes_at, p.kind, p.number, "
+    "m.role, m.status, "
     "v.choice, v.person_id IS NOT NULL FROM poll p "
     "LEFT JOIN membership m ON m.community_id = p.community_id AND m.person_id = ? "
     "LEFT JOIN vote v ON v.poll_id = p.id AND v.person_id = ? WHERE p.id = ?"
@@ -340,28 +345,28 @@ def cast(session: Session, poll_id: int, person_id: int, ballot: Ballot, now: da
     db = driver_connection(session)
     state = db.execute(_CAST_STATE, (person_id, person_id, poll_id)).fetchone()
     if state is None:
-        raise UserError(f"There is no poll #{poll_id}.")
-    status, secret, voters, needed, closes_at, kind, role, standing, previous, voted = state
+        raise UserError("That poll no longer exists.")
+    status, secret, voters, needed, closes_at, kind, number, role, standing, previous, voted = state
     if status in (PollStatus.SCHEDULED, PollStatus.DRAFT):
-        raise UserError(f"Poll #{poll_id} is not open yet.")
+        raise UserError(f"Poll #{number} is not open yet.")
     moment = naive_utc(now)
     if status == PollStatus.CLOSED or datetime.fromisoformat(closes_at) <= moment:
-        raise UserError(f"Poll #{poll_id} has closed; votes are no longer counted.")
+        raise UserError(f"Poll #{number} has closed; votes are no longer counted.")
     if voters == Electorate.REGISTER:
         if db.execute(_ELECTOR, (poll_id, person_id)).fetchone() is None:
             raise UserError(
-                f"Only people on the register when poll #{poll_id} opened can vote in it."
+                f"Only people on the register when poll #{number} opened can vote in it."
             )
     elif standing != MembershipStatus.ACTIVE:
         raise UserError(
-            f"Only members of this community can vote in poll #{poll_id}; send /join in its group chat."
+            f"Only members of this community can vote in poll #{number}; send /join in its group chat."
         )
     elif voters == Electorate.ROLE and needed and not roles.allows(Role(role), Role(needed)):
-        raise UserError(f"Poll #{poll_id} is for {roles.describe(Role(needed))} only.")
+        raise UserError(f"Poll #{number} is for {roles.describe(Role(needed))} only.")
     if secret:
         if db.execute(_ON_ROLL, (poll_id, person_id)).fetchone() is not None:
             raise UserError(
-                f"You have already cast your secret ballot in poll #{poll_id}; it is final."
+                f"You have already cast your secret ballot in poll #{number}; it is final."
             )
         db.execute(_ROLL, (poll_id, person_id))
         db.execute(_SECRET, (str(uuid.uuid4()), poll_id, ballot.choice, ballot.stored_marks))
@@ -382,11 +387,11 @@ def close(session: Session, poll_id: int, actor_id: int | None, now: datetime) -
     """Close an open poll; False if it was closed already (a late timer, a second click)."""
     poll = session.get(Poll, poll_id)
     if poll is None:
-        raise UserError(f"There is no poll #{poll_id}.")
+        raise UserError("That poll no longer exists.")
     if poll.status == PollStatus.CLOSED:
         return False
     if poll.status != PollStatus.OPEN:
-        raise UserError(f"Poll #{poll_id} is {poll.status}, not open.")
+        raise UserError(f"Poll #{poll.number} is {poll.status}, not open.")
     view = load(session, poll_id)
     poll.electorate_size = len(electorate(session, view))
     poll.status, poll.closed_at = PollStatus.CLOSED, now
@@ -396,7 +401,7 @@ def close(session: Session, poll_id: int, actor_id: int | None, now: datetime) -
         community_id=poll.community_id,
         actor_person_id=actor_id,
         action="poll.closed",
-        detail=f"#{poll_id} {'early' if early else 'at its deadline'}",
+        detail=f"#{poll.number} {'early' if early else 'at its deadline'}",
         at=now,
     )
     return True
@@ -406,8 +411,10 @@ def extend(
     session: Session, poll_id: int, closes_at: datetime, actor_id: int, now: datetime
 ) -> None:
     poll = session.get(Poll, poll_id)
-    if poll is None or poll.status not in (PollStatus.OPEN, PollStatus.SCHEDULED):
-        raise UserError(f"Poll #{poll_id} is not open, so it cannot be extended.")
+    if poll is None:
+        raise UserError("That poll no longer exists.")
+    if poll.status not in (PollStatus.OPEN, PollStatus.SCHEDULED):
+        raise UserError(f"Poll #{poll.number} is not open, so it cannot be extended.")
     if closes_at <= poll.closes_at:
         raise UserError("An extension must close later than the poll does now.")
     previous, poll.closes_at = poll.closes_at, closes_at
@@ -417,7 +424,7 @@ def extend(
         community_id=poll.community_id,
         actor_person_id=actor_id,
         action="poll.extended",
-        detail=f"#{poll_id} {previous.isoformat()} -> {closes_at.isoformat()}",
+        detail=f"#{poll.number} {previous.isoformat()} -> {closes_at.isoformat()}",
         at=now,
     )
 
@@ -445,7 +452,7 @@ def add_paper(
         community_id=poll.community_id,
         actor_person_id=actor_id,
         action="poll.paper",
-        detail=f"#{poll_id} {ballots} ballots {json.dumps(counts)}",
+        detail=f"#{poll.number} {ballots} ballots {json.dumps(counts)}",
         at=now,
     )
 
@@ -460,7 +467,9 @@ def record_outcome(
 ) -> None:
     poll = session.get_one(Poll, poll_id)
     if poll.status != PollStatus.CLOSED:
-        raise UserError(f"Poll #{poll_id} has not closed yet; record its outcome after the close.")
+        raise UserError(
+            f"Poll #{poll.number} has not closed yet; record its outcome after the close."
+        )
     poll.outcome, poll.review_at = outcome, review_at
     if review_at is not None:
         schedule(session, REVIEW_JOB, review_at, {"poll": poll_id})
@@ -469,7 +478,7 @@ def record_outcome(
         community_id=poll.community_id,
         actor_person_id=actor_id,
         action="poll.outcome",
-        detail=f"#{poll_id}",
+        detail=f"#{poll.number}",
         at=now,
     )
 
@@ -526,7 +535,7 @@ def merge_votes(session: Session, source_id: int, target_id: int) -> None:
 def _poll_in(session: Session, poll_id: int, status: PollStatus) -> Poll:
     poll = session.get(Poll, poll_id)
     if poll is None:
-        raise UserError(f"There is no poll #{poll_id}.")
+        raise UserError("That poll no longer exists.")
     if poll.status != status:
-        raise UserError(f"Poll #{poll_id} is {poll.status}, so that can't be done now.")
+        raise UserError(f"Poll #{poll.number} is {poll.status}, so that can't be done now.")
     return poll

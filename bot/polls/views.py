@@ -38,6 +38,16 @@ class PollView:
         return self.poll.id
 
     @property
+    def number(self) -> int:
+        """What people call it: the community's poll #7."""
+        return self.poll.number
+
+    @property
+    def ref(self) -> str:
+        """How buttons name it: with its community, so a press anywhere means this poll."""
+        return f"{self.poll.community_id}.{self.poll.number}"
+
+    @property
     def kind(self) -> PollKind:
         return PollKind(self.poll.kind)
 
@@ -60,10 +70,18 @@ class PollView:
         return self.options[number - 1].label
 
 
+def find(session: Session, community_id: int, number: int) -> PollView | None:
+    """A community's poll by the number people know it by."""
+    poll_id = session.exec(
+        select(Poll.id).where(Poll.community_id == community_id, Poll.number == number)
+    ).first()
+    return None if poll_id is None else load(session, poll_id)
+
+
 def load(session: Session, poll_id: int) -> PollView:
     poll = session.get(Poll, poll_id)
     if poll is None:
-        raise UserError(f"There is no poll #{poll_id}. /polls lists the open ones.")
+        raise UserError("That poll no longer exists.")
     options = list(
         session.exec(
             select(PollOption).where(PollOption.poll_id == poll_id).order_by(col(PollOption.number))
