@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import Enum, auto
 from typing import TYPE_CHECKING
 
+from bot import refs
 from bot.errors import UsageError
 from bot.events import ArgValue, Attachment, Form, FormField
 from storage.models import Role
@@ -24,6 +25,7 @@ class ParamKind(Enum):
     WORD = auto()  # one word (or "a quoted phrase")
     TEXT = auto()  # the rest of the line; only as the last parameter
     INTEGER = auto()
+    REF = auto()  # a numbered thing: "7", or "3.7" (community 3's #7, as buttons write it)
     CHOICE = auto()  # one of `choices`
     ATTACHMENT = auto()  # a file sent with the command
 
@@ -70,6 +72,9 @@ class Command:
     form_only: tuple[Param, ...] = ()
     # The guided form is a private conversation, not questions asked in the group.
     form_in_private: bool = False
+    # A parameter naming a numbered thing ("7", or "3.7" on buttons: community 3's #7); when
+    # it names a community, the command acts in that one (see bot/refs.py).
+    scope: str | None = None
 
     def __post_init__(self) -> None:
         if not COMMAND_NAME.match(self.name):
@@ -194,6 +199,10 @@ def parse_options(command: Command, options: Mapping[str, ArgValue]) -> Args:
 
 def convert(param: Param, raw: str) -> str | int:
     raw = raw.strip()
+    if param.kind is ParamKind.REF:
+        if refs.community_of(raw) is None and not re.fullmatch(r"#?\d{1,9}", raw):
+            raise UsageError(f"{param.placeholder} must be a number like 7, not {raw[:40]!r}.")
+        return raw
     if param.kind is ParamKind.INTEGER:
         if not re.fullmatch(r"#?\d{1,12}", raw):
             raise UsageError(f"{param.placeholder} must be a whole number, not {raw[:40]!r}.")

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session
 
-from bot import roles
+from bot import refs, roles
 from bot.clock import Clock
 from bot.commands import Args, Command, Registry, parse_options, parse_text
 from bot.context import Context
@@ -27,7 +27,7 @@ from bot.events import (
     Visibility,
 )
 from bot.feature import Feature
-from bot.identity.arrival import Arrival, arrive
+from bot.identity.arrival import Arrival, arrive, elsewhere
 from bot.outbox import report
 from bot.outbox.queue import NEW_DELIVERIES
 from bot.outbox.service import Outbox
@@ -196,9 +196,6 @@ class Moot:
         command = self.registry.get(name)
         if command is None:
             return private(f"I don't know /{name[:32]}. Send /help to see what you can do here.")
-        refusal = _refusal(command, event, arrival)
-        if refusal:
-            return private(refusal)
         try:
             if options is not None:
                 args = parse_options(command, options)
@@ -207,6 +204,16 @@ class Moot:
                 args = parse_text(command, text, attachments)
         except UsageError as error:
             return private(f"{error}\nUsage: {command.usage}")
+        given = (args.optional_text(command.scope) or "") if command.scope else ""
+        named = refs.community_of(given)
+        if named is not None and named != arrival.community_id:
+            here = arrival
+            arrival = await self.read(lambda s: elsewhere(s, here, named))
+            if arrival.role is None:  # outsiders learn nothing, not even that it exists
+                return private(f"There is no {command.scope} {given[:24]} here.")
+        refusal = _refusal(command, event, arrival)
+        if refusal:
+            return private(refusal)
         missing = args.missing(command)
         if missing:
             if command.guided and not isinstance(event, FormSubmitted):

@@ -103,10 +103,14 @@ class Chat(SQLModel, table=True):
 
 
 class Membership(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("community_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("community_id", "person_id"),
+        UniqueConstraint("community_id", "number"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="community.id", index=True)
+    number: int  # what organisers call it: Elm Court's member #12 (see bot/numbers.py)
     person_id: int = Field(foreign_key="person.id", index=True)
     role: Role = Field(default=Role.MEMBER, sa_type=String(16))
     status: MembershipStatus = Field(default=MembershipStatus.PENDING, sa_type=String(16))

@@ -75,7 +75,7 @@ async def test_unknown_commands_get_a_private_pointer_to_help(alice: Resident) -
 async def test_wrong_argument_types_show_the_usage(community: str, host: Resident) -> None:
     replies = await host.say("/approve two")
     assert replies[0].visibility is Visibility.ACTOR
-    assert "must be a whole number" in replies[0].text
+    assert "<member> must be a number like 7, not 'two'" in replies[0].text
     assert "Usage: /approve <member>" in replies[0].text
 
 

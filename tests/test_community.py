@@ -106,7 +106,7 @@ async def test_members_lists_the_register_with_decision_buttons(
     assert replies[0].visibility is Visibility.ACTOR
     assert "#1 Host · admin" in replies[0].text
     assert "Waiting for approval (1)" in replies[0].text
-    assert [b.command for b in replies[0].buttons] == ["approve 2", "reject 2"]
+    assert [b.command for b in replies[0].buttons] == ["approve 1.2", "reject 1.2"]
 
 
 async def test_roles_and_the_last_admin(

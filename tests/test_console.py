@@ -48,7 +48,7 @@ async def test_setup_join_and_approve_by_pressing_a_button(
     )
     assert "Moot: This chat is now the home of Elm Court." in output
     assert "You are now Host. You have 1 unread direct message(s)" in output
-    assert "[1] Approve  (or type /approve 2)" in output
+    assert "[1] Approve  (or type /approve 1.2)" in output
     assert "Moot (only to you): Approved: #2 Alice is now a member." in output
     assert output.rstrip().endswith("Moot → DM: Welcome! You are now a member of Elm Court.")
 

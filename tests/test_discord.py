@@ -100,7 +100,7 @@ async def test_join_and_approve_with_a_button_in_a_dm(
     where, request = await api.wait_for("Alice asks to join")
     assert where == f"channel {900_000 + ADMIN}"  # a DM to the organiser
     button = request["components"][0]["components"][0]
-    assert (button["label"], button["custom_id"]) == ("Approve", "moot:approve 2")
+    assert (button["label"], button["custom_id"]) == ("Approve", "moot:approve 1.2")
     deliver(adapter, interactions.press(ADMIN, "Admin", button["custom_id"], dm=True))
     await api.wait_for("Approved: #2 Alice")
     where, _welcome = await api.wait_for("You are now a member of Elm Court")

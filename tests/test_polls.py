@@ -110,7 +110,9 @@ async def test_who_may_vote_is_told_why_not(moot: Moot, community: str, host: Re
         await visitor.say(f"/vote {poll_id} 1")  # in the community's chat, not a member
     )
     assert "Which community's poll?" in texts(await outsider.privately(f"/vote {poll_id} 1"))
-    assert "There is no poll #1 here" in texts(await outsider.privately(f"/vote 1.{poll_id} 1"))
+    assert texts(await outsider.privately(f"/vote 1.{poll_id} 1")) == (
+        f"There is no poll 1.{poll_id} here."
+    )
     organisers_only = await published(host, "Budget sign-off? | Yes | No | voters: role organiser")
     assert f"Poll #{organisers_only} is for organisers only" in texts(
         await alice.say(f"/vote {organisers_only} 1")

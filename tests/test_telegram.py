@@ -132,7 +132,7 @@ async def test_member_import_from_a_document(telegram: FakeTelegram, updates: Up
 async def test_bad_input_gets_a_private_answer(telegram: FakeTelegram, updates: Updates) -> None:
     await setup_group(telegram, updates)
     telegram.push(updates.message(GROUP, ADMIN, "Admin", "/approve banana"))
-    await telegram.wait_for(ADMIN, "must be a whole number")
+    await telegram.wait_for(ADMIN, "must be a number like 7")
     telegram.push(updates.message(GROUP, ALICE, "Alice", "/frobnicate"))
     await telegram.wait_for(ALICE, "I don't know /frobnicate")
     telegram.push(updates.message(GROUP, ALICE, "Alice", "/help@some_other_bot"))

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from sqlmodel import Session
 
-from bot import codes
+from bot import codes, refs
 from bot.commands import Command, Param, ParamKind, Where
 from bot.community import importer, render, service
 from bot.community.register import entries
@@ -21,7 +21,7 @@ from bot.outbox.queue import Message
 from bot.text import one_line
 from storage.models import NAME_MAX, JoinPolicy, MembershipStatus, Role
 
-MEMBER_PARAM = Param("member", "The member's number, as shown by /members", ParamKind.INTEGER)
+MEMBER_PARAM = Param("member", "The member's number, as shown by /members", ParamKind.REF)
 MAX_DECISION_BUTTONS = 10
 
 
@@ -70,7 +70,7 @@ async def join(ctx: Context) -> None:
     def request(session: Session) -> service.JoinOutcome:
         outcome = service.request_membership(session, community_id, ctx.person_id, ctx.now)
         if outcome.status != MembershipStatus.ACTIVE:
-            number = outcome.membership_id
+            number = outcome.number
             outbox.tell(
                 session,
                 outcome.organiser_ids,
@@ -80,7 +80,7 @@ async def join(ctx: Context) -> None:
                         f"{ctx.person_name} asks to join {outcome.community_name} (request "
                         f"#{number}). Approve or reject here, or send /approve {number} or "
                         f"/reject {number}.",
-                        buttons=tuple(render.decision_buttons(number)),
+                        buttons=tuple(render.decision_buttons(community_id, number)),
                     ),
                 ),
                 ctx.now,
@@ -98,6 +98,12 @@ async def join(ctx: Context) -> None:
     )
 
 
+def member_number(ctx: Context) -> int:
+    """The member a command names ("12", or "3.12" from a button: the core has already put the
+    command in community 3)."""
+    return refs.parse(ctx.args.text("member"), "member")[1]
+
+
 async def members(ctx: Context) -> None:
     community_id = ctx.community
     active = await ctx.moot.read(lambda s: entries(s, community_id, (MembershipStatus.ACTIVE,)))
@@ -105,7 +111,7 @@ async def members(ctx: Context) -> None:
     buttons = [
         button
         for entry in pending[:MAX_DECISION_BUTTONS]
-        for button in render.decision_buttons(entry.membership_id)
+        for button in render.decision_buttons(community_id, entry.number)
     ]
     ctx.reply_privately(
         render.register_text(ctx.community_name or "", active, pending), buttons=buttons
@@ -136,7 +142,7 @@ def _telling(
 
 
 async def _decide(ctx: Context, approve: bool) -> None:
-    community_id, member = ctx.community, ctx.args.integer("member")
+    community_id, member = ctx.community, member_number(ctx)
 
     def change(session: Session) -> service.Decision:
         return service.decide_request(
@@ -152,9 +158,7 @@ async def _decide(ctx: Context, approve: bool) -> None:
                 lambda name: f"Welcome! You are now a member of {name}.",
             )
         )
-        ctx.reply_privately(
-            f"Approved: #{decision.membership_id} {decision.person_name} is now a member."
-        )
+        ctx.reply_privately(f"Approved: #{decision.number} {decision.person_name} is now a member.")
     else:
         decision = await ctx.moot.write(
             _telling(
@@ -164,9 +168,7 @@ async def _decide(ctx: Context, approve: bool) -> None:
                 lambda name: f"Your request to join {name} was not approved.",
             )
         )
-        ctx.reply_privately(
-            f"Rejected the request from #{decision.membership_id} {decision.person_name}."
-        )
+        ctx.reply_privately(f"Rejected the request from #{decision.number} {decision.person_name}.")
 
 
 async def approve(ctx: Context) -> None:
@@ -178,7 +180,7 @@ async def reject(ctx: Context) -> None:
 
 
 async def remove(ctx: Context) -> None:
-    community_id, member, role = ctx.community, ctx.args.integer("member"), ctx.role
+    community_id, member, role = ctx.community, member_number(ctx), ctx.role
     assert role is not None
 
     def change(session: Session) -> service.Decision:
@@ -192,13 +194,11 @@ async def remove(ctx: Context) -> None:
             lambda name: f"You are no longer a member of {name}.",
         )
     )
-    ctx.reply_privately(
-        f"Removed #{decision.membership_id} {decision.person_name} from the register."
-    )
+    ctx.reply_privately(f"Removed #{decision.number} {decision.person_name} from the register.")
 
 
 async def role(ctx: Context) -> None:
-    community_id, member = ctx.community, ctx.args.integer("member")
+    community_id, member = ctx.community, member_number(ctx)
     new_role = Role(ctx.args.text("role"))
 
     def change(session: Session) -> service.Decision:
@@ -209,7 +209,7 @@ async def role(ctx: Context) -> None:
             ctx, change, "word of their new role", lambda name: f"You are now {new_role} in {name}."
         )
     )
-    ctx.reply_privately(f"#{decision.membership_id} {decision.person_name} is now {new_role}.")
+    ctx.reply_privately(f"#{decision.number} {decision.person_name} is now {new_role}.")
 
 
 async def joinpolicy(ctx: Context) -> None:
@@ -292,6 +292,7 @@ FEATURE = Feature(
             "Approve a request to join",
             approve,
             params=(MEMBER_PARAM,),
+            scope="member",
             role=Role.ORGANISER,
             needs_community=True,
         ),
@@ -300,6 +301,7 @@ FEATURE = Feature(
             "Reject a request to join",
             reject,
             params=(MEMBER_PARAM,),
+            scope="member",
             role=Role.ORGANISER,
             needs_community=True,
         ),
@@ -308,6 +310,7 @@ FEATURE = Feature(
             "Take someone off the register",
             remove,
             params=(MEMBER_PARAM,),
+            scope="member",
             role=Role.ORGANISER,
             needs_community=True,
         ),
@@ -321,6 +324,7 @@ FEATURE = Feature(
             ),
             role=Role.ADMIN,
             needs_community=True,
+            scope="member",
         ),
         Command(
             "joinpolicy",

@@ -12,8 +12,9 @@ from sqlmodel import Session, select
 
 from bot import audit
 from bot.codes import new_code
-from bot.community.service import CLAIM_CODE
+from bot.community.service import CLAIM_CODE, MEMBER_NUMBERS
 from bot.errors import UserError
+from bot.numbers import next_number
 from bot.text import one_line
 from storage.models import NAME_MAX, Membership, MembershipStatus, Person, Role
 
@@ -127,6 +128,7 @@ def import_rows(
         code = new_code(CLAIM_CODE)
         membership = Membership(
             community_id=community_id,
+            number=next_number(session, community_id, MEMBER_NUMBERS),
             person_id=person.id,
             role=row.role,
             status=MembershipStatus.ACTIVE,

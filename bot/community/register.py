@@ -11,7 +11,7 @@ from storage.models import Account, Membership, MembershipStatus, Person, Role
 
 @dataclass(frozen=True)
 class Entry:
-    membership_id: int
+    number: int
     name: str
     role: Role
     status: MembershipStatus
@@ -27,7 +27,7 @@ def entries(
         select(Membership, Person)
         .join(Person, Person.id == Membership.person_id)  # type: ignore[arg-type]
         .where(Membership.community_id == community_id, col(Membership.status).in_(statuses))
-        .order_by(col(Membership.id))
+        .order_by(col(Membership.number))
     ).all()
     person_ids = [person.id for _, person in rows]
     platforms: dict[int, set[str]] = {}
@@ -37,7 +37,7 @@ def entries(
         platforms.setdefault(person_id, set()).add(platform)
     return [
         Entry(
-            membership_id=membership.id or 0,
+            number=membership.number,
             name=person.name,
             role=Role(membership.role),
             status=MembershipStatus(membership.status),

@@ -8,7 +8,7 @@ from storage.models import MembershipStatus, Role
 
 
 def entry_line(entry: Entry) -> str:
-    parts = [f"#{entry.membership_id} {entry.name}"]
+    parts = [f"#{entry.number} {entry.name}"]
     if entry.unit:
         parts.append(f"({entry.unit})")
     if entry.role != Role.MEMBER:
@@ -30,8 +30,10 @@ def register_text(community_name: str, active: list[Entry], pending: list[Entry]
     return "\n".join(lines)
 
 
-def decision_buttons(membership_id: int) -> list[Button]:
+def decision_buttons(community_id: int, number: int) -> list[Button]:
+    """Buttons that name the community too: pressed in a direct message, they act on this
+    request whatever community the organiser used last."""
     return [
-        Button("Approve", f"approve {membership_id}", ButtonStyle.PRIMARY),
-        Button("Reject", f"reject {membership_id}", ButtonStyle.DANGER),
+        Button("Approve", f"approve {community_id}.{number}", ButtonStyle.PRIMARY),
+        Button("Reject", f"reject {community_id}.{number}", ButtonStyle.DANGER),
     ]

@@ -12,6 +12,7 @@ from bot import audit
 from bot.codes import new_code
 from bot.errors import NotAllowedError, UserError
 from bot.events import Place
+from bot.numbers import next_number
 from storage.models import (
     Chat,
     Community,
@@ -22,6 +23,7 @@ from storage.models import (
     Role,
 )
 
+MEMBER_NUMBERS = "member"  # the kind of thing memberships are numbered as, per community
 CHAT_CODE = "CHAT"
 CLAIM_CODE = "JOIN"
 
@@ -78,6 +80,7 @@ def link_chat(
         session.add(
             Membership(
                 community_id=community.id,
+                number=next_number(session, community.id, MEMBER_NUMBERS),
                 person_id=person_id,
                 role=Role.ADMIN,
                 status=MembershipStatus.ACTIVE,
@@ -100,7 +103,7 @@ def link_chat(
 
 @dataclass(frozen=True)
 class JoinOutcome:
-    membership_id: int
+    number: int
     status: MembershipStatus
     community_name: str
     organiser_ids: list[int]
@@ -123,7 +126,12 @@ def request_membership(
         else MembershipStatus.PENDING
     )
     if membership is None:
-        membership = Membership(community_id=community_id, person_id=person_id, requested_at=now)
+        membership = Membership(
+            community_id=community_id,
+            number=next_number(session, community_id, MEMBER_NUMBERS),
+            person_id=person_id,
+            requested_at=now,
+        )
         session.add(membership)
     membership.role = Role.MEMBER
     membership.status = status
@@ -131,16 +139,15 @@ def request_membership(
     membership.decided_at = now if status == MembershipStatus.ACTIVE else None
     membership.decided_by_person_id = None
     session.flush()
-    assert membership.id is not None
     audit.record(
         session,
         community_id=community_id,
         actor_person_id=person_id,
         action="member.joined" if status == MembershipStatus.ACTIVE else "member.requested",
-        detail=f"#{membership.id}",
+        detail=f"#{membership.number}",
         at=now,
     )
-    return JoinOutcome(membership.id, status, community.name, organisers(session, community_id))
+    return JoinOutcome(membership.number, status, community.name, organisers(session, community_id))
 
 
 def claim_membership(session: Session, code: str, person_id: int, now: datetime) -> tuple[int, str]:
@@ -172,7 +179,7 @@ def claim_membership(session: Session, code: str, person_id: int, now: datetime)
         community_id=community.id,
         actor_person_id=person_id,
         action="member.claimed",
-        detail=f"#{entry.id}",
+        detail=f"#{entry.number}",
         at=now,
     )
     assert community.id is not None
@@ -181,7 +188,7 @@ def claim_membership(session: Session, code: str, person_id: int, now: datetime)
 
 @dataclass(frozen=True)
 class Decision:
-    membership_id: int
+    number: int
     person_id: int
     person_name: str
     community_name: str
@@ -190,67 +197,65 @@ class Decision:
 def decide_request(
     session: Session,
     community_id: int,
-    membership_id: int,
+    number: int,
     approve: bool,
     decider_id: int,
     now: datetime,
 ) -> Decision:
-    membership, person = _target(session, community_id, membership_id, MembershipStatus.PENDING)
+    membership, person = _target(session, community_id, number, MembershipStatus.PENDING)
     membership.status = MembershipStatus.ACTIVE if approve else MembershipStatus.REJECTED
     membership.decided_at = now
     membership.decided_by_person_id = decider_id
     action = "member.approved" if approve else "member.rejected"
-    return _logged(session, membership, person, decider_id, action, f"#{membership_id}", now)
+    return _logged(session, membership, person, decider_id, action, f"#{number}", now)
 
 
 def remove_member(
     session: Session,
     community_id: int,
-    membership_id: int,
+    number: int,
     actor_id: int,
     actor_role: Role,
     now: datetime,
 ) -> Decision:
-    membership, person = _target(session, community_id, membership_id, MembershipStatus.ACTIVE)
+    membership, person = _target(session, community_id, number, MembershipStatus.ACTIVE)
     if membership.role == Role.ADMIN and actor_role != Role.ADMIN:
         raise NotAllowedError("Only an admin can remove an admin.")
     if membership.role == Role.ADMIN:
-        _keep_an_admin(session, community_id, membership_id)
+        _keep_an_admin(session, community_id, number)
     membership.status = MembershipStatus.REMOVED
     membership.decided_at = now
     membership.decided_by_person_id = actor_id
-    return _logged(
-        session, membership, person, actor_id, "member.removed", f"#{membership_id}", now
-    )
+    return _logged(session, membership, person, actor_id, "member.removed", f"#{number}", now)
 
 
 def set_role(
     session: Session,
     community_id: int,
-    membership_id: int,
+    number: int,
     role: Role,
     actor_id: int,
     now: datetime,
 ) -> Decision:
-    membership, person = _target(session, community_id, membership_id, MembershipStatus.ACTIVE)
+    membership, person = _target(session, community_id, number, MembershipStatus.ACTIVE)
     if membership.role == Role.ADMIN and role != Role.ADMIN:
-        _keep_an_admin(session, community_id, membership_id)
-    detail = f"#{membership_id} {membership.role} -> {role}"
+        _keep_an_admin(session, community_id, number)
+    detail = f"#{number} {membership.role} -> {role}"
     membership.role = role
     return _logged(session, membership, person, actor_id, "member.role", detail, now)
 
 
 def _target(
-    session: Session, community_id: int, membership_id: int, expected: MembershipStatus
+    session: Session, community_id: int, number: int, expected: MembershipStatus
 ) -> tuple[Membership, Person]:
     """The membership an organiser's command is about, in the state the command needs."""
-    membership = _in_community(session, community_id, membership_id)
+    membership = _in_community(session, community_id, number)
     person = session.get_one(Person, membership.person_id)
     if membership.status != expected:
         needed = (
             "waiting for a decision" if expected == MembershipStatus.PENDING else "an active member"
         )
-        raise UserError(f"#{membership_id} {person.name} is not {needed} ({membership.status}).")
+        raise UserError(f"#{number} {person.name} is not {needed} ({membership.status}).")
     return membership, person
 
 
@@ -273,9 +278,8 @@ def _logged(
         at=now,
     )
     community = session.get_one(Community, membership.community_id)
-    assert membership.id is not None
     assert person.id is not None
-    return Decision(membership.id, person.id, person.name, community.name)
+    return Decision(membership.number, person.id, person.name, community.name)
 
 
 def update_settings(
@@ -350,13 +354,13 @@ def _strength(membership: Membership) -> tuple[int, int]:
     return _STATUS_RANK[MembershipStatus(membership.status)], _ROLE_RANK[Role(membership.role)]
 
 
-def _keep_an_admin(session: Session, community_id: int, leaving_id: int) -> None:
+def _keep_an_admin(session: Session, community_id: int, leaving: int) -> None:
     others = session.exec(
         select(Membership.id).where(
             Membership.community_id == community_id,
             Membership.status == MembershipStatus.ACTIVE,
             Membership.role == Role.ADMIN,
-            Membership.id != leaving_id,
+            Membership.number != leaving,
         )
     ).first()
     if others is None:
@@ -377,8 +381,12 @@ def _membership(session: Session, community_id: int, person_id: int) -> Membersh
     ).first()
 
 
-def _in_community(session: Session, community_id: int, membership_id: int) -> Membership:
-    membership = session.get(Membership, membership_id)
-    if membership is None or membership.community_id != community_id:
-        raise UserError(f"There is no member #{membership_id} in this community. See /members.")
+def _in_community(session: Session, community_id: int, number: int) -> Membership:
+    membership = session.exec(
+        select(Membership).where(
+            Membership.community_id == community_id, Membership.number == number
+        )
+    ).first()
+    if membership is None:
+        raise UserError(f"There is no member #{number} in this community. See /members.")
     return membership

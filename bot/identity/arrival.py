@@ -7,7 +7,7 @@ when something about it changed or it was last seen a while ago.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import text
@@ -137,3 +137,23 @@ def arrive(
             elif status == MembershipStatus.ACTIVE:
                 role = Role(member_role)
     return Arrival(replay, int(person_id), person_name, community_id, community_name, role)
+
+
+def elsewhere(session: Session, arrival: Arrival, community_id: int) -> Arrival:
+    """The same person acting in another community (named by a button): their membership's
+    role there, if any; a chat's platform admins are admins only in their own chat."""
+    standing = (
+        session.connection()
+        .execute(_STANDING, {"person_id": arrival.person_id, "community_id": community_id})
+        .first()
+    )
+    if standing is None:
+        return replace(arrival, community_id=None, community_name=None, role=None)
+    name, role, status = standing
+    active = status == MembershipStatus.ACTIVE
+    return replace(
+        arrival,
+        community_id=community_id,
+        community_name=name,
+        role=Role(role) if active else None,
+    )

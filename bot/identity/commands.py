@@ -57,7 +57,7 @@ async def whoami(ctx: Context) -> None:
         for membership, community in memberships:
             marker = " (current)" if community.id == person.current_community_id else ""
             lines.append(
-                f"{community.name}{marker}: #{membership.id}, {membership.role}, {membership.status}"
+                f"{community.name}{marker}: #{membership.number}, {membership.role}, {membership.status}"
             )
         if not memberships:
             lines.append("You are not a member of any community yet: send /join in its group chat.")

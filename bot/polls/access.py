@@ -17,34 +17,27 @@ whatever community the presser used last. The rule, one per role:
 
 from __future__ import annotations
 
-import re
-
 from sqlmodel import Session, select
 
-from bot import roles
+from bot import refs, roles
 from bot.context import Context
-from bot.errors import NotAllowedError, UsageError, UserError
+from bot.errors import NotAllowedError, UserError
 from bot.polls.live import state_of
 from bot.polls.views import PollView, find
 from storage.models import Membership, MembershipStatus, Role
 from storage.polls import PollStatus
 
-_REF = re.compile(r"#?(?:(\d{1,9})\.)?(\d{1,9})")
-
 
 def parse_ref(ctx: Context, given: str) -> tuple[int, int]:
     """(community id, number) from "7", "#7" or "3.7"."""
-    match = _REF.fullmatch(given.strip())
-    if match is None:
-        raise UsageError("Name the poll by its number, like 7 (/polls lists them).")
-    community, number = match.groups()
+    community, number = refs.parse(given, "poll")
     if community is not None:
-        return int(community), int(number)
+        return community, number
     if ctx.community_id is None:
         raise UserError(
             "Which community's poll? Use this in your community's group chat, or /join one."
         )
-    return ctx.community_id, int(number)
+    return ctx.community_id, number
 
 
 async def role_in(ctx: Context, community_id: int) -> Role | None:

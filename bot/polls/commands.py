@@ -35,7 +35,7 @@ from bot.text import one_line
 from storage.models import Chat, Community, PollsBy, Role
 from storage.polls import OUTCOME_MAX, PollKind, PollStatus, ResultsShown
 
-POLL = Param("poll", "The poll's number", ParamKind.WORD)
+POLL = Param("poll", "The poll's number", ParamKind.REF)
 DEFINITION_HELP = "The question (or the whole poll: question | option | option | settings)"
 
 
@@ -576,38 +576,47 @@ FEATURE = Feature(
             "Change a draft poll's setting",
             pollset,
             params=(POLL, Param("setting", "setting: value", ParamKind.TEXT)),
+            scope="poll",
         ),
-        Command("publish", "Publish a draft poll", publish, params=(POLL,)),
-        Command("discard", "Throw away a draft poll", discard, params=(POLL,)),
+        Command("publish", "Publish a draft poll", publish, params=(POLL,), scope="poll"),
+        Command("discard", "Throw away a draft poll", discard, params=(POLL,), scope="poll"),
         Command(
             "post",
             "Post a poll in this chat too (or in all: /post N all)",
             post,
             params=(POLL, Param("where", "all", required=False)),
+            scope="poll",
         ),
         Command(
             "vote",
             "Vote in a poll",
             vote,
             params=(POLL, Param("choices", "Your choice(s)", ParamKind.TEXT)),
+            scope="poll",
         ),
-        Command("ballot", "Open your ballot for a poll", open_ballot, params=(POLL,)),
+        Command("ballot", "Open your ballot for a poll", open_ballot, params=(POLL,), scope="poll"),
         Command(
             "pick",
             "Add or remove an option on your ballot",
             pick,
             params=(POLL, Param("option", "Option number", ParamKind.INTEGER)),
+            scope="poll",
         ),
-        Command("clearballot", "Start your ballot again", clear_ballot, params=(POLL,)),
-        Command("cast", "Cast the ballot you filled in", cast, params=(POLL,)),
-        Command("results", "See a poll's results (with a chart)", results, params=(POLL,)),
+        Command(
+            "clearballot", "Start your ballot again", clear_ballot, params=(POLL,), scope="poll"
+        ),
+        Command("cast", "Cast the ballot you filled in", cast, params=(POLL,), scope="poll"),
+        Command(
+            "results", "See a poll's results (with a chart)", results, params=(POLL,), scope="poll"
+        ),
         Command("polls", "List open polls", polls, role=Role.MEMBER, needs_community=True),
-        Command("close", "Close a poll now", close, params=(POLL,)),
+        Command("close", "Close a poll now", close, params=(POLL,), scope="poll"),
         Command(
             "extend",
             "Give a poll more time",
             extend,
             params=(POLL, Param("until", "New closing time", ParamKind.TEXT)),
+            scope="poll",
         ),
         Command(
             "paper",
@@ -618,6 +627,7 @@ FEATURE = Feature(
                 Param("ballots", "How many paper ballots", ParamKind.INTEGER),
                 Param("counts", "option=votes …", ParamKind.TEXT),
             ),
+            scope="poll",
         ),
         Command(
             "outcome",
@@ -627,14 +637,18 @@ FEATURE = Feature(
                 POLL,
                 Param("outcome", "What will happen", ParamKind.TEXT, max_length=OUTCOME_MAX + 100),
             ),
+            scope="poll",
         ),
         Command(
             "voters",
             "How people voted in an open poll (turnout for secret ballots)",
             who_voted,
             params=(POLL,),
+            scope="poll",
         ),
-        Command("export", "Export a poll as CSV and JSON", export_poll, params=(POLL,)),
+        Command(
+            "export", "Export a poll as CSV and JSON", export_poll, params=(POLL,), scope="poll"
+        ),
         Command(
             "pollsby",
             "Choose who may start quick polls",
