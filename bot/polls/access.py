@@ -114,3 +114,10 @@ async def require_manager(ctx: Context, view: PollView) -> None:
 async def require_organiser(ctx: Context, view: PollView) -> None:
     if not roles.allows(await role_in(ctx, view.poll.community_id), Role.ORGANISER):
         raise NotAllowedError(f"Only organisers of {view.community.name} can do that.")
+
+
+async def require_member(ctx: Context, view: PollView, what: str = "see that") -> None:
+    """For the community's members, not visitors to its chat (how named people voted; a secret
+    ballot to confirm)."""
+    if await role_in(ctx, view.poll.community_id) is None:
+        raise NotAllowedError(f"Only members of {view.community.name} can {what}; /join first.")

@@ -24,6 +24,7 @@ from bot.polls.access import (
     definition_named,
     poll_named,
     require_manager,
+    require_member,
     require_organiser,
 )
 from bot.polls.chart import results_chart
@@ -150,6 +151,7 @@ async def vote(ctx: Context) -> None:
     view = await definition_named(ctx)
     ballot = ballots.read(view.rules, ctx.args.text("choices"))
     if view.poll.secret:
+        await require_member(ctx, view, f"vote in poll #{view.number}")
         await confirm_secret(
             ctx, view, (ballot.choice,) if ballot.choice is not None else ballot.marks
         )
@@ -379,6 +381,7 @@ async def outcome(ctx: Context) -> None:
 async def who_voted(ctx: Context) -> None:
     view = await poll_named(ctx)
     poll_id, n = view.id, view.number
+    await require_member(ctx, view)
     if view.poll.secret:
         _, counted = await results_of(ctx.moot, poll_id)
         ctx.reply_privately(

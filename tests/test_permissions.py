@@ -1,0 +1,223 @@
+"""The permission matrix: every command, every kind of person, every state a poll can be in.
+
+People: a visitor (speaks in Elm Court's chat, not a member), a member, the member who created
+the poll, the repairs team, an organiser, an admin, and an outsider (a member of Oak Lane, who
+names Elm Court's things the way buttons do, "1.N"). Each refusal must say so privately, reveal
+nothing (an outsider never sees the poll's question) and change nothing in the store.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session
+
+from bot.core import Moot
+from bot.events import Attachment, Reply, Visibility
+from tests.helpers import RecordingOutlet, Resident, dm, group, texts
+
+ELM = "1"  # Elm Court's community id: its refs are "1.N"
+PEOPLE = ("visitor", "member", "creator", "repairs", "organiser", "admin", "outsider")
+MEMBERS = {"member", "creator", "repairs", "organiser", "admin"}
+MANAGERS = {"creator", "organiser", "admin"}
+ORGANISERS = {"organiser", "admin"}
+QUESTION = "Paint the railings green?"
+
+
+@dataclass
+class World:
+    moot: Moot
+    people: dict[str, Resident]
+
+    async def as_(self, who: str, line: str) -> list[Reply]:
+        person = self.people[who]
+        if who == "outsider":  # in Oak Lane's chat, naming Elm Court's things by "1.N"
+            return await person.say(line, group("telegram", "-200"))
+        return await person.say(line)
+
+
+@pytest.fixture
+async def world(moot: Moot, outlet: RecordingOutlet) -> World:
+    host = Resident(moot, "console", "host", "Admin", chat_admin=True)
+    await host.say("/setup Elm Court")
+    await host.say("/joinpolicy open")
+    people = {"admin": host, "visitor": Resident(moot, "console", "visitor", "Vic")}
+    for number, name in enumerate(("member", "creator", "repairs", "organiser"), start=2):
+        people[name] = Resident(moot, "console", name, name.title())
+        await people[name].say("/join")
+        if name in ("repairs", "organiser"):
+            await host.say(f"/role {number} {name}")
+    oak_admin = Resident(moot, "telegram", "oak-admin", "Oak Admin", chat_admin=True)
+    await oak_admin.say("/setup Oak Lane", group("telegram", "-200"))
+    await oak_admin.say("/joinpolicy open", group("telegram", "-200"))
+    people["outsider"] = Resident(moot, "telegram", "oak-1", "Olive")
+    await people["outsider"].say("/join", group("telegram", "-200"))
+    return World(moot, people)
+
+
+async def poll_in(world: World, state: str) -> int:
+    """A fresh quick poll by the creator, in `state`; its number in Elm Court."""
+    definition = f"{QUESTION} | Yes | No" + (" | secret" if state == "secret" else "")
+    replies = await world.as_("creator", f"/poll {definition}")
+    match = re.search(r"Draft poll #(\d+)", texts(replies))
+    assert match is not None, texts(replies)
+    number = int(match.group(1))
+    if state != "draft":
+        assert "is open" in texts(await world.as_("creator", f"/publish {number}"))
+    if state == "closed":
+        assert "is closed" in texts(await world.as_("organiser", f"/close {number}"))
+    return number
+
+
+async def snapshot(moot: Moot) -> tuple[object, ...]:
+    """Everything a refused command must leave as it was."""
+
+    def read(session: Session) -> tuple[object, ...]:
+        run = session.connection().execute
+        return tuple(
+            run(text(query)).all()
+            for query in (
+                "SELECT id, status, closes_at, question, kind, outcome FROM poll ORDER BY id",
+                "SELECT poll_id, person_id, choice FROM vote ORDER BY poll_id, person_id",
+                "SELECT count(*) FROM voterroll",
+                "SELECT count(*) FROM papertally",
+                "SELECT community_id, person_id, role, status FROM membership ORDER BY id",
+                "SELECT id, join_policy, timezone, polls_by FROM community ORDER BY id",
+                "SELECT count(*) FROM outbox",
+                "SELECT count(*) FROM pollpost",
+            )
+        )
+
+    return await moot.read(read)
+
+
+async def refused(world: World, who: str, line: str, *, hidden: bool) -> None:
+    before = await snapshot(world.moot)
+    replies = await world.as_(who, line)
+    said = texts(replies)
+    assert all(r.visibility is Visibility.ACTOR for r in replies), (who, line, said)
+    assert re.search(r"There is no|Only |not a member|/join first|Which community", said), (
+        who,
+        line,
+        said,
+    )
+    if hidden:
+        assert QUESTION not in said, (who, line, said)
+    assert await snapshot(world.moot) == before, (who, line, said)
+
+
+async def allowed(world: World, who: str, line: str) -> None:
+    said = texts(await world.as_(who, line))
+    assert not re.search(r"There is no poll|Only |/join first|something went wrong", said), (
+        who,
+        line,
+        said,
+    )
+
+
+# (command line with {n} for the poll's number, states, who may)
+POLL_MATRIX: list[tuple[str, tuple[str, ...], set[str]]] = [
+    ("/results {n}", ("draft",), MANAGERS),
+    ("/results {n}", ("open", "closed", "secret"), MEMBERS | {"visitor"}),
+    ("/voters {n}", ("draft",), MANAGERS),
+    ("/voters {n}", ("open", "closed", "secret"), MEMBERS),
+    ("/export {n}", ("draft", "open", "closed", "secret"), ORGANISERS),
+    ("/pollset {n} kind: approval", ("draft",), MANAGERS),
+    ("/publish {n}", ("draft",), MANAGERS),
+    ("/discard {n}", ("draft",), MANAGERS),
+    ("/post {n}", ("open",), MANAGERS),
+    ("/extend {n} in 20 days", ("open", "secret"), MANAGERS),
+    ("/close {n}", ("open", "secret"), MANAGERS),
+    ("/paper {n} 2 1=1 2=1", ("open",), ORGANISERS),
+    ("/outcome {n} We paint them", ("closed",), ORGANISERS),
+    ("/vote {n} 1", ("open", "secret"), MEMBERS),
+    ("/ballot {n}", ("open",), MEMBERS | {"visitor"}),
+    ("/pick {n} 1", ("open",), MEMBERS | {"visitor"}),
+    ("/clearballot {n}", ("open",), MEMBERS | {"visitor"}),
+    ("/cast {n}", ("secret",), MEMBERS | {"visitor"}),
+]
+CASES = [(line, state, who) for line, states, who in POLL_MATRIX for state in states]
+
+
+@pytest.mark.parametrize(("line", "state", "may"), CASES)
+async def test_poll_commands(world: World, line: str, state: str, may: set[str]) -> None:
+    number = await poll_in(world, state)
+    # Everyone who may not goes first, so the one allowed run below meets the state unchanged.
+    for who in PEOPLE:
+        if who in may:
+            continue
+        ref = f"{ELM}.{number}" if who == "outsider" else str(number)
+        outsider_or_draft = who == "outsider" or state == "draft"
+        await refused(world, who, line.format(n=ref), hidden=outsider_or_draft)
+    # The least of those who may (mutating commands change the state, so one is enough).
+    least = next(who for who in PEOPLE if who in may)
+    await allowed(world, least, line.format(n=number))
+
+
+# Commands declared with a role: everyone below it is refused with nothing changed.
+ROLE_MATRIX: list[tuple[str, set[str]]] = [
+    ("/polls", MEMBERS),
+    ("/members", ORGANISERS),
+    ("/approve 9", ORGANISERS),
+    ("/reject 9", ORGANISERS),
+    ("/remove 2", ORGANISERS),
+    ("/role 2 organiser", {"admin"}),
+    ("/joinpolicy approval", {"admin"}),
+    ("/timezone Europe/Paris", {"admin"}),
+    ("/pollsby organisers", {"admin"}),
+    ("/outbox", {"admin"}),
+    ("/resend 1", {"admin"}),
+]
+
+
+@pytest.mark.parametrize(("line", "may"), ROLE_MATRIX)
+async def test_role_commands(world: World, line: str, may: set[str]) -> None:
+    for who in PEOPLE:
+        if who not in may and who != "outsider":
+            await refused(world, who, line, hidden=False)
+    least = next(who for who in PEOPLE if who in may)
+    await allowed(world, least, line)
+
+
+async def test_commands_for_anyone_are_open_to_all(world: World) -> None:
+    for who in PEOPLE:
+        for line in ("/help", "/whoami", "/link"):
+            await allowed(world, who, line)
+
+
+async def test_import_is_for_organisers(world: World) -> None:
+    csv = Attachment("register.csv", b"name\nNew Neighbour\n")
+    for who in ("visitor", "member", "repairs"):
+        before = await snapshot(world.moot)
+        said = texts(await world.people[who].say("/import", files=(csv,)))
+        assert "Only organisers" in said
+        assert await snapshot(world.moot) == before
+    said = texts(await world.people["organiser"].say("/import", files=(csv,)))
+    assert "Imported 1" in said or "claim" in said.lower(), said
+
+
+async def test_an_outsider_cannot_act_on_another_community_by_its_buttons(world: World) -> None:
+    """Oak Lane's member pressing Elm Court's buttons (community-qualified) learns nothing."""
+    number = await poll_in(world, "open")
+    for line in (f"/approve {ELM}.2", f"/remove {ELM}.2", f"/close {ELM}.{number}"):
+        await refused(world, "outsider", line, hidden=True)
+
+
+async def test_a_button_in_a_dm_acts_in_its_own_community(
+    world: World, outlet: RecordingOutlet
+) -> None:
+    """An organiser of Elm Court whose last community is Oak Lane approves an Elm Court request
+    from a direct message: the button names Elm Court, so the right request is approved."""
+    organiser = world.people["organiser"]
+    await organiser.say("/join", group("telegram", "-200"))  # now last active in Oak Lane
+    await world.as_("admin", "/joinpolicy approval")
+    newcomer = Resident(world.moot, "console", "newcomer", "Nell")
+    await newcomer.say("/join")
+    request = next(r for who, r in outlet.directs if who == "organiser" and "Nell" in r.text)
+    approve = request.buttons[0].command
+    assert approve == f"approve {ELM}.6"
+    said = texts(await organiser.press(approve, dm("console", "organiser")))
+    assert "Approved: #6 Nell is now a member." in said
