@@ -91,6 +91,9 @@ class Poll(SQLModel, table=True):
     opened_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     electorate_size: int | None = None  # fixed when the poll closes
+    # The tally as it stood at the close (JSON, see bot.polls.views.freeze): closed results
+    # never change.
+    final_tally: str | None = Field(default=None, sa_type=Text)
     outcome: str | None = Field(default=None, sa_type=Text)
     review_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 

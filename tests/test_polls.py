@@ -470,3 +470,29 @@ async def test_running_totals_always_equal_a_recount(
     )
     assert kept == recount
     assert kept == sorted(Counter(expected.values()).items())
+
+
+async def test_closed_results_never_change(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet
+) -> None:
+    """Two accounts of one person both voted; linking them after the close, or a late paper
+    tally, leaves the closed result exactly as announced."""
+    first, second, carol = await members(moot, host, "Alice", "Alice Again", "Carol")
+    open_poll = await published(host, "Bins? | Yes | No")
+    secret = await published(host, "Chair? | Ann | Raj | secret")
+    for voter in (first, second, carol):
+        await voter.say(f"/vote {open_poll} 1")
+        await voter.say(f"/vote {secret} 2")
+        await voter.press(f"cast 1.{secret}")
+    for poll in (open_poll, secret):
+        await host.say(f"/close {poll}")
+    before = {poll: texts(await host.say(f"/results {poll}")) for poll in (open_poll, secret)}
+    assert "Turnout: 3 of 4 eligible (75%)" in before[open_poll]
+    assert "Turnout: 3 of 4 eligible (75%)" in before[secret]
+
+    issued = await first.privately("/link")
+    code = next(word for word in texts(issued).split() if word.startswith("LINK-"))
+    assert "one member" in texts(await second.privately(f"/link {code.rstrip('.')}"))
+    assert "results are final" in texts(await host.say(f"/paper {open_poll} 5 2=5"))
+    for poll in (open_poll, secret):
+        assert texts(await host.say(f"/results {poll}")) == before[poll]

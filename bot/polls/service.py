@@ -21,7 +21,7 @@ from bot.polls.ballots import CHOICE_KINDS, Ballot
 from bot.polls.counting import Threshold
 from bot.polls.dates import Reading
 from bot.polls.spec import PollSpec
-from bot.polls.views import PollView, electorate, load
+from bot.polls.views import PollView, electorate, freeze, load, tally
 from bot.scheduler import schedule
 from storage.models import MembershipStatus, Role
 from storage.outbox import DeliveryStatus, OutboxEntry
@@ -394,6 +394,7 @@ def close(session: Session, poll_id: int, actor_id: int | None, now: datetime) -
         raise UserError(f"Poll #{poll.number} is {poll.status}, not open.")
     view = load(session, poll_id)
     poll.electorate_size = len(electorate(session, view))
+    poll.final_tally = freeze(tally(session, view))
     poll.status, poll.closed_at = PollStatus.CLOSED, now
     early = actor_id is not None and now < poll.closes_at
     audit.record(
@@ -438,6 +439,8 @@ def add_paper(
     now: datetime,
 ) -> None:
     poll = session.get_one(Poll, poll_id)
+    if poll.status == PollStatus.CLOSED:
+        raise UserError(f"Poll #{poll.number} has closed; its results are final.")
     session.add(
         PaperTally(
             poll_id=poll_id,

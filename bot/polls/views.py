@@ -119,7 +119,37 @@ _TURNOUT = {
 }
 
 
+def freeze(tally_: Tally) -> str:
+    """A closed poll's tally as stored at the close (see `tally`)."""
+    return json.dumps(
+        {
+            "online": tally_.online,
+            "counts": sorted(tally_.counts.items()),
+            "ballots": tally_.ballots,
+            "paper_ballots": tally_.paper_ballots,
+            "paper_counts": sorted(tally_.paper_counts.items()),
+            "electorate": tally_.electorate,
+        }
+    )
+
+
+def _thaw(stored: str) -> Tally:
+    data = json.loads(stored)
+    return Tally(
+        data["online"],
+        {int(k): int(v) for k, v in data["counts"]},
+        [tuple(b) for b in data["ballots"]],
+        data["paper_ballots"],
+        {int(k): int(v) for k, v in data["paper_counts"]},
+        data["electorate"],
+    )
+
+
 def tally(session: Session, view: PollView) -> Tally:
+    """The votes as they stand; for a closed poll, as they stood at the close. Nothing after the
+    close (linking two accounts, someone leaving, a late paper tally) changes a closed result."""
+    if view.poll.final_tally is not None:
+        return _thaw(view.poll.final_tally)
     run = session.connection().execute
     secret, key = bool(view.poll.secret), {"poll": view.id}
     ballots: list[tuple[int, ...]] = []
