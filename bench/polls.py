@@ -62,12 +62,12 @@ def seed(path: Path, voters: int, kind: str) -> None:
         (NAIVE_NOW,),
     )
     db.executemany(
-        "INSERT INTO membership (community_id, person_id, role, status, requested_at) VALUES (1, ?, 'member', 'active', ?)",
-        ((i, NAIVE_NOW) for i in range(1, voters + 1)),
+        "INSERT INTO membership (community_id, number, person_id, role, status, requested_at) VALUES (1, ?, ?, 'member', 'active', ?)",
+        ((i, i, NAIVE_NOW) for i in range(1, voters + 1)),
     )
     db.execute(
-        "INSERT INTO poll (id, community_id, created_by_person_id, question, kind, binding, secret, electorate, results_shown, threshold, threshold_base, closes_at, status, origin_platform, origin_chat_id, created_at) "
-        "VALUES (1, 1, 1, 'Bench?', ?, 0, 0, 'members', 'live', 'none', 'cast', ?, 'open', 'bench', 'group', ?)",
+        "INSERT INTO poll (id, community_id, number, created_by_person_id, question, kind, binding, secret, electorate, results_shown, threshold, threshold_base, closes_at, status, origin_platform, origin_chat_id, created_at) "
+        "VALUES (1, 1, 1, 1, 'Bench?', ?, 0, 0, 'members', 'live', 'none', 'cast', ?, 'open', 'bench', 'group', ?)",
         (kind, LATER, NAIVE_NOW),
     )
     db.executemany(
@@ -143,7 +143,7 @@ async def cast_through_core(url: str, votes: int, voters: int) -> tuple[float, l
         event = ButtonPressed(
             Actor("bench", str(voter), f"Voter {voter}"),
             place,
-            f"vote 1 {rng.randint(1, 5)}",
+            f"vote 1.1 {rng.randint(1, 5)}",
             f"u{i}",
         )
         await moot.handle(event)

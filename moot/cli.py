@@ -1,27 +1,25 @@
-"""`moot`: run the bot, chat in the console, migrate or back up the database."""
+"""`moot`: run the bot, chat in the console, migrate or back up the database.
+
+Only the argument parser lives here, so that `moot --version` and `moot --help` answer at once;
+everything else is imported from moot.operate once a command needs it.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import signal
-import sys
 from pathlib import Path
 
-from adapters.base import Adapter
 from bot import __version__
-from bot.clock import ShiftedClock, SystemClock
-from bot.errors import UserError
-from moot import logs
-from moot.app import build_moot, serve
-from moot.settings import Settings, SettingsError, load_settings
-from storage.engine import StoreConfigError
-from storage.migrate import upgrade
-from storage.store import Store, backup_sqlite
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    from moot import operate  # the heavy part: SQLAlchemy, the adapters, the features
+
+    return operate.run(args)
+
+
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="moot", description="Moot, the neighbourhood forum bot.")
     parser.add_argument("--version", action="version", version=f"moot {__version__}")
     commands = parser.add_subparsers(dest="command")
@@ -42,124 +40,4 @@ def main(argv: list[str] | None = None) -> int:
     outbox_commands = outbox.add_subparsers(dest="outbox_command")
     resend = outbox_commands.add_parser("resend", help="send a failed message again")
     resend.add_argument("message", type=int, help="its number, as `moot outbox` shows it")
-    args = parser.parse_args(argv)
-
-    try:
-        settings = load_settings()
-        logs.configure(settings.log_level, settings.secrets())
-        if args.command == "db":
-            upgrade(settings.database_url)
-            print("The database is up to date.")
-        elif args.command == "export":
-            for path in export_polls(settings.database_url, args.out, args.community):
-                print(f"Wrote {path}.")
-        elif args.command == "outbox":
-            for line in outbox_command(
-                settings.database_url,
-                args.community,
-                args.message if args.outbox_command == "resend" else None,
-            ):
-                print(line)
-        elif args.command == "backup":
-            backup_sqlite(settings.database_url, args.path)
-            print(f"Backed up to {args.path}.")
-        else:
-            console = args.command == "chat" or not (
-                settings.discord_token or settings.telegram_token
-            )
-            asyncio.run(_run(settings, console=console))
-    except (SettingsError, StoreConfigError, UserError) as error:
-        print(f"moot: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-    return 0
-
-
-async def _run(settings: Settings, *, console: bool) -> None:
-    """Serve until the adapters finish or a SIGINT/SIGTERM asks Moot to stop cleanly."""
-    serving = asyncio.current_task()
-    assert serving is not None
-    loop = asyncio.get_running_loop()
-    for stop_signal in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(stop_signal, serving.cancel)
-    with contextlib.suppress(asyncio.CancelledError):
-        await _serve(settings, console=console)
-
-
-async def _serve(settings: Settings, *, console: bool) -> None:
-    if console:
-        from adapters.console.adapter import ConsoleAdapter
-        from adapters.console.lines import stdin_lines
-
-        clock = ShiftedClock()
-        moot = await build_moot(settings.database_url, clock)
-        adapter: Adapter = ConsoleAdapter(
-            stdin_lines(),
-            sys.stdout,
-            clock,
-            Path(settings.console_files_dir),
-            interactive=sys.stdin.isatty(),
-        )
-        await serve(moot, [adapter])
-        return
-    moot = await build_moot(settings.database_url, SystemClock())
-    await serve(moot, _platform_adapters(settings))
-
-
-def _platform_adapters(settings: Settings) -> list[Adapter]:
-    adapters: list[Adapter] = []
-    if settings.discord_token:
-        from adapters.discord.adapter import DiscordAdapter
-
-        adapters.append(DiscordAdapter(settings.discord_token))
-    if settings.telegram_token:
-        from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
-
-        adapters.append(TelegramAdapter(TelegramOptions.from_settings(settings)))
-    return adapters
-
-
-def export_polls(database_url: str, folder: Path, community_id: int | None) -> list[Path]:
-    """Write polls.csv and polls.json: ballot-level for open polls, totals only for secret ones."""
-    from bot.polls.export import poll_files, poll_ids
-
-    upgrade(database_url)
-
-    async def read() -> tuple[str, str]:
-        store = Store(database_url)
-        try:
-            return await store.read(lambda s: poll_files(s, poll_ids(s, community_id)))
-        finally:
-            await store.close()
-
-    csv_text, json_text = asyncio.run(read())
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / "polls.csv", folder / "polls.json"]
-    paths[0].write_text(csv_text)
-    paths[1].write_text(json_text)
-    return paths
-
-
-def outbox_command(database_url: str, community_id: int | None, resend: int | None) -> list[str]:
-    """`moot outbox`: list what waits or failed; with a number, put that one back in the queue
-    (a running Moot picks it up within half a minute)."""
-    from bot.outbox import status
-
-    upgrade(database_url)
-    now = SystemClock().now()
-
-    async def run() -> list[str]:
-        store = Store(database_url)
-        store.start()
-        try:
-            if resend is not None:
-                await store.write(lambda s: status.resend(s, resend, community_id, None))
-                return [f"Message #{resend} is queued again."]
-            return await store.read(lambda s: status.listing(s, community_id, now)) or [
-                "Nothing is waiting and nothing failed in the last two weeks."
-            ]
-        finally:
-            await store.close()
-
-    return asyncio.run(run())
+    return parser

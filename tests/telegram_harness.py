@@ -29,7 +29,6 @@ async def telegram_adapter(
     await api.start()
     base = options or TelegramOptions(token=TOKEN, poll_timeout=timedelta(seconds=1))
     adapter = TelegramAdapter(replace(base, base_url=api.base_url))
-    adapter.edit_interval = 0.0  # the tests need not wait out Telegram's group rate limit
     task = asyncio.create_task(adapter.run(moot))
     try:
         for _ in range(250):

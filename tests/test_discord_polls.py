@@ -21,7 +21,6 @@ async def discord_env(
     moot: Moot, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[tuple[FakeDiscord, DiscordAdapter]]:
     async with discord_adapter(moot, monkeypatch) as env:
-        env[1].edit_interval = 0.0  # the tests need not wait out the channel's edit rate
         yield env
 
 

@@ -203,3 +203,23 @@ async def test_results_that_fell_due_while_telegram_was_away_are_posted_once_it_
         await api.wait_for(GROUP, "Results · Poll #1")
         await asyncio.sleep(0.5)
         assert len([t for t in api.texts_to(GROUP) if t.startswith("Results · Poll #1")]) == 1
+
+
+async def test_a_burst_of_votes_edits_the_card_a_few_times_and_ends_true(
+    moot: Moot, telegram: FakeTelegram, updates: Updates
+) -> None:
+    """Telegram allows about 20 messages a minute in a group: eight votes in a burst must not
+    become eight edits, and once they stop the card shows all eight."""
+    await draft_poll(telegram, updates)
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/publish 1"))
+    await wait_until(lambda: cards(telegram, GROUP))
+    voters = range(100, 108)
+    for voter in voters:
+        telegram.push(updates.message(GROUP, voter, f"Voter {voter}", "/join"))
+    await wait_until(lambda: len([t for t in telegram.texts_to(GROUP) if "Voter" in t]) == 8)
+    for voter in voters:
+        telegram.push(updates.press(GROUP, voter, f"Voter {voter}", "vote 1.1 1"))
+    await wait_until(lambda: any("1. Yes — 8 votes" in t for t in telegram.edits(GROUP)))
+    edits = telegram.edits(GROUP)
+    assert len(edits) <= 4, edits
+    assert "1. Yes — 8 votes" in edits[-1]
