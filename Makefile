@@ -19,6 +19,7 @@ test: $(STAMP_DEV)
 bench: $(STAMP_DEV)
 	$(BIN)/python -m bench.write_path
 	$(BIN)/python -m bench.polls
+	$(BIN)/python -m bench.stalls
 	$(BIN)/python -m bench.startup
 
 $(VENV)/bin/python:

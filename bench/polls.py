@@ -71,6 +71,10 @@ def seed(path: Path, voters: int, kind: str) -> None:
         (kind, LATER, NAIVE_NOW),
     )
     db.executemany(
+        "INSERT INTO numbersequence (community_id, kind, last) VALUES (1, ?, ?)",
+        (("member", voters), ("poll", 1)),
+    )
+    db.executemany(
         "INSERT INTO polloption (poll_id, number, label) VALUES (1, ?, ?)",
         ((n, f"Option {n}") for n in range(1, 6)),
     )

@@ -146,9 +146,10 @@ class Moot:
     async def read(self, query: Callable[[Session], T]) -> T:
         return await self.store.read(query)
 
-    async def write(self, op: Callable[[Session], T]) -> T:
+    async def write(self, op: Callable[[Session], T], *, long: bool = False) -> T:
         """Write through the single writer. Once committed, jobs it scheduled are armed and
-        deliveries it queued are sent; during a command, their outcome is told to the actor."""
+        deliveries it queued are sent; during a command, their outcome is told to the actor.
+        `long` writes (an import) run off the event loop (see storage/writer.py)."""
 
         def tracked(session: Session) -> tuple[T, list[ScheduledJob], list[OutboxEntry]]:
             session.info[NEW_JOBS] = []
@@ -160,7 +161,7 @@ class Moot:
                 session.flush()  # gives them their ids
             return result, jobs, deliveries
 
-        result, jobs, deliveries = await self.store.write(tracked)
+        result, jobs, deliveries = await self.store.write(tracked, long=long)
         for job in jobs:
             assert job.id is not None
             self.scheduler.arm(job.id, job.due_at)

@@ -44,8 +44,8 @@ class Store:
         self.read_engine.dispose()
         self.write_engine.dispose()
 
-    async def write(self, op: WriteOp[T]) -> T:
-        return await self.writer.write(op)
+    async def write(self, op: WriteOp[T], *, long: bool = False) -> T:
+        return await self.writer.write(op, long=long)
 
     async def read(self, query: Callable[[Session], T]) -> T:
         """Run a read-only query on a worker thread (WAL lets it run beside the writer)."""

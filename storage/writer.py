@@ -7,10 +7,12 @@ together. A caller's `await` returns only after the group holding its write has 
 is acknowledged to a user before it is durable. The BRIEF's measurements show why: one commit per
 write tops out two orders of magnitude below group commit.
 
-The group runs on the event loop itself, not on a worker thread: a group of 50 votes takes about
+A group runs on the event loop itself, not on a worker thread: a group of 50 votes takes about
 a millisecond and a half, less than handing it to a thread and back costs under load (see
 bench/polls.py). Writes are therefore short by design; long work (parsing an import, drawing a
-chart) happens before the write is queued.
+chart) happens before the write is queued. The exception is a write declared `long` (an import of
+thousands of rows): its group goes to a worker thread so that the loop keeps answering everyone
+else (bench/stalls.py measures the longest stall).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ WriteOp = Callable[[Session], T]
 class _Pending:
     op: Callable[[Session], Any]
     future: asyncio.Future[Any]
+    long: bool = False  # run its group on a worker thread, not the event loop
     outcome: tuple[bool, Any] = field(default=(False, None))
 
 
@@ -61,12 +64,14 @@ class Writer:
             await self._task
             self._task = None
 
-    async def write(self, op: WriteOp[T]) -> T:
-        """Run `op` in the writer's transaction; return its result once committed."""
+    async def write(self, op: WriteOp[T], *, long: bool = False) -> T:
+        """Run `op` in the writer's transaction; return its result once committed. A `long`
+        write (hundreds of rows, such as an import) runs on a worker thread, so the event loop
+        keeps serving everyone else meanwhile; writes still happen one group at a time."""
         if self._closed:
             raise WriterClosedError("the store is shutting down")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Pending(op, future))
+        await self._queue.put(_Pending(op, future, long))
         return await future
 
     async def _run(self) -> None:
@@ -85,15 +90,26 @@ class Writer:
                     stopping = True
                     break
                 batch.append(item)
-            self._commit(batch)
+            if any(pending.long for pending in batch):
+                failed = await asyncio.to_thread(self._commit, batch)
+            else:
+                failed = self._commit(batch)
+            self._settle(batch, failed)
 
-    def _commit(self, batch: list[_Pending]) -> None:
+    def _commit(self, batch: list[_Pending]) -> Exception | None:
+        """Apply and commit the group; the error if the commit itself failed."""
         try:
             self._apply(batch)
         except Exception as error:  # the commit itself failed: nothing in the group was written
+            return error
+        return None
+
+    def _settle(self, batch: list[_Pending], failed: Exception | None) -> None:
+        """Answer every caller in the group (on the event loop)."""
+        if failed is not None:
             for pending in batch:
                 if not pending.future.done():
-                    pending.future.set_exception(error)
+                    pending.future.set_exception(failed)
             return
         for pending in batch:
             if pending.future.done():  # the caller gave up waiting

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -244,9 +245,9 @@ async def timezone(ctx: Context) -> None:
 
 async def import_members(ctx: Context) -> None:
     community_id = ctx.community
-    rows = importer.parse(ctx.args.attachment("file").data)
+    rows = await asyncio.to_thread(importer.parse, ctx.args.attachment("file").data)
     imported = await ctx.moot.write(
-        lambda s: importer.import_rows(s, community_id, rows, ctx.person_id, ctx.now)
+        lambda s: importer.import_rows(s, community_id, rows, ctx.person_id, ctx.now), long=True
     )
     ctx.reply_privately(
         f"Imported {len(imported)} member(s) into {ctx.community_name}. Each has a joining code in "
