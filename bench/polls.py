@@ -2,8 +2,8 @@
 
 - casting votes through the poll service and the store, 50 concurrent voters, each vote committed
   before it is acknowledged — beside raw sqlite3 upsert-and-commit measured in the same run
-  (targets: at least 20,000 votes/s, p99 at most 10 ms); and, for transparency, the same votes
-  sent as button presses through the whole core (identity, replay guard, dispatch, reply);
+  (target: at least x1.0 of it); and the same votes sent as button presses through the whole
+  core (identity, replay guard, dispatch, reply; target: x0.5 of raw, p99 at most 20 ms);
 - the tally of 1,000,000 single-choice votes (target: at most 100 ms);
 - an instant-runoff count of 100,000 ranked ballots, loading them included (target: at most 0.5 s).
 
@@ -225,11 +225,12 @@ def main() -> None:
     print(f"raw sqlite3, upsert + commit per vote          {baseline:>9,.0f} votes/s (baseline)")
     print(
         f"votes through poll service + store, {CONCURRENCY} voters  {rate:>9,.0f} votes/s (x{rate / baseline:.2f} of baseline), "
-        f"p50 {statistics.median(latencies):.2f} ms, p99 {p99(latencies):.2f} ms — {verdict(rate >= 20_000 and p99(latencies) <= 10)}"
+        f"p50 {statistics.median(latencies):.2f} ms, p99 {p99(latencies):.2f} ms — {verdict(rate >= baseline)} (x1.0)"
     )
     print(
         f"votes as button presses through the whole core {core_rate:>9,.0f} votes/s (x{core_rate / baseline:.2f} of baseline), "
-        f"p50 {statistics.median(core_latencies):.2f} ms, p99 {p99(core_latencies):.2f} ms (no target)"
+        f"p50 {statistics.median(core_latencies):.2f} ms, p99 {p99(core_latencies):.2f} ms — "
+        f"{verdict(core_rate >= baseline / 2 and p99(core_latencies) <= 20)} (x0.5, p99 20 ms)"
     )
     print(
         f"tally of {counted:,} single-choice votes        {tally_seconds * 1000:>9.1f} ms — {verdict(tally_seconds <= 0.1)} "

@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from adapters.discord.adapter import DiscordAdapter
 from bot.clock import ManualClock
 from bot.core import Moot
 from bot.features import ALL_FEATURES
 from storage.migrate import upgrade
 from storage.store import Store
+from tests.discord_harness import discord_adapter
+from tests.fakes.discord_api import FakeDiscord
 from tests.helpers import RecordingOutlet, Resident
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -72,3 +75,12 @@ async def community(host: Resident, outlet: RecordingOutlet) -> str:
     replies = await host.say("/setup Elm Court")
     code = next(word for r in replies for word in r.text.split() if word.startswith("CHAT-"))
     return code
+
+
+@pytest.fixture
+async def discord_env(
+    moot: Moot, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[FakeDiscord, DiscordAdapter]]:
+    """The fake Discord API and an adapter logged in to it for `moot`."""
+    async with discord_adapter(moot, monkeypatch) as env:
+        yield env

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.core import Moot
@@ -110,3 +112,12 @@ def shown(reply: Reply) -> str:
 
 def texts(replies: list[Reply]) -> str:
     return "\n".join(shown(r) for r in replies)
+
+
+async def wait_until(condition: Callable[[], object], within: float = 20) -> None:
+    """Wait for something a background task does (an outbox send, a platform edit)."""
+    for _ in range(int(within / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition never became true")

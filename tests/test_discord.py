@@ -3,8 +3,6 @@ requests a fake Discord API receives."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlmodel import select
 
@@ -16,14 +14,6 @@ from tests.fakes.discord_api import FakeDiscord, Interactions
 
 EPHEMERAL = 64
 ADMIN, ALICE = 101, 202
-
-
-@pytest.fixture
-async def discord_env(
-    moot: Moot, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[tuple[FakeDiscord, DiscordAdapter]]:
-    async with discord_adapter(moot, monkeypatch) as env:
-        yield env
 
 
 @pytest.fixture

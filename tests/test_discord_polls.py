@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-
-import pytest
 
 from adapters.discord.adapter import DiscordAdapter
-from bot.core import Moot
-from tests.discord_harness import deliver, discord_adapter, set_up
+from tests.discord_harness import deliver, set_up
 from tests.fakes.discord_api import FakeDiscord, Interactions
 
 EPHEMERAL = 64
 ADMIN, ALICE = 101, 202
-
-
-@pytest.fixture
-async def discord_env(
-    moot: Moot, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[tuple[FakeDiscord, DiscordAdapter]]:
-    async with discord_adapter(moot, monkeypatch) as env:
-        yield env
 
 
 async def test_a_poll_from_modal_to_an_edited_poll_message(

@@ -5,16 +5,14 @@ nonces that stop a send retried after a crash from posting twice."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
 from adapters.discord.adapter import DiscordAdapter
 from bot.core import Moot
 from storage.outbox import DeliveryStatus, OutboxEntry
-from tests.discord_harness import deliver, discord_adapter, set_up
+from tests.discord_harness import deliver, set_up
 from tests.fakes.discord_api import (
     FakeDiscord,
     Interactions,
@@ -22,17 +20,10 @@ from tests.fakes.discord_api import (
     rate_limited,
     service_unavailable,
 )
+from tests.helpers import wait_until
 
 ADMIN = 101
 CHANNEL = 50
-
-
-@pytest.fixture
-async def discord_env(
-    moot: Moot, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[tuple[FakeDiscord, DiscordAdapter]]:
-    async with discord_adapter(moot, monkeypatch) as env:
-        yield env
 
 
 async def draft_poll(api: FakeDiscord, adapter: DiscordAdapter) -> Interactions:
@@ -52,14 +43,6 @@ def cards(api: FakeDiscord) -> list[str]:
         for m in api.created
         if m["channel_id"] == str(CHANNEL) and m["content"].startswith("📊 Poll #1")
     ]
-
-
-async def wait_until(condition: object, within: float = 20) -> None:
-    for _ in range(int(within / 0.02)):
-        if condition():  # type: ignore[operator]
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition never became true")
 
 
 async def test_a_channel_without_send_permission_is_reported_to_the_publisher(

@@ -23,6 +23,7 @@ from tests.fakes.telegram_api import (
     query_too_old,
     rate_limited,
 )
+from tests.helpers import wait_until
 from tests.telegram_harness import telegram_adapter
 
 GROUP, SUPERGROUP = -100700, -1001700
@@ -39,14 +40,6 @@ async def telegram(moot: Moot) -> AsyncIterator[FakeTelegram]:
 @pytest.fixture
 def updates() -> Updates:
     return Updates()
-
-
-async def wait_until(condition: object, within: float = 15) -> None:
-    for _ in range(int(within / 0.02)):
-        if condition():  # type: ignore[operator]
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition never became true")
 
 
 async def draft_poll(

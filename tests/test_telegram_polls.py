@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator
 
@@ -10,6 +9,7 @@ import pytest
 
 from bot.core import Moot
 from tests.fakes.telegram_api import FakeTelegram, Updates
+from tests.helpers import wait_until
 from tests.telegram_harness import telegram_adapter
 
 GROUP, ADMIN, ALICE = -100900, 11, 22
@@ -19,14 +19,6 @@ GROUP, ADMIN, ALICE = -100900, 11, 22
 async def telegram(moot: Moot) -> AsyncIterator[FakeTelegram]:
     async with telegram_adapter(moot, {(GROUP, ADMIN)}) as (api, _):
         yield api
-
-
-async def wait_until(condition: object, within: float = 10) -> None:
-    for _ in range(int(within / 0.02)):
-        if condition():  # type: ignore[operator]
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition never became true")
 
 
 async def test_a_guided_poll_is_a_dm_conversation_then_votes_update_the_group(
