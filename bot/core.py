@@ -107,10 +107,15 @@ class Moot:
         self._outlets.pop(platform, None)
         await self.outbox.detach(platform)
 
-    async def start(self) -> None:
-        """Open the store and re-arm scheduled work. Adapters may attach before or after: what
-        jobs send waits in the outbox for its platform."""
+    async def start(self, *, catch_up: bool = True) -> None:
+        """Open the store and (unless told to wait) re-arm scheduled work. Adapters may attach
+        before or after: what jobs send waits in the outbox for its platform."""
         self.store.start()
+        if catch_up:
+            await self.catch_up()
+
+    async def catch_up(self) -> None:
+        """Re-arm scheduled work; what fell due while Moot was down runs now (once)."""
         await self.scheduler.start(self)
 
     async def drain(self) -> None:

@@ -63,7 +63,9 @@ class Scheduler:
         self._handlers[kind] = handler
 
     async def start(self, moot: Moot) -> None:
-        """Arm every job that is not done yet."""
+        """Arm every job that is not done yet (once; starting again does nothing)."""
+        if self._moot is not None:
+            return
         self._moot = moot
         self._stop_listening = self._clock.on_move(self._clock_moved)
         if self._clock.ticks:
@@ -99,7 +101,10 @@ class Scheduler:
             await asyncio.gather(*list(self._running), return_exceptions=True)
 
     def arm(self, job_id: int, due_at: datetime) -> None:
-        """Run the job when it is due by Moot's clock (at once if it is due already)."""
+        """Run the job when it is due by Moot's clock (at once if it is due already). Before
+        `start`, nothing: start arms every job still waiting in the table."""
+        if self._moot is None:
+            return
         wait = due_at - self._clock.now()
         if wait <= timedelta(0):
             self._spawn(job_id)

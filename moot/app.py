@@ -16,13 +16,15 @@ from storage.store import Store
 log = logging.getLogger(__name__)
 
 STOP_RECEIVING_SECONDS = 3.0
+CONNECT_SECONDS = 10.0
 
 
 async def build_moot(database_url: str, clock: Clock) -> Moot:
-    """Migrate the database, then start the core (which re-arms every scheduled job)."""
+    """Migrate the database and open the store; `serve` catches up on scheduled work once the
+    platforms have had their chance to connect."""
     await asyncio.to_thread(upgrade, database_url)
     moot = Moot(Store(database_url), clock, ALL_FEATURES)
-    await moot.start()
+    await moot.start(catch_up=False)
     return moot
 
 
@@ -38,6 +40,8 @@ async def serve(moot: Moot, adapters: Sequence[Adapter]) -> None:
         asyncio.create_task(supervise(a, moot), name=f"adapter-{a.platform}") for a in adapters
     ]
     try:
+        await _connected(moot, {a.platform for a in adapters}, tasks)
+        await moot.catch_up()
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
         await _stop_receiving(adapters)
@@ -45,6 +49,18 @@ async def serve(moot: Moot, adapters: Sequence[Adapter]) -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _connected(moot: Moot, platforms: set[str], tasks: Sequence[asyncio.Task[None]]) -> None:
+    """Start in order: give every platform up to `CONNECT_SECONDS` to connect before scheduled
+    work catches up, so what fell due while Moot was down goes out promptly. A platform still
+    down then does not hold up the others: its deliveries wait in the outbox."""
+    deadline = asyncio.get_running_loop().time() + CONNECT_SECONDS
+    while not platforms <= moot.outbox.connected and not any(t.done() for t in tasks):
+        if asyncio.get_running_loop().time() > deadline:
+            log.warning("starting without %s", ", ".join(sorted(platforms - moot.outbox.connected)))
+            return
+        await asyncio.sleep(0.05)
 
 
 async def _stop_receiving(adapters: Sequence[Adapter]) -> None:

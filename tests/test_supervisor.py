@@ -4,19 +4,26 @@ sends what it can before disconnecting, and keeps the rest for the next start.""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
 
+import pytest
 from sqlmodel import Session
 
 from adapters.base import supervise
 from bot.clock import ManualClock
 from bot.core import Moot
 from bot.events import DirectAddress, Reply
+from bot.feature import Feature
 from bot.features import ALL_FEATURES
 from bot.outbox import queue
 from bot.outbox.queue import Message
+from bot.scheduler import schedule
+from moot import app
 from moot.app import serve
 from storage.store import Store
+from tests.helpers import wait_until
 
 
 class FlakyAdapter:
@@ -153,3 +160,57 @@ async def test_what_could_not_be_sent_by_the_deadline_goes_at_the_next_start(
     await restarted.drain()
     await restarted.stop()
     assert working.happened == ["sent Results of poll #1"]
+
+
+class LateStub(PlatformStub):
+    """Connects a moment after it is started; `attach_after` None: never connects."""
+
+    def __init__(self, attach_after: float | None, happened: list[str]) -> None:
+        super().__init__(send_seconds=0)
+        self.attach_after = attach_after
+        self.happened = happened
+
+    async def run(self, moot: Moot) -> None:
+        if self.attach_after is None:
+            await asyncio.Event().wait()
+        await asyncio.sleep(self.attach_after or 0)
+        self.happened.append("connected")
+        await super().run(moot)
+
+
+async def probing_moot(database_url: str, clock: ManualClock, happened: list[str]) -> Moot:
+    """A Moot whose one job, already overdue at start-up, records when it runs."""
+
+    async def probe(moot: Moot, payload: Mapping[str, Any]) -> None:
+        happened.append("overdue job ran")
+
+    moot = Moot(Store(database_url), clock, [Feature("probe", (), jobs={"probe": probe})])
+    await moot.start(catch_up=False)
+    await moot.write(lambda s: schedule(s, "probe", clock.now() - timedelta(hours=1), {}))
+    return moot
+
+
+async def test_work_that_fell_due_while_down_waits_for_the_platforms_to_connect(
+    database_url: str, clock: ManualClock
+) -> None:
+    happened: list[str] = []
+    moot = await probing_moot(database_url, clock, happened)
+    serving = asyncio.create_task(serve(moot, [LateStub(0.3, happened)]))
+    await wait_until(lambda: "overdue job ran" in happened)
+    serving.cancel()
+    await asyncio.gather(serving, return_exceptions=True)
+    assert happened[:2] == ["connected", "overdue job ran"]
+
+
+async def test_a_platform_that_never_connects_does_not_hold_up_the_rest(
+    database_url: str, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app, "CONNECT_SECONDS", 0.3)
+    happened: list[str] = []
+    moot = await probing_moot(database_url, clock, happened)
+    serving = asyncio.create_task(serve(moot, [LateStub(None, happened)]))
+    await wait_until(lambda: "overdue job ran" in happened)
+    serving.cancel()
+    await asyncio.gather(serving, return_exceptions=True)
+    assert happened[0] == "overdue job ran"
+    assert "connected" not in happened
