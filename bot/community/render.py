@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import refs
 from bot.community.register import Entry
 from bot.events import Button, ButtonStyle
 from storage.models import MembershipStatus, Role
@@ -33,7 +34,8 @@ def register_text(community_name: str, active: list[Entry], pending: list[Entry]
 def decision_buttons(community_id: int, number: int) -> list[Button]:
     """Buttons that name the community too: pressed in a direct message, they act on this
     request whatever community the organiser used last."""
+    ref = refs.qualified(community_id, number)
     return [
-        Button("Approve", f"approve {community_id}.{number}", ButtonStyle.PRIMARY),
-        Button("Reject", f"reject {community_id}.{number}", ButtonStyle.DANGER),
+        Button("Approve", f"approve {ref}", ButtonStyle.PRIMARY),
+        Button("Reject", f"reject {ref}", ButtonStyle.DANGER),
     ]

@@ -72,9 +72,6 @@ class Dispatcher:
             task.cancel()
             await asyncio.wait([task], timeout=1)
 
-    def waiting_until(self, entry_id: int) -> float | None:
-        return self._not_before.get(entry_id)
-
     # --- the loop ---------------------------------------------------------------------------
 
     async def _run(self) -> None:

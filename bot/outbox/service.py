@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -187,9 +186,3 @@ class Outbox:
         )
         for move in self._chat_moves:
             move(session, platform, old, new)
-
-    def backing_off(self, entry: OutboxEntry) -> float | None:
-        """Seconds until a waiting entry is tried again, if it is backing off."""
-        dispatcher = self._dispatchers.get(entry.platform)
-        at = dispatcher.waiting_until(entry.id) if dispatcher and entry.id else None
-        return None if at is None else max(0.0, at - time.monotonic())

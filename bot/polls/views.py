@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from bot import roles
+from bot import refs, roles
 from bot.errors import UserError
 from bot.polls.ballots import PollRules, decode
 from storage.models import Community, Membership, MembershipStatus, Role
@@ -45,7 +45,7 @@ class PollView:
     @property
     def ref(self) -> str:
         """How buttons name it: with its community, so a press anywhere means this poll."""
-        return f"{self.poll.community_id}.{self.poll.number}"
+        return refs.qualified(self.poll.community_id, self.poll.number)
 
     @property
     def kind(self) -> PollKind:
