@@ -68,8 +68,6 @@ class Moot:
         store: Store,
         clock: Clock,
         features: Sequence[Feature],
-        *,
-        settle_within: float = SETTLE_WITHIN_SECONDS,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -84,7 +82,7 @@ class Moot:
             {kind: r for feature in features for kind, r in feature.renderers.items()},
             [feature.move_chat for feature in features if feature.move_chat is not None],
         )
-        self.settle_within = settle_within
+        self.settle_within = SETTLE_WITHIN_SECONDS
         self.flush_within = FLUSH_SECONDS
         self._outlets: dict[str, Outlet] = {}
         self._background: set[asyncio.Task[None]] = set()

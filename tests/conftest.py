@@ -15,6 +15,7 @@ from storage.migrate import upgrade
 from storage.store import Store
 from tests.discord_harness import discord_adapter
 from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.telegram_api import Updates
 from tests.helpers import RecordingOutlet, Resident
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -84,3 +85,9 @@ async def discord_env(
     """The fake Discord API and an adapter logged in to it for `moot`."""
     async with discord_adapter(moot, monkeypatch) as env:
         yield env
+
+
+@pytest.fixture
+def updates() -> Updates:
+    """Raw Telegram updates, numbered as Telegram numbers them."""
+    return Updates()

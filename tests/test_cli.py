@@ -138,3 +138,15 @@ def test_export_polls_writes_csv_and_json(tmp_path: Path) -> None:
         in (tmp_path / "out" / "polls.csv").read_text()
     )
     assert '"question": "Lunch?"' in (tmp_path / "out" / "polls.json").read_text()
+
+
+def test_moot_outbox_lists_and_refuses_what_is_not_there(tmp_path: Path) -> None:
+    listed = moot(["outbox"], tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "Nothing is waiting and nothing failed" in listed.stdout
+    missing = moot(["outbox", "resend", "99"], tmp_path)
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == (
+        "moot: There is no failed message #99 here; /outbox lists them."
+    )
+    assert "Traceback" not in missing.stderr

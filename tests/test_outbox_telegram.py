@@ -37,11 +37,6 @@ async def telegram(moot: Moot) -> AsyncIterator[FakeTelegram]:
         yield api
 
 
-@pytest.fixture
-def updates() -> Updates:
-    return Updates()
-
-
 async def draft_poll(
     api: FakeTelegram, updates: Updates, definition: str = "Bin store? | Yes | No"
 ) -> None:
@@ -53,6 +48,13 @@ async def draft_poll(
     await api.wait_for(GROUP, "Welcome to Elm Court, Alice")
     api.push(updates.message(GROUP, ADMIN, "Admin", f"/poll {definition}"))
     await api.wait_for(ADMIN, "Draft poll #1")
+
+
+async def published_poll(api: FakeTelegram, updates: Updates) -> None:
+    """Poll #1 drafted, published and its card in the group."""
+    await draft_poll(api, updates)
+    api.push(updates.message(GROUP, ADMIN, "Admin", "/publish 1"))
+    await wait_until(lambda: cards(api, GROUP))
 
 
 def cards(api: FakeTelegram, chat: int) -> list[str]:
@@ -96,9 +98,7 @@ async def test_a_server_error_while_publishing_does_not_lose_the_post(
 async def test_a_group_that_removed_moot_is_reported_not_claimed(
     telegram: FakeTelegram, updates: Updates, moot: Moot
 ) -> None:
-    await draft_poll(telegram, updates)
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/publish 1"))
-    await wait_until(lambda: cards(telegram, GROUP))
+    await published_poll(telegram, updates)
     telegram.removed_from.add(GROUP)
 
     telegram.push(updates.message(ADMIN, ADMIN, "Admin", "/close 1"))
@@ -132,9 +132,7 @@ async def test_a_group_that_removed_moot_is_reported_not_claimed(
 async def test_a_group_upgraded_to_a_supergroup_is_followed(
     telegram: FakeTelegram, updates: Updates, moot: Moot
 ) -> None:
-    await draft_poll(telegram, updates)
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/publish 1"))
-    await wait_until(lambda: cards(telegram, GROUP))
+    await published_poll(telegram, updates)
     telegram.fail_next("sendMessage", GROUP, migrated(SUPERGROUP))
     telegram.push(updates.message(ADMIN, ADMIN, "Admin", "/close 1"))
     await telegram.wait_for(SUPERGROUP, "Results · Poll #1")
@@ -166,9 +164,7 @@ async def test_someone_who_never_opened_a_chat_is_named_to_the_organiser(
 async def test_a_press_answered_too_late_still_counts(
     telegram: FakeTelegram, updates: Updates
 ) -> None:
-    await draft_poll(telegram, updates)
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/publish 1"))
-    await wait_until(lambda: cards(telegram, GROUP))
+    await published_poll(telegram, updates)
     telegram.fail_next("answerCallbackQuery", 0, query_too_old())
     telegram.push(updates.press(GROUP, ALICE, "Alice", "vote 1 1"))
     await telegram.wait_for(ALICE, "Your vote in poll #1 (Yes) is counted")
@@ -203,9 +199,7 @@ async def test_a_burst_of_votes_edits_the_card_a_few_times_and_ends_true(
 ) -> None:
     """Telegram allows about 20 messages a minute in a group: eight votes in a burst must not
     become eight edits, and once they stop the card shows all eight."""
-    await draft_poll(telegram, updates)
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/publish 1"))
-    await wait_until(lambda: cards(telegram, GROUP))
+    await published_poll(telegram, updates)
     voters = range(100, 108)
     for voter in voters:
         telegram.push(updates.message(GROUP, voter, f"Voter {voter}", "/join"))

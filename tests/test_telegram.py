@@ -27,11 +27,6 @@ async def telegram(moot: Moot) -> AsyncIterator[FakeTelegram]:
         yield api
 
 
-@pytest.fixture
-def updates() -> Updates:
-    return Updates()
-
-
 async def setup_group(api: FakeTelegram, updates: Updates) -> str:
     api.push(updates.message(GROUP, ADMIN, "Admin", "/setup@moot_test_bot Elm Court"))
     await api.wait_for(GROUP, "home of Elm Court")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -30,15 +31,22 @@ class Message:
     live: str | None = None
 
 
-def _add(session: Session, entry: OutboxEntry) -> OutboxEntry:
-    entry.summary = entry.summary[:SUMMARY_MAX]
+def _entry(message: Message, now: datetime, **where: Any) -> OutboxEntry:
+    """An entry carrying `message` to `where` (kind, platform, chat or person, …)."""
+    return OutboxEntry(
+        content=messages.dump(message.reply) if message.reply is not None else None,
+        live=message.live,
+        summary=message.summary[:SUMMARY_MAX],
+        created_at=now,
+        **where,
+    )
+
+
+def _queued(session: Session, entry: OutboxEntry) -> OutboxEntry:
+    """Into the write, and into the list the core wakes the dispatchers for once it commits."""
     session.add(entry)
     session.info.setdefault(NEW_DELIVERIES, []).append(entry)
     return entry
-
-
-def _content(message: Message) -> str | None:
-    return messages.dump(message.reply) if message.reply is not None else None
 
 
 def post(
@@ -53,17 +61,15 @@ def post(
     thread_id: str | None = None,
 ) -> OutboxEntry:
     """A new message in a chat. A chat Moot was shut out of fails at once, with the reason."""
-    entry = OutboxEntry(
+    entry = _entry(
+        message,
+        now,
         community_id=community_id,
         kind=DeliveryKind.POST,
         platform=platform,
         chat_id=chat_id,
         thread_id=thread_id,
-        content=_content(message),
-        live=message.live,
-        summary=message.summary,
         requested_by_person_id=requested_by,
-        created_at=now,
     )
     refused = _unreachable(session, platform, chat_id)
     if refused:
@@ -71,7 +77,7 @@ def post(
         entry.error = f"{refused} (Moot tries there again once someone uses a command in it)"[
             :ERROR_MAX
         ]
-    return _add(session, entry)
+    return _queued(session, entry)
 
 
 def _unreachable(session: Session, platform: str, chat_id: str) -> str | None:
@@ -83,25 +89,20 @@ def _unreachable(session: Session, platform: str, chat_id: str) -> str | None:
 def edit(session: Session, *, of: OutboxEntry, message: Message, now: datetime) -> OutboxEntry:
     """Replace the message that the post `of` sent (once it is sent). In a chat Moot was shut
     out of, there is nothing to do."""
-    entry = _add(
-        session,
-        OutboxEntry(
-            community_id=of.community_id,
-            kind=DeliveryKind.EDIT,
-            platform=of.platform,
-            chat_id=of.chat_id,
-            thread_id=of.thread_id,
-            edit_of=of.id,
-            content=_content(message),
-            live=message.live,
-            summary=message.summary,
-            created_at=now,
-        ),
+    entry = _entry(
+        message,
+        now,
+        community_id=of.community_id,
+        kind=DeliveryKind.EDIT,
+        platform=of.platform,
+        chat_id=of.chat_id,
+        thread_id=of.thread_id,
+        edit_of=of.id,
     )
     assert of.chat_id is not None
     if _unreachable(session, of.platform, of.chat_id):
         entry.status, entry.finished_at = DeliveryStatus.SUPERSEDED, now
-    return entry
+    return _queued(session, entry)
 
 
 def direct(
@@ -115,21 +116,19 @@ def direct(
 ) -> OutboxEntry:
     """A direct message to a person, on the account they used most recently that Moot can
     reach. With none, the entry fails at once and says why."""
-    entry = OutboxEntry(
+    entry = _entry(
+        message,
+        now,
         community_id=community_id,
         kind=DeliveryKind.DIRECT,
         platform="",
         person_id=person_id,
-        content=_content(message),
-        live=message.live,
-        summary=message.summary,
         requested_by_person_id=requested_by,
-        created_at=now,
     )
     reason = address(session, entry)
     if reason is not None:
         entry.status, entry.finished_at, entry.error = DeliveryStatus.FAILED, now, reason
-    return _add(session, entry)
+    return _queued(session, entry)
 
 
 def requeue(session: Session, entry: OutboxEntry, requested_by: int | None) -> None:
@@ -141,7 +140,7 @@ def requeue(session: Session, entry: OutboxEntry, requested_by: int | None) -> N
         None,
     )
     entry.requested_by_person_id = requested_by
-    session.info.setdefault(NEW_DELIVERIES, []).append(entry)
+    _queued(session, entry)
 
 
 def tell(
