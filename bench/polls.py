@@ -33,6 +33,7 @@ from bot.features import ALL_FEATURES
 from bot.polls import service
 from bot.polls.ballots import Ballot
 from bot.polls.counting import instant_runoff
+from bot.polls.sealing import Sealer
 from bot.polls.views import load, tally
 from storage.migrate import upgrade
 from storage.store import Store
@@ -121,13 +122,13 @@ def fill_votes(path: Path, count: int, kind: str) -> None:
 async def cast_through_service(url: str, votes: int, voters: int) -> tuple[float, list[float]]:
     moot = Moot(Store(url), ManualClock(NOW), ALL_FEATURES)
     await moot.start()
-    rng = random.Random(1)
+    rng, sealer = random.Random(1), Sealer()
 
     async def vote(i: int) -> None:
         person, ballot = rng.randint(1, voters), Ballot(choice=rng.randint(1, 5))
 
         def op(session: Session) -> None:
-            service.cast(session, 1, person, ballot, NOW)
+            service.cast(session, 1, person, ballot, NOW, sealer)
 
         await moot.write(op)
 

@@ -113,7 +113,11 @@ class Moot:
             await self.catch_up()
 
     async def catch_up(self) -> None:
-        """Re-arm scheduled work; what fell due while Moot was down runs now (once)."""
+        """Let each feature settle what an earlier process left unfinished, then re-arm
+        scheduled work; what fell due while Moot was down runs now (once)."""
+        for feature in self.features:
+            if feature.catch_up is not None:
+                await feature.catch_up(self)
         await self.scheduler.start(self)
 
     async def drain(self) -> None:

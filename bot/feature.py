@@ -23,6 +23,8 @@ PersonMerge = Callable[[Session, int, int], None]
 LiveRenderer = Callable[["Moot", str], Awaitable[Reply | None]]
 # Inside a write: a chat on `platform` changed its id from the first to the second.
 ChatMove = Callable[[Session, str, str, str], None]
+# At start-up, before scheduled work is caught up: settle what an earlier process left unfinished.
+CatchUp = Callable[["Moot"], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -33,3 +35,4 @@ class Feature:
     merge_people: PersonMerge | None = None
     renderers: Mapping[str, LiveRenderer] = field(default_factory=dict)
     move_chat: ChatMove | None = None
+    catch_up: CatchUp | None = None

@@ -10,6 +10,8 @@ from adapters.base import Adapter, supervise
 from bot.clock import Clock
 from bot.core import Moot
 from bot.features import ALL_FEATURES
+from bot.polls.live import state_of
+from bot.polls.sealing import DEFAULT_BATCH
 from storage.migrate import upgrade
 from storage.store import Store
 
@@ -19,11 +21,14 @@ STOP_RECEIVING_SECONDS = 3.0
 CONNECT_SECONDS = 10.0
 
 
-async def build_moot(database_url: str, clock: Clock) -> Moot:
+async def build_moot(
+    database_url: str, clock: Clock, *, secret_ballot_batch: int = DEFAULT_BATCH
+) -> Moot:
     """Migrate the database and open the store; `serve` catches up on scheduled work once the
     platforms have had their chance to connect."""
     await asyncio.to_thread(upgrade, database_url)
     moot = Moot(Store(database_url), clock, ALL_FEATURES)
+    state_of(moot).sealer.batch = secret_ballot_batch
     await moot.start(catch_up=False)
     return moot
 

@@ -70,7 +70,9 @@ async def _serve(settings: Settings, *, console: bool) -> None:
         from adapters.console.lines import stdin_lines
 
         clock = ShiftedClock()
-        moot = await build_moot(settings.database_url, clock)
+        moot = await build_moot(
+            settings.database_url, clock, secret_ballot_batch=settings.secret_ballot_batch
+        )
         adapter: Adapter = ConsoleAdapter(
             stdin_lines(),
             sys.stdout,
@@ -80,7 +82,9 @@ async def _serve(settings: Settings, *, console: bool) -> None:
         )
         await serve(moot, [adapter])
         return
-    moot = await build_moot(settings.database_url, SystemClock())
+    moot = await build_moot(
+        settings.database_url, SystemClock(), secret_ballot_batch=settings.secret_ballot_batch
+    )
     await serve(moot, _platform_adapters(settings))
 
 

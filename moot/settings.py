@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str | None = None
     log_level: str = "INFO"
     console_files_dir: str = "./data/console-files"
+    # k: secret ballots are sealed at least this many at a time (see bot/polls/sealing.py).
+    secret_ballot_batch: int = Field(default=5, ge=5, le=1000)
 
     @field_validator(
         "discord_token", "telegram_token", "telegram_webhook_url", "telegram_webhook_secret"

@@ -1,8 +1,10 @@
 """The tables of Decide: polls, their options, where they were posted, votes and ballots.
 
-Open polls keep one `Vote` row per person (and, for single choices, running totals). Secret ballots are split in two: `VoterRoll` says who
-has voted, `SecretBallot` holds what was chosen under a random key, in a table without rowids and
-without timestamps, so neither its key, its position nor any time can link it to a voter.
+Open polls keep one `Vote` row per person (and, for single choices, running totals). Secret
+ballots are split in two: `VoterRoll` says who has voted, `SecretBallot` holds what was chosen
+under a random key, in a table without rowids and without timestamps. Ballots reach
+`SecretBallot` in shuffled batches (see bot.polls.sealing), so that neither a key, a position in
+the file nor the order of writes links a ballot to its voter.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -150,10 +152,17 @@ class PollCount(SQLModel, table=True):
 
 
 class VoterRoll(SQLModel, table=True):
-    """Who has voted in a secret ballot, and nothing else."""
+    """Who has voted in a secret ballot. Until a ballot is sealed with others, its voter's entry
+    also holds it, made unreadable with a one-time pad that exists only in Moot's memory, and
+    its place in the queue of ballots waiting (see bot.polls.sealing); both are cleared when it
+    is sealed. No rowid: after the close nothing here records the order of voting."""
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     poll_id: int = Field(foreign_key="poll.id", primary_key=True)
     person_id: int = Field(foreign_key="person.id", primary_key=True)
+    waiting: int | None = None
+    held: bytes | None = Field(default=None, sa_type=LargeBinary)
 
 
 class SecretBallot(SQLModel, table=True):

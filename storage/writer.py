@@ -38,6 +38,14 @@ class _Pending:
     outcome: tuple[bool, Any] = field(default=(False, None))
 
 
+@dataclass
+class _Maintenance:
+    """Work on the whole file outside any transaction (VACUUM), between two groups."""
+
+    statements: tuple[str, ...]
+    future: asyncio.Future[None]
+
+
 class WriterClosedError(RuntimeError):
     """A write arrived after the writer stopped."""
 
@@ -48,7 +56,7 @@ class Writer:
     def __init__(self, engine: Engine, *, max_batch: int = 1000) -> None:
         self._engine = engine
         self._max_batch = max_batch
-        self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[_Pending | _Maintenance | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
 
@@ -74,12 +82,26 @@ class Writer:
         await self._queue.put(_Pending(op, future, long))
         return await future
 
+    async def maintain(self, *statements: str) -> None:
+        """Run `statements` (such as VACUUM) outside any transaction, after the writes already
+        queued and before any queued later; on a worker thread, so the loop keeps serving."""
+        if self._closed:
+            raise WriterClosedError("the store is shutting down")
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        await self._queue.put(_Maintenance(statements, future))
+        await future
+
     async def _run(self) -> None:
         stopping = False
+        held: _Pending | _Maintenance | None = None
         while not stopping:
-            first = await self._queue.get()
+            first = held if held is not None else await self._queue.get()
+            held = None
             if first is None:
                 break
+            if isinstance(first, _Maintenance):
+                await self._maintain(first)
+                continue
             batch = [first]
             while len(batch) < self._max_batch:
                 try:
@@ -89,12 +111,35 @@ class Writer:
                 if item is None:
                     stopping = True
                     break
+                if isinstance(item, _Maintenance):
+                    held = item  # after this group, on its own
+                    break
                 batch.append(item)
             if any(pending.long for pending in batch):
                 failed = await asyncio.to_thread(self._commit, batch)
             else:
                 failed = self._commit(batch)
             self._settle(batch, failed)
+        if isinstance(held, _Maintenance):
+            await self._maintain(held)
+
+    async def _maintain(self, work: _Maintenance) -> None:
+        try:
+            await asyncio.to_thread(self._run_statements, work.statements)
+        except Exception as error:
+            if not work.future.done():
+                work.future.set_exception(error)
+        else:
+            if not work.future.done():
+                work.future.set_result(None)
+
+    def _run_statements(self, statements: tuple[str, ...]) -> None:
+        connection = self._engine.raw_connection()
+        try:
+            for statement in statements:
+                connection.driver_connection.execute(statement).fetchall()  # type: ignore[union-attr]
+        finally:
+            connection.close()
 
     def _commit(self, batch: list[_Pending]) -> Exception | None:
         """Apply and commit the group; the error if the commit itself failed."""

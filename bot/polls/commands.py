@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -35,6 +36,8 @@ from bot.polls.views import PollView, electorate, load, open_polls, voters
 from bot.text import one_line
 from storage.models import Chat, Community, PollsBy, Role
 from storage.polls import OUTCOME_MAX, PollKind, PollStatus, ResultsShown
+
+log = logging.getLogger(__name__)
 
 POLL = Param("poll", "The poll's number", ParamKind.REF)
 DEFINITION_HELP = "The question (or the whole poll: question | option | option | settings)"
@@ -181,13 +184,15 @@ async def confirm_secret(ctx: Context, view: PollView, marks: tuple[int, ...]) -
 
 async def record(ctx: Context, view: PollView, ballot: ballots.Ballot) -> None:
     poll_id, n = view.id, view.number
+    state = state_of(ctx.moot)
     outcome = await ctx.moot.write(
-        lambda s: service.cast(s, poll_id, ctx.person_id, ballot, ctx.now)
+        lambda s: service.cast(s, poll_id, ctx.person_id, ballot, ctx.now, state.sealer)
     )
-    state_of(ctx.moot).drafts.pop((poll_id, ctx.person_id), None)
-    state_of(ctx.moot).changed(poll_id)
+    state.drafts.pop((poll_id, ctx.person_id), None)
+    state.changed(poll_id)
     if view.poll.secret:
-        ctx.reply_privately(f"Your secret ballot in poll #{n} is cast. Thank you.")
+        # No receipt: nothing after the cast restates the choice.
+        ctx.reply_privately(render.secret_ballot_cast(n, state.sealer.batch))
         return
     chosen = describe_ballot(view, ballot)
     verb = "is counted" if outcome.first else "replaces your earlier vote"
@@ -291,9 +296,7 @@ async def close(ctx: Context) -> None:
     view = await poll_named(ctx)
     poll_id, n = view.id, view.number
     await require_manager(ctx, view)
-    if not await ctx.moot.write(
-        lambda s: close_and_announce(s, poll_id, ctx.person_id, ctx.now, ctx.person_id)
-    ):
+    if not await close_poll(ctx.moot, poll_id, ctx.person_id, ctx.now):
         raise UserError(f"Poll #{n} has already closed.")
     ctx.reply_privately(f"Poll #{n} is closed; its results are going where it ran.")
 
@@ -442,14 +445,41 @@ async def polls_by(ctx: Context) -> None:
 # --- announcements and jobs ------------------------------------------------------------------
 
 
-def close_and_announce(
-    session: Session, poll_id: int, actor_id: int | None, now: datetime, tell: int | None
+async def close_poll(
+    moot: Moot,
+    poll_id: int,
+    actor_id: int | None,
+    now: datetime,
+    *,
+    due: Mapping[str, Any] | None = None,
 ) -> bool:
-    """Close the poll, post its results where it ran and update its cards, in one write; False
-    if it had closed already. `tell` hears about any post that does not arrive."""
-    if not service.close(session, poll_id, actor_id, now):
+    """Close the poll (only if still `due`, for a timer), post its results where it ran and
+    update its cards, in one write; False if it had closed already. Whoever closed it, or else
+    its creator, hears about any post that does not arrive. A secret ballot's file is then
+    compacted, so that nothing in it keeps the order of voting (bot.polls.sealing)."""
+    sealer = state_of(moot).sealer
+
+    def close_and_announce(session: Session) -> bool:
+        view = load(session, poll_id)
+        if due is not None and not _still_due(view, due):
+            return False
+        if not service.close(session, poll_id, actor_id, now, sealer):
+            return False
+        tell = actor_id if actor_id is not None else view.poll.created_by_person_id
+        announce_close(session, poll_id, view.number, now, tell)
+        return True
+
+    if not await moot.write(close_and_announce):
         return False
-    number = load(session, poll_id).number
+    sealer.forget_poll(poll_id)
+    if (await moot.read(lambda s: load(s, poll_id))).poll.secret:
+        await moot.store.compact()
+    return True
+
+
+def announce_close(
+    session: Session, poll_id: int, number: int, now: datetime, tell: int | None
+) -> None:
     service.post_everywhere(
         session,
         poll_id,
@@ -458,7 +488,6 @@ def close_and_announce(
         tell,
     )
     service.edit_cards(session, poll_id, now)
-    return True
 
 
 def _still_due(view: PollView, payload: Mapping[str, Any]) -> bool:
@@ -491,14 +520,7 @@ async def open_job(moot: Moot, payload: Mapping[str, Any]) -> None:
 
 
 async def close_job(moot: Moot, payload: Mapping[str, Any]) -> None:
-    poll_id, now = int(payload["poll"]), moot.clock.now()
-
-    def close_if_due(session: Session) -> None:
-        view = load(session, poll_id)
-        if _still_due(view, payload):
-            close_and_announce(session, poll_id, None, now, view.poll.created_by_person_id)
-
-    await moot.write(close_if_due)
+    await close_poll(moot, int(payload["poll"]), None, moot.clock.now(), due=payload)
 
 
 async def remind_job(moot: Moot, payload: Mapping[str, Any]) -> None:
@@ -542,6 +564,18 @@ async def review_job(moot: Moot, payload: Mapping[str, Any]) -> None:
         )
 
     await moot.write(remind)
+
+
+async def recover_ballots(moot: Moot) -> None:
+    """Secret ballots an earlier process held unsealed are lost with its memory: their voters
+    are taken off the roll and asked to cast again (bot.polls.sealing)."""
+    now, sealer = moot.clock.now(), state_of(moot).sealer
+    lost = await moot.write(lambda s: sealer.recover(s, now))
+    if lost:
+        log.warning(
+            "%d secret ballot(s) were waiting to be sealed at the last stop; their voters are asked to cast again",
+            lost,
+        )
 
 
 FEATURE = Feature(
@@ -672,4 +706,5 @@ FEATURE = Feature(
     merge_people=service.merge_votes,
     renderers={service.CARD: card, service.RESULTS: final_results},
     move_chat=service.move_posts,
+    catch_up=recover_ballots,
 )

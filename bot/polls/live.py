@@ -18,6 +18,7 @@ from bot.events import FileOut, Reply
 from bot.polls import render, service
 from bot.polls.chart import results_chart
 from bot.polls.results import Results, compute
+from bot.polls.sealing import Sealer
 from bot.polls.views import PollView, load, tally
 from storage.polls import Poll, PollStatus, ResultsShown
 
@@ -31,6 +32,8 @@ class PollsState:
     # Published polls' definitions by (community, number), which never change
     # (see access.definition_named).
     definitions: dict[tuple[int, int], PollView] = field(default_factory=dict)
+    # Secret ballots waiting to be sealed are unreadable without what this keeps in memory.
+    sealer: Sealer = field(default_factory=Sealer)
     _pending: set[int] = field(default_factory=set)
 
     def changed(self, poll_id: int) -> None:

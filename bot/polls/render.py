@@ -304,3 +304,13 @@ def results_text(view: PollView, results: Results, *, final: bool) -> str:
     if view.poll.outcome:
         lines += ["", f"Outcome: {view.poll.outcome}"]
     return "\n".join(lines)
+
+
+def secret_ballot_cast(number: int, batch: int) -> str:
+    """What a voter hears once their secret ballot is cast: never the choice itself."""
+    return (
+        f"Your secret ballot in poll #{number} is cast. Thank you.\n"
+        f"So that no one can tell which ballot is yours, ballots are sealed {batch} at a time as "
+        "others vote, and at the close. If Moot restarts before yours is sealed, you will be "
+        "asked to cast it again."
+    )

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,9 +16,11 @@ from bot.events import Place
 from bot.numbers import next_number
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
+from bot.polls import sealing
 from bot.polls.ballots import CHOICE_KINDS, Ballot
 from bot.polls.counting import Threshold
 from bot.polls.dates import Reading
+from bot.polls.sealing import Sealer
 from bot.polls.spec import PollSpec
 from bot.polls.views import PollView, electorate, freeze, load, tally
 from bot.scheduler import schedule
@@ -331,17 +332,19 @@ _COUNT_MOVE = (
     "WHERE poll_id = ? AND choice IN (?, ?)"
 )
 _ON_ROLL = "SELECT 1 FROM voterroll WHERE poll_id = ? AND person_id = ?"
-_ROLL = "INSERT INTO voterroll (poll_id, person_id) VALUES (?, ?)"
-_SECRET = "INSERT INTO secretballot (key, poll_id, choice, marks) VALUES (?, ?, ?, ?)"
 
 
 @dataclass(frozen=True)
 class Cast:
     first: bool  # False when an open vote replaced an earlier one
+    waiting: int = 0  # secret ballots: how many (this one too) wait to be sealed
 
 
-def cast(session: Session, poll_id: int, person_id: int, ballot: Ballot, now: datetime) -> Cast:
-    """Count one person's vote, exactly once."""
+def cast(
+    session: Session, poll_id: int, person_id: int, ballot: Ballot, now: datetime, sealer: Sealer
+) -> Cast:
+    """Count one person's vote, exactly once. A secret ballot is held until `sealer` seals it
+    with others."""
     db = driver_connection(session)
     state = db.execute(_CAST_STATE, (person_id, person_id, poll_id)).fetchone()
     if state is None:
@@ -368,9 +371,7 @@ def cast(session: Session, poll_id: int, person_id: int, ballot: Ballot, now: da
             raise UserError(
                 f"You have already cast your secret ballot in poll #{number}; it is final."
             )
-        db.execute(_ROLL, (poll_id, person_id))
-        db.execute(_SECRET, (str(uuid.uuid4()), poll_id, ballot.choice, ballot.stored_marks))
-        return Cast(first=True)
+        return Cast(first=True, waiting=sealer.hold(session, poll_id, person_id, ballot, now))
     db.execute(
         _UPSERT_VOTE,
         (poll_id, person_id, ballot.choice, ballot.stored_marks, moment.isoformat(" ")),
@@ -383,8 +384,12 @@ def cast(session: Session, poll_id: int, person_id: int, ballot: Ballot, now: da
     return Cast(first=not voted)
 
 
-def close(session: Session, poll_id: int, actor_id: int | None, now: datetime) -> bool:
-    """Close an open poll; False if it was closed already (a late timer, a second click)."""
+def close(
+    session: Session, poll_id: int, actor_id: int | None, now: datetime, sealer: Sealer
+) -> bool:
+    """Close an open poll; False if it was closed already (a late timer, a second click). A
+    secret ballot's waiting ballots are sealed first, and its rows rewritten in key order (the
+    caller then compacts the store: see bot.polls.sealing)."""
     poll = session.get(Poll, poll_id)
     if poll is None:
         raise UserError("That poll no longer exists.")
@@ -392,6 +397,9 @@ def close(session: Session, poll_id: int, actor_id: int | None, now: datetime) -
         return False
     if poll.status != PollStatus.OPEN:
         raise UserError(f"Poll #{poll.number} is {poll.status}, not open.")
+    if poll.secret:
+        sealer.seal(session, poll_id, now)
+        sealing.rebuild(session, poll_id)
     view = load(session, poll_id)
     poll.electorate_size = len(electorate(session, view))
     poll.final_tally = freeze(tally(session, view))

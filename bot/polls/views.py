@@ -157,7 +157,8 @@ def tally(session: Session, view: PollView) -> Tally:
         counts = {
             int(choice): int(n) for choice, n in run(_CHOICES[secret], key) if choice is not None
         }
-        online = sum(counts.values())
+        # A secret ballot's turnout counts the ballots still waiting to be sealed, too.
+        online = int(run(_TURNOUT[True], key).scalar() or 0) if secret else sum(counts.values())
     else:
         ballots = [decode(None, marks) for (marks,) in run(_MARKS[secret], key)]
         online = int(run(_TURNOUT[secret], key).scalar() or 0)

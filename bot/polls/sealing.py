@@ -1,0 +1,193 @@
+"""Secret ballots are sealed in shuffled batches, so that no copy of the database links a ballot
+to its voter.
+
+Who has voted is known (that is the turnout); what each person chose must stay unknown even to
+whoever can copy Moot's database file and its write-ahead log at any moment (README, "Secret
+ballots: the threat model"). A ballot written to `secretballot` as it is cast would be linked to
+its voter by the order of commits in the log, by where its cell lands in its page and by the time
+it appeared. So a cast ballot is first *held*:
+
+- its voter's roll entry carries it, XORed with a one-time pad of random bytes that exists only in
+  this process's memory, plus its place in the queue of waiting ballots;
+- when `2k` ballots are held, the oldest `k` are *sealed* in one commit: their pads are used, the
+  choices go into `secretballot` in the order of fresh random keys, and their roll entries are
+  cleared. A copy taken at any moment shows `k` voters and `k` ballots appearing together, and
+  nothing finer. Holding `2k` before sealing `k` leaves at least `k` for the close, so the last
+  batch is no smaller than the others;
+- at the close, every held ballot is sealed, both tables are rewritten in key order and the file
+  is vacuumed with its log truncated (`Store.compact`), with SQLite's secure_delete on, so
+  nothing that records the order of voting survives.
+
+A held ballot dies with the process that held it, because its pad does. Its voter is told so when
+they cast; if it happens, their roll entry is removed and they are asked to cast it again
+(`recover`).
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.events import Reply
+from bot.outbox import queue as outbox
+from bot.outbox.queue import Message
+from bot.polls.ballots import Ballot
+from bot.polls.spec import MAX_OPTIONS
+from storage.store import driver_connection
+from storage.types import naive_utc
+
+DEFAULT_BATCH = 5
+# Room for the longest ballot (twenty 2-digit marks and their commas) so every held ballot is the
+# same length: a longer ciphertext would say it is a ranking rather than a single choice.
+HELD_BYTES = 4 * MAX_OPTIONS + 16
+
+_HOLD = (
+    "INSERT INTO voterroll (poll_id, person_id, waiting, held) VALUES (?, ?, "
+    "(SELECT coalesce(max(waiting), 0) + 1 FROM voterroll WHERE poll_id = ?), ?)"
+)
+_HELD_COUNT = "SELECT count(*) FROM voterroll WHERE poll_id = ? AND held IS NOT NULL"
+_HELD = (
+    "SELECT person_id, held FROM voterroll WHERE poll_id = ? AND held IS NOT NULL ORDER BY waiting"
+)
+_ALL_HELD = "SELECT DISTINCT poll_id FROM voterroll WHERE held IS NOT NULL"
+_SEAL = "INSERT INTO secretballot (key, poll_id, choice, marks) VALUES (?, ?, ?, ?)"
+_CLEAR = "UPDATE voterroll SET waiting = NULL, held = NULL WHERE poll_id = ? AND person_id = ?"
+_DROP = "DELETE FROM voterroll WHERE poll_id = ? AND person_id = ?"
+_POLL = "SELECT number, community_id, status, closes_at FROM poll WHERE id = ?"
+
+
+@dataclass
+class Sealer:
+    """Holds and seals one process's secret ballots. `batch` is k: the fewest ballots sealed
+    together, so the fewest voters a ballot could belong to in any copy of the database."""
+
+    batch: int = DEFAULT_BATCH
+    _pads: dict[tuple[int, int], bytes] = field(default_factory=dict, repr=False)
+
+    def hold(
+        self, session: Session, poll_id: int, person_id: int, ballot: Ballot, now: datetime
+    ) -> int:
+        """Put a cast ballot on the roll, unreadable, and seal the oldest batch once there are
+        two batches waiting. Returns how many ballots are waiting afterwards."""
+        db = driver_connection(session)
+        pad = secrets.token_bytes(HELD_BYTES)
+        db.execute(_HOLD, (poll_id, person_id, poll_id, _xor(_encode(ballot), pad)))
+        # Set only now the row is written; a write that is rolled back leaves a pad nobody uses,
+        # and the voter's next cast replaces it.
+        self._pads[(poll_id, person_id)] = pad
+        waiting = int(db.execute(_HELD_COUNT, (poll_id,)).fetchone()[0])
+        if waiting >= 2 * self.batch:
+            return waiting - self.seal(session, poll_id, now, limit=self.batch)
+        return waiting
+
+    def seal(
+        self, session: Session, poll_id: int, now: datetime, *, limit: int | None = None
+    ) -> int:
+        """Seal the oldest `limit` held ballots (all of them when None) in an order of fresh
+        random keys. Ballots held by an earlier process are lost: their voters are told. Returns
+        how many ballots left the queue."""
+        db = driver_connection(session)
+        held = db.execute(_HELD, (poll_id,)).fetchall()
+        lost = [person for person, _ in held if (poll_id, person) not in self._pads]
+        if lost:
+            _forget(session, db, poll_id, lost, now)
+        kept = [(person, data) for person, data in held if (poll_id, person) in self._pads]
+        kept = kept[:limit] if limit is not None else kept
+        # Pads stay until the poll closes (`forget_poll`): if this write is rolled back and run
+        # again, they are needed again.
+        sealed = sorted(
+            (str(uuid.uuid4()), _decode(_xor(data, self._pads[(poll_id, person)])))
+            for person, data in kept
+        )
+        db.executemany(
+            _SEAL, [(key, poll_id, ballot.choice, ballot.stored_marks) for key, ballot in sealed]
+        )
+        db.executemany(_CLEAR, [(poll_id, person) for person, _ in kept])
+        return len(kept) + len(lost)
+
+    def forget_poll(self, poll_id: int) -> None:
+        """The poll has closed: its pads are no longer needed."""
+        for key in [key for key in self._pads if key[0] == poll_id]:
+            del self._pads[key]
+
+    def recover(self, session: Session, now: datetime) -> int:
+        """At start-up: every ballot an earlier process held is lost; its voter is removed from
+        the roll and asked to cast again. Returns how many were lost."""
+        db = driver_connection(session)
+        lost = 0
+        for (poll_id,) in db.execute(_ALL_HELD).fetchall():
+            held = db.execute(_HELD, (poll_id,)).fetchall()
+            people = [person for person, _ in held if (poll_id, person) not in self._pads]
+            if people:
+                _forget(session, db, poll_id, people, now)
+                lost += len(people)
+        return lost
+
+
+def rebuild(session: Session, poll_id: int) -> None:
+    """At the close, once every ballot is sealed: rewrite the poll's ballots and roll in key
+    order, so that where each row sits says nothing about when it was written."""
+    db = driver_connection(session)
+    ballots = db.execute(
+        "SELECT key, poll_id, choice, marks FROM secretballot WHERE poll_id = ? ORDER BY key",
+        (poll_id,),
+    ).fetchall()
+    db.execute("DELETE FROM secretballot WHERE poll_id = ?", (poll_id,))
+    db.executemany(_SEAL, ballots)
+    roll = db.execute(
+        "SELECT poll_id, person_id FROM voterroll WHERE poll_id = ? ORDER BY person_id",
+        (poll_id,),
+    ).fetchall()
+    db.execute("DELETE FROM voterroll WHERE poll_id = ?", (poll_id,))
+    db.executemany("INSERT INTO voterroll (poll_id, person_id) VALUES (?, ?)", roll)
+
+
+def _forget(
+    session: Session,
+    db: sqlite3.Connection,
+    poll_id: int,
+    people: list[int],
+    now: datetime,
+) -> None:
+    """Take lost ballots' voters off the roll and tell them."""
+    number, community_id, status, closes_at = db.execute(_POLL, (poll_id,)).fetchone()
+    db.executemany(_DROP, [(poll_id, person) for person in people])
+    still_open = status == "open" and datetime.fromisoformat(closes_at) > naive_utc(now)
+    text = (
+        f"Moot restarted before your secret ballot in poll #{number} was sealed, so it was lost. "
+        + (
+            f"Please cast it again: /vote {number}."
+            if still_open
+            else "The poll has closed since, so it could not be counted. Sorry."
+        )
+    )
+    outbox.tell(
+        session,
+        people,
+        Message(f"the news that a ballot in poll #{number} was lost", reply=Reply(text)),
+        now,
+        community_id=community_id,
+    )
+
+
+def _encode(ballot: Ballot) -> bytes:
+    plain = f"{'' if ballot.choice is None else ballot.choice}|{ballot.stored_marks or ''}"
+    data = plain.encode()
+    assert len(data) <= HELD_BYTES, "a ballot longer than MAX_OPTIONS allows"
+    return data.ljust(HELD_BYTES, b"\0")
+
+
+def _decode(data: bytes) -> Ballot:
+    choice, marks = data.rstrip(b"\0").decode().split("|")
+    if choice:
+        return Ballot(choice=int(choice))
+    return Ballot(marks=tuple(int(m) for m in marks.split(",")) if marks else ())
+
+
+def _xor(data: bytes, pad: bytes) -> bytes:
+    return bytes(a ^ b for a, b in zip(data, pad, strict=True))
