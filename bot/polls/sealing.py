@@ -8,7 +8,9 @@ its voter by the order of commits in the log, by where its cell lands in its pag
 it appeared. So a cast ballot is first *held*:
 
 - its voter's roll entry carries it, XORed with a one-time pad of random bytes that exists only in
-  this process's memory, plus its place in the queue of waiting ballots;
+  this process's memory (found by a random tag stored in front of it, so that linking two
+  accounts, which moves roll entries between people, keeps it readable), plus its place in the
+  queue of waiting ballots;
 - when `2k` ballots are held, the oldest `k` are *sealed* in one commit: their pads are used, the
   choices go into `secretballot` in the order of fresh random keys, and their roll entries are
   cleared. A copy taken at any moment shows `k` voters and `k` ballots appearing together, and
@@ -45,6 +47,7 @@ DEFAULT_BATCH = 5
 # Room for the longest ballot (twenty 2-digit marks and their commas) so every held ballot is the
 # same length: a longer ciphertext would say it is a ranking rather than a single choice.
 HELD_BYTES = 4 * MAX_OPTIONS + 16
+TAG_BYTES = 16
 
 _HOLD = (
     "INSERT INTO voterroll (poll_id, person_id, waiting, held) VALUES (?, ?, "
@@ -67,7 +70,8 @@ class Sealer:
     together, so the fewest voters a ballot could belong to in any copy of the database."""
 
     batch: int = DEFAULT_BATCH
-    _pads: dict[tuple[int, int], bytes] = field(default_factory=dict, repr=False)
+    # tag -> (poll, pad)
+    _pads: dict[bytes, tuple[int, bytes]] = field(default_factory=dict, repr=False)
 
     def hold(
         self, session: Session, poll_id: int, person_id: int, ballot: Ballot, now: datetime
@@ -75,11 +79,11 @@ class Sealer:
         """Put a cast ballot on the roll, unreadable, and seal the oldest batch once there are
         two batches waiting. Returns how many ballots are waiting afterwards."""
         db = driver_connection(session)
-        pad = secrets.token_bytes(HELD_BYTES)
-        db.execute(_HOLD, (poll_id, person_id, poll_id, _xor(_encode(ballot), pad)))
-        # Set only now the row is written; a write that is rolled back leaves a pad nobody uses,
-        # and the voter's next cast replaces it.
-        self._pads[(poll_id, person_id)] = pad
+        tag, pad = secrets.token_bytes(TAG_BYTES), secrets.token_bytes(HELD_BYTES)
+        db.execute(_HOLD, (poll_id, person_id, poll_id, tag + _xor(_encode(ballot), pad)))
+        # Kept only once the row is written; a write that is rolled back leaves a pad nobody
+        # uses (a few bytes, forgotten at the close).
+        self._pads[tag] = (poll_id, pad)
         waiting = int(db.execute(_HELD_COUNT, (poll_id,)).fetchone()[0])
         if waiting >= 2 * self.batch:
             return waiting - self.seal(session, poll_id, now, limit=self.batch)
@@ -93,27 +97,31 @@ class Sealer:
         how many ballots left the queue."""
         db = driver_connection(session)
         held = db.execute(_HELD, (poll_id,)).fetchall()
-        lost = [person for person, _ in held if (poll_id, person) not in self._pads]
+        lost = [person for person, data in held if not self._readable(data)]
         if lost:
             _forget(session, db, poll_id, lost, now)
-        kept = [(person, data) for person, data in held if (poll_id, person) in self._pads]
+        kept = [(person, data) for person, data in held if self._readable(data)]
         kept = kept[:limit] if limit is not None else kept
         # Pads stay until the poll closes (`forget_poll`): if this write is rolled back and run
         # again, they are needed again.
-        sealed = sorted(
-            (str(uuid.uuid4()), _decode(_xor(data, self._pads[(poll_id, person)])))
-            for person, data in kept
-        )
+        sealed = sorted((str(uuid.uuid4()), self._open(data)) for _, data in kept)
         db.executemany(
             _SEAL, [(key, poll_id, ballot.choice, ballot.stored_marks) for key, ballot in sealed]
         )
         db.executemany(_CLEAR, [(poll_id, person) for person, _ in kept])
         return len(kept) + len(lost)
 
+    def _readable(self, held: bytes) -> bool:
+        return held[:TAG_BYTES] in self._pads
+
+    def _open(self, held: bytes) -> Ballot:
+        _, pad = self._pads[held[:TAG_BYTES]]
+        return _decode(_xor(held[TAG_BYTES:], pad))
+
     def forget_poll(self, poll_id: int) -> None:
         """The poll has closed: its pads are no longer needed."""
-        for key in [key for key in self._pads if key[0] == poll_id]:
-            del self._pads[key]
+        for tag in [tag for tag, (poll, _) in self._pads.items() if poll == poll_id]:
+            del self._pads[tag]
 
     def recover(self, session: Session, now: datetime) -> int:
         """At start-up: every ballot an earlier process held is lost; its voter is removed from
@@ -122,7 +130,7 @@ class Sealer:
         lost = 0
         for (poll_id,) in db.execute(_ALL_HELD).fetchall():
             held = db.execute(_HELD, (poll_id,)).fetchall()
-            people = [person for person, _ in held if (poll_id, person) not in self._pads]
+            people = [person for person, data in held if not self._readable(data)]
             if people:
                 _forget(session, db, poll_id, people, now)
                 lost += len(people)
