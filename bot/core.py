@@ -8,6 +8,7 @@ import contextvars
 import dataclasses
 import logging
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlmodel import Session
@@ -27,7 +28,15 @@ from bot.events import (
     Visibility,
 )
 from bot.feature import Feature
-from bot.identity.arrival import Arrival, arrive, elsewhere
+from bot.identity.arrival import (
+    ALREADY_HANDLED,
+    Arrival,
+    ReplayedError,
+    Traces,
+    arrive,
+    elsewhere,
+    recognise,
+)
 from bot.outbox import report
 from bot.outbox.queue import NEW_DELIVERIES
 from bot.outbox.service import Outbox
@@ -41,7 +50,6 @@ from storage.store import Store
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-ALREADY_HANDLED = "That was already handled; nothing more was done."
 OUR_FAULT = (
     "Sorry, something went wrong on Moot's side. It has been logged; please try again shortly."
 )
@@ -55,6 +63,20 @@ FLUSH_SECONDS = 5.0
 # The outbox entries queued by the command running in this task, to report on to its actor.
 _WATCHING: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
     "moot_watching", default=None
+)
+
+
+@dataclass
+class _PendingTraces:
+    """An arrival's traces, waiting for the first write of the command it arrived with."""
+
+    traces: Traces
+    task: asyncio.Task[Any] | None
+    written: bool = False
+
+
+_TRACES: contextvars.ContextVar[_PendingTraces | None] = contextvars.ContextVar(
+    "moot_traces", default=None
 )
 
 
@@ -156,9 +178,15 @@ class Moot:
     async def write(self, op: Callable[[Session], T], *, long: bool = False) -> T:
         """Write through the single writer. Once committed, jobs it scheduled are armed and
         deliveries it queued are sent; during a command, their outcome is told to the actor.
+        The command's first write also carries its arrival's traces (bot.identity.arrival).
         `long` writes (an import) run off the event loop (see storage/writer.py)."""
+        traces = _TRACES.get()
+        if traces is not None and (traces.written or traces.task is not asyncio.current_task()):
+            traces = None
 
         def tracked(session: Session) -> tuple[T, list[ScheduledJob], list[OutboxEntry]]:
+            if traces is not None:
+                traces.traces.write(session)
             session.info[NEW_JOBS] = []
             session.info[NEW_DELIVERIES] = []
             result = op(session)
@@ -169,6 +197,8 @@ class Moot:
             return result, jobs, deliveries
 
         result, jobs, deliveries = await self.store.write(tracked, long=long)
+        if traces is not None:
+            traces.written = True
         for job in jobs:
             assert job.id is not None
             self.scheduler.arm(job.id, job.due_at)
@@ -195,12 +225,28 @@ class Moot:
                 self._no_events_in_hand.set()
 
     async def _handle(self, event: Inbound) -> list[Reply]:
-        name, text, options = _command_of(event)
-        arrival = await self.write(
-            lambda s: arrive(s, event.actor, event.place, event.update_id, self.clock.now())
-        )
+        actor, place, update_id, now = event.actor, event.place, event.update_id, self.clock.now()
+        found = self.store.peek(lambda db: recognise(db, actor, place, update_id, now))
+        if found is None:  # someone new: they become a person before anything else
+            arrival = await self.write(lambda s: arrive(s, actor, place, update_id, now))
+            if arrival.replay:
+                return private(ALREADY_HANDLED)
+            return await self._respond(event, arrival)
+        arrival, traces = found
         if arrival.replay:
             return private(ALREADY_HANDLED)
+        pending = _PendingTraces(traces, asyncio.current_task())
+        token = _TRACES.set(pending)
+        try:
+            return await self._respond(event, arrival)
+        finally:
+            _TRACES.reset(token)
+            if not pending.written:  # the command wrote nothing (or was refused): write them now
+                with contextlib.suppress(ReplayedError):
+                    await self.write(traces.write)
+
+    async def _respond(self, event: Inbound, arrival: Arrival) -> list[Reply]:
+        name, text, options = _command_of(event)
         command = self.registry.get(name)
         if command is None:
             return private(f"I don't know /{name[:32]}. Send /help to see what you can do here.")
@@ -281,7 +327,8 @@ class Moot:
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` in the background; `drain` and `stop` wait for it."""
-        task = asyncio.get_running_loop().create_task(work)
+        # A fresh context: background work is not part of the command that started it.
+        task = asyncio.get_running_loop().create_task(work, context=contextvars.Context())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 

@@ -46,19 +46,22 @@ def prepare_sqlite_file(url: str) -> None:
         ) from error
 
 
-def make_engine(url: str, *, begin: str = "BEGIN") -> Engine:
-    """An engine for `url`; on SQLite, `begin` is the statement that opens each transaction."""
+def make_engine(url: str, *, begin: str = "BEGIN", autocheckpoint: bool = True) -> Engine:
+    """An engine for `url`; on SQLite, `begin` is the statement that opens each transaction.
+    Without `autocheckpoint`, a commit never copies the log into the database file itself: the
+    writer commits on the event loop, and a checkpoint can take tens of milliseconds, so the
+    store runs checkpoints on a worker thread instead (Store.checkpoint)."""
     is_sqlite = make_url(url).drivername.startswith("sqlite")
     connect_args: dict[str, Any] = {}
     if is_sqlite:
         connect_args = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
     engine = create_engine(url, connect_args=connect_args)
     if is_sqlite:
-        _configure_sqlite(engine, begin)
+        _configure_sqlite(engine, begin, autocheckpoint)
     return engine
 
 
-def _configure_sqlite(engine: Engine, begin: str) -> None:
+def _configure_sqlite(engine: Engine, begin: str, autocheckpoint: bool) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # let SQLAlchemy's "begin" below open transactions
@@ -69,6 +72,9 @@ def _configure_sqlite(engine: Engine, begin: str) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         # Deleted and rewritten content is overwritten, not left behind in free space.
         cursor.execute("PRAGMA secure_delete=ON")
+        cursor.execute("PRAGMA mmap_size=268435456")
+        if not autocheckpoint:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         cursor.close()
 

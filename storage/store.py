@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 
@@ -28,21 +29,54 @@ def driver_connection(session: Session) -> sqlite3.Connection:
     return found
 
 
+# How often the write-ahead log is copied into the database file, when there were writes.
+CHECKPOINT_SECONDS = 1.0
+
+
 class Store:
     def __init__(self, url: str, *, max_batch: int = 1000) -> None:
         prepare_sqlite_file(url)
         self.url = url
         self.read_engine = make_engine(url)
-        self.write_engine = make_engine(url, begin="BEGIN IMMEDIATE")
+        self.write_engine = make_engine(url, begin="BEGIN IMMEDIATE", autocheckpoint=False)
         self.writer = Writer(self.write_engine, max_batch=max_batch)
+        self._checkpoints: asyncio.Task[None] | None = None
+        self._peeking: Any = None  # the read connection kept for `peek`
 
     def start(self) -> None:
         self.writer.start()
+        if self._checkpoints is None:
+            self._checkpoints = asyncio.create_task(self._checkpoint_now_and_then())
 
     async def close(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpoints
+            self._checkpoints = None
         await self.writer.stop()
+        if self._peeking is not None:
+            self._peeking.close()
+            self._peeking = None
         self.read_engine.dispose()
         self.write_engine.dispose()
+
+    async def _checkpoint_now_and_then(self) -> None:
+        """Copy the log into the database file on a worker thread, off the event loop (the
+        writer's own commits never do: see make_engine)."""
+        seen = self.writer.groups_committed
+        while True:
+            await asyncio.sleep(CHECKPOINT_SECONDS)
+            if self.writer.groups_committed != seen:
+                seen = self.writer.groups_committed
+                await asyncio.to_thread(self._checkpoint)
+
+    def _checkpoint(self) -> None:
+        connection = self.read_engine.raw_connection()
+        try:
+            connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()  # type: ignore[union-attr]
+        finally:
+            connection.close()
 
     async def write(self, op: WriteOp[T], *, long: bool = False) -> T:
         return await self.writer.write(op, long=long)
@@ -52,6 +86,16 @@ class Store:
         afterwards no row's place in the file, no freed page and no logged frame tells in what
         order rows were written (bot.polls.sealing relies on this after a secret ballot)."""
         await self.writer.maintain("VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def peek(self, query: Callable[[sqlite3.Connection], T]) -> T:
+        """A read of a few indexed rows on the event loop itself, with no hop to a thread and
+        back: for the one lookup every event needs before anything else (bot.identity.arrival).
+        The query must read its rows to the end, so no read stays open."""
+        if self._peeking is None:
+            self._peeking = self.read_engine.raw_connection()
+        connection = self._peeking.driver_connection
+        assert isinstance(connection, sqlite3.Connection)
+        return query(connection)
 
     async def read(self, query: Callable[[Session], T]) -> T:
         """Run a read-only query on a worker thread (WAL lets it run beside the writer)."""

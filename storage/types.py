@@ -16,6 +16,16 @@ def naive_utc(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
+def stored_moment(value: datetime) -> str:
+    """A moment as SQLAlchemy stores a `UTCDateTime` in SQLite, for statements that bypass it."""
+    return naive_utc(value).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def stored_to_aware(value: str) -> datetime:
+    """A stored moment read by a statement that bypasses SQLAlchemy, as an aware datetime."""
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores aware datetimes as naive UTC and hands them back aware.
 

@@ -59,6 +59,7 @@ class Writer:
         self._queue: asyncio.Queue[_Pending | _Maintenance | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        self.groups_committed = 0  # for the store's checkpoints
 
     def start(self) -> None:
         if self._task is None:
@@ -156,6 +157,7 @@ class Writer:
                 if not pending.future.done():
                     pending.future.set_exception(failed)
             return
+        self.groups_committed += 1
         for pending in batch:
             if pending.future.done():  # the caller gave up waiting
                 continue

@@ -1,58 +1,69 @@
-"""The first write for every inbound event: who is this, is it a replay, which community applies.
+"""Every inbound event starts here: who is this, is it a replay, which community applies.
 
-It runs for every update Moot receives, so it is a handful of prebuilt statements rather than ORM
-round trips (see bench/write_path.py for the difference), and it only touches an account row
-when something about it changed or it was last seen a while ago.
+It runs for every update Moot receives, so it is two prebuilt statements rather than ORM round
+trips (see bench/write_path.py for the difference). `recognise` only reads, on the event loop;
+what an arrival changes (the replay guard, an account's name or last-seen time) is `Traces`,
+written in the same commit as the command's own first write (bot.core), so a button press costs
+one commit, not two. Someone Moot has never seen goes through `arrive`, which writes at once.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import text
 from sqlmodel import Session
 
+from bot.errors import UserError
 from bot.events import Actor, Place
 from bot.text import one_line
 from storage.models import NAME_MAX, MembershipStatus, Role
-from storage.types import UTCDateTime, naive_utc
+from storage.store import driver_connection
+from storage.types import stored_moment, stored_to_aware
+
+ALREADY_HANDLED = "That was already handled; nothing more was done."
 
 SEEN_REFRESH = timedelta(minutes=5)
-_AT = UTCDateTime()
 
-_SEEN_UPDATE = text(
-    "SELECT 1 FROM processedupdate WHERE platform = :platform AND update_id = :update_id"
-)
-_RECORD_UPDATE = text(
-    "INSERT INTO processedupdate (platform, update_id, at) VALUES (:platform, :update_id, :at)"
-)
-_ACCOUNT = text(
+# Plain SQLite statements on the driver connection (see storage.store.driver_connection).
+_SEEN_UPDATE = "SELECT 1 FROM processedupdate WHERE platform = ? AND update_id = ?"
+_RECORD_UPDATE = "INSERT OR IGNORE INTO processedupdate (platform, update_id, at) VALUES (?, ?, ?)"
+# Everything about an actor and where they are, in one statement: their account and person, the
+# chat (in a group) and the community that applies with their membership there. The community is
+# the chat's in a group, and the one they last used in a private chat.
+_WHO_AND_WHERE = (
     "SELECT a.id, a.person_id, a.display_name, a.direct_chat_id, a.last_seen_at, a.unreachable, "
-    "p.name, p.current_community_id "
+    "p.name, p.current_community_id, c.community_id, c.unreachable, co.id, co.name, m.role, m.status "
     "FROM account a JOIN person p ON p.id = a.person_id "
-    "WHERE a.platform = :platform AND a.platform_user_id = :user_id"
-).columns(last_seen_at=_AT)
-_NEW_PERSON = text("INSERT INTO person (name, created_at) VALUES (:name, :at)")
-_NEW_ACCOUNT = text(
+    "LEFT JOIN chat c ON c.platform = ? AND c.platform_chat_id = ? "
+    "LEFT JOIN community co ON co.id = CASE WHEN ? THEN p.current_community_id ELSE c.community_id END "
+    "LEFT JOIN membership m ON m.community_id = co.id AND m.person_id = a.person_id "
+    "WHERE a.platform = ? AND a.platform_user_id = ?"
+)
+_NEW_PERSON = "INSERT INTO person (name, created_at) VALUES (?, ?)"
+_NEW_ACCOUNT = (
     "INSERT INTO account (platform, platform_user_id, person_id, display_name, direct_chat_id, last_seen_at) "
-    "VALUES (:platform, :user_id, :person_id, :name, :direct_chat_id, :at)"
+    "VALUES (?, ?, ?, ?, ?, ?)"
 )
-_TOUCH_ACCOUNT = text(
-    "UPDATE account SET display_name = :name, direct_chat_id = :direct_chat_id, last_seen_at = :at, "
-    "unreachable = :unreachable WHERE id = :id"
+_TOUCH_ACCOUNT = (
+    "UPDATE account SET display_name = ?, direct_chat_id = ?, last_seen_at = ?, unreachable = ? "
+    "WHERE id = ?"
 )
-_CHAT_COMMUNITY = text(
-    "SELECT community_id, unreachable FROM chat WHERE platform = :platform AND platform_chat_id = :chat_id"
-)
-_CHAT_REACHABLE = text(
-    "UPDATE chat SET unreachable = NULL WHERE platform = :platform AND platform_chat_id = :chat_id"
-)
-_SET_CURRENT = text("UPDATE person SET current_community_id = :community_id WHERE id = :person_id")
-_STANDING = text(
+_CHAT_REACHABLE = "UPDATE chat SET unreachable = NULL WHERE platform = ? AND platform_chat_id = ?"
+_SET_CURRENT = "UPDATE person SET current_community_id = ? WHERE id = ?"
+_STANDING = (
     "SELECT c.name, m.role, m.status FROM community c "
-    "LEFT JOIN membership m ON m.community_id = c.id AND m.person_id = :person_id WHERE c.id = :community_id"
+    "LEFT JOIN membership m ON m.community_id = c.id AND m.person_id = ? WHERE c.id = ?"
 )
+
+
+class ReplayedError(UserError):
+    """The platform delivered this update before, and it was handled then."""
+
+    def __init__(self) -> None:
+        super().__init__(ALREADY_HANDLED)
 
 
 @dataclass(frozen=True)
@@ -65,87 +76,115 @@ class Arrival:
     role: Role | None
 
 
+@dataclass(frozen=True)
+class Traces:
+    """What an arrival changes in the store, written inside a later write."""
+
+    platform: str
+    update_id: str | None
+    at: str
+    touch: tuple[Any, ...] | None = None  # the account's new name, DM chat, time, reachability
+    reachable_chat: tuple[str, str] | None = None  # someone spoke there: Moot may post again
+    current: tuple[int, int] | None = None  # the community the person last used
+
+    def write(self, session: Session) -> None:
+        """Raises ReplayedError, changing nothing, if the update was handled meanwhile."""
+        db = driver_connection(session)
+        recorded = (
+            self.update_id is None
+            or db.execute(_RECORD_UPDATE, (self.platform, self.update_id, self.at)).rowcount
+        )
+        if not recorded:
+            raise ReplayedError()
+        if self.touch is not None:
+            db.execute(_TOUCH_ACCOUNT, self.touch)
+        if self.reachable_chat is not None:
+            db.execute(_CHAT_REACHABLE, self.reachable_chat)
+        if self.current is not None:
+            db.execute(_SET_CURRENT, self.current)
+
+
+_REPLAY = Arrival(True, 0, "", None, None, None)
+
+
+def recognise(
+    db: sqlite3.Connection, actor: Actor, place: Place, update_id: str | None, now: datetime
+) -> tuple[Arrival, Traces] | None:
+    """Who the actor is and where, without writing; None for someone Moot has never seen."""
+    at = stored_moment(now)
+    if update_id is not None and db.execute(_SEEN_UPDATE, (actor.platform, update_id)).fetchall():
+        return _REPLAY, Traces(actor.platform, None, at)
+    chat_id = None if place.is_private else place.chat_id
+    where = (place.platform, chat_id, place.is_private, actor.platform, actor.user_id)
+    rows = db.execute(_WHO_AND_WHERE, where).fetchall()  # all: no read left open
+    if not rows:
+        return None
+    (account_id, person_id, old_name, old_direct, last_seen, refused, person_name, current) = rows[
+        0
+    ][:8]
+    chat_community, chat_refused, community_id, community_name, member_role, status = rows[0][8:]
+
+    name = one_line(actor.display_name)[:NAME_MAX] or "Someone"
+    direct_chat_id = (place.chat_id if place.is_private else None) or old_direct
+    # Writing to Moot privately opens the way for direct messages again.
+    unreachable = None if place.is_private else refused
+    touch = None
+    if (old_name, old_direct, refused) != (name, direct_chat_id, unreachable) or (
+        now - stored_to_aware(last_seen) > SEEN_REFRESH
+    ):
+        touch = (name, direct_chat_id, at, unreachable, account_id)
+    moved = not place.is_private and chat_community is not None and chat_community != current
+    traces = Traces(
+        actor.platform,
+        update_id,
+        at,
+        touch=touch,
+        reachable_chat=(place.platform, place.chat_id) if chat_refused is not None else None,
+        current=(chat_community, person_id) if moved else None,
+    )
+
+    role = None
+    if community_id is not None:
+        if actor.is_chat_admin and not place.is_private:
+            role = Role.ADMIN  # the chat's platform admins are community admins
+        elif status == MembershipStatus.ACTIVE:
+            role = Role(member_role)
+    arrival = Arrival(False, int(person_id), person_name, community_id, community_name, role)
+    return arrival, traces
+
+
 def arrive(
     session: Session, actor: Actor, place: Place, update_id: str | None, now: datetime
 ) -> Arrival:
-    run = session.connection().execute
-    at = naive_utc(now)
-    replay = False
-    if update_id is not None:
-        key = {"platform": actor.platform, "update_id": update_id}
-        replay = run(_SEEN_UPDATE, key).first() is not None
-        if not replay:
-            run(_RECORD_UPDATE, key | {"at": at})
-
-    name = one_line(actor.display_name)[:NAME_MAX] or "Someone"
-    direct_chat_id = place.chat_id if place.is_private else None
-    row = run(_ACCOUNT, {"platform": actor.platform, "user_id": actor.user_id}).first()
-    if row is None:
-        person_id = run(_NEW_PERSON, {"name": name, "at": at}).lastrowid
-        run(
-            _NEW_ACCOUNT,
-            {
-                "platform": actor.platform,
-                "user_id": actor.user_id,
-                "person_id": person_id,
-                "name": name,
-                "direct_chat_id": direct_chat_id,
-                "at": at,
-            },
+    """Recognise the actor inside a write, making them a person first if Moot has never seen
+    them, and write the traces at once."""
+    db = driver_connection(session)
+    found = recognise(db, actor, place, update_id, now)
+    if found is None:
+        at = stored_moment(now)
+        name = one_line(actor.display_name)[:NAME_MAX] or "Someone"
+        person_id = db.execute(_NEW_PERSON, (name, at)).lastrowid
+        direct_chat_id = place.chat_id if place.is_private else None
+        db.execute(
+            _NEW_ACCOUNT, (actor.platform, actor.user_id, person_id, name, direct_chat_id, at)
         )
-        person_name, current = name, None
-    else:
-        account_id, person_id, old_name, old_direct, last_seen, refused, person_name, current = row
-        direct_chat_id = direct_chat_id or old_direct
-        # Writing to Moot privately opens the way for direct messages again.
-        unreachable = None if place.is_private else refused
-        if (old_name, old_direct, refused) != (
-            name,
-            direct_chat_id,
-            unreachable,
-        ) or now - last_seen > SEEN_REFRESH:
-            run(
-                _TOUCH_ACCOUNT,
-                {
-                    "name": name,
-                    "direct_chat_id": direct_chat_id,
-                    "at": at,
-                    "unreachable": unreachable,
-                    "id": account_id,
-                },
-            )
-
-    chat_admin = False
-    if place.is_private:
-        community_id = current
-    else:
-        chat = {"platform": place.platform, "chat_id": place.chat_id}
-        community_id, refused_here = run(_CHAT_COMMUNITY, chat).first() or (None, None)
-        if refused_here is not None:  # someone speaks there: Moot may post there again
-            run(_CHAT_REACHABLE, chat)
-        chat_admin = actor.is_chat_admin and community_id is not None
-        if community_id is not None and community_id != current:
-            run(_SET_CURRENT, {"community_id": community_id, "person_id": person_id})
-
-    community_name, role = None, None
-    if community_id is not None:
-        standing = run(_STANDING, {"person_id": person_id, "community_id": community_id}).first()
-        if standing is not None:
-            community_name, member_role, status = standing
-            if chat_admin:
-                role = Role.ADMIN  # the chat's platform admins are community admins
-            elif status == MembershipStatus.ACTIVE:
-                role = Role(member_role)
-    return Arrival(replay, int(person_id), person_name, community_id, community_name, role)
+        found = recognise(db, actor, place, update_id, now)
+        assert found is not None
+    arrival, traces = found
+    if arrival.replay:
+        return arrival
+    try:
+        traces.write(session)
+    except ReplayedError:
+        return _REPLAY
+    return arrival
 
 
 def elsewhere(session: Session, arrival: Arrival, community_id: int) -> Arrival:
     """The same person acting in another community (named by a button): their membership's
     role there, if any; a chat's platform admins are admins only in their own chat."""
     standing = (
-        session.connection()
-        .execute(_STANDING, {"person_id": arrival.person_id, "community_id": community_id})
-        .first()
+        driver_connection(session).execute(_STANDING, (arrival.person_id, community_id)).fetchone()
     )
     if standing is None:
         return replace(arrival, community_id=None, community_name=None, role=None)

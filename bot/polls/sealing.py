@@ -41,7 +41,7 @@ from bot.outbox.queue import Message
 from bot.polls.ballots import Ballot
 from bot.polls.spec import MAX_OPTIONS
 from storage.store import driver_connection
-from storage.types import naive_utc
+from storage.types import stored_to_aware
 
 DEFAULT_BATCH = 5
 # Room for the longest ballot (twenty 2-digit marks and their commas) so every held ballot is the
@@ -165,7 +165,7 @@ def _forget(
     """Take lost ballots' voters off the roll and tell them."""
     number, community_id, status, closes_at = db.execute(_POLL, (poll_id,)).fetchone()
     db.executemany(_DROP, [(poll_id, person) for person in people])
-    still_open = status == "open" and datetime.fromisoformat(closes_at) > naive_utc(now)
+    still_open = status == "open" and stored_to_aware(closes_at) > now
     text = (
         f"Moot restarted before your secret ballot in poll #{number} was sealed, so it was lost. "
         + (
