@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlmodel import select
 
@@ -95,6 +97,29 @@ async def test_a_replayed_update_changes_nothing(host: Resident, moot: Moot) -> 
     assert "home of Elm Court" in texts(first)
     assert texts(again) == "That was already handled; nothing more was done."
     assert len(await moot.read(lambda s: s.exec(select(Community)).all())) == 1
+
+
+async def test_the_same_update_delivered_twice_at_once_acts_once(
+    host: Resident, moot: Moot
+) -> None:
+    """Both deliveries find the update new when they arrive; only one may act."""
+    replies = await asyncio.gather(
+        host.say("/setup Elm Court", update_id="update-9"),
+        host.say("/setup Elm Court", update_id="update-9"),
+    )
+    said = sorted(texts(r) for r in replies)
+    assert said[0] == "That was already handled; nothing more was done."
+    assert "home of Elm Court" in said[1]
+    assert len(await moot.read(lambda s: s.exec(select(Community)).all())) == 1
+
+
+async def test_an_update_that_changed_nothing_is_still_handled_once(
+    community: str, host: Resident
+) -> None:
+    for line in ("/help", "/setup"):  # a command that only reads; one that is refused
+        await host.say(line, update_id=f"again {line}")
+        again = await host.say(line, update_id=f"again {line}")
+        assert texts(again) == "That was already handled; nothing more was done."
 
 
 async def test_mass_mentions_and_markup_are_kept_as_plain_text(host: Resident, moot: Moot) -> None:
