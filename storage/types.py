@@ -13,12 +13,15 @@ def naive_utc(value: datetime) -> datetime:
     """How the store keeps a moment: UTC without a zone (for hand-written SQL too)."""
     if value.tzinfo is None:
         raise ValueError("naive datetime given to the store; use the clock's aware time")
-    return value.astimezone(UTC).replace(tzinfo=None)
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None)
 
 
 def stored_moment(value: datetime) -> str:
-    """A moment as SQLAlchemy stores a `UTCDateTime` in SQLite, for statements that bypass it."""
-    return naive_utc(value).strftime("%Y-%m-%d %H:%M:%S.%f")
+    """A moment as SQLAlchemy stores a `UTCDateTime` in SQLite, for statements that bypass it.
+    Stored moments compare as strings in the same order as the moments themselves."""
+    return naive_utc(value).isoformat(" ", "microseconds")
 
 
 def stored_to_aware(value: str) -> datetime:

@@ -80,7 +80,7 @@ class Writer:
         if self._closed:
             raise WriterClosedError("the store is shutting down")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Pending(op, future, long))
+        self._queue.put_nowait(_Pending(op, future, long))  # unbounded: never waits
         return await future
 
     async def maintain(self, *statements: str) -> None:

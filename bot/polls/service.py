@@ -39,7 +39,7 @@ from storage.polls import (
     ThresholdBase,
 )
 from storage.store import driver_connection
-from storage.types import stored_moment, stored_to_aware
+from storage.types import stored_moment
 
 OPEN_JOB, CLOSE_JOB, REMIND_JOB, REVIEW_JOB = (
     "polls.open",
@@ -352,7 +352,8 @@ def cast(
     status, secret, voters, needed, closes_at, kind, number, role, standing, previous, voted = state
     if status in (PollStatus.SCHEDULED, PollStatus.DRAFT):
         raise UserError(f"Poll #{number} is not open yet.")
-    if status == PollStatus.CLOSED or stored_to_aware(closes_at) <= now:
+    moment = stored_moment(now)
+    if status == PollStatus.CLOSED or closes_at <= moment:
         raise UserError(f"Poll #{number} has closed; votes are no longer counted.")
     if voters == Electorate.REGISTER:
         if db.execute(_ELECTOR, (poll_id, person_id)).fetchone() is None:
@@ -373,7 +374,7 @@ def cast(
         return Cast(first=True, waiting=sealer.hold(session, poll_id, person_id, ballot, now))
     db.execute(
         _UPSERT_VOTE,
-        (poll_id, person_id, ballot.choice, ballot.stored_marks, stored_moment(now)),
+        (poll_id, person_id, ballot.choice, ballot.stored_marks, moment),
     )
     if kind in CHOICE_KINDS and previous != ballot.choice:
         if previous is None:
