@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.community.commands import FEATURE as COMMUNITY
 from bot.feature import Feature
 from bot.help.commands import FEATURE as HELP
+from bot.housekeeping.feature import FEATURE as HOUSEKEEPING
 from bot.identity.commands import FEATURE as IDENTITY
 from bot.outbox.commands import FEATURE as OUTBOX
 from bot.polls.commands import FEATURE as POLLS
 
-ALL_FEATURES: tuple[Feature, ...] = (HELP, IDENTITY, COMMUNITY, POLLS, OUTBOX)
+ALL_FEATURES: tuple[Feature, ...] = (HELP, IDENTITY, COMMUNITY, POLLS, OUTBOX, HOUSEKEEPING)

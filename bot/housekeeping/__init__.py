@@ -1,0 +1,1 @@
+"""Housekeeping: what Moot keeps only for a while is deleted once a day."""
