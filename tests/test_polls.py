@@ -71,6 +71,13 @@ async def test_bad_definitions_are_refused_with_their_limits(
         "Lunch? | A | B | kind: multiple | min: 3": "1 ≤ min ≤ max ≤ 2",
         "Lunch? | A | B | secret | results: live": "only after it closes",
         "Fund? | A £10 | B £20 | kind: budget": "needs the money to share out",
+        # Times and lengths that cannot be, or are too far off to mean anything.
+        "Lunch? | A | B | closes: tomorrow 25:00": "25:00 is not a time of day",
+        "Lunch? | A | B | opens: 9999-12-31 12:00": "more than two years away",
+        "Lunch? | A | B | closes: 2030-01-01 10:00": "more than two years away",
+        "Lunch? | A | B | remind: 1000000000d": "longer than two years",
+        "Lunch? | A | B | remind: 99999999999d": "longer than two years",
+        "Lunch? | A | B | kind: multiple | max: ²": "give a whole number",
     }
     for definition, reason in cases.items():
         replies = await host.say(f"/poll {definition}")
@@ -90,6 +97,19 @@ async def test_an_ambiguous_date_must_be_confirmed(
     chosen = await host.press(choice)
     assert "Closes Thu 04 Mar 2027, 10:00" in texts(chosen)
     assert "is open" in texts(await host.say(f"/publish {poll_id}"))
+
+
+async def test_results_of_options_in_any_script_or_with_mathematics_can_be_shown(
+    moot: Moot, community: str, host: Resident
+) -> None:
+    poll_id = await published(host, "$x^2$ or 住宅? | $a$ | 🏠 | مرحبا")
+    assert "is counted" in texts(await host.say(f"/vote {poll_id} 2"))
+    assert "Votes are option numbers" in texts(await host.say(f"/vote {poll_id} ²"))
+    await host.say(f"/close {poll_id}")
+    (result,) = await host.say(f"/results {poll_id}")
+    assert "Winner: 🏠" in result.text
+    assert result.file is not None
+    assert result.file.data.startswith(b"\x89PNG")
 
 
 async def test_hostile_text_stays_plain(

@@ -169,7 +169,7 @@ class ConsoleAdapter:
 
     async def _press(self, moot: Moot, number: str) -> None:
         buttons, place = self._last_buttons
-        if not number.isdigit() or not 1 <= int(number) <= len(buttons):
+        if not (number.isdecimal() and len(number) <= 3) or not 1 <= int(number) <= len(buttons):
             self._say(f"There is no button {number[:10]} on the last message.")
             return
         await self._handle(

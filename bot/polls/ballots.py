@@ -49,7 +49,7 @@ def read(rules: PollRules, text: str) -> Ballot:
         raise UserError("Say what you vote for: the option numbers shown on the poll.")
     if rules.kind is PollKind.PROPOSAL and words[0] in STANCES:
         return check(rules, Ballot(choice=STANCES[words[0]]))
-    if not all(w.isdigit() and len(w) <= 3 for w in words):
+    if not all(w.isdecimal() and len(w) <= 3 for w in words):  # not "²", which isdigit()
         raise UserError("Votes are option numbers, e.g. 2, or 3 1 2 to rank.")
     numbers = tuple(int(w) for w in words)
     if rules.kind in CHOICE_KINDS:

@@ -1,5 +1,8 @@
 """Charts that go with results: bars per option, and for ranked choice, the rounds.
 
+A chart names options by number and carries no text people typed; the results text beside it
+has the names.
+
 What to draw is worked out here, on the event loop, as a small plain `Chart`; the drawing happens
 in a separate process (`bot.polls.drawing`). Drawing in a thread was not enough: importing
 matplotlib and rendering with Agg hold the interpreter's lock for tens of milliseconds, which
@@ -25,8 +28,10 @@ _painter: ProcessPoolExecutor | None = None
 
 def chart_of(view: PollView, results: Results) -> Chart:
     """Horizontal bars per option, or for ranked choice one bar per round for each option."""
-    labels = tuple(f"{o.number}. {o.label}"[:40] for o in view.options)
-    title = f"Poll #{view.number}: {view.poll.question}"[:70]
+    # Options by number only: the text beside the chart names them. A chart font cannot show
+    # every script (emoji, CJK, Arabic), and matplotlib reads $…$ as mathematics.
+    labels = tuple(f"Option {o.number}" for o in view.options)
+    title = f"Poll #{view.number}"
     if view.kind is PollKind.RANKED and results.rounds:
         series = tuple(
             Bars(

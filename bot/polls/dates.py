@@ -13,6 +13,9 @@ from bot.errors import UserError
 
 _DURATION = re.compile(r"^(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?$")
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})\b")
+_CLOCK_TIME = re.compile(r"\b(\d{1,2}):(\d{2})\b")
+# Nothing Moot schedules is further off than this: a poll's notice, deadline or reminder.
+FURTHEST = timedelta(days=730)
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,9 @@ def read_moment(text: str, zone: str, now: datetime) -> Reading:
     cleaned = text.strip()
     if not cleaned:
         raise UserError("Say when, for example: Friday 18:00, in 3 days, 2026-12-01 18:00.")
+    for hour, minute in _CLOCK_TIME.findall(cleaned):
+        if int(hour) > 23 or int(minute) > 59:
+            raise UserError(f"{hour}:{minute} is not a time of day; use 00:00 to 23:59.")
     first = _parse(cleaned, zone, now, "DMY")
     if first is None:
         raise UserError(
@@ -34,6 +40,10 @@ def read_moment(text: str, zone: str, now: datetime) -> Reading:
         )
     if first <= now:
         raise UserError(f"{format_moment(first, zone)} is in the past; give a time still to come.")
+    if first > now + FURTHEST:
+        raise UserError(
+            f"{format_moment(first, zone)} is more than two years away; give a time within two years."
+        )
     alternative = None
     match = _NUMERIC_DATE.search(cleaned)
     if (
@@ -42,7 +52,7 @@ def read_moment(text: str, zone: str, now: datetime) -> Reading:
         and match.group(1) != match.group(2)
     ):
         other = _parse(cleaned, zone, now, "MDY")
-        if other is not None and other != first and other > now:
+        if other is not None and other != first and now < other <= now + FURTHEST:
             alternative = other
     return Reading(first, alternative)
 
@@ -69,8 +79,14 @@ def read_duration(text: str) -> timedelta:
         raise UserError(
             f"{text[:30]!r} is not a length of time; use d, h and m, e.g. 14d, 2h, 1d 12h."
         )
+    too_long = UserError(f"{text.strip()[:30]!r} is longer than two years; give a shorter time.")
+    if any(len(g or "") > 6 for g in match.groups()):
+        raise too_long
     days, hours, minutes = (int(g or 0) for g in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes)
+    length = timedelta(days=days) + timedelta(hours=hours) + timedelta(minutes=minutes)
+    if length > FURTHEST:
+        raise too_long
+    return length
 
 
 def format_moment(moment: datetime, zone: str) -> str:

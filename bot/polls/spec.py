@@ -245,7 +245,7 @@ def _choice(kinds: type[E], value: str, name: str) -> E:
 
 
 def _whole(value: str, name: str) -> int:
-    if not value.strip().isdigit():
+    if not (value.strip().isdecimal() and len(value.strip()) <= 9):
         raise UserError(f"{name}: give a whole number, not {value[:20]!r}.")
     return int(value.strip())
 
