@@ -114,6 +114,8 @@ def export_polls(database_url: str, folder: Path, community_id: int | None) -> l
         finally:
             await store.close()
 
+    if folder.exists() and not folder.is_dir():
+        raise StoreConfigError(f"{folder} is a file; --out takes a folder to write into.")
     csv_text, json_text = asyncio.run(read())
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / "polls.csv", folder / "polls.json"]

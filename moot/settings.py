@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _sqlite_only(cls, value: str) -> str:
-        if not value.startswith("sqlite:///"):
+        if not value.startswith("sqlite:///") or not value.removeprefix("sqlite:///").strip():
             raise ValueError(
                 "DATABASE_URL must be a SQLite file URL such as sqlite:///./data/moot.db"
             )

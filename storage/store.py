@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session
 
-from storage.engine import make_engine, prepare_sqlite_file, sqlite_path
+from storage.engine import StoreConfigError, make_engine, prepare_sqlite_file, sqlite_path
 from storage.writer import WriteOp, Writer
 
 T = TypeVar("T")
@@ -110,7 +110,11 @@ def backup_sqlite(url: str, destination: Path) -> None:
     """Copy a live SQLite database with SQLite's online backup API (safe while Moot runs)."""
     source_path = sqlite_path(url)
     if source_path is None:
-        raise ValueError("moot backup works on a SQLite database file")
+        raise StoreConfigError("moot backup works on a SQLite database file")
+    if not source_path.is_file():
+        raise StoreConfigError(f"There is no database at {source_path} to back up.")
+    if destination.is_dir():
+        raise StoreConfigError(f"{destination} is a folder; give the backup a file name in it.")
     destination.parent.mkdir(parents=True, exist_ok=True)
     source = sqlite3.connect(source_path, timeout=10)
     target = sqlite3.connect(destination)

@@ -150,3 +150,58 @@ def test_moot_outbox_lists_and_refuses_what_is_not_there(tmp_path: Path) -> None
         "moot: There is no failed message #99 here; /outbox lists them."
     )
     assert "Traceback" not in missing.stderr
+
+
+def test_operator_mistakes_get_one_sentence_and_change_nothing(tmp_path: Path) -> None:
+    missing = moot(["backup", "copy.db"], tmp_path)
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == "moot: There is no database at data/moot.db to back up."
+    assert not (tmp_path / "data" / "moot.db").exists()  # backing up created nothing
+
+    moot([], tmp_path, stdin="/setup Elm Court\n")
+    (tmp_path / "folder").mkdir()
+    into_folder = moot(["backup", "folder"], tmp_path)
+    assert into_folder.stderr.strip() == (
+        "moot: folder is a folder; give the backup a file name in it."
+    )
+    (tmp_path / "taken").write_text("mine")
+    onto_file = moot(["export", "polls", "--out", "taken"], tmp_path)
+    assert onto_file.stderr.strip() == "moot: taken is a file; --out takes a folder to write into."
+    assert (tmp_path / "taken").read_text() == "mine"
+    no_file = moot(["chat"], tmp_path, env={"DATABASE_URL": "sqlite:///"})
+    assert no_file.returncode == 2
+    assert "DATABASE_URL must be a SQLite file URL" in no_file.stderr
+    for result in (into_folder, onto_file, no_file):
+        assert result.returncode == 2
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_console_survives_what_a_terminal_or_a_script_can_send(tmp_path: Path) -> None:
+    script = (
+        b"/setup Elm Court\n"
+        b"/whoami caf\xe9 \xff\xfe\n"  # not UTF-8
+        b"/import /dev/zero\n"
+        b"/import /tmp/a\x00b\n"
+        b":wait 99999999d\n"
+        b"/setup \x1b[2J\xe2\x80\xaeevil\n"
+        b"/whoami\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "moot", "chat"],
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if not k.endswith("_TOKEN")}
+        | {"DATABASE_URL": f"sqlite:///{tmp_path / 'moot.db'}"},
+        input=script,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    out = result.stdout.decode()
+    assert result.returncode == 0, result.stderr.decode()
+    assert "Traceback" not in result.stderr.decode()
+    assert "Cannot read /dev/zero: it is larger than 20 MB." in out
+    assert "a file name cannot contain a NUL character" in out
+    assert "That is too long to wait; at most 3650 days." in out
+    assert "Elm Court (current)" in out  # still answering after all of it
+    assert "\x1b" not in out
+    assert "\u202e" not in out

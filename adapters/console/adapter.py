@@ -4,6 +4,7 @@ that only the console has (switching resident, pressing buttons, moving the cloc
 from __future__ import annotations
 
 import asyncio
+import errno
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -32,11 +33,13 @@ from bot.events import (
     Visibility,
 )
 from bot.outlet import RefusedError
-from bot.text import one_line
+from bot.text import clean, one_line
 
 GROUP = Place(CONSOLE, "console", "Console", is_private=False)
 HOST = "Host"
 NAME_LIMIT = 40
+LONGEST_WAIT = timedelta(days=3650)
+LARGEST_FILE = 20 * 1024 * 1024  # what a bot may download from Telegram
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 
 HELP = """Console commands:
@@ -229,6 +232,9 @@ class ConsoleAdapter:
         if moment <= self._clock.now():
             self._say("The console clock only moves forward.")
             return
+        if moment - self._clock.now() > LONGEST_WAIT:
+            self._say(f"The console clock moves at most {LONGEST_WAIT.days} days at a time.")
+            return
         await self._clock.set(moment)
         self._say(f"(the time is now {self._clock.now():%a %d %b %Y %H:%M} UTC)")
 
@@ -237,8 +243,15 @@ class ConsoleAdapter:
         if not text or match is None or not any(match.groups()):
             self._say("Say how long: :wait 2h, :wait 90m, :wait 1d, :wait 2h30m.")
             return
+        if any(len(g or "") > 6 for g in match.groups()):
+            self._say(f"That is too long to wait; at most {LONGEST_WAIT.days} days.")
+            return
         days, hours, minutes = (int(g or 0) for g in match.groups())
-        await self._clock.advance(timedelta(days=days, hours=hours, minutes=minutes))
+        wait = timedelta(days=days) + timedelta(hours=hours) + timedelta(minutes=minutes)
+        if wait > LONGEST_WAIT:
+            self._say(f"That is too long to wait; at most {LONGEST_WAIT.days} days.")
+            return
+        await self._clock.advance(wait)
         self._say(f"(the time is now {self._clock.now():%a %d %b %Y %H:%M} UTC)")
 
     def _show_inbox(self) -> None:
@@ -290,7 +303,12 @@ class ConsoleAdapter:
         # Small files, written once per reply: not worth a thread.
         self._files_dir.mkdir(parents=True, exist_ok=True)
         stamp = self._clock.now().strftime("%Y%m%d-%H%M%S")
-        path = self._files_dir / f"{stamp}-{Path(file.filename).name}"
+        name = Path(file.filename)
+        path = self._files_dir / f"{stamp}-{name.name}"
+        copy = 1
+        while path.exists():  # two files in the same second never overwrite each other
+            copy += 1
+            path = self._files_dir / f"{stamp}-{name.stem}-{copy}{name.suffix}"
         path.write_bytes(file.data)
         return path
 
@@ -301,10 +319,20 @@ class ConsoleAdapter:
         return self._residents[key]
 
     def _say(self, text: str) -> None:
-        self._out.write(text + "\n")
+        # Whatever it echoes (a name, a path), no control, escape or bidi character reaches
+        # the terminal.
+        self._out.write(clean(text) + "\n")
         self._out.flush()
 
 
 def _read_attachment(path_text: str) -> Attachment:
+    """A file named on the command line, read up to the size a platform would accept (so
+    /dev/zero or a huge file cannot fill memory). Raises OSError saying why not."""
+    if "\x00" in path_text:
+        raise OSError(errno.EINVAL, "a file name cannot contain a NUL character")
     path = Path(path_text).expanduser()
-    return Attachment(path.name, path.read_bytes())
+    with path.open("rb") as file:
+        data = file.read(LARGEST_FILE + 1)
+    if len(data) > LARGEST_FILE:
+        raise OSError(errno.EFBIG, f"it is larger than {LARGEST_FILE // 1024 // 1024} MB")
+    return Attachment(path.name, data)

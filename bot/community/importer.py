@@ -54,6 +54,16 @@ def parse(data: bytes) -> list[Row]:
             "That file is not UTF-8 text; save it as CSV (UTF-8) and try again."
         ) from error
     reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _rows(reader)
+    except csv.Error as error:  # a field over the csv module's limit, a NUL, a broken quote
+        raise UserError(
+            f"That file could not be read as CSV near line {reader.line_num + 1} ({error}); "
+            "nothing was imported."
+        ) from error
+
+
+def _rows(reader: csv.DictReader[str]) -> list[Row]:
     header = [h.strip().lower() for h in reader.fieldnames or []]
     if "name" not in header:
         raise UserError(
