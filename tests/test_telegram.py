@@ -15,6 +15,7 @@ from adapters.telegram.adapter import TelegramOptions
 from bot.core import Moot
 from storage.models import Community
 from tests.fakes.telegram_api import FakeTelegram, Updates
+from tests.helpers import wait_until
 from tests.telegram_harness import TOKEN, telegram_adapter
 
 GROUP = -100500
@@ -85,13 +86,28 @@ async def test_setup_without_a_name_asks_by_force_reply(
     await telegram.wait_for(GROUP, "home of Elm Court")
 
 
-async def test_a_private_answer_to_someone_moot_cannot_dm_is_explained_in_the_group(
+async def test_a_private_answer_waits_for_one_tap_on_start(
     telegram: FakeTelegram, updates: Updates
 ) -> None:
     telegram.blocked.add(BOB)
     telegram.push(updates.message(GROUP, BOB, "Bob", "/whoami"))
-    hint = await telegram.wait_for(GROUP, "Open a chat with @moot_test_bot")
+    hint = await telegram.wait_for(GROUP, "Tap the button below, then Start")
     assert "You are Bob" not in str(hint.params["text"])
+    (button,) = hint.params["reply_markup"]["inline_keyboard"][0]
+    assert button["url"] == "https://t.me/moot_test_bot?start=answers"
+    telegram.push(updates.message(GROUP, BOB, "Bob", "/whoami"))  # a second answer waits too
+    telegram.blocked.discard(BOB)  # he opens the chat: Telegram sends /start with the payload
+    telegram.push(updates.message(BOB, BOB, "Bob", "/start answers"))
+    await telegram.wait_for(BOB, "Here is what I had for you")
+    await wait_until(lambda: sum("You are Bob" in t for t in telegram.texts_to(BOB)) == 2)
+    assert sum("Tap the button below" in t for t in telegram.texts_to(GROUP)) == 1
+
+
+async def test_start_is_a_welcome(telegram: FakeTelegram, updates: Updates) -> None:
+    telegram.push(updates.message(ALICE, ALICE, "Alice", "/start"))
+    welcome = await telegram.wait_for(ALICE, "Hello! I'm Moot")
+    assert "/help" in str(welcome.params["text"])
+    assert not any("I don't know" in t for t in telegram.texts_to(ALICE))
 
 
 async def test_a_replayed_update_changes_nothing(

@@ -48,8 +48,11 @@ async def test_a_guided_poll_is_a_dm_conversation_then_votes_update_the_group(
     assert "Closes Fri 27 Nov 2026, 18:00 (Europe/London)" in str(posted.params["text"])
     vote = posted.params["reply_markup"]["inline_keyboard"][0][0]
     assert vote["callback_data"] == "vote 1.1 1"
+    telegram.blocked.add(ALICE)  # she never opened a chat with the bot: the toast still tells her
     telegram.push(updates.press(GROUP, ALICE, "Alice", vote["callback_data"]))
-    await telegram.wait_for(ALICE, "Your vote in poll #1 (Yes) is counted")
+    await telegram.wait_for_toast("Your vote in poll #1 (Yes) is counted")
+    assert telegram.texts_to(ALICE) == []  # acknowledged by the press itself, not by a message
+    assert not any("private answer" in t for t in telegram.texts_to(GROUP))  # nor a group notice
     await wait_until(lambda: any("1. Yes — 1 vote (100%)" in t for t in telegram.edits(GROUP)))
 
     telegram.push(updates.message(GROUP, ADMIN, "Admin", "/close 1"))

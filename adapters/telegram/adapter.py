@@ -14,8 +14,11 @@ from urllib.parse import urlparse
 from telegram import (
     Bot,
     BotCommand,
+    CallbackQuery,
     Chat,
     ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
     InputFile,
     LinkPreviewOptions,
     Message,
@@ -58,6 +61,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ADMIN_CACHE_SECONDS = 120.0
+TOAST_LIMIT = 200  # what answerCallbackQuery shows
+UNDELIVERED_KEPT = 5
+START_PAYLOAD = "answers"
+WELCOME = (
+    "Hello! I'm Moot: I help your residents' association, tenants' group or land trust decide, "
+    "meet and get repairs done, in the chats you already use. Send /help to see what you can do."
+)
 MAX_ATTACHMENT_BYTES = 1024 * 1024
 RATE_LIMIT_RETRIES = 3
 
@@ -112,6 +122,8 @@ class TelegramAdapter:
         self._app: Application | None = None  # type: ignore[type-arg]
         self._admin_cache: dict[tuple[int, int], tuple[bool, float]] = {}
         self._forms: dict[tuple[str, str], _FormInProgress] = {}
+        # Private answers for people Telegram would not let Moot message yet, until they /start.
+        self._undelivered: dict[str, list[Reply]] = {}
 
     # --- life cycle -------------------------------------------------------------------------
 
@@ -185,6 +197,9 @@ class TelegramAdapter:
             if parsed is None:
                 return
             name, args = parsed
+            if name == "start" and where.is_private:
+                await self._welcome(str(user.id), where)
+                return
             who = translate.actor(user, is_chat_admin=await self._is_admin(message.chat, user.id))
             attachments = await self._attachments(message, who, where)
             if attachments is None:
@@ -202,21 +217,44 @@ class TelegramAdapter:
         query = update.callback_query
         if query is None or query.data is None:
             return
-        try:
-            await query.answer()
-        except TelegramError as error:  # "query is too old": a press made while Moot was down
-            log.info("could not answer a button press (%s); handling it anyway", error)
         message = query.message if isinstance(query.message, Message) else None
         chat = message.chat if message is not None else None
         if chat is None:
+            await self._answer(query, None)
             return
         who = translate.actor(
             query.from_user, is_chat_admin=await self._is_admin(chat, query.from_user.id)
         )
-        event = ButtonPressed(
-            who, translate.place(chat, message), query.data, str(update.update_id)
-        )
-        await self._handle(event, message)
+        place = translate.place(chat, message)
+        event = ButtonPressed(who, place, query.data, str(update.update_id))
+        replies = await self._replies(event)
+        # In a group, the presser's short answer ("Your vote for Yes is counted") is the press's
+        # own acknowledgement: a toast only they see, never a message in the group.
+        toast = None if place.is_private else next(filter(_fits_a_toast, replies), None)
+        if not await self._answer(query, toast) and toast is not None:
+            toast = None  # too late to answer (pressed while Moot was down): send it instead
+        await self._deliver([r for r in replies if r is not toast], event, message)
+
+    async def _answer(self, query: CallbackQuery, toast: Reply | None) -> bool:
+        """Answer a button press (with a toast's text); False if Telegram no longer takes it."""
+        try:
+            text = render_moments(toast.text) if toast is not None else None
+            await query.answer(text, show_alert=False)
+        except TelegramError as error:  # "query is too old": a press made while Moot was down
+            log.info("could not answer a button press (%s); handled it anyway", error)
+            return False
+        return True
+
+    async def _welcome(self, user_id: str, where: Place) -> None:
+        """/start (a deep link from a group included): hello, and the private answers that
+        could not reach this person before they opened the chat."""
+        waiting = self._undelivered.pop(user_id, [])
+        if not waiting:
+            await self._send(where.chat_id, Reply(WELCOME))
+            return
+        await self._send(where.chat_id, Reply("Hello! Here is what I had for you:"))
+        for reply in waiting:
+            await self._send(where.chat_id, reply)
 
     async def _attachments(
         self, message: Message, who: Actor, where: Place
@@ -252,8 +290,14 @@ class TelegramAdapter:
         return is_admin
 
     async def _handle(self, event: Inbound, message: Message | None) -> None:
+        await self._deliver(await self._replies(event), event, message)
+
+    async def _replies(self, event: Inbound) -> list[Reply]:
         assert self._moot is not None
-        for reply in await self._moot.handle(event):
+        return await self._moot.handle(event)
+
+    async def _deliver(self, replies: list[Reply], event: Inbound, message: Message | None) -> None:
+        for reply in replies:
             if reply.form is not None:
                 await self._start_form(reply.form, event, message)
             elif reply.visibility is Visibility.CHAT:
@@ -343,14 +387,19 @@ class TelegramAdapter:
             return
         if await self._try_direct(who.user_id, reply):
             return
-        username = self._bot().username
-        await self._send(
+        waiting = self._undelivered.setdefault(who.user_id, [])
+        waiting[:] = [*waiting, reply][-UNDELIVERED_KEPT:]
+        if len(waiting) > 1:
+            return  # the group has already been told how to get them
+        bot = self._bot()
+        await bot.send_message(
             where.chat_id,
-            Reply(
-                f"{who.display_name}, I have a private answer for you, but Telegram won't let me "
-                f"message you first. Open a chat with @{username}, press Start, then try again."
+            f"{who.display_name}, I have a private answer for you, but Telegram won't let me "
+            "message you first. Tap the button below, then Start, and it will arrive.",
+            reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton("Open a chat with me", url=_start_link(bot.username))]]
             ),
-            where.thread_id,
+            message_thread_id=_thread(where),
         )
 
     # --- the core's outlet: errors become the outbox's neutral failures ------------------------
@@ -395,3 +444,19 @@ class TelegramAdapter:
 
 def _thread(place: Place) -> int | None:
     return int(place.thread_id) if place.thread_id else None
+
+
+def _fits_a_toast(reply: Reply) -> bool:
+    """A private answer short and plain enough to be a button press's toast."""
+    return (
+        reply.visibility is not Visibility.CHAT
+        and reply.form is None
+        and reply.file is None
+        and not reply.choices
+        and len(render_moments(reply.text)) <= TOAST_LIMIT
+    )
+
+
+def _start_link(username: str) -> str:
+    """Opens a private chat with the bot; pressing Start there sends /start with the payload."""
+    return f"https://t.me/{username}?start={START_PAYLOAD}"

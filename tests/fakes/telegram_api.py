@@ -206,6 +206,23 @@ class FakeTelegram:
             f"no message to {chat_id} containing {fragment!r}; got {self.texts_to(chat_id)}"
         )
 
+    def toasts(self) -> list[str]:
+        """The texts button presses were answered with (answerCallbackQuery)."""
+        return [
+            str(c.params.get("text", ""))
+            for c in self.calls
+            if c.method == "answerCallbackQuery" and c.ok
+        ]
+
+    async def wait_for_toast(self, fragment: str, within: float = 10) -> str:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            found = next((t for t in self.toasts() if fragment in t), None)
+            if found is not None:
+                return found
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"no button press answered with {fragment!r}; got {self.toasts()}")
+
 
 SENDING = ("sendMessage", "sendPhoto", "sendDocument", "editMessageText")
 
