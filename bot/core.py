@@ -16,6 +16,7 @@ from sqlmodel import Session
 from bot import refs, roles
 from bot.clock import Clock
 from bot.commands import Args, Command, Registry, parse_options, parse_text
+from bot.community import presence
 from bot.context import Context
 from bot.errors import UsageError, UserError
 from bot.events import (
@@ -208,6 +209,21 @@ class Moot:
             if watching is not None:
                 watching.extend(ids)
         return result
+
+    # --- what platforms report about chats ---------------------------------------------------
+
+    async def chat_left(self, platform: str, chat_id: str, reason: str) -> None:
+        """Moot was removed from a chat: stop posting there and tell its community's organisers."""
+        now = self.clock.now()
+        await self.write(lambda s: presence.left(s, platform, chat_id, reason, now))
+
+    async def chat_back(self, platform: str, chat_id: str) -> None:
+        """Moot was added (back) to a chat: it may post there again."""
+        await self.write(lambda s: presence.back(s, platform, chat_id))
+
+    async def chat_moved(self, platform: str, old: str, new: str) -> None:
+        """A chat changed its id (a Telegram group became a supergroup): follow it."""
+        await self.write(lambda s: self.outbox.move_chat(s, platform, old, new))
 
     # --- inbound ----------------------------------------------------------------------------
 

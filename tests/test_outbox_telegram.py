@@ -203,10 +203,48 @@ async def test_a_burst_of_votes_edits_the_card_a_few_times_and_ends_true(
     voters = range(100, 108)
     for voter in voters:
         telegram.push(updates.message(GROUP, voter, f"Voter {voter}", "/join"))
-    await wait_until(lambda: len([t for t in telegram.texts_to(GROUP) if "Voter" in t]) == 8)
+    welcomed = "Welcome to Elm Court, Voter"
+    await wait_until(lambda: sum(welcomed in t for t in telegram.texts_to(GROUP)) == 8)
     for voter in voters:
         telegram.push(updates.press(GROUP, voter, f"Voter {voter}", "vote 1.1 1"))
     await wait_until(lambda: any("1. Yes — 8 votes" in t for t in telegram.edits(GROUP)))
     edits = telegram.edits(GROUP)
     assert len(edits) <= 4, edits
     assert "1. Yes — 8 votes" in edits[-1]
+
+
+async def test_moot_removed_from_a_group_tells_the_organisers_and_stops_posting_there(
+    telegram: FakeTelegram, updates: Updates, moot: Moot
+) -> None:
+    await published_poll(telegram, updates)
+    telegram.removed_from.add(GROUP)
+    telegram.push(updates.member_change(GROUP, 999, "member", "kicked", key="my_chat_member"))
+    await telegram.wait_for(
+        ADMIN, "Moot was removed from Elm Court (Telegram) on Telegram: Moot was kicked"
+    )
+    sends = len(telegram.sent(GROUP))
+    telegram.push(updates.message(ADMIN, ADMIN, "Admin", "/close 1"))
+    await telegram.wait_for(ADMIN, "Could not post")  # told at once, without trying Telegram
+    assert len(telegram.sent(GROUP)) == sends
+
+    telegram.removed_from.discard(GROUP)  # added back: an introduction, and posting resumes
+    telegram.push(updates.member_change(GROUP, 999, "left", "member", key="my_chat_member"))
+    await telegram.wait_for(GROUP, "Hello! I'm Moot")
+    chat = await moot.read(lambda s: s.exec(select(Chat)).one())
+    assert chat.unreachable is None
+
+
+async def test_a_group_that_becomes_a_supergroup_is_followed_before_anything_fails(
+    telegram: FakeTelegram, updates: Updates, moot: Moot
+) -> None:
+    await published_poll(telegram, updates)
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "", migrate_to_chat_id=SUPERGROUP))
+    for _ in range(100):
+        chat = await moot.read(lambda s: s.exec(select(Chat)).one())
+        if chat.platform_chat_id == str(SUPERGROUP):
+            break
+        await asyncio.sleep(0.05)
+    assert chat.platform_chat_id == str(SUPERGROUP)
+    telegram.push(updates.message(SUPERGROUP, ADMIN, "Admin", "/close 1"))
+    await telegram.wait_for(SUPERGROUP, "Results · Poll #1")
+    assert not any(c.method == "sendMessage" and not c.ok for c in telegram.calls)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 
@@ -9,7 +10,7 @@ import pytest
 
 from bot.core import Moot
 from tests.fakes.telegram_api import FakeTelegram, Updates
-from tests.helpers import wait_until
+from tests.helpers import Resident, group, texts, wait_until
 from tests.telegram_harness import telegram_adapter
 
 GROUP, ADMIN, ALICE = -100900, 11, 22
@@ -78,3 +79,47 @@ async def test_typed_votes_and_bad_input_on_telegram(telegram: FakeTelegram) -> 
     await telegram.wait_for(ADMIN, "(Salad > Soup) is counted")
     telegram.push(updates.message(GROUP, ALICE, "Alice", "/vote 1 1"))
     await telegram.wait_for(ALICE, "Only members of this community can vote in poll #1")
+
+
+async def test_forty_residents_voting_at_once_cost_one_admin_lookup(
+    telegram: FakeTelegram, moot: Moot
+) -> None:
+    updates = Updates()
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
+    await telegram.wait_for(GROUP, "home of Elm Court")
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/joinpolicy open"))
+    await telegram.wait_for(GROUP, "Joining Elm Court is now open")
+    residents = range(1000, 1040)
+    for user_id in residents:  # joined earlier (straight through the core, to save a minute)
+        resident = Resident(moot, "telegram", str(user_id), f"Resident {user_id}")
+        assert "Welcome" in texts(await resident.say("/join", group("telegram", str(GROUP))))
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/poll Bins? | Yes | No"))
+    await telegram.wait_for(ADMIN, "Draft poll #1")
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/publish 1"))
+    await telegram.wait_for(GROUP, "📊 Poll #1")
+
+    started = asyncio.get_running_loop().time()
+    for user_id in residents:
+        telegram.push(updates.press(GROUP, user_id, f"Resident {user_id}", "vote 1.1 1"))
+    await wait_until(lambda: sum("is counted" in t for t in telegram.toasts()) == 40)
+    assert asyncio.get_running_loop().time() - started < 5
+    lookups = [c.method for c in telegram.calls if c.method.startswith("getChat")]
+    assert lookups == ["getChatAdministrators"]  # one for the group, none per person
+
+
+async def test_a_new_admin_is_known_from_the_member_update(
+    telegram: FakeTelegram, moot: Moot
+) -> None:
+    updates = Updates()
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
+    await telegram.wait_for(GROUP, "home of Elm Court")
+    telegram.push(updates.message(GROUP, ALICE, "Alice", "/joinpolicy open"))
+    await telegram.wait_for(ALICE, "Only")
+    telegram.admins.add((GROUP, ALICE))  # promoted: Telegram tells the bot
+    telegram.push(updates.member_change(GROUP, ALICE, "member", "administrator"))
+    await asyncio.sleep(0.3)
+    telegram.push(updates.message(GROUP, ALICE, "Alice", "/joinpolicy open"))
+    await telegram.wait_for(GROUP, "Joining Elm Court is now open")
+    assert [c.method for c in telegram.calls if c.method.startswith("getChat")] == [
+        "getChatAdministrators"
+    ]

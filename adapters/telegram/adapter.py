@@ -31,6 +31,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     ContextTypes,
     MessageHandler,
     filters,
@@ -60,10 +61,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ADMIN_CACHE_SECONDS = 120.0
+ADMIN_CACHE_SECONDS = 600.0  # member updates keep it current meanwhile, where Telegram sends them
+ADMIN_RETRY_SECONDS = 30.0  # after Telegram would not say
+ADMIN_STATUSES = ("creator", "administrator")
+UPDATES = ["message", "callback_query", "chat_member", "my_chat_member"]
 TOAST_LIMIT = 200  # what answerCallbackQuery shows
 UNDELIVERED_KEPT = 5
 START_PAYLOAD = "answers"
+GONE = ("left", "kicked")
+INTRODUCTION = (
+    "Hello! I'm Moot: polls and ballots, meetings and repairs for your community, here in this "
+    "group. An admin can make this group a community's home with /setup <name>, or join it to "
+    "an existing community with /setup <CHAT-code>. Send /help to see more."
+)
 WELCOME = (
     "Hello! I'm Moot: I help your residents' association, tenants' group or land trust decide, "
     "meet and get repairs done, in the chats you already use. Send /help to see what you can do."
@@ -120,7 +130,9 @@ class TelegramAdapter:
         self._options = options
         self._moot: Moot | None = None
         self._app: Application | None = None  # type: ignore[type-arg]
-        self._admin_cache: dict[tuple[int, int], tuple[bool, float]] = {}
+        # Each group's admins (user ids) and until when to trust the list.
+        self._admins: dict[int, tuple[frozenset[int], float]] = {}
+        self._admin_reads: dict[int, asyncio.Future[tuple[frozenset[int], float]]] = {}
         self._forms: dict[tuple[str, str], _FormInProgress] = {}
         # Private answers for people Telegram would not let Moot message yet, until they /start.
         self._undelivered: dict[str, list[Reply]] = {}
@@ -138,6 +150,9 @@ class TelegramAdapter:
             .build()
         )
         app.add_handler(CallbackQueryHandler(self._on_button))
+        app.add_handler(ChatMemberHandler(self._on_member, ChatMemberHandler.CHAT_MEMBER))
+        app.add_handler(ChatMemberHandler(self._on_my_member, ChatMemberHandler.MY_CHAT_MEMBER))
+        app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
         app.add_handler(MessageHandler(filters.TEXT | filters.Document.ALL, self._on_message))
         app.add_error_handler(self._on_error)
         return app
@@ -160,12 +175,12 @@ class TelegramAdapter:
                     url_path=urlparse(self._options.webhook_url).path.lstrip("/"),
                     webhook_url=self._options.webhook_url,
                     secret_token=self._options.webhook_secret,
-                    allowed_updates=["message", "callback_query"],
+                    allowed_updates=UPDATES,
                 )
             else:
                 await updater.start_polling(
                     timeout=self._options.poll_timeout,
-                    allowed_updates=["message", "callback_query"],
+                    allowed_updates=UPDATES,
                 )
             try:
                 await asyncio.Event().wait()
@@ -273,21 +288,85 @@ class TelegramAdapter:
         return (Attachment(document.file_name or "file", bytes(data), document.mime_type),)
 
     async def _is_admin(self, chat: Chat, user_id: int) -> bool:
-        """Telegram's chat admins are community admins; ask Telegram, remembering for a while."""
+        """Telegram's chat admins are community admins. Each group's admins are read once (one
+        request, however many people press at once) and kept, updated by member updates, so
+        checks never spend the group's 20-requests-a-minute budget."""
         if chat.type == Chat.PRIVATE:
             return False
-        key = (chat.id, user_id)
-        cached = self._admin_cache.get(key)
-        if cached is not None and cached[1] > time.monotonic():
-            return cached[0]
+        known = self._admins.get(chat.id)
+        if known is None or known[1] <= time.monotonic():
+            reading = self._admin_reads.get(chat.id)
+            if reading is None:
+                reading = asyncio.ensure_future(self._read_admins(chat))
+                self._admin_reads[chat.id] = reading
+                reading.add_done_callback(lambda _: self._admin_reads.pop(chat.id, None))
+            known = await asyncio.shield(reading)
+        return user_id in known[0]
+
+    async def _read_admins(self, chat: Chat) -> tuple[frozenset[int], float]:
         try:
-            member = await chat.get_member(user_id)
-            is_admin = member.status in ("creator", "administrator")
-        except TelegramError:
-            log.warning("could not check admin status in Telegram chat %s", chat.id)
-            is_admin = False
-        self._admin_cache[key] = (is_admin, time.monotonic() + ADMIN_CACHE_SECONDS)
-        return is_admin
+            members = await chat.get_administrators()
+        except TelegramError as error:
+            log.warning("could not read the admins of Telegram chat %s: %s", chat.id, error)
+            previous = self._admins.get(chat.id, (frozenset[int](), 0.0))[0]
+            known = (previous, time.monotonic() + ADMIN_RETRY_SECONDS)
+        else:
+            ids = frozenset(m.user.id for m in members if m.status in ADMIN_STATUSES)
+            known = (ids, time.monotonic() + ADMIN_CACHE_SECONDS)
+        self._admins[chat.id] = known
+        return known
+
+    async def _on_my_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Moot itself was added to a group, or removed or kicked from one."""
+        changed = update.my_chat_member
+        assert self._moot is not None
+        if changed is None or changed.chat.type == Chat.PRIVATE:
+            return
+        chat_id, before, now = (
+            str(changed.chat.id),
+            changed.old_chat_member,
+            changed.new_chat_member,
+        )
+        self._admins.pop(changed.chat.id, None)  # read afresh: Moot's own standing changed
+        if now.status in GONE and before.status not in GONE:
+            reason = (
+                "Moot was removed from the group" if now.status == "left" else "Moot was kicked"
+            )
+            await self._moot.chat_left(TELEGRAM, chat_id, reason)
+        elif before.status in GONE and now.status not in GONE:
+            await self._moot.chat_back(TELEGRAM, chat_id)
+            try:
+                await self._bot().send_message(chat_id, INTRODUCTION)
+            except TelegramError as error:  # added without the right to post
+                log.info("could not introduce Moot in Telegram chat %s: %s", chat_id, error)
+
+    async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A group became a supergroup with a new id: its community, cards and outbox follow."""
+        message = update.effective_message
+        assert self._moot is not None
+        if message is None:
+            return
+        if message.migrate_to_chat_id is not None:  # said in the old group
+            old, new = message.chat.id, message.migrate_to_chat_id
+        elif message.migrate_from_chat_id is not None:  # said in the new supergroup
+            old, new = message.migrate_from_chat_id, message.chat.id
+        else:
+            return
+        await self._moot.chat_moved(TELEGRAM, str(old), str(new))
+
+    async def _on_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Someone's standing in a group changed: keep that group's admins current."""
+        changed = update.chat_member
+        if changed is None:
+            return
+        known = self._admins.get(changed.chat.id)
+        if known is None:
+            return  # read in full at the next check
+        user = changed.new_chat_member.user.id
+        ids = known[0] - {user}
+        if changed.new_chat_member.status in ADMIN_STATUSES:
+            ids = ids | {user}
+        self._admins[changed.chat.id] = (ids, known[1])
 
     async def _handle(self, event: Inbound, message: Message | None) -> None:
         await self._deliver(await self._replies(event), event, message)

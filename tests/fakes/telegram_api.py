@@ -150,6 +150,18 @@ class FakeTelegram:
             return {"status": "creator", "user": user, "is_anonymous": False}
         return {"status": "member", "user": user}
 
+    def _m_getChatAdministrators(self, params: Params) -> Any:
+        chat_id = int(params["chat_id"])
+        return [
+            {
+                "status": "creator",
+                "user": {"id": user_id, "is_bot": False, "first_name": "Admin"},
+                "is_anonymous": False,
+            }
+            for chat, user_id in sorted(self.admins)
+            if chat == chat_id
+        ]
+
     def _m_getFile(self, params: Params) -> Any:
         file_id = str(params["file_id"])
         return {
@@ -282,6 +294,21 @@ class Updates:
         }
         return {"update_id": next(self._ids), "message": message}
 
+    def member_change(
+        self, chat_id: int, user_id: int, old: str, new: str, *, key: str = "chat_member"
+    ) -> dict[str, Any]:
+        """A chat_member (or, with key="my_chat_member", the bot's own) status change."""
+        user = BOT_USER if key == "my_chat_member" else self.user(user_id, "Someone")
+        chat = {"id": chat_id, "type": "supergroup", "title": "Elm Court (Telegram)"}
+        change = {
+            "chat": chat,
+            "from": self.user(11, "Admin"),
+            "date": int(time.time()),
+            "old_chat_member": {"status": old, "user": user, **_member_fields(old)},
+            "new_chat_member": {"status": new, "user": user, **_member_fields(new)},
+        }
+        return {"update_id": next(self._ids), key: change}
+
     def press(self, chat_id: int, user_id: int, name: str, data: str) -> dict[str, Any]:
         shown = self.message(chat_id, 999, "Moot", "(a message with buttons)")["message"]
         query = {
@@ -292,3 +319,21 @@ class Updates:
             "message": shown,
         }
         return {"update_id": next(self._ids), "callback_query": query}
+
+
+def _member_fields(status: str) -> dict[str, Any]:
+    """The fields Telegram sends with each kind of chat member."""
+    if status == "administrator":
+        rights = (
+            "can_manage_chat can_delete_messages can_manage_video_chats can_restrict_members "
+            "can_promote_members can_change_info can_invite_users can_post_stories "
+            "can_edit_stories can_delete_stories"
+        )
+        return {"can_be_edited": False, "is_anonymous": False} | dict.fromkeys(
+            rights.split(), False
+        )
+    if status == "creator":
+        return {"is_anonymous": False}
+    if status == "kicked":
+        return {"until_date": 0}
+    return {}
