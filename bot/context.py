@@ -28,6 +28,7 @@ class Context:
     role: Role | None
     args: Args
     now: datetime
+    pressed: bool = False  # the command came from a button, not typed
     replies: list[Reply] = field(default_factory=list)
 
     @property
@@ -57,3 +58,7 @@ class Context:
         menus: Sequence[Menu] = (),
     ) -> None:
         self.reply(text, buttons=buttons, file=file, visibility=Visibility.ACTOR, menus=menus)
+
+    def withdraw_request(self, text: str) -> None:
+        """Answer privately and have the platform remove the message that asked, where it can."""
+        self.replies.append(Reply(text, Visibility.ACTOR, removes_request=True))

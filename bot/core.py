@@ -309,6 +309,7 @@ class Moot:
             role=arrival.role,
             args=args,
             now=self.clock.now(),
+            pressed=isinstance(event, ButtonPressed),
         )
         watching: list[int] = []
         token = _WATCHING.set(watching)

@@ -160,6 +160,9 @@ class Reply:
     file: FileOut | None = None
     form: Form | None = None
     menus: tuple[Menu, ...] = ()
+    # Remove the message that asked, where the platform lets Moot (a secret vote typed in a
+    # group shows everyone the choice). Platforms whose commands are not messages ignore it.
+    removes_request: bool = False
 
     @property
     def choices(self) -> tuple[Button, ...]:

@@ -173,9 +173,11 @@ async def test_a_secret_ballot_keeps_who_apart_from_what(
     confirm = await alice.press(f"vote {poll_id} 2")
     assert "Once cast it cannot be changed" in texts(confirm)
     assert "Your secret ballot in poll" in texts(await alice.press(f"cast {poll_id}"))
-    assert "it is final" in texts(await alice.say(f"/vote {poll_id} 1"))
+    assert "it is final" in texts(await alice.privately(f"/vote {poll_id} 1"))
     assert "nothing waiting to cast" in texts(await alice.press(f"cast {poll_id}"))
-    await bob.say(f"/vote {poll_id} 1")
+    typed_in_group = texts(await bob.say(f"/vote {poll_id} 1"))
+    assert "votes are cast privately: your message was not counted" in typed_in_group
+    await bob.privately(f"/vote {poll_id} 1")
     await bob.press(f"cast {poll_id}")
     assert "Turnout: 2 of 3" in texts(await host.say(f"/voters {poll_id}"))
     assert "Choices are never shown" in texts(await host.say(f"/voters {poll_id}"))
@@ -427,7 +429,7 @@ async def test_a_secret_ballot_voted_from_two_accounts_blocks_linking(
         await person.say("/join")
     poll_id = await published(host, "Chair? | X | Y | secret")
     for person in (first, second):
-        await person.say(f"/vote {poll_id} 1")
+        await person.privately(f"/vote {poll_id} 1")
         await person.press(f"cast {poll_id}")
     code = link_code(texts(await first.privately("/link")))
     refused = await second.privately(f"/link {code}")
@@ -497,7 +499,7 @@ async def test_closed_results_never_change(
     secret = await published(host, "Chair? | Ann | Raj | secret")
     for voter in (first, second, carol):
         await voter.say(f"/vote {open_poll} 1")
-        await voter.say(f"/vote {secret} 2")
+        await voter.privately(f"/vote {secret} 2")
         await voter.press(f"cast 1.{secret}")
     for poll in (open_poll, secret):
         await host.say(f"/close {poll}")

@@ -99,7 +99,7 @@ async def test_a_copy_taken_at_any_moment_links_a_ballot_to_no_fewer_than_k_vote
 
     copies = [take_copy(database, tmp_path / "copy-start")]
     for n, (voter, ranking) in enumerate(zip(voters, RANKINGS, strict=True)):
-        await voter.say(f"/vote {poll} {' '.join(map(str, ranking))}")
+        await voter.privately(f"/vote {poll} {' '.join(map(str, ranking))}")
         cast = texts(await voter.press(f"cast {poll}"))
         assert "is cast" in cast
         assert not any(name in cast for name in OPTIONS)  # no receipt restating the choice
@@ -139,7 +139,7 @@ async def test_after_the_close_the_file_keeps_no_order_of_voting(
     poll = await published(host, f"Chair? | {' | '.join(OPTIONS)} | kind: ranked | secret | ballot")
     held: set[bytes] = set()
     for n, (voter, ranking) in enumerate(zip(voters, RANKINGS, strict=True)):
-        await voter.say(f"/vote {poll} {' '.join(map(str, ranking))}")
+        await voter.privately(f"/vote {poll} {' '.join(map(str, ranking))}")
         await voter.press(f"cast {poll}")
         copy = take_copy(database, tmp_path / f"copy-{n}")
         held |= {data for _, data in copy.roll.values() if data is not None}
@@ -183,7 +183,7 @@ async def test_ballots_waiting_at_a_restart_are_cast_again_and_count_once(
     alice, bob, carol = await members(first, host, "Alice", "Bob", "Carol")
     poll = await published(host, "Chair? | Ann | Raj | secret | ballot | closes: in 3 days")
     for voter in (alice, bob):
-        await voter.say(f"/vote {poll} 1")
+        await voter.privately(f"/vote {poll} 1")
         await voter.press(f"cast {poll}")
     await first.stop()  # two ballots wait to be sealed; their pads die with this process
 
@@ -198,7 +198,7 @@ async def test_ballots_waiting_at_a_restart_are_cast_again_and_count_once(
     assert outlet.dms_to("carol") == []
     assert "Turnout: 0 of 4" in texts(await host.say(f"/voters {poll}"))
     for voter in (alice, bob, carol):
-        await voter.say(f"/vote {poll} 2")
+        await voter.privately(f"/vote {poll} 2")
         assert "is cast" in texts(await voter.press(f"cast {poll}"))
     await host.say(f"/close {poll}")
     result = texts(await host.say(f"/results {poll}"))
@@ -215,7 +215,7 @@ async def test_a_ballot_lost_while_the_poll_closed_is_reported_not_counted(
     await host.say("/setup Elm Court")
     (alice,) = await members(first, host, "Alice")
     poll = await published(host, "Chair? | Ann | Raj | secret | ballot | closes: in 1 day")
-    await alice.say(f"/vote {poll} 1")
+    await alice.privately(f"/vote {poll} 1")
     await alice.press(f"cast {poll}")
     await first.stop()
     await clock.set(clock.now() + timedelta(days=2))  # Moot was down past the deadline
@@ -237,7 +237,7 @@ async def test_a_waiting_ballot_still_counts_after_its_voter_links_another_accou
     on_discord = Resident(moot, "discord", "111", "Alice D")
     await on_discord.say("/join", group("discord"))
     poll = await published(host, "Chair? | Ann | Raj | secret | ballot")
-    await on_discord.say(f"/vote {poll} 2", group("discord"))
+    await on_discord.privately(f"/vote {poll} 2")
     await on_discord.press(f"cast {poll}", group("discord"))
     on_telegram = Resident(moot, "telegram", "222", "Alice T")
     issued = texts(await on_telegram.privately("/link"))

@@ -123,3 +123,25 @@ async def test_a_new_admin_is_known_from_the_member_update(
     assert [c.method for c in telegram.calls if c.method.startswith("getChat")] == [
         "getChatAdministrators"
     ]
+
+
+async def test_a_secret_vote_typed_in_the_group_is_refused_and_removed(
+    telegram: FakeTelegram, moot: Moot
+) -> None:
+    updates = Updates()
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
+    await telegram.wait_for(GROUP, "home of Elm Court")
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/poll Chair? | Ann | Raj | secret"))
+    await telegram.wait_for(ADMIN, "Draft poll #1")
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/publish 1"))
+    card = await telegram.wait_for(GROUP, "📊 Poll #1")
+    assert "press a button to vote privately" in str(card.params["text"])
+    assert "type /vote" not in str(card.params["text"])
+
+    typed = updates.message(GROUP, ADMIN, "Admin", "/vote 1 2")
+    telegram.push(typed)
+    await telegram.wait_for(ADMIN, "Poll #1 is a secret ballot, so votes are cast privately")
+    removed = [c for c in telegram.calls if c.method == "deleteMessage"]
+    assert [c.params["message_id"] for c in removed] == [typed["message"]["message_id"]]
+    telegram.push(updates.message(ADMIN, ADMIN, "Admin", "/voters 1"))
+    await telegram.wait_for(ADMIN, "Turnout: 0 of 1")  # nothing was cast

@@ -376,6 +376,14 @@ class TelegramAdapter:
         return await self._moot.handle(event)
 
     async def _deliver(self, replies: list[Reply], event: Inbound, message: Message | None) -> None:
+        asked = isinstance(event, CommandInvoked) and message is not None
+        if asked and message is not None and any(r.removes_request for r in replies):
+            try:
+                await message.delete()
+            except TelegramError as error:  # Moot is not an admin there, or may not delete
+                log.info(
+                    "could not remove a message in Telegram chat %s: %s", message.chat_id, error
+                )
         for reply in replies:
             if reply.form is not None:
                 await self._start_form(reply.form, event, message)

@@ -152,9 +152,13 @@ async def post(ctx: Context) -> None:
 
 async def vote(ctx: Context) -> None:
     view = await definition_named(ctx)
-    ballot = ballots.read(view.rules, ctx.args.text("choices"))
     if view.poll.secret:
         await require_member(ctx, view, f"vote in poll #{view.number}")
+        if not ctx.place.is_private and not ctx.pressed:  # typed where everyone can read it
+            ctx.withdraw_request(render.typed_secret_vote(view.number))
+            return
+    ballot = ballots.read(view.rules, ctx.args.text("choices"))
+    if view.poll.secret:
         await confirm_secret(
             ctx, view, (ballot.choice,) if ballot.choice is not None else ballot.marks
         )

@@ -125,8 +125,20 @@ def poll_message(
     return "\n".join(lines), vote_buttons(view)
 
 
+def typed_secret_vote(number: int) -> str:
+    return (
+        f"Poll #{number} is a secret ballot, so votes are cast privately: your message was not "
+        f"counted (and removed, where Moot may). Press a button on the poll, or send "
+        f"/vote {number} … to me in a direct message."
+    )
+
+
 def how_to_vote(view: PollView) -> str:
     n = view.number
+    if view.poll.secret:
+        if view.kind is not PollKind.SCORE:
+            return f"Secret ballot: press a button to vote privately, or send /vote {n} … to me directly."
+        return f"Secret ballot: send /vote {n} and a score 0-5 for each option to me directly."
     if view.kind in CHOICE_KINDS:
         example = f"/vote {n} agree" if view.kind is PollKind.PROPOSAL else f"/vote {n} 2"
         return f"Vote with the buttons, or type {example}."
