@@ -21,6 +21,10 @@ COMMAND_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MAX_TEXT_ARGUMENT = 500
 
 
+# The longest form title or question every platform shows whole (Discord's modal limit).
+FORM_TEXT_LIMIT = 45
+
+
 class ParamKind(Enum):
     WORD = auto()  # one word (or "a quoted phrase")
     TEXT = auto()  # the rest of the line; only as the last parameter
@@ -45,6 +49,9 @@ class Param:
     choices: tuple[str, ...] = ()
     max_length: int = MAX_TEXT_ARGUMENT
     multiline: bool = False  # asked as a paragraph in forms
+    # What a form asks, when the description is longer than a form label may be (45 characters
+    # on Discord; FORM_TEXT_LIMIT).
+    label: str = ""
 
     @property
     def placeholder(self) -> str:
@@ -75,6 +82,10 @@ class Command:
     # A parameter naming a numbered thing ("7", or "3.7" on buttons: community 3's #7); when
     # it names a community, the command acts in that one (see bot/refs.py).
     scope: str | None = None
+    # The guided form's title, when the description is longer than FORM_TEXT_LIMIT.
+    form_title: str = ""
+    # Only the chat's own admins on its platform (linking a chat to a community).
+    chat_admins_only: bool = False
 
     def __post_init__(self) -> None:
         if not COMMAND_NAME.match(self.name):
@@ -83,17 +94,23 @@ class Command:
             raise ValueError(f"/{self.name}: only the last parameter may take the rest of the line")
         if self.role is not None and not self.needs_community:
             raise ValueError(f"/{self.name}: a role only means something inside a community")
+        if self.guided:
+            form = self.form()
+            for text in (form.title, *(f.label for f in form.fields)):
+                if len(text) > FORM_TEXT_LIMIT:
+                    raise ValueError(f"/{self.name}: {text!r} is too long for a form; shorten it")
 
     @property
     def usage(self) -> str:
         return " ".join([f"/{self.name}", *(p.placeholder for p in self.params)])
 
     def form(self) -> Form:
-        return Form(self.name, self.description, self.form_fields(), private=self.form_in_private)
+        title = self.form_title or self.description
+        return Form(self.name, title, self.form_fields(), private=self.form_in_private)
 
     def form_fields(self) -> tuple[FormField, ...]:
         return tuple(
-            FormField(p.name, p.description, p.max_length, p.required, p.multiline)
+            FormField(p.name, p.label or p.description, p.max_length, p.required, p.multiline)
             for p in (*self.params, *self.form_only)
             if p.kind is not ParamKind.ATTACHMENT
         )

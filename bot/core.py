@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from bot import refs, roles
 from bot.clock import Clock
-from bot.commands import Args, Command, Registry, parse_options, parse_text
+from bot.commands import Args, Command, Registry, Where, parse_options, parse_text
 from bot.community import presence
 from bot.context import Context
 from bot.errors import UsageError, UserError
@@ -370,13 +370,13 @@ def _command_of(event: Inbound) -> tuple[str, str, dict[str, ArgValue] | None]:
 
 
 def _refusal(command: Command, event: Inbound, arrival: Arrival) -> str | None:
-    """Why this person may not run this command here, or None."""
-    from bot.commands import Where
-
+    """Why this person may not run this command here, or None (checked before any form)."""
     if command.where is Where.GROUP and event.place.is_private:
         return f"/{command.name} works in a group chat, not in a direct message."
     if command.where is Where.PRIVATE and not event.place.is_private:
         return f"/{command.name} works in a direct message with me; message me privately."
+    if command.chat_admins_only and not event.actor.is_chat_admin:
+        return f"Only an admin of this chat can run /{command.name}."
     if command.needs_community and arrival.community_id is None:
         if event.place.is_private:
             return (

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,6 +33,8 @@ def driver_connection(session: Session) -> sqlite3.Connection:
 
 # How often the write-ahead log is copied into the database file, when there were writes.
 CHECKPOINT_SECONDS = 1.0
+TRUNCATE_TRIES, TRUNCATE_PAUSE = 100, 0.05
+log = logging.getLogger(__name__)
 
 
 class Store:
@@ -85,7 +89,7 @@ class Store:
         """Rewrite the database file table by table in key order and empty its write-ahead log:
         afterwards no row's place in the file, no freed page and no logged frame tells in what
         order rows were written (bot.polls.sealing relies on this after a secret ballot)."""
-        await self.writer.maintain("VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)")
+        await self.writer.maintain(_vacuum_and_empty_the_log)
 
     def peek(self, query: Callable[[sqlite3.Connection], T]) -> T:
         """A read of a few indexed rows on the event loop itself, with no hop to a thread and
@@ -104,6 +108,17 @@ class Store:
     def _read(self, query: Callable[[Session], T]) -> T:
         with Session(self.read_engine, expire_on_commit=False) as session:
             return query(session)
+
+
+def _vacuum_and_empty_the_log(db: sqlite3.Connection) -> None:
+    db.execute("VACUUM")
+    # A reader still on an older snapshot keeps the log from being emptied: wait for it.
+    for _ in range(TRUNCATE_TRIES):
+        busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if not busy:
+            return
+        time.sleep(TRUNCATE_PAUSE)
+    log.warning("the database log could not be emptied after a compaction; the next will")
 
 
 def backup_sqlite(url: str, destination: Path) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -42,7 +43,7 @@ class _Pending:
 class _Maintenance:
     """Work on the whole file outside any transaction (VACUUM), between two groups."""
 
-    statements: tuple[str, ...]
+    work: Callable[[sqlite3.Connection], None]
     future: asyncio.Future[None]
 
 
@@ -83,13 +84,14 @@ class Writer:
         self._queue.put_nowait(_Pending(op, future, long))  # unbounded: never waits
         return await future
 
-    async def maintain(self, *statements: str) -> None:
-        """Run `statements` (such as VACUUM) outside any transaction, after the writes already
-        queued and before any queued later; on a worker thread, so the loop keeps serving."""
+    async def maintain(self, work: Callable[[sqlite3.Connection], None]) -> None:
+        """Run `work` (such as VACUUM) on a connection outside any transaction, after the writes
+        already queued and before any queued later; on a worker thread, so the loop keeps
+        serving."""
         if self._closed:
             raise WriterClosedError("the store is shutting down")
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Maintenance(statements, future))
+        self._queue.put_nowait(_Maintenance(work, future))
         await future
 
     async def _run(self) -> None:
@@ -126,7 +128,7 @@ class Writer:
 
     async def _maintain(self, work: _Maintenance) -> None:
         try:
-            await asyncio.to_thread(self._run_statements, work.statements)
+            await asyncio.to_thread(self._run_maintenance, work.work)
         except Exception as error:
             if not work.future.done():
                 work.future.set_exception(error)
@@ -134,11 +136,12 @@ class Writer:
             if not work.future.done():
                 work.future.set_result(None)
 
-    def _run_statements(self, statements: tuple[str, ...]) -> None:
+    def _run_maintenance(self, work: Callable[[sqlite3.Connection], None]) -> None:
         connection = self._engine.raw_connection()
         try:
-            for statement in statements:
-                connection.driver_connection.execute(statement).fetchall()  # type: ignore[union-attr]
+            driver = connection.driver_connection
+            assert isinstance(driver, sqlite3.Connection)
+            work(driver)
         finally:
             connection.close()
 

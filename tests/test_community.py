@@ -163,6 +163,10 @@ async def test_import_then_claim_with_a_code(
     register = texts(await host.say("/members"))
     assert "#2 Alice Smith (Flat 4) · console" in register
     assert "#3 Zed (Flat 9) · not yet claimed" in register
+    (again,) = await host.say("/claimcodes")  # the organiser lost the file: ask again
+    assert again.file is not None
+    zed_row = rows[2]
+    assert again.file.data.decode().splitlines()[1:] == [zed_row]  # Alice has claimed hers
 
 
 async def test_import_needs_a_file_and_a_name_column(community: str, host: Resident) -> None:

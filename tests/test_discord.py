@@ -3,6 +3,10 @@ requests a fake Discord API receives."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from typing import Any
+
 import pytest
 from sqlmodel import select
 
@@ -13,7 +17,7 @@ from tests.discord_harness import deliver, discord_adapter, set_up
 from tests.fakes.discord_api import FakeDiscord, Interactions
 
 EPHEMERAL = 64
-ADMIN, ALICE = 101, 202
+ADMIN, ALICE, BOB = 101, 202, 303
 
 
 @pytest.fixture
@@ -25,9 +29,9 @@ async def test_slash_commands_are_derived_from_the_declarations(
     discord_env: tuple[FakeDiscord, DiscordAdapter], moot: Moot
 ) -> None:
     api, adapter = discord_env
-    await adapter.sync_guild(1)
+    await adapter.sync_commands()
     put = next(r for r in api.requests if r.method == "PUT")
-    assert put.path == "/applications/4242/guilds/1/commands"
+    assert put.path == "/applications/4242/commands"  # once, for every server and for DMs
     commands = {c["name"]: c for c in put.body}
     assert sorted(commands) == [c.name for c in moot.registry.all()]
     assert commands["setup"]["options"][0]["required"] is False  # guided: a modal asks instead
@@ -38,6 +42,22 @@ async def test_slash_commands_are_derived_from_the_declarations(
         "admin",
     ]
     assert commands["import"]["options"][0]["type"] == 11
+    assert commands["vote"]["contexts"] == [0, 1]  # residents can vote from a DM with Moot
+
+    await adapter.sync_commands()  # connecting again: Discord has them, nothing is re-sent
+    assert len([r for r in api.requests if r.method == "PUT"]) == 1
+
+
+async def test_a_server_that_refuses_the_tidy_up_does_not_stop_the_others(
+    discord_env: tuple[FakeDiscord, DiscordAdapter],
+) -> None:
+    api, adapter = discord_env
+    api.guild_commands = {1: [{"id": "7", "name": "help"}], 2: [{"id": "8", "name": "help"}]}
+    api.refusing_guilds.add(1)
+    for guild in (1, 2):
+        await adapter.clear_guild_commands(guild)
+    puts = [r.path for r in api.requests if r.method == "PUT"]
+    assert puts == ["/applications/4242/guilds/2/commands"]
 
 
 async def test_help_is_ephemeral(
@@ -64,8 +84,11 @@ async def test_setup_without_a_name_opens_a_modal(
     discord_env: tuple[FakeDiscord, DiscordAdapter], interactions: Interactions
 ) -> None:
     api, adapter = discord_env
+    deliver(adapter, interactions.command(BOB, "Bob", "setup"))  # not an admin: no form at all
+    await api.wait_for("Only an admin of this chat can run /setup")
+    assert not any(r.body.get("type") == 9 for r in api.requests if isinstance(r.body, dict))
     deliver(adapter, interactions.command(ADMIN, "Admin", "setup", admin=True))
-    _where, modal = await api.wait_for("Link this chat")
+    _where, modal = await api.wait_for("Set up this chat for a community")
     assert modal["_type"] == 9  # MODAL
     assert modal["custom_id"] == "moot-form:setup"
     field = modal["components"][0]["components"][0]
@@ -148,6 +171,58 @@ async def test_a_replayed_interaction_changes_nothing(
     deliver(adapter, payload)
     await api.wait_for("already handled")
     assert len(await moot.read(lambda s: s.exec(select(Community)).all())) == 1
+
+
+async def test_a_replayed_interaction_is_answered_quietly(
+    discord_env: tuple[FakeDiscord, DiscordAdapter],
+    interactions: Interactions,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Discord refuses a second answer to one interaction (40060): nothing to log as an error."""
+    api, adapter = discord_env
+    payload = interactions.command(ALICE, "Alice", "help")
+    deliver(adapter, payload)
+    await api.wait_for("/join [code]")
+    deliver(adapter, payload)
+    await asyncio.sleep(0.5)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_slow_download_is_deferred_first_and_the_import_arrives(
+    discord_env: tuple[FakeDiscord, DiscordAdapter], interactions: Interactions
+) -> None:
+    api, adapter = discord_env
+    await set_up(api, adapter, interactions, ADMIN)
+    api.files["register.csv"] = b"name,unit\nAda,Flat 1\n"
+    api.cdn_delay = 4.0  # longer than Discord's 3 seconds to answer
+    deliver(
+        adapter,
+        interactions.command(
+            ADMIN, "Admin", "import", {"file": "9"}, admin=True, resolved=register(api)
+        ),
+    )
+    await api.wait_for("Imported 1 member(s)", within=15)
+    answers = [r for r in api.requests if r.path.endswith("/callback")]
+    deferral = answers[-1]
+    assert deferral.body["type"] == 5  # deferred before the download began, not after
+    assert api.requests.index(deferral) < next(
+        i for i, r in enumerate(api.requests) if "Imported 1" in str(r.body)
+    )
+
+
+def register(api: FakeDiscord) -> dict[str, Any]:
+    return {
+        "attachments": {
+            "9": {
+                "id": "9",
+                "filename": "register.csv",
+                "size": 21,
+                "url": api.cdn_url("register.csv"),
+                "proxy_url": api.cdn_url("register.csv"),
+                "content_type": "text/csv",
+            }
+        }
+    }
 
 
 async def test_member_import_from_an_attachment(

@@ -161,6 +161,7 @@ async def test_poll_commands(world: World, line: str, state: str, may: set[str])
 ROLE_MATRIX: list[tuple[str, set[str]]] = [
     ("/polls", MEMBERS),
     ("/members", ORGANISERS),
+    ("/claimcodes", ORGANISERS),
     ("/approve 9", ORGANISERS),
     ("/reject 9", ORGANISERS),
     ("/remove 2", ORGANISERS),

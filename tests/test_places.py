@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from adapters.discord.declarations import direct_message_commands, guild_commands
+from adapters.discord.declarations import global_commands
 from bot.clock import ManualClock
 from bot.commands import Command, Where
 from bot.context import Context
@@ -46,18 +46,13 @@ async def test_a_private_command_in_a_group_is_refused_privately(moot_with_secre
     assert "Only between us." in texts(await alice.privately("/whisper"))
 
 
-def test_discord_offers_private_commands_only_in_dms() -> None:
+def test_discord_offers_each_command_where_it_works() -> None:
     commands = [*[c for f in ALL_FEATURES for c in f.commands], *SECRETS.commands]
-    assert "whisper" not in [c["name"] for c in guild_commands(commands)]
-    assert direct_message_commands(commands) == [
-        {
-            "name": "whisper",
-            "type": 1,
-            "description": "Say something privately",
-            "options": [],
-            "contexts": [1],
-        }
-    ]
+    contexts = {c["name"]: c["contexts"] for c in global_commands(commands)}
+    assert contexts["whisper"] == [1]  # only in a direct message with Moot
+    assert contexts["setup"] == [0]  # only in a server's channel
+    assert contexts["join"] == [0, 1]  # /join CODE works in a DM too
+    assert contexts["help"] == [0, 1]
 
 
 async def test_telegram_shows_images_as_photos(moot_with_secrets: Moot) -> None:

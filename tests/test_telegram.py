@@ -80,7 +80,7 @@ async def test_setup_without_a_name_asks_by_force_reply(
     telegram: FakeTelegram, updates: Updates
 ) -> None:
     telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup"))
-    question = await telegram.wait_for(GROUP, "A name for a new community")
+    question = await telegram.wait_for(GROUP, "A new community's name, or a CHAT- code")
     assert question.params["reply_markup"]["force_reply"] is True
     telegram.push(updates.message(GROUP, ADMIN, "Admin", "Elm Court"))
     await telegram.wait_for(GROUP, "home of Elm Court")

@@ -18,7 +18,7 @@ from typing import Any
 import discord
 
 from adapters.discord import failures, render
-from adapters.discord.declarations import direct_message_commands, guild_commands
+from adapters.discord.declarations import global_commands, same_commands
 from bot.core import Moot
 from bot.events import (
     DISCORD,
@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 
 ANSWER_WITHIN_SECONDS = 2.0
 MAX_ATTACHMENT_BYTES = 1024 * 1024
+# Interaction already acknowledged (a replay), unknown interaction (expired): nothing to repair.
+QUIET_CODES = (40060, 10062)
 
 
 class _Client(discord.Client):
@@ -46,12 +48,9 @@ class _Client(discord.Client):
         self._adapter = adapter
 
     async def on_ready(self) -> None:
-        await self._adapter.sync_direct_messages()
+        await self._adapter.sync_commands()
         for guild in self.guilds:
-            await self._adapter.sync_guild(guild.id)
-
-    async def on_guild_join(self, guild: discord.Guild) -> None:
-        await self._adapter.sync_guild(guild.id)
+            await self._adapter.clear_guild_commands(guild.id)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         await self._adapter.on_interaction(interaction)
@@ -90,19 +89,29 @@ class DiscordAdapter:
         await self.client.login(self._token)
         moot.attach(self)
 
-    async def sync_guild(self, guild_id: int) -> None:
-        """Publish the slash commands, derived from the declarations, to one guild."""
+    async def sync_commands(self) -> None:
+        """Publish the slash commands, derived from the declarations, once for every server and
+        for direct messages; skipped when Discord already has exactly these."""
         assert self._moot is not None
-        await self._http().bulk_upsert_guild_commands(
-            self._application_id(), guild_id, guild_commands(self._moot.registry.all())
-        )
+        wanted = global_commands(self._moot.registry.all())
+        published = await self._http().get_global_commands(self._application_id())
+        if same_commands([dict(c) for c in published], wanted):
+            return
+        await self._http().bulk_upsert_global_commands(self._application_id(), wanted)
 
-    async def sync_direct_messages(self) -> None:
-        """Publish the commands that only work in a DM with Moot."""
-        assert self._moot is not None
-        await self._http().bulk_upsert_global_commands(
-            self._application_id(), direct_message_commands(self._moot.registry.all())
-        )
+    async def clear_guild_commands(self, guild_id: int) -> None:
+        """Remove per-server copies an earlier Moot published (they would show twice). A server
+        that refuses does not stop the others: it is logged with what its admin can do."""
+        try:
+            if await self._http().get_guild_commands(self._application_id(), guild_id):
+                await self._http().bulk_upsert_guild_commands(self._application_id(), guild_id, [])
+        except discord.HTTPException as error:
+            log.warning(
+                "could not tidy Moot's old commands in Discord server %s (%s); a server admin "
+                "can re-invite Moot with the applications.commands scope",
+                guild_id,
+                error,
+            )
 
     def _http(self) -> discord.http.HTTPClient:
         assert self.client is not None
@@ -121,6 +130,11 @@ class DiscordAdapter:
             event = await self._event(interaction)
             if event is not None:
                 await self._respond(interaction, event)
+        except discord.HTTPException as error:
+            if error.code in QUIET_CODES:  # answered already (a replay), or expired meanwhile
+                log.info("Discord interaction %s: %s", interaction.id, error.text)
+            else:
+                log.exception("Discord interaction %s failed", interaction.id)
         except Exception:
             log.exception("Discord interaction %s failed", interaction.id)
 
@@ -179,21 +193,15 @@ class DiscordAdapter:
                         True,
                     )
                     return None
+                if not interaction.response.is_done():  # a download can outlast the 3 seconds
+                    await interaction.response.defer(ephemeral=True, thinking=True)
                 options[option["name"]] = Attachment(
                     file.filename, await file.read(), file.content_type
                 )
             else:
                 options[option["name"]] = option["value"]
-        command = self._moot.registry.get(name)
-        if (
-            command is not None
-            and command.guided
-            and any(p.required and p.name not in options for p in command.params)
-        ):
-            dialog = render.modal(command.form())
-            await interaction.response.send_modal(dialog)
-            dialog.stop()  # submissions are handled in on_interaction, not by this object
-            return None
+        # A guided command missing its arguments comes back from the core as a form, once the
+        # core has checked that this person may use it at all.
         return CommandInvoked(who, where, name, options=options, update_id=update_id)
 
     # --- answering --------------------------------------------------------------------------
@@ -201,11 +209,12 @@ class DiscordAdapter:
     async def _respond(self, interaction: discord.Interaction, event: Inbound) -> None:
         assert self._moot is not None
         handling = asyncio.ensure_future(self._moot.handle(event))
-        deferred = False
+        deferred = interaction.response.is_done()  # deferred already, before a download
         try:
             replies = await asyncio.wait_for(asyncio.shield(handling), self._answer_within)
         except TimeoutError:
-            await interaction.response.defer(ephemeral=True, thinking=True)
+            if not deferred:
+                await interaction.response.defer(ephemeral=True, thinking=True)
             deferred = True
             replies = await handling
         answered_privately = False

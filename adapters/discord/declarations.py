@@ -9,21 +9,40 @@ from bot.commands import Command, Param, ParamKind, Where
 STRING, INTEGER, ATTACHMENT = 3, 4, 11
 CHAT_INPUT = 1
 DESCRIPTION_LIMIT = 100
-BOT_DM_CONTEXT = 1
+GUILD_CONTEXT, BOT_DM_CONTEXT = 0, 1
+CONTEXTS = {
+    Where.ANYWHERE: (GUILD_CONTEXT, BOT_DM_CONTEXT),
+    Where.GROUP: (GUILD_CONTEXT,),
+    Where.PRIVATE: (BOT_DM_CONTEXT,),
+}
 
 
-def guild_commands(commands: list[Command]) -> list[dict[str, Any]]:
-    """Everything that can be used in a server's channels."""
-    return [slash_command(c) for c in commands if c.where is not Where.PRIVATE]
+def global_commands(commands: list[Command]) -> list[dict[str, Any]]:
+    """Every command, once for the whole application, offered where it works: in servers, in a
+    direct message with Moot, or both (a resident can /join CODE or /vote from a DM)."""
+    return [slash_command(c) | {"contexts": list(CONTEXTS[c.where])} for c in commands]
 
 
-def direct_message_commands(commands: list[Command]) -> list[dict[str, Any]]:
-    """Commands that only work in a DM with Moot: global commands offered only there."""
-    return [
-        slash_command(c) | {"contexts": [BOT_DM_CONTEXT]}
-        for c in commands
-        if c.where is Where.PRIVATE
-    ]
+def same_commands(published: list[dict[str, Any]], wanted: list[dict[str, Any]]) -> bool:
+    """Whether Discord already has these commands, comparing only what Moot sends (Discord adds
+    ids and versions, and leaves out options that are not required)."""
+
+    def essentials(command: dict[str, Any]) -> Any:
+        options = [
+            {k: v for k, v in o.items() if not (k == "required" and v is False)}
+            for o in command.get("options") or []
+        ]
+        keys = ("name", "type", "description")
+        return (
+            {k: command.get(k) for k in keys},
+            options,
+            sorted(command.get("contexts") or []),
+        )
+
+    by_name = {c.get("name"): essentials(c) for c in published}
+    return len(published) == len(wanted) and all(
+        by_name.get(c["name"]) == essentials(c) for c in wanted
+    )
 
 
 def slash_command(command: Command) -> dict[str, Any]:

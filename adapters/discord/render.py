@@ -14,7 +14,6 @@ BUTTON_PREFIX = "moot:"
 MENU_PREFIX = "moot-menu:"
 FORM_PREFIX = "moot-form:"
 MESSAGE_LIMIT = 2000
-LABEL_LIMIT = 45
 NO_MENTIONS = discord.AllowedMentions.none()
 
 _STYLES = {
@@ -72,11 +71,12 @@ def attachment(file: FileOut | None) -> discord.File | None:
 
 
 def modal(form: Form) -> discord.ui.Modal:
-    dialog = discord.ui.Modal(title=form.title[:LABEL_LIMIT], custom_id=FORM_PREFIX + form.form_id)
+    # Declarations keep titles and labels within Discord's 45 characters (FORM_TEXT_LIMIT).
+    dialog = discord.ui.Modal(title=form.title, custom_id=FORM_PREFIX + form.form_id)
     for field in form.fields[:5]:
         dialog.add_item(
             discord.ui.TextInput(
-                label=field.label[:LABEL_LIMIT],
+                label=field.label,
                 custom_id=field.name,
                 placeholder=field.label[:100],
                 max_length=field.max_length,

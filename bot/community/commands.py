@@ -14,7 +14,7 @@ from bot.commands import Command, Param, ParamKind, Where
 from bot.community import importer, render, service
 from bot.community.register import entries
 from bot.context import Context
-from bot.errors import NotAllowedError, UserError
+from bot.errors import UserError
 from bot.events import FileOut, Reply
 from bot.feature import Feature
 from bot.outbox import queue as outbox
@@ -27,8 +27,6 @@ MAX_DECISION_BUTTONS = 10
 
 
 async def setup(ctx: Context) -> None:
-    if not ctx.actor.is_chat_admin:
-        raise NotAllowedError("Only an admin of this chat can run /setup.")
     given = one_line(ctx.args.text("community"))
     code = codes.normalise(given) if codes.looks_like(service.CHAT_CODE, given) else None
     if code is None and len(given) > NAME_MAX:
@@ -257,6 +255,19 @@ async def import_members(ctx: Context) -> None:
     )
 
 
+async def claim_codes(ctx: Context) -> None:
+    community_id = ctx.community
+    waiting = await ctx.moot.read(lambda s: importer.unclaimed(s, community_id))
+    if not waiting:
+        ctx.reply_privately(f"Everyone imported into {ctx.community_name} has claimed their place.")
+        return
+    ctx.reply_privately(
+        f"{len(waiting)} imported member(s) of {ctx.community_name} have not claimed their place "
+        "yet; their joining codes are in the attached file.",
+        file=FileOut("claim-codes.csv", importer.claim_codes_csv(waiting), "text/csv"),
+    )
+
+
 FEATURE = Feature(
     name="community",
     commands=(
@@ -270,10 +281,13 @@ FEATURE = Feature(
                     "A name for a new community, or the code of an existing one (CHAT-…)",
                     ParamKind.TEXT,
                     max_length=NAME_MAX,
+                    label="A new community's name, or a CHAT- code",
                 ),
             ),
             where=Where.GROUP,
             guided=True,
+            form_title="Set up this chat for a community",
+            chat_admins_only=True,
         ),
         Command(
             "join",
@@ -350,6 +364,13 @@ FEATURE = Feature(
             "Import members from a CSV file (columns: name, role, unit)",
             import_members,
             params=(Param("file", "The CSV file", ParamKind.ATTACHMENT),),
+            role=Role.ORGANISER,
+            needs_community=True,
+        ),
+        Command(
+            "claimcodes",
+            "The joining codes of imported members who have not claimed their place",
+            claim_codes,
             role=Role.ORGANISER,
             needs_community=True,
         ),

@@ -37,7 +37,7 @@ class Imported:
     name: str
     unit: str | None
     role: Role
-    membership_id: int
+    number: int  # the member's number in their community
     code: str
 
 
@@ -151,7 +151,7 @@ def import_rows(
         session.add(membership)
         session.flush()
         assert membership.id is not None
-        imported.append(Imported(row.name, row.unit, row.role, membership.id, code))
+        imported.append(Imported(row.name, row.unit, row.role, membership.number, code))
     audit.record(
         session,
         community_id=community_id,
@@ -168,7 +168,17 @@ def claim_codes_csv(imported: list[Imported]) -> bytes:
     writer = csv.writer(out)
     writer.writerow(["member", "name", "unit", "role", "code"])
     for item in imported:
-        writer.writerow(
-            [f"#{item.membership_id}", item.name, item.unit or "", item.role, item.code]
-        )
+        writer.writerow([f"#{item.number}", item.name, item.unit or "", item.role, item.code])
     return out.getvalue().encode()
+
+
+def unclaimed(session: Session, community_id: int) -> list[Imported]:
+    """Imported members who have not claimed their place yet, with their codes (for an
+    organiser who lost the file the import gave them)."""
+    rows = session.exec(
+        select(Person.name, Membership)
+        .join(Membership, Membership.person_id == Person.id)  # type: ignore[arg-type]
+        .where(Membership.community_id == community_id, Membership.claim_code.is_not(None))  # type: ignore[union-attr]
+        .order_by(Membership.number)  # type: ignore[arg-type]
+    ).all()
+    return [Imported(name, m.unit, Role(m.role), m.number, m.claim_code or "") for name, m in rows]

@@ -57,6 +57,12 @@ class Dispatcher:
         self.platform = outlet.platform
         self.wake = asyncio.Event()
         self.idle = asyncio.Event()
+        # Requests to be told when all that can go now has gone (`Outbox.quiet`), and how many
+        # of them a pass that found nothing to send has answered: a pass answers only the
+        # requests made before it began, so one that read the outbox just before a new entry
+        # was committed does not count.
+        self.quiet_requests = 0
+        self.quiet_answered = 0
         self._not_before: dict[int, float] = {}  # entry id -> monotonic time (backing off)
         self._last_edit: dict[tuple[str, str], float] = {}  # (chat, message) -> monotonic time
         self._task: asyncio.Task[None] | None = None
@@ -77,6 +83,7 @@ class Dispatcher:
     async def _run(self) -> None:
         while True:
             self.wake.clear()
+            began = self.quiet_requests
             try:
                 ready, next_at = await self._ready()
                 if ready:
@@ -86,6 +93,7 @@ class Dispatcher:
             except Exception:  # the store failed us: look again shortly, never stop
                 log.exception("the %s outbox could not be read or updated", self.platform)
                 next_at = time.monotonic() + 1
+            self.quiet_answered = max(self.quiet_answered, began)
             self.idle.set()
             timeout = IDLE_LOOK_SECONDS
             if next_at is not None:

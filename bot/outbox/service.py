@@ -72,9 +72,12 @@ class Outbox:
         """Wait until every connected platform has sent all it can send now (entries backing
         off after a failure are not waited for)."""
         for dispatcher in list(self._dispatchers.values()):
-            dispatcher.idle.clear()
+            dispatcher.quiet_requests += 1
+            wanted = dispatcher.quiet_requests
             dispatcher.wake.set()
-            await dispatcher.idle.wait()
+            while dispatcher.quiet_answered < wanted:
+                dispatcher.idle.clear()
+                await dispatcher.idle.wait()
 
     async def flush(self, within: float) -> bool:
         """At shutdown: send what can be sent for up to `within` seconds. True if all went."""

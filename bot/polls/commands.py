@@ -589,7 +589,16 @@ FEATURE = Feature(
             "poll",
             "Start a poll: question | option | option | settings",
             poll,
-            params=(Param("question", DEFINITION_HELP, ParamKind.TEXT, max_length=4000),),
+            params=(
+                Param(
+                    "question",
+                    DEFINITION_HELP,
+                    ParamKind.TEXT,
+                    max_length=4000,
+                    label="The question",
+                ),
+            ),
+            form_title="Start a poll",
             form_only=(
                 Param(
                     "options",

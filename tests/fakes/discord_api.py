@@ -80,6 +80,12 @@ class FakeDiscord:
     nonces: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     # Every message actually created in a channel, in order.
     created: list[dict[str, Any]] = field(default_factory=list)
+    # The application's commands as Discord holds them: global, and per server.
+    global_commands: list[dict[str, Any]] = field(default_factory=list)
+    guild_commands: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    refusing_guilds: set[int] = field(default_factory=set)  # no applications.commands scope
+    cdn_delay: float = 0.0  # a slow attachment download
+    _acknowledged: set[str] = field(default_factory=set)  # interactions answered once
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10_000))
     _runner: web.AppRunner | None = None
     port: int = 0
@@ -102,6 +108,7 @@ class FakeDiscord:
         return f"http://127.0.0.1:{self.port}/cdn/{name}"
 
     async def _cdn(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.cdn_delay)
         return web.Response(body=self.files[request.match_info["name"]])
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -146,8 +153,13 @@ class FakeDiscord:
                     "owner": BOT,
                 }
             )
-        if parts[0] == "applications" and method == "PUT":
-            return _json([])
+        if parts[0] == "applications":
+            return self._commands(method, parts, body)
+        if parts[0] == "interactions" and parts[2] == "callback":
+            if parts[1] in self._acknowledged:  # a second answer to the same interaction
+                refusal = "Interaction has already been acknowledged."
+                return _json({"code": 40060, "message": refusal}, status=400)
+            self._acknowledged.add(parts[1])
         if parts[0] == "interactions":
             return _json(
                 {
@@ -185,6 +197,33 @@ class FakeDiscord:
         if parts[0] == "channels" and method == "POST":
             self.created.append(message)
         return _json(message)
+
+    def _commands(self, method: str, parts: list[str], body: Any) -> web.Response:
+        """/applications/{id}/commands and /applications/{id}/guilds/{guild}/commands."""
+        guild = int(parts[3]) if len(parts) > 3 and parts[2] == "guilds" else None
+        if guild in self.refusing_guilds:
+            return _json({"code": 50001, "message": "Missing Access"}, status=403)
+        if method == "PUT":
+            stored = [
+                # As Discord answers: ids and versions added, options not required left out.
+                {
+                    **c,
+                    "id": str(next(self._ids)),
+                    "application_id": str(APPLICATION_ID),
+                    "version": "1",
+                    "options": [
+                        {k: v for k, v in o.items() if not (k == "required" and v is False)}
+                        for o in c.get("options", [])
+                    ],
+                }
+                for c in body
+            ]
+            if guild is None:
+                self.global_commands = stored
+            else:
+                self.guild_commands[guild] = stored
+            return _json(stored)
+        return _json(self.global_commands if guild is None else self.guild_commands.get(guild, []))
 
     def user(self, user_id: int) -> dict[str, Any]:
         return {
