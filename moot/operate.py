@@ -67,14 +67,14 @@ async def _run(settings: Settings, *, console: bool) -> None:
 async def _serve(settings: Settings, *, console: bool) -> None:
     if console:
         from adapters.console.adapter import ConsoleAdapter
-        from adapters.console.lines import stdin_lines
+        from adapters.console.lines import Terminal, piped_stdin
 
         clock = ShiftedClock()
         moot = await build_moot(
             settings.database_url, clock, secret_ballot_batch=settings.secret_ballot_batch
         )
         adapter: Adapter = ConsoleAdapter(
-            stdin_lines(),
+            Terminal() if sys.stdin.isatty() else piped_stdin(),
             sys.stdout,
             clock,
             Path(settings.console_files_dir),

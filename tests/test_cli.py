@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from bot import __version__
@@ -205,3 +206,49 @@ def test_the_console_survives_what_a_terminal_or_a_script_can_send(tmp_path: Pat
     assert "Elm Court (current)" in out  # still answering after all of it
     assert "\x1b" not in out
     assert "\u202e" not in out
+
+
+def test_the_terminal_console_edits_lines_and_recalls_them(tmp_path: Path) -> None:
+    """In a real terminal (a pty), the up arrow recalls the last line instead of typing ^[[A."""
+    import pty
+    import select
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moot", "chat"],
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if not k.endswith("_TOKEN")}
+        | {"DATABASE_URL": f"sqlite:///{tmp_path / 'moot.db'}", "TERM": "xterm"},
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        close_fds=True,
+    )
+    os.close(follower)
+    seen = b""
+
+    def read_until(fragment: bytes, within: float = 30) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + within
+        while fragment not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([leader], [], [], 0.2)
+            if ready:
+                seen += os.read(leader, 4096)
+        assert fragment in seen, seen[-500:]
+
+    try:
+        read_until(b"Host> ")
+        os.write(leader, b"/whoami\r")
+        read_until(b"You are Host")
+        os.write(leader, b"\x1b[A\r")  # up arrow, Enter: the same command again
+        deadline = time.monotonic() + 30
+        while seen.count(b"You are Host") < 2 and time.monotonic() < deadline:
+            ready, _, _ = select.select([leader], [], [], 0.2)
+            if ready:
+                seen += os.read(leader, 4096)
+        assert seen.count(b"You are Host") == 2, seen[-500:]
+        os.write(leader, b":quit\r")
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
+        os.close(leader)

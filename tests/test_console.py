@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from adapters.console.adapter import ConsoleAdapter
+from adapters.console.lines import Script
 from bot.clock import ShiftedClock
 from bot.core import Moot
 from bot.features import ALL_FEATURES
@@ -23,7 +24,7 @@ async def run_console(database_url: str, script: str, files: Path) -> str:
     moot = Moot(Store(database_url), clock, ALL_FEATURES)
     await moot.start()
     out = io.StringIO()
-    await ConsoleAdapter(lines_of(script), out, clock, files).run(moot)
+    await ConsoleAdapter(Script(lines_of(script)), out, clock, files).run(moot)
     await moot.stop()
     return out.getvalue()
 
@@ -98,3 +99,16 @@ async def test_plain_text_and_unknown_console_commands_get_a_hint(
     assert "Moot answers commands, which start with /" in output
     assert "Unknown console command :dance" in output
     assert "Give a name of 1 to 40 characters" in output
+
+
+async def test_a_transcript_reads_as_a_conversation_and_options_go_one_per_line(
+    database_url: str, tmp_path: Path
+) -> None:
+    output = await run_console(
+        database_url,
+        "/setup Elm Court\n/poll\nPaint the bins?\nGreen\nBlue\nRed\n\nFriday 18:00\n",
+        tmp_path,
+    )
+    assert "Host> /setup Elm Court" in output  # what was typed, then what Moot said
+    assert "Options, one per line (one per line; an empty line ends): Green" in output
+    assert "1. Green\n2. Blue\n3. Red" in output

@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 import errno
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from adapters.console.lines import LineSource
 from adapters.console.render import reply_text
 from bot.clock import ShiftedClock
 from bot.commands import ParamKind
@@ -73,7 +73,7 @@ class ConsoleAdapter:
 
     def __init__(
         self,
-        lines: AsyncIterator[str],
+        lines: LineSource,
         out: TextIO,
         clock: ShiftedClock,
         files_dir: Path,
@@ -108,12 +108,11 @@ class ConsoleAdapter:
                 f"Moot console. You are {HOST}, admin of this chat. /help for Moot, :help here."
             )
         while True:
-            if self._interactive:
-                self._out.write(f"{self._me.name}> ")
-                self._out.flush()
-            line = await anext(self._lines, None)
+            line = await self._lines.read(f"{self._me.name}> ")
             if line is None or line.strip() == ":quit":
                 break
+            if not self._interactive and line.strip():  # a transcript reads as a conversation
+                self._say(f"{self._me.name}> {line.strip()}")
             await self._line(moot, line.strip())
             # Deliveries run in the background; finish them so the next line sees their effect.
             await moot.drain()
@@ -194,17 +193,30 @@ class ConsoleAdapter:
         values: dict[str, str] = {}
         for form_field in form.fields:
             optional = "" if form_field.required else " (optional, Enter to skip)"
-            self._out.write(f"  {form_field.label}{optional}: ")
-            self._out.flush()
-            answer = await anext(self._lines, None)
-            if not self._interactive:
-                self._out.write("\n")
+            if form_field.multiline:
+                optional += " (one per line; an empty line ends)"
+            answer = await self._answer(f"  {form_field.label}{optional}: ", form_field.multiline)
             if answer is None:
                 self._say("(form abandoned)")
                 return
             if answer.strip():
                 values[form_field.name] = answer.strip()
         await self._handle(moot, FormSubmitted(self._actor(), place, form.form_id, values))
+
+    async def _answer(self, prompt: str, multiline: bool) -> str | None:
+        """One line, or for a multi-line field every line up to an empty one."""
+        lines: list[str] = []
+        while True:
+            line = await self._lines.read(prompt if not lines else "  … ")
+            if line is None:
+                return None if not lines else "\n".join(lines)
+            if not self._interactive:
+                self._say(f"{prompt.strip()} {line}".rstrip())
+            if not multiline:
+                return line
+            if not line.strip():
+                return "\n".join(lines)
+            lines.append(line.strip())
 
     # --- console-only commands --------------------------------------------------------------
 
@@ -320,7 +332,10 @@ class ConsoleAdapter:
 
     def _say(self, text: str) -> None:
         # Whatever it echoes (a name, a path), no control, escape or bidi character reaches
-        # the terminal.
+        # the terminal. Output that arrives while the prompt waits (a reminder falling due) is
+        # written above it, and the prompt shown again.
+        if self._lines.write_above(clean(text)):
+            return
         self._out.write(clean(text) + "\n")
         self._out.flush()
 
