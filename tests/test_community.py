@@ -195,3 +195,21 @@ async def test_changes_are_in_the_audit_log(
         lambda s: list(s.exec(select(AuditEntry.action).order_by(col(AuditEntry.id))))
     )
     assert actions == ["community.created", "member.requested", "member.approved"]
+
+
+async def test_a_long_register_is_a_file_and_formulas_stay_text(
+    community: str, host: Resident
+) -> None:
+    names = ['=HYPERLINK("http://evil")', *(f"Resident {n}" for n in range(99))]
+    csv = "name\n" + "\n".join('"' + n.replace('"', '""') + '"' for n in names)
+    (imported,) = await host.say("/import", files=(Attachment("register.csv", csv.encode()),))
+    assert imported.file is not None
+    assert b"'=HYPERLINK" in imported.file.data  # a spreadsheet shows it, never runs it
+    (listed,) = await host.say("/members")
+    assert "101 member(s) and 0 waiting for approval" in listed.text
+    assert len(listed.text) < 500
+    assert listed.file is not None
+    rows = listed.file.data.decode().splitlines()
+    assert rows[0] == "member,name,unit,role,status,platforms"
+    assert len(rows) == 102
+    assert rows[2].startswith("#2,\"'=HYPERLINK")

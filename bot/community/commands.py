@@ -112,8 +112,15 @@ async def members(ctx: Context) -> None:
         for entry in pending[:MAX_DECISION_BUTTONS]
         for button in render.decision_buttons(community_id, entry.number)
     ]
+    name = ctx.community_name or ""
+    if len(active) + len(pending) <= render.LISTED_INLINE:
+        ctx.reply_privately(render.register_text(name, active, pending), buttons=buttons)
+        return
+    # A register of thousands is one file, not a message no platform would carry.
     ctx.reply_privately(
-        render.register_text(ctx.community_name or "", active, pending), buttons=buttons
+        render.register_summary(name, active, pending[:MAX_DECISION_BUTTONS], len(pending)),
+        buttons=buttons,
+        file=FileOut("members.csv", render.register_csv(active + pending), "text/csv"),
     )
 
 

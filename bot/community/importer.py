@@ -15,6 +15,7 @@ from bot.codes import new_code
 from bot.community.service import CLAIM_CODE, MEMBER_NUMBERS
 from bot.errors import UserError
 from bot.numbers import next_number
+from bot.spreadsheet import csv_bytes
 from bot.text import one_line
 from storage.models import NAME_MAX, Membership, MembershipStatus, Person, Role
 
@@ -164,12 +165,10 @@ def import_rows(
 
 
 def claim_codes_csv(imported: list[Imported]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["member", "name", "unit", "role", "code"])
-    for item in imported:
-        writer.writerow([f"#{item.number}", item.name, item.unit or "", item.role, item.code])
-    return out.getvalue().encode()
+    return csv_bytes(
+        ["member", "name", "unit", "role", "code"],
+        ([f"#{i.number}", i.name, i.unit or "", i.role, i.code] for i in imported),
+    )
 
 
 def unclaimed(session: Session, community_id: int) -> list[Imported]:

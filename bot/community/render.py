@@ -5,7 +5,11 @@ from __future__ import annotations
 from bot import refs
 from bot.community.register import Entry
 from bot.events import Button, ButtonStyle
+from bot.spreadsheet import csv_bytes
 from storage.models import MembershipStatus, Role
+
+# Beyond this many people, /members sends the register as a file.
+LISTED_INLINE = 60
 
 
 def entry_line(entry: Entry) -> str:
@@ -29,6 +33,30 @@ def register_text(community_name: str, active: list[Entry], pending: list[Entry]
         lines.append(f"Waiting for approval ({len(pending)}):")
         lines += [entry_line(e) for e in pending]
     return "\n".join(lines)
+
+
+def register_summary(
+    community_name: str, active: list[Entry], shown_pending: list[Entry], pending: int
+) -> str:
+    lines = [
+        f"{community_name}: {len(active)} member(s) and {pending} waiting for approval. The "
+        "whole register is in the attached file."
+    ]
+    if shown_pending:
+        lines.append("")
+        lines.append(f"Waiting for approval (the first {len(shown_pending)}):")
+        lines += [entry_line(e) for e in shown_pending]
+    return "\n".join(lines)
+
+
+def register_csv(entries: list[Entry]) -> bytes:
+    return csv_bytes(
+        ["member", "name", "unit", "role", "status", "platforms"],
+        (
+            [f"#{e.number}", e.name, e.unit or "", e.role, e.status, " ".join(e.platforms)]
+            for e in entries
+        ),
+    )
 
 
 def decision_buttons(community_id: int, number: int) -> list[Button]:
