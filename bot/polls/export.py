@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -14,6 +12,7 @@ from sqlmodel import Session, col, select
 from bot.polls.ballots import Ballot, decode
 from bot.polls.results import compute
 from bot.polls.views import PollView, load, tally
+from bot.spreadsheet import csv_bytes
 from storage.polls import Poll, PollKind, PollStatus
 
 _OPEN_BALLOTS = text(
@@ -42,11 +41,7 @@ def poll_ids(session: Session, community_id: int | None = None) -> list[int]:
 def poll_files(session: Session, ids: Sequence[int]) -> tuple[str, str]:
     """(CSV, JSON) for these polls."""
     documents = [_document(session, load(session, poll_id)) for poll_id in ids]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        ["poll", "question", "kind", "secret", "status", "row", "voter", "option", "label", "value"]
-    )
+    rows: list[list[object]] = []
     for document in documents:
         head = [
             document["poll"],
@@ -56,20 +51,14 @@ def poll_files(session: Session, ids: Sequence[int]) -> tuple[str, str]:
             document["status"],
         ]
         for total in document["totals"]:
-            writer.writerow([*head, "total", "", total["option"], total["label"], total["votes"]])
+            rows.append([*head, "total", "", total["option"], total["label"], total["votes"]])
         for ballot in document.get("ballots", []):
             for option, value in ballot["marks"]:
-                writer.writerow(
-                    [
-                        *head,
-                        "ballot",
-                        ballot["voter"],
-                        option,
-                        document["labels"][option - 1],
-                        value,
-                    ]
-                )
-    return out.getvalue(), json.dumps(documents, indent=2, default=str)
+                label = document["labels"][option - 1]
+                rows.append([*head, "ballot", ballot["voter"], option, label, value])
+    header = ["poll", "question", "kind", "secret", "status", "row", "voter", "option", "label"]
+    table = csv_bytes([*header, "value"], rows).decode()
+    return table, json.dumps(documents, indent=2, default=str)
 
 
 def _document(session: Session, view: PollView) -> dict[str, Any]:
