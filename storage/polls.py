@@ -81,7 +81,7 @@ class Poll(SQLModel, table=True):
     threshold: str = Field(default="none", sa_type=String(16))
     threshold_base: ThresholdBase = Field(default=ThresholdBase.CAST, sa_type=String(16))
     opens_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
-    notice_days: int | None = None
+    notice_minutes: int | None = None  # announced at least this long before it opens
     closes_at: datetime = Field(sa_column=_utc())
     # Another reading of an ambiguous deadline, until the creator picks one.
     closes_alternative: datetime | None = Field(default=None, sa_column=_utc(nullable=True))

@@ -346,7 +346,14 @@ async def test_scheduled_opening_with_notice_survives_a_restart(
     assert "Voting has not opened yet." in shown(poll_messages(outlet)[-1])
     assert "not open yet" in texts(await host.say(f"/vote {poll_id} 1"))
     too_soon = await host.say("/poll Rushed | Yes | No | opens: in 2 days | notice: 14d")
-    assert "can open" in texts(too_soon)
+    # In the community's zone (START is 09:00 UTC in November: 09:00 in London too).
+    assert "With notice: 14 days, the poll can open Mon 07 Dec 2026, 09:00 (Europe/London)" in (
+        texts(too_soon)
+    )
+    _, preview = await draft(host, "Meet? | Yes | No | opens: in 3 days | notice: 36h")
+    assert "(notice: 1 day 12 hours)" in shown(preview)  # 36 hours, not one day
+    too_close = await host.say("/poll Soon? | Yes | No | opens: in 1 day | notice: 36h")
+    assert "With notice: 1 day 12 hours" in texts(too_close)
 
     from bot.features import ALL_FEATURES
     from storage.store import Store

@@ -92,3 +92,16 @@ def read_duration(text: str) -> timedelta:
 def format_moment(moment: datetime, zone: str) -> str:
     local = moment.astimezone(ZoneInfo(zone))
     return f"{local:%a %d %b %Y, %H:%M} ({zone})"
+
+
+def length(span: timedelta) -> str:
+    """A length of time as people say it: "14 days", "36 hours", "1 day 12 hours", "90 minutes"."""
+    minutes = int(span.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [
+        f"{n} {unit}{'' if n == 1 else 's'}"
+        for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute"))
+        if n
+    ]
+    return " ".join(parts) or "no time"

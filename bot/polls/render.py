@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.events import Button, ButtonStyle, Menu, moment_marker
 from bot.polls.ballots import CHOICE_KINDS
 from bot.polls.counting import Threshold
-from bot.polls.dates import format_moment
+from bot.polls.dates import format_moment, length
 from bot.polls.results import Results
 from bot.polls.views import PollView
 from storage.polls import Electorate, PollKind, PollStatus, ResultsShown, ThresholdBase
@@ -69,7 +69,12 @@ def describe(view: PollView) -> list[str]:
     }
     timing = []
     if poll.opens_at and view.status in (PollStatus.DRAFT, PollStatus.SCHEDULED):
-        timing.append(f"Opens {when(poll.opens_at, zone)}")
+        notice = (
+            f" (notice: {length(timedelta(minutes=poll.notice_minutes))})"
+            if poll.notice_minutes
+            else ""
+        )
+        timing.append(f"Opens {when(poll.opens_at, zone)}{notice}")
     closing = "Closed" if view.status is PollStatus.CLOSED else "Closes"
     timing.append(f"{closing} {when(poll.closed_at or poll.closes_at, zone)}")
     timing.append(f"results {shown[ResultsShown(poll.results_shown)]}")

@@ -117,7 +117,7 @@ def _write_spec(session: Session, poll: Poll, spec: PollSpec) -> None:
         spec.threshold_base,
     )
     poll.opens_at = spec.opens.moment if spec.opens else None
-    poll.notice_days = spec.notice.days if spec.notice else None
+    poll.notice_minutes = int(spec.notice.total_seconds() // 60) if spec.notice else None
     poll.closes_at, poll.closes_alternative = spec.closes.moment, spec.closes.alternative
     poll.reminder_minutes = int(spec.reminder.total_seconds() // 60) if spec.reminder else None
     session.exec(delete(PollOption).where(col(PollOption.poll_id) == poll.id))
@@ -135,7 +135,7 @@ def spec_of(view: PollView) -> PollSpec:
         kind=view.kind,
         closes=Reading(poll.closes_at, poll.closes_alternative),
         opens=Reading(poll.opens_at) if poll.opens_at else None,
-        notice=timedelta(days=poll.notice_days) if poll.notice_days else None,
+        notice=timedelta(minutes=poll.notice_minutes) if poll.notice_minutes else None,
         reminder=timedelta(minutes=poll.reminder_minutes) if poll.reminder_minutes else None,
         secret=poll.secret,
         binding=poll.binding,

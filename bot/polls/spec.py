@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from bot.errors import UserError
 from bot.polls.counting import Threshold
-from bot.polls.dates import Reading, read_duration, read_moment
+from bot.polls.dates import Reading, format_moment, length, read_duration, read_moment
 from bot.text import one_line
 from storage.models import Role
 from storage.polls import (
@@ -83,7 +83,7 @@ def build(
     for setting in settings:
         apply_setting(spec, setting, zone, now)
     spec.options = _options(spec.kind, [one_line(t) for t in option_texts if one_line(t)])
-    return check(spec, now)
+    return check(spec, zone, now)
 
 
 def apply_setting(spec: PollSpec, setting: str, zone: str, now: datetime) -> None:
@@ -130,7 +130,7 @@ def apply_setting(spec: PollSpec, setting: str, zone: str, now: datetime) -> Non
         raise UserError(f"Unknown setting {key[:20]!r}. {SETTINGS_HELP}")
 
 
-def check(spec: PollSpec, now: datetime) -> PollSpec:
+def check(spec: PollSpec, zone: str, now: datetime) -> PollSpec:
     """Every rule a poll must meet before it is stored."""
     if not spec.question:
         raise UserError("A poll needs a question.")
@@ -182,11 +182,11 @@ def check(spec: PollSpec, now: datetime) -> PollSpec:
         raise UserError("of: electorate needs a threshold, e.g. threshold: majority.")
     if spec.kind in (PollKind.SCORE, PollKind.BUDGET) and spec.threshold is not Threshold.NONE:
         raise UserError(f"A {spec.kind} poll has no pass threshold; results rank the options.")
-    _check_times(spec, now)
+    _check_times(spec, zone, now)
     return spec
 
 
-def _check_times(spec: PollSpec, now: datetime) -> None:
+def _check_times(spec: PollSpec, zone: str, now: datetime) -> None:
     if spec.closes is None:
         spec.closes = Reading((spec.opens.moment if spec.opens else now) + DEFAULT_OPEN_FOR)
     opening = spec.opens.moment if spec.opens else now
@@ -197,7 +197,8 @@ def _check_times(spec: PollSpec, now: datetime) -> None:
             raise UserError("notice: needs an opening time (opens: …) at least that far ahead.")
         if spec.opens.moment - now < spec.notice:
             raise UserError(
-                f"With notice: {spec.notice.days} days, the poll can open {now + spec.notice:%d %b %H:%M} UTC at the earliest."
+                f"With notice: {length(spec.notice)}, the poll can open "
+                f"{format_moment(now + spec.notice, zone)} at the earliest."
             )
     if spec.reminder is not None and spec.reminder >= spec.closes.moment - opening:
         raise UserError("remind: must be shorter than the time the poll is open.")
@@ -266,4 +267,4 @@ def with_setting(spec: PollSpec, setting: str, zone: str, now: datetime) -> Poll
         changed.options = (
             _options(changed.kind, texts) if changed.kind is PollKind.PROPOSAL else spec.options
         )
-    return check(changed, now)
+    return check(changed, zone, now)

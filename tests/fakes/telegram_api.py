@@ -76,7 +76,8 @@ class FakeTelegram:
                     except ValueError:
                         params[key] = value
                 elif isinstance(value, web.FileField):
-                    params[key] = value.file.read()
+                    with value.file:  # aiohttp spools uploads to a temporary file: close it
+                        params[key] = value.file.read()
         call = Call(method, params)
         if method != "getUpdates":
             self.calls.append(call)
