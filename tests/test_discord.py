@@ -211,6 +211,7 @@ async def test_a_slow_download_is_deferred_first_and_the_import_arrives(
 
 
 def register(api: FakeDiscord) -> dict[str, Any]:
+    """Discord's description of an uploaded register.csv (attachment option "9")."""
     return {
         "attachments": {
             "9": {
@@ -231,22 +232,10 @@ async def test_member_import_from_an_attachment(
     api, adapter = discord_env
     await set_up(api, adapter, interactions, ADMIN)
     api.files["register.csv"] = b"name,unit\nAda,Flat 1\n"
-    resolved = {
-        "attachments": {
-            "9": {
-                "id": "9",
-                "filename": "register.csv",
-                "size": 21,
-                "url": api.cdn_url("register.csv"),
-                "proxy_url": api.cdn_url("register.csv"),
-                "content_type": "text/csv",
-            }
-        }
-    }
     deliver(
         adapter,
         interactions.command(
-            ADMIN, "Admin", "import", {"file": "9"}, admin=True, resolved=resolved
+            ADMIN, "Admin", "import", {"file": "9"}, admin=True, resolved=register(api)
         ),
     )
     await api.wait_for("Imported 1 member(s)")

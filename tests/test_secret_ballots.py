@@ -69,13 +69,21 @@ def plaintexts() -> set[bytes]:
     return {f"|{','.join(map(str, r))}".encode().ljust(HELD_BYTES, b"\0") for r in RANKINGS}
 
 
-async def test_a_copy_taken_at_any_moment_links_a_ballot_to_no_fewer_than_k_voters(
-    moot: Moot, community: str, host: Resident, database_url: str, tmp_path: Path
-) -> None:
+async def ranked_ballot(
+    moot: Moot, host: Resident, database_url: str
+) -> tuple[Path, list[Resident], int]:
+    """The database file, VOTERS members and an open secret ranked ballot among OPTIONS."""
     database = sqlite_path(database_url)
     assert database is not None
     voters = await members(moot, host, *(f"Voter{i}" for i in range(VOTERS)))
     poll = await published(host, f"Chair? | {' | '.join(OPTIONS)} | kind: ranked | secret | ballot")
+    return database, voters, poll
+
+
+async def test_a_copy_taken_at_any_moment_links_a_ballot_to_no_fewer_than_k_voters(
+    moot: Moot, community: str, host: Resident, database_url: str, tmp_path: Path
+) -> None:
+    database, voters, poll = await ranked_ballot(moot, host, database_url)
     person_of = {
         v.user_id: person
         for v, person in zip(
@@ -133,10 +141,7 @@ async def test_a_copy_taken_at_any_moment_links_a_ballot_to_no_fewer_than_k_vote
 async def test_after_the_close_the_file_keeps_no_order_of_voting(
     moot: Moot, community: str, host: Resident, database_url: str, tmp_path: Path
 ) -> None:
-    database = sqlite_path(database_url)
-    assert database is not None
-    voters = await members(moot, host, *(f"Voter{i}" for i in range(VOTERS)))
-    poll = await published(host, f"Chair? | {' | '.join(OPTIONS)} | kind: ranked | secret | ballot")
+    database, voters, poll = await ranked_ballot(moot, host, database_url)
     held: set[bytes] = set()
     for n, (voter, ranking) in enumerate(zip(voters, RANKINGS, strict=True)):
         await voter.privately(f"/vote {poll} {' '.join(map(str, ranking))}")
