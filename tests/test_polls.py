@@ -381,7 +381,7 @@ async def test_outcome_is_posted_and_reviewed(
     poll_id = await published(host, "Bin store? | Yes | No")
     assert "has not closed yet" in texts(await host.say(f"/outcome {poll_id} We build it"))
     await host.say(f"/close {poll_id}")
-    await host.say(f"/outcome {poll_id} We build it by March | review: in 30 days")
+    await host.say(f"/outcome {poll_id} We build it by March |Review: in 30 days")
     assert any(
         f"Outcome of poll #{poll_id}" in r.text and "We build it by March" in r.text
         for _, r in outlet.chats

@@ -38,6 +38,7 @@ from storage.models import Chat, Community, PollsBy, Role
 from storage.polls import OUTCOME_MAX, PollKind, PollStatus, ResultsShown
 
 log = logging.getLogger(__name__)
+_REVIEW = re.compile(r"\|\s*review\s*:", re.IGNORECASE)
 
 POLL = Param("poll", "The poll's number", ParamKind.REF)
 DEFINITION_HELP = "The question (or the whole poll: question | option | option | settings)"
@@ -360,7 +361,9 @@ async def outcome(ctx: Context) -> None:
     view = await poll_named(ctx)
     poll_id, n = view.id, view.number
     await require_organiser(ctx, view)
-    statement, _, review = ctx.args.text("outcome").partition("| review:")
+    # "| review: …", however it is spaced or capitalised ("|review:", "| Review :").
+    statement, *rest = _REVIEW.split(ctx.args.text("outcome"), maxsplit=1)
+    review = rest[0] if rest else ""
     statement = one_line(statement)
     if not statement or len(statement) > OUTCOME_MAX:
         raise UserError(f"Say what will happen, in up to {OUTCOME_MAX} characters.")
