@@ -164,30 +164,32 @@ class TelegramAdapter:
             await app.bot.set_my_commands(
                 [BotCommand(c.name, c.description[:256]) for c in moot.registry.all()]
             )
-            await app.start()
-            moot.attach(self)
-            updater = app.updater
-            assert updater is not None
-            if self._options.webhook_url:
-                await updater.start_webhook(
-                    listen=self._options.webhook_listen,
-                    port=self._options.webhook_port,
-                    url_path=urlparse(self._options.webhook_url).path.lstrip("/"),
-                    webhook_url=self._options.webhook_url,
-                    secret_token=self._options.webhook_secret,
-                    allowed_updates=UPDATES,
-                )
-            else:
-                await updater.start_polling(
-                    timeout=self._options.poll_timeout,
-                    allowed_updates=UPDATES,
-                )
+            # Stopped in order however early a cancellation comes (a shutdown during start-up).
             try:
+                await app.start()
+                moot.attach(self)
+                await self._receive(app)
                 await asyncio.Event().wait()
             finally:
                 await moot.detach(TELEGRAM)
                 await self.stop_receiving()
-                await app.stop()
+                if app.running:
+                    await app.stop()
+
+    async def _receive(self, app: Application) -> None:  # type: ignore[type-arg]
+        updater = app.updater
+        assert updater is not None
+        if self._options.webhook_url:
+            await updater.start_webhook(
+                listen=self._options.webhook_listen,
+                port=self._options.webhook_port,
+                url_path=urlparse(self._options.webhook_url).path.lstrip("/"),
+                webhook_url=self._options.webhook_url,
+                secret_token=self._options.webhook_secret,
+                allowed_updates=UPDATES,
+            )
+        else:
+            await updater.start_polling(timeout=self._options.poll_timeout, allowed_updates=UPDATES)
 
     async def stop_receiving(self) -> None:
         updater = self._app.updater if self._app is not None else None
