@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.core import Moot
-from tests.fakes.telegram_api import FakeTelegram, Updates
+from tests.fakes.telegram_api import Call, FakeTelegram, Updates
 from tests.helpers import Resident, group, texts, wait_until
 from tests.telegram_harness import telegram_adapter
 
@@ -20,6 +20,20 @@ GROUP, ADMIN, ALICE = -100900, 11, 22
 async def telegram(moot: Moot) -> AsyncIterator[FakeTelegram]:
     async with telegram_adapter(moot, {(GROUP, ADMIN)}) as (api, _):
         yield api
+
+
+async def set_up(telegram: FakeTelegram, updates: Updates) -> None:
+    """Elm Court, at home in the Telegram group."""
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
+    await telegram.wait_for(GROUP, "home of Elm Court")
+
+
+async def publish(telegram: FakeTelegram, updates: Updates, definition: str) -> Call:
+    """Poll #1, drafted and published by the admin; its card in the group."""
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", f"/poll {definition}"))
+    await telegram.wait_for(ADMIN, "Draft poll #1")
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/publish 1"))
+    return await telegram.wait_for(GROUP, "📊 Poll #1")
 
 
 async def test_a_guided_poll_is_a_dm_conversation_then_votes_update_the_group(
@@ -64,8 +78,7 @@ async def test_a_guided_poll_is_a_dm_conversation_then_votes_update_the_group(
 
 async def test_typed_votes_and_bad_input_on_telegram(telegram: FakeTelegram) -> None:
     updates = Updates()
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
-    await telegram.wait_for(GROUP, "home of Elm Court")
+    await set_up(telegram, updates)
     telegram.push(
         updates.message(GROUP, ADMIN, "Admin", "/poll Lunch? | Soup | Salad | kind: ranked")
     )
@@ -85,18 +98,14 @@ async def test_forty_residents_voting_at_once_cost_one_admin_lookup(
     telegram: FakeTelegram, moot: Moot
 ) -> None:
     updates = Updates()
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
-    await telegram.wait_for(GROUP, "home of Elm Court")
+    await set_up(telegram, updates)
     telegram.push(updates.message(GROUP, ADMIN, "Admin", "/joinpolicy open"))
     await telegram.wait_for(GROUP, "Joining Elm Court is now open")
     residents = range(1000, 1040)
     for user_id in residents:  # joined earlier (straight through the core, to save a minute)
         resident = Resident(moot, "telegram", str(user_id), f"Resident {user_id}")
         assert "Welcome" in texts(await resident.say("/join", group("telegram", str(GROUP))))
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/poll Bins? | Yes | No"))
-    await telegram.wait_for(ADMIN, "Draft poll #1")
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/publish 1"))
-    await telegram.wait_for(GROUP, "📊 Poll #1")
+    await publish(telegram, updates, "Bins? | Yes | No")
 
     started = asyncio.get_running_loop().time()
     for user_id in residents:
@@ -111,8 +120,7 @@ async def test_a_new_admin_is_known_from_the_member_update(
     telegram: FakeTelegram, moot: Moot
 ) -> None:
     updates = Updates()
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
-    await telegram.wait_for(GROUP, "home of Elm Court")
+    await set_up(telegram, updates)
     telegram.push(updates.message(GROUP, ALICE, "Alice", "/joinpolicy open"))
     await telegram.wait_for(ALICE, "Only")
     telegram.admins.add((GROUP, ALICE))  # promoted: Telegram tells the bot
@@ -129,12 +137,8 @@ async def test_a_secret_vote_typed_in_the_group_is_refused_and_removed(
     telegram: FakeTelegram, moot: Moot
 ) -> None:
     updates = Updates()
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
-    await telegram.wait_for(GROUP, "home of Elm Court")
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/poll Chair? | Ann | Raj | secret"))
-    await telegram.wait_for(ADMIN, "Draft poll #1")
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/publish 1"))
-    card = await telegram.wait_for(GROUP, "📊 Poll #1")
+    await set_up(telegram, updates)
+    card = await publish(telegram, updates, "Chair? | Ann | Raj | secret")
     assert "press a button to vote privately" in str(card.params["text"])
     assert "type /vote" not in str(card.params["text"])
 
