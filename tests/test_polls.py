@@ -212,8 +212,8 @@ async def test_kinds_of_ballot(moot: Moot, community: str, host: Resident) -> No
     await host.say(f"/close {proposal}")
     result = texts(await host.say(f"/results {proposal}"))
     assert "⚠ 1 block(s)" in result
-    assert "The motion did not pass: 1 of 1 (100%)" not in result
-    assert "The motion passed: 1 of 1 (100%); it needed 75%." in result
+    assert "did not pass" not in result
+    assert "The proposal passed: 1 agree of 1 who took a side (100%); it needed 75%." in result
 
 
 async def test_ranked_choice_by_pressing_options_then_casting(
@@ -232,10 +232,10 @@ async def test_ranked_choice_by_pressing_options_then_casting(
     await host.say(f"/close {poll_id}")
     result = texts(await host.say(f"/results {poll_id}"))
     assert (
-        "Round 1: no option has more than half of 3 votes; option 3 has the fewest (1) and is eliminated."
-        in result
+        "Round 1: Oak 1, Elm 1, Yew 1. No option has more than half of 3; Yew has the fewest and "
+        "is eliminated." in result
     )
-    assert "Round 2: option 1 has 2 of 3 votes and wins." in result
+    assert "Round 2: Oak 2, Elm 1. Oak has 2 of 3 and wins." in result
     assert "Winner: Oak" in result
 
 
@@ -270,9 +270,12 @@ async def test_quorum_and_thresholds(moot: Moot, community: str, host: Resident)
     for person in (alice, bob):
         await person.say(f"/vote {electorate} 1")
     await host.say(f"/close {electorate}")
-    assert "The motion did not pass: 2 of 4 (50%); it needed two thirds." in texts(
-        await host.say(f"/results {electorate}")
+    result = texts(await host.say(f"/results {electorate}"))
+    assert (
+        "Nothing passed: Yes led with 2 of 4 in the electorate (50%), short of two thirds."
+        in result
     )
+    assert "Winner" not in result
 
 
 async def test_paper_votes_are_shown_apart_and_audited(

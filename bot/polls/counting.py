@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 LISTED_FIRST = "Ties are broken in favour of the option listed first."
@@ -17,10 +17,14 @@ IRV_TIES = (
     "they differed is eliminated; if they never differed, the one listed last is eliminated."
 )
 SCORE_TIES = "Ties on total score go to the option with more top (5) scores, then to the option listed first."
-PROPOSAL_RULE = "A proposal passes on agree ÷ (agree + disagree); an even split does not pass."
+PROPOSAL_RULE = (
+    "A proposal is decided on agree ÷ (agree + disagree): abstentions and blocks take no side, and "
+    "without a threshold it passes when more agree than disagree (an even split does not pass)."
+)
 BUDGET_RULE = (
     "Projects are funded in order of votes (ties: the cheaper first, then the one listed first); a "
-    "project that does not fit the money left is skipped and the next one considered."
+    "project that does not fit the money left is skipped and the next one considered; a project "
+    "with no votes is never funded."
 )
 MAX_SCORE = 5
 
@@ -61,7 +65,6 @@ class Round:
 class RunoffResult:
     rounds: list[Round]
     winner: int | None
-    explanation: list[str] = field(default_factory=list)
 
 
 def instant_runoff(ballots: Sequence[Sequence[int]], options: int) -> RunoffResult:
@@ -71,7 +74,6 @@ def instant_runoff(ballots: Sequence[Sequence[int]], options: int) -> RunoffResu
     # Identical rankings are counted together: real ballots repeat a great deal.
     groups = Counter(tuple(ballot) for ballot in ballots)
     rounds: list[Round] = []
-    explanation: list[str] = []
     while continuing:
         counts = dict.fromkeys(sorted(continuing), 0)
         exhausted = 0
@@ -82,27 +84,18 @@ def instant_runoff(ballots: Sequence[Sequence[int]], options: int) -> RunoffResu
             else:
                 counts[top] += weight
         live = sum(counts.values())
-        number = len(rounds) + 1
         if live == 0:
             rounds.append(Round(counts, exhausted, None))
-            explanation.append(f"Round {number}: no ballot ranks a continuing option; no winner.")
-            return RunoffResult(rounds, None, explanation)
+            return RunoffResult(rounds, None)
         best = max(counts.values())
         if best * 2 > live or len(continuing) == 1:
             winner = min(o for o, v in counts.items() if v == best)
             rounds.append(Round(counts, exhausted, None))
-            explanation.append(
-                f"Round {number}: option {winner} has {best} of {live} votes and wins."
-            )
-            return RunoffResult(rounds, winner, explanation)
+            return RunoffResult(rounds, winner)
         loser = _weakest(counts, rounds)
         rounds.append(Round(counts, exhausted, loser))
-        explanation.append(
-            f"Round {number}: no option has more than half of {live} votes; option {loser} has the "
-            f"fewest ({counts[loser]}) and is eliminated."
-        )
         continuing.discard(loser)
-    return RunoffResult(rounds, None, explanation)
+    return RunoffResult(rounds, None)
 
 
 def _weakest(counts: Mapping[int, int], earlier: Sequence[Round]) -> int:

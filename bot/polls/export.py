@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from bot.polls.ballots import Ballot, decode
+from bot.polls.render import verdict
 from bot.polls.results import compute
 from bot.polls.views import PollView, load, tally
 from bot.spreadsheet import csv_bytes
@@ -88,13 +89,21 @@ def _document(session: Session, view: PollView) -> dict[str, Any]:
             }
             for x in results.lines
         ],
-        "winner": results.winner,
+        # One verdict: no winner is named for a void poll or one that did not reach its threshold.
+        "winner": None if results.void or results.passed is False else results.winner,
         "passed": results.passed,
         "quorum_met": results.quorum_met,
+        "verdict": " ".join(verdict(view, results, final=view.status is PollStatus.CLOSED)),
         "outcome": view.poll.outcome,
     }
     if sealed:  # a count exported after each vote would tell each vote
-        document |= {"totals": [], "winner": None, "passed": None, "quorum_met": None}
+        document |= {
+            "totals": [],
+            "winner": None,
+            "passed": None,
+            "quorum_met": None,
+            "verdict": None,
+        }
         document["note"] = "a secret ballot: totals only after it closes"
     if not view.poll.secret:
         document["ballots"] = [

@@ -96,7 +96,7 @@ def option_lines(view: PollView, results: Results | None) -> list[str]:
 def _count(view: PollView, results: Results, number: int) -> str:
     entry = results.lines[number - 1]
     if view.kind is PollKind.SCORE:
-        return f"{entry.online} points"
+        return f"{entry.online} point{'' if entry.online == 1 else 's'}"
     share = f" ({entry.share:.0%})" if entry.share is not None else ""
     paper = f" [{entry.online} online + {entry.paper} paper]" if entry.paper else ""
     noun = ("first preference" if view.kind is PollKind.RANKED else "vote") + (
@@ -285,42 +285,93 @@ def results_text(view: PollView, results: Results, *, final: bool) -> str:
         *option_lines(view, results),
         "",
         turnout(results),
+        *verdict(view, results, final=final),
+        *runoff_rounds(view, results),
+        *results.notes,
     ]
-    poll = view.poll
-    if results.quorum_met is not None:
-        needed = f"quorum {poll.quorum_percent}% of the electorate"
-        lines.append(
-            f"The {needed} was met."
-            if results.quorum_met
-            else f"Void: the {needed} was not met, so nothing was decided."
-        )
-    if results.budget is not None:
-        funded = (
-            ", ".join(
-                f"{view.label(p)} ({money(view.options[p - 1].cost or 0)})"
-                for p in results.budget.funded
-            )
-            or "none"
-        )
-        unfunded = ", ".join(view.label(p) for p in results.budget.unfunded) or "none"
-        lines += [
-            f"Funded: {funded}",
-            f"Not funded: {unfunded}",
-            f"Left over: {money(results.budget.left)}",
-        ]
-    elif results.winner is not None and not results.void and view.kind is not PollKind.PROPOSAL:
-        lines.append(f"{'Winner' if final else 'Leading'}: {view.label(results.winner)}")
-    if results.passed is not None and results.support is not None:
-        support, base = results.support
-        share = f"{support / base:.0%}" if base else "no votes"
-        verdict = "passed" if results.passed else "did not pass"
-        lines.append(
-            f"The motion {verdict}: {support} of {base} ({share}); it needed {THRESHOLD_NAMES[Threshold(poll.threshold)]}."
-        )
-    lines += results.notes
     if view.poll.outcome:
         lines += ["", f"Outcome: {view.poll.outcome}"]
     return "\n".join(lines)
+
+
+def verdict(view: PollView, results: Results, *, final: bool) -> list[str]:
+    """What the count decided, said once: void, funded, passed or not, or who won."""
+    poll = view.poll
+    if results.quorum_met is not None:
+        needed = f"quorum {poll.quorum_percent}% of the electorate"
+        if not results.quorum_met:
+            return [f"Void: the {needed} was not met, so nothing was decided."]
+        quorum = [f"The {needed} was met."]
+    else:
+        quorum = []
+    if results.budget is not None:
+        funded = ", ".join(
+            f"{view.label(p)} ({money(view.options[p - 1].cost or 0)})"
+            for p in results.budget.funded
+        )
+        unfunded = ", ".join(view.label(p) for p in results.budget.unfunded)
+        return [
+            *quorum,
+            f"{'Funded' if final else 'Funded so far'}: {funded or 'none'}",
+            f"Not funded: {unfunded or 'none'}",
+            f"Left over: {money(results.budget.left)}",
+        ]
+    return [*quorum, _decision(view, results, final=final)]
+
+
+def _decision(view: PollView, results: Results, *, final: bool) -> str:
+    if results.passed is None or results.support is None:
+        return _winner(view, results, final=final)
+    support, base = results.support
+    share = f" ({support / base:.0%})" if base else ""
+    needed = THRESHOLD_NAMES[results.threshold]
+    of_electorate = view.poll.threshold_base == ThresholdBase.ELECTORATE
+    if view.kind is PollKind.PROPOSAL:
+        counted = f"{support} agree of {base} {'in the electorate' if of_electorate else 'who took a side'}{share}"
+        if results.passed:
+            verb = "passed" if final else "is passing"
+        else:
+            verb = "did not pass" if final else "is not passing"
+        return f"The proposal {verb}: {counted}; it needed {needed}."
+    if results.winner is None:
+        return "Nothing passed: no votes were cast." if final else "No votes yet."
+    name = view.label(results.winner)
+    counted = f"{support} of {base} {'in the electorate' if of_electorate else 'votes cast'}{share}"
+    if results.passed:
+        return f"{'Winner' if final else 'Leading'}: {name}, with {counted}; it needed {needed}."
+    return (
+        f"Nothing passed: {name} {'led' if final else 'leads'} with {counted}, short of {needed}."
+    )
+
+
+def _winner(view: PollView, results: Results, *, final: bool) -> str:
+    if results.winner is None:
+        return "No winner: no votes were cast." if final else "No votes yet."
+    others = [view.label(o) for o in results.tied if o != results.winner]
+    tie = f" (tied with {', '.join(others)}; ties go to the option listed first)" if others else ""
+    return f"{'Winner' if final else 'Leading'}: {view.label(results.winner)}{tie}"
+
+
+def runoff_rounds(view: PollView, results: Results) -> list[str]:
+    """Each instant-runoff round, naming the options."""
+    lines = []
+    for number, round_ in enumerate(results.rounds, start=1):
+        live = sum(round_.counts.values())
+        counts = ", ".join(f"{view.label(o)} {v}" for o, v in round_.counts.items())
+        exhausted = f"; {round_.exhausted} with no choice left" if round_.exhausted else ""
+        text = f"Round {number}: {counts}{exhausted}. "
+        if round_.eliminated is not None:
+            text += (
+                f"No option has more than half of {live}; {view.label(round_.eliminated)} has "
+                f"the fewest and is eliminated."
+            )
+        elif live == 0:
+            text += "No ballot ranks a continuing option, so there is no winner."
+        elif results.winner is not None:
+            winner = results.winner
+            text += f"{view.label(winner)} has {round_.counts[winner]} of {live} and wins."
+        lines.append(text)
+    return lines
 
 
 def secret_ballot_cast(number: int, batch: int) -> str:

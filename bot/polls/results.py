@@ -34,7 +34,8 @@ class Results:
     winner: int | None = None
     tied: list[int] = field(default_factory=list)
     quorum_met: bool | None = None
-    passed: bool | None = None
+    passed: bool | None = None  # None when the poll has no pass rule (and while it is void)
+    threshold: Threshold = Threshold.NONE  # the rule behind `passed`
     support: tuple[int, int] | None = None  # (for, out of) behind `passed`
     rounds: list[Round] = field(default_factory=list)
     budget: BudgetResult | None = None
@@ -74,7 +75,7 @@ def compute(view: PollView, tally: Tally) -> Results:
             for o in view.options
         ]
         results.rounds, results.winner = runoff.rounds, runoff.winner
-        results.notes += [*runoff.explanation, counting.IRV_TIES]
+        results.notes.append(counting.IRV_TIES)
     else:
         results.lines = [
             Line(
@@ -115,22 +116,30 @@ def compute(view: PollView, tally: Tally) -> Results:
 
 
 def _threshold(view: PollView, results: Results) -> None:
+    """Whether the poll passed, for polls with a pass rule: a threshold, or any proposal (which
+    passes on more agree than disagree when no threshold is set). A void poll decided nothing."""
     threshold = Threshold(view.poll.threshold)
-    if threshold is Threshold.NONE:
+    if view.kind is PollKind.PROPOSAL and threshold is Threshold.NONE:
+        threshold = Threshold.MAJORITY
+    if threshold is Threshold.NONE or results.void:
         return
     by_option = {x.number: x.total for x in results.lines}
     if view.kind is PollKind.PROPOSAL:
         support = by_option.get(PROPOSAL_AGREE, 0)
         cast = support + by_option.get(PROPOSAL_DISAGREE, 0)  # abstentions and blocks take no side
-    elif view.kind is PollKind.RANKED and results.rounds and results.winner is not None:
-        final = results.rounds[-1]
-        support, cast = final.counts[results.winner], sum(final.counts.values())
+    elif view.kind is PollKind.RANKED:
+        # The winner's votes in the final round, out of every ballot cast (exhausted ones too):
+        # the base is the ballots cast, as the setting says, not the ballots still continuing.
+        final = results.rounds[-1].counts if results.rounds else {}
+        support = final.get(results.winner, 0) if results.winner is not None else 0
+        cast = results.turnout
     else:
         support = by_option.get(results.winner, 0) if results.winner is not None else 0
         cast = results.turnout
     base = results.electorate if view.poll.threshold_base == ThresholdBase.ELECTORATE else cast
+    results.threshold = threshold
     results.support = (support, base)
-    results.passed = counting.passes(support, base, threshold) and not results.void
+    results.passed = counting.passes(support, base, threshold)
 
 
 def _share(count: int, of: int) -> float | None:
