@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
@@ -17,7 +18,9 @@ if TYPE_CHECKING:
 
 JobHandler = Callable[["Moot", Mapping[str, Any]], Awaitable[None]]
 # Inside the write that links two accounts: move this feature's rows from one person to another.
-PersonMerge = Callable[[Session, int, int], None]
+# Inside a write: two people became one (source into target). Returns what the person should
+# hear about it (which vote was kept, say).
+PersonMerge = Callable[[Session, int, int, datetime], list[str]]
 # Renders an outbox entry's `live` key ("poll-card:17" -> renderer "poll-card", key "17") at the
 # moment it is sent; None when there is nothing to send any more.
 LiveRenderer = Callable[["Moot", str], Awaitable[Reply | None]]

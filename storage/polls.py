@@ -188,3 +188,13 @@ class PaperTally(SQLModel, table=True):
     counts: str = Field(sa_type=Text)  # JSON: option number -> votes
     added_by_person_id: int = Field(foreign_key="person.id")
     added_at: datetime = Field(sa_column=_utc())
+
+
+class PaperVoter(SQLModel, table=True):
+    """A member an organiser marked on the register as having voted on paper or in the room:
+    they cannot also vote online, and paper ballots never outnumber these marks."""
+
+    poll_id: int = Field(foreign_key="poll.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    marked_by_person_id: int = Field(foreign_key="person.id")
+    marked_at: datetime = Field(sa_column=_utc())

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from bot.core import Moot
 from bot.events import Attachment, Reply, Visibility
+from bot.features import ALL_FEATURES
 from tests.helpers import RecordingOutlet, Resident, dm, group, texts
 
 ELM = "1"  # Elm Court's community id: its refs are "1.N"
@@ -84,6 +85,7 @@ async def snapshot(moot: Moot) -> tuple[object, ...]:
                 "SELECT poll_id, person_id, choice FROM vote ORDER BY poll_id, person_id",
                 "SELECT count(*) FROM voterroll",
                 "SELECT count(*) FROM papertally",
+                "SELECT poll_id, person_id FROM papervoter ORDER BY poll_id, person_id",
                 "SELECT community_id, person_id, role, status FROM membership ORDER BY id",
                 "SELECT id, join_policy, timezone, polls_by FROM community ORDER BY id",
                 "SELECT count(*) FROM outbox",
@@ -132,6 +134,7 @@ POLL_MATRIX: list[tuple[str, tuple[str, ...], set[str]]] = [
     ("/extend {n} in 20 days", ("open", "secret"), MANAGERS),
     ("/close {n}", ("open", "secret"), MANAGERS),
     ("/paper {n} 2 1=1 2=1", ("open",), ORGANISERS),
+    ("/papervoters {n} 2", ("open",), ORGANISERS),
     ("/outcome {n} We paint them", ("closed",), ORGANISERS),
     ("/vote {n} 1", ("open", "secret"), MEMBERS),
     ("/ballot {n}", ("open",), MEMBERS | {"visitor"}),
@@ -187,6 +190,24 @@ async def test_commands_for_anyone_are_open_to_all(world: World) -> None:
     for who in PEOPLE:
         for line in ("/help", "/whoami", "/link"):
             await allowed(world, who, line)
+
+
+# Commands whose permissions are tested on their own, where they are built.
+TESTED_ELSEWHERE = {
+    "setup": "test_community.test_only_a_chat_admin_may_run_setup",
+    "join": "test_community (anyone may ask; organisers decide)",
+    "poll": "test_polls.test_binding_ballots_and_quick_polls_respect_who_may_start_them",
+    "import": "test_import_is_for_organisers, below",
+}
+
+
+def test_every_declared_command_is_in_the_matrix() -> None:
+    """A new command cannot ship without saying who may use it here."""
+    covered = {line.split()[0].lstrip("/") for line, _, _ in POLL_MATRIX}
+    covered |= {line.split()[0].lstrip("/") for line, _ in ROLE_MATRIX}
+    covered |= {"help", "whoami", "link"} | set(TESTED_ELSEWHERE)
+    declared = {command.name for feature in ALL_FEATURES for command in feature.commands}
+    assert declared - covered == set()
 
 
 async def test_import_is_for_organisers(world: World) -> None:

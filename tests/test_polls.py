@@ -281,20 +281,77 @@ async def test_quorum_and_thresholds(moot: Moot, community: str, host: Resident)
 async def test_paper_votes_are_shown_apart_and_audited(
     moot: Moot, community: str, host: Resident
 ) -> None:
-    (alice,) = await members(moot, host, "Alice")
+    people = await members(moot, host, *(f"Resident{i}" for i in range(1, 12)))
     poll_id = await published(host, "AGM motion? | For | Against")
-    await alice.say(f"/vote {poll_id} 1")
-    assert "Only organisers" in texts(await alice.say(f"/paper {poll_id} 10 1=6 2=4"))
+    await people[0].say(f"/vote {poll_id} 1")
+    # Members #3 to #12 voted in the room (the host is #1, Resident1 #2).
+    assert "Only organisers" in texts(await people[1].say(f"/papervoters {poll_id} 3-12"))
+    assert "Marked as voting on paper" in texts(await host.say(f"/papervoters {poll_id} 3-12"))
+    assert "Only organisers" in texts(await people[1].say(f"/paper {poll_id} 10 1=6 2=4"))
     assert "add up to 3 at most" in texts(await host.say(f"/paper {poll_id} 3 1=2 2=2"))
     assert "Added 10 paper ballot(s)" in texts(await host.say(f"/paper {poll_id} 10 1=6 2=4"))
     result = texts(await host.say(f"/results {poll_id}"))
     assert "1. For — 7 votes (64%) [1 online + 6 paper]" in result
-    assert "Turnout: 11 of 2 eligible" in result
+    assert "Turnout: 11 of 12 eligible" in result
     assert "1 online, 10 on paper or in the room" in result
     audit = await moot.read(
         lambda s: s.exec(select(AuditEntry).where(AuditEntry.action == "poll.paper")).one()
     )
     assert audit.actor_person_id == 1
+
+
+async def test_no_one_votes_both_online_and_on_paper(
+    moot: Moot, community: str, host: Resident
+) -> None:
+    alice, bob, cat = await members(moot, host, "Alice", "Bob", "Cat")  # members #2, #3, #4
+    poll_id = await published(host, "AGM motion? | For | Against")
+    await alice.say(f"/vote {poll_id} 1")
+
+    refused = texts(await host.say(f"/paper {poll_id} 1 1=1"))
+    assert "0 member(s) are marked as voting on paper" in refused
+    assert "/papervoters" in refused
+    refused = texts(await host.say(f"/papervoters {poll_id} 2 3"))
+    assert "Alice (#2) has already voted online" in refused
+    assert "nobody was marked" in refused
+    assert "There is no member #99" in texts(await host.say(f"/papervoters {poll_id} 99"))
+    assert "Give member numbers" in texts(await host.say(f"/papervoters {poll_id} Bob"))
+
+    marked = texts(await host.say(f"/papervoters {poll_id} 3, 4"))
+    assert "Marked as voting on paper in poll" in marked
+    assert "Bob (#3), Cat (#4)" in marked
+    assert "/paper 1 can add up to 2 more" in marked.replace(f"/paper {poll_id}", "/paper 1")
+    assert "Already marked: Bob (#3)" in texts(await host.say(f"/papervoters {poll_id} 3"))
+    said = texts(await bob.say(f"/vote {poll_id} 2"))
+    assert "marked you as voting on paper" in said
+    assert "Bob" not in await voters_of(host, poll_id)
+
+    assert "Added 2 paper ballot(s)" in texts(await host.say(f"/paper {poll_id} 2 1=1 2=1"))
+    assert "at most 0 more" in texts(await host.say(f"/paper {poll_id} 1 1=1"))
+    kept = texts(await host.say(f"/papervoters {poll_id} remove 4"))
+    assert "at least 2 member(s) must stay marked" in kept
+    assert "marked you as voting on paper" in texts(await cat.say(f"/vote {poll_id} 1"))
+
+    result = texts(await host.say(f"/results {poll_id}"))
+    assert "Turnout: 3 of 4 eligible" in result
+    await host.say(f"/close {poll_id}")
+    assert "results are final" in texts(await host.say(f"/paper {poll_id} 1 1=1"))
+    assert "results are final" in texts(await host.say(f"/papervoters {poll_id} 1"))
+
+
+async def test_a_paper_mark_made_by_mistake_comes_off(
+    moot: Moot, community: str, host: Resident
+) -> None:
+    (alice,) = await members(moot, host, "Alice")
+    poll_id = await published(host, "AGM motion? | For | Against")
+    await host.say(f"/papervoters {poll_id} 2")
+    assert "Took the paper mark off in poll" in texts(
+        await host.say(f"/papervoters {poll_id} remove 2")
+    )
+    assert "is counted" in texts(await alice.say(f"/vote {poll_id} 1"))
+
+
+async def voters_of(host: Resident, poll_id: int) -> str:
+    return texts(await host.say(f"/voters {poll_id}"))
 
 
 async def test_extend_and_close_early_are_logged_and_timers_follow(
@@ -523,3 +580,72 @@ async def test_closed_results_never_change(
     assert "results are final" in texts(await host.say(f"/paper {open_poll} 5 2=5"))
     for poll in (open_poll, secret):
         assert texts(await host.say(f"/results {poll}")) == before[poll]
+
+
+def card_of(outlet: RecordingOutlet, number: int) -> str:
+    """The latest text of poll #number's card: its last edit, or the card as posted."""
+    cards = [r for _, r in outlet.chats if r.text.startswith(f"📊 Poll #{number}:")]
+    cards += [r for _, _, r in outlet.edits if r.text.startswith(f"📊 Poll #{number}:")]
+    return cards[-1].text
+
+
+async def link(first: Resident, second: Resident) -> str:
+    """`second` redeems a code `first` asked for; what `second` is told."""
+    issued = await first.privately("/link")
+    code = next(word for word in texts(issued).split() if word.startswith("LINK-"))
+    return texts(await second.privately(f"/link {code.rstrip('.')}"))
+
+
+async def test_linking_two_accounts_that_both_voted_says_which_vote_was_kept(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet
+) -> None:
+    first, second = await members(moot, host, "Alice", "Alice Again")
+    first.platform = second.platform = "console"
+    bins = await published(host, "Bins? | Yes | No")
+    garden = await published(host, "Name the garden | Oak | Elm | Yew | kind: ranked")
+    await first.say(f"/vote {bins} 1")
+    await second.say(f"/vote {bins} 2")
+    await first.say(f"/vote {garden} 3 1")
+    await second.say(f"/vote {garden} 2")
+    await moot.drain()
+    assert "1. Yes — 1 vote (50%)" in card_of(outlet, bins)  # before: both accounts counted
+
+    said = await link(first, second)
+    assert "one member" in said
+    assert (
+        f"Poll #{bins} (Elm Court): both accounts had voted. The vote of your console account, "
+        "which asked for the link code, is kept (Yes); the vote of this console account (No) no "
+        "longer counts." in said
+    )
+    assert f"Poll #{garden} (Elm Court): both accounts had voted." in said
+    assert "is kept (Yew > Oak)" in said
+    await moot.drain()
+    card = card_of(outlet, bins)
+    assert "1. Yes — 1 vote (100%)" in card
+    assert "2. No — 0 votes" in card
+    assert "Turnout: 1 of 2 eligible" in card
+    result = texts(await host.say(f"/results {bins}"))
+    assert "2. No — 0 votes" in result
+
+
+async def test_linking_keeps_a_paper_vote_over_an_online_one(
+    moot: Moot, community: str, host: Resident
+) -> None:
+    first, second = await members(moot, host, "Alice", "Alice Again")  # members #2 and #3
+    bins = await published(host, "Bins? | Yes | No")
+    await host.say(f"/papervoters {bins} 2")
+    await host.say(f"/paper {bins} 1 1=1")
+    await second.say(f"/vote {bins} 2")
+    said = await link(first, second)
+    assert "its paper vote stands and the online vote (No) no longer counts" in said
+    result = texts(await host.say(f"/results {bins}"))
+    assert "2. No — 0 votes" in result
+    assert "Turnout: 1 of 2 eligible" in result
+
+    secret = await published(host, "Chair? | Ann | Raj | secret")
+    third, fourth = await members(moot, host, "Bob", "Bob Again")  # members #4 and #5
+    await host.say(f"/papervoters {secret} 4")
+    await fourth.privately(f"/vote {secret} 2")
+    await fourth.press(f"cast 1.{secret}")
+    said = await link(third, fourth)
+    assert "Link them after it closes" in said

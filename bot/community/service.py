@@ -319,7 +319,7 @@ def organisers(session: Session, community_id: int) -> list[int]:
     return list(rows)
 
 
-def merge_memberships(session: Session, source_id: int, target_id: int) -> None:
+def merge_memberships(session: Session, source_id: int, target_id: int, now: datetime) -> list[str]:
     """When two accounts become one person, keep one membership per community: the stronger one."""
     for moved in session.exec(select(Membership).where(Membership.person_id == source_id)).all():
         kept = _membership(session, moved.community_id, target_id)
@@ -339,6 +339,7 @@ def merge_memberships(session: Session, source_id: int, target_id: int) -> None:
         decided.decided_by_person_id = target_id
     for chat in session.exec(select(Chat).where(Chat.linked_by_person_id == source_id)):
         chat.linked_by_person_id = target_id
+    return []
 
 
 _STATUS_RANK = {

@@ -37,7 +37,12 @@ async def link(ctx: Context) -> None:
         lambda s: linking.redeem_code(s, code, ctx.person_id, ctx.now, merges)
     )
     ctx.reply_privately(
-        f"Linked. You are one member, {result.name}, on {', '.join(result.platforms)}."
+        "\n".join(
+            [
+                f"Linked. You are one member, {result.name}, on {', '.join(result.platforms)}.",
+                *result.notes,
+            ]
+        )
     )
 
 

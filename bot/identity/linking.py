@@ -38,6 +38,7 @@ class LinkResult:
     person_id: int
     name: str
     platforms: tuple[str, ...]
+    notes: tuple[str, ...] = ()  # what the features said about the merge
 
 
 def redeem_code(
@@ -57,8 +58,7 @@ def redeem_code(
         raise UserError("That code is for your other account: send /link with it from there.")
     target_id = link.person_id
     session.delete(link)
-    for merge in merges:
-        merge(session, person_id, target_id)
+    notes = [note for merge in merges for note in merge(session, person_id, target_id, now)]
     for account in session.exec(select(Account).where(Account.person_id == person_id)):
         account.person_id = target_id
     for entry in session.exec(select(AuditEntry).where(AuditEntry.actor_person_id == person_id)):
@@ -84,7 +84,7 @@ def redeem_code(
         at=now,
     )
     platforms = session.exec(select(Account.platform).where(Account.person_id == target_id)).all()
-    return LinkResult(target_id, target.name, tuple(sorted(set(platforms))))
+    return LinkResult(target_id, target.name, tuple(sorted(set(platforms))), tuple(notes))
 
 
 def expire_code(session: Session, code: str) -> None:

@@ -330,8 +330,6 @@ async def paper(ctx: Context) -> None:
         raise UserError(
             f"Paper tallies are counts per option; a {view.kind} poll needs whole ballots, so enter each with its voter online."
         )
-    if view.poll.secret is False and view.status is PollStatus.DRAFT:
-        raise UserError(f"Poll #{n} is still a draft.")
     count_ballots = ctx.args.integer("ballots")
     counts: dict[int, int] = {}
     for item in ctx.args.text("counts").replace(",", " ").split():
@@ -355,6 +353,54 @@ async def paper(ctx: Context) -> None:
     ctx.reply_privately(
         f"Added {count_ballots} paper ballot(s) to poll #{n}; the audit log records that you did."
     )
+
+
+MOST_MARKED_AT_ONCE = 2000
+
+
+def member_numbers(words: list[str]) -> list[int]:
+    """Member numbers as organisers write them: "3 7 12-20" (commas allowed)."""
+    numbers: list[int] = []
+    for word in words:
+        match = re.fullmatch(r"(\d{1,6})(?:-(\d{1,6}))?", word, flags=re.ASCII)
+        if match is None:
+            raise UserError(
+                f"Give member numbers like 3 7 12-20 (see /members); {word[:20]!r} is not one."
+            )
+        first = int(match.group(1))
+        last = int(match.group(2) or first)
+        if last < first:
+            raise UserError(f"{word[:20]} runs backwards; write the smaller number first.")
+        numbers += range(first, last + 1)
+        if len(numbers) > MOST_MARKED_AT_ONCE:
+            raise UserError(f"Mark at most {MOST_MARKED_AT_ONCE} members at a time.")
+    if not numbers:
+        raise UserError("Give the member numbers of those who voted on paper, e.g. 3 7 12-20.")
+    return list(dict.fromkeys(numbers))
+
+
+async def paper_voters(ctx: Context) -> None:
+    view = await poll_named(ctx)
+    poll_id, n = view.id, view.number
+    await require_organiser(ctx, view)
+    words = ctx.args.text("members").replace(",", " ").split()
+    removing = bool(words) and words[0].lower() == "remove"
+    numbers = member_numbers(words[1:] if removing else words)
+    change = service.unmark_paper_voters if removing else service.mark_paper_voters
+    marks = await ctx.moot.write(lambda s: change(s, poll_id, numbers, ctx.person_id, ctx.now))
+    lines = []
+    if marks.marked:
+        done = "Took the paper mark off" if removing else "Marked as voting on paper"
+        lines.append(f"{done} in poll #{n}: {', '.join(marks.marked)}.")
+    if marks.already:
+        lines.append(f"Already marked: {', '.join(marks.already)}.")
+    if not marks.marked and not marks.already:
+        lines.append(f"None of them was marked as voting on paper in poll #{n}.")
+    lines.append(
+        f"{marks.total} member(s) marked on paper, {marks.counted} paper ballot(s) counted: "
+        f"/paper {n} can add up to {marks.total - marks.counted} more."
+    )
+    ctx.reply_privately("\n".join(lines))
 
 
 async def outcome(ctx: Context) -> None:
@@ -680,6 +726,13 @@ FEATURE = Feature(
                 Param("ballots", "How many paper ballots", ParamKind.INTEGER),
                 Param("counts", "option=votes …", ParamKind.TEXT),
             ),
+            scope="poll",
+        ),
+        Command(
+            "papervoters",
+            "Mark who voted on paper: /papervoters N 3 7 12-20 (or remove 7)",
+            paper_voters,
+            params=(POLL, Param("members", "Member numbers, e.g. 3 7 12-20", ParamKind.TEXT)),
             scope="poll",
         ),
         Command(

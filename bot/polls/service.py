@@ -17,21 +17,23 @@ from bot.numbers import next_number
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.polls import sealing
-from bot.polls.ballots import CHOICE_KINDS, Ballot
+from bot.polls.ballots import CHOICE_KINDS, Ballot, decode
 from bot.polls.counting import Threshold
 from bot.polls.dates import Reading
 from bot.polls.sealing import Sealer
 from bot.polls.spec import PollSpec
-from bot.polls.views import PollView, electorate, freeze, load, tally
+from bot.polls.views import PollView, electorate, freeze, load, tally, voters
 from bot.scheduler import schedule
-from storage.models import MembershipStatus, Role
+from storage.models import Account, Membership, MembershipStatus, Person, Role
 from storage.outbox import DeliveryStatus, OutboxEntry
 from storage.polls import (
     Electorate,
     PaperTally,
+    PaperVoter,
     Poll,
     PollCount,
     PollElector,
+    PollKind,
     PollOption,
     PollPost,
     PollStatus,
@@ -316,9 +318,10 @@ def move_posts(session: Session, platform: str, old_chat_id: str, new_chat_id: s
 _CAST_STATE = (
     "SELECT p.status, p.secret, p.electorate, p.electorate_role, p.closes_at, p.kind, p.number, "
     "m.role, m.status, "
-    "v.choice, v.person_id IS NOT NULL FROM poll p "
+    "v.choice, v.person_id IS NOT NULL, pv.person_id IS NOT NULL FROM poll p "
     "LEFT JOIN membership m ON m.community_id = p.community_id AND m.person_id = ? "
-    "LEFT JOIN vote v ON v.poll_id = p.id AND v.person_id = ? WHERE p.id = ?"
+    "LEFT JOIN vote v ON v.poll_id = p.id AND v.person_id = ? "
+    "LEFT JOIN papervoter pv ON pv.poll_id = p.id AND pv.person_id = ? WHERE p.id = ?"
 )
 _ELECTOR = "SELECT 1 FROM pollelector WHERE poll_id = ? AND person_id = ?"
 _UPSERT_VOTE = (
@@ -346,16 +349,17 @@ def cast(
     """Count one person's vote, exactly once. A secret ballot is held until `sealer` seals it
     with others."""
     db = driver_connection(session)
-    state = db.execute(_CAST_STATE, (person_id, person_id, poll_id)).fetchone()
+    state = db.execute(_CAST_STATE, (person_id, person_id, person_id, poll_id)).fetchone()
     if state is None:
         raise UserError("That poll no longer exists.")
-    status, secret, voters, needed, closes_at, kind, number, role, standing, previous, voted = state
+    status, secret, who_votes, needed, closes_at, kind, number = state[:7]
+    role, standing, previous, voted, on_paper = state[7:]
     if status in (PollStatus.SCHEDULED, PollStatus.DRAFT):
         raise UserError(f"Poll #{number} is not open yet.")
     moment = stored_moment(now)
     if status == PollStatus.CLOSED or closes_at <= moment:
         raise UserError(f"Poll #{number} has closed; votes are no longer counted.")
-    if voters == Electorate.REGISTER:
+    if who_votes == Electorate.REGISTER:
         if db.execute(_ELECTOR, (poll_id, person_id)).fetchone() is None:
             raise UserError(
                 f"Only people on the register when poll #{number} opened can vote in it."
@@ -364,8 +368,13 @@ def cast(
         raise UserError(
             f"Only members of this community can vote in poll #{number}; send /join in its group chat."
         )
-    elif voters == Electorate.ROLE and needed and not roles.allows(Role(role), Role(needed)):
+    elif who_votes == Electorate.ROLE and needed and not roles.allows(Role(role), Role(needed)):
         raise UserError(f"Poll #{number} is for {roles.describe(Role(needed))} only.")
+    if on_paper:
+        raise UserError(
+            f"An organiser has marked you as voting on paper in poll #{number}, so you cannot also "
+            "vote online. If that is wrong, ask them to take the mark off."
+        )
     if secret:
         if db.execute(_ON_ROLL, (poll_id, person_id)).fetchone() is not None:
             raise UserError(
@@ -438,6 +447,124 @@ def extend(
     )
 
 
+@dataclass(frozen=True)
+class PaperMarks:
+    marked: list[str]  # "Ann (#3)", newly marked by this command
+    already: list[str]  # marked before
+    total: int  # members marked as voting on paper in this poll
+    counted: int  # paper ballots added so far
+
+
+def mark_paper_voters(
+    session: Session, poll_id: int, numbers: list[int], actor_id: int, now: datetime
+) -> PaperMarks:
+    """Mark members on the register as having voted on paper or in the room. Each must be able
+    to vote in the poll and not have voted online; once marked, they cannot vote online."""
+    poll = _taking_paper(session, poll_id)
+    view = load(session, poll_id)
+    eligible, online = electorate(session, view), voters(session, view)
+    marked_before = set(
+        session.exec(select(PaperVoter.person_id).where(PaperVoter.poll_id == poll_id))
+    )
+    people = {
+        number: (person_id, name)
+        for number, person_id, name in session.exec(
+            select(Membership.number, Membership.person_id, Person.name)
+            .join(Person, col(Person.id) == Membership.person_id)
+            .where(Membership.community_id == poll.community_id)
+            .where(col(Membership.number).in_(numbers))
+        )
+    }
+    marked, already = [], []
+    for number in numbers:
+        if number not in people:
+            raise UserError(f"There is no member #{number} in this community. See /members.")
+        person_id, name = people[number]
+        who = f"{name} (#{number})"
+        if person_id not in eligible:
+            raise UserError(f"{who} may not vote in poll #{poll.number}; nobody was marked.")
+        if person_id in online:
+            raise UserError(
+                f"{who} has already voted online in poll #{poll.number}, so they cannot also "
+                "vote on paper; nobody was marked."
+            )
+        if person_id in marked_before:
+            already.append(who)
+            continue
+        marked_before.add(person_id)
+        marked.append(who)
+        session.add(
+            PaperVoter(
+                poll_id=poll_id, person_id=person_id, marked_by_person_id=actor_id, marked_at=now
+            )
+        )
+    if marked:
+        audit.record(
+            session,
+            community_id=poll.community_id,
+            actor_person_id=actor_id,
+            action="poll.paper_voters",
+            detail=f"#{poll.number} marked {', '.join(marked)}",
+            at=now,
+        )
+    return PaperMarks(marked, already, len(marked_before), _paper_ballots(session, poll_id))
+
+
+def unmark_paper_voters(
+    session: Session, poll_id: int, numbers: list[int], actor_id: int, now: datetime
+) -> PaperMarks:
+    """Take marks off, as long as the paper ballots counted still have a voter each."""
+    poll = _taking_paper(session, poll_id)
+    removed = []
+    for number, person_id, name in session.exec(
+        select(Membership.number, Membership.person_id, Person.name)
+        .join(Person, col(Person.id) == Membership.person_id)
+        .where(Membership.community_id == poll.community_id)
+        .where(col(Membership.number).in_(numbers))
+    ):
+        mark = session.get(PaperVoter, (poll_id, person_id))
+        if mark is not None:
+            session.delete(mark)
+            removed.append(f"{name} (#{number})")
+    session.flush()
+    total = len(
+        session.exec(select(PaperVoter.person_id).where(PaperVoter.poll_id == poll_id)).all()
+    )
+    counted = _paper_ballots(session, poll_id)
+    if total < counted:
+        raise UserError(
+            f"{counted} paper ballot(s) are counted in poll #{poll.number}, so at least {counted} "
+            "member(s) must stay marked as voting on paper; no mark was taken off."
+        )
+    if removed:
+        audit.record(
+            session,
+            community_id=poll.community_id,
+            actor_person_id=actor_id,
+            action="poll.paper_voters",
+            detail=f"#{poll.number} unmarked {', '.join(removed)}",
+            at=now,
+        )
+    return PaperMarks(removed, [], total, counted)
+
+
+def _taking_paper(session: Session, poll_id: int) -> Poll:
+    """Paper votes and marks are taken only while the poll is open: never once it has closed."""
+    poll = session.get(Poll, poll_id)
+    if poll is None:
+        raise UserError("That poll no longer exists.")
+    if poll.status == PollStatus.CLOSED:
+        raise UserError(f"Poll #{poll.number} has closed; its results are final.")
+    if poll.status != PollStatus.OPEN:
+        raise UserError(f"Poll #{poll.number} is not open yet; paper votes wait for the opening.")
+    return poll
+
+
+def _paper_ballots(session: Session, poll_id: int) -> int:
+    added = session.exec(select(PaperTally.ballots).where(PaperTally.poll_id == poll_id))
+    return sum(added)
+
+
 def add_paper(
     session: Session,
     poll_id: int,
@@ -446,9 +573,20 @@ def add_paper(
     actor_id: int,
     now: datetime,
 ) -> None:
-    poll = session.get_one(Poll, poll_id)
-    if poll.status == PollStatus.CLOSED:
-        raise UserError(f"Poll #{poll.number} has closed; its results are final.")
+    """Add paper ballots, never more than the members marked as voting on paper, so no one
+    counts twice and turnout never exceeds the electorate."""
+    poll = _taking_paper(session, poll_id)
+    marks = len(
+        session.exec(select(PaperVoter.person_id).where(PaperVoter.poll_id == poll_id)).all()
+    )
+    counted = _paper_ballots(session, poll_id)
+    if counted + ballots > marks:
+        left = marks - counted
+        raise UserError(
+            f"{marks} member(s) are marked as voting on paper in poll #{poll.number} and "
+            f"{counted} paper ballot(s) are counted already, so at most {left} more can be added. "
+            f"Mark who voted on paper first: /papervoters {poll.number} 3 7 12-20 (member numbers)."
+        )
     session.add(
         PaperTally(
             poll_id=poll_id,
@@ -494,53 +632,114 @@ def record_outcome(
     )
 
 
-def merge_votes(session: Session, source_id: int, target_id: int) -> None:
-    """Two accounts becoming one person keep one vote per poll: the one already linked wins."""
+_BOTH_VOTED_OPENLY = text(
+    "SELECT t.poll_id, t.choice, t.marks, s.choice, s.marks FROM vote t JOIN vote s "
+    "ON s.poll_id = t.poll_id AND s.person_id = :source JOIN poll p ON p.id = t.poll_id "
+    "WHERE t.person_id = :target AND p.status != 'closed'"
+)
+_PAPER_AND_ONLINE = text(
+    "SELECT m.poll_id, m.person_id, p.secret FROM papervoter m JOIN poll p ON p.id = m.poll_id "
+    "WHERE p.status != 'closed' AND m.person_id IN (:source, :target) AND ("
+    "EXISTS (SELECT 1 FROM vote v WHERE v.poll_id = m.poll_id "
+    "AND v.person_id = :source + :target - m.person_id) OR "
+    "EXISTS (SELECT 1 FROM voterroll r WHERE r.poll_id = m.poll_id "
+    "AND r.person_id = :source + :target - m.person_id))"
+)
+_BOTH_ON_ROLL = text(
+    "SELECT p.number FROM voterroll r JOIN voterroll t ON t.poll_id = r.poll_id "
+    "AND t.person_id = :target JOIN poll p ON p.id = r.poll_id "
+    "WHERE r.person_id = :source AND p.status != 'closed'"
+)
+
+
+def merge_votes(session: Session, source_id: int, target_id: int, now: datetime) -> list[str]:
+    """Two accounts becoming one person keep one vote per open poll, and say which: the vote of
+    the account that asked for the link code is kept; a paper vote beats an online one (it is
+    already in the paper count). Closed polls keep their results as they were."""
     run = session.connection().execute
-    both = run(
-        text(
-            "SELECT r.poll_id FROM voterroll r JOIN voterroll t ON t.poll_id = r.poll_id AND t.person_id = :target "
-            "JOIN poll p ON p.id = r.poll_id WHERE r.person_id = :source AND p.status != 'closed'"
-        ),
-        {"source": source_id, "target": target_id},
-    ).first()
+    params = {"source": source_id, "target": target_id}
+    both = run(_BOTH_ON_ROLL, params).first()
     if both is not None:
         raise UserError(
-            f"Both accounts have cast a secret ballot in poll #{both[0]}. Link them after it closes, so no one votes twice."
+            f"Both accounts have cast a secret ballot in poll #{both[0]}. Link them after it "
+            "closes, so no one votes twice."
         )
-    params = {"source": source_id, "target": target_id}
-    for table in ("vote", "voterroll", "pollelector"):
+    notes: list[str] = []
+    kept_by, dropped_by = _platforms(session, target_id), _platforms(session, source_id)
+    changed: set[int] = set()
+    for poll_id, choice, marks, other_choice, other_marks in run(_BOTH_VOTED_OPENLY, params):
+        view = load(session, poll_id)
+        kept = _describe_vote(view, choice, marks)
+        dropped = _describe_vote(view, other_choice, other_marks)
+        notes.append(
+            f"Poll #{view.number} ({view.community.name}): both accounts had voted. The vote of "
+            f"your {kept_by} account, which asked for the link code, is kept ({kept}); the vote "
+            f"of this {dropped_by} account ({dropped}) no longer counts."
+        )
+        changed.add(poll_id)
+    for poll_id, marked_person, secret in run(_PAPER_AND_ONLINE, params).all():
+        view = load(session, poll_id)
+        if secret:
+            raise UserError(
+                f"One account voted on paper and the other cast a secret ballot in poll "
+                f"#{view.number}. Link them after it closes, so no one votes twice."
+            )
+        online_person = source_id + target_id - marked_person
+        row = run(
+            text("SELECT choice, marks FROM vote WHERE poll_id = :poll AND person_id = :person"),
+            {"poll": poll_id, "person": online_person},
+        ).one()
+        run(
+            text("DELETE FROM vote WHERE poll_id = :poll AND person_id = :person"),
+            {"poll": poll_id, "person": online_person},
+        )
+        notes.append(
+            f"Poll #{view.number} ({view.community.name}): one account was marked as voting on "
+            f"paper, so its paper vote stands and the online vote ({_describe_vote(view, *row)}) "
+            "no longer counts."
+        )
+        changed.add(poll_id)
+    for table in ("vote", "voterroll", "pollelector", "papervoter"):
         run(
             text(
-                f"DELETE FROM {table} WHERE person_id = :source AND poll_id IN (SELECT poll_id FROM {table} WHERE person_id = :target)"
+                f"DELETE FROM {table} WHERE person_id = :source AND poll_id IN "
+                f"(SELECT poll_id FROM {table} WHERE person_id = :target)"
             ),
             params,
         )
         run(text(f"UPDATE {table} SET person_id = :target WHERE person_id = :source"), params)
-    run(
-        text(
-            "UPDATE pollcount SET votes = 0 WHERE poll_id IN (SELECT poll_id FROM vote WHERE person_id = :target)"
-        ),
-        params,
+    for poll_id in changed:  # counts from the votes that remain, then every card shows them
+        run(
+            text(
+                "UPDATE pollcount SET votes = (SELECT count(*) FROM vote WHERE vote.poll_id = "
+                "pollcount.poll_id AND vote.choice = pollcount.choice) WHERE poll_id = :poll"
+            ),
+            {"poll": poll_id},
+        )
+        edit_cards(session, poll_id, now)
+    for statement in (
+        "UPDATE poll SET created_by_person_id = :target WHERE created_by_person_id = :source",
+        "UPDATE papertally SET added_by_person_id = :target WHERE added_by_person_id = :source",
+        "UPDATE papervoter SET marked_by_person_id = :target WHERE marked_by_person_id = :source",
+    ):
+        run(text(statement), params)
+    return notes
+
+
+def _platforms(session: Session, person_id: int) -> str:
+    names = {"console": "console", "discord": "Discord", "telegram": "Telegram"}
+    found = sorted(
+        set(session.exec(select(Account.platform).where(Account.person_id == person_id)))
     )
-    run(
-        text(
-            "UPDATE pollcount SET votes = (SELECT count(*) FROM vote WHERE vote.poll_id = pollcount.poll_id "
-            "AND vote.choice = pollcount.choice) "
-            "WHERE poll_id IN (SELECT poll_id FROM vote WHERE person_id = :target)"
-        ),
-        params,
-    )
-    run(
-        text("UPDATE poll SET created_by_person_id = :target WHERE created_by_person_id = :source"),
-        params,
-    )
-    run(
-        text(
-            "UPDATE papertally SET added_by_person_id = :target WHERE added_by_person_id = :source"
-        ),
-        params,
-    )
+    return " and ".join(names.get(platform, platform) for platform in found) or "other"
+
+
+def _describe_vote(view: PollView, choice: int | None, marks: str | None) -> str:
+    ballot = decode(choice, marks)
+    if view.kind is PollKind.SCORE:
+        return ", ".join(f"{view.label(o)} {given}" for o, given in enumerate(ballot, start=1))
+    joiner = " > " if view.kind is PollKind.RANKED else ", "
+    return joiner.join(view.label(option) for option in ballot) or "no choice"
 
 
 def _poll_in(session: Session, poll_id: int, status: PollStatus) -> Poll:
