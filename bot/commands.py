@@ -86,6 +86,10 @@ class Command:
     form_title: str = ""
     # Only the chat's own admins on its platform (linking a chat to a community).
     chat_admins_only: bool = False
+    # For a scoped command, whose check is made on the thing it names: the least role /help lists
+    # it for, and what /help adds for those below organiser ("only polls you started").
+    listed_for: Role | None = None
+    own_note: str = ""
 
     def __post_init__(self) -> None:
         if not COMMAND_NAME.match(self.name):
@@ -94,6 +98,8 @@ class Command:
             raise ValueError(f"/{self.name}: only the last parameter may take the rest of the line")
         if self.role is not None and not self.needs_community:
             raise ValueError(f"/{self.name}: a role only means something inside a community")
+        if (self.listed_for or self.own_note) and self.scope is None:
+            raise ValueError(f"/{self.name}: listed_for is for scoped commands; use role")
         if self.guided:
             form = self.form()
             for text in (form.title, *(f.label for f in form.fields)):

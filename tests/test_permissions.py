@@ -192,6 +192,24 @@ async def test_commands_for_anyone_are_open_to_all(world: World) -> None:
             await allowed(world, who, line)
 
 
+async def test_help_lists_only_what_each_person_may_do_here(world: World) -> None:
+    """In Elm Court's chat, /help lists a command for exactly the people the matrices allow it
+    (for some poll); commands for the creator of a poll say so to members."""
+    may_use: dict[str, set[str]] = {}
+    for line, may in [(line, may) for line, _, may in POLL_MATRIX] + ROLE_MATRIX:
+        may_use.setdefault(line.split()[0], set()).update(may)
+    for who in ("visitor", "member", "repairs", "organiser", "admin"):
+        said = texts(await world.as_(who, "/help"))
+        listed = {line.split()[0].rstrip(":") for line in said.splitlines() if line[0] == "/"}
+        for name, may in may_use.items():
+            allowed = who in may or (who in MEMBERS and "creator" in may)  # their own polls
+            assert (name in listed) == allowed, (who, name, said)
+        if who == "member":
+            assert "/close <poll>: Close a poll now (only polls you started)" in said
+        if who == "organiser":
+            assert "/close <poll>: Close a poll now\n" in said + "\n"
+
+
 # Commands whose permissions are tested on their own, where they are built.
 TESTED_ELSEWHERE = {
     "setup": "test_community.test_only_a_chat_admin_may_run_setup",

@@ -676,15 +676,35 @@ FEATURE = Feature(
             pollset,
             params=(POLL, Param("setting", "setting: value", ParamKind.TEXT)),
             scope="poll",
+            listed_for=Role.MEMBER,
+            own_note="only polls you started",
         ),
-        Command("publish", "Publish a draft poll", publish, params=(POLL,), scope="poll"),
-        Command("discard", "Throw away a draft poll", discard, params=(POLL,), scope="poll"),
+        Command(
+            "publish",
+            "Publish a draft poll",
+            publish,
+            params=(POLL,),
+            scope="poll",
+            listed_for=Role.MEMBER,
+            own_note="only polls you started",
+        ),
+        Command(
+            "discard",
+            "Throw away a draft poll",
+            discard,
+            params=(POLL,),
+            scope="poll",
+            listed_for=Role.MEMBER,
+            own_note="only polls you started",
+        ),
         Command(
             "post",
             "Post a poll in this chat too (or in all: /post N all)",
             post,
             params=(POLL, Param("where", "all", required=False)),
             scope="poll",
+            listed_for=Role.MEMBER,
+            own_note="only polls you started",
         ),
         Command(
             "vote",
@@ -692,6 +712,7 @@ FEATURE = Feature(
             vote,
             params=(POLL, Param("choices", "Your choice(s)", ParamKind.TEXT)),
             scope="poll",
+            listed_for=Role.MEMBER,
         ),
         Command("ballot", "Open your ballot for a poll", open_ballot, params=(POLL,), scope="poll"),
         Command(
@@ -709,13 +730,23 @@ FEATURE = Feature(
             "results", "See a poll's results (with a chart)", results, params=(POLL,), scope="poll"
         ),
         Command("polls", "List open polls", polls, role=Role.MEMBER, needs_community=True),
-        Command("close", "Close a poll now", close, params=(POLL,), scope="poll"),
+        Command(
+            "close",
+            "Close a poll now",
+            close,
+            params=(POLL,),
+            scope="poll",
+            listed_for=Role.MEMBER,
+            own_note="only polls you started",
+        ),
         Command(
             "extend",
             "Give a poll more time",
             extend,
             params=(POLL, Param("until", "New closing time", ParamKind.TEXT)),
             scope="poll",
+            listed_for=Role.MEMBER,
+            own_note="only polls you started",
         ),
         Command(
             "paper",
@@ -727,6 +758,7 @@ FEATURE = Feature(
                 Param("counts", "option=votes …", ParamKind.TEXT),
             ),
             scope="poll",
+            listed_for=Role.ORGANISER,
         ),
         Command(
             "papervoters",
@@ -734,6 +766,7 @@ FEATURE = Feature(
             paper_voters,
             params=(POLL, Param("members", "Member numbers, e.g. 3 7 12-20", ParamKind.TEXT)),
             scope="poll",
+            listed_for=Role.ORGANISER,
         ),
         Command(
             "outcome",
@@ -744,6 +777,7 @@ FEATURE = Feature(
                 Param("outcome", "What will happen", ParamKind.TEXT, max_length=OUTCOME_MAX + 100),
             ),
             scope="poll",
+            listed_for=Role.ORGANISER,
         ),
         Command(
             "voters",
@@ -751,9 +785,15 @@ FEATURE = Feature(
             who_voted,
             params=(POLL,),
             scope="poll",
+            listed_for=Role.MEMBER,
         ),
         Command(
-            "export", "Export a poll as CSV and JSON", export_poll, params=(POLL,), scope="poll"
+            "export",
+            "Export a poll as CSV and JSON",
+            export_poll,
+            params=(POLL,),
+            scope="poll",
+            listed_for=Role.ORGANISER,
         ),
         Command(
             "pollsby",
