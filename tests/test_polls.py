@@ -649,3 +649,23 @@ async def test_linking_keeps_a_paper_vote_over_an_online_one(
     await fourth.press(f"cast 1.{secret}")
     said = await link(third, fourth)
     assert "Link them after it closes" in said
+
+
+async def test_open_polls_come_a_page_at_a_time(moot: Moot, community: str, host: Resident) -> None:
+    for number in range(1, 24):
+        await published(host, f"Question {number:02d}? | Yes | No | closes: in {number} days")
+    first = (await host.say("/polls"))[0]
+    assert first.visibility is Visibility.ACTOR
+    assert first.text.startswith("Open polls (23), page 1 of 3:")
+    assert "Question 01?" in first.text
+    assert "Question 11?" not in first.text
+    assert [b.command for b in first.buttons] == ["polls 1.2"]
+    second = (await host.press("polls 1.2"))[0]
+    assert "Question 11?" in second.text
+    assert "Question 10?" not in second.text
+    assert [b.label for b in second.buttons] == ["◀ Previous", "Next ▶"]
+    last = texts(await host.say("/polls 3"))
+    assert "Question 23?" in last
+    assert "More:" not in last
+    assert "There are 3 page(s) of open polls: try /polls 3." in texts(await host.say("/polls 9"))
+    assert "Pages are numbered from 1" in texts(await host.say("/polls 0"))

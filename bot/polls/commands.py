@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot import audit, roles
+from bot import audit, refs, roles
 from bot.commands import Command, Param, ParamKind, Where
 from bot.community.service import organisers
 from bot.context import Context
@@ -283,18 +283,39 @@ async def results(ctx: Context) -> None:
     ctx.reply_privately(render.results_text(view, outcome, final=closed), file=chart)
 
 
+POLLS_PER_PAGE = 10
+
+
 async def polls(ctx: Context) -> None:
     community_id = ctx.community
-    found = await ctx.moot.read(lambda s: open_polls(s, community_id))
-    if not found:
+    page = refs.parse(ctx.args.optional_text("page") or "1", "page")[1]
+    skip = (page - 1) * POLLS_PER_PAGE
+    if page < 1:
+        raise UserError("Pages are numbered from 1: /polls 1.")
+    found, total = await ctx.moot.read(
+        lambda s: open_polls(s, community_id, skip=skip, most=POLLS_PER_PAGE)
+    )
+    if total == 0:
         ctx.reply_privately("No polls are open right now. Start one with /poll.")
         return
+    pages = -(-total // POLLS_PER_PAGE)
+    if page > pages:
+        raise UserError(
+            f"There {'is' if pages == 1 else 'are'} {pages} page(s) of open polls: try /polls {pages}."
+        )
     zone = await ctx.moot.read(lambda s: s.get_one(Community, community_id).timezone)
     lines = [
         f"#{p.number} {p.question} ({p.status}, closes {render.when(p.closes_at, zone)})"
         for p in found
     ]
-    ctx.reply_privately("Open polls:\n" + "\n".join(lines))
+    heading = "Open polls:" if pages == 1 else f"Open polls ({total}), page {page} of {pages}:"
+    buttons = []
+    if page > 1:
+        buttons.append(Button("◀ Previous", f"polls {refs.qualified(community_id, page - 1)}"))
+    if page < pages:
+        buttons.append(Button("Next ▶", f"polls {refs.qualified(community_id, page + 1)}"))
+        lines.append(f"More: /polls {page + 1}")
+    ctx.reply_privately("\n".join([heading, *lines]), buttons=buttons)
 
 
 async def close(ctx: Context) -> None:
@@ -729,7 +750,15 @@ FEATURE = Feature(
         Command(
             "results", "See a poll's results (with a chart)", results, params=(POLL,), scope="poll"
         ),
-        Command("polls", "List open polls", polls, role=Role.MEMBER, needs_community=True),
+        Command(
+            "polls",
+            "List open polls, a page at a time",
+            polls,
+            params=(Param("page", "Page number", ParamKind.REF, required=False),),
+            role=Role.MEMBER,
+            needs_community=True,
+            scope="page",
+        ),
         Command(
             "close",
             "Close a poll now",

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import text
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot import refs, roles
 from bot.errors import UserError
@@ -214,14 +214,21 @@ def voters(session: Session, view: PollView) -> set[int]:
     return {int(person) for (person,) in rows}
 
 
-def open_polls(session: Session, community_id: int) -> list[Poll]:
-    return list(
-        session.exec(
-            select(Poll)
-            .where(
-                Poll.community_id == community_id,
-                col(Poll.status).in_([PollStatus.OPEN, PollStatus.SCHEDULED]),
-            )
-            .order_by(col(Poll.closes_at))
-        )
+def open_polls(
+    session: Session, community_id: int, *, skip: int = 0, most: int = 10
+) -> tuple[list[Poll], int]:
+    """A page of the community's open and scheduled polls, soonest to close first, and how many
+    there are in all."""
+    current = (
+        Poll.community_id == community_id,
+        col(Poll.status).in_([PollStatus.OPEN, PollStatus.SCHEDULED]),
     )
+    page = session.exec(
+        select(Poll)
+        .where(*current)
+        .order_by(col(Poll.closes_at), col(Poll.number))
+        .offset(skip)
+        .limit(most)
+    )
+    total = session.exec(select(func.count()).select_from(Poll).where(*current)).one()
+    return list(page), total
