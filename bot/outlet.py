@@ -50,8 +50,11 @@ class Outlet(Protocol):
         unique per delivery: platforms that can drop a repeated send use it to."""
         ...
 
-    async def edit_message(self, chat_id: str, message_id: str, reply: Reply) -> None:
-        """Replace the text and buttons of a message Moot posted earlier."""
+    async def edit_message(
+        self, chat_id: str, message_id: str, reply: Reply, *, thread_id: str | None
+    ) -> None:
+        """Replace the text and buttons of a message Moot posted earlier (in `thread_id`, when it
+        was posted in a thread: Discord's threads are channels of their own)."""
         ...
 
     async def send_direct(self, address: DirectAddress, reply: Reply, *, key: str) -> str:

@@ -89,6 +89,8 @@ class Poll(SQLModel, table=True):
     status: PollStatus = Field(default=PollStatus.DRAFT, sa_type=String(16), index=True)
     origin_platform: str = Field(sa_type=String(16))
     origin_chat_id: str = Field(sa_type=String(64))
+    # The thread (a Discord thread or forum post, a Telegram topic) it was started in, if any.
+    origin_thread_id: str | None = Field(default=None, sa_type=String(64))
     created_at: datetime = Field(sa_column=_utc())
     opened_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
@@ -115,6 +117,7 @@ class PollPost(SQLModel, table=True):
     poll_id: int = Field(foreign_key="poll.id", index=True)
     platform: str = Field(sa_type=String(16))
     chat_id: str = Field(sa_type=String(64))
+    thread_id: str | None = Field(default=None, sa_type=String(64))
     outbox_id: int = Field(foreign_key="outbox.id")
 
 

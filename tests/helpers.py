@@ -36,7 +36,9 @@ class RecordingOutlet:
         self.chats.append((chat_id, reply))
         return str(len(self.chats))
 
-    async def edit_message(self, chat_id: str, message_id: str, reply: Reply) -> None:
+    async def edit_message(
+        self, chat_id: str, message_id: str, reply: Reply, *, thread_id: str | None
+    ) -> None:
         self.edits.append((chat_id, message_id, reply))
 
     async def send_direct(self, address: DirectAddress, reply: Reply, *, key: str) -> str:

@@ -109,7 +109,9 @@ class PlatformStub:
         self.happened.append(f"sent {reply.text}")
         return "1"
 
-    async def edit_message(self, chat_id: str, message_id: str, reply: Reply) -> None:
+    async def edit_message(
+        self, chat_id: str, message_id: str, reply: Reply, *, thread_id: str | None
+    ) -> None:
         raise AssertionError("no edits here")
 
     async def send_direct(self, address: DirectAddress, reply: Reply, *, key: str) -> str:

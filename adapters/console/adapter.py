@@ -285,7 +285,9 @@ class ConsoleAdapter:
         self._posted += 1
         return str(self._posted)
 
-    async def edit_message(self, chat_id: str, message_id: str, reply: Reply) -> None:
+    async def edit_message(
+        self, chat_id: str, message_id: str, reply: Reply, *, thread_id: str | None
+    ) -> None:
         if chat_id != GROUP.chat_id:
             raise RefusedError("the console has only its one group chat")
         self._show(reply, GROUP, speaker=f"Moot (message {message_id} updated)")

@@ -33,6 +33,7 @@ from bot.events import (
     Reply,
     Visibility,
 )
+from bot.outlet import RefusedError
 
 log = logging.getLogger(__name__)
 
@@ -284,13 +285,21 @@ class DiscordAdapter:
     # --- outbound (the core's outlet) -------------------------------------------------------
 
     async def _post(
-        self, channel: discord.abc.Messageable, reply: Reply, key: str | None = None
+        self,
+        channel: discord.abc.Messageable,
+        reply: Reply,
+        key: str | None = None,
+        *,
+        skip: int = 0,
     ) -> str:
-        """Post `reply`; the id of the message that carries its buttons. With a `key`, each
-        piece carries a nonce Discord enforces, so a send retried after a crash is not doubled."""
+        """Post `reply` (after its first `skip` pieces); the id of the message that carries its
+        buttons. With a `key`, each piece carries a nonce Discord enforces, so a send retried
+        after a crash is not doubled."""
         sent = ""
         pieces = render.content(reply.text)
         for number, piece in enumerate(pieces, start=1):
+            if number <= skip:
+                continue
             kwargs: dict[str, Any] = {"content": piece, "allowed_mentions": render.NO_MENTIONS}
             view = render.view(reply) if number == len(pieces) else None
             file = render.attachment(reply.file) if number == len(pieces) else None
@@ -306,13 +315,36 @@ class DiscordAdapter:
                 view.stop()
         return sent
 
-    async def _channel(self, chat_id: str) -> discord.abc.Messageable:
+    async def _channel(self, channel_id: str) -> discord.abc.Messageable | discord.ForumChannel:
+        """Any channel residents can type in (text, announcement, voice and stage chat, threads,
+        forum posts), or a forum, which takes new posts rather than messages."""
         assert self.client is not None
-        channel = self.client.get_channel(int(chat_id)) or await self.client.fetch_channel(
-            int(chat_id)
+        channel = self.client.get_channel(int(channel_id)) or await self.client.fetch_channel(
+            int(channel_id)
         )
-        assert isinstance(channel, discord.abc.Messageable)
+        if not isinstance(channel, discord.abc.Messageable | discord.ForumChannel):
+            raise RefusedError(f"Moot cannot post in a {getattr(channel, 'type', '')} channel")
         return channel
+
+    async def _new_forum_post(self, forum: discord.ForumChannel, reply: Reply) -> str:
+        """A forum takes a message only as a new post, titled by its first line. The post's first
+        message has the post's own id, which is how edits find it again."""
+        pieces = render.content(reply.text)
+        kwargs: dict[str, Any] = {"allowed_mentions": render.NO_MENTIONS}
+        view = render.view(reply) if len(pieces) == 1 else None
+        file = render.attachment(reply.file) if len(pieces) == 1 else None
+        if view is not None:
+            kwargs["view"] = view
+        if file is not None:
+            kwargs["file"] = file
+        created = await forum.create_thread(
+            name=render.title(reply.text), content=pieces[0], **kwargs
+        )
+        if view is not None:
+            view.stop()
+        if len(pieces) == 1:
+            return str(created.message.id)
+        return await self._post(created.thread, reply, skip=1)
 
     # --- the core's outlet: errors become the outbox's neutral failures ------------------------
 
@@ -320,21 +352,24 @@ class DiscordAdapter:
         self, chat_id: str, reply: Reply, *, thread_id: str | None, key: str
     ) -> str:
         with _translated():
-            return await self._post(await self._channel(thread_id or chat_id), reply, key)
+            channel = await self._channel(thread_id or chat_id)
+            if isinstance(channel, discord.ForumChannel):
+                return await self._new_forum_post(channel, reply)
+            return await self._post(channel, reply, key)
 
-    async def edit_message(self, chat_id: str, message_id: str, reply: Reply) -> None:
+    async def edit_message(
+        self, chat_id: str, message_id: str, reply: Reply, *, thread_id: str | None
+    ) -> None:
+        """Edit where the message lives: its thread, or for a forum, the post it started."""
+        assert self.client is not None
         with _translated():
-            channel = await self._channel(chat_id)
-            assert isinstance(
-                channel,
-                discord.TextChannel
-                | discord.Thread
-                | discord.DMChannel
-                | discord.PartialMessageable,
-            )
+            channel_id = thread_id or chat_id
+            if isinstance(await self._channel(channel_id), discord.ForumChannel):
+                channel_id = message_id
+            channel = self.client.get_partial_messageable(int(channel_id))
             view = render.view(reply)
             await channel.get_partial_message(int(message_id)).edit(
-                content=render.content(reply.text)[0],
+                content=render.one_message(reply.text),
                 view=view,
                 allowed_mentions=render.NO_MENTIONS,
             )

@@ -37,6 +37,26 @@ def content(text: str) -> list[str]:
     return [final[i : i + MESSAGE_LIMIT] for i in range(0, len(final), MESSAGE_LIMIT)] or [""]
 
 
+def one_message(text: str) -> str:
+    """The text as a single message, for an edit (an edit replaces one message, so a longer text
+    is cut short with an ellipsis rather than split). Poll cards are written to fit."""
+    pieces = content(text)
+    if len(pieces) == 1:
+        return pieces[0]
+    return pieces[0][: MESSAGE_LIMIT - 1].rstrip("\\") + "…"
+
+
+THREAD_NAME_LIMIT = 100
+
+
+def title(text: str) -> str:
+    """A forum post's title: the text's first line, plain (titles show no markdown)."""
+    first = render_moments(text).split("\n", 1)[0].strip()
+    if len(first) > THREAD_NAME_LIMIT:
+        first = first[: THREAD_NAME_LIMIT - 1] + "…"
+    return first or "Moot"
+
+
 def view(reply: Reply) -> discord.ui.View | None:
     """Buttons, then one select menu per menu (its option values are the options' commands)."""
     if not reply.buttons and not reply.menus:

@@ -501,7 +501,9 @@ class TelegramAdapter:
         except TelegramError as error:
             raise failures.translate(error) from error
 
-    async def edit_message(self, chat_id: str, message_id: str, reply: Reply) -> None:
+    async def edit_message(
+        self, chat_id: str, message_id: str, reply: Reply, *, thread_id: str | None
+    ) -> None:
         try:
             await self._bot().edit_message_text(
                 chunks(render_moments(reply.text))[0],

@@ -236,7 +236,9 @@ class Dispatcher:
         if target.address is not None:
             return await self._outlet.send_direct(target.address, reply, key=key)
         if target.message_id is not None:
-            await self._outlet.edit_message(target.chat_id, target.message_id, reply)
+            await self._outlet.edit_message(
+                target.chat_id, target.message_id, reply, thread_id=entry.thread_id
+            )
             return target.message_id
         return await self._outlet.send_to_chat(
             target.chat_id, reply, thread_id=entry.thread_id, key=key

@@ -95,11 +95,14 @@ async def publish(ctx: Context) -> None:
     view = await poll_named(ctx)
     poll_id, n = view.id, view.number
     await require_manager(ctx, view)
-    origin = (view.poll.origin_platform, view.poll.origin_chat_id)
+    poll = view.poll
+    origin = (poll.origin_platform, poll.origin_chat_id)
 
     def publish_and_post(session: Session) -> PollStatus:
         status = service.publish(session, poll_id, ctx.person_id, ctx.now)
-        service.add_post(session, poll_id, *origin, ctx.person_id, ctx.now)
+        service.add_post(
+            session, poll_id, *origin, ctx.person_id, ctx.now, thread_id=poll.origin_thread_id
+        )
         return status
 
     status = await ctx.moot.write(publish_and_post)
@@ -132,16 +135,16 @@ async def post(ctx: Context) -> None:
     if where is None:
         if ctx.community_id != view.poll.community_id or ctx.place.is_private:
             raise UserError(f"Run /post {n} in a group chat of {view.community.name}.")
-        chats = [(ctx.place.platform, ctx.place.chat_id)]
+        chats = [(ctx.place.platform, ctx.place.chat_id, ctx.place.thread_id)]
     else:
         rows = await ctx.moot.read(
             lambda s: list(s.exec(select(Chat).where(Chat.community_id == view.poll.community_id)))
         )
-        chats = [(c.platform, c.platform_chat_id) for c in rows]
+        chats = [(c.platform, c.platform_chat_id, None) for c in rows]
     posted = await ctx.moot.write(
         lambda s: sum(
-            service.add_post(s, poll_id, platform, chat_id, ctx.person_id, ctx.now)
-            for platform, chat_id in chats
+            service.add_post(s, poll_id, platform, chat_id, ctx.person_id, ctx.now, thread)
+            for platform, chat_id, thread in chats
         )
     )
     if not posted:

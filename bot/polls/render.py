@@ -82,11 +82,16 @@ def describe(view: PollView) -> list[str]:
     return lines
 
 
-def option_lines(view: PollView, results: Results | None) -> list[str]:
+def option_lines(
+    view: PollView, results: Results | None, *, label_limit: int | None = None
+) -> list[str]:
     lines = []
     for option in view.options:
         cost = f" ({money(option.cost)})" if option.cost else ""
-        line = f"{option.number}. {option.label}{cost}"
+        label = option.label
+        if label_limit is not None and len(label) > label_limit:
+            label = label[: label_limit - 1].rstrip() + "…"
+        line = f"{option.number}. {label}{cost}"
         if results is not None:
             line += " — " + _count(view, results, option.number)
         lines.append(line)
@@ -113,21 +118,34 @@ def turnout(results: Results) -> str:
     return text
 
 
+# A card is one message on every platform (Discord's limit is 2,000 characters), with room for
+# the escaping platforms add; long option labels are shortened on the card, never elsewhere.
+CARD_LIMIT = 1800
+SHORTEST_LABEL = 16
+
+
 def poll_message(
     view: PollView, results: Results, *, show_counts: bool
 ) -> tuple[str, list[Button]]:
     """The message posted in each chat, kept up to date as votes come in."""
-    lines = [f"📊 Poll #{view.number}: {view.poll.question}", *describe(view), ""]
-    lines += option_lines(view, results if show_counts else None)
-    lines += ["", turnout(results)]
+    counts = results if show_counts else None
+    head = [f"📊 Poll #{view.number}: {view.poll.question}", *describe(view), ""]
+    tail = ["", turnout(results), _card_footer(view)]
+    options = option_lines(view, counts)
+    limit = max(len(o.label) for o in view.options) if view.options else 0
+    while limit > SHORTEST_LABEL and len("\n".join([*head, *options, *tail])) > CARD_LIMIT:
+        limit -= 4
+        options = option_lines(view, counts, label_limit=max(limit, SHORTEST_LABEL))
+    open_for_votes = view.status not in (PollStatus.CLOSED, PollStatus.SCHEDULED)
+    return "\n".join([*head, *options, *tail]), vote_buttons(view) if open_for_votes else []
+
+
+def _card_footer(view: PollView) -> str:
     if view.status is PollStatus.CLOSED:
-        lines.append("This poll has closed: /results " + str(view.number))
-        return "\n".join(lines), []
+        return "This poll has closed: /results " + str(view.number)
     if view.status is PollStatus.SCHEDULED:
-        lines.append("Voting has not opened yet.")
-        return "\n".join(lines), []
-    lines.append(how_to_vote(view))
-    return "\n".join(lines), vote_buttons(view)
+        return "Voting has not opened yet."
+    return how_to_vote(view)
 
 
 def typed_secret_vote(number: int) -> str:

@@ -65,6 +65,7 @@ def create_draft(
         kind=spec.kind,
         origin_platform=place.platform,
         origin_chat_id=place.chat_id,
+        origin_thread_id=place.thread_id,
         created_at=now,
         closes_at=now,  # set by _write_spec
     )
@@ -231,14 +232,23 @@ def _arm_close(session: Session, poll: Poll) -> None:
 
 
 def add_post(
-    session: Session, poll_id: int, platform: str, chat_id: str, actor_id: int | None, now: datetime
+    session: Session,
+    poll_id: int,
+    platform: str,
+    chat_id: str,
+    actor_id: int | None,
+    now: datetime,
+    thread_id: str | None = None,
 ) -> bool:
-    """Post the poll's card in a chat, unless it is there already (or on its way). A card whose
-    post failed is posted again."""
+    """Post the poll's card in a chat (or a thread of it), unless it is there already (or on its
+    way). A card whose post failed is posted again."""
     poll = session.get_one(Poll, poll_id)
     existing = session.exec(
         select(PollPost).where(
-            PollPost.poll_id == poll_id, PollPost.platform == platform, PollPost.chat_id == chat_id
+            PollPost.poll_id == poll_id,
+            PollPost.platform == platform,
+            PollPost.chat_id == chat_id,
+            PollPost.thread_id == thread_id,
         )
     ).first()
     if existing is not None:
@@ -253,12 +263,19 @@ def add_post(
         now=now,
         community_id=poll.community_id,
         requested_by=actor_id,
+        thread_id=thread_id,
     )
     session.flush()
     assert entry.id is not None
     if existing is None:
         session.add(
-            PollPost(poll_id=poll_id, platform=platform, chat_id=chat_id, outbox_id=entry.id)
+            PollPost(
+                poll_id=poll_id,
+                platform=platform,
+                chat_id=chat_id,
+                thread_id=thread_id,
+                outbox_id=entry.id,
+            )
         )
     else:
         existing.outbox_id = entry.id
@@ -301,6 +318,7 @@ def post_everywhere(
             now=now,
             community_id=poll.community_id,
             requested_by=requested_by,
+            thread_id=post.thread_id,
         )
 
 

@@ -4,7 +4,13 @@ points here; interactions are fed to discord.py's own state as the gateway would
 It fails the way Discord does: `fail_next` scripts the next answers for posts into one channel
 (429 with retry_after, 5xx, 403 50013 Missing Permissions), users in `blocked_dms` do not accept
 direct messages (50007), and a message sent with a nonce that was used already in the channel
-returns the first message instead of posting again (`enforce_nonce`)."""
+returns the first message instead of posting again (`enforce_nonce`).
+
+Channels have kinds (`channels`): text by default, voice and stage channels (which have their own
+text chat), threads and forum posts (channels of their own, whose parent is the channel they sit
+in), and forums, which take no messages (50008) but new posts (`POST /channels/{forum}/threads`,
+the post's first message having the post's id). A message is edited in the channel it lives in,
+or Discord answers 10008 Unknown Message."""
 
 from __future__ import annotations
 
@@ -30,6 +36,43 @@ def _json(payload: Any, status: int = 200) -> web.Response:
 
 
 APPLICATION_ID = 4242
+TEXT, VOICE, PUBLIC_THREAD, STAGE, FORUM = 0, 2, 11, 13, 15
+
+
+def channel_payload(
+    channel_id: int, kind: int = TEXT, parent_id: int | None = None, guild_id: int = 1
+) -> dict[str, Any]:
+    """A guild channel as Discord describes it, with the fields each kind carries."""
+    payload: dict[str, Any] = {
+        "id": str(channel_id),
+        "type": kind,
+        "guild_id": str(guild_id),
+        "name": f"channel-{channel_id}",
+        "position": 0,
+        "permission_overwrites": [],
+        "nsfw": False,
+        "parent_id": str(parent_id) if parent_id is not None else None,
+    }
+    if kind in (VOICE, STAGE):
+        payload |= {"bitrate": 64000, "user_limit": 0, "rtc_region": None}
+    if kind == PUBLIC_THREAD:
+        payload |= {
+            "owner_id": "101",
+            "message_count": 0,
+            "member_count": 1,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": "2026-11-23T09:00:00+00:00",
+                "locked": False,
+            },
+        }
+    if kind == FORUM:
+        payload |= {"available_tags": [], "flags": 0, "default_reaction_emoji": None}
+    return payload
+
+
 BOT = {
     "id": str(APPLICATION_ID),
     "username": "Moot",
@@ -85,6 +128,7 @@ class FakeDiscord:
     guild_commands: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     refusing_guilds: set[int] = field(default_factory=set)  # no applications.commands scope
     cdn_delay: float = 0.0  # a slow attachment download
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> channel_payload
     _acknowledged: set[str] = field(default_factory=set)  # interactions answered once
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10_000))
     _runner: web.AppRunner | None = None
@@ -175,9 +219,17 @@ class FakeDiscord:
         if parts[0] == "users" and method == "GET":
             return _json(self.user(int(parts[1])))
         if parts[0] == "channels" and method == "GET":
-            return _json(
-                {"id": parts[1], "type": 0, "guild_id": "1", "name": "general", "position": 0}
-            )
+            return _json(self.channels.get(parts[1]) or channel_payload(int(parts[1])))
+        if parts[0] == "channels" and parts[2:] == ["threads"] and method == "POST":
+            return self._new_forum_post(parts[1], body)
+        kind = self.channels.get(parts[1], {}).get("type") if parts[0] == "channels" else None
+        if kind == FORUM and method == "POST":
+            refusal = "Cannot send messages in a non-text channel"
+            return _json({"code": 50008, "message": refusal}, status=400)
+        if parts[0] == "channels" and method == "PATCH" and len(parts) == 4:
+            lives_in = next((m["channel_id"] for m in self.created if m["id"] == parts[3]), None)
+            if lives_in is not None and lives_in != parts[1]:
+                return _json({"code": 10008, "message": "Unknown Message"}, status=404)
         if (
             parts[0] == "channels"
             and method == "POST"
@@ -225,6 +277,14 @@ class FakeDiscord:
             return _json(stored)
         return _json(self.global_commands if guild is None else self.guild_commands.get(guild, []))
 
+    def _new_forum_post(self, forum_id: str, body: dict[str, Any]) -> web.Response:
+        post_id = str(next(self._ids))
+        first = message_payload(post_id, post_id, body["message"].get("content", ""), 0)
+        self.created.append(first)
+        post = channel_payload(int(post_id), PUBLIC_THREAD, parent_id=int(forum_id))
+        self.channels[post_id] = post | {"name": body["name"]}
+        return _json(self.channels[post_id] | {"message": first})
+
     def user(self, user_id: int) -> dict[str, Any]:
         return {
             "id": str(user_id),
@@ -255,9 +315,25 @@ class FakeDiscord:
                 )
             elif r.path.startswith("/webhooks/"):
                 said.append((f"followup {r.path.split('/')[3]}", r.body))
+            elif r.path.startswith("/channels/") and r.path.endswith("/threads"):
+                post = r.body.get("message", {}) | {"name": r.body.get("name")}
+                said.append((f"forum {r.path.split('/')[2]}", post))
             elif r.path.startswith("/channels/"):
                 said.append((f"channel {r.path.split('/')[2]}", r.body))
         return said
+
+    def edits(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """(channel, message id, body) of every message edit Discord accepted."""
+        accepted = {m["id"] for m in self.created}
+        return [
+            (r.path.split("/")[2], r.path.split("/")[4], r.body)
+            for r in self.requests
+            if r.method == "PATCH"
+            and r.path.startswith("/channels/")
+            and r.path.split("/")[4] in accepted
+            and next(m["channel_id"] for m in self.created if m["id"] == r.path.split("/")[4])
+            == r.path.split("/")[2]
+        ]
 
     async def wait_for(self, fragment: str, within: float = 10) -> tuple[str, dict[str, Any]]:
         deadline = time.monotonic() + within
@@ -297,13 +373,21 @@ def service_unavailable() -> web.Response:
     return web.Response(status=503, text="503 Service Unavailable")
 
 
+_INTERACTION_IDS = itertools.count(7_000_000)
+
+
 class Interactions:
     """Raw INTERACTION_CREATE payloads, as the gateway delivers them."""
 
-    def __init__(self, guild_id: int = 1, channel_id: int = 50) -> None:
-        self._ids = itertools.count(7_000_000)
+    def __init__(
+        self, guild_id: int = 1, channel_id: int = 50, channel: dict[str, Any] | None = None
+    ) -> None:
+        self._ids = _INTERACTION_IDS  # unique across instances, as Discord's snowflakes are
         self.guild_id = guild_id
         self.channel_id = channel_id
+        self.channel = channel or channel_payload(channel_id, guild_id=guild_id) | {
+            "name": "general"
+        }
 
     def _base(self, kind: int, user_id: int, name: str, *, admin: bool, dm: bool) -> dict[str, Any]:
         user = {
@@ -336,13 +420,7 @@ class Interactions:
             payload |= {
                 "guild_id": str(self.guild_id),
                 "channel_id": str(self.channel_id),
-                "channel": {
-                    "id": str(self.channel_id),
-                    "type": 0,
-                    "guild_id": str(self.guild_id),
-                    "name": "general",
-                    "position": 0,
-                },
+                "channel": self.channel,
                 "member": {
                     "user": user,
                     "roles": [],
