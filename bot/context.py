@@ -56,8 +56,20 @@ class Context:
         buttons: Sequence[Button] = (),
         file: FileOut | None = None,
         menus: Sequence[Menu] = (),
+        updating_pressed: bool = False,
     ) -> None:
-        self.reply(text, buttons=buttons, file=file, visibility=Visibility.ACTOR, menus=menus)
+        """Answer only the actor. `updating_pressed`: the answer is the new state of the message
+        they pressed on (when they pressed at all), to replace it where the platform can."""
+        self.replies.append(
+            Reply(
+                text,
+                Visibility.ACTOR,
+                tuple(buttons),
+                file,
+                menus=tuple(menus),
+                replaces_pressed=updating_pressed and self.pressed,
+            )
+        )
 
     def withdraw_request(self, text: str) -> None:
         """Answer privately and have the platform remove the message that asked, where it can."""

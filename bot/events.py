@@ -163,6 +163,10 @@ class Reply:
     # Remove the message that asked, where the platform lets Moot (a secret vote typed in a
     # group shows everyone the choice). Platforms whose commands are not messages ignore it.
     removes_request: bool = False
+    # The new state of the private message whose button or menu was pressed (a draft's preview,
+    # a ballot being filled in): platforms that can replace that message do, instead of
+    # stacking a new one under it.
+    replaces_pressed: bool = False
 
     @property
     def choices(self) -> tuple[Button, ...]:

@@ -116,3 +116,43 @@ async def test_a_secret_ballot_is_confirmed_privately_on_discord(
     assert confirm["components"][0]["components"][0]["custom_id"] == "moot:cast 1.1"
     deliver(adapter, interactions.press(ADMIN, "Admin", "moot:cast 1.1", admin=True))
     await api.wait_for("Your secret ballot in poll #1 is cast")
+
+
+async def test_menu_presses_update_the_ephemeral_message_they_came_from(
+    discord_env: tuple[FakeDiscord, DiscordAdapter],
+) -> None:
+    api, adapter = discord_env
+    interactions = Interactions()
+    await set_up(api, adapter, interactions, ADMIN)
+    deliver(
+        adapter,
+        interactions.command(
+            ADMIN, "Admin", "poll", {"question": "Lunch? | Soup | Salad | Stew"}, admin=True
+        ),
+    )
+    await api.wait_for("Draft poll #1")
+    deliver(
+        adapter,
+        interactions.select(
+            ADMIN, "Admin", "moot-menu:0", "pollset 1.1 kind: ranked", admin=True, on_ephemeral=True
+        ),
+    )
+    _, updated = await api.wait_for("ranked choice (instant runoff)")
+    assert updated["_type"] == 7  # UPDATE_MESSAGE: the preview itself changes
+    previews = [b for _, b in api.messages() if "Draft poll #1" in str(b.get("content"))]
+    assert [b["_type"] for b in previews] == [4, 7]  # one message, updated; none stacked
+
+    deliver(
+        adapter,
+        interactions.press(ADMIN, "Admin", "moot:publish 1.1", admin=True, on_ephemeral=True),
+    )
+    await api.wait_for("📊 Poll #1")
+    deliver(adapter, interactions.press(ADMIN, "Admin", "moot:ballot 1.1", admin=True))
+    _, ballot = await api.wait_for("Your ranking for poll #1")
+    assert ballot["_type"] == 4  # the card is public: the ballot is a new, ephemeral message
+    deliver(
+        adapter,
+        interactions.press(ADMIN, "Admin", "moot:pick 1.1 3", admin=True, on_ephemeral=True),
+    )
+    _, picked = await api.wait_for("Your ranking for poll #1: Stew")
+    assert picked["_type"] == 7

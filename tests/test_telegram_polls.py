@@ -149,3 +149,15 @@ async def test_a_secret_vote_typed_in_the_group_is_refused_and_removed(
     assert [c.params["message_id"] for c in removed] == [typed["message"]["message_id"]]
     telegram.push(updates.message(ADMIN, ADMIN, "Admin", "/voters 1"))
     await telegram.wait_for(ADMIN, "Turnout: 0 of 1")  # nothing was cast
+
+
+async def test_pressing_on_a_private_preview_updates_it_in_place(telegram: FakeTelegram) -> None:
+    updates = Updates()
+    await set_up(telegram, updates)
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/poll Lunch? | Soup | Salad"))
+    await telegram.wait_for(ADMIN, "Draft poll #1")
+    telegram.push(updates.press(ADMIN, ADMIN, "Admin", "pollset 1.1 secret: yes", on_message=4242))
+    await wait_until(lambda: any("Secret ballot" in t for t in telegram.edits(ADMIN)))
+    edit = next(c for c in telegram.calls if c.method == "editMessageText")
+    assert int(edit.params["message_id"]) == 4242
+    assert sum("Draft poll #1" in t for t in telegram.texts_to(ADMIN)) == 1  # nothing stacked

@@ -224,6 +224,9 @@ class DiscordAdapter:
                 dialog = render.modal(reply.form)
                 await interaction.response.send_modal(dialog)
                 dialog.stop()
+            elif reply.replaces_pressed and _own_private_message(interaction):
+                await self._replace_pressed(interaction, reply)
+                answered_privately = not deferred
             elif reply.visibility is Visibility.DIRECT:
                 if not await self._try_direct(event.actor.user_id, reply):
                     await self._answer(
@@ -242,6 +245,22 @@ class DiscordAdapter:
                 answered_privately = answered_privately or reply.visibility is not Visibility.CHAT
         if deferred and not answered_privately:
             await interaction.edit_original_response(content="Done.")
+
+    async def _replace_pressed(self, interaction: discord.Interaction, reply: Reply) -> None:
+        """Show `reply` in place of the private message whose button or menu was pressed."""
+        assert interaction.message is not None
+        view = render.view(reply)
+        kwargs: dict[str, Any] = {
+            "content": render.one_message(reply.text),
+            "view": view,
+            "allowed_mentions": render.NO_MENTIONS,
+        }
+        if interaction.response.is_done():  # deferred while the core worked
+            await interaction.followup.edit_message(interaction.message.id, **kwargs)
+        else:
+            await interaction.response.edit_message(**kwargs)
+        if view is not None:
+            view.stop()
 
     async def _answer_reply(self, interaction: discord.Interaction, reply: Reply) -> None:
         pieces = render.content(reply.text)
@@ -402,6 +421,12 @@ def _translated() -> Iterator[None]:
         if failure is None:
             raise
         raise failure from error
+
+
+def _own_private_message(interaction: discord.Interaction) -> bool:
+    """Whether the press came from a message only the presser sees (ephemeral, or in a DM)."""
+    message = interaction.message
+    return message is not None and (message.flags.ephemeral or interaction.guild_id is None)
 
 
 def _actor(interaction: discord.Interaction) -> Actor:

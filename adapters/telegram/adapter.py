@@ -55,6 +55,7 @@ from bot.events import (
     Visibility,
     render_moments,
 )
+from bot.outlet import DeliveryError
 
 if TYPE_CHECKING:
     from moot.settings import Settings
@@ -250,7 +251,21 @@ class TelegramAdapter:
         toast = None if place.is_private else next(filter(_fits_a_toast, replies), None)
         if not await self._answer(query, toast) and toast is not None:
             toast = None  # too late to answer (pressed while Moot was down): send it instead
+        if place.is_private and message is not None:  # Moot's own message in a private chat
+            replacing = next((r for r in replies if r.replaces_pressed), None)
+            if replacing is not None:
+                await self._replace(message, replacing)
+                replies = [r for r in replies if r is not replacing]
         await self._deliver([r for r in replies if r is not toast], event, message)
+
+    async def _replace(self, message: Message, reply: Reply) -> None:
+        """Show `reply` in place of the private message whose button was pressed."""
+        try:
+            await self.edit_message(
+                str(message.chat_id), str(message.message_id), reply, thread_id=None
+            )
+        except DeliveryError:  # too old to edit, or deleted: send it as a new message instead
+            await self._send(str(message.chat_id), reply)
 
     async def _answer(self, query: CallbackQuery, toast: Reply | None) -> bool:
         """Answer a button press (with a toast's text); False if Telegram no longer takes it."""

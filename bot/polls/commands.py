@@ -73,7 +73,9 @@ async def poll(ctx: Context) -> None:
 async def show_preview(ctx: Context, poll_id: int) -> None:
     view = await ctx.moot.read(lambda s: load(s, poll_id))
     text, buttons = render.preview(view)
-    ctx.reply_privately(text, buttons=buttons, menus=render.setting_menus(view))
+    ctx.reply_privately(
+        text, buttons=buttons, menus=render.setting_menus(view), updating_pressed=True
+    )
 
 
 async def pollset(ctx: Context) -> None:
@@ -240,7 +242,7 @@ async def pick(ctx: Context) -> None:
         view.rules, drafts.get((poll_id, ctx.person_id), ()), option
     )
     text, buttons = render.ballot_message(view, drafts[(poll_id, ctx.person_id)])
-    ctx.reply_privately(text, buttons=buttons)
+    ctx.reply_privately(text, buttons=buttons, updating_pressed=True)
 
 
 async def clear_ballot(ctx: Context) -> None:

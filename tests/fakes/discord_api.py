@@ -455,17 +455,33 @@ class Interactions:
         return payload
 
     def press(
-        self, user_id: int, name: str, custom_id: str, *, admin: bool = False, dm: bool = False
+        self,
+        user_id: int,
+        name: str,
+        custom_id: str,
+        *,
+        admin: bool = False,
+        dm: bool = False,
+        on_ephemeral: bool = False,
     ) -> dict[str, Any]:
+        """A button press on Moot's message: a public one, or one only the presser sees."""
         payload = self._base(3, user_id, name, admin=admin, dm=dm)
         payload["data"] = {"custom_id": custom_id, "component_type": 2}
-        payload["message"] = message_payload("123", payload["channel_id"], "", 0)
+        flags = 64 if on_ephemeral else 0
+        payload["message"] = message_payload("123", payload["channel_id"], "", flags)
         return payload
 
     def select(
-        self, user_id: int, name: str, custom_id: str, value: str, *, admin: bool = False
+        self,
+        user_id: int,
+        name: str,
+        custom_id: str,
+        value: str,
+        *,
+        admin: bool = False,
+        on_ephemeral: bool = False,
     ) -> dict[str, Any]:
-        payload = self.press(user_id, name, custom_id, admin=admin)
+        payload = self.press(user_id, name, custom_id, admin=admin, on_ephemeral=on_ephemeral)
         payload["data"] = {"custom_id": custom_id, "component_type": 3, "values": [value]}
         return payload
 

@@ -310,8 +310,13 @@ class Updates:
         }
         return {"update_id": next(self._ids), key: change}
 
-    def press(self, chat_id: int, user_id: int, name: str, data: str) -> dict[str, Any]:
+    def press(
+        self, chat_id: int, user_id: int, name: str, data: str, *, on_message: int | None = None
+    ) -> dict[str, Any]:
+        """A press of a button on Moot's message `on_message` (some message, if not given)."""
         shown = self.message(chat_id, 999, "Moot", "(a message with buttons)")["message"]
+        if on_message is not None:
+            shown["message_id"] = on_message
         query = {
             "id": str(next(self._ids)),
             "from": self.user(user_id, name),
