@@ -15,6 +15,7 @@ from bot.commands import Command, Param, ParamKind, Where
 from bot.community.service import organisers
 from bot.context import Context
 from bot.core import Moot
+from bot.dates import read_moment
 from bot.errors import NotAllowedError, UserError
 from bot.events import Button, ButtonStyle, FileOut, Reply
 from bot.feature import Feature
@@ -29,7 +30,6 @@ from bot.polls.access import (
     require_organiser,
 )
 from bot.polls.chart import results_chart
-from bot.polls.dates import read_moment
 from bot.polls.live import card, final_results, refresh, results_of, state_of
 from bot.polls.spec import SETTINGS_HELP, build, parse_one_line, with_setting
 from bot.polls.views import PollView, electorate, load, open_polls, voters

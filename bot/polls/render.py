@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.dates import format_moment, length
 from bot.events import Button, ButtonStyle, Menu, moment_marker
 from bot.polls.ballots import CHOICE_KINDS
 from bot.polls.counting import Threshold
-from bot.polls.dates import format_moment, length
 from bot.polls.results import Results
 from bot.polls.views import PollView
 from storage.polls import Electorate, PollKind, PollStatus, ResultsShown, ThresholdBase

@@ -11,6 +11,7 @@ from sqlalchemy import text, update
 from sqlmodel import Session, col, delete, select
 
 from bot import audit, roles
+from bot.dates import Reading
 from bot.errors import UserError
 from bot.events import Place
 from bot.numbers import next_number
@@ -19,7 +20,6 @@ from bot.outbox.queue import Message
 from bot.polls import sealing
 from bot.polls.ballots import CHOICE_KINDS, Ballot, decode
 from bot.polls.counting import Threshold
-from bot.polls.dates import Reading
 from bot.polls.sealing import Sealer
 from bot.polls.spec import PollSpec
 from bot.polls.views import PollView, electorate, freeze, load, tally, voters

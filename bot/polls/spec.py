@@ -8,9 +8,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from bot.dates import Reading, format_moment, length, read_duration, read_moment
 from bot.errors import UserError
 from bot.polls.counting import Threshold
-from bot.polls.dates import Reading, format_moment, length, read_duration, read_moment
 from bot.text import one_line
 from storage.models import Role
 from storage.polls import (
