@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from bot.core import Moot
 
 JobHandler = Callable[["Moot", Mapping[str, Any]], Awaitable[None]]
-# Inside the write that links two accounts: move this feature's rows from one person to another.
 # Inside a write: two people became one (source into target). Returns what the person should
 # hear about it (which vote was kept, say).
 PersonMerge = Callable[[Session, int, int, datetime], list[str]]

@@ -7,7 +7,16 @@ from bot.feature import Feature
 from bot.help.commands import FEATURE as HELP
 from bot.housekeeping.feature import FEATURE as HOUSEKEEPING
 from bot.identity.commands import FEATURE as IDENTITY
+from bot.meetings.commands import FEATURE as MEETINGS
 from bot.outbox.commands import FEATURE as OUTBOX
 from bot.polls.commands import FEATURE as POLLS
 
-ALL_FEATURES: tuple[Feature, ...] = (HELP, IDENTITY, COMMUNITY, POLLS, OUTBOX, HOUSEKEEPING)
+ALL_FEATURES: tuple[Feature, ...] = (
+    HELP,
+    IDENTITY,
+    COMMUNITY,
+    POLLS,
+    MEETINGS,
+    OUTBOX,
+    HOUSEKEEPING,
+)

@@ -32,9 +32,13 @@ def parser() -> argparse.ArgumentParser:
     backup = commands.add_parser("backup", help="copy the live SQLite database to PATH")
     backup.add_argument("path", type=Path)
     export = commands.add_parser("export", help="export data as CSV and JSON")
-    export.add_argument("what", choices=["polls"])
+    export.add_argument(
+        "what",
+        choices=["polls", "calendar"],
+        help="polls (CSV, JSON) or calendar (.ics per community)",
+    )
     export.add_argument("--out", type=Path, default=Path("exports"), help="folder to write into")
-    export.add_argument("--community", type=int, help="only this community's polls")
+    export.add_argument("--community", type=int, help="only this community's")
     outbox = commands.add_parser("outbox", help="what Moot is waiting to send, or could not")
     outbox.add_argument("--community", type=int, help="only this community's messages")
     outbox_commands = outbox.add_subparsers(dest="outbox_command")

@@ -28,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
             upgrade(settings.database_url)
             print("The database is up to date.")
         elif args.command == "export":
-            for path in export_polls(settings.database_url, args.out, args.community):
+            write = export_polls if args.what == "polls" else export_calendar
+            for path in write(settings.database_url, args.out, args.community):
                 print(f"Wrote {path}.")
         elif args.command == "outbox":
             for line in outbox_command(
@@ -121,6 +122,33 @@ def export_polls(database_url: str, folder: Path, community_id: int | None) -> l
     paths = [folder / "polls.csv", folder / "polls.json"]
     paths[0].write_text(csv_text)
     paths[1].write_text(json_text)
+    return paths
+
+
+def export_calendar(database_url: str, folder: Path, community_id: int | None) -> list[Path]:
+    """Write calendar-N.ics for each community: its meetings as a calendar feed."""
+    from bot.meetings.calendar import community_feeds
+
+    upgrade(database_url)
+    now = SystemClock().now()
+
+    async def read() -> dict[str, bytes]:
+        store = Store(database_url)
+        try:
+            return await store.read(lambda s: community_feeds(s, community_id, now))
+        finally:
+            await store.close()
+
+    if folder.exists() and not folder.is_dir():
+        raise StoreConfigError(f"{folder} is a file; --out takes a folder to write into.")
+    feeds = asyncio.run(read())
+    if not feeds:
+        raise StoreConfigError(f"There is no community {community_id}.")
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, data in feeds.items():
+        (folder / name).write_bytes(data)
+        paths.append(folder / name)
     return paths
 
 

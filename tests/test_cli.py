@@ -252,3 +252,18 @@ def test_the_terminal_console_edits_lines_and_recalls_them(tmp_path: Path) -> No
     finally:
         process.kill()
         os.close(leader)
+
+
+def test_export_calendar_writes_a_feed_per_community(tmp_path: Path) -> None:
+    script = "/setup Elm Court\n/meeting Garden day | in 3 days 10:00 | place: Yard\n/announce 1\n"
+    assert moot([], tmp_path, stdin=script).returncode == 0
+    result = moot(["export", "calendar", "--out", "out"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Wrote out/calendar-1.ics." in result.stdout
+    feed = (tmp_path / "out" / "calendar-1.ics").read_bytes()
+    assert b"SUMMARY:Garden day\r\n" in feed
+    assert b"LOCATION:Yard\r\n" in feed
+    assert b"X-WR-CALNAME:Elm Court\r\n" in feed
+    missing = moot(["export", "calendar", "--community", "9"], tmp_path)
+    assert missing.returncode != 0
+    assert "There is no community 9." in missing.stderr + missing.stdout

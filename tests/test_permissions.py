@@ -90,6 +90,8 @@ async def snapshot(moot: Moot) -> tuple[object, ...]:
                 "SELECT id, join_policy, timezone, polls_by FROM community ORDER BY id",
                 "SELECT count(*) FROM outbox",
                 "SELECT count(*) FROM pollpost",
+                "SELECT id, status, starts_at, title FROM meeting ORDER BY id",
+                "SELECT meeting_id, person_id, answer FROM meetingresponse ORDER BY 1, 2",
             )
         )
 
@@ -160,11 +162,55 @@ async def test_poll_commands(world: World, line: str, state: str, may: set[str])
     await allowed(world, least, line.format(n=number))
 
 
+async def meeting_in(world: World, state: str) -> int:
+    """A fresh meeting by the organiser, in `state`; its number in Elm Court."""
+    replies = await world.as_("organiser", f"/meeting {MEETING_TITLE} | Friday 19:00")
+    match = re.search(r"Draft meeting #(\d+)", texts(replies))
+    assert match is not None, texts(replies)
+    number = int(match.group(1))
+    if state != "draft":
+        assert "is announced" in texts(await world.as_("organiser", f"/announce {number}"))
+    return number
+
+
+MEETING_TITLE = "Railings working party"
+MEETING_MATRIX: list[tuple[str, tuple[str, ...], set[str]]] = [
+    ("/announce {n}", ("draft",), ORGANISERS),
+    ("/discardmeeting {n}", ("draft",), ORGANISERS),
+    ("/meetingtime {n} 2026-11-27T19:00+00:00", ("draft",), ORGANISERS),
+    ("/ics {n}", ("draft",), ORGANISERS),
+    ("/ics {n}", ("scheduled",), MEMBERS | {"visitor"}),
+    ("/rsvp {n} going", ("scheduled",), MEMBERS),
+    ("/movemeeting {n} Saturday 19:00", ("scheduled",), ORGANISERS),
+    ("/cancelmeeting {n}", ("scheduled",), ORGANISERS),
+]
+MEETING_CASES = [(line, state, who) for line, states, who in MEETING_MATRIX for state in states]
+
+
+@pytest.mark.parametrize(("line", "state", "may"), MEETING_CASES)
+async def test_meeting_commands(world: World, line: str, state: str, may: set[str]) -> None:
+    number = await meeting_in(world, state)
+    for who in PEOPLE:
+        if who in may:
+            continue
+        ref = f"{ELM}.{number}" if who == "outsider" else str(number)
+        before = await snapshot(world.moot)
+        said = texts(await world.as_(who, line.format(n=ref)))
+        assert re.search(r"There is no|Only |/join", said), (who, line, said)
+        if who == "outsider" or state == "draft":
+            assert MEETING_TITLE not in said, (who, line, said)
+        assert await snapshot(world.moot) == before, (who, line, said)
+    least = next(who for who in PEOPLE if who in may)
+    await allowed(world, least, line.format(n=number))
+
+
 # Commands declared with a role: everyone below it is refused with nothing changed.
 ROLE_MATRIX: list[tuple[str, set[str]]] = [
     ("/polls", MEMBERS),
     ("/members", ORGANISERS),
     ("/claimcodes", ORGANISERS),
+    ("/meetings", MEMBERS),
+    ("/meeting Garden day | Friday 10:00", ORGANISERS),
     ("/approve 9", ORGANISERS),
     ("/reject 9", ORGANISERS),
     ("/remove 2", ORGANISERS),
@@ -196,7 +242,8 @@ async def test_help_lists_only_what_each_person_may_do_here(world: World) -> Non
     """In Elm Court's chat, /help lists a command for exactly the people the matrices allow it
     (for some poll); commands for the creator of a poll say so to members."""
     may_use: dict[str, set[str]] = {}
-    for line, may in [(line, may) for line, _, may in POLL_MATRIX] + ROLE_MATRIX:
+    rows = [(line, may) for line, _, may in POLL_MATRIX + MEETING_MATRIX] + ROLE_MATRIX
+    for line, may in rows:
         may_use.setdefault(line.split()[0], set()).update(may)
     for who in ("visitor", "member", "repairs", "organiser", "admin"):
         said = texts(await world.as_(who, "/help"))
@@ -221,7 +268,7 @@ TESTED_ELSEWHERE = {
 
 def test_every_declared_command_is_in_the_matrix() -> None:
     """A new command cannot ship without saying who may use it here."""
-    covered = {line.split()[0].lstrip("/") for line, _, _ in POLL_MATRIX}
+    covered = {line.split()[0].lstrip("/") for line, _, _ in POLL_MATRIX + MEETING_MATRIX}
     covered |= {line.split()[0].lstrip("/") for line, _ in ROLE_MATRIX}
     covered |= {"help", "whoami", "link"} | set(TESTED_ELSEWHERE)
     declared = {command.name for feature in ALL_FEATURES for command in feature.commands}

@@ -1,4 +1,4 @@
-"""The README's poll examples work whenever a newcomer tries them, not only on the day they were
+"""The README's poll and meeting examples work whenever a newcomer tries them, not only on the day they were
 written: each is drafted and published on dates spread over the coming years."""
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from tests.helpers import Resident, texts
 from tests.poll_helpers import members
 
 README = Path(__file__).parent.parent / "README.md"
-EXAMPLES = re.findall(r"^(/poll .+)$", README.read_text(encoding="utf-8"), flags=re.MULTILINE)
+EXAMPLES = re.findall(
+    r"^(/(?:poll|meeting) .+)$", README.read_text(encoding="utf-8"), flags=re.MULTILINE
+)
 
 
 @pytest.fixture(
@@ -31,17 +33,19 @@ def clock(request: pytest.FixtureRequest) -> ManualClock:
     return ManualClock(start)
 
 
-def test_the_readme_has_its_poll_examples() -> None:
-    assert len(EXAMPLES) >= 4
+def test_the_readme_has_its_examples() -> None:
+    assert sum(line.startswith("/poll ") for line in EXAMPLES) >= 4
+    assert sum(line.startswith("/meeting ") for line in EXAMPLES) >= 1
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda line: line[6:30])
-async def test_each_readme_poll_example_publishes(
+async def test_each_readme_example_publishes(
     moot: Moot, community: str, host: Resident, example: str
 ) -> None:
     await members(moot, host, "Alice", "Bob")
     drafted = texts(await host.say(example))
-    number = re.search(r"Draft poll #(\d+)", drafted)
+    number = re.search(r"Draft (poll|meeting) #(\d+)", drafted)
     assert number is not None, drafted
-    published = texts(await host.say(f"/publish {number.group(1)}"))
+    publish = "/publish" if number.group(1) == "poll" else "/announce"
+    published = texts(await host.say(f"{publish} {number.group(2)}"))
     assert "is open" in published or "is announced" in published, published

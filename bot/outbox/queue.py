@@ -6,7 +6,7 @@ with the change, and the dispatchers are woken once the write has committed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -113,15 +113,17 @@ def direct(
     *,
     community_id: int | None = None,
     requested_by: int | None = None,
+    prefer: str | None = None,
 ) -> OutboxEntry:
-    """A direct message to a person, on the account they used most recently that Moot can
-    reach. With none, the entry fails at once and says why."""
+    """A direct message to a person, on their account on the `prefer` platform (the one they
+    answered something on), else the account they used most recently that Moot can reach. With
+    none, the entry fails at once and says why."""
     entry = _entry(
         message,
         now,
         community_id=community_id,
         kind=DeliveryKind.DIRECT,
-        platform="",
+        platform=prefer or "",
         person_id=person_id,
         requested_by_person_id=requested_by,
     )
@@ -151,8 +153,9 @@ def tell(
     *,
     community_id: int | None = None,
     requested_by: int | None = None,
+    prefer: Mapping[int, str] | None = None,
 ) -> None:
-    """A direct message to each of these people."""
+    """A direct message to each of these people (on the platform `prefer` gives for them)."""
     for person_id in person_ids:
         direct(
             session,
@@ -161,6 +164,7 @@ def tell(
             now,
             community_id=community_id,
             requested_by=requested_by,
+            prefer=(prefer or {}).get(person_id),
         )
 
 
@@ -173,6 +177,8 @@ def address(session: Session, entry: OutboxEntry) -> str | None:
         .where(Account.person_id == entry.person_id)
         .order_by(col(Account.last_seen_at).desc())
     ).all()
+    if entry.account_id is None and entry.platform:  # a first try: the preferred platform first
+        accounts = sorted(accounts, key=lambda account: account.platform != entry.platform)
     for account in accounts:
         if account.unreachable is None and account.id != entry.account_id:
             entry.platform, entry.account_id = account.platform, account.id

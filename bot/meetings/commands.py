@@ -1,0 +1,394 @@
+"""The Meet feature's commands, its reminder job and its live card.
+
+Who may do what: organisers create, announce, move and cancel meetings; members answer
+(Going / Maybe / Can't come); anyone in the community sees its announced meetings and their
+calendar files. A draft is seen only by organisers. A meeting is named by its number in the
+community ("3"), or on buttons with its community ("1.3").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+
+from bot import refs, roles
+from bot.commands import Command, Param, ParamKind, Where
+from bot.context import Context
+from bot.core import Moot
+from bot.dates import length, read_moment
+from bot.errors import NotAllowedError, UserError
+from bot.events import Button, FileOut, Reply
+from bot.feature import Feature
+from bot.meetings import render, service
+from bot.meetings.calendar import calendar_file
+from bot.meetings.spec import parse_one_line
+from bot.meetings.views import MeetingView, find, load, upcoming
+from bot.text import one_line
+from storage.meetings import Answer, Meeting, MeetingStatus
+from storage.models import Chat, Community, Role
+
+log = logging.getLogger(__name__)
+
+MEETING = Param("meeting", "The meeting's number", ParamKind.REF)
+# Reminders that fell due while Moot was down are sent, marked late, up to this long after.
+REMINDER_GRACE = timedelta(minutes=15)
+MEETINGS_PER_PAGE = 10
+REASON_MAX = 300
+
+
+# --- finding ---------------------------------------------------------------------------------
+
+
+async def meeting_named(ctx: Context) -> MeetingView:
+    """The meeting the command names, in the community it acts in, if this person may see it."""
+    number = refs.parse(ctx.args.text("meeting"), "meeting")[1]
+    if ctx.community_id is None:
+        raise UserError("Which community's meeting? Use this in your community's group chat.")
+    community_id = ctx.community_id
+    view = await ctx.moot.read(lambda s: find(s, community_id, number))
+    if view is None or (
+        view.status is MeetingStatus.DRAFT and not roles.allows(ctx.role, Role.ORGANISER)
+    ):
+        raise UserError(f"There is no meeting #{number} here. /meetings lists what is coming up.")
+    return view
+
+
+def require_organiser(ctx: Context, view: MeetingView) -> None:
+    if not roles.allows(ctx.role, Role.ORGANISER):
+        raise NotAllowedError(f"Only organisers of {view.community.name} can do that.")
+
+
+# --- organisers ------------------------------------------------------------------------------
+
+
+async def meeting(ctx: Context) -> None:
+    community_id = ctx.community
+    zone = await ctx.moot.read(lambda s: s.get_one(Community, community_id).timezone)
+    spec = parse_one_line(ctx.args.text("definition"), zone, ctx.now)
+    meeting_id = await ctx.moot.write(
+        lambda s: service.create_draft(s, community_id, ctx.person_id, ctx.place, spec, ctx.now)
+    )
+    await show_preview(ctx, meeting_id)
+
+
+async def show_preview(ctx: Context, meeting_id: int) -> None:
+    view = await ctx.moot.read(lambda s: load(s, meeting_id))
+    text, buttons = render.preview(view)
+    ctx.reply_privately(text, buttons=buttons, updating_pressed=True)
+
+
+async def meeting_time(ctx: Context) -> None:
+    view = await meeting_named(ctx)
+    require_organiser(ctx, view)
+    try:
+        chosen = datetime.fromisoformat(ctx.args.text("time").strip()).astimezone(UTC)
+    except ValueError as error:
+        raise UserError("Use the buttons on the preview to choose the time.") from error
+    meeting_id = view.id
+    await ctx.moot.write(
+        lambda s: service.choose_start(s, meeting_id, chosen, ctx.person_id, ctx.now)
+    )
+    await show_preview(ctx, meeting_id)
+
+
+async def discard_meeting(ctx: Context) -> None:
+    view = await meeting_named(ctx)
+    require_organiser(ctx, view)
+    meeting_id = view.id
+    await ctx.moot.write(lambda s: service.discard(s, meeting_id, ctx.person_id, ctx.now))
+    ctx.reply_privately(f"Draft meeting #{view.number} discarded.")
+
+
+async def announce(ctx: Context) -> None:
+    view = await meeting_named(ctx)
+    require_organiser(ctx, view)
+    where = ctx.args.optional_text("where")
+    meeting_id, n, meeting_ = view.id, view.number, view.meeting
+    chats: list[tuple[str, str, str | None]]
+    if where is not None and where.lower() != "all":
+        raise UserError(f"/announce {n} posts here; /announce {n} all posts in every chat.")
+    if view.status is MeetingStatus.CANCELLED:
+        raise UserError(f"Meeting #{n} was cancelled.")
+    if where is not None:
+        rows = await ctx.moot.read(
+            lambda s: list(s.exec(select(Chat).where(Chat.community_id == meeting_.community_id)))
+        )
+        chats = [(c.platform, c.platform_chat_id, None) for c in rows]
+    elif view.status is MeetingStatus.DRAFT and not ctx.pressed and ctx.place.is_private:
+        raise UserError(f"Announce it in a group chat, or everywhere with /announce {n} all.")
+    elif view.status is MeetingStatus.DRAFT:  # where it was drafted
+        chats = [(meeting_.origin_platform, meeting_.origin_chat_id, meeting_.origin_thread_id)]
+    elif ctx.place.is_private:
+        raise UserError(f"Run /announce {n} in a group chat of {view.community.name}.")
+    else:
+        chats = [(ctx.place.platform, ctx.place.chat_id, ctx.place.thread_id)]
+
+    def announce_and_post(session: Session) -> int:
+        if view.status is MeetingStatus.DRAFT:
+            service.announce(session, meeting_id, ctx.person_id, ctx.now)
+        return sum(
+            service.add_post(session, meeting_id, *chat, ctx.person_id, ctx.now) for chat in chats
+        )
+
+    posted = await ctx.moot.write(announce_and_post)
+    if view.status is MeetingStatus.DRAFT:
+        ctx.reply_privately(
+            f"Meeting #{n} is announced; reminders go out "
+            f"{_reminder_words(meeting_.reminders)}. Move it with /movemeeting {n} <when>, "
+            f"cancel it with /cancelmeeting {n}."
+        )
+    elif not posted:
+        ctx.reply_privately(f"Meeting #{n} is already there.")
+
+
+def _reminder_words(stored: str) -> str:
+    minutes = [int(m) for m in stored.split(",") if m]
+    if not minutes:
+        return "never (remind: none)"
+    return " and ".join(f"{length(timedelta(minutes=m))} before" for m in minutes)
+
+
+async def move_meeting(ctx: Context) -> None:
+    view = await meeting_named(ctx)
+    require_organiser(ctx, view)
+    reading = read_moment(ctx.args.text("when"), view.community.timezone, ctx.now)
+    if reading.alternative is not None:
+        raise UserError("That date could be read two ways; write it as 2026-12-01 19:00.")
+    meeting_id = view.id
+    told = await ctx.moot.write(
+        lambda s: service.move(s, meeting_id, reading.moment, ctx.person_id, ctx.now)
+    )
+    moved = await ctx.moot.read(lambda s: load(s, meeting_id))
+    ctx.reply_privately(
+        f"Meeting #{view.number} now starts {render.when(moved)}; "
+        f"{_people(told)} who answered {'is' if told == 1 else 'are'} told."
+    )
+
+
+async def cancel_meeting(ctx: Context) -> None:
+    view = await meeting_named(ctx)
+    require_organiser(ctx, view)
+    reason = one_line(ctx.args.optional_text("reason") or "")
+    if len(reason) > REASON_MAX:
+        raise UserError(f"Keep the reason to {REASON_MAX} characters.")
+    meeting_id = view.id
+    told = await ctx.moot.write(
+        lambda s: service.cancel(s, meeting_id, reason or None, ctx.person_id, ctx.now)
+    )
+    ctx.reply_privately(
+        f"Meeting #{view.number} is cancelled; {_people(told)} who answered "
+        f"{'is' if told == 1 else 'are'} told."
+    )
+
+
+def _people(count: int) -> str:
+    return f"{count} {'person' if count == 1 else 'people'}"
+
+
+# --- everyone --------------------------------------------------------------------------------
+
+
+async def rsvp(ctx: Context) -> None:
+    view = await meeting_named(ctx)
+    answer = Answer(ctx.args.text("answer").lower())
+    meeting_id = view.id
+    platform = ctx.place.platform
+
+    def answer_and_update(session: Session) -> service.Answered:
+        answered = service.respond(session, meeting_id, ctx.person_id, answer, platform, ctx.now)
+        service.edit_cards(session, meeting_id, ctx.now)  # edits of one card coalesce (outbox)
+        return answered
+
+    answered = await ctx.moot.write(answer_and_update)
+    ctx.reply_privately(render.answered(view, answered.answer, answered.place_in_line))
+
+
+async def meetings(ctx: Context) -> None:
+    community_id = ctx.community
+    page = refs.parse(ctx.args.optional_text("page") or "1", "page")[1]
+    if page < 1:
+        raise UserError("Pages are numbered from 1: /meetings 1.")
+    skip = (page - 1) * MEETINGS_PER_PAGE
+    found, total = await ctx.moot.read(
+        lambda s: upcoming(s, community_id, ctx.now, skip=skip, most=MEETINGS_PER_PAGE)
+    )
+    if total == 0:
+        ctx.reply_privately("No meetings are coming up. Organisers start one with /meeting.")
+        return
+    pages = -(-total // MEETINGS_PER_PAGE)
+    if page > pages:
+        raise UserError(
+            f"There {'is' if pages == 1 else 'are'} {pages} page(s): try /meetings {pages}."
+        )
+    views = await ctx.moot.read(lambda s: [load(s, m.id or 0) for m in found])
+    lines = [
+        f"#{v.number} {v.meeting.title} — {render.when(v)} · {render.counts(v)}" for v in views
+    ]
+    heading = "Coming up:" if pages == 1 else f"Coming up ({total}), page {page} of {pages}:"
+    buttons = []
+    if page > 1:
+        buttons.append(Button("◀ Previous", f"meetings {refs.qualified(community_id, page - 1)}"))
+    if page < pages:
+        buttons.append(Button("Next ▶", f"meetings {refs.qualified(community_id, page + 1)}"))
+    ctx.reply_privately("\n".join([heading, *lines]), buttons=buttons)
+
+
+async def ics(ctx: Context) -> None:
+    view = await meeting_named(ctx)
+    if view.status is MeetingStatus.DRAFT:
+        raise UserError(f"Meeting #{view.number} is still a draft.")
+    data = calendar_file([view], ctx.now, view.community.name)
+    ctx.reply_privately(
+        f"Meeting #{view.number} for your calendar (Google Calendar, Outlook, Apple Calendar).",
+        file=FileOut(f"meeting-{view.number}.ics", data, "text/calendar"),
+    )
+
+
+# --- reminders and the card ------------------------------------------------------------------
+
+
+async def remind_job(moot: Moot, payload: Mapping[str, Any]) -> None:
+    """A reminder falls due. One for a moved or cancelled meeting sends nothing; one that fell
+    due while Moot was down is sent marked late within the grace period, and skipped (and
+    logged) after it."""
+    meeting_id, before = int(payload["meeting"]), timedelta(minutes=int(payload["before"]))
+    now = moot.clock.now()
+
+    def send(session: Session) -> None:
+        meeting_ = session.get(Meeting, meeting_id)
+        if (
+            meeting_ is None
+            or meeting_.status != MeetingStatus.SCHEDULED
+            or meeting_.starts_at.isoformat() != payload["starts_at"]
+        ):
+            return
+        late = now - (meeting_.starts_at - before)
+        if late > REMINDER_GRACE:
+            log.warning(
+                "skipped the %s reminder for meeting #%d: it fell due %s ago, while Moot was "
+                "not running (reminders are sent up to %s late)",
+                length(before),
+                meeting_.number,
+                length(late),
+                length(REMINDER_GRACE),
+            )
+            return
+        service.remind(session, meeting_id, before, late, now)
+
+    await moot.write(send)
+
+
+async def card(moot: Moot, key: str) -> Reply | None:
+    """The meeting's card as it stands when sent (a live outbox message)."""
+
+    def build(session: Session) -> Reply | None:
+        if session.get(Meeting, int(key)) is None:
+            return None
+        text, buttons = render.card(load(session, int(key)))
+        return Reply(text, buttons=tuple(buttons))
+
+    return await moot.read(build)
+
+
+FEATURE = Feature(
+    name="meetings",
+    commands=(
+        Command(
+            "meeting",
+            "Schedule a meeting: title | when | settings",
+            meeting,
+            params=(
+                Param(
+                    "definition",
+                    "title | when | place: … | link: … | length: … | capacity: … | remind: …",
+                    ParamKind.TEXT,
+                    max_length=2500,
+                    label="Title | when | settings",
+                ),
+            ),
+            role=Role.ORGANISER,
+            where=Where.GROUP,
+            needs_community=True,
+        ),
+        Command(
+            "announce",
+            "Announce a meeting here (or: all)",
+            announce,
+            params=(MEETING, Param("where", "all", required=False)),
+            scope="meeting",
+            listed_for=Role.ORGANISER,
+        ),
+        Command(
+            "meetingtime",
+            "Choose which time a draft meeting means",
+            meeting_time,
+            params=(MEETING, Param("time", "The time", ParamKind.TEXT)),
+            scope="meeting",
+            listed_for=Role.ORGANISER,
+        ),
+        Command(
+            "discardmeeting",
+            "Discard a draft meeting",
+            discard_meeting,
+            params=(MEETING,),
+            scope="meeting",
+            listed_for=Role.ORGANISER,
+        ),
+        Command(
+            "movemeeting",
+            "Move a meeting to another time",
+            move_meeting,
+            params=(MEETING, Param("when", "The new time", ParamKind.TEXT)),
+            scope="meeting",
+            listed_for=Role.ORGANISER,
+        ),
+        Command(
+            "cancelmeeting",
+            "Cancel a meeting (everyone who answered is told)",
+            cancel_meeting,
+            params=(MEETING, Param("reason", "Why (optional)", ParamKind.TEXT, required=False)),
+            scope="meeting",
+            listed_for=Role.ORGANISER,
+        ),
+        Command(
+            "rsvp",
+            "Answer a meeting: going, maybe or cant",
+            rsvp,
+            params=(
+                MEETING,
+                Param(
+                    "answer",
+                    "going, maybe or cant",
+                    ParamKind.CHOICE,
+                    choices=("going", "maybe", "cant"),
+                ),
+            ),
+            scope="meeting",
+            listed_for=Role.MEMBER,
+        ),
+        Command(
+            "meetings",
+            "List meetings coming up, a page at a time",
+            meetings,
+            params=(Param("page", "Page number", ParamKind.REF, required=False),),
+            role=Role.MEMBER,
+            needs_community=True,
+            scope="page",
+        ),
+        Command(
+            "ics",
+            "A meeting as a calendar file",
+            ics,
+            params=(MEETING,),
+            scope="meeting",
+        ),
+    ),
+    jobs={service.REMIND_JOB: remind_job},
+    merge_people=service.merge_responses,
+    renderers={service.CARD: card},
+    move_chat=service.move_posts,
+)

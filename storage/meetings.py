@@ -1,0 +1,84 @@
+"""The tables of Meet: meetings, who answered and how, and where each meeting was announced.
+
+A meeting's reminders are `ScheduledJob` rows (bot.meetings.service), so they survive restarts
+like everything else Moot does later.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+TITLE_MAX = 200
+PLACE_MAX = 200
+LINK_MAX = 500
+ABOUT_MAX = 1000
+
+
+def _utc(*, nullable: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class MeetingStatus(StrEnum):
+    DRAFT = "draft"  # seen by its organiser until announced
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class Answer(StrEnum):
+    GOING = "going"
+    MAYBE = "maybe"
+    CANT = "cant"  # apologies
+    WAITING = "waiting"  # wanted to go when it was full: first in line for a place
+
+
+class Meeting(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("community_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    number: int  # per community, never reused
+    created_by_person_id: int = Field(foreign_key="person.id")
+    title: str = Field(sa_type=String(TITLE_MAX))
+    starts_at: datetime = Field(sa_column=_utc())
+    # Another reading of an ambiguous date (03/04), until the organiser picks one.
+    starts_alternative: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    duration_minutes: int = 60
+    place: str | None = Field(default=None, sa_type=String(PLACE_MAX))
+    link: str | None = Field(default=None, sa_type=String(LINK_MAX))
+    about: str | None = Field(default=None, sa_type=Text)
+    capacity: int | None = None  # places; more who want to go wait in line
+    reminders: str = Field(default="1440,60", sa_type=String(64))  # minutes before, comma list
+    status: MeetingStatus = Field(default=MeetingStatus.DRAFT, sa_type=String(16), index=True)
+    sequence: int = 0  # bumped at each change calendars must pick up (RFC 5545 SEQUENCE)
+    origin_platform: str = Field(sa_type=String(16))
+    origin_chat_id: str = Field(sa_type=String(64))
+    origin_thread_id: str | None = Field(default=None, sa_type=String(64))
+    created_at: datetime = Field(sa_column=_utc())
+    cancelled_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class MeetingResponse(SQLModel, table=True):
+    """One person's answer, whichever platform they gave it on (that one hears of changes)."""
+
+    meeting_id: int = Field(foreign_key="meeting.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    answer: Answer = Field(sa_type=String(16))
+    platform: str = Field(sa_type=String(16))
+    responded_at: datetime = Field(sa_column=_utc())
+
+
+class MeetingPost(SQLModel, table=True):
+    """Each chat (or thread) a meeting was announced in; `outbox_id` delivers its card."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    platform: str = Field(sa_type=String(16))
+    chat_id: str = Field(sa_type=String(64))
+    thread_id: str | None = Field(default=None, sa_type=String(64))
+    outbox_id: int = Field(foreign_key="outbox.id")

@@ -1,0 +1,236 @@
+"""Meet, through the core as organisers and residents use it: a meeting from one line to its
+reminders, answers merged per person, a waiting list, moves and cancellations that reach
+everyone who answered, reminders across a restart, and calendar files."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import icalendar
+
+from bot.clock import ManualClock
+from bot.core import Moot
+from bot.events import Reply, Visibility
+from bot.features import ALL_FEATURES
+from storage.store import Store
+from tests.helpers import RecordingOutlet, Resident, shown, texts
+from tests.poll_helpers import members
+
+AGM = "Residents' AGM | Thursday 19:00 | place: Community hall | link: https://meet.example/agm"
+
+
+def cards(outlet: RecordingOutlet, number: int = 1) -> list[str]:
+    """Meeting #number's card as posted, then each edit of it."""
+    head = f"Meeting #{number}:"
+    posted = [shown(r) for _, r in outlet.chats if head in r.text.split("\n")[0]]
+    edited = [shown(r) for _, _, r in outlet.edits if head in r.text.split("\n")[0]]
+    return posted + edited
+
+
+def reminders_in_chat(outlet: RecordingOutlet) -> list[str]:
+    return [r.text for _, r in outlet.chats if r.text.startswith("⏰ Reminder")]
+
+
+async def announced(host: Resident, definition: str) -> int:
+    preview = await host.say(f"/meeting {definition}")
+    text = texts(preview)
+    assert "Draft meeting #" in text, text
+    number = int(text.split("Draft meeting #")[1].split(":")[0])
+    said = texts(await host.press(f"announce 1.{number}"))
+    assert "is announced" in said, said
+    return number
+
+
+async def test_a_meeting_from_one_line_to_its_reminders(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    alice, bob, cat = await members(moot, host, "Alice", "Bob", "Cat")
+    preview = (await host.say(f"/meeting {AGM} | capacity: 2"))[0]
+    assert preview.visibility is Visibility.ACTOR
+    assert "Draft meeting #1: Residents' AGM" in shown(preview)
+    assert "Thu 26 Nov 2026, 19:00 (Europe/London) · 1 hour" in shown(preview)
+    assert "Where: Community hall · Online: https://meet.example/agm" in shown(preview)
+    assert "Reminders: 1 day before, 1 hour before" in shown(preview)
+    assert [b.command for b in preview.buttons] == ["announce 1.1", "discardmeeting 1.1"]
+    assert cards(outlet) == []  # nothing in the chat until it is announced
+
+    await host.press("announce 1.1")
+    posted = next(r for _, r in outlet.chats if r.text.startswith("📅 Meeting #1"))
+    assert [b.command for b in posted.buttons] == [
+        "rsvp 1.1 going",
+        "rsvp 1.1 maybe",
+        "rsvp 1.1 cant",
+    ]
+    assert "you are going" in texts(await alice.press("rsvp 1.1 going"))
+    assert "you are going" in texts(await bob.say("/rsvp 1 going"))
+    assert "number 1 on the waiting list" in texts(await cat.press("rsvp 1.1 going"))
+    assert "number 1 on the waiting list" in texts(await cat.press("rsvp 1.1 going"))  # kept
+    assert "Going 2 · Maybe 0 · Can't come 0 · 0 of 2 places left · 1 waiting" in cards(outlet)[-1]
+
+    assert "apologies are noted" in texts(await alice.press("rsvp 1.1 cant"))
+    assert any("A place came free at meeting #1" in t for t in outlet.dms_to("cat"))
+    assert "Going 2 · Maybe 0 · Can't come 1 · 0 of 2 places left" in cards(outlet)[-1]
+
+    await clock.advance(timedelta(days=2, hours=10))  # Wednesday 19:00: a day before
+    await moot.drain()
+    assert len(reminders_in_chat(outlet)) == 1
+    assert "starts in 1 day" in reminders_in_chat(outlet)[0]
+    assert "Community hall" in reminders_in_chat(outlet)[0]
+    assert sum("⏰ Reminder" in t for t in outlet.dms_to("bob")) == 1
+    assert sum("⏰ Reminder" in t for t in outlet.dms_to("cat")) == 1
+    assert not any("⏰ Reminder" in t for t in outlet.dms_to("alice"))  # she sent apologies
+
+    await clock.advance(timedelta(hours=23))  # Thursday 18:00
+    await moot.drain()
+    assert len(reminders_in_chat(outlet)) == 2
+    assert "starts in 1 hour" in reminders_in_chat(outlet)[1]
+    await clock.advance(timedelta(hours=2))
+    await moot.drain()
+    assert len(reminders_in_chat(outlet)) == 2  # never twice
+    assert "has already started" in texts(await alice.press("rsvp 1.1 going"))
+
+
+async def test_answers_are_one_per_person_across_linked_accounts(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet
+) -> None:
+    (alice,) = await members(moot, host, "Alice")
+    await announced(host, AGM)
+    await alice.press("rsvp 1.1 maybe")
+    elsewhere = Resident(moot, "telegram", "tg-alice", "Alice")
+    code = next(w for w in texts(await alice.privately("/link")).split() if w.startswith("LINK-"))
+    assert "one member" in texts(await elsewhere.privately(f"/link {code.rstrip('.')}"))
+    await elsewhere.press("rsvp 1.1 going")
+    assert "Going 1 · Maybe 0" in cards(outlet)[-1]
+
+
+async def test_moving_and_cancelling_reach_everyone_who_answered(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    alice, bob = await members(moot, host, "Alice", "Bob")
+    await announced(host, AGM)
+    await alice.press("rsvp 1.1 going")
+    await bob.press("rsvp 1.1 cant")
+    said = texts(await host.say("/movemeeting 1 Friday 19:00"))
+    assert "now starts" in said
+    assert "2 people who answered are told" in said
+    for who in ("alice", "bob"):
+        assert any("has moved from Thu 26 Nov 2026, 19:00" in t for t in outlet.dms_to(who))
+    assert "Fri 27 Nov 2026, 19:00" in cards(outlet)[-1]
+
+    await clock.advance(timedelta(days=2, hours=10))  # Wednesday 19:00: the old day-before time
+    await moot.drain()
+    assert reminders_in_chat(outlet) == []  # the moved meeting's old reminders send nothing
+    await clock.advance(timedelta(days=1))  # Thursday 19:00: a day before the new time
+    await moot.drain()
+    assert len(reminders_in_chat(outlet)) == 1
+
+    said = texts(await host.say("/cancelmeeting 1 The hall flooded"))
+    assert "is cancelled; 2 people who answered are told" in said
+    assert any("is cancelled. Reason: The hall flooded" in t for t in outlet.dms_to("bob"))
+    assert cards(outlet)[-1].startswith("❌ Cancelled · Meeting #1")
+    assert "was cancelled" in texts(await alice.press("rsvp 1.1 going"))  # a stale button
+    await clock.advance(timedelta(days=1))
+    await moot.drain()
+    assert len(reminders_in_chat(outlet)) == 1
+
+
+async def test_reminders_that_fell_due_while_moot_was_down(
+    database_url: str, clock: ManualClock
+) -> None:
+    """Down from Monday to Thursday 18:10: the day-before reminder is days late and skipped;
+    the hour-before one is 10 minutes late, within the grace period, and sent marked late."""
+    first = Moot(Store(database_url), clock, ALL_FEATURES)
+    await first.start()
+    outlet = RecordingOutlet("console")
+    first.attach(outlet)
+    host = Resident(first, "console", "host", "Host", chat_admin=True)
+    await host.say("/setup Elm Court")
+    await announced(host, AGM)
+    await host.press("rsvp 1.1 going")
+    await first.drain()
+    await first.stop()
+
+    await clock.set(clock.now() + timedelta(days=3, hours=9, minutes=10))  # Thursday 18:10
+    second = Moot(Store(database_url), clock, ALL_FEATURES)
+    again = RecordingOutlet("console")
+    second.attach(again)
+    await second.start()
+    await second.drain()
+    sent = reminders_in_chat(again)
+    assert len(sent) == 1
+    assert "starts in 1 hour" in sent[0]
+    assert "This reminder is 10 minutes late" in sent[0]
+    assert sum("⏰ Reminder" in t for t in again.dms_to("host")) == 1
+    await second.stop()
+
+
+async def test_bad_meetings_are_refused_with_their_limits(
+    moot: Moot, community: str, host: Resident, alice: Resident
+) -> None:
+    refusals = {
+        "AGM": "Write a meeting as: title | when",
+        "AGM | yesterday 19:00": "is in the past",
+        "AGM | tomorrow 25:00": "is not a time of day",
+        "AGM | 9999-12-31 12:00": "more than two years away",
+        "AGM | Friday 19:00 | capacity: 0": "capacity: give the number of places, from 1",
+        "AGM | Friday 19:00 | capacity: ²": "capacity: give the number of places",
+        "AGM | Friday 19:00 | link: javascript:alert(1)": "link: give the web address",
+        "AGM | Friday 19:00 | length: 3d": "length: a meeting lasts from 5 minutes to 1 day",
+        "AGM | Friday 19:00 | remind: 1h 2h 3h 4h": "remind: give up to 3 times",
+        "AGM | Friday 19:00 | colour: red": "colour: is not a meeting setting",
+        "x" * 201 + " | Friday 19:00": "up to 200 characters",
+    }
+    for definition, refusal in refusals.items():
+        replies = await host.say(f"/meeting {definition}")
+        assert refusal in texts(replies), (definition, texts(replies))
+        assert all(r.visibility is Visibility.ACTOR for r in replies)
+    assert "No meetings are coming up" in texts(await host.say("/meetings"))
+    await alice.say("/join")
+    assert "Only organisers" in texts(await alice.say(f"/meeting {AGM}"))
+
+
+async def test_an_ambiguous_date_is_confirmed_before_announcing(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet
+) -> None:
+    preview = (await host.say("/meeting Garden day | 05/12 10:00"))[0]
+    assert (
+        "I read the time as Sat 05 Dec 2026, 10:00 (Europe/London), but it could be "
+        "Wed 12 May 2027, 10:00 (Europe/London). Which did you mean?" in shown(preview)
+    )
+    assert "announce 1.1" not in [b.command for b in preview.buttons]
+    assert "Choose which time you meant first" in texts(await host.say("/announce 1"))
+    may = next(b for b in preview.buttons if b.label.startswith("Wed 12 May 2027"))
+    chosen = (await host.press(may.command))[0]
+    assert chosen.replaces_pressed  # the preview itself changes, where the platform can
+    assert "Wed 12 May 2027, 10:00" in shown(chosen)
+    assert "announce 1.1" in [b.command for b in chosen.buttons]
+    await host.press("announce 1.1")
+    assert "Wed 12 May 2027, 10:00" in cards(outlet)[0]
+
+
+async def test_a_meeting_as_a_calendar_file(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet
+) -> None:
+    (alice,) = await members(moot, host, "Alice")
+    await announced(host, f"{AGM} | length: 90m | about: Accounts, elections; AOB")
+    reply: Reply = (await alice.say("/ics 1"))[0]
+    assert reply.file is not None
+    assert reply.file.filename == "meeting-1.ics"
+    data = reply.file.data
+    assert b"\r\n" in data  # RFC 5545 lines end in CRLF
+    assert all(len(line) <= 75 for line in data.split(b"\r\n"))  # folded
+    calendar = icalendar.Calendar.from_ical(data)
+    event = next(iter(calendar.walk("VEVENT")))
+    assert str(event["summary"]) == "Residents' AGM"
+    assert event.decoded("dtstart").isoformat() == "2026-11-26T19:00:00+00:00"
+    assert event.decoded("dtend").isoformat() == "2026-11-26T20:30:00+00:00"
+    assert str(event["location"]) == "Community hall"
+    assert str(event["url"]) == "https://meet.example/agm"
+    assert "Accounts, elections; AOB" in str(event["description"])
+    assert str(event["uid"]) == "meeting-1@moot"
+    assert str(event["status"]) == "CONFIRMED"
+    await host.say("/cancelmeeting 1")
+    cancelled = icalendar.Calendar.from_ical((await alice.say("/ics 1"))[0].file.data)  # type: ignore[union-attr]
+    event = next(iter(cancelled.walk("VEVENT")))
+    assert str(event["status"]) == "CANCELLED"
+    assert event.decoded("sequence") == 1  # calendars replace the event they hold
