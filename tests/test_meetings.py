@@ -234,3 +234,30 @@ async def test_a_meeting_as_a_calendar_file(
     event = next(iter(cancelled.walk("VEVENT")))
     assert str(event["status"]) == "CANCELLED"
     assert event.decoded("sequence") == 1  # calendars replace the event they hold
+
+
+async def test_a_meeting_through_the_guided_form(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet
+) -> None:
+    asked = (await host.say("/meeting"))[0]
+    assert asked.form is not None
+    assert asked.form.title == "Schedule a meeting"
+    assert [f.name for f in asked.form.fields] == ["definition", "when", "place", "link", "about"]
+    assert all(len(f.label) <= 45 for f in asked.form.fields)  # Discord's limit for labels
+    preview = await host.submit(
+        "meeting",
+        {
+            "definition": "Repairs surgery | bring photos",  # a bar in a form is just text
+            "when": "Friday 18:30",
+            "place": "Office",
+            "link": "",
+            "about": "Drop in with any repair that has not been fixed.",
+        },
+    )
+    said = texts(preview)
+    assert "Draft meeting #1: Repairs surgery | bring photos" in said
+    assert "Fri 27 Nov 2026, 18:30" in said
+    assert "Where: Office" in said
+    assert "Drop in with any repair" in said
+    refused = await host.submit("meeting", {"definition": "X", "when": "yesterday"})
+    assert "is in the past" in texts(refused)

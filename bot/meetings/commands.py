@@ -25,7 +25,7 @@ from bot.events import Button, FileOut, Reply
 from bot.feature import Feature
 from bot.meetings import render, service
 from bot.meetings.calendar import calendar_file
-from bot.meetings.spec import parse_one_line
+from bot.meetings.spec import build, parse_one_line
 from bot.meetings.views import MeetingView, find, load, upcoming
 from bot.text import one_line
 from storage.meetings import Answer, Meeting, MeetingStatus
@@ -68,7 +68,16 @@ def require_organiser(ctx: Context, view: MeetingView) -> None:
 async def meeting(ctx: Context) -> None:
     community_id = ctx.community
     zone = await ctx.moot.read(lambda s: s.get_one(Community, community_id).timezone)
-    spec = parse_one_line(ctx.args.text("definition"), zone, ctx.now)
+    when = ctx.args.optional_text("when")
+    if when is not None:  # the guided form: each answer in its own field
+        settings = [
+            (key, value)
+            for key in ("place", "link", "about")
+            if (value := (ctx.args.optional_text(key) or "").strip())
+        ]
+        spec = build(ctx.args.text("definition"), when, settings, zone, ctx.now)
+    else:
+        spec = parse_one_line(ctx.args.text("definition"), zone, ctx.now)
     meeting_id = await ctx.moot.write(
         lambda s: service.create_draft(s, community_id, ctx.person_id, ctx.place, spec, ctx.now)
     )
@@ -307,12 +316,34 @@ FEATURE = Feature(
                     "title | when | place: … | link: … | length: … | capacity: … | remind: …",
                     ParamKind.TEXT,
                     max_length=2500,
-                    label="Title | when | settings",
+                    label="The title",
+                ),
+            ),
+            form_title="Schedule a meeting",
+            form_only=(
+                Param("when", "When? (e.g. Thursday 19:00)", ParamKind.TEXT, max_length=100),
+                Param("place", "Where? (optional)", ParamKind.TEXT, required=False, max_length=200),
+                Param(
+                    "link",
+                    "Link to join online (optional)",
+                    ParamKind.TEXT,
+                    required=False,
+                    max_length=500,
+                ),
+                Param(
+                    "about",
+                    "What is it about? (optional)",
+                    ParamKind.TEXT,
+                    required=False,
+                    max_length=1000,
+                    multiline=True,
                 ),
             ),
             role=Role.ORGANISER,
             where=Where.GROUP,
             needs_community=True,
+            guided=True,
+            form_in_private=True,
         ),
         Command(
             "announce",

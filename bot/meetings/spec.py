@@ -49,18 +49,29 @@ def parse_one_line(text: str, zone: str, now: datetime) -> MeetingSpec:
             "Write a meeting as: title | when | settings, e.g. /meeting Residents' AGM | "
             f"Tuesday 19:00 | place: Community hall. {SETTINGS_HELP}"
         )
-    title = one_line(parts[0])
-    if len(title) > TITLE_MAX:
-        raise UserError(f"A meeting's title can be up to {TITLE_MAX} characters.")
-    spec = MeetingSpec(title, read_moment(parts[1], zone, now))
-    seen: set[str] = set()
+    settings: list[tuple[str, str]] = []
     for setting in parts[2:]:
         if not setting:
             continue
         match = _SETTING.match(setting)
         if match is None:
             raise UserError(f"{setting[:40]!r} is not a setting. {SETTINGS_HELP}")
-        key, value = match.group(1).lower(), match.group(2).strip()
+        settings.append((match.group(1).lower(), match.group(2).strip()))
+    return build(parts[0], parts[1], settings, zone, now)
+
+
+def build(
+    title: str, when: str, settings: list[tuple[str, str]], zone: str, now: datetime
+) -> MeetingSpec:
+    """A meeting from its title, its time and `key: value` settings (typed or from a form)."""
+    title = one_line(title)
+    if not title:
+        raise UserError("Give the meeting a title.")
+    if len(title) > TITLE_MAX:
+        raise UserError(f"A meeting's title can be up to {TITLE_MAX} characters.")
+    spec = MeetingSpec(title, read_moment(when, zone, now))
+    seen: set[str] = set()
+    for key, value in settings:
         if key in seen:
             raise UserError(f"{key}: is given twice; give it once.")
         seen.add(key)
