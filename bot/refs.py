@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from bot.errors import UsageError
+from bot.errors import UsageError, UserError
 
 _REF = re.compile(r"#?(?:(\d{1,9})\.)?(\d{1,9})")
 
@@ -28,3 +28,27 @@ def community_of(given: str) -> int | None:
 
 def qualified(community_id: int, number: int) -> str:
     return f"{community_id}.{number}"
+
+
+MOST_AT_ONCE = 2000
+
+
+def member_numbers(words: list[str]) -> list[int]:
+    """Member numbers as organisers write them: "3 7 12-20" (commas allowed)."""
+    numbers: list[int] = []
+    for word in words:
+        match = re.fullmatch(r"(\d{1,6})(?:-(\d{1,6}))?", word, flags=re.ASCII)
+        if match is None:
+            raise UserError(
+                f"Give member numbers like 3 7 12-20 (see /members); {word[:20]!r} is not one."
+            )
+        first = int(match.group(1))
+        last = int(match.group(2) or first)
+        if last < first:
+            raise UserError(f"{word[:20]} runs backwards; write the smaller number first.")
+        numbers += range(first, last + 1)
+        if len(numbers) > MOST_AT_ONCE:
+            raise UserError(f"Give at most {MOST_AT_ONCE} members at a time.")
+    if not numbers:
+        raise UserError("Give member numbers, e.g. 3 7 12-20 (see /members).")
+    return list(dict.fromkeys(numbers))

@@ -18,6 +18,8 @@ TITLE_MAX = 200
 PLACE_MAX = 200
 LINK_MAX = 500
 ABOUT_MAX = 1000
+ITEM_MAX = 300
+MINUTES_MAX = 4000
 
 
 def _utc(*, nullable: bool = False) -> Column[datetime]:
@@ -61,6 +63,8 @@ class Meeting(SQLModel, table=True):
     origin_thread_id: str | None = Field(default=None, sa_type=String(64))
     created_at: datetime = Field(sa_column=_utc())
     cancelled_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    minutes: str | None = Field(default=None, sa_type=Text)  # recorded after it, then posted
+    minutes_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class MeetingResponse(SQLModel, table=True):
@@ -82,3 +86,58 @@ class MeetingPost(SQLModel, table=True):
     chat_id: str = Field(sa_type=String(64))
     thread_id: str | None = Field(default=None, sa_type=String(64))
     outbox_id: int = Field(foreign_key="outbox.id")
+
+
+class ItemStatus(StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class AgendaItem(SQLModel, table=True):
+    """An item a member proposed for a meeting's agenda; organisers accept and order them."""
+
+    __table_args__ = (UniqueConstraint("meeting_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    number: int  # per meeting, in the order proposed
+    text: str = Field(sa_type=String(ITEM_MAX))
+    proposed_by_person_id: int = Field(foreign_key="person.id")
+    status: ItemStatus = Field(default=ItemStatus.PROPOSED, sa_type=String(16))
+    position: int | None = None  # on the agenda, once accepted
+    proposed_at: datetime = Field(sa_column=_utc())
+
+
+class Attendance(SQLModel, table=True):
+    """Someone who was there: checked in themselves, or marked by an organiser."""
+
+    meeting_id: int = Field(foreign_key="meeting.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    marked_by_person_id: int = Field(foreign_key="person.id")
+    at: datetime = Field(sa_column=_utc())
+
+
+class ActionItem(SQLModel, table=True):
+    """Something someone agreed to do at a meeting, by a date; numbered per community."""
+
+    __table_args__ = (UniqueConstraint("community_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    number: int
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    owner_person_id: int = Field(foreign_key="person.id", index=True)
+    text: str = Field(sa_type=String(ITEM_MAX))
+    due_at: datetime = Field(sa_column=_utc())
+    created_by_person_id: int = Field(foreign_key="person.id")
+    created_at: datetime = Field(sa_column=_utc())
+    done_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class MeetingQuorum(SQLModel, table=True):
+    """A community's rule for a quorate meeting: a number of members, or a share of them."""
+
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    members: int | None = None
+    percent: int | None = None

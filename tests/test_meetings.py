@@ -261,3 +261,95 @@ async def test_a_meeting_through_the_guided_form(
     assert "Drop in with any repair" in said
     refused = await host.submit("meeting", {"definition": "X", "when": "yesterday"})
     assert "is in the past" in texts(refused)
+
+
+async def test_an_agenda_proposed_decided_ordered_and_sent_with_the_first_reminder(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    alice, bob = await members(moot, host, "Alice", "Bob")
+    await announced(host, AGM)
+    await alice.press("rsvp 1.1 going")
+    assert "Item 1 is proposed" in texts(await alice.say("/propose 1 Bike storage"))
+    assert "Item 2 is proposed" in texts(await bob.say("/propose 1 Hallway lights"))
+    assert "Item 3 is proposed" in texts(await bob.say("/propose 1 Bins"))
+    assert any("Proposed for the agenda of meeting #1" in t for t in outlet.dms_to("host"))
+    assert "Only organisers" in texts(await alice.say("/agendaitem 1 1 accept"))
+
+    listed = await host.say("/agenda 1")
+    assert "has no agenda yet" in listed[0].text
+    assert [r.buttons[0].command for r in listed[1:]] == [
+        "agendaitem 1.1 1 accept",
+        "agendaitem 1.1 2 accept",
+        "agendaitem 1.1 3 accept",
+    ]
+    await host.press("agendaitem 1.1 1 accept")
+    await host.press("agendaitem 1.1 2 accept")
+    await host.press("agendaitem 1.1 3 decline")
+    assert any("Bike storage — is on the agenda" in t for t in outlet.dms_to("alice"))
+    assert any("Bins — was not taken onto the agenda" in t for t in outlet.dms_to("bob"))
+    assert "Give every accepted item" in texts(await host.say("/agendaorder 1 2 3"))
+    ordered = texts(await host.say("/agendaorder 1 2 1"))
+    assert "1. Hallway lights\n2. Bike storage" in ordered
+    assert "1. Hallway lights\n2. Bike storage" in texts(await alice.say("/agenda 1"))
+    assert "Proposed, item" not in texts(await alice.say("/agenda 1"))  # members see the agenda
+
+    await clock.advance(timedelta(days=2, hours=10))  # the day-before reminder
+    await moot.drain()
+    first = reminders_in_chat(outlet)[0]
+    assert "Agenda · Meeting #1: Residents' AGM\n1. Hallway lights\n2. Bike storage" in first
+    assert any("1. Hallway lights" in t for t in outlet.dms_to("alice"))
+    await clock.advance(timedelta(hours=23))
+    await moot.drain()
+    assert "Agenda" not in reminders_in_chat(outlet)[1]  # the hour-before one is short
+    await clock.advance(timedelta(hours=2))
+    assert "only before it starts" in texts(await alice.say("/propose 1 Late item"))
+
+
+async def test_attendance_quorum_minutes_and_action_items(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    alice, bob, cat = await members(moot, host, "Alice", "Bob", "Cat")  # members #2, #3, #4
+    await announced(host, AGM)
+    await cat.press("rsvp 1.1 cant")
+    assert "Only" in texts(await alice.say("/meetingquorum 3"))
+    assert "quorate with: 3 members" in texts(await host.say("/meetingquorum 3"))
+    assert "Give the quorum as" in texts(await host.say("/meetingquorum 0"))
+    assert "opens an hour before" in texts(await alice.say("/checkin 1"))
+
+    await clock.advance(timedelta(days=3, hours=9, minutes=30))  # Thursday 18:30
+    await moot.drain()
+    assert "You are checked in" in texts(await alice.say("/checkin 1"))
+    marked = texts(await host.say("/attended 1 3"))
+    assert "Marked as there: Bob (#3)." in marked
+    assert "Quorum (3 members: 3) not met: 2 there." in marked
+    assert "Quorum (3 members: 3) met: 3 there." in texts(await host.say("/attended 1 1"))
+    assert "There is no member #99" in texts(await host.say("/attended 1 99"))
+
+    refused = texts(await host.say("/actionitem 1 99 | Fix the gate | due: Friday 12:00"))
+    assert "There is no member #99" in refused
+    assert "Write it as" in texts(await host.say("/actionitem 1 3 Fix the gate"))
+    said = texts(await host.say("/actionitem 1 3 | Fix the gate | due: in 3 days 12:00"))
+    assert "Action #1 is set" in said
+    assert any("you have action #1: Fix the gate" in t for t in outlet.dms_to("bob"))
+    assert "#1 Fix the gate" in texts(await bob.say("/actions"))
+    assert "You have no open actions" in texts(await alice.say("/actions"))
+    assert "Only organisers" in texts(await alice.say("/actions all"))
+    assert "You have no action #1" in texts(await alice.say("/done 1"))
+
+    assert "once it has started" in texts(await host.say("/minutes 1 Too early"))
+    await clock.advance(timedelta(hours=2))  # Thursday 20:30: the meeting has been
+    recorded = texts(await host.say("/minutes 1 We agreed to paint the railings green."))
+    assert "are recorded and going to the 1 chat" in recorded
+    await moot.drain()
+    posted = next(r.text for _, r in outlet.chats if r.text.startswith("📝 Minutes"))
+    assert "Present (3): Alice, Bob, Host" in posted
+    assert "Apologies (1): Cat" in posted
+    assert "Quorum (3 members: 3) met: 3 there." in posted
+    assert "We agreed to paint the railings green." in posted
+    assert "#1 Fix the gate — Bob, due Sun 29 Nov 2026, 12:00" in posted
+
+    await clock.advance(timedelta(days=2))  # Saturday 20:30: past the day before it is due
+    await moot.drain()
+    assert any("⏰ Action #1 is due" in t for t in outlet.dms_to("bob"))
+    assert "Action #1 (Fix the gate) is done" in texts(await bob.say("/done 1"))
+    assert "is done already" in texts(await bob.say("/done 1"))

@@ -92,6 +92,11 @@ async def snapshot(moot: Moot) -> tuple[object, ...]:
                 "SELECT count(*) FROM pollpost",
                 "SELECT id, status, starts_at, title FROM meeting ORDER BY id",
                 "SELECT meeting_id, person_id, answer FROM meetingresponse ORDER BY 1, 2",
+                "SELECT meeting_id, number, status, position FROM agendaitem ORDER BY 1, 2",
+                "SELECT meeting_id, person_id FROM attendance ORDER BY 1, 2",
+                "SELECT number, done_at FROM actionitem ORDER BY 1",
+                "SELECT community_id, members, percent FROM meetingquorum",
+                "SELECT id, minutes FROM meeting ORDER BY id",
             )
         )
 
@@ -183,6 +188,14 @@ MEETING_MATRIX: list[tuple[str, tuple[str, ...], set[str]]] = [
     ("/rsvp {n} going", ("scheduled",), MEMBERS),
     ("/movemeeting {n} Saturday 19:00", ("scheduled",), ORGANISERS),
     ("/cancelmeeting {n}", ("scheduled",), ORGANISERS),
+    ("/propose {n} Repaint the railings", ("scheduled",), MEMBERS),
+    ("/agenda {n}", ("scheduled",), MEMBERS | {"visitor"}),
+    ("/agendaitem {n} 1 accept", ("scheduled",), ORGANISERS),
+    ("/agendaorder {n} 1", ("scheduled",), ORGANISERS),
+    ("/checkin {n}", ("scheduled",), MEMBERS),
+    ("/attended {n} 2", ("scheduled",), ORGANISERS),
+    ("/minutes {n} We met.", ("scheduled",), ORGANISERS),
+    ("/actionitem {n} 2 | Paint | due: Saturday 12:00", ("scheduled",), ORGANISERS),
 ]
 MEETING_CASES = [(line, state, who) for line, states, who in MEETING_MATRIX for state in states]
 
@@ -210,6 +223,9 @@ ROLE_MATRIX: list[tuple[str, set[str]]] = [
     ("/members", ORGANISERS),
     ("/claimcodes", ORGANISERS),
     ("/meetings", MEMBERS),
+    ("/actions", MEMBERS),
+    ("/done 1", MEMBERS),
+    ("/meetingquorum 10", {"admin"}),
     ("/meeting Garden day | Friday 10:00", ORGANISERS),
     ("/approve 9", ORGANISERS),
     ("/reject 9", ORGANISERS),

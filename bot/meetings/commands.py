@@ -15,51 +15,31 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot import refs, roles
+from bot import refs
 from bot.commands import Command, Param, ParamKind, Where
 from bot.context import Context
 from bot.core import Moot
 from bot.dates import length, read_moment
-from bot.errors import NotAllowedError, UserError
+from bot.errors import UserError
 from bot.events import Button, FileOut, Reply
 from bot.feature import Feature
-from bot.meetings import render, service
+from bot.meetings import record, render, service
+from bot.meetings.access import MEETING, meeting_named, require_organiser
+from bot.meetings.agenda_commands import AGENDA_COMMANDS
 from bot.meetings.calendar import calendar_file
+from bot.meetings.record_commands import RECORD_COMMANDS, action_due_job
 from bot.meetings.spec import build, parse_one_line
-from bot.meetings.views import MeetingView, find, load, upcoming
+from bot.meetings.views import load, upcoming
 from bot.text import one_line
 from storage.meetings import Answer, Meeting, MeetingStatus
 from storage.models import Chat, Community, Role
 
 log = logging.getLogger(__name__)
 
-MEETING = Param("meeting", "The meeting's number", ParamKind.REF)
 # Reminders that fell due while Moot was down are sent, marked late, up to this long after.
 REMINDER_GRACE = timedelta(minutes=15)
 MEETINGS_PER_PAGE = 10
 REASON_MAX = 300
-
-
-# --- finding ---------------------------------------------------------------------------------
-
-
-async def meeting_named(ctx: Context) -> MeetingView:
-    """The meeting the command names, in the community it acts in, if this person may see it."""
-    number = refs.parse(ctx.args.text("meeting"), "meeting")[1]
-    if ctx.community_id is None:
-        raise UserError("Which community's meeting? Use this in your community's group chat.")
-    community_id = ctx.community_id
-    view = await ctx.moot.read(lambda s: find(s, community_id, number))
-    if view is None or (
-        view.status is MeetingStatus.DRAFT and not roles.allows(ctx.role, Role.ORGANISER)
-    ):
-        raise UserError(f"There is no meeting #{number} here. /meetings lists what is coming up.")
-    return view
-
-
-def require_organiser(ctx: Context, view: MeetingView) -> None:
-    if not roles.allows(ctx.role, Role.ORGANISER):
-        raise NotAllowedError(f"Only organisers of {view.community.name} can do that.")
 
 
 # --- organisers ------------------------------------------------------------------------------
@@ -417,8 +397,10 @@ FEATURE = Feature(
             params=(MEETING,),
             scope="meeting",
         ),
+        *AGENDA_COMMANDS,
+        *RECORD_COMMANDS,
     ),
-    jobs={service.REMIND_JOB: remind_job},
+    jobs={service.REMIND_JOB: remind_job, record.ACTION_JOB: action_due_job},
     merge_people=service.merge_responses,
     renderers={service.CARD: card},
     move_chat=service.move_posts,

@@ -14,15 +14,14 @@ from sqlmodel import Session, col, select
 from bot import audit
 from bot.errors import UserError
 from bot.events import Place, Reply
-from bot.meetings import render
+from bot.meetings import agenda, render
 from bot.meetings.spec import MeetingSpec, read_stored_reminders, stored_reminders
-from bot.meetings.views import load, responders
+from bot.meetings.views import is_active_member, load, responders
 from bot.numbers import next_number
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.scheduler import schedule
 from storage.meetings import Answer, Meeting, MeetingPost, MeetingResponse, MeetingStatus
-from storage.models import Membership, MembershipStatus
 from storage.outbox import DeliveryStatus, OutboxEntry
 
 NUMBERS = "meeting"  # numbered per community, like polls
@@ -183,12 +182,7 @@ def respond(
         raise UserError(f"Meeting #{meeting.number} has not been announced yet.")
     if meeting.starts_at <= now:
         raise UserError(f"Meeting #{meeting.number} has already started.")
-    membership = session.exec(
-        select(Membership).where(
-            Membership.community_id == meeting.community_id, Membership.person_id == person_id
-        )
-    ).first()
-    if membership is None or membership.status != MembershipStatus.ACTIVE:
+    if not is_active_member(session, meeting.community_id, person_id):
         raise UserError("Only members can answer; send /join in the community's group chat.")
     current = session.get(MeetingResponse, (meeting_id, person_id))
     was = Answer(current.answer) if current is not None else None
@@ -340,9 +334,13 @@ def remind(
     session: Session, meeting_id: int, before: timedelta, late: timedelta, now: datetime
 ) -> int:
     """Post the reminder where the meeting was announced and send it to everyone going or
-    maybe going; how many people it went to."""
+    maybe going; how many people it went to. The first reminder carries the agenda."""
     view = load(session, meeting_id)
     reminder = render.reminder(view, before, late)
+    if before == max(read_stored_reminders(view.meeting.reminders), default=before):
+        items = agenda.accepted_items(session, meeting_id)
+        if items:
+            reminder += "\n\n" + agenda.agenda_text(view, items)
     for post in view.posts:
         outbox.post(
             session,
@@ -366,24 +364,27 @@ def remind(
 
 
 def merge_responses(session: Session, source_id: int, target_id: int, now: datetime) -> list[str]:
-    """Two accounts becoming one person keep one answer per meeting: the account that asked
-    for the link code keeps its own."""
+    """Two accounts becoming one person keep one answer (and one attendance) per meeting: the
+    account that asked for the link code keeps its own; everything else moves across."""
     run = session.connection().execute
     params = {"source": source_id, "target": target_id}
-    run(
-        text(
-            "DELETE FROM meetingresponse WHERE person_id = :source AND meeting_id IN "
-            "(SELECT meeting_id FROM meetingresponse WHERE person_id = :target)"
-        ),
-        params,
-    )
-    run(text("UPDATE meetingresponse SET person_id = :target WHERE person_id = :source"), params)
-    run(
-        text(
-            "UPDATE meeting SET created_by_person_id = :target WHERE created_by_person_id = :source"
-        ),
-        params,
-    )
+    for table in ("meetingresponse", "attendance"):
+        run(
+            text(
+                f"DELETE FROM {table} WHERE person_id = :source AND meeting_id IN "
+                f"(SELECT meeting_id FROM {table} WHERE person_id = :target)"
+            ),
+            params,
+        )
+        run(text(f"UPDATE {table} SET person_id = :target WHERE person_id = :source"), params)
+    for table, column in (
+        ("attendance", "marked_by_person_id"),
+        ("meeting", "created_by_person_id"),
+        ("agendaitem", "proposed_by_person_id"),
+        ("actionitem", "owner_person_id"),
+        ("actionitem", "created_by_person_id"),
+    ):
+        run(text(f"UPDATE {table} SET {column} = :target WHERE {column} = :source"), params)
     return []
 
 

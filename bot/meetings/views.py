@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from bot.refs import qualified
 from storage.meetings import Answer, Meeting, MeetingPost, MeetingResponse, MeetingStatus
-from storage.models import Community
+from storage.models import Community, Membership, MembershipStatus
 
 LONGEST_MEETING = timedelta(hours=24)
 
@@ -91,6 +91,15 @@ def upcoming(
     )
     current = [m for m in recent if m.starts_at + timedelta(minutes=m.duration_minutes) > now]
     return current[skip : skip + most], len(current)
+
+
+def is_active_member(session: Session, community_id: int, person_id: int) -> bool:
+    membership = session.exec(
+        select(Membership).where(
+            Membership.community_id == community_id, Membership.person_id == person_id
+        )
+    ).first()
+    return membership is not None and membership.status == MembershipStatus.ACTIVE
 
 
 def responders(session: Session, meeting_id: int, *answers: Answer) -> dict[int, str]:

@@ -381,37 +381,13 @@ async def paper(ctx: Context) -> None:
     )
 
 
-MOST_MARKED_AT_ONCE = 2000
-
-
-def member_numbers(words: list[str]) -> list[int]:
-    """Member numbers as organisers write them: "3 7 12-20" (commas allowed)."""
-    numbers: list[int] = []
-    for word in words:
-        match = re.fullmatch(r"(\d{1,6})(?:-(\d{1,6}))?", word, flags=re.ASCII)
-        if match is None:
-            raise UserError(
-                f"Give member numbers like 3 7 12-20 (see /members); {word[:20]!r} is not one."
-            )
-        first = int(match.group(1))
-        last = int(match.group(2) or first)
-        if last < first:
-            raise UserError(f"{word[:20]} runs backwards; write the smaller number first.")
-        numbers += range(first, last + 1)
-        if len(numbers) > MOST_MARKED_AT_ONCE:
-            raise UserError(f"Mark at most {MOST_MARKED_AT_ONCE} members at a time.")
-    if not numbers:
-        raise UserError("Give the member numbers of those who voted on paper, e.g. 3 7 12-20.")
-    return list(dict.fromkeys(numbers))
-
-
 async def paper_voters(ctx: Context) -> None:
     view = await poll_named(ctx)
     poll_id, n = view.id, view.number
     await require_organiser(ctx, view)
     words = ctx.args.text("members").replace(",", " ").split()
     removing = bool(words) and words[0].lower() == "remove"
-    numbers = member_numbers(words[1:] if removing else words)
+    numbers = refs.member_numbers(words[1:] if removing else words)
     change = service.unmark_paper_voters if removing else service.mark_paper_voters
     marks = await ctx.moot.write(lambda s: change(s, poll_id, numbers, ctx.person_id, ctx.now))
     lines = []

@@ -1,0 +1,234 @@
+"""Commands for what happened at a meeting: check-in and attendance, the community's quorum rule,
+minutes, and action items (their owners see and close their own)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot import audit, refs, roles
+from bot.commands import Command, Param, ParamKind
+from bot.context import Context
+from bot.core import Moot
+from bot.dates import format_moment, read_moment
+from bot.errors import NotAllowedError, UserError
+from bot.meetings import record
+from bot.meetings.access import MEETING, meeting_named, require_organiser
+from bot.meetings.views import load
+from storage.meetings import ActionItem
+from storage.models import Community, Role
+
+_DUE = re.compile(r"^\s*due\s*:\s*(.+)$", re.IGNORECASE | re.DOTALL)
+_QUORUM = re.compile(r"(\d{1,5})(%?)", re.ASCII)
+
+
+async def check_in(ctx: Context) -> None:
+    view = await meeting_named(ctx)
+    meeting_id = view.id
+    await ctx.moot.write(lambda s: record.check_in(s, meeting_id, ctx.person_id, ctx.now))
+    ctx.reply_privately(f"You are checked in at meeting #{view.number}. Welcome!")
+
+
+async def attended(ctx: Context) -> None:
+    view = await meeting_named(ctx)
+    require_organiser(ctx, view)
+    numbers = refs.member_numbers(ctx.args.text("members").replace(",", " ").split())
+    meeting_id = view.id
+
+    def mark(session: Session) -> tuple[list[str], record.Turnout]:
+        names = record.mark_attended(session, meeting_id, numbers, ctx.person_id, ctx.now)
+        return names, record.turnout(session, load(session, meeting_id))
+
+    names, counted = await ctx.moot.write(mark)
+    lines = [f"Marked as there: {', '.join(names)}.", f"{len(counted.attended)} there in all."]
+    if counted.quorum:
+        lines.append(counted.quorum)
+    ctx.reply_privately("\n".join(lines))
+
+
+async def meeting_quorum(ctx: Context) -> None:
+    community_id, given = ctx.community, ctx.args.text("rule").strip().lower()
+    members: int | None = None
+    percent: int | None = None
+    if given != "none":
+        match = _QUORUM.fullmatch(given)
+        if (
+            match is None
+            or int(match.group(1)) == 0
+            or (match.group(2) and int(match.group(1)) > 100)
+        ):
+            raise UserError("Give the quorum as a number of members (10), a share (25%), or none.")
+        if match.group(2):
+            percent = int(match.group(1))
+        else:
+            members = int(match.group(1))
+    await ctx.moot.write(
+        lambda s: record.set_quorum(s, community_id, members, percent, ctx.person_id, ctx.now)
+    )
+    rule = f"{members} members" if members else f"{percent}% of members" if percent else "none"
+    ctx.reply_privately(f"Meetings of {ctx.community_name} are quorate with: {rule}.")
+
+
+async def minutes(ctx: Context) -> None:
+    view = await meeting_named(ctx)
+    require_organiser(ctx, view)
+    meeting_id, body = view.id, ctx.args.text("minutes")
+    await ctx.moot.write(
+        lambda s: record.record_minutes(s, meeting_id, body, ctx.person_id, ctx.now)
+    )
+    where = len(view.posts)
+    ctx.reply_privately(
+        f"The minutes of meeting #{view.number} are recorded and going to the "
+        f"{where} chat{'' if where == 1 else 's'} it was announced in."
+    )
+
+
+async def action_item(ctx: Context) -> None:
+    view = await meeting_named(ctx)
+    require_organiser(ctx, view)
+    parts = [part.strip() for part in ctx.args.text("action").split("|")]
+    due = _DUE.match(parts[-1]) if len(parts) == 3 else None
+    if len(parts) != 3 or due is None:
+        raise UserError(
+            f"Write it as: /actionitem {view.number} <member number> | what | due: Friday"
+        )
+    owner = refs.member_numbers([parts[0]])
+    if len(owner) != 1:
+        raise UserError("An action has one owner: give one member number.")
+    reading = read_moment(due.group(1), view.community.timezone, ctx.now)
+    if reading.alternative is not None:
+        raise UserError("That date could be read two ways; write it as 2026-12-01 18:00.")
+    meeting_id = view.id
+    item = await ctx.moot.write(
+        lambda s: record.add_action(
+            s, meeting_id, owner[0], parts[1], reading.moment, ctx.person_id, ctx.now
+        )
+    )
+    ctx.reply_privately(
+        f"Action #{item.number} is set; its owner is told, and reminded the day before it is due."
+    )
+
+
+async def actions(ctx: Context) -> None:
+    community_id = ctx.community
+    everyone = (ctx.args.optional_text("whose") or "").lower() == "all"
+    if everyone and not roles.allows(ctx.role, Role.ORGANISER):
+        raise NotAllowedError("Only organisers see everyone's actions; /actions shows yours.")
+    person = None if everyone else ctx.person_id
+
+    def read(session: Session) -> tuple[str, list[ActionItem]]:
+        query = select(ActionItem).where(
+            ActionItem.community_id == community_id, col(ActionItem.done_at).is_(None)
+        )
+        if person is not None:
+            query = query.where(ActionItem.owner_person_id == person)
+        zone = session.get_one(Community, community_id).timezone
+        return zone, list(session.exec(query.order_by(col(ActionItem.due_at))))
+
+    zone, open_items = await ctx.moot.read(read)
+    if not open_items:
+        ctx.reply_privately("No open actions." if everyone else "You have no open actions.")
+        return
+    lines = [f"#{a.number} {a.text} — due {format_moment(a.due_at, zone)}" for a in open_items]
+    ctx.reply_privately("\n".join(["Open actions:", *lines]))
+
+
+async def done(ctx: Context) -> None:
+    community_id = ctx.community
+    number = refs.parse(ctx.args.text("action"), "action")[1]
+    organiser = roles.allows(ctx.role, Role.ORGANISER)
+
+    def finish(session: Session) -> str:
+        item = session.exec(
+            select(ActionItem).where(
+                ActionItem.community_id == community_id, ActionItem.number == number
+            )
+        ).first()
+        if item is None or not (organiser or item.owner_person_id == ctx.person_id):
+            raise UserError(f"You have no action #{number}. /actions lists yours.")
+        record.finish(session, item, ctx.now)
+        audit.record(
+            session,
+            community_id=community_id,
+            actor_person_id=ctx.person_id,
+            action="meetings.action_done",
+            detail=f"#{number}",
+            at=ctx.now,
+        )
+        return item.text
+
+    text = await ctx.moot.write(finish)
+    ctx.reply_privately(f"Action #{number} ({text}) is done. Thank you!")
+
+
+async def action_due_job(moot: Moot, payload: Mapping[str, Any]) -> None:
+    """The day before an action is due, its owner is reminded (unless it is done)."""
+    action_id, now = int(payload["action"]), moot.clock.now()
+    await moot.write(lambda s: record.remind_owner(s, action_id, now))
+
+
+RECORD_COMMANDS = (
+    Command(
+        "checkin",
+        "Check in at a meeting you are at",
+        check_in,
+        params=(MEETING,),
+        scope="meeting",
+        listed_for=Role.MEMBER,
+    ),
+    Command(
+        "attended",
+        "Mark who was at a meeting: /attended N 3 7 12-20",
+        attended,
+        params=(MEETING, Param("members", "Member numbers", ParamKind.TEXT)),
+        scope="meeting",
+        listed_for=Role.ORGANISER,
+    ),
+    Command(
+        "minutes",
+        "Record a meeting's minutes and post them",
+        minutes,
+        params=(
+            MEETING,
+            Param("minutes", "The minutes", ParamKind.TEXT, max_length=5000, multiline=True),
+        ),
+        scope="meeting",
+        listed_for=Role.ORGANISER,
+    ),
+    Command(
+        "actionitem",
+        "Give someone an action: N member | what | due: when",
+        action_item,
+        params=(MEETING, Param("action", "member | what | due: when", ParamKind.TEXT)),
+        scope="meeting",
+        listed_for=Role.ORGANISER,
+    ),
+    Command(
+        "actions",
+        "Your open actions (organisers: all)",
+        actions,
+        params=(Param("whose", "all", required=False),),
+        role=Role.MEMBER,
+        needs_community=True,
+    ),
+    Command(
+        "done",
+        "Mark one of your actions done",
+        done,
+        params=(Param("action", "The action's number", ParamKind.REF),),
+        role=Role.MEMBER,
+        needs_community=True,
+        scope="action",
+    ),
+    Command(
+        "meetingquorum",
+        "How many make a meeting quorate: 10, 25% or none",
+        meeting_quorum,
+        params=(Param("rule", "10, 25% or none"),),
+        role=Role.ADMIN,
+        needs_community=True,
+    ),
+)
