@@ -65,6 +65,22 @@ class Meeting(SQLModel, table=True):
     cancelled_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     minutes: str | None = Field(default=None, sa_type=Text)  # recorded after it, then posted
     minutes_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # One of a recurring series: when the rule put it (moving it keeps this; calendars call it
+    # the occurrence's RECURRENCE-ID).
+    series_id: int | None = Field(default=None, foreign_key="meetingseries.id", index=True)
+    occurrence_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class MeetingSeries(SQLModel, table=True):
+    """A recurring meeting: an RFC 5545 rule evaluated in the community's zone, so that a weekly
+    19:00 meeting stays at 19:00 local time across clock changes. Occurrences are `Meeting` rows,
+    made a few weeks ahead; each can be moved or cancelled on its own."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    rule: str = Field(sa_type=String(100))  # e.g. FREQ=MONTHLY;BYDAY=+1TU
+    timezone: str = Field(sa_type=String(64))
+    ended_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class MeetingResponse(SQLModel, table=True):

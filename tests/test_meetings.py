@@ -4,7 +4,8 @@ everyone who answered, reminders across a restart, and calendar files."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from itertools import islice
 
 import icalendar
 
@@ -12,6 +13,7 @@ from bot.clock import ManualClock
 from bot.core import Moot
 from bot.events import Reply, Visibility
 from bot.features import ALL_FEATURES
+from bot.meetings.recurrence import describe, occurrences, read_repeat
 from storage.store import Store
 from tests.helpers import RecordingOutlet, Resident, shown, texts
 from tests.poll_helpers import members
@@ -353,3 +355,71 @@ async def test_attendance_quorum_minutes_and_action_items(
     assert any("⏰ Action #1 is due" in t for t in outlet.dms_to("bob"))
     assert "Action #1 (Fix the gate) is done" in texts(await bob.say("/done 1"))
     assert "is done already" in texts(await bob.say("/done 1"))
+
+
+def test_a_repeating_meeting_keeps_its_local_time_across_clock_changes() -> None:
+    weekly = read_repeat("weekly")
+    start = datetime(2027, 3, 18, 19, 0, tzinfo=UTC)  # Thursday 19:00 GMT
+    first = list(islice(occurrences(weekly, start, "Europe/London"), 3))
+    assert [m.isoformat() for m in first] == [
+        "2027-03-18T19:00:00+00:00",
+        "2027-03-25T19:00:00+00:00",
+        "2027-04-01T18:00:00+00:00",  # 19:00 BST: the clocks went forward on 28 March
+    ]
+    first_tuesday = read_repeat("first Tuesday of each month")
+    assert first_tuesday == "FREQ=MONTHLY;BYDAY=+1TU"
+    assert describe(first_tuesday) == "the first Tuesday of each month"
+    monthly = list(
+        islice(
+            occurrences(first_tuesday, datetime(2026, 12, 1, 19, tzinfo=UTC), "Europe/London"), 3
+        )
+    )
+    assert [m.date().isoformat() for m in monthly] == ["2026-12-01", "2027-01-05", "2027-02-02"]
+    assert read_repeat("last friday") == "FREQ=MONTHLY;BYDAY=-1FR"
+    assert describe(read_repeat("fortnightly")) == "every two weeks"
+
+
+async def test_a_weekly_meeting_occurrence_by_occurrence(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    (alice,) = await members(moot, host, "Alice")
+    refused = texts(await host.say("/meeting Board | Tuesday 8 Dec 19:00 | repeat: first tuesday"))
+    assert "The first meeting's date is not the first Tuesday of each month" in refused
+    assert "is not a repeat I know" in texts(
+        await host.say("/meeting Coffee | Thursday 10:00 | repeat: daily")
+    )
+    preview = texts(await host.say("/meeting Coffee morning | Thursday 10:00 | repeat: weekly"))
+    assert "repeats every week" in preview
+    number = int(preview.split("Draft meeting #")[1].split(":")[0])
+    await host.press(f"announce 1.{number}")
+    listed = texts(await alice.say("/meetings"))
+    for day in ("Thu 26 Nov", "Thu 03 Dec", "Thu 10 Dec", "Thu 17 Dec", "Thu 24 Dec"):
+        assert day in listed  # five weeks ahead take answers already
+    first, second, third, fourth = number, number + 1, number + 2, number + 3
+    assert "you are going" in texts(await alice.say(f"/rsvp {second} going"))
+    await host.say(f"/cancelmeeting {third} Christmas fair")
+    await host.say(f"/movemeeting {fourth} 2026-12-18 10:00")
+    assert len(cards(outlet, second)) == 0  # the next one is announced when this one is over
+
+    ics = (await alice.say(f"/ics {first}"))[0].file
+    assert ics is not None
+    calendar = icalendar.Calendar.from_ical(ics.data)
+    assert next(iter(calendar.walk("VTIMEZONE")))["tzid"] == "Europe/London"
+    master, moved = list(calendar.walk("VEVENT"))
+    assert master["rrule"].to_ical() == b"FREQ=WEEKLY"
+    assert master.decoded("dtstart").isoformat() == "2026-11-26T10:00:00+00:00"
+    excluded = [d.dt.isoformat() for d in master["exdate"].dts]
+    assert excluded == ["2026-12-10T10:00:00+00:00"]
+    assert moved.decoded("recurrence-id").isoformat() == "2026-12-17T10:00:00+00:00"
+    assert moved.decoded("dtstart").isoformat() == "2026-12-18T10:00:00+00:00"
+    assert str(moved["uid"]) == str(master["uid"])
+
+    await clock.advance(timedelta(days=3, hours=3))  # Thursday 12:00: the first is over
+    await moot.drain()
+    assert cards(outlet, second)[0].startswith(f"📅 Meeting #{second}: Coffee morning")
+    assert "Going 1" in cards(outlet, second)[0]
+    said = texts(await host.say(f"/endseries {second}"))
+    assert "The series ends" in said
+    assert "1 person who had answered is told" in said
+    assert "Coming up" not in texts(await alice.say("/meetings"))
+    assert any("is cancelled" in t for t in outlet.dms_to("alice"))

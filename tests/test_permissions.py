@@ -188,6 +188,7 @@ MEETING_MATRIX: list[tuple[str, tuple[str, ...], set[str]]] = [
     ("/rsvp {n} going", ("scheduled",), MEMBERS),
     ("/movemeeting {n} Saturday 19:00", ("scheduled",), ORGANISERS),
     ("/cancelmeeting {n}", ("scheduled",), ORGANISERS),
+    ("/endseries {n}", ("scheduled",), ORGANISERS),
     ("/propose {n} Repaint the railings", ("scheduled",), MEMBERS),
     ("/agenda {n}", ("scheduled",), MEMBERS | {"visitor"}),
     ("/agendaitem {n} 1 accept", ("scheduled",), ORGANISERS),

@@ -26,7 +26,7 @@ from bot.feature import Feature
 from bot.meetings import record, render, service
 from bot.meetings.access import MEETING, meeting_named, require_organiser
 from bot.meetings.agenda_commands import AGENDA_COMMANDS
-from bot.meetings.calendar import calendar_file
+from bot.meetings.calendar import calendar_file, meeting_events
 from bot.meetings.record_commands import RECORD_COMMANDS, action_due_job
 from bot.meetings.spec import build, parse_one_line
 from bot.meetings.views import load, upcoming
@@ -158,6 +158,22 @@ async def move_meeting(ctx: Context) -> None:
     )
 
 
+async def end_series(ctx: Context) -> None:
+    view = await meeting_named(ctx)
+    require_organiser(ctx, view)
+    reason = one_line(ctx.args.optional_text("reason") or "")
+    if len(reason) > REASON_MAX:
+        raise UserError(f"Keep the reason to {REASON_MAX} characters.")
+    meeting_id = view.id
+    told = await ctx.moot.write(
+        lambda s: service.cancel_series(s, meeting_id, reason or None, ctx.person_id, ctx.now)
+    )
+    ctx.reply_privately(
+        f"The series ends: meeting #{view.number} and every later one are cancelled; "
+        f"{_people(told)} who had answered {'is' if told == 1 else 'are'} told."
+    )
+
+
 async def cancel_meeting(ctx: Context) -> None:
     view = await meeting_named(ctx)
     require_organiser(ctx, view)
@@ -230,7 +246,9 @@ async def ics(ctx: Context) -> None:
     view = await meeting_named(ctx)
     if view.status is MeetingStatus.DRAFT:
         raise UserError(f"Meeting #{view.number} is still a draft.")
-    data = calendar_file([view], ctx.now, view.community.name)
+    data = await ctx.moot.read(
+        lambda s: calendar_file(meeting_events(s, view, ctx.now), view.community.name)
+    )
     ctx.reply_privately(
         f"Meeting #{view.number} for your calendar (Google Calendar, Outlook, Apple Calendar).",
         file=FileOut(f"meeting-{view.number}.ics", data, "text/calendar"),
@@ -269,6 +287,12 @@ async def remind_job(moot: Moot, payload: Mapping[str, Any]) -> None:
         service.remind(session, meeting_id, before, late, now)
 
     await moot.write(send)
+
+
+async def series_job(moot: Moot, payload: Mapping[str, Any]) -> None:
+    """An occurrence of a series is over: the next one is announced where it was."""
+    meeting_id, now = int(payload["meeting"]), moot.clock.now()
+    await moot.write(lambda s: service.next_in_series(s, meeting_id, now))
 
 
 async def card(moot: Moot, key: str) -> Reply | None:
@@ -366,6 +390,14 @@ FEATURE = Feature(
             listed_for=Role.ORGANISER,
         ),
         Command(
+            "endseries",
+            "End a repeating meeting from this one on",
+            end_series,
+            params=(MEETING, Param("reason", "Why (optional)", ParamKind.TEXT, required=False)),
+            scope="meeting",
+            listed_for=Role.ORGANISER,
+        ),
+        Command(
             "rsvp",
             "Answer a meeting: going, maybe or cant",
             rsvp,
@@ -400,7 +432,11 @@ FEATURE = Feature(
         *AGENDA_COMMANDS,
         *RECORD_COMMANDS,
     ),
-    jobs={service.REMIND_JOB: remind_job, record.ACTION_JOB: action_due_job},
+    jobs={
+        service.REMIND_JOB: remind_job,
+        service.SERIES_JOB: series_job,
+        record.ACTION_JOB: action_due_job,
+    },
     merge_people=service.merge_responses,
     renderers={service.CARD: card},
     move_chat=service.move_posts,

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.dates import format_moment, length
 from bot.events import Button, ButtonStyle, moment_marker
+from bot.meetings.recurrence import describe
 from bot.meetings.spec import read_stored_reminders
 from bot.meetings.views import MeetingView
 from storage.meetings import Answer, MeetingStatus
@@ -23,6 +24,8 @@ def when(view: MeetingView) -> str:
 def details(view: MeetingView) -> list[str]:
     meeting = view.meeting
     lines = [f"🗓 {when(view)} · {length(timedelta(minutes=meeting.duration_minutes))}"]
+    if view.repeats is not None:
+        lines[0] += f" · repeats {describe(view.repeats)}"
     where = []
     if meeting.place:
         where.append(f"Where: {meeting.place}")

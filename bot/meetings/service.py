@@ -5,6 +5,7 @@ delivery written in the same transaction as the change that causes it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,18 +15,29 @@ from sqlmodel import Session, col, select
 from bot import audit
 from bot.errors import UserError
 from bot.events import Place, Reply
-from bot.meetings import agenda, render
+from bot.meetings import agenda, recurrence, render
 from bot.meetings.spec import MeetingSpec, read_stored_reminders, stored_reminders
 from bot.meetings.views import is_active_member, load, responders
 from bot.numbers import next_number
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.scheduler import schedule
-from storage.meetings import Answer, Meeting, MeetingPost, MeetingResponse, MeetingStatus
+from storage.meetings import (
+    Answer,
+    Meeting,
+    MeetingPost,
+    MeetingResponse,
+    MeetingSeries,
+    MeetingStatus,
+)
+from storage.models import Community
 from storage.outbox import DeliveryStatus, OutboxEntry
 
 NUMBERS = "meeting"  # numbered per community, like polls
 REMIND_JOB = "meetings.remind"
+SERIES_JOB = "meetings.series"  # at an occurrence's end: the next one is announced
+# Occurrences of a series exist (and take answers) this far ahead.
+SERIES_AHEAD = timedelta(days=35)
 CARD = "meeting-card"  # the live card, rendered when the outbox sends it
 
 
@@ -55,6 +67,12 @@ def create_draft(
         origin_thread_id=place.thread_id,
         created_at=now,
     )
+    if spec.repeat is not None:
+        zone = session.get_one(Community, community_id).timezone
+        series = MeetingSeries(community_id=community_id, rule=spec.repeat, timezone=zone)
+        session.add(series)
+        session.flush()
+        meeting.series_id, meeting.occurrence_at = series.id, meeting.starts_at
     session.add(meeting)
     session.flush()
     assert meeting.id is not None
@@ -71,6 +89,10 @@ def choose_start(
         raise UserError("That is not one of the times I offered; use the buttons on the preview.")
     if starts_at <= now:
         raise UserError("That time has passed; start again with /meeting.")
+    if meeting.series_id is not None:
+        series = session.get_one(MeetingSeries, meeting.series_id)
+        recurrence.first_fits(series.rule, starts_at, series.timezone)
+        meeting.occurrence_at = starts_at
     meeting.starts_at, meeting.starts_alternative = starts_at, None
     _log(session, meeting, actor_id, "meeting.edited", now)
 
@@ -91,6 +113,96 @@ def announce(session: Session, meeting_id: int, actor_id: int, now: datetime) ->
     meeting.status = MeetingStatus.SCHEDULED
     _arm_reminders(session, meeting, now)
     _log(session, meeting, actor_id, "meeting.announced", now)
+    if meeting.series_id is not None:
+        extend_series(session, meeting.series_id, now)
+        _arm_next(session, meeting)
+
+
+def extend_series(session: Session, series_id: int, now: datetime) -> None:
+    """Make the series' occurrences up to `SERIES_AHEAD` from now (at least the next one), each
+    a scheduled meeting like the last, with its reminders armed."""
+    series = session.get_one(MeetingSeries, series_id)
+    if series.ended_at is not None:
+        return
+    last = session.exec(
+        select(Meeting)
+        .where(Meeting.series_id == series_id)
+        .order_by(col(Meeting.occurrence_at).desc())
+    ).first()
+    assert last is not None
+    assert last.occurrence_at is not None
+    upcoming = occurrences_after(series, last.occurrence_at)
+    for moment in upcoming:
+        if moment > now + SERIES_AHEAD and last.starts_at > now:
+            break
+        last = _occurrence_like(session, last, moment, now)
+
+
+def occurrences_after(series: MeetingSeries, moment: datetime) -> Iterator[datetime]:
+    return (
+        at for at in recurrence.occurrences(series.rule, moment, series.timezone) if at > moment
+    )
+
+
+def _occurrence_like(session: Session, model: Meeting, moment: datetime, now: datetime) -> Meeting:
+    occurrence = Meeting(
+        community_id=model.community_id,
+        number=next_number(session, model.community_id, NUMBERS),
+        created_by_person_id=model.created_by_person_id,
+        title=model.title,
+        starts_at=moment,
+        duration_minutes=model.duration_minutes,
+        place=model.place,
+        link=model.link,
+        about=model.about,
+        capacity=model.capacity,
+        reminders=model.reminders,
+        status=MeetingStatus.SCHEDULED,
+        origin_platform=model.origin_platform,
+        origin_chat_id=model.origin_chat_id,
+        origin_thread_id=model.origin_thread_id,
+        created_at=now,
+        series_id=model.series_id,
+        occurrence_at=moment,
+    )
+    session.add(occurrence)
+    session.flush()
+    _arm_reminders(session, occurrence, now)
+    return occurrence
+
+
+def _arm_next(session: Session, meeting: Meeting) -> None:
+    """When this occurrence ends, the next one is announced where this one was."""
+    ends = meeting.starts_at + timedelta(minutes=meeting.duration_minutes)
+    schedule(session, SERIES_JOB, ends, {"meeting": meeting.id})
+
+
+def next_in_series(session: Session, meeting_id: int, now: datetime) -> None:
+    """An occurrence is over (or its time passed cancelled): make more occurrences, and post
+    the next one's card in this one's chats."""
+    meeting = session.get_one(Meeting, meeting_id)
+    ends = meeting.starts_at + timedelta(minutes=meeting.duration_minutes)
+    if now < ends:  # moved later since: come back at its new end
+        _arm_next(session, meeting)
+        return
+    assert meeting.series_id is not None
+    extend_series(session, meeting.series_id, now)
+    following = session.exec(
+        select(Meeting)
+        .where(
+            Meeting.series_id == meeting.series_id,
+            col(Meeting.occurrence_at) > meeting.occurrence_at,
+        )
+        .order_by(col(Meeting.occurrence_at))
+    ).first()
+    if following is None:
+        return
+    assert following.id is not None
+    posts = session.exec(select(MeetingPost).where(MeetingPost.meeting_id == meeting_id)).all()
+    for post in posts:
+        if following.status == MeetingStatus.SCHEDULED:
+            add_post(session, following.id, post.platform, post.chat_id, post.thread_id, None, now)
+    _arm_next(session, following)
 
 
 def add_post(
@@ -99,7 +211,7 @@ def add_post(
     platform: str,
     chat_id: str,
     thread_id: str | None,
-    actor_id: int,
+    actor_id: int | None,
     now: datetime,
 ) -> bool:
     """Post the meeting's card in a chat (or thread), unless it is there already or on its way;
@@ -257,6 +369,25 @@ def _place_in_line(session: Session, meeting_id: int, person_id: int) -> int:
         .order_by(col(MeetingResponse.responded_at), col(MeetingResponse.person_id))
     ).all()
     return list(waiting).index(person_id) + 1
+
+
+def cancel_series(
+    session: Session, meeting_id: int, reason: str | None, actor_id: int, now: datetime
+) -> int:
+    """End a series from this occurrence on: it and every later one are cancelled; how many
+    people who answered were told."""
+    meeting = _in(session, meeting_id, MeetingStatus.SCHEDULED)
+    if meeting.series_id is None:
+        raise UserError(f"Meeting #{meeting.number} does not repeat.")
+    session.get_one(MeetingSeries, meeting.series_id).ended_at = now
+    later = session.exec(
+        select(Meeting.id).where(
+            Meeting.series_id == meeting.series_id,
+            col(Meeting.occurrence_at) >= meeting.occurrence_at,
+            Meeting.status == MeetingStatus.SCHEDULED,
+        )
+    ).all()
+    return sum(cancel(session, other, reason, actor_id, now) for other in later if other)
 
 
 def cancel(

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from bot.dates import Reading, length, read_duration, read_moment
 from bot.errors import UserError
+from bot.meetings.recurrence import first_fits, read_repeat
 from bot.text import clean, one_line
 from storage.meetings import ABOUT_MAX, LINK_MAX, PLACE_MAX, TITLE_MAX
 
@@ -22,7 +23,7 @@ LATEST_REMINDER = timedelta(days=14)
 MOST_PLACES = 10_000
 SETTINGS_HELP = (
     "Settings: place: …, link: https://…, length: 90m, capacity: 30, remind: 24h 1h (or none), "
-    "about: …"
+    "repeat: weekly|fortnightly|monthly|first tuesday, about: …"
 )
 _SETTING = re.compile(r"^\s*([a-z]+)\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _WHOLE = re.compile(r"\d{1,6}", re.ASCII)
@@ -39,6 +40,7 @@ class MeetingSpec:
     about: str | None = None
     capacity: int | None = None
     reminders: tuple[timedelta, ...] = DEFAULT_REMINDERS
+    repeat: str | None = None  # an RFC 5545 rule (bot.meetings.recurrence)
 
 
 def parse_one_line(text: str, zone: str, now: datetime) -> MeetingSpec:
@@ -76,6 +78,8 @@ def build(
             raise UserError(f"{key}: is given twice; give it once.")
         seen.add(key)
         apply(spec, key, value)
+    if spec.repeat is not None:
+        first_fits(spec.repeat, spec.starts.moment, zone)
     return spec
 
 
@@ -107,6 +111,8 @@ def apply(spec: MeetingSpec, key: str, value: str) -> None:
         spec.capacity = int(value)
     elif key == "remind":
         spec.reminders = _reminders(value)
+    elif key == "repeat":
+        spec.repeat = read_repeat(value)
     else:
         raise UserError(f"{key}: is not a meeting setting. {SETTINGS_HELP}")
 

@@ -9,7 +9,14 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, func, select
 
 from bot.refs import qualified
-from storage.meetings import Answer, Meeting, MeetingPost, MeetingResponse, MeetingStatus
+from storage.meetings import (
+    Answer,
+    Meeting,
+    MeetingPost,
+    MeetingResponse,
+    MeetingSeries,
+    MeetingStatus,
+)
 from storage.models import Community, Membership, MembershipStatus
 
 LONGEST_MEETING = timedelta(hours=24)
@@ -21,6 +28,7 @@ class MeetingView:
     community: Community
     answers: Counter[Answer] = field(default_factory=Counter)
     posts: tuple[MeetingPost, ...] = ()
+    repeats: str | None = None  # the series' rule, for an occurrence of a series still going
 
     @property
     def id(self) -> int:
@@ -65,7 +73,9 @@ def load(session: Session, meeting_id: int) -> MeetingView:
     )
     posts = tuple(session.exec(select(MeetingPost).where(MeetingPost.meeting_id == meeting_id)))
     community = session.get_one(Community, meeting.community_id)
-    return MeetingView(meeting, community, answers, posts)
+    series = session.get(MeetingSeries, meeting.series_id) if meeting.series_id else None
+    repeats = series.rule if series is not None and series.ended_at is None else None
+    return MeetingView(meeting, community, answers, posts, repeats)
 
 
 def find(session: Session, community_id: int, number: int) -> MeetingView | None:
