@@ -21,6 +21,7 @@ bench: $(STAMP_DEV)
 	$(BIN)/python -m bench.polls
 	$(BIN)/python -m bench.stalls
 	$(BIN)/python -m bench.startup
+	$(BIN)/python -m bench.meetings
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

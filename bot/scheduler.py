@@ -1,8 +1,10 @@
 """Scheduled work that survives restarts.
 
 Every scheduled thing is a `ScheduledJob` row written in the same transaction as the change that
-needs it. At start-up the scheduler arms a timer for each row not yet done; rows already due run at
-once (the catch-up policy in README). On the system clock the timers are APScheduler date jobs;
+needs it. Only what falls due within `HORIZON` has a timer in memory: at start-up and every half
+horizon after, the scheduler arms the rows due before then (rows already due run at once: the
+catch-up policy in README), so a store holding a hundred thousand future reminders starts as fast
+as an empty one. On the system clock the timers are APScheduler date jobs;
 whenever a clock is moved by hand (tests, the console's `:time` and `:wait`) due rows run at once
 and the timers of the others are set again.
 A job is claimed by marking it done in the writer before its handler runs, so it never runs twice;
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NEW_JOBS = "moot.new_jobs"
+HORIZON = timedelta(minutes=10)
+REFILL = "moot.refill"  # the timer that arms the next stretch of the horizon
 MAX_ATTEMPTS = 5
 RETRY_DELAY = timedelta(minutes=1)
 
@@ -73,15 +77,28 @@ class Scheduler:
         await self._arm_pending()
 
     async def _arm_pending(self) -> None:
+        """Arm every job not done yet that falls due within the horizon (its index keeps this one
+        range read however many jobs wait further ahead), and come back half a horizon later."""
+        until = self._clock.now() + HORIZON
         pending = await self._store.read(
-            lambda s: [
-                (job.id, job.due_at)
-                for job in s.exec(select(ScheduledJob).where(col(ScheduledJob.done_at).is_(None)))
-                if job.id is not None
-            ]
+            lambda s: list(
+                s.exec(
+                    select(ScheduledJob.id, ScheduledJob.due_at).where(
+                        col(ScheduledJob.done_at).is_(None), col(ScheduledJob.due_at) <= until
+                    )
+                )
+            )
         )
         for job_id, due_at in pending:
-            self.arm(job_id, due_at)
+            if job_id is not None:
+                self.arm(job_id, due_at)
+        if self._clock.ticks:
+            self._timers.add_job(
+                self._arm_pending,
+                DateTrigger(run_date=datetime.now(UTC) + HORIZON / 2),
+                id=REFILL,
+                replace_existing=True,
+            )
 
     async def _clock_moved(self) -> None:
         await self.run_due()
@@ -108,7 +125,7 @@ class Scheduler:
         wait = due_at - self._clock.now()
         if wait <= timedelta(0):
             self._spawn(job_id)
-        elif self._clock.ticks:
+        elif self._clock.ticks and wait <= HORIZON:  # further off: armed by a later refill
             self._timers.add_job(
                 self._fire,
                 DateTrigger(run_date=datetime.now(UTC) + wait),

@@ -134,7 +134,11 @@ class LinkCode(SQLModel, table=True):
 class ScheduledJob(SQLModel, table=True):
     """Anything Moot must do later. The scheduler is rebuilt from the undone rows at start-up."""
 
-    __table_args__ = (Index("ix_scheduledjob_pending", "done_at", "due_at"),)
+    __table_args__ = (
+        Index("ix_scheduledjob_pending", "done_at", "due_at"),
+        # "Is one of these waiting?" (housekeeping's daily job) without reading every reminder.
+        Index("ix_scheduledjob_kind_pending", "kind", "done_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(sa_type=String(64))

@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlmodel import Session, col, select
 
+from bot import scheduler
 from bot.clock import ManualClock, SystemClock
 from bot.commands import Command
 from bot.core import Moot
@@ -88,6 +90,28 @@ async def test_on_the_system_clock_jobs_fire_by_timer(database_url: str) -> None
         await asyncio.sleep(0.05)
     await moot.stop()
     assert ran == ["timer"]
+
+
+async def test_only_jobs_due_within_the_horizon_have_timers(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job further off than the horizon has no timer at start-up (a store of 100,000 future
+    reminders is not held in memory), and is armed by a refill in time to run when due."""
+    monkeypatch.setattr(scheduler, "HORIZON", timedelta(milliseconds=400))
+    ran: list[str] = []
+    clock = SystemClock()
+    first = await start(database_url, clock, ran)
+    await first.write(add_job(datetime.now(UTC) + timedelta(seconds=1), "later"))
+    await first.stop()
+    moot = await start(database_url, clock, ran)
+    armed = {job.id for job in moot.scheduler._timers.get_jobs()}
+    assert armed == {scheduler.REFILL}  # nothing but the refill timer yet
+    for _ in range(60):
+        if ran:
+            break
+        await asyncio.sleep(0.05)
+    await moot.stop()
+    assert ran == ["later"]
 
 
 async def test_a_failing_job_is_retried_then_runs_once(database_url: str) -> None:

@@ -26,7 +26,6 @@ from bot.feature import Feature
 from bot.meetings import record, render, service
 from bot.meetings.access import MEETING, meeting_named, require_organiser
 from bot.meetings.agenda_commands import AGENDA_COMMANDS
-from bot.meetings.calendar import calendar_file, meeting_events
 from bot.meetings.record_commands import RECORD_COMMANDS, action_due_job
 from bot.meetings.spec import build, parse_one_line
 from bot.meetings.views import load, upcoming
@@ -246,6 +245,9 @@ async def ics(ctx: Context) -> None:
     view = await meeting_named(ctx)
     if view.status is MeetingStatus.DRAFT:
         raise UserError(f"Meeting #{view.number} is still a draft.")
+    # Imported here: icalendar is only needed for calendar files (start-up stays fast).
+    from bot.meetings.calendar import calendar_file, meeting_events
+
     data = await ctx.moot.read(
         lambda s: calendar_file(meeting_events(s, view, ctx.now), view.community.name)
     )
