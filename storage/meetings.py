@@ -56,6 +56,7 @@ class Meeting(SQLModel, table=True):
     about: str | None = Field(default=None, sa_type=Text)
     capacity: int | None = None  # places; more who want to go wait in line
     reminders: str = Field(default="1440,60", sa_type=String(64))  # minutes before, comma list
+    nudge_minutes: int | None = None  # this long before, members who have not answered are asked
     status: MeetingStatus = Field(default=MeetingStatus.DRAFT, sa_type=String(16), index=True)
     sequence: int = 0  # bumped at each change calendars must pick up (RFC 5545 SEQUENCE)
     origin_platform: str = Field(sa_type=String(16))
@@ -157,3 +158,13 @@ class MeetingQuorum(SQLModel, table=True):
     community_id: int = Field(foreign_key="community.id", primary_key=True)
     members: int | None = None
     percent: int | None = None
+
+
+class ReminderChoice(SQLModel, table=True):
+    """How one person wants meeting reminders by direct message in one community: none, or at
+    their own time before each meeting they are going (or might go) to."""
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    direct: bool = True
+    before_minutes: int | None = None  # instead of the meeting's own reminder times

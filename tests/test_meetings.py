@@ -422,3 +422,45 @@ async def test_a_weekly_meeting_occurrence_by_occurrence(
     assert "1 person who had answered is told" in said
     assert "Coming up" not in texts(await alice.say("/meetings"))
     assert any("is cancelled" in t for t in outlet.dms_to("alice"))
+
+
+async def test_each_person_chooses_their_reminders_and_the_silent_are_nudged(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    alice, bob, cat, dan = await members(moot, host, "Alice", "Bob", "Cat", "Dan")
+    assert "direct reminders at each meeting's own times" in texts(await alice.say("/myreminders"))
+    assert "no reminders by direct message" in texts(await bob.say("/myreminders off"))
+    said = texts(await cat.say("/myreminders 3h"))
+    assert "a direct reminder 3 hours before each meeting" in said
+    assert "Choose a time" in texts(await dan.say("/myreminders 30d"))
+    await dan.say("/myreminders off")  # Dan wants no direct messages at all
+    await announced(host, f"{AGM} | nudge: 2d")
+    for person in (alice, bob, cat):
+        await person.press("rsvp 1.1 going")
+
+    def reminder_dms(who: str) -> list[str]:
+        return [t for t in outlet.dms_to(who) if "⏰ Reminder" in t]
+
+    await clock.advance(timedelta(days=1, hours=10))  # Tuesday 19:00: two days before
+    await moot.drain()
+    nudged = [t for t in outlet.dms_to("host") if t.startswith("Will you come to meeting #1")]
+    assert len(nudged) == 1  # the host had not answered
+    assert not any(t.startswith("Will you come") for t in outlet.dms_to("alice"))  # answered
+    assert not any(t.startswith("Will you come") for t in outlet.dms_to("dan"))  # DMs off
+
+    await clock.advance(timedelta(days=1))  # Wednesday 19:00: a day before
+    await moot.drain()
+    assert len(reminder_dms("alice")) == 1
+    assert reminder_dms("bob") == []  # direct reminders off: the group still has it
+    assert reminder_dms("cat") == []  # her own time is later
+    assert len(reminders_in_chat(outlet)) == 1
+
+    await clock.advance(timedelta(hours=21))  # Thursday 16:00: three hours before
+    await moot.drain()
+    assert len(reminder_dms("cat")) == 1
+    assert "starts in 3 hours" in reminder_dms("cat")[0]
+    await clock.advance(timedelta(hours=2))  # Thursday 18:00: the hour-before reminder
+    await moot.drain()
+    assert len(reminder_dms("alice")) == 2
+    assert len(reminder_dms("cat")) == 1  # only her own
+    assert reminder_dms("bob") == []

@@ -225,6 +225,7 @@ ROLE_MATRIX: list[tuple[str, set[str]]] = [
     ("/claimcodes", ORGANISERS),
     ("/meetings", MEMBERS),
     ("/actions", MEMBERS),
+    ("/myreminders off", MEMBERS),
     ("/done 1", MEMBERS),
     ("/meetingquorum 10", {"admin"}),
     ("/meeting Garden day | Friday 10:00", ORGANISERS),

@@ -19,15 +19,15 @@ from bot import refs
 from bot.commands import Command, Param, ParamKind, Where
 from bot.context import Context
 from bot.core import Moot
-from bot.dates import length, read_moment
+from bot.dates import length, read_duration, read_moment
 from bot.errors import UserError
 from bot.events import Button, FileOut, Reply
 from bot.feature import Feature
-from bot.meetings import record, render, service
+from bot.meetings import record, reminders, render, service
 from bot.meetings.access import MEETING, meeting_named, require_organiser
 from bot.meetings.agenda_commands import AGENDA_COMMANDS
 from bot.meetings.record_commands import RECORD_COMMANDS, action_due_job
-from bot.meetings.spec import build, parse_one_line
+from bot.meetings.spec import LATEST_REMINDER, SHORTEST, build, parse_one_line
 from bot.meetings.views import load, upcoming
 from bot.text import one_line
 from storage.meetings import Answer, Meeting, MeetingStatus
@@ -291,6 +291,42 @@ async def remind_job(moot: Moot, payload: Mapping[str, Any]) -> None:
     await moot.write(send)
 
 
+async def my_reminders(ctx: Context) -> None:
+    community_id, said = ctx.community, (ctx.args.optional_text("choice") or "").strip().lower()
+    if not said:
+        choice = await ctx.moot.read(lambda s: reminders.choice_of(s, ctx.person_id, community_id))
+        ctx.reply_privately(
+            f"You get {reminders.describe_choice(choice)}. Change it with /myreminders off, "
+            "/myreminders on (each meeting's times) or /myreminders 2h (your own time)."
+        )
+        return
+    direct, before = said != "off", None
+    if said not in ("on", "off"):
+        before = read_duration(said)
+        if not SHORTEST <= before <= LATEST_REMINDER:
+            raise UserError(
+                f"Choose a time {length(SHORTEST)} to {length(LATEST_REMINDER)} before, e.g. 2h."
+            )
+    upcoming = await ctx.moot.write(
+        lambda s: reminders.set_choice(s, ctx.person_id, community_id, direct, before, ctx.now)
+    )
+    choice = await ctx.moot.read(lambda s: reminders.choice_of(s, ctx.person_id, community_id))
+    ctx.reply_privately(
+        f"From now on you get {reminders.describe_choice(choice)} in {ctx.community_name} "
+        f"({upcoming} meeting{'' if upcoming == 1 else 's'} you are going to so far)."
+    )
+
+
+async def personal_job(moot: Moot, payload: Mapping[str, Any]) -> None:
+    now = moot.clock.now()
+    await moot.write(lambda s: reminders.personal_reminder(s, payload, now))
+
+
+async def nudge_job(moot: Moot, payload: Mapping[str, Any]) -> None:
+    now = moot.clock.now()
+    await moot.write(lambda s: reminders.nudge(s, payload, now))
+
+
 async def series_job(moot: Moot, payload: Mapping[str, Any]) -> None:
     """An occurrence of a series is over: the next one is announced where it was."""
     meeting_id, now = int(payload["meeting"]), moot.clock.now()
@@ -425,6 +461,14 @@ FEATURE = Feature(
             scope="page",
         ),
         Command(
+            "myreminders",
+            "Your meeting reminders by DM: off, on, or a time like 2h",
+            my_reminders,
+            params=(Param("choice", "off, on, or e.g. 2h", required=False),),
+            role=Role.MEMBER,
+            needs_community=True,
+        ),
+        Command(
             "ics",
             "A meeting as a calendar file",
             ics,
@@ -437,6 +481,8 @@ FEATURE = Feature(
     jobs={
         service.REMIND_JOB: remind_job,
         service.SERIES_JOB: series_job,
+        reminders.PERSONAL_JOB: personal_job,
+        reminders.NUDGE_JOB: nudge_job,
         record.ACTION_JOB: action_due_job,
     },
     merge_people=service.merge_responses,

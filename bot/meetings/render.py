@@ -84,7 +84,12 @@ def preview(view: MeetingView) -> tuple[str, list[Button]]:
     lines = [
         f"Draft meeting #{view.number}: {meeting.title}",
         *details(view),
-        f"Places: {meeting.capacity or 'no limit'} · Reminders: {remind}",
+        f"Places: {meeting.capacity or 'no limit'} · Reminders: {remind}"
+        + (
+            f" · Nudge: {length(timedelta(minutes=meeting.nudge_minutes))} before"
+            if meeting.nudge_minutes
+            else ""
+        ),
         "",
     ]
     buttons: list[Button] = []
@@ -121,6 +126,13 @@ def answered(view: MeetingView, answer: Answer, place_in_line: int) -> str:
         Answer.CANT: "you can't come (your apologies are noted)",
     }[answer]
     return f"Meeting #{n}: {said}. Change your answer any time before it starts."
+
+
+def nudge(view: MeetingView) -> str:
+    return (
+        f"Will you come to meeting #{view.number}, {view.meeting.title} ({when(view)})? "
+        "Answering helps the organisers plan — and if you can't come, your apologies are noted."
+    )
 
 
 def place_freed(view: MeetingView) -> str:

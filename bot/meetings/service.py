@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from bot import audit
 from bot.errors import UserError
 from bot.events import Place, Reply
-from bot.meetings import agenda, recurrence, render
+from bot.meetings import agenda, recurrence, reminders, render
 from bot.meetings.spec import MeetingSpec, read_stored_reminders, stored_reminders
 from bot.meetings.views import is_active_member, load, responders
 from bot.numbers import next_number
@@ -62,6 +62,7 @@ def create_draft(
         about=spec.about,
         capacity=spec.capacity,
         reminders=stored_reminders(spec.reminders),
+        nudge_minutes=int(spec.nudge.total_seconds() // 60) if spec.nudge else None,
         origin_platform=place.platform,
         origin_chat_id=place.chat_id,
         origin_thread_id=place.thread_id,
@@ -112,6 +113,7 @@ def announce(session: Session, meeting_id: int, actor_id: int, now: datetime) ->
         raise UserError("The meeting's time has passed while it was a draft; start it again.")
     meeting.status = MeetingStatus.SCHEDULED
     _arm_reminders(session, meeting, now)
+    reminders.arm_nudge(session, meeting, now)
     _log(session, meeting, actor_id, "meeting.announced", now)
     if meeting.series_id is not None:
         extend_series(session, meeting.series_id, now)
@@ -157,6 +159,7 @@ def _occurrence_like(session: Session, model: Meeting, moment: datetime, now: da
         about=model.about,
         capacity=model.capacity,
         reminders=model.reminders,
+        nudge_minutes=model.nudge_minutes,
         status=MeetingStatus.SCHEDULED,
         origin_platform=model.origin_platform,
         origin_chat_id=model.origin_chat_id,
@@ -168,6 +171,7 @@ def _occurrence_like(session: Session, model: Meeting, moment: datetime, now: da
     session.add(occurrence)
     session.flush()
     _arm_reminders(session, occurrence, now)
+    reminders.arm_nudge(session, occurrence, now)
     return occurrence
 
 
@@ -319,6 +323,8 @@ def respond(
         current.answer, current.responded_at = answer, now
     current.platform = platform
     session.flush()
+    if answer in (Answer.GOING, Answer.MAYBE) and was not in (Answer.GOING, Answer.MAYBE):
+        reminders.arm_personal(session, meeting, person_id, now)
     if was is Answer.GOING and answer is not Answer.GOING:
         _fill_freed_place(session, meeting, now)
     line = _place_in_line(session, meeting_id, person_id) if answer is Answer.WAITING else 0
@@ -417,6 +423,7 @@ def move(
     meeting.starts_at = starts_at
     meeting.sequence += 1
     _arm_reminders(session, meeting, now)
+    reminders.arm_everyone(session, meeting, now)
     _log(
         session,
         meeting,
@@ -482,7 +489,8 @@ def remind(
             now=now,
             community_id=view.meeting.community_id,
         )
-    people = responders(session, meeting_id, Answer.GOING, Answer.MAYBE)
+    going = responders(session, meeting_id, Answer.GOING, Answer.MAYBE)
+    people = reminders.on_meeting_times(session, view.meeting.community_id, going)
     outbox.tell(
         session,
         sorted(people),

@@ -23,7 +23,7 @@ LATEST_REMINDER = timedelta(days=14)
 MOST_PLACES = 10_000
 SETTINGS_HELP = (
     "Settings: place: …, link: https://…, length: 90m, capacity: 30, remind: 24h 1h (or none), "
-    "repeat: weekly|fortnightly|monthly|first tuesday, about: …"
+    "repeat: weekly|fortnightly|monthly|first tuesday, nudge: 2d, about: …"
 )
 _SETTING = re.compile(r"^\s*([a-z]+)\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _WHOLE = re.compile(r"\d{1,6}", re.ASCII)
@@ -41,6 +41,7 @@ class MeetingSpec:
     capacity: int | None = None
     reminders: tuple[timedelta, ...] = DEFAULT_REMINDERS
     repeat: str | None = None  # an RFC 5545 rule (bot.meetings.recurrence)
+    nudge: timedelta | None = None  # ask members who have not answered, this long before
 
 
 def parse_one_line(text: str, zone: str, now: datetime) -> MeetingSpec:
@@ -113,6 +114,12 @@ def apply(spec: MeetingSpec, key: str, value: str) -> None:
         spec.reminders = _reminders(value)
     elif key == "repeat":
         spec.repeat = read_repeat(value)
+    elif key == "nudge":
+        spec.nudge = read_duration(value)
+        if not SHORTEST <= spec.nudge <= LATEST_REMINDER:
+            raise UserError(
+                f"nudge: ask {length(SHORTEST)} to {length(LATEST_REMINDER)} before the meeting."
+            )
     else:
         raise UserError(f"{key}: is not a meeting setting. {SETTINGS_HELP}")
 

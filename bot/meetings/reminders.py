@@ -1,0 +1,209 @@
+"""Each person's choice of meeting reminders by direct message (none, the meeting's own times,
+or their own time before each meeting), and the nudge to members who have not answered.
+
+A personal reminder is a scheduled row like any other; one whose meeting moved, whose person
+stopped going or changed their choice finds that out when it falls due and sends nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot.dates import length
+from bot.events import Reply
+from bot.meetings import render
+from bot.meetings.views import load, responders
+from bot.outbox import queue as outbox
+from bot.outbox.queue import Message
+from bot.scheduler import schedule
+from storage.meetings import Answer, Meeting, MeetingResponse, MeetingStatus, ReminderChoice
+from storage.models import Membership, MembershipStatus
+
+PERSONAL_JOB = "meetings.personal_reminder"
+NUDGE_JOB = "meetings.nudge"
+
+
+def choice_of(session: Session, person_id: int, community_id: int) -> ReminderChoice:
+    found = session.get(ReminderChoice, (person_id, community_id))
+    return found or ReminderChoice(person_id=person_id, community_id=community_id)
+
+
+def on_meeting_times(
+    session: Session, community_id: int, people: Mapping[int, str]
+) -> dict[int, str]:
+    """Of these people, those who take reminders at the meeting's own times."""
+    chosen = {
+        choice.person_id: choice
+        for choice in session.exec(
+            select(ReminderChoice).where(
+                ReminderChoice.community_id == community_id,
+                col(ReminderChoice.person_id).in_(list(people)),
+            )
+        )
+    }
+    return {
+        person: platform
+        for person, platform in people.items()
+        if person not in chosen or (chosen[person].direct and chosen[person].before_minutes is None)
+    }
+
+
+def arm_personal(session: Session, meeting: Meeting, person_id: int, now: datetime) -> None:
+    """If this person keeps their own reminder time, schedule theirs for this meeting."""
+    choice = choice_of(session, person_id, meeting.community_id)
+    if not choice.direct or choice.before_minutes is None:
+        return
+    due = meeting.starts_at - timedelta(minutes=choice.before_minutes)
+    if due > now:
+        schedule(
+            session,
+            PERSONAL_JOB,
+            due,
+            {
+                "meeting": meeting.id,
+                "person": person_id,
+                "starts_at": meeting.starts_at.isoformat(),
+                "before": choice.before_minutes,
+            },
+        )
+
+
+def arm_everyone(session: Session, meeting: Meeting, now: datetime) -> None:
+    """After a move: personal reminders for everyone going or maybe going, and the nudge."""
+    assert meeting.id is not None
+    for person in responders(session, meeting.id, Answer.GOING, Answer.MAYBE):
+        arm_personal(session, meeting, person, now)
+    arm_nudge(session, meeting, now)
+
+
+def personal_reminder(session: Session, payload: Mapping[str, Any], now: datetime) -> None:
+    meeting = session.get(Meeting, int(payload["meeting"]))
+    person = int(payload["person"])
+    if (
+        meeting is None
+        or meeting.id is None
+        or meeting.status != MeetingStatus.SCHEDULED
+        or meeting.starts_at.isoformat() != payload["starts_at"]
+    ):
+        return
+    answer = session.get(MeetingResponse, (meeting.id, person))
+    choice = choice_of(session, person, meeting.community_id)
+    if (
+        answer is None
+        or answer.answer not in (Answer.GOING, Answer.MAYBE)
+        or not choice.direct
+        or choice.before_minutes != int(payload["before"])
+    ):
+        return
+    before = timedelta(minutes=int(payload["before"]))
+    late = now - (meeting.starts_at - before)
+    view = load(session, meeting.id)
+    outbox.direct(
+        session,
+        person,
+        Message(
+            f"your reminder for meeting #{view.number}",
+            reply=Reply(render.reminder(view, before, late)),
+        ),
+        now,
+        community_id=meeting.community_id,
+        prefer=answer.platform,
+    )
+
+
+def arm_nudge(session: Session, meeting: Meeting, now: datetime) -> None:
+    if meeting.nudge_minutes is None:
+        return
+    due = meeting.starts_at - timedelta(minutes=meeting.nudge_minutes)
+    if due > now:
+        schedule(
+            session,
+            NUDGE_JOB,
+            due,
+            {"meeting": meeting.id, "starts_at": meeting.starts_at.isoformat()},
+        )
+
+
+def nudge(session: Session, payload: Mapping[str, Any], now: datetime) -> None:
+    """Ask the members who have not answered (and have not turned direct reminders off)."""
+    meeting = session.get(Meeting, int(payload["meeting"]))
+    if (
+        meeting is None
+        or meeting.id is None
+        or meeting.status != MeetingStatus.SCHEDULED
+        or meeting.starts_at.isoformat() != payload["starts_at"]
+    ):
+        return
+    members = set(
+        session.exec(
+            select(Membership.person_id).where(
+                Membership.community_id == meeting.community_id,
+                Membership.status == MembershipStatus.ACTIVE,
+            )
+        )
+    )
+    silent = members - set(responders(session, meeting.id))
+    quiet = {
+        choice.person_id
+        for choice in session.exec(
+            select(ReminderChoice).where(
+                ReminderChoice.community_id == meeting.community_id,
+                col(ReminderChoice.direct).is_(False),
+            )
+        )
+    }
+    view = load(session, meeting.id)
+    outbox.tell(
+        session,
+        sorted(silent - quiet),
+        Message(
+            f"a nudge about meeting #{view.number}",
+            reply=Reply(render.nudge(view), buttons=tuple(render.answer_buttons(view))),
+        ),
+        now,
+        community_id=meeting.community_id,
+    )
+
+
+def set_choice(
+    session: Session,
+    person_id: int,
+    community_id: int,
+    direct: bool,
+    before: timedelta | None,
+    now: datetime,
+) -> int:
+    """Keep the person's choice and re-arm their reminders for meetings they are going (or
+    might go) to; how many such meetings there are."""
+    choice = choice_of(session, person_id, community_id)
+    choice.direct = direct
+    choice.before_minutes = int(before.total_seconds() // 60) if before is not None else None
+    session.add(choice)
+    session.flush()
+    upcoming = session.exec(
+        select(Meeting)
+        .join(MeetingResponse, col(MeetingResponse.meeting_id) == Meeting.id)
+        .where(
+            Meeting.community_id == community_id,
+            Meeting.status == MeetingStatus.SCHEDULED,
+            col(Meeting.starts_at) > now,
+            MeetingResponse.person_id == person_id,
+            col(MeetingResponse.answer).in_([Answer.GOING, Answer.MAYBE]),
+        )
+    ).all()
+    for meeting in upcoming:
+        arm_personal(session, meeting, person_id, now)
+    return len(upcoming)
+
+
+def describe_choice(choice: ReminderChoice) -> str:
+    if not choice.direct:
+        return "no reminders by direct message (you still see them in the group)"
+    if choice.before_minutes is None:
+        return "direct reminders at each meeting's own times"
+    return (
+        f"a direct reminder {length(timedelta(minutes=choice.before_minutes))} before each meeting"
+    )
