@@ -168,3 +168,42 @@ class ReminderChoice(SQLModel, table=True):
     community_id: int = Field(foreign_key="community.id", primary_key=True)
     direct: bool = True
     before_minutes: int | None = None  # instead of the meeting's own reminder times
+
+
+class Availability(StrEnum):
+    YES = "yes"
+    IF_NEED_BE = "ifneedbe"
+    NO = "no"
+
+
+class TimeFinder(SQLModel, table=True):
+    """Finding a time: candidate slots people say they can make; the organiser picks one and
+    the meeting is made from it. Numbered per community."""
+
+    __table_args__ = (UniqueConstraint("community_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    number: int
+    title: str = Field(sa_type=String(TITLE_MAX))
+    created_by_person_id: int = Field(foreign_key="person.id")
+    origin_platform: str = Field(sa_type=String(16))
+    origin_chat_id: str = Field(sa_type=String(64))
+    origin_thread_id: str | None = Field(default=None, sa_type=String(64))
+    created_at: datetime = Field(sa_column=_utc())
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id")  # once a slot is picked
+    outbox_id: int | None = Field(default=None, foreign_key="outbox.id")  # its card
+
+
+class TimeSlot(SQLModel, table=True):
+    finder_id: int = Field(foreign_key="timefinder.id", primary_key=True)
+    number: int = Field(primary_key=True)
+    starts_at: datetime = Field(sa_column=_utc())
+
+
+class SlotAnswer(SQLModel, table=True):
+    finder_id: int = Field(foreign_key="timefinder.id", primary_key=True)
+    number: int = Field(primary_key=True)  # the slot
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    answer: Availability = Field(sa_type=String(16))
+    platform: str = Field(sa_type=String(16))

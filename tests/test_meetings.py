@@ -11,7 +11,7 @@ import icalendar
 
 from bot.clock import ManualClock
 from bot.core import Moot
-from bot.events import Reply, Visibility
+from bot.events import Reply, Visibility, render_moments
 from bot.features import ALL_FEATURES
 from bot.meetings.recurrence import describe, occurrences, read_repeat
 from storage.store import Store
@@ -464,3 +464,42 @@ async def test_each_person_chooses_their_reminders_and_the_silent_are_nudged(
     assert len(reminder_dms("alice")) == 2
     assert len(reminder_dms("cat")) == 1  # only her own
     assert reminder_dms("bob") == []
+
+
+async def test_finding_a_time_then_making_the_meeting(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet
+) -> None:
+    alice, bob = await members(moot, host, "Alice", "Bob")
+    assert "Write it as" in texts(await host.say("/findtime AGM | Tuesday 19:00"))
+    assert "could be read two ways" in texts(
+        await host.say("/findtime AGM | 05/12 19:00 | Wednesday 19:00")
+    )
+    assert "Only organisers" in texts(
+        await alice.say("/findtime AGM | Tuesday 19:00 | Wednesday 19:00")
+    )
+    said = texts(await host.say("/findtime AGM | Tuesday 19:00 | Wednesday 19:00 | Thursday 19:00"))
+    assert "Finding a time #1 is posted" in said
+    posted = next(r for _, r in outlet.chats if r.text.startswith("🗓 Finding a time #1: AGM"))
+    assert "1. Tue 24 Nov 2026, 19:00 (Europe/London) — ✅ 0 🤷 0 ❌ 0" in shown(posted)
+    assert len(posted.buttons) == 9
+    assert posted.buttons[1].command == "available 1.1 1=ifneedbe"
+
+    await alice.press("available 1.1 2=yes")
+    assert "Noted for #1: 1 ❌, 2 ✅, 3 🤷" in texts(await bob.say("/available 1 no yes maybe"))
+    assert "one answer for each of the 3 times" in texts(await bob.say("/available 1 yes no"))
+    assert "yes, maybe (if need be) or no" in texts(await bob.say("/available 1 2=perhaps"))
+    latest = [shown(r) for _, _, r in outlet.edits if r.text.startswith("🗓 Finding a time #1")][-1]
+    assert "2. Wed 25 Nov 2026, 19:00 (Europe/London) — ✅ 2 🤷 0 ❌ 0" in latest
+    assert "2 answered." in latest
+
+    assert "Only organisers" in texts(await alice.say("/picktime 1 2"))
+    assert "offers times 1 to 3" in texts(await host.say("/picktime 1 7"))
+    said = texts(await host.say("/picktime 1 2"))
+    assert "2 people who answered are told" in said
+    card = next(r for _, r in outlet.chats if r.text.startswith("📅 Meeting #1: AGM"))
+    assert "Wed 25 Nov 2026, 19:00" in shown(card)
+    told = [render_moments(t) for t in outlet.dms_to("alice") if t.startswith("AGM: the time")]
+    assert told == [
+        "AGM: the time is Wed 25 Nov 2026, 19:00 (Europe/London) (meeting #1). Will you come?"
+    ]
+    assert "picked for #1 already" in texts(await bob.say("/available 1 yes yes yes"))

@@ -26,6 +26,9 @@ from bot.feature import Feature
 from bot.meetings import record, reminders, render, service
 from bot.meetings.access import MEETING, meeting_named, require_organiser
 from bot.meetings.agenda_commands import AGENDA_COMMANDS
+from bot.meetings.findtime import CARD as FINDTIME_CARD
+from bot.meetings.findtime_commands import FINDTIME_COMMANDS
+from bot.meetings.findtime_commands import card as findtime_card
 from bot.meetings.record_commands import RECORD_COMMANDS, action_due_job
 from bot.meetings.spec import LATEST_REMINDER, SHORTEST, build, parse_one_line
 from bot.meetings.views import load, upcoming
@@ -477,6 +480,7 @@ FEATURE = Feature(
         ),
         *AGENDA_COMMANDS,
         *RECORD_COMMANDS,
+        *FINDTIME_COMMANDS,
     ),
     jobs={
         service.REMIND_JOB: remind_job,
@@ -486,6 +490,6 @@ FEATURE = Feature(
         record.ACTION_JOB: action_due_job,
     },
     merge_people=service.merge_responses,
-    renderers={service.CARD: card},
+    renderers={service.CARD: card, FINDTIME_CARD: findtime_card},
     move_chat=service.move_posts,
 )
