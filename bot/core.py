@@ -123,6 +123,10 @@ class Moot:
         self._outlets[outlet.platform] = outlet
         self.outbox.attach(outlet)
 
+    def outlet(self, platform: str) -> Outlet | None:
+        """The connected adapter for `platform`, if any (for what only some platforms offer)."""
+        return self._outlets.get(platform)
+
     async def detach(self, platform: str) -> None:
         """A platform disconnected; its deliveries wait in the outbox until it is back."""
         self._outlets.pop(platform, None)

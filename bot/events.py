@@ -175,6 +175,18 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class CalendarEvent:
+    """A meeting as a platform's own calendar shows it (Discord's scheduled events)."""
+
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    description: str
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
 class DirectAddress:
     """Where an adapter can send one account a direct message."""
 

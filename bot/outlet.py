@@ -4,9 +4,9 @@ outbox can decide between trying again, following a moved chat and giving up wit
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from bot.events import DirectAddress, Reply
+from bot.events import CalendarEvent, DirectAddress, Reply
 
 
 class DeliveryError(Exception):
@@ -59,4 +59,15 @@ class Outlet(Protocol):
 
     async def send_direct(self, address: DirectAddress, reply: Reply, *, key: str) -> str:
         """Send `reply` as a direct message; returns the message id."""
+        ...
+
+
+@runtime_checkable
+class EventOutlet(Protocol):
+    """What an adapter whose platform has its own calendar events offers (Discord). Adapters
+    without them do not implement it, and meetings simply are not mirrored there."""
+
+    async def sync_event(self, chat_id: str, event: CalendarEvent, event_id: str | None) -> str:
+        """Create the event in the server `chat_id` belongs to (or, with `event_id`, bring that
+        one up to date, cancelling it if the meeting was); returns the event's id."""
         ...

@@ -207,3 +207,12 @@ class SlotAnswer(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", primary_key=True)
     answer: Availability = Field(sa_type=String(16))
     platform: str = Field(sa_type=String(16))
+
+
+class MeetingEvent(SQLModel, table=True):
+    """A meeting mirrored as a platform's own calendar event (Discord's scheduled events)."""
+
+    meeting_id: int = Field(foreign_key="meeting.id", primary_key=True)
+    platform: str = Field(sa_type=String(16), primary_key=True)
+    chat_id: str = Field(sa_type=String(64), primary_key=True)
+    event_id: str = Field(sa_type=String(64))

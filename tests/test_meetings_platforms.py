@@ -76,3 +76,60 @@ async def test_a_meeting_on_discord(discord_env: tuple[FakeDiscord, DiscordAdapt
     await wait_until(
         lambda: any("Going 1" in str(body.get("content")) for _, _, body in api.edits())
     )
+
+
+async def test_a_meeting_is_a_discord_scheduled_event_kept_in_step(
+    discord_env: tuple[FakeDiscord, DiscordAdapter],
+) -> None:
+    api, adapter = discord_env
+    interactions = Interactions()
+    await set_up(api, adapter, interactions, 101)
+    definition = "Garden day | Saturday 10:00 | place: The yard | length: 2h"
+    deliver(
+        adapter,
+        interactions.command(101, "Admin", "meeting", {"definition": definition}, admin=True),
+    )
+    await api.wait_for("Draft meeting #1")
+    deliver(adapter, interactions.press(101, "Admin", "moot:announce 1.1", admin=True))
+    await api.wait_for("📅 Meeting #1")
+    await wait_until(lambda: len(api.events) == 1)
+    (event,) = api.events.values()
+    assert event["name"] == "Garden day"
+    assert event["scheduled_start_time"] == "2026-11-28T10:00:00+00:00"
+    assert event["scheduled_end_time"] == "2026-11-28T12:00:00+00:00"
+    assert event["entity_metadata"] == {"location": "The yard"}
+    assert event["entity_type"] == 3  # external: somewhere other than a voice channel
+
+    deliver(
+        adapter,
+        interactions.command(
+            101, "Admin", "movemeeting", {"meeting": "1", "when": "Sunday 11:00"}, admin=True
+        ),
+    )
+    await wait_until(lambda: event["scheduled_start_time"] == "2026-11-29T11:00:00+00:00")
+    deliver(
+        adapter, interactions.command(101, "Admin", "cancelmeeting", {"meeting": "1"}, admin=True)
+    )
+    await wait_until(lambda: event["status"] == 4)  # cancelled, not deleted
+    assert len(api.events) == 1
+
+
+async def test_a_server_that_refuses_events_is_explained_to_the_organiser(
+    discord_env: tuple[FakeDiscord, DiscordAdapter],
+) -> None:
+    api, adapter = discord_env
+    api.refusing_event_guilds.add(1)
+    interactions = Interactions()
+    await set_up(api, adapter, interactions, 101)
+    deliver(
+        adapter,
+        interactions.command(
+            101, "Admin", "meeting", {"definition": "Garden day | Saturday 10:00"}, admin=True
+        ),
+    )
+    await api.wait_for("Draft meeting #1")
+    deliver(adapter, interactions.press(101, "Admin", "moot:announce 1.1", admin=True))
+    _, told = await api.wait_for("could not be added to Discord's events")
+    assert "Moot may not manage events in that server" in told["content"]
+    assert "Manage Events permission" in told["content"]
+    assert api.events == {}

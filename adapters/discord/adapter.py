@@ -25,6 +25,7 @@ from bot.events import (
     Actor,
     Attachment,
     ButtonPressed,
+    CalendarEvent,
     CommandInvoked,
     DirectAddress,
     FormSubmitted,
@@ -394,6 +395,46 @@ class DiscordAdapter:
             )
             if view is not None:
                 view.stop()
+
+    async def sync_event(self, chat_id: str, event: CalendarEvent, event_id: str | None) -> str:
+        """A meeting as a scheduled event of the server the chat belongs to (external, with its
+        place as the location); a cancelled meeting's event is cancelled."""
+        assert self.client is not None
+        try:
+            return await self._sync_event(chat_id, event, event_id)
+        except RefusedError as refusal:
+            if isinstance(refusal.__cause__, discord.Forbidden):
+                raise RefusedError("Moot may not manage events in that server") from refusal
+            raise
+
+    async def _sync_event(self, chat_id: str, event: CalendarEvent, event_id: str | None) -> str:
+        assert self.client is not None
+        http = self.client.http
+        with _translated():
+            channel = await http.get_channel(int(chat_id))
+            if channel.get("guild_id") is None:
+                raise RefusedError("a direct message has no server events")
+            guild_id = int(str(channel.get("guild_id")))
+            if event_id is not None and event.cancelled:
+                await http.edit_scheduled_event(guild_id, int(event_id), status=4)  # CANCELED
+                return event_id
+            payload: dict[str, Any] = {
+                "name": event.title[:100],
+                "scheduled_start_time": event.starts_at.isoformat(),
+                "scheduled_end_time": event.ends_at.isoformat(),
+                "description": event.description[:1000],
+                "entity_metadata": {"location": event.location[:100]},
+            }
+            if event_id is not None:
+                await http.edit_scheduled_event(guild_id, int(event_id), **payload)
+                return event_id
+            created = await http.create_guild_scheduled_event(
+                guild_id,
+                privacy_level=2,
+                entity_type=3,
+                **payload,  # GUILD_ONLY, EXTERNAL
+            )
+            return str(created["id"])
 
     async def send_direct(self, address: DirectAddress, reply: Reply, *, key: str) -> str:
         with _translated():

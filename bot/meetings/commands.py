@@ -23,7 +23,7 @@ from bot.dates import length, read_duration, read_moment
 from bot.errors import UserError
 from bot.events import Button, FileOut, Reply
 from bot.feature import Feature
-from bot.meetings import record, reminders, render, service
+from bot.meetings import native, record, reminders, render, service
 from bot.meetings.access import MEETING, meeting_named, require_organiser
 from bot.meetings.agenda_commands import AGENDA_COMMANDS
 from bot.meetings.findtime import CARD as FINDTIME_CARD
@@ -487,6 +487,7 @@ FEATURE = Feature(
         service.SERIES_JOB: series_job,
         reminders.PERSONAL_JOB: personal_job,
         reminders.NUDGE_JOB: nudge_job,
+        native.EVENT_JOB: native.sync_job,
         record.ACTION_JOB: action_due_job,
     },
     merge_people=service.merge_responses,

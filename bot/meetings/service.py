@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from bot import audit
 from bot.errors import UserError
 from bot.events import Place, Reply
-from bot.meetings import agenda, recurrence, reminders, render
+from bot.meetings import agenda, native, recurrence, reminders, render
 from bot.meetings.spec import MeetingSpec, read_stored_reminders, stored_reminders
 from bot.meetings.views import is_active_member, load, responders
 from bot.numbers import next_number
@@ -258,6 +258,7 @@ def add_post(
         )
     else:
         existing.outbox_id = entry.id
+    native.schedule_sync(session, meeting_id, now)
     return True
 
 
@@ -404,6 +405,7 @@ def cancel(
     meeting.status, meeting.cancelled_at = MeetingStatus.CANCELLED, now
     meeting.sequence += 1
     _log(session, meeting, actor_id, "meeting.cancelled", now)
+    native.schedule_sync(session, meeting_id, now)
     told = _tell_responders(
         session, meeting, render.cancelled_notice(load(session, meeting_id), reason), now
     )
@@ -424,6 +426,7 @@ def move(
     meeting.sequence += 1
     _arm_reminders(session, meeting, now)
     reminders.arm_everyone(session, meeting, now)
+    native.schedule_sync(session, meeting_id, now)
     _log(
         session,
         meeting,

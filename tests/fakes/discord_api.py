@@ -129,6 +129,9 @@ class FakeDiscord:
     refusing_guilds: set[int] = field(default_factory=set)  # no applications.commands scope
     cdn_delay: float = 0.0  # a slow attachment download
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> channel_payload
+    # The servers' scheduled events, by id; servers where Moot lacks Manage Events.
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refusing_event_guilds: set[int] = field(default_factory=set)
     _acknowledged: set[str] = field(default_factory=set)  # interactions answered once
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10_000))
     _runner: web.AppRunner | None = None
@@ -199,6 +202,8 @@ class FakeDiscord:
             )
         if parts[0] == "applications":
             return self._commands(method, parts, body)
+        if parts[0] == "guilds" and parts[2:3] == ["scheduled-events"]:
+            return self._scheduled_event(method, parts, body)
         if parts[0] == "interactions" and parts[2] == "callback":
             if parts[1] in self._acknowledged:  # a second answer to the same interaction
                 refusal = "Interaction has already been acknowledged."
@@ -276,6 +281,19 @@ class FakeDiscord:
                 self.guild_commands[guild] = stored
             return _json(stored)
         return _json(self.global_commands if guild is None else self.guild_commands.get(guild, []))
+
+    def _scheduled_event(self, method: str, parts: list[str], body: dict[str, Any]) -> web.Response:
+        """/guilds/{guild}/scheduled-events[/{event}]: create (POST) and edit (PATCH)."""
+        if int(parts[1]) in self.refusing_event_guilds:
+            return _json({"code": 50013, "message": "Missing Permissions"}, status=403)
+        if method == "POST":
+            event = body | {"id": str(next(self._ids)), "guild_id": parts[1], "status": 1}
+            self.events[event["id"]] = event
+            return _json(event)
+        if parts[3] not in self.events:
+            return _json({"code": 10070, "message": "Unknown Guild Scheduled Event"}, status=404)
+        self.events[parts[3]] |= body
+        return _json(self.events[parts[3]])
 
     def _new_forum_post(self, forum_id: str, body: dict[str, Any]) -> web.Response:
         post_id = str(next(self._ids))

@@ -1,0 +1,144 @@
+"""Meetings mirrored in platforms' own calendars (Discord's scheduled events), kept in step with
+moves and cancellations. Only adapters that offer `EventOutlet` take part; the others ignore it.
+
+Every change that a calendar must show schedules one sync job; the job brings the event of each
+chat the meeting was announced in up to date. A platform that is not connected is tried again
+later; one that refuses (Moot may not manage events there) is logged and the organiser told."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session, select
+
+from bot.events import CalendarEvent, Reply
+from bot.meetings.views import load
+from bot.outbox import queue as outbox
+from bot.outbox.queue import Message
+from bot.outlet import EventOutlet, RefusedError
+from bot.scheduler import schedule
+from storage.meetings import MeetingEvent, MeetingStatus
+
+if TYPE_CHECKING:
+    from bot.core import Moot
+
+log = logging.getLogger(__name__)
+
+EVENT_JOB = "meetings.events"
+NOT_CONNECTED_RETRY = timedelta(minutes=5)
+LOCATION_MAX = 100  # Discord's limit for an external event's location
+
+
+def schedule_sync(session: Session, meeting_id: int, now: datetime) -> None:
+    """Inside a write that changed what calendars show: sync the meeting's events."""
+    schedule(session, EVENT_JOB, now, {"meeting": meeting_id})
+
+
+def calendar_event(session: Session, meeting_id: int) -> CalendarEvent:
+    view = load(session, meeting_id)
+    meeting = view.meeting
+    location = meeting.place or meeting.link or "Online"
+    about = [meeting.about or "", f"Join online: {meeting.link}" if meeting.link else ""]
+    about.append(f"Answer with /rsvp {view.number} going|maybe|cant")
+    return CalendarEvent(
+        title=meeting.title,
+        starts_at=meeting.starts_at,
+        ends_at=view.ends_at,
+        location=location[:LOCATION_MAX],
+        description="\n\n".join(part for part in about if part),
+        cancelled=view.status is MeetingStatus.CANCELLED,
+    )
+
+
+async def sync_job(moot: Moot, payload: Mapping[str, Any]) -> None:
+    meeting_id, now = int(payload["meeting"]), moot.clock.now()
+
+    def read(
+        session: Session,
+    ) -> tuple[CalendarEvent, list[tuple[str, str]], dict[tuple[str, str], str], bool]:
+        view = load(session, meeting_id)
+        chats = sorted({(post.platform, post.chat_id) for post in view.posts})
+        known = {
+            (row.platform, row.chat_id): row.event_id
+            for row in session.exec(
+                select(MeetingEvent).where(MeetingEvent.meeting_id == meeting_id)
+            )
+        }
+        over = view.ends_at <= now
+        return calendar_event(session, meeting_id), chats, known, over
+
+    event, chats, known, over = await moot.read(read)
+    if over:
+        return
+    waiting = False
+    for platform, chat_id in chats:
+        outlet = moot.outlet(platform)
+        if outlet is None:
+            waiting = True
+            continue
+        if isinstance(outlet, EventOutlet) and not (
+            event.cancelled and (platform, chat_id) not in known
+        ):
+            await _sync_one(moot, outlet, meeting_id, platform, chat_id, event, known, now)
+    if waiting:  # a platform with events may connect later: try again then
+        await moot.write(
+            lambda s: schedule(s, EVENT_JOB, now + NOT_CONNECTED_RETRY, {"meeting": meeting_id})
+        )
+
+
+async def _sync_one(
+    moot: Moot,
+    outlet: EventOutlet,
+    meeting_id: int,
+    platform: str,
+    chat_id: str,
+    event: CalendarEvent,
+    known: dict[tuple[str, str], str],
+    now: datetime,
+) -> None:
+    try:
+        event_id = await outlet.sync_event(chat_id, event, known.get((platform, chat_id)))
+    except RefusedError as refusal:
+        log.warning(
+            "meeting %d not mirrored in %s chat %s: %s", meeting_id, platform, chat_id, refusal
+        )
+        reason = str(refusal)
+        await moot.write(lambda s: _tell_organiser(s, meeting_id, platform, reason, now))
+        return
+    await moot.write(lambda s: _remember(s, meeting_id, platform, chat_id, event_id))
+
+
+def _remember(
+    session: Session, meeting_id: int, platform: str, chat_id: str, event_id: str
+) -> None:
+    row = session.get(MeetingEvent, (meeting_id, platform, chat_id))
+    if row is None:
+        session.add(
+            MeetingEvent(
+                meeting_id=meeting_id, platform=platform, chat_id=chat_id, event_id=event_id
+            )
+        )
+    else:
+        row.event_id = event_id
+
+
+def _tell_organiser(
+    session: Session, meeting_id: int, platform: str, reason: str, now: datetime
+) -> None:
+    view = load(session, meeting_id)
+    outbox.direct(
+        session,
+        view.meeting.created_by_person_id,
+        Message(
+            f"the {platform} event for meeting #{view.number}",
+            reply=Reply(
+                f"Meeting #{view.number} could not be added to {platform.title()}'s events: "
+                f"{reason}. Give Moot the Manage Events permission there to have it listed."
+            ),
+        ),
+        now,
+        community_id=view.meeting.community_id,
+    )
