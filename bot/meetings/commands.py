@@ -9,7 +9,7 @@ community ("3"), or on buttons with its community ("1.3").
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,7 +31,7 @@ from bot.meetings.findtime_commands import FINDTIME_COMMANDS
 from bot.meetings.findtime_commands import card as findtime_card
 from bot.meetings.record_commands import RECORD_COMMANDS, action_due_job
 from bot.meetings.spec import LATEST_REMINDER, SHORTEST, build, parse_one_line
-from bot.meetings.views import load, upcoming
+from bot.meetings.views import MeetingView, load, upcoming
 from bot.text import one_line
 from storage.meetings import Answer, Meeting, MeetingStatus
 from storage.models import Chat, Community, Role
@@ -161,15 +161,7 @@ async def move_meeting(ctx: Context) -> None:
 
 
 async def end_series(ctx: Context) -> None:
-    view = await meeting_named(ctx)
-    require_organiser(ctx, view)
-    reason = one_line(ctx.args.optional_text("reason") or "")
-    if len(reason) > REASON_MAX:
-        raise UserError(f"Keep the reason to {REASON_MAX} characters.")
-    meeting_id = view.id
-    told = await ctx.moot.write(
-        lambda s: service.cancel_series(s, meeting_id, reason or None, ctx.person_id, ctx.now)
-    )
+    view, told = await _cancelled(ctx, service.cancel_series)
     ctx.reply_privately(
         f"The series ends: meeting #{view.number} and every later one are cancelled; "
         f"{_people(told)} who had answered {'is' if told == 1 else 'are'} told."
@@ -177,6 +169,17 @@ async def end_series(ctx: Context) -> None:
 
 
 async def cancel_meeting(ctx: Context) -> None:
+    view, told = await _cancelled(ctx, service.cancel)
+    ctx.reply_privately(
+        f"Meeting #{view.number} is cancelled; {_people(told)} who answered "
+        f"{'is' if told == 1 else 'are'} told."
+    )
+
+
+async def _cancelled(
+    ctx: Context, cancel: Callable[[Session, int, str | None, int, datetime], int]
+) -> tuple[MeetingView, int]:
+    """Cancel the named meeting (or its series) with the reason given; how many were told."""
     view = await meeting_named(ctx)
     require_organiser(ctx, view)
     reason = one_line(ctx.args.optional_text("reason") or "")
@@ -184,12 +187,9 @@ async def cancel_meeting(ctx: Context) -> None:
         raise UserError(f"Keep the reason to {REASON_MAX} characters.")
     meeting_id = view.id
     told = await ctx.moot.write(
-        lambda s: service.cancel(s, meeting_id, reason or None, ctx.person_id, ctx.now)
+        lambda s: cancel(s, meeting_id, reason or None, ctx.person_id, ctx.now)
     )
-    ctx.reply_privately(
-        f"Meeting #{view.number} is cancelled; {_people(told)} who answered "
-        f"{'is' if told == 1 else 'are'} told."
-    )
+    return view, told
 
 
 def _people(count: int) -> str:

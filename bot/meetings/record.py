@@ -13,6 +13,7 @@ from bot import audit
 from bot.dates import format_moment
 from bot.errors import UserError
 from bot.events import Reply
+from bot.meetings.service import post_where_announced
 from bot.meetings.views import MeetingView, is_active_member, load
 from bot.numbers import next_number
 from bot.outbox import queue as outbox
@@ -273,17 +274,8 @@ def record_minutes(
         )
     meeting.minutes, meeting.minutes_at = body, now
     text = minutes_text(session, view, body)
-    for post in view.posts:
-        outbox.post(
-            session,
-            platform=post.platform,
-            chat_id=post.chat_id,
-            thread_id=post.thread_id,
-            message=Message(f"the minutes of meeting #{view.number}", reply=Reply(text)),
-            now=now,
-            community_id=meeting.community_id,
-            requested_by=actor_id,
-        )
+    said = Message(f"the minutes of meeting #{view.number}", reply=Reply(text))
+    post_where_announced(session, view, said, now, actor_id)
     audit.record(
         session,
         community_id=meeting.community_id,

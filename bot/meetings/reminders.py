@@ -79,15 +79,23 @@ def arm_everyone(session: Session, meeting: Meeting, now: datetime) -> None:
     arm_nudge(session, meeting, now)
 
 
-def personal_reminder(session: Session, payload: Mapping[str, Any], now: datetime) -> None:
+def still_due(session: Session, payload: Mapping[str, Any]) -> Meeting | None:
+    """The meeting a reminder was armed for, if it is still on at the time it was armed for."""
     meeting = session.get(Meeting, int(payload["meeting"]))
-    person = int(payload["person"])
     if (
         meeting is None
         or meeting.id is None
         or meeting.status != MeetingStatus.SCHEDULED
         or meeting.starts_at.isoformat() != payload["starts_at"]
     ):
+        return None
+    return meeting
+
+
+def personal_reminder(session: Session, payload: Mapping[str, Any], now: datetime) -> None:
+    meeting = still_due(session, payload)
+    person = int(payload["person"])
+    if meeting is None or meeting.id is None:
         return
     answer = session.get(MeetingResponse, (meeting.id, person))
     choice = choice_of(session, person, meeting.community_id)
@@ -129,13 +137,8 @@ def arm_nudge(session: Session, meeting: Meeting, now: datetime) -> None:
 
 def nudge(session: Session, payload: Mapping[str, Any], now: datetime) -> None:
     """Ask the members who have not answered (and have not turned direct reminders off)."""
-    meeting = session.get(Meeting, int(payload["meeting"]))
-    if (
-        meeting is None
-        or meeting.id is None
-        or meeting.status != MeetingStatus.SCHEDULED
-        or meeting.starts_at.isoformat() != payload["starts_at"]
-    ):
+    meeting = still_due(session, payload)
+    if meeting is None or meeting.id is None:
         return
     members = set(
         session.exec(

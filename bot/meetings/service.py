@@ -17,7 +17,7 @@ from bot.errors import UserError
 from bot.events import Place, Reply
 from bot.meetings import agenda, native, recurrence, reminders, render
 from bot.meetings.spec import MeetingSpec, read_stored_reminders, stored_reminders
-from bot.meetings.views import is_active_member, load, responders
+from bot.meetings.views import MeetingView, is_active_member, load, responders
 from bot.numbers import next_number
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
@@ -31,7 +31,6 @@ from storage.meetings import (
     MeetingStatus,
 )
 from storage.models import Community
-from storage.outbox import DeliveryStatus, OutboxEntry
 
 NUMBERS = "meeting"  # numbered per community, like polls
 REMIND_JOB = "meetings.remind"
@@ -229,13 +228,9 @@ def add_post(
             MeetingPost.thread_id == thread_id,
         )
     ).first()
-    if (
-        existing is not None
-        and session.get_one(OutboxEntry, existing.outbox_id).status != DeliveryStatus.FAILED
-    ):
-        return False
-    entry = outbox.post(
+    entry = outbox.post_card(
         session,
+        posted_by=existing.outbox_id if existing is not None else None,
         platform=platform,
         chat_id=chat_id,
         thread_id=thread_id,
@@ -244,7 +239,8 @@ def add_post(
         community_id=meeting.community_id,
         requested_by=actor_id,
     )
-    session.flush()
+    if entry is None:
+        return False
     assert entry.id is not None
     if existing is None:
         session.add(
@@ -265,15 +261,9 @@ def add_post(
 def edit_cards(session: Session, meeting_id: int, now: datetime) -> None:
     """Bring the meeting's card up to date wherever it was posted (rendered when sent)."""
     meeting = session.get_one(Meeting, meeting_id)
-    for post in session.exec(select(MeetingPost).where(MeetingPost.meeting_id == meeting_id)):
-        delivery = session.get_one(OutboxEntry, post.outbox_id)
-        if delivery.status != DeliveryStatus.FAILED:
-            outbox.edit(
-                session,
-                of=delivery,
-                message=Message(f"meeting #{meeting.number}", live=f"{CARD}:{meeting_id}"),
-                now=now,
-            )
+    posts = session.exec(select(MeetingPost.outbox_id).where(MeetingPost.meeting_id == meeting_id))
+    message = Message(f"meeting #{meeting.number}", live=f"{CARD}:{meeting_id}")
+    outbox.edit_cards(session, posts, message, now)
 
 
 @dataclass(frozen=True)
@@ -482,16 +472,8 @@ def remind(
         items = agenda.accepted_items(session, meeting_id)
         if items:
             reminder += "\n\n" + agenda.agenda_text(view, items)
-    for post in view.posts:
-        outbox.post(
-            session,
-            platform=post.platform,
-            chat_id=post.chat_id,
-            thread_id=post.thread_id,
-            message=Message(f"the reminder for meeting #{view.number}", reply=Reply(reminder)),
-            now=now,
-            community_id=view.meeting.community_id,
-        )
+    said = Message(f"the reminder for meeting #{view.number}", reply=Reply(reminder))
+    post_where_announced(session, view, said, now, None)
     going = responders(session, meeting_id, Answer.GOING, Answer.MAYBE)
     people = reminders.on_meeting_times(session, view.meeting.community_id, going)
     outbox.tell(
@@ -503,6 +485,23 @@ def remind(
         prefer=people,
     )
     return len(people)
+
+
+def post_where_announced(
+    session: Session, view: MeetingView, message: Message, now: datetime, actor_id: int | None
+) -> None:
+    """Post `message` in every chat (and thread) the meeting was announced in."""
+    for post in view.posts:
+        outbox.post(
+            session,
+            platform=post.platform,
+            chat_id=post.chat_id,
+            thread_id=post.thread_id,
+            message=message,
+            now=now,
+            community_id=view.meeting.community_id,
+            requested_by=actor_id,
+        )
 
 
 def merge_responses(session: Session, source_id: int, target_id: int, now: datetime) -> list[str]:

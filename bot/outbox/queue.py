@@ -105,6 +105,47 @@ def edit(session: Session, *, of: OutboxEntry, message: Message, now: datetime) 
     return _queued(session, entry)
 
 
+def post_card(
+    session: Session,
+    *,
+    posted_by: int | None,
+    platform: str,
+    chat_id: str,
+    thread_id: str | None,
+    message: Message,
+    now: datetime,
+    community_id: int,
+    requested_by: int | None,
+) -> OutboxEntry | None:
+    """Post a live card (a poll's, a meeting's) in a chat, unless `posted_by`, the delivery that
+    posted it there before, is sent or on its way; a card whose post failed is posted again.
+    None when there is nothing to do."""
+    if posted_by is not None and session.get_one(OutboxEntry, posted_by).status != (
+        DeliveryStatus.FAILED
+    ):
+        return None
+    entry = post(
+        session,
+        platform=platform,
+        chat_id=chat_id,
+        thread_id=thread_id,
+        message=message,
+        now=now,
+        community_id=community_id,
+        requested_by=requested_by,
+    )
+    session.flush()
+    return entry
+
+
+def edit_cards(session: Session, posted_by: Iterable[int], message: Message, now: datetime) -> None:
+    """Bring live cards up to date wherever they were posted (each rendered when sent)."""
+    for delivery_id in posted_by:
+        delivery = session.get_one(OutboxEntry, delivery_id)
+        if delivery.status != DeliveryStatus.FAILED:
+            edit(session, of=delivery, message=message, now=now)
+
+
 def direct(
     session: Session,
     person_id: int,

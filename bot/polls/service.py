@@ -25,7 +25,6 @@ from bot.polls.spec import PollSpec
 from bot.polls.views import PollView, electorate, freeze, load, tally, voters
 from bot.scheduler import schedule
 from storage.models import Account, Membership, MembershipStatus, Person, Role
-from storage.outbox import DeliveryStatus, OutboxEntry
 from storage.polls import (
     Electorate,
     PaperTally,
@@ -251,21 +250,19 @@ def add_post(
             PollPost.thread_id == thread_id,
         )
     ).first()
-    if existing is not None:
-        delivery = session.get_one(OutboxEntry, existing.outbox_id)
-        if delivery.status != DeliveryStatus.FAILED:
-            return False
-    entry = outbox.post(
+    entry = outbox.post_card(
         session,
+        posted_by=existing.outbox_id if existing is not None else None,
         platform=platform,
         chat_id=chat_id,
+        thread_id=thread_id,
         message=Message(f"poll #{poll.number}", live=f"{CARD}:{poll_id}"),
         now=now,
         community_id=poll.community_id,
         requested_by=actor_id,
-        thread_id=thread_id,
     )
-    session.flush()
+    if entry is None:
+        return False
     assert entry.id is not None
     if existing is None:
         session.add(
@@ -293,15 +290,9 @@ def add_post(
 def edit_cards(session: Session, poll_id: int, now: datetime) -> None:
     """Bring the poll's card up to date wherever it was posted (rendered when sent)."""
     poll = session.get_one(Poll, poll_id)
-    for post in session.exec(select(PollPost).where(PollPost.poll_id == poll_id)):
-        delivery = session.get_one(OutboxEntry, post.outbox_id)
-        if delivery.status != DeliveryStatus.FAILED:
-            outbox.edit(
-                session,
-                of=delivery,
-                message=Message(f"poll #{poll.number}", live=f"{CARD}:{poll_id}"),
-                now=now,
-            )
+    posts = session.exec(select(PollPost.outbox_id).where(PollPost.poll_id == poll_id))
+    message = Message(f"poll #{poll.number}", live=f"{CARD}:{poll_id}")
+    outbox.edit_cards(session, posts, message, now)
 
 
 def post_everywhere(
