@@ -22,6 +22,7 @@ bench: $(STAMP_DEV)
 	$(BIN)/python -m bench.stalls
 	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.meetings
+	$(BIN)/python -m bench.telegram_burst
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -81,6 +81,7 @@ WELCOME = (
 )
 MAX_ATTACHMENT_BYTES = 1024 * 1024
 RATE_LIMIT_RETRIES = 3
+MESSAGES_PER_SECOND = 30  # across all chats (Telegram's bot limit)
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,16 @@ class TelegramAdapter:
             .token(self._options.token)
             .base_url(self._options.base_url)
             .base_file_url(self._options.base_file_url)
-            .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+            .rate_limiter(
+                # Telegram allows about 30 messages a second in all: one every 1/30 s, with no
+                # burst allowance, so a thousand reminders never meet a 429 (each of which
+                # pauses every send for a second).
+                AIORateLimiter(
+                    overall_max_rate=1,
+                    overall_time_period=1 / MESSAGES_PER_SECOND,
+                    max_retries=RATE_LIMIT_RETRIES,
+                )
+            )
             .concurrent_updates(True)
             .build()
         )

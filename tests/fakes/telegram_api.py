@@ -40,6 +40,9 @@ class FakeTelegram:
     scripted: dict[tuple[str, int], list[web.Response]] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
+    # Telegram's limit on messages a second across all chats: more get 429 with retry_after.
+    messages_per_second: float | None = None
+    _sent_at: list[float] = field(default_factory=list)
     _updates: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
@@ -81,7 +84,7 @@ class FakeTelegram:
         call = Call(method, params)
         if method != "getUpdates":
             self.calls.append(call)
-        failure = self._scripted(method, params)
+        failure = self._scripted(method, params) or self._over_the_limit(method)
         if failure is not None:
             call.ok = False
             return failure
@@ -101,6 +104,17 @@ class FakeTelegram:
             return waiting.pop(0)
         if chat_id in self.removed_from and method in SENDING:
             return error(403, "Forbidden: bot was kicked from the supergroup chat")
+        return None
+
+    def _over_the_limit(self, method: str) -> web.Response | None:
+        """429 for a message beyond `messages_per_second` in the last second."""
+        if self.messages_per_second is None or method not in SENDING:
+            return None
+        now = time.monotonic()
+        self._sent_at = [at for at in self._sent_at if now - at < 1.0]
+        if len(self._sent_at) >= self.messages_per_second:
+            return rate_limited(1)
+        self._sent_at.append(now)
         return None
 
     def fail_next(self, method: str, chat_id: int, *answers: web.Response) -> None:
