@@ -503,3 +503,32 @@ async def test_finding_a_time_then_making_the_meeting(
         "AGM: the time is Wed 25 Nov 2026, 19:00 (Europe/London) (meeting #1). Will you come?"
     ]
     assert "picked for #1 already" in texts(await bob.say("/available 1 yes yes yes"))
+
+
+async def test_linking_accounts_carries_everything_meetings_keep_about_a_person(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet
+) -> None:
+    """Both accounts answered, chose reminders and said when they are free: linking keeps one
+    of each (the account that asked for the code wins) and fails on nothing left behind."""
+    first, second = await members(moot, host, "Alice", "Alice Again")  # members #2 and #3
+    await host.say("/role 3 organiser")
+    await announced(host, AGM)
+    await host.say("/findtime Social | Friday 19:00 | Saturday 19:00")
+    for person, answer in ((first, "maybe"), (second, "going")):
+        await person.press(f"rsvp 1.1 {answer}")
+        await person.say(f"/available 1 {'yes no' if person is first else 'no yes'}")
+        await person.say(f"/myreminders {'2h' if person is first else 'off'}")
+        await person.say("/propose 1 Bike storage")
+    await second.say("/findtime Quiz | Friday 20:00 | Saturday 20:00")  # an organiser's own
+    code = next(w for w in texts(await first.privately("/link")).split() if w.startswith("LINK-"))
+    said = texts(await second.privately(f"/link {code.rstrip('.')}"))
+    assert "Linked. You are one member" in said
+    assert "Meeting #1: both accounts had answered" in said
+    assert "is kept (maybe), not going" in said
+    await moot.drain()
+    assert "a direct reminder 2 hours before each meeting" in texts(await first.say("/myreminders"))
+    assert "Going 0 · Maybe 1" in cards(outlet)[-1]
+    problems = await moot.read(
+        lambda s: s.connection().exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    )
+    assert problems == []

@@ -13,6 +13,12 @@ from bot.meetings.views import MeetingView
 from storage.meetings import Answer, MeetingStatus
 
 ANSWER_LABELS = {Answer.GOING: "Going", Answer.MAYBE: "Maybe", Answer.CANT: "Can't come"}
+ANSWER_WORDS = {
+    Answer.GOING: "going",
+    Answer.MAYBE: "maybe",
+    Answer.CANT: "can't come",
+    Answer.WAITING: "waiting for a place",
+}
 
 
 def when(view: MeetingView) -> str:

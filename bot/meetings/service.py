@@ -505,15 +505,29 @@ def post_where_announced(
 
 
 def merge_responses(session: Session, source_id: int, target_id: int, now: datetime) -> list[str]:
-    """Two accounts becoming one person keep one answer (and one attendance) per meeting: the
-    account that asked for the link code keeps its own; everything else moves across."""
+    """Two accounts becoming one person keep one answer (and one attendance, one availability
+    per offered time, one reminder choice per community): the account that asked for the link
+    code keeps its own; everything else moves across."""
     run = session.connection().execute
     params = {"source": source_id, "target": target_id}
-    for table in ("meetingresponse", "attendance"):
+    both = run(
+        text(
+            "SELECT t.meeting_id, t.answer, s.answer FROM meetingresponse t JOIN meetingresponse s "
+            "ON s.meeting_id = t.meeting_id AND s.person_id = :source "
+            "WHERE t.person_id = :target"
+        ),
+        params,
+    ).all()
+    for table, per in (
+        ("meetingresponse", "meeting_id"),
+        ("attendance", "meeting_id"),
+        ("slotanswer", "finder_id || '.' || number"),
+        ("reminderchoice", "community_id"),
+    ):
         run(
             text(
-                f"DELETE FROM {table} WHERE person_id = :source AND meeting_id IN "
-                f"(SELECT meeting_id FROM {table} WHERE person_id = :target)"
+                f"DELETE FROM {table} WHERE person_id = :source AND {per} IN "
+                f"(SELECT {per} FROM {table} WHERE person_id = :target)"
             ),
             params,
         )
@@ -524,9 +538,19 @@ def merge_responses(session: Session, source_id: int, target_id: int, now: datet
         ("agendaitem", "proposed_by_person_id"),
         ("actionitem", "owner_person_id"),
         ("actionitem", "created_by_person_id"),
+        ("timefinder", "created_by_person_id"),
     ):
         run(text(f"UPDATE {table} SET {column} = :target WHERE {column} = :source"), params)
-    return []
+    notes = []
+    for meeting_id, kept, dropped in both:
+        edit_cards(session, meeting_id, now)  # one answer fewer in the counts
+        number = session.get_one(Meeting, meeting_id).number
+        notes.append(
+            f"Meeting #{number}: both accounts had answered; the answer of the account that asked "
+            f"for the link code is kept ({render.ANSWER_WORDS[Answer(kept)]}), not "
+            f"{render.ANSWER_WORDS[Answer(dropped)]}."
+        )
+    return notes
 
 
 def move_posts(session: Session, platform: str, old_chat_id: str, new_chat_id: str) -> None:
