@@ -15,13 +15,13 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot import refs
+from bot import paging
 from bot.commands import Command, Param, ParamKind, Where
 from bot.context import Context
 from bot.core import Moot
 from bot.dates import length, read_duration, read_moment
 from bot.errors import UserError
-from bot.events import Button, FileOut, Reply
+from bot.events import FileOut, Reply
 from bot.feature import Feature
 from bot.meetings import native, record, reminders, render, service
 from bot.meetings.access import MEETING, meeting_named, require_organiser
@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 
 # Reminders that fell due while Moot was down are sent, marked late, up to this long after.
 REMINDER_GRACE = timedelta(minutes=15)
-MEETINGS_PER_PAGE = 10
 REASON_MAX = 300
 
 
@@ -215,33 +214,23 @@ async def rsvp(ctx: Context) -> None:
 
 
 async def meetings(ctx: Context) -> None:
-    community_id = ctx.community
-    page = refs.parse(ctx.args.optional_text("page") or "1", "page")[1]
-    if page < 1:
-        raise UserError("Pages are numbered from 1: /meetings 1.")
-    skip = (page - 1) * MEETINGS_PER_PAGE
+    community_id, page = ctx.community, paging.requested(ctx, "meetings")
     found, total = await ctx.moot.read(
-        lambda s: upcoming(s, community_id, ctx.now, skip=skip, most=MEETINGS_PER_PAGE)
+        lambda s: upcoming(s, community_id, ctx.now, skip=page.skip, most=paging.PER_PAGE)
     )
     if total == 0:
         ctx.reply_privately("No meetings are coming up. Organisers start one with /meeting.")
         return
-    pages = -(-total // MEETINGS_PER_PAGE)
-    if page > pages:
-        raise UserError(
-            f"There {'is' if pages == 1 else 'are'} {pages} page(s): try /meetings {pages}."
-        )
+    pages = paging.count(page, total)
     views = await ctx.moot.read(lambda s: [load(s, m.id or 0) for m in found])
     lines = [
         f"#{v.number} {v.meeting.title} — {render.when(v)} · {render.counts(v)}" for v in views
     ]
-    heading = "Coming up:" if pages == 1 else f"Coming up ({total}), page {page} of {pages}:"
-    buttons = []
-    if page > 1:
-        buttons.append(Button("◀ Previous", f"meetings {refs.qualified(community_id, page - 1)}"))
-    if page < pages:
-        buttons.append(Button("Next ▶", f"meetings {refs.qualified(community_id, page + 1)}"))
-    ctx.reply_privately("\n".join([heading, *lines]), buttons=buttons)
+    n = page.number
+    heading = "Coming up:" if pages == 1 else f"Coming up ({total}), page {n} of {pages}:"
+    ctx.reply_privately(
+        "\n".join([heading, *lines]), buttons=paging.buttons(page, pages, community_id)
+    )
 
 
 async def ics(ctx: Context) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot import audit, refs, roles
+from bot import audit, paging, refs, roles
 from bot.commands import Command, Param, ParamKind, Where
 from bot.community.service import organisers
 from bot.context import Context
@@ -288,39 +288,27 @@ async def results(ctx: Context) -> None:
     ctx.reply_privately(render.results_text(view, outcome, final=closed), file=chart)
 
 
-POLLS_PER_PAGE = 10
-
-
 async def polls(ctx: Context) -> None:
-    community_id = ctx.community
-    page = refs.parse(ctx.args.optional_text("page") or "1", "page")[1]
-    skip = (page - 1) * POLLS_PER_PAGE
-    if page < 1:
-        raise UserError("Pages are numbered from 1: /polls 1.")
+    community_id, page = ctx.community, paging.requested(ctx, "polls")
     found, total = await ctx.moot.read(
-        lambda s: open_polls(s, community_id, skip=skip, most=POLLS_PER_PAGE)
+        lambda s: open_polls(s, community_id, skip=page.skip, most=paging.PER_PAGE)
     )
     if total == 0:
         ctx.reply_privately("No polls are open right now. Start one with /poll.")
         return
-    pages = -(-total // POLLS_PER_PAGE)
-    if page > pages:
-        raise UserError(
-            f"There {'is' if pages == 1 else 'are'} {pages} page(s) of open polls: try /polls {pages}."
-        )
+    pages = paging.count(page, total, " of open polls")
     zone = await ctx.moot.read(lambda s: s.get_one(Community, community_id).timezone)
     lines = [
         f"#{p.number} {p.question} ({p.status}, closes {render.when(p.closes_at, zone)})"
         for p in found
     ]
-    heading = "Open polls:" if pages == 1 else f"Open polls ({total}), page {page} of {pages}:"
-    buttons = []
-    if page > 1:
-        buttons.append(Button("◀ Previous", f"polls {refs.qualified(community_id, page - 1)}"))
-    if page < pages:
-        buttons.append(Button("Next ▶", f"polls {refs.qualified(community_id, page + 1)}"))
-        lines.append(f"More: /polls {page + 1}")
-    ctx.reply_privately("\n".join([heading, *lines]), buttons=buttons)
+    n = page.number
+    heading = "Open polls:" if pages == 1 else f"Open polls ({total}), page {n} of {pages}:"
+    if n < pages:
+        lines.append(f"More: /polls {n + 1}")
+    ctx.reply_privately(
+        "\n".join([heading, *lines]), buttons=paging.buttons(page, pages, community_id)
+    )
 
 
 async def close(ctx: Context) -> None:
