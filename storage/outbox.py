@@ -58,5 +58,10 @@ class OutboxEntry(SQLModel, table=True):
     attempts: int = 0
     error: str | None = Field(default=None, sa_type=String(ERROR_MAX))
     message_id: str | None = Field(default=None, sa_type=String(64))
+    # Not sent before this moment: a reminder prepared ahead waits here and leaves on the second.
+    not_before: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # What the message is about, so it can be withdrawn while it waits if that changes
+    # ("meeting-reminder:12": moving meeting 12 withdraws its prepared reminders).
+    about: str | None = Field(default=None, sa_type=String(64), index=True)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

@@ -7,18 +7,27 @@ platform's `retry_after`, else doubling waits), follow a moved chat, or give up 
 marking the chat or account so Moot stops trying. An edit is rendered when it is sent and a
 newer edit of the same message replaces an older one waiting, so a card shows the latest state
 at most one edit interval late, however many changes arrive.
+
+Up to `LANES_AT_ONCE` sends are with the platform at any moment, each in its own lane, and a
+lane whose send returns takes the next as soon as that outcome is stored: one slow chat never
+holds up the rest, and an edit or reply waits for a free place rather than behind a burst.
+Outcomes are stored in groups (one write for all that finished meanwhile), and a lane stays
+closed until its outcome is stored, so nothing is sent twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import update
+import sqlalchemy
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.events import DirectAddress, Reply
@@ -27,6 +36,8 @@ from bot.outbox.queue import address
 from bot.outlet import ChatMovedError, Outlet, RefusedError, TransientError
 from storage.models import Account, Chat
 from storage.outbox import ERROR_MAX, DeliveryKind, DeliveryStatus, OutboxEntry
+from storage.store import driver_connection
+from storage.types import stored_moment
 
 if TYPE_CHECKING:
     from bot.outbox.service import Outbox
@@ -35,10 +46,34 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
 LONGEST_WAIT_SECONDS = 300.0
-LANES_AT_ONCE = 16
-LOOK_AHEAD = 500
+LANES_AT_ONCE = 8
+LOOK_AHEAD = 1000
+# Outcomes are stored together with those that come in this soon after.
+GATHER_OUTCOMES_SECONDS = 0.005
 # Even with nothing to do, look again this often: `moot outbox resend` runs in another process.
 IDLE_LOOK_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An outbox entry waiting to go, as the dispatcher needs it. Read as plain rows, not ORM
+    objects: a burst of a thousand reminders is read in milliseconds."""
+
+    id: int
+    kind: DeliveryKind
+    platform: str
+    chat_id: str | None
+    thread_id: str | None
+    person_id: int | None
+    account_id: int | None
+    content: str | None
+    live: str | None
+    edit_of: int | None
+    summary: str
+    attempts: int
+
+
+_WAITING_COLUMNS = tuple(getattr(OutboxEntry, name) for name in Waiting.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
@@ -55,7 +90,8 @@ class Dispatcher:
         self._outbox = outbox
         self._outlet = outlet
         self.platform = outlet.platform
-        self.wake = asyncio.Event()
+        self._news = asyncio.Event()  # new entries, or a moment come: read the outbox again
+        self._stirred = asyncio.Event()  # news, or a lane freed
         self.idle = asyncio.Event()
         # Requests to be told when all that can go now has gone (`Outbox.quiet`), and how many
         # of them a pass that found nothing to send has answered: a pass answers only the
@@ -65,6 +101,15 @@ class Dispatcher:
         self.quiet_answered = 0
         self._not_before: dict[int, float] = {}  # entry id -> monotonic time (backing off)
         self._last_edit: dict[tuple[str, str], float] = {}  # (chat, message) -> monotonic time
+        self._slots = asyncio.Semaphore(LANES_AT_ONCE)
+        self._busy: set[str] = set()  # lanes with an entry under way
+        # Lanes whose outcome was stored after the last read began: that read may have seen
+        # the entry still waiting, so they open only at the next one.
+        self._freeing: set[str] = set()
+        self._outcomes: list[_Outcome] = []  # finished, to be stored
+        self._unstored: set[int] = set()  # ids of those entries
+        self._storing: asyncio.Task[None] | None = None
+        self._deliveries: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -72,29 +117,46 @@ class Dispatcher:
             self._run(), name=f"outbox-{self.platform}"
         )
 
+    def wake(self) -> None:
+        """Something new may be ready to send."""
+        self._news.set()
+        self._stirred.set()
+
     async def stop(self) -> None:
         task, self._task = self._task, None
         while task is not None and not task.done():
             task.cancel()
             await asyncio.wait([task], timeout=1)
+        for delivery in list(self._deliveries):
+            delivery.cancel()
+        if self._deliveries:
+            await asyncio.wait(list(self._deliveries), timeout=1)
+        if self._storing is not None:  # what was sent is still stored as sent
+            await asyncio.wait([self._storing], timeout=1)
 
     # --- the loop ---------------------------------------------------------------------------
 
     async def _run(self) -> None:
         while True:
-            self.wake.clear()
+            self._news.clear()
+            self._stirred.clear()
             began = self.quiet_requests
             try:
                 ready, next_at = await self._ready()
-                if ready:
-                    self.idle.clear()
-                    await asyncio.gather(*(self._deliver(entry) for entry in ready))
-                    continue
             except Exception:  # the store failed us: look again shortly, never stop
-                log.exception("the %s outbox could not be read or updated", self.platform)
-                next_at = time.monotonic() + 1
-            self.quiet_answered = max(self.quiet_answered, began)
-            self.idle.set()
+                log.exception("the %s outbox could not be read", self.platform)
+                ready, next_at = [], time.monotonic() + 1
+            if ready:
+                self.idle.clear()
+                for entry in ready:
+                    if self._news.is_set():
+                        break  # something newer may come first: read again
+                    await self._slots.acquire()
+                    self._begin(entry)
+                continue
+            if not self._busy and not self._freeing:
+                self.quiet_answered = max(self.quiet_answered, began)
+                self.idle.set()
             timeout = IDLE_LOOK_SECONDS
             if next_at is not None:
                 timeout = min(timeout, max(0.0, next_at - time.monotonic()))
@@ -102,26 +164,63 @@ class Dispatcher:
             # arrives as the wake-up does, and then the dispatcher would never stop.
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout):
-                    await self.wake.wait()
+                    await self._stirred.wait()
 
-    async def _ready(self) -> tuple[list[OutboxEntry], float | None]:
-        """The first waiting entry of each lane that may go now, and when the next one may."""
-        platform = self.platform
-        waiting = await self._outbox.moot.read(
-            lambda s: list(
-                s.exec(
-                    select(OutboxEntry)
-                    .where(
-                        OutboxEntry.status == DeliveryStatus.PENDING,
-                        OutboxEntry.platform == platform,
-                    )
-                    .order_by(col(OutboxEntry.id))
-                    .limit(LOOK_AHEAD)
+    def _begin(self, entry: Waiting) -> None:
+        """Send `entry` in its lane (a slot is taken for it)."""
+        lane = _lane(entry)
+        self._busy.add(lane)
+        task = asyncio.get_running_loop().create_task(self._deliver_in_lane(entry, lane))
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
+
+    async def _deliver_in_lane(self, entry: Waiting, lane: str) -> None:
+        try:
+            await self._deliver(entry)
+        finally:
+            self._slots.release()
+            if entry.id not in self._unstored:  # otherwise it opens once its outcome is stored
+                self._open(lane)
+
+    def _open(self, lane: str) -> None:
+        self._busy.discard(lane)
+        self._freeing.add(lane)
+        self._stirred.set()
+
+    async def _ready(self) -> tuple[list[Waiting], float | None]:
+        """The first waiting entry of each lane that may go now, and when the next one may
+        (entries waiting for their moment join their lane when it comes)."""
+        platform, moment = self.platform, self._outbox.moot.clock.now()
+
+        def look(session: Session) -> tuple[list[Waiting], datetime | None]:
+            waiting = col(OutboxEntry.status) == DeliveryStatus.PENDING
+            here = col(OutboxEntry.platform) == platform
+            rows = session.execute(
+                sqlalchemy.select(*_WAITING_COLUMNS)
+                .where(
+                    waiting,
+                    here,
+                    or_(
+                        col(OutboxEntry.not_before).is_(None), col(OutboxEntry.not_before) <= moment
+                    ),
                 )
-            )
-        )
-        now, lanes, ready = time.monotonic(), set(), []
+                .order_by(col(OutboxEntry.id))
+                .limit(LOOK_AHEAD)
+            ).all()
+            soonest = session.exec(
+                select(func.min(OutboxEntry.not_before)).where(
+                    waiting, here, col(OutboxEntry.not_before) > moment
+                )
+            ).one()
+            return [Waiting(*row) for row in rows], soonest
+
+        self._freeing.clear()  # their outcomes are stored: this read sees them
+        waiting, soonest = await self._outbox.moot.read(look)
+        now, ready = time.monotonic(), []
+        lanes = self._busy | self._freeing
         next_at: float | None = None
+        if soonest is not None:
+            next_at = now + (soonest - moment).total_seconds()
         for entry in waiting:
             lane = _lane(entry)
             if lane in lanes:
@@ -130,20 +229,16 @@ class Dispatcher:
             due = self._due(entry)
             if due <= now:
                 ready.append(entry)
-                if len(ready) == LANES_AT_ONCE:
-                    break
             else:
                 next_at = due if next_at is None else min(next_at, due)
         return ready, next_at
 
-    def _due(self, entry: OutboxEntry) -> float:
-        assert entry.id is not None
+    def _due(self, entry: Waiting) -> float:
         return self._not_before.get(entry.id, 0.0)
 
     # --- one entry --------------------------------------------------------------------------
 
-    async def _deliver(self, entry: OutboxEntry) -> None:
-        assert entry.id is not None
+    async def _deliver(self, entry: Waiting) -> None:
         try:
             target = await self._target(entry)
             if target is None:
@@ -166,9 +261,8 @@ class Dispatcher:
             self._not_before.pop(entry.id, None)
             await self._finish(entry, DeliveryStatus.SENT, None, message_id)
 
-    async def _target(self, entry: OutboxEntry) -> _Target | None:
+    async def _target(self, entry: Waiting) -> _Target | None:
         """Where to send; None when the entry has to wait or was settled without sending."""
-        assert entry.id is not None
         if entry.kind == DeliveryKind.DIRECT:
             account = await self._outbox.moot.read(lambda s: s.get(Account, entry.account_id))
             assert account is not None
@@ -225,13 +319,13 @@ class Dispatcher:
         self._last_edit[key] = time.monotonic()
         return _Target(entry.chat_id, message_id=post.message_id)
 
-    async def _render(self, entry: OutboxEntry) -> Reply | None:
+    async def _render(self, entry: Waiting) -> Reply | None:
         if entry.content is not None:
             return messages.load(entry.content)
         assert entry.live is not None
         return await self._outbox.render(entry.live)
 
-    async def _send(self, entry: OutboxEntry, target: _Target, reply: Reply) -> str | None:
+    async def _send(self, entry: Waiting, target: _Target, reply: Reply) -> str | None:
         key = f"moot-{entry.id}"
         if target.address is not None:
             return await self._outlet.send_direct(target.address, reply, key=key)
@@ -246,8 +340,7 @@ class Dispatcher:
 
     # --- outcomes ---------------------------------------------------------------------------
 
-    async def _try_later(self, entry: OutboxEntry, reason: str, retry_after: float | None) -> None:
-        assert entry.id is not None
+    async def _try_later(self, entry: Waiting, reason: str, retry_after: float | None) -> None:
         attempts = entry.attempts + 1
         if attempts >= MAX_ATTEMPTS:
             await self._finish(
@@ -268,7 +361,7 @@ class Dispatcher:
 
         await self._outbox.moot.write(note)
 
-    async def _refused(self, entry: OutboxEntry, reason: str, whole_chat: bool) -> None:
+    async def _refused(self, entry: Waiting, reason: str, whole_chat: bool) -> None:
         """Stop trying there: mark the chat or account, and try the person's other account."""
         entry_id, now = entry.id, self._outbox.moot.clock.now()
 
@@ -299,9 +392,9 @@ class Dispatcher:
         if stored.status == DeliveryStatus.PENDING:
             self._outbox.wake(stored.platform)
         else:
-            await self._outbox.finished(stored)
+            await self._outbox.finished(stored.id, stored)
 
-    async def _follow(self, entry: OutboxEntry, new_chat_id: str) -> None:
+    async def _follow(self, entry: Waiting, new_chat_id: str) -> None:
         old_chat_id, platform = entry.chat_id, self.platform
         assert old_chat_id is not None
         log.info("%s chat %s moved to %s", platform, old_chat_id, new_chat_id)
@@ -311,26 +404,84 @@ class Dispatcher:
 
     async def _finish(
         self,
-        entry: OutboxEntry,
+        entry: Waiting,
         status: DeliveryStatus,
         error: str | None,
         message_id: str | None = None,
     ) -> None:
-        assert entry.id is not None
+        """Settle `entry`: its outcome is stored with the others that finish meanwhile."""
         self._not_before.pop(entry.id, None)
-        entry_id, now = entry.id, self._outbox.moot.clock.now()
+        self._unstored.add(entry.id)
+        self._outcomes.append(
+            _Outcome(entry, status, error[:ERROR_MAX] if error else None, message_id)
+        )
+        if self._storing is None or self._storing.done():
+            self._storing = asyncio.get_running_loop().create_task(self._store_outcomes())
 
-        def record(session: Session) -> OutboxEntry:
-            stored = session.get_one(OutboxEntry, entry_id)
-            stored.status, stored.finished_at, stored.message_id = status, now, message_id
-            stored.attempts += 1
-            stored.error = error[:ERROR_MAX] if error else None
-            return stored
+    async def _store_outcomes(self) -> None:
+        """Store the outcomes gathered meanwhile in one write (a burst of a thousand sends
+        takes a few writes, not a thousand), then open their lanes."""
+        while self._outcomes:
+            await asyncio.sleep(GATHER_OUTCOMES_SECONDS)
+            batch, self._outcomes = self._outcomes, []
+            finished_at = stored_moment(self._outbox.moot.clock.now())
+            rows = [
+                (
+                    str(outcome.status),
+                    finished_at,
+                    outcome.message_id,
+                    outcome.entry.attempts + 1,
+                    outcome.error,
+                    outcome.entry.id,
+                )
+                for outcome in batch
+            ]
+            try:
+                failed = await self._outbox.moot.write(functools.partial(_store, rows=rows))
+            except Exception:  # the store failed us: keep them, and try again shortly
+                log.exception(
+                    "could not store how %d %s deliveries went", len(batch), self.platform
+                )
+                self._outcomes[:0] = batch
+                await asyncio.sleep(1)
+                continue
+            for outcome in batch:
+                self._unstored.discard(outcome.entry.id)
+                self._open(_lane(outcome.entry))
+            for outcome in batch:
+                await self._outbox.finished(outcome.entry.id, failed.get(outcome.entry.id))
 
-        await self._outbox.finished(await self._outbox.moot.write(record))
+
+# status, finished at, message id, attempts, error, entry id
+_OutcomeRow = tuple[str, str, str | None, int, str | None, int]
 
 
-def _lane(entry: OutboxEntry) -> str:
+@dataclass(frozen=True)
+class _Outcome:
+    entry: Waiting
+    status: DeliveryStatus
+    error: str | None
+    message_id: str | None
+
+
+_STORE_OUTCOME = (
+    "UPDATE outbox SET status = ?, finished_at = ?, message_id = ?, attempts = ?, error = ? "
+    "WHERE id = ?"
+)
+
+
+def _store(session: Session, rows: list[_OutcomeRow]) -> dict[int, OutboxEntry]:
+    """Many outcomes in one statement (a hot path: straight to SQLite); the entries that
+    failed, as stored, to report on."""
+    driver_connection(session).executemany(_STORE_OUTCOME, rows)
+    failed = [row[-1] for row in rows if row[0] == DeliveryStatus.FAILED]
+    return {
+        entry_id: session.get_one(OutboxEntry, entry_id, populate_existing=True)
+        for entry_id in failed
+    }
+
+
+def _lane(entry: Waiting) -> str:
     if entry.kind == DeliveryKind.DIRECT:
         return f"person {entry.person_id}"
     return f"chat {entry.chat_id}"

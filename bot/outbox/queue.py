@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.events import Reply
@@ -24,11 +25,14 @@ NEW_DELIVERIES = "moot.new_deliveries"
 @dataclass(frozen=True)
 class Message:
     """What to send: a fixed reply, or `live`, a key a feature renders when the message goes out
-    (so a card that is edited many times always shows its latest state)."""
+    (so a card that is edited many times always shows its latest state). A message can wait
+    for its moment (`not_before`) and name what it is `about`, so it can be withdrawn."""
 
     summary: str
     reply: Reply | None = None
     live: str | None = None
+    not_before: datetime | None = None
+    about: str | None = None
 
 
 def _entry(message: Message, now: datetime, **where: Any) -> OutboxEntry:
@@ -37,6 +41,8 @@ def _entry(message: Message, now: datetime, **where: Any) -> OutboxEntry:
         content=messages.dump(message.reply) if message.reply is not None else None,
         live=message.live,
         summary=message.summary[:SUMMARY_MAX],
+        not_before=message.not_before,
+        about=message.about,
         created_at=now,
         **where,
     )
@@ -207,6 +213,19 @@ def tell(
             requested_by=requested_by,
             prefer=(prefer or {}).get(person_id),
         )
+
+
+def withdraw(session: Session, about: str, now: datetime, *, person_id: int | None = None) -> None:
+    """Take back the messages about `about` (only those to `person_id`, if given) that have not
+    gone yet: the reminders of a meeting that moved, or of someone who is no longer going."""
+    statement = update(OutboxEntry).where(
+        col(OutboxEntry.about) == about, col(OutboxEntry.status) == DeliveryStatus.PENDING
+    )
+    if person_id is not None:
+        statement = statement.where(col(OutboxEntry.person_id) == person_id)
+    session.exec(
+        statement.values(status=DeliveryStatus.SUPERSEDED, finished_at=now, error="withdrawn")
+    )
 
 
 def address(session: Session, entry: OutboxEntry) -> str | None:

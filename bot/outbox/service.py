@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import update
@@ -39,10 +39,13 @@ class Outbox:
         self._chat_moves = tuple(chat_moves)
         self._dispatchers: dict[str, Dispatcher] = {}
         self._awaited: dict[int, asyncio.Future[None]] = {}
+        self._stop_listening: Callable[[], None] | None = None
 
     # --- platforms coming and going ---------------------------------------------------------
 
     def attach(self, outlet: Outlet) -> None:
+        if self._stop_listening is None:  # a clock moved by hand may bring messages' moments
+            self._stop_listening = self.moot.clock.on_move(self._clock_moved)
         old = self._dispatchers.pop(outlet.platform, None)
         if old is not None:
             self.moot.spawn(old.stop())
@@ -60,13 +63,19 @@ class Outbox:
         return frozenset(self._dispatchers)
 
     async def stop(self) -> None:
+        if self._stop_listening is not None:
+            self._stop_listening()
+            self._stop_listening = None
         for platform in list(self._dispatchers):
             await self.detach(platform)
+
+    async def _clock_moved(self) -> None:
+        self.wake()
 
     def wake(self, platform: str | None = None) -> None:
         for name, dispatcher in self._dispatchers.items():
             if platform is None or name == platform:
-                dispatcher.wake.set()
+                dispatcher.wake()
 
     async def quiet(self) -> None:
         """Wait until every connected platform has sent all it can send now (entries backing
@@ -74,7 +83,7 @@ class Outbox:
         for dispatcher in list(self._dispatchers.values()):
             dispatcher.quiet_requests += 1
             wanted = dispatcher.quiet_requests
-            dispatcher.wake.set()
+            dispatcher.wake()
             while dispatcher.quiet_answered < wanted:
                 dispatcher.idle.clear()
                 await dispatcher.idle.wait()
@@ -136,16 +145,15 @@ class Outbox:
             )
         )
 
-    async def finished(self, entry: OutboxEntry) -> None:
-        """An entry was sent or failed for good: tell whoever is waiting, or the person who
-        asked for it if it failed."""
-        assert entry.id is not None
-        waiting = self._awaited.get(entry.id)
+    async def finished(self, entry_id: int | None, failure: OutboxEntry | None) -> None:
+        """An entry was sent, or failed for good (`failure`, as stored): tell whoever is
+        waiting, or the person who asked for it if it failed."""
+        waiting = self._awaited.get(entry_id) if entry_id is not None else None
         if waiting is not None:
             if not waiting.done():
                 waiting.set_result(None)
-        elif entry.status == DeliveryStatus.FAILED:
-            await self._report(entry)
+        elif failure is not None:
+            await self._report(failure)
 
     async def _report(self, entry: OutboxEntry) -> None:
         log.warning(
