@@ -12,6 +12,7 @@ from bot.core import Moot
 from bot.features import ALL_FEATURES
 from bot.polls.live import state_of
 from bot.polls.sealing import DEFAULT_BATCH
+from moot.heap import freeze_what_lives_for_good
 from storage.migrate import upgrade
 from storage.store import Store
 
@@ -47,6 +48,7 @@ async def serve(moot: Moot, adapters: Sequence[Adapter]) -> None:
     try:
         await _connected(moot, {a.platform for a in adapters}, tasks)
         await moot.catch_up()
+        freeze_what_lives_for_good()
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
         await _stop_receiving(adapters)

@@ -166,6 +166,63 @@ async def test_reminders_that_fell_due_while_moot_was_down(
     await second.stop()
 
 
+async def test_reminders_are_prepared_ahead_and_withdrawn_when_things_change(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    """A reminder is made a minute or two early and waits for its moment; someone who stops
+    going meanwhile is not reminded, and a meeting moved meanwhile sends no stale reminder."""
+    alice, bob = await members(moot, host, "Alice", "Bob")
+    await announced(host, AGM)
+    await alice.press("rsvp 1.1 going")
+    await bob.press("rsvp 1.1 going")
+    await clock.advance(timedelta(days=2, hours=9, minutes=59))  # Wednesday 18:59
+    await moot.drain()
+    assert reminders_in_chat(outlet) == []
+    assert not any("⏰ Reminder" in t for t in outlet.dms_to("alice"))
+    await bob.press("rsvp 1.1 cant")
+    await clock.advance(timedelta(minutes=1))  # Wednesday 19:00, a day before
+    await moot.drain()
+    assert len(reminders_in_chat(outlet)) == 1
+    assert sum("⏰ Reminder" in t for t in outlet.dms_to("alice")) == 1
+    assert not any("⏰ Reminder" in t for t in outlet.dms_to("bob"))
+
+    await clock.advance(timedelta(hours=22, minutes=59))  # Thursday 17:59, an hour before
+    await moot.drain()
+    assert "now starts" in texts(await host.say("/movemeeting 1 Friday 19:00"))
+    await clock.advance(timedelta(minutes=1))
+    await moot.drain()
+    assert len(reminders_in_chat(outlet)) == 1  # the moved meeting's prepared one was withdrawn
+    assert sum("⏰ Reminder" in t for t in outlet.dms_to("alice")) == 1
+
+
+async def test_a_prepared_reminder_waits_for_its_moment_across_a_restart(
+    database_url: str, clock: ManualClock
+) -> None:
+    first = Moot(Store(database_url), clock, ALL_FEATURES)
+    await first.start()
+    first.attach(RecordingOutlet("console"))
+    host = Resident(first, "console", "host", "Host", chat_admin=True)
+    await host.say("/setup Elm Court")
+    await announced(host, AGM + " | remind: 1h")
+    await clock.advance(timedelta(days=3, hours=8, minutes=59))  # Thursday 17:59
+    await first.drain()
+    await first.stop()
+
+    second = Moot(Store(database_url), clock, ALL_FEATURES)
+    again = RecordingOutlet("console")
+    second.attach(again)
+    await second.start()
+    await second.drain()
+    assert reminders_in_chat(again) == []  # prepared, but not due until 18:00
+    await clock.advance(timedelta(minutes=1))
+    await second.drain()
+    sent = reminders_in_chat(again)
+    assert len(sent) == 1
+    assert "starts in 1 hour" in sent[0]
+    assert "late" not in sent[0]
+    await second.stop()
+
+
 async def test_bad_meetings_are_refused_with_their_limits(
     moot: Moot, community: str, host: Resident, alice: Resident
 ) -> None:

@@ -8,7 +8,6 @@ community ("3"), or on buttons with its community ("1.3").
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,10 +35,6 @@ from bot.text import one_line
 from storage.meetings import Answer, Meeting, MeetingStatus
 from storage.models import Chat, Community, Role
 
-log = logging.getLogger(__name__)
-
-# Reminders that fell due while Moot was down are sent, marked late, up to this long after.
-REMINDER_GRACE = timedelta(minutes=15)
 REASON_MAX = 300
 
 
@@ -253,34 +248,24 @@ async def ics(ctx: Context) -> None:
 
 
 async def remind_job(moot: Moot, payload: Mapping[str, Any]) -> None:
-    """A reminder falls due. One for a moved or cancelled meeting sends nothing; one that fell
-    due while Moot was down is sent marked late within the grace period, and skipped (and
-    logged) after it."""
+    """A reminder is near (or fell due while Moot was down): prepare its messages. One for a
+    moved or cancelled meeting sends nothing; see `reminders.moment` for late ones."""
     meeting_id, before = int(payload["meeting"]), timedelta(minutes=int(payload["before"]))
     now = moot.clock.now()
 
-    def send(session: Session) -> None:
-        meeting_ = session.get(Meeting, meeting_id)
-        if (
-            meeting_ is None
-            or meeting_.status != MeetingStatus.SCHEDULED
-            or meeting_.starts_at.isoformat() != payload["starts_at"]
-        ):
+    def prepare(session: Session) -> None:
+        meeting_ = reminders.still_due(session, payload)
+        if meeting_ is None:
             return
-        late = now - (meeting_.starts_at - before)
-        if late > REMINDER_GRACE:
-            log.warning(
-                "skipped the %s reminder for meeting #%d: it fell due %s ago, while Moot was "
-                "not running (reminders are sent up to %s late)",
-                length(before),
-                meeting_.number,
-                length(late),
-                length(REMINDER_GRACE),
-            )
-            return
-        service.remind(session, meeting_id, before, late, now)
+        when = reminders.moment(
+            meeting_.starts_at - before,
+            now,
+            f"the {length(before)} reminder for meeting #{meeting_.number}",
+        )
+        if when is not None:
+            service.remind(session, meeting_id, before, when, now)
 
-    await moot.write(send)
+    await moot.write(prepare)
 
 
 async def my_reminders(ctx: Context) -> None:

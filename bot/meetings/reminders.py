@@ -2,11 +2,19 @@
 or their own time before each meeting), and the nudge to members who have not answered.
 
 A personal reminder is a scheduled row like any other; one whose meeting moved, whose person
-stopped going or changed their choice finds that out when it falls due and sends nothing."""
+stopped going or changed their choice finds that out when it runs and sends nothing.
+
+Every reminder (the meeting's own, a personal one, the nudge) is prepared `PREPARED_AHEAD` of
+its moment: its job runs then and puts the messages in the outbox to wait for the moment, so a
+thousand reminders due in the same second leave on that second rather than queue behind a
+thousand jobs. What changes in between (a move, a cancellation, someone no longer going)
+withdraws the waiting messages by what they are about."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +32,50 @@ from storage.models import Membership, MembershipStatus
 
 PERSONAL_JOB = "meetings.personal_reminder"
 NUDGE_JOB = "meetings.nudge"
+PREPARED_AHEAD = timedelta(minutes=2)
+REMINDER_GRACE = timedelta(minutes=15)  # fell due while Moot was down: sent this late at most
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Moment:
+    """When a reminder leaves: on its moment (`not_before`), or at once and `late`."""
+
+    late: timedelta
+    not_before: datetime | None
+
+
+def moment(due: datetime, now: datetime, what: str) -> Moment | None:
+    """How a reminder due at `due` goes out, prepared at `now`: waiting for its moment, at once
+    marked late within the grace period, or (logged) not at all after it."""
+    if due > now:
+        return Moment(timedelta(0), due)
+    late = now - due
+    if late > REMINDER_GRACE:
+        log.warning(
+            "skipped %s: it fell due %s ago, while Moot was not running (reminders are sent up "
+            "to %s late)",
+            what,
+            length(late),
+            length(REMINDER_GRACE),
+        )
+        return None
+    return Moment(late, None)
+
+
+def reminder_about(meeting_id: int) -> str:
+    return f"meeting-reminder:{meeting_id}"
+
+
+def nudge_about(meeting_id: int) -> str:
+    return f"meeting-nudge:{meeting_id}"
+
+
+def withdraw_prepared(session: Session, meeting_id: int, now: datetime) -> None:
+    """The meeting moved or was cancelled: its prepared reminders and nudge do not go."""
+    outbox.withdraw(session, reminder_about(meeting_id), now)
+    outbox.withdraw(session, nudge_about(meeting_id), now)
 
 
 def choice_of(session: Session, person_id: int, community_id: int) -> ReminderChoice:
@@ -61,7 +113,7 @@ def arm_personal(session: Session, meeting: Meeting, person_id: int, now: dateti
         schedule(
             session,
             PERSONAL_JOB,
-            due,
+            due - PREPARED_AHEAD,
             {
                 "meeting": meeting.id,
                 "person": person_id,
@@ -107,14 +159,19 @@ def personal_reminder(session: Session, payload: Mapping[str, Any], now: datetim
     ):
         return
     before = timedelta(minutes=int(payload["before"]))
-    late = now - (meeting.starts_at - before)
     view = load(session, meeting.id)
+    what = f"your reminder for meeting #{view.number}"
+    when = moment(meeting.starts_at - before, now, f"{what} (person {person})")
+    if when is None:
+        return
     outbox.direct(
         session,
         person,
         Message(
-            f"your reminder for meeting #{view.number}",
-            reply=Reply(render.reminder(view, before, late)),
+            what,
+            reply=Reply(render.reminder(view, before, when.late)),
+            not_before=when.not_before,
+            about=reminder_about(meeting.id),
         ),
         now,
         community_id=meeting.community_id,
@@ -130,7 +187,7 @@ def arm_nudge(session: Session, meeting: Meeting, now: datetime) -> None:
         schedule(
             session,
             NUDGE_JOB,
-            due,
+            due - PREPARED_AHEAD,
             {"meeting": meeting.id, "starts_at": meeting.starts_at.isoformat()},
         )
 
@@ -138,7 +195,11 @@ def arm_nudge(session: Session, meeting: Meeting, now: datetime) -> None:
 def nudge(session: Session, payload: Mapping[str, Any], now: datetime) -> None:
     """Ask the members who have not answered (and have not turned direct reminders off)."""
     meeting = still_due(session, payload)
-    if meeting is None or meeting.id is None:
+    if meeting is None or meeting.id is None or meeting.nudge_minutes is None:
+        return
+    what = f"a nudge about meeting #{meeting.number}"
+    when = moment(meeting.starts_at - timedelta(minutes=meeting.nudge_minutes), now, what)
+    if when is None:
         return
     members = set(
         session.exec(
@@ -163,8 +224,10 @@ def nudge(session: Session, payload: Mapping[str, Any], now: datetime) -> None:
         session,
         sorted(silent - quiet),
         Message(
-            f"a nudge about meeting #{view.number}",
+            what,
             reply=Reply(render.nudge(view), buttons=tuple(render.answer_buttons(view))),
+            not_before=when.not_before,
+            about=nudge_about(meeting.id),
         ),
         now,
         community_id=meeting.community_id,
@@ -180,8 +243,9 @@ def set_choice(
     now: datetime,
 ) -> int:
     """Keep the person's choice and re-arm their reminders for meetings they are going (or
-    might go) to; how many such meetings there are."""
+    might go) to (withdrawing any prepared under the old choice); how many such meetings."""
     choice = choice_of(session, person_id, community_id)
+    was = (choice.direct, choice.before_minutes)
     choice.direct = direct
     choice.before_minutes = int(before.total_seconds() // 60) if before is not None else None
     session.add(choice)
@@ -197,7 +261,11 @@ def set_choice(
             col(MeetingResponse.answer).in_([Answer.GOING, Answer.MAYBE]),
         )
     ).all()
+    changed = was != (choice.direct, choice.before_minutes)
     for meeting in upcoming:
+        assert meeting.id is not None
+        if changed:
+            outbox.withdraw(session, reminder_about(meeting.id), now, person_id=person_id)
         arm_personal(session, meeting, person_id, now)
     return len(upcoming)
 

@@ -314,8 +314,11 @@ def respond(
         current.answer, current.responded_at = answer, now
     current.platform = platform
     session.flush()
+    outbox.withdraw(session, reminders.nudge_about(meeting_id), now, person_id=person_id)
     if answer in (Answer.GOING, Answer.MAYBE) and was not in (Answer.GOING, Answer.MAYBE):
         reminders.arm_personal(session, meeting, person_id, now)
+    if was in (Answer.GOING, Answer.MAYBE) and answer not in (Answer.GOING, Answer.MAYBE):
+        outbox.withdraw(session, reminders.reminder_about(meeting_id), now, person_id=person_id)
     if was is Answer.GOING and answer is not Answer.GOING:
         _fill_freed_place(session, meeting, now)
     line = _place_in_line(session, meeting_id, person_id) if answer is Answer.WAITING else 0
@@ -394,6 +397,7 @@ def cancel(
     meeting = _in(session, meeting_id, MeetingStatus.SCHEDULED)
     meeting.status, meeting.cancelled_at = MeetingStatus.CANCELLED, now
     meeting.sequence += 1
+    reminders.withdraw_prepared(session, meeting_id, now)
     _log(session, meeting, actor_id, "meeting.cancelled", now)
     native.schedule_sync(session, meeting_id, now)
     told = _tell_responders(
@@ -406,14 +410,16 @@ def cancel(
 def move(
     session: Session, meeting_id: int, starts_at: datetime, actor_id: int, now: datetime
 ) -> int:
-    """Move a scheduled meeting and tell everyone who answered; how many were told. The old
-    reminders find the time changed and send nothing; new ones are armed."""
+    """Move a scheduled meeting and tell everyone who answered; how many were told. Reminders
+    already prepared are withdrawn, the old ones still to run find the time changed and send
+    nothing, and new ones are armed."""
     meeting = _in(session, meeting_id, MeetingStatus.SCHEDULED)
     if starts_at == meeting.starts_at:
         raise UserError(f"Meeting #{meeting.number} is at that time already.")
     before = meeting.starts_at
     meeting.starts_at = starts_at
     meeting.sequence += 1
+    reminders.withdraw_prepared(session, meeting_id, now)
     _arm_reminders(session, meeting, now)
     reminders.arm_everyone(session, meeting, now)
     native.schedule_sync(session, meeting_id, now)
@@ -452,7 +458,7 @@ def _arm_reminders(session: Session, meeting: Meeting, now: datetime) -> None:
             schedule(
                 session,
                 REMIND_JOB,
-                due,
+                due - reminders.PREPARED_AHEAD,
                 {
                     "meeting": meeting.id,
                     "starts_at": meeting.starts_at.isoformat(),
@@ -462,24 +468,30 @@ def _arm_reminders(session: Session, meeting: Meeting, now: datetime) -> None:
 
 
 def remind(
-    session: Session, meeting_id: int, before: timedelta, late: timedelta, now: datetime
+    session: Session, meeting_id: int, before: timedelta, when: reminders.Moment, now: datetime
 ) -> int:
     """Post the reminder where the meeting was announced and send it to everyone going or
-    maybe going; how many people it went to. The first reminder carries the agenda."""
+    maybe going, each to leave at its moment; how many people it goes to. The first reminder
+    carries the agenda."""
     view = load(session, meeting_id)
-    reminder = render.reminder(view, before, late)
+    reminder = render.reminder(view, before, when.late)
     if before == max(read_stored_reminders(view.meeting.reminders), default=before):
         items = agenda.accepted_items(session, meeting_id)
         if items:
             reminder += "\n\n" + agenda.agenda_text(view, items)
-    said = Message(f"the reminder for meeting #{view.number}", reply=Reply(reminder))
+    said = Message(
+        f"the reminder for meeting #{view.number}",
+        reply=Reply(reminder),
+        not_before=when.not_before,
+        about=reminders.reminder_about(meeting_id),
+    )
     post_where_announced(session, view, said, now, None)
     going = responders(session, meeting_id, Answer.GOING, Answer.MAYBE)
     people = reminders.on_meeting_times(session, view.meeting.community_id, going)
     outbox.tell(
         session,
         sorted(people),
-        Message(f"the reminder for meeting #{view.number}", reply=Reply(reminder)),
+        said,
         now,
         community_id=view.meeting.community_id,
         prefer=people,
