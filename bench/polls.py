@@ -35,6 +35,7 @@ from bot.polls.ballots import Ballot
 from bot.polls.counting import instant_runoff
 from bot.polls.sealing import Sealer
 from bot.polls.views import load, tally
+from moot.heap import freeze_what_lives_for_good
 from storage.migrate import upgrade
 from storage.store import Store
 
@@ -125,6 +126,7 @@ WARM_UP = 500
 async def cast_through_service(url: str, votes: int, voters: int) -> tuple[float, list[float]]:
     moot = Moot(Store(url), ManualClock(NOW), ALL_FEATURES)
     await moot.start()
+    freeze_what_lives_for_good()  # as `moot` does once started
     rng, sealer = random.Random(1), Sealer()
 
     async def vote(i: int) -> None:
@@ -145,6 +147,7 @@ async def cast_through_core(url: str, votes: int, voters: int) -> tuple[float, l
     up (a new process's first statements read the database into SQLite's cache)."""
     moot = Moot(Store(url), ManualClock(NOW), ALL_FEATURES)
     await moot.start()
+    freeze_what_lives_for_good()  # as `moot` does once started
     rng = random.Random(2)
     place = Place("bench", "group", "Bench", is_private=False)
 
