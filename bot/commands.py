@@ -223,7 +223,7 @@ def parse_options(command: Command, options: Mapping[str, ArgValue]) -> Args:
 def convert(param: Param, raw: str) -> str | int:
     raw = raw.strip()
     if param.kind is ParamKind.REF:
-        if refs.community_of(raw) is None and not re.fullmatch(r"#?\d{1,9}", raw):
+        if not refs.is_ref(raw):
             raise UsageError(f"{param.placeholder} must be a number like 7, not {raw[:40]!r}.")
         return raw
     if param.kind is ParamKind.INTEGER:

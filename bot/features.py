@@ -10,6 +10,7 @@ from bot.identity.commands import FEATURE as IDENTITY
 from bot.meetings.commands import FEATURE as MEETINGS
 from bot.outbox.commands import FEATURE as OUTBOX
 from bot.polls.commands import FEATURE as POLLS
+from bot.repairs.commands import FEATURE as REPAIRS
 
 ALL_FEATURES: tuple[Feature, ...] = (
     HELP,
@@ -17,6 +18,7 @@ ALL_FEATURES: tuple[Feature, ...] = (
     COMMUNITY,
     POLLS,
     MEETINGS,
+    REPAIRS,
     OUTBOX,
     HOUSEKEEPING,
 )

@@ -8,16 +8,21 @@ import re
 
 from bot.errors import UsageError, UserError
 
-_REF = re.compile(r"#?(?:(\d{1,9})\.)?(\d{1,9})")
+# "#7", or "R-0042" as repair references are written; "3.7" on buttons.
+_REF = re.compile(r"(?:#|R-?)?(?:(\d{1,9})\.)?(\d{1,9})", re.IGNORECASE)
 
 
 def parse(given: str, what: str) -> tuple[int | None, int]:
-    """(community id or None, number) from "7", "#7" or "3.7"."""
+    """(community id or None, number) from "7", "#7", "R-0007" or "3.7"."""
     match = _REF.fullmatch(given.strip())
     if match is None:
         raise UsageError(f"Give the {what}'s number, like 7.")
     community, number = match.groups()
     return (int(community) if community is not None else None), int(number)
+
+
+def is_ref(given: str) -> bool:
+    return _REF.fullmatch(given.strip()) is not None
 
 
 def community_of(given: str) -> int | None:

@@ -97,6 +97,9 @@ async def snapshot(moot: Moot) -> tuple[object, ...]:
                 "SELECT number, done_at FROM actionitem ORDER BY 1",
                 "SELECT community_id, members, percent FROM meetingquorum",
                 "SELECT id, minutes FROM meeting ORDER BY id",
+                "SELECT id, status, priority FROM repairreport ORDER BY id",
+                "SELECT report_id, kind, detail FROM repairevent ORDER BY id",
+                "SELECT * FROM repairsettings",
             )
         )
 
@@ -218,6 +221,37 @@ async def test_meeting_commands(world: World, line: str, state: str, may: set[st
     await allowed(world, least, line.format(n=number))
 
 
+REPAIR = "Dripping tap in the bathroom"
+TEAM = {"repairs", "admin"}
+# The creator is the tenant who reported it.
+REPAIR_MATRIX: list[tuple[str, set[str]]] = [
+    ("/repair {n}", {"creator"} | TEAM),
+    ("/repairstatus {n} acknowledged", TEAM),
+    ("/priority {n} emergency", TEAM),
+    ("/repairnote {n} Rang them", TEAM),
+]
+
+
+@pytest.mark.parametrize(("line", "may"), REPAIR_MATRIX)
+async def test_repair_commands(world: World, line: str, may: set[str]) -> None:
+    said = texts(await world.as_("creator", f"/report leak | {REPAIR}"))
+    reference = re.search(r"R-(\d+)", said)
+    assert reference is not None, said
+    number = int(reference.group(1))
+    for who in PEOPLE:
+        if who in may:
+            continue
+        ref = f"{ELM}.{number}" if who == "outsider" else f"R-{number:04d}"
+        before = await snapshot(world.moot)
+        said = texts(await world.as_(who, line.format(n=ref)))
+        assert re.search(r"There is no|Only |/join", said), (who, line, said)
+        if who not in TEAM and who != "creator":
+            assert REPAIR not in said, (who, line, said)
+        assert await snapshot(world.moot) == before, (who, line, said)
+    least = next(who for who in PEOPLE if who in may)
+    await allowed(world, least, line.format(n=number))
+
+
 # Commands declared with a role: everyone below it is refused with nothing changed.
 ROLE_MATRIX: list[tuple[str, set[str]]] = [
     ("/polls", MEMBERS),
@@ -240,6 +274,10 @@ ROLE_MATRIX: list[tuple[str, set[str]]] = [
     ("/timezone Europe/Paris", {"admin"}),
     ("/pollsby organisers", {"admin"}),
     ("/outbox", {"admin"}),
+    ("/report leak | The kitchen tap drips", MEMBERS),
+    ("/myreports", MEMBERS),
+    ("/triagechat", {"admin"}),
+    ("/repairnation scotland", {"admin"}),
     ("/resend 1", {"admin"}),
 ]
 
@@ -263,7 +301,8 @@ async def test_help_lists_only_what_each_person_may_do_here(world: World) -> Non
     """In Elm Court's chat, /help lists a command for exactly the people the matrices allow it
     (for some poll); commands for the creator of a poll say so to members."""
     may_use: dict[str, set[str]] = {}
-    rows = [(line, may) for line, _, may in POLL_MATRIX + MEETING_MATRIX] + ROLE_MATRIX
+    rows = [(line, may) for line, _, may in POLL_MATRIX + MEETING_MATRIX]
+    rows += REPAIR_MATRIX + ROLE_MATRIX
     for line, may in rows:
         may_use.setdefault(line.split()[0], set()).update(may)
     for who in ("visitor", "member", "repairs", "organiser", "admin"):
@@ -290,7 +329,7 @@ TESTED_ELSEWHERE = {
 def test_every_declared_command_is_in_the_matrix() -> None:
     """A new command cannot ship without saying who may use it here."""
     covered = {line.split()[0].lstrip("/") for line, _, _ in POLL_MATRIX + MEETING_MATRIX}
-    covered |= {line.split()[0].lstrip("/") for line, _ in ROLE_MATRIX}
+    covered |= {line.split()[0].lstrip("/") for line, _ in ROLE_MATRIX + REPAIR_MATRIX}
     covered |= {"help", "whoami", "link"} | set(TESTED_ELSEWHERE)
     declared = {command.name for feature in ALL_FEATURES for command in feature.commands}
     assert declared - covered == set()

@@ -8,7 +8,8 @@ from sqlmodel import SQLModel
 import storage.meetings
 import storage.models
 import storage.outbox
-import storage.polls  # noqa: F401
+import storage.polls
+import storage.repairs  # noqa: F401
 from storage.engine import make_engine
 
 config = context.config

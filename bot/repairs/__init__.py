@@ -1,0 +1,1 @@
+"""Fix: tenants report repairs privately, the repairs team triages, and the tenant hears back."""

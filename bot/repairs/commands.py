@@ -1,0 +1,272 @@
+"""Fix: the repair commands, as tenants and the repairs team use them.
+
+`/report` files a report privately (typed in one line, or as a guided form that continues in
+private); the tenant gets its reference and target date at once and hears back at every step.
+The repairs team works from a card per report in its triage chat (`/triagechat`), whose
+buttons are `/repairstatus` and `/priority` with the report named.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from bot.commands import Command, Param, ParamKind, Where
+from bot.context import Context
+from bot.core import Moot
+from bot.events import Reply
+from bot.feature import Feature
+from bot.repairs import render, service
+from bot.repairs.access import REPORT, is_team, report_named, require_team
+from bot.repairs.clocks import Nation, Priority
+from bot.repairs.spec import build, parse_one_line
+from bot.repairs.views import load, reports_of
+from storage.models import Role
+from storage.repairs import DESCRIPTION_MAX, RepairReport, RepairStatus
+
+
+async def report(ctx: Context) -> None:
+    community_id = ctx.community
+    what = ctx.args.optional_text("what")
+    if what is not None:  # the guided form: each answer in its own field
+        spec = build(
+            ctx.args.text("details"),
+            what,
+            ctx.args.optional_text("where"),
+            ctx.args.optional_text("access"),
+            ctx.args.optional_text("vulnerable"),
+        )
+    else:
+        spec = parse_one_line(ctx.args.text("details"))
+    platform = ctx.place.platform
+
+    def file(session: Session) -> str:
+        report_id = service.report(session, community_id, ctx.person_id, platform, spec, ctx.now)
+        return render.receipt(load(session, report_id))
+
+    ctx.reply_privately(await ctx.moot.write(file))
+
+
+async def my_reports(ctx: Context) -> None:
+    community_id = ctx.community
+    views = await ctx.moot.read(lambda s: reports_of(s, community_id, ctx.person_id))
+    ctx.reply_privately(render.listing(views))
+
+
+async def repair(ctx: Context) -> None:
+    view = await report_named(ctx)
+    ctx.reply_privately(render.page(view, for_team=is_team(ctx)))
+
+
+async def repair_status(ctx: Context) -> None:
+    view = await report_named(ctx)
+    require_team(ctx, view)
+    status = RepairStatus(ctx.args.text("status"))
+    said = (ctx.args.optional_text("message") or "").strip() or None
+    report_id = view.id
+    await ctx.moot.write(
+        lambda s: service.change_status(s, report_id, status, said, ctx.person_id, ctx.now)
+    )
+    ctx.reply_privately(
+        f"{view.reference} is now {render.STATUS_WORDS[status]}; {view.reporter} is told."
+    )
+
+
+async def priority(ctx: Context) -> None:
+    view = await report_named(ctx)
+    require_team(ctx, view)
+    chosen = Priority(ctx.args.text("priority"))
+    report_id = view.id
+    await ctx.moot.write(
+        lambda s: service.set_priority(s, report_id, chosen, ctx.person_id, ctx.now)
+    )
+    updated = await ctx.moot.read(lambda s: load(s, report_id))
+    ctx.reply_privately(f"{view.reference} is {chosen.value}: target {render.target(updated)}.")
+
+
+async def repair_note(ctx: Context) -> None:
+    view = await report_named(ctx)
+    require_team(ctx, view)
+    note, report_id = ctx.args.text("note"), view.id
+    await ctx.moot.write(lambda s: service.add_note(s, report_id, note, ctx.person_id, ctx.now))
+    ctx.reply_privately(
+        f"Noted on {view.reference} for the repairs team (the tenant does not see it)."
+    )
+
+
+async def triage_chat(ctx: Context) -> None:
+    community_id, place = ctx.community, ctx.place
+    await ctx.moot.write(
+        lambda s: service.set_triage_chat(
+            s, community_id, place.platform, place.chat_id, place.thread_id
+        )
+    )
+    ctx.reply_privately(
+        f"New repair reports for {ctx.community_name} now come to this chat as cards. Keep it "
+        "to the repairs team: reports name tenants and their homes."
+    )
+
+
+async def repair_nation(ctx: Context) -> None:
+    community_id, nation = ctx.community, Nation(ctx.args.text("nation"))
+    await ctx.moot.write(lambda s: service.set_nation(s, community_id, nation))
+    ctx.reply_privately(
+        f"Repair targets in {ctx.community_name} now skip the bank holidays of "
+        f"{nation.value.replace('-', ' ').title()}."
+    )
+
+
+async def card(moot: Moot, key: str) -> Reply | None:
+    """A report's card as it stands when sent (a live outbox message)."""
+
+    def build_card(session: Session) -> Reply | None:
+        if session.get(RepairReport, int(key)) is None:
+            return None
+        words, buttons = render.card(load(session, int(key)))
+        return Reply(words, buttons=tuple(buttons))
+
+    return await moot.read(build_card)
+
+
+def merge_people(session: Session, source_id: int, target_id: int, now: datetime) -> list[str]:
+    """Two accounts becoming one person keep all their reports and steps."""
+    run = session.connection().execute
+    params = {"source": source_id, "target": target_id}
+    for statement in (
+        "UPDATE repairreport SET reporter_person_id = :target WHERE reporter_person_id = :source",
+        "UPDATE repairreport SET assignee_person_id = :target WHERE assignee_person_id = :source",
+        "UPDATE repairevent SET actor_person_id = :target WHERE actor_person_id = :source",
+    ):
+        run(text(statement), params)
+    return []
+
+
+STATUSES = tuple(status.value for status in RepairStatus if status != RepairStatus.REPORTED)
+
+FEATURE = Feature(
+    name="repairs",
+    commands=(
+        Command(
+            "report",
+            "Report a repair privately: category | what is wrong",
+            report,
+            params=(
+                Param(
+                    "details",
+                    "category | what is wrong | where: … | access: … | vulnerable: …",
+                    ParamKind.TEXT,
+                    max_length=DESCRIPTION_MAX + 1000,
+                    label="Category (leak, heating, damp …)",
+                ),
+            ),
+            form_title="Report a repair",
+            form_only=(
+                Param(
+                    "what",
+                    "What is wrong?",
+                    ParamKind.TEXT,
+                    max_length=DESCRIPTION_MAX,
+                    multiline=True,
+                ),
+                Param("where", "Where? home, or a communal area", ParamKind.TEXT, required=False),
+                Param(
+                    "access",
+                    "When can you let someone in? (optional)",
+                    ParamKind.TEXT,
+                    required=False,
+                    max_length=300,
+                ),
+                Param(
+                    "vulnerable",
+                    "Anything the team should know? (optional)",
+                    ParamKind.TEXT,
+                    required=False,
+                    max_length=500,
+                ),
+            ),
+            role=Role.MEMBER,
+            needs_community=True,
+            guided=True,
+            form_in_private=True,
+        ),
+        Command(
+            "myreports",
+            "Your repair reports, where they stand and their targets",
+            my_reports,
+            role=Role.MEMBER,
+            needs_community=True,
+        ),
+        Command(
+            "repair",
+            "A repair report and its timeline",
+            repair,
+            params=(REPORT,),
+            scope="report",
+            listed_for=Role.MEMBER,
+            own_note="(only reports you made)",
+        ),
+        Command(
+            "repairstatus",
+            "Move a report on and tell the tenant: R-N status message",
+            repair_status,
+            params=(
+                REPORT,
+                Param("status", "The new status", ParamKind.CHOICE, choices=STATUSES),
+                Param("message", "What to tell the tenant", ParamKind.TEXT, required=False),
+            ),
+            scope="report",
+            listed_for=Role.REPAIRS,
+        ),
+        Command(
+            "priority",
+            "Set a report's priority: emergency, urgent, routine or planned",
+            priority,
+            params=(
+                REPORT,
+                Param(
+                    "priority",
+                    "The priority",
+                    ParamKind.CHOICE,
+                    choices=tuple(p.value for p in Priority),
+                ),
+            ),
+            scope="report",
+            listed_for=Role.REPAIRS,
+        ),
+        Command(
+            "repairnote",
+            "An internal note on a report (the tenant never sees it)",
+            repair_note,
+            params=(REPORT, Param("note", "The note", ParamKind.TEXT, max_length=2000)),
+            scope="report",
+            listed_for=Role.REPAIRS,
+        ),
+        Command(
+            "triagechat",
+            "Make this chat the repairs team's: new reports arrive here",
+            triage_chat,
+            role=Role.ADMIN,
+            where=Where.GROUP,
+            needs_community=True,
+        ),
+        Command(
+            "repairnation",
+            "Whose bank holidays repair targets skip",
+            repair_nation,
+            params=(
+                Param(
+                    "nation",
+                    "The UK nation",
+                    ParamKind.CHOICE,
+                    choices=tuple(n.value for n in Nation),
+                ),
+            ),
+            role=Role.ADMIN,
+            needs_community=True,
+        ),
+    ),
+    merge_people=merge_people,
+    renderers={service.CARD: card},
+)

@@ -1,0 +1,167 @@
+"""Repair reports in words: the tenant's receipt and updates, the team's card, the timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.events import Button
+from bot.repairs.clocks import Priority
+from bot.repairs.spec import AWAAB, HOME, LABELS
+from bot.repairs.views import ReportView
+from storage.repairs import RepairStatus
+
+STATUS_WORDS = {
+    RepairStatus.REPORTED: "reported",
+    RepairStatus.ACKNOWLEDGED: "acknowledged",
+    RepairStatus.INVESTIGATING: "being investigated",
+    RepairStatus.VISIT: "visit scheduled",
+    RepairStatus.IN_PROGRESS: "work in progress",
+    RepairStatus.FIXED: "fixed",
+    RepairStatus.CLOSED: "closed",
+    RepairStatus.NEEDS_INFO: "more information needed",
+    RepairStatus.NO_ACCESS: "no access at the visit",
+    RepairStatus.DUPLICATE: "a duplicate of another report",
+    RepairStatus.NOT_OURS: "not the trust's responsibility",
+}
+
+# What the tenant is told at each step (the team's own words follow, when given).
+TENANT_NEWS = {
+    RepairStatus.ACKNOWLEDGED: "The repairs team has received your report and will act on it.",
+    RepairStatus.INVESTIGATING: "The repairs team is looking into it.",
+    RepairStatus.VISIT: "A visit is being arranged.",
+    RepairStatus.IN_PROGRESS: "The work has started.",
+    RepairStatus.FIXED: "The repairs team says it is fixed.",
+    RepairStatus.CLOSED: "The report is closed.",
+    RepairStatus.NEEDS_INFO: "The repairs team needs more information from you.",
+    RepairStatus.NO_ACCESS: (
+        "Nobody could get in at the visit, so the target date is paused until a new visit is "
+        "arranged."
+    ),
+    RepairStatus.DUPLICATE: "It is already reported; the earlier report covers it.",
+    RepairStatus.NOT_OURS: "The repairs team says this is not the trust's responsibility.",
+    RepairStatus.REPORTED: "It is back with the repairs team.",
+}
+
+
+def when(moment: datetime, view: ReportView) -> str:
+    return moment.astimezone(view.zone).strftime("%a %d %b %Y, %H:%M")
+
+
+def place(view: ReportView) -> str:
+    location = view.report.location
+    return "at home" if location == HOME else f"in {location}"
+
+
+def priority_words(view: ReportView) -> str:
+    if view.report.priority == AWAAB:
+        return "damp and mould (Awaab's Law)"
+    return view.report.priority
+
+
+def target(view: ReportView) -> str:
+    due = view.due
+    if due is None:
+        return "paused (no access at the visit)"
+    return f"by {when(due, view)} ({priority_words(view)}: {view.clock.target.describe()})"
+
+
+def receipt(view: ReportView) -> str:
+    return (
+        f"Thank you. Your report is {view.reference}: "
+        f"{LABELS[view.report.category]}, {place(view)}.\n"
+        f"Target: {target(view)}.\n"
+        "You will hear from Moot at every step. /myreports lists your reports; "
+        f"/repair {view.report.number} shows this one."
+    )
+
+
+def tenant_update(view: ReportView, status: RepairStatus, said: str | None) -> str:
+    lines = [
+        f"🔧 {view.reference} ({LABELS[view.report.category]}, {place(view)}): "
+        f"{STATUS_WORDS[status]}.",
+        TENANT_NEWS[status],
+    ]
+    if said:
+        lines.append(f"From the repairs team: {said}")
+    if status not in (RepairStatus.CLOSED, RepairStatus.DUPLICATE, RepairStatus.NOT_OURS):
+        lines.append(f"Target: {target(view)}.")
+    return "\n".join(lines)
+
+
+def priority_update(view: ReportView) -> str:
+    return (
+        f"🔧 {view.reference}: the repairs team set its priority to {priority_words(view)}.\n"
+        f"Target: {target(view)}."
+    )
+
+
+def card(view: ReportView) -> tuple[str, list[Button]]:
+    """The repairs team's card in the triage chat: no vulnerability note, only that one exists."""
+    report = view.report
+    lines = [
+        f"🔧 {view.reference} · {LABELS[report.category]} · {place(view)} · "
+        f"{STATUS_WORDS[report.status]}",
+        f"Reported by {view.reporter} on {when(report.reported_at, view)}",
+        report.description[:600],
+        f"Target: {target(view)}",
+    ]
+    if report.access:
+        lines.append(f"Access: {report.access}")
+    if report.vulnerability:
+        lines.append(f"⚠ A vulnerability note: /repair {report.number} (repairs team only)")
+    ref = f"{report.community_id}.{report.number}"
+    buttons = [] if report.status == RepairStatus.CLOSED else _team_buttons(view, ref)
+    return "\n".join(lines), buttons
+
+
+def _team_buttons(view: ReportView, ref: str) -> list[Button]:
+    buttons = []
+    if view.report.status == RepairStatus.REPORTED:
+        buttons.append(Button("Acknowledge", f"repairstatus {ref} acknowledged"))
+    buttons += [
+        Button(priority.value.capitalize(), f"priority {ref} {priority.value}")
+        for priority in Priority
+        if priority.value != view.report.priority
+    ]
+    if view.report.status != RepairStatus.FIXED:
+        buttons.append(Button("Fixed", f"repairstatus {ref} fixed"))
+    buttons.append(Button("Needs info", f"repairstatus {ref} needs-info"))
+    return buttons
+
+
+def page(view: ReportView, *, for_team: bool) -> str:
+    """The whole report and its timeline; the vulnerability note and internal notes only for
+    the repairs team."""
+    report = view.report
+    lines = [
+        f"{view.reference}: {LABELS[report.category]}, {place(view)} · "
+        f"{STATUS_WORDS[report.status]}",
+        f"Reported by {view.reporter} on {when(report.reported_at, view)}",
+        f"What is wrong: {report.description}",
+    ]
+    if report.access:
+        lines.append(f"Access: {report.access}")
+    if for_team and report.vulnerability:
+        lines.append(f"⚠ Vulnerability: {report.vulnerability}")
+    lines.append(f"Target: {target(view)}")
+    lines += ["", "Clock:", *(f"· {line}" for line in view.clock.explain(view.nation, view.zone))]
+    lines += ["", "Timeline:"]
+    for event in view.events:
+        if event.internal and not for_team:
+            continue
+        note = " (internal)" if event.internal else ""
+        detail = f": {event.detail}" if event.detail else ""
+        lines.append(f"· {when(event.at, view)} {event.kind}{note}{detail}")
+    return "\n".join(lines)
+
+
+def listing(views: list[ReportView]) -> str:
+    if not views:
+        return "You have not reported any repairs here. /report tells the repairs team about one."
+    lines = ["Your repair reports:"]
+    for view in views:
+        lines.append(
+            f"{view.reference} · {LABELS[view.report.category]} · "
+            f"{STATUS_WORDS[view.report.status]} · target {target(view)}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,229 @@
+"""What happens to a repair report, inside the writes that change it.
+
+Every step is an event on the report's timeline. Each one the tenant should know about goes to
+them by direct message on the platform they reported from, through the outbox; internal notes
+never do. A tenant Moot cannot reach is named in the triage chat, so someone phones them. The
+team's card in the triage chat is live: it shows the report as it stands when it is sent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot.errors import UserError
+from bot.events import Reply
+from bot.numbers import next_number
+from bot.outbox import queue as outbox
+from bot.outbox.queue import Message
+from bot.repairs import render
+from bot.repairs.clocks import Nation, Priority
+from bot.repairs.spec import FIRST_PRIORITY, ReportSpec
+from bot.repairs.views import load, reference, settings_of
+from storage.outbox import DeliveryStatus
+from storage.repairs import RepairEvent, RepairPause, RepairReport, RepairStatus
+
+CARD = "repair-card"
+NUMBER_KIND = "repair"
+NO_ACCESS_REASON = "no access at the visit"
+# Once a report is here, only the tenant's "it is not fixed" (to come) reopens it.
+FINISHED = (RepairStatus.CLOSED,)
+
+
+def report(
+    session: Session,
+    community_id: int,
+    person_id: int,
+    platform: str,
+    spec: ReportSpec,
+    now: datetime,
+) -> int:
+    """File a report; its id. The triage chat, if there is one, gets the team's card."""
+    number = next_number(session, community_id, NUMBER_KIND)
+    filed = RepairReport(
+        community_id=community_id,
+        number=number,
+        reporter_person_id=person_id,
+        platform=platform,
+        category=spec.category,
+        location=spec.location,
+        description=spec.description,
+        access=spec.access,
+        vulnerability=spec.vulnerability,
+        priority=FIRST_PRIORITY[spec.category],
+        reported_at=now,
+    )
+    session.add(filed)
+    session.flush()
+    assert filed.id is not None
+    _event(session, filed, person_id, "reported", "", now)
+    settings = settings_of(session, community_id)
+    if settings.triage_platform is not None and settings.triage_chat_id is not None:
+        card = outbox.post_card(
+            session,
+            posted_by=None,
+            platform=settings.triage_platform,
+            chat_id=settings.triage_chat_id,
+            thread_id=settings.triage_thread_id,
+            message=_card_message(filed),
+            now=now,
+            community_id=community_id,
+            requested_by=None,
+        )
+        filed.card_delivery_id = card.id if card is not None else None
+    return filed.id
+
+
+def change_status(
+    session: Session,
+    report_id: int,
+    status: RepairStatus,
+    said: str | None,
+    actor_id: int,
+    now: datetime,
+) -> None:
+    """Move the report on and tell the tenant. "No access" pauses its clock until the next
+    step; "not ours" needs a reason."""
+    filed = session.get_one(RepairReport, report_id)
+    ref = reference(filed.number)
+    if filed.status in FINISHED:
+        raise UserError(f"{ref} is closed.")
+    if status == filed.status:
+        raise UserError(f"{ref} is already {render.STATUS_WORDS[status]}.")
+    if status in (RepairStatus.NOT_OURS, RepairStatus.NEEDS_INFO) and not said:
+        raise UserError(
+            f"Say what to tell the tenant after the status, e.g. /repairstatus {filed.number} "
+            f"{status.value} When could we visit?"
+        )
+    if filed.status == RepairStatus.NO_ACCESS:
+        for pause in _open_pauses(session, report_id):
+            pause.ended = now
+    if status == RepairStatus.NO_ACCESS:
+        session.add(RepairPause(report_id=report_id, began=now, reason=NO_ACCESS_REASON))
+    filed.status = status
+    if status == RepairStatus.FIXED:
+        filed.fixed_at = now
+    if status == RepairStatus.CLOSED:
+        filed.closed_at = now
+    session.flush()
+    _event(session, filed, actor_id, status.value, said or "", now)
+    _tell_tenant(
+        session, filed, render.tenant_update(load(session, report_id), status, said), now, actor_id
+    )
+    _edit_card(session, filed, now)
+
+
+def set_priority(
+    session: Session, report_id: int, priority: Priority, actor_id: int, now: datetime
+) -> None:
+    filed = session.get_one(RepairReport, report_id)
+    ref = reference(filed.number)
+    if filed.status in FINISHED:
+        raise UserError(f"{ref} is closed.")
+    if filed.priority == priority.value:
+        raise UserError(f"{ref} is {priority.value} already.")
+    filed.priority = priority.value
+    session.flush()
+    _event(session, filed, actor_id, "priority", priority.value, now)
+    _tell_tenant(session, filed, render.priority_update(load(session, report_id)), now, actor_id)
+    _edit_card(session, filed, now)
+
+
+def add_note(session: Session, report_id: int, note: str, actor_id: int, now: datetime) -> None:
+    """An internal note for the repairs team: on the timeline, never sent to the tenant."""
+    filed = session.get_one(RepairReport, report_id)
+    _event(session, filed, actor_id, "note", note, now, internal=True)
+
+
+def set_triage_chat(
+    session: Session, community_id: int, platform: str, chat_id: str, thread_id: str | None
+) -> None:
+    settings = settings_of(session, community_id)
+    settings.triage_platform, settings.triage_chat_id = platform, chat_id
+    settings.triage_thread_id = thread_id
+    session.add(settings)
+
+
+def set_nation(session: Session, community_id: int, nation: Nation) -> None:
+    settings = settings_of(session, community_id)
+    settings.nation = nation.value
+    session.add(settings)
+
+
+def _event(
+    session: Session,
+    filed: RepairReport,
+    actor_id: int | None,
+    kind: str,
+    detail: str,
+    now: datetime,
+    *,
+    internal: bool = False,
+) -> None:
+    assert filed.id is not None
+    session.add(
+        RepairEvent(
+            report_id=filed.id,
+            at=now,
+            actor_person_id=actor_id,
+            kind=kind,
+            detail=detail,
+            internal=internal,
+        )
+    )
+
+
+def _open_pauses(session: Session, report_id: int) -> list[RepairPause]:
+    return list(
+        session.exec(
+            select(RepairPause).where(
+                RepairPause.report_id == report_id, col(RepairPause.ended).is_(None)
+            )
+        )
+    )
+
+
+def _tell_tenant(
+    session: Session, filed: RepairReport, text: str, now: datetime, actor_id: int
+) -> None:
+    """By direct message where they reported from; if no account can be reached, the triage
+    chat hears so someone can phone them."""
+    ref = reference(filed.number)
+    sent = outbox.direct(
+        session,
+        filed.reporter_person_id,
+        Message(f"news of repair {ref}", reply=Reply(text)),
+        now,
+        community_id=filed.community_id,
+        requested_by=actor_id,
+        prefer=filed.platform,
+    )
+    settings = settings_of(session, filed.community_id)
+    if sent.status != DeliveryStatus.FAILED or settings.triage_chat_id is None:
+        return
+    assert settings.triage_platform is not None
+    outbox.post(
+        session,
+        platform=settings.triage_platform,
+        chat_id=settings.triage_chat_id,
+        thread_id=settings.triage_thread_id,
+        message=Message(
+            f"a tenant Moot cannot reach about {ref}",
+            reply=Reply(
+                f"☎ Moot could not tell the tenant of {ref} about this step ({sent.error}). "
+                "Please phone them."
+            ),
+        ),
+        now=now,
+        community_id=filed.community_id,
+    )
+
+
+def _card_message(filed: RepairReport) -> Message:
+    return Message(f"repair {reference(filed.number)}", live=f"{CARD}:{filed.id}")
+
+
+def _edit_card(session: Session, filed: RepairReport, now: datetime) -> None:
+    if filed.card_delivery_id is not None:
+        outbox.edit_cards(session, [filed.card_delivery_id], _card_message(filed), now)

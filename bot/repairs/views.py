@@ -1,0 +1,115 @@
+"""A repair report as the screens need it: the report, its community's clock settings, its
+timeline and pauses, and when it is due."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from bot.repairs.clocks import (
+    AWAAB_TARGETS,
+    DEFAULT_TARGETS,
+    AwaabStep,
+    Nation,
+    Pause,
+    Priority,
+    RepairClock,
+)
+from bot.repairs.spec import AWAAB
+from storage.models import Community, Person
+from storage.repairs import RepairEvent, RepairPause, RepairReport, RepairSettings
+
+
+def reference(number: int) -> str:
+    return f"R-{number:04d}"
+
+
+def settings_of(session: Session, community_id: int) -> RepairSettings:
+    return session.get(RepairSettings, community_id) or RepairSettings(community_id=community_id)
+
+
+@dataclass(frozen=True)
+class ReportView:
+    report: RepairReport
+    community: Community
+    reporter: str
+    events: tuple[RepairEvent, ...]
+    clock: RepairClock
+    nation: Nation
+
+    @property
+    def id(self) -> int:
+        assert self.report.id is not None
+        return self.report.id
+
+    @property
+    def reference(self) -> str:
+        return reference(self.report.number)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.community.timezone)
+
+    @property
+    def due(self) -> datetime | None:
+        return self.clock.due(self.nation, self.zone)
+
+
+def clock_of(session: Session, report: RepairReport) -> RepairClock:
+    pauses = session.exec(
+        select(RepairPause)
+        .where(RepairPause.report_id == report.id)
+        .order_by(col(RepairPause.began))
+    ).all()
+    if report.priority == AWAAB:
+        what, target = "Investigate (Awaab's Law)", AWAAB_TARGETS[AwaabStep.INVESTIGATE]
+    else:
+        priority = Priority(report.priority)
+        what, target = f"{priority.value.capitalize()} repair", DEFAULT_TARGETS[priority]
+    return RepairClock(
+        what,
+        report.reported_at,
+        target,
+        tuple(Pause(p.began, p.ended, p.reason) for p in pauses),
+    )
+
+
+def load(session: Session, report_id: int) -> ReportView:
+    report = session.get_one(RepairReport, report_id)
+    events = session.exec(
+        select(RepairEvent)
+        .where(RepairEvent.report_id == report_id)
+        .order_by(col(RepairEvent.at), col(RepairEvent.id))
+    ).all()
+    return ReportView(
+        report,
+        session.get_one(Community, report.community_id),
+        session.get_one(Person, report.reporter_person_id).name,
+        tuple(events),
+        clock_of(session, report),
+        Nation(settings_of(session, report.community_id).nation),
+    )
+
+
+def find(session: Session, community_id: int, number: int) -> ReportView | None:
+    report_id = session.exec(
+        select(RepairReport.id).where(
+            RepairReport.community_id == community_id, RepairReport.number == number
+        )
+    ).first()
+    return load(session, report_id) if report_id is not None else None
+
+
+def reports_of(session: Session, community_id: int, person_id: int) -> list[ReportView]:
+    ids = session.exec(
+        select(RepairReport.id)
+        .where(
+            RepairReport.community_id == community_id,
+            RepairReport.reporter_person_id == person_id,
+        )
+        .order_by(col(RepairReport.number).desc())
+    ).all()
+    return [load(session, report_id) for report_id in ids if report_id is not None]

@@ -1,0 +1,98 @@
+"""Repair reports: what a tenant reported, where it stands, and every step on its timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+DESCRIPTION_MAX = 2000
+LOCATION_MAX = 100
+ACCESS_MAX = 300
+VULNERABILITY_MAX = 500
+DETAIL_MAX = 2000
+
+
+class RepairCategory(StrEnum):
+    LEAK = "leak"
+    HEATING = "heating"
+    ELECTRICS = "electrics"
+    DAMP = "damp"
+    STRUCTURAL = "structural"
+    SECURITY = "security"
+    PESTS = "pests"
+    COMMUNAL = "communal"
+    OTHER = "other"
+
+
+class RepairStatus(StrEnum):
+    REPORTED = "reported"
+    ACKNOWLEDGED = "acknowledged"
+    INVESTIGATING = "investigating"
+    VISIT = "visit-scheduled"
+    IN_PROGRESS = "in-progress"
+    FIXED = "fixed"
+    CLOSED = "closed"
+    NEEDS_INFO = "needs-info"
+    NO_ACCESS = "no-access"
+    DUPLICATE = "duplicate"
+    NOT_OURS = "not-ours"
+
+
+class RepairSettings(SQLModel, table=True):
+    """A community's repairs settings: whose bank holidays count, and where the team triages."""
+
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    nation: str = Field(default="england", sa_type=String(24))
+    triage_platform: str | None = Field(default=None, sa_type=String(16))
+    triage_chat_id: str | None = Field(default=None, sa_type=String(64))
+    triage_thread_id: str | None = Field(default=None, sa_type=String(64))
+
+
+class RepairReport(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("community_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    number: int  # shown as R-0042, per community, never reused
+    reporter_person_id: int = Field(foreign_key="person.id", index=True)
+    platform: str = Field(sa_type=String(16))  # where the tenant reported it: where they hear back
+    category: RepairCategory = Field(sa_type=String(16))
+    location: str = Field(sa_type=String(LOCATION_MAX))  # "home" or a communal area
+    description: str = Field(sa_type=Text)
+    access: str | None = Field(default=None, sa_type=String(ACCESS_MAX))
+    # Seen only by the repairs team.
+    vulnerability: str | None = Field(default=None, sa_type=String(VULNERABILITY_MAX))
+    priority: str = Field(sa_type=String(16))  # a Priority, or "awaab" for damp and mould
+    status: RepairStatus = Field(default=RepairStatus.REPORTED, sa_type=String(16))
+    reported_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    assignee_person_id: int | None = Field(default=None, foreign_key="person.id")
+    fixed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    card_delivery_id: int | None = Field(default=None, foreign_key="outbox.id")
+
+
+class RepairPause(SQLModel, table=True):
+    """A stretch when the report's clock stood still (no access at a visit)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="repairreport.id", index=True)
+    began: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    ended: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    reason: str = Field(sa_type=String(200))
+
+
+class RepairEvent(SQLModel, table=True):
+    """One step on a report's timeline. Internal notes are for the repairs team only."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="repairreport.id", index=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    actor_person_id: int | None = Field(default=None, foreign_key="person.id")
+    kind: str = Field(sa_type=String(24))
+    detail: str = Field(default="", sa_type=String(DETAIL_MAX))
+    internal: bool = False

@@ -1,0 +1,146 @@
+"""Fix, through the core as tenants and the repairs team use it: a report filed privately, the
+team's card in its triage chat, every step reaching the tenant, a "no access" visit pausing the
+clock, internal notes and vulnerability notes kept from those who may not see them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.clock import ManualClock
+from bot.core import Moot
+from bot.events import Reply, Visibility
+from tests.helpers import RecordingOutlet, Resident, group, texts
+from tests.poll_helpers import members
+
+TEAM_CHAT = group("console", "repairs-team")
+LEAK = (
+    "/report leak | Water through the kitchen ceiling | access: weekdays after 3pm | "
+    "vulnerable: I use a wheelchair"
+)
+
+
+async def with_team(moot: Moot, host: Resident, code: str) -> tuple[Resident, Resident, Resident]:
+    """Alice (a tenant), Fixer (the repairs team) and Bob (another member); the team's own chat
+    linked to Elm Court as its triage chat."""
+    alice, fixer, bob = await members(moot, host, "Alice", "Fixer", "Bob")
+    assert "is now" in texts(await host.say("/role 3 repairs"))
+    await host.say(f"/setup {code}", TEAM_CHAT)
+    assert "now come to this chat" in texts(await host.say("/triagechat", TEAM_CHAT))
+    return alice, fixer, bob
+
+
+def cards(outlet: RecordingOutlet) -> list[Reply]:
+    """The triage chat's card as posted, then each edit of it."""
+    posted = [r for chat, r in outlet.chats if chat == TEAM_CHAT.chat_id and "R-0001" in r.text]
+    edited = [r for chat, _, r in outlet.edits if chat == TEAM_CHAT.chat_id]
+    return posted + edited
+
+
+async def test_a_tenant_reports_privately_and_hears_back_at_every_step(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    alice, fixer, _ = await with_team(moot, host, community)
+    receipt = await alice.privately(LEAK)
+    assert all(reply.visibility is Visibility.ACTOR for reply in receipt)
+    assert "Your report is R-0001: leak or water, at home." in texts(receipt)
+    # Monday 09:00 and urgent: five working days.
+    assert "Target: by Mon 30 Nov 2026, 09:00 (urgent: 5 working days)" in texts(receipt)
+
+    card = cards(outlet)[0]
+    assert "R-0001 · leak or water · at home · reported" in card.text
+    assert "Reported by Alice" in card.text
+    assert "wheelchair" not in card.text  # only that a note exists
+    assert "A vulnerability note" in card.text
+    assert "repairstatus 1.1 acknowledged" in [b.command for b in card.buttons]
+
+    await fixer.press("repairstatus 1.1 acknowledged", TEAM_CHAT)
+    news = outlet.dms_to("alice")
+    assert "R-0001 (leak or water, at home): acknowledged." in news[-1]
+    assert "has received your report" in news[-1]
+
+    await fixer.say("/repairnote R-0001 Rang her: ceiling is bulging", TEAM_CHAT)
+    assert len(outlet.dms_to("alice")) == len(news)  # internal notes never reach the tenant
+
+    await clock.advance(timedelta(days=2, hours=1))  # Wednesday 10:00: nobody in
+    said = texts(await fixer.say("/repairstatus 1 no-access Nobody was in at 10:00", TEAM_CHAT))
+    assert "R-0001 is now no access at the visit; Alice is told." in said
+    assert "target date is paused" in outlet.dms_to("alice")[-1]
+    assert "From the repairs team: Nobody was in at 10:00" in outlet.dms_to("alice")[-1]
+
+    await clock.advance(timedelta(days=2, hours=5))  # Friday 15:00: a new visit is arranged
+    await fixer.say("/repairstatus 1 visit-scheduled Monday at 9", TEAM_CHAT)
+    # Thursday and Friday stood still: two working days on from Monday 30th.
+    assert "Target: by Wed 02 Dec 2026, 09:00" in outlet.dms_to("alice")[-1]
+
+    await fixer.press("repairstatus 1.1 fixed", TEAM_CHAT)
+    assert "The repairs team says it is fixed." in outlet.dms_to("alice")[-1]
+    assert "R-0001 · leak or water · fixed" in texts(await alice.privately("/myreports"))
+    assert "fixed" in cards(outlet)[-1].text.split("\n")[0]
+
+    mine = texts(await alice.privately("/repair R-0001"))
+    teams = texts(await fixer.say("/repair 1", TEAM_CHAT))
+    for page in (mine, teams):
+        assert "paused Wed 25 Nov 2026, 10:00 to Fri 27 Nov 2026, 15:00" in page
+        assert "no-access: Nobody was in at 10:00" in page
+    assert "Rang her" not in mine
+    assert "wheelchair" not in mine
+    assert "note (internal): Rang her: ceiling is bulging" in teams
+    assert "Vulnerability: I use a wheelchair" in teams
+
+
+async def test_damp_and_mould_runs_on_awaabs_law_and_the_team_sets_priorities(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet
+) -> None:
+    alice, fixer, _ = await with_team(moot, host, community)
+    receipt = texts(await alice.privately("/report mould | Black mould behind the wardrobe"))
+    # Ten working days from Monday 23 November.
+    assert "by Mon 07 Dec 2026, 09:00 (damp and mould (Awaab's Law): 10 working days)" in receipt
+
+    said = texts(await fixer.press("priority 1.1 emergency", TEAM_CHAT))
+    assert "R-0001 is emergency: target by Tue 24 Nov 2026, 09:00" in said
+    assert "set its priority to emergency" in outlet.dms_to("alice")[-1]
+    assert "already" in texts(await fixer.say("/priority 1 emergency", TEAM_CHAT))
+
+
+async def test_a_report_that_continues_privately_from_the_group(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet
+) -> None:
+    alice, _, _ = await with_team(moot, host, community)
+    asked = (await alice.say("/report"))[0]
+    assert asked.visibility is Visibility.ACTOR
+    assert asked.form is not None
+    assert asked.form.private
+    receipt = await alice.submit(
+        "report",
+        {"details": "windows", "what": "The bedroom window will not shut", "where": "home"},
+    )
+    assert "R-0001: doors, windows and security, at home" in texts(receipt)
+    assert all(reply.visibility is Visibility.ACTOR for reply in receipt)
+    assert not any("bedroom window" in r.text for chat, r in outlet.chats if chat == "group-1")
+
+
+async def test_reports_are_private_and_bad_input_changes_nothing(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet
+) -> None:
+    alice, fixer, bob = await with_team(moot, host, community)
+    await alice.privately(LEAK)
+    for who, line in ((bob, "/repair 1"), (bob, "/repair R-0001"), (alice, "/repair R-0099")):
+        said = texts(await who.privately(line))
+        assert "There is no report" in said, said
+        assert "kitchen" not in said
+    assert "Only the repairs team" in texts(await alice.privately("/repairstatus 1 fixed"))
+
+    refusals = {
+        "/report flying saucers | It landed": "is not a repair category",
+        "/report leak |   ": "Write a report as: category | what is wrong",
+        "/report leak | Drip | colour: blue": "is not part of a report",
+        "/report leak | " + "x" * 2001: "up to 2000 characters",
+        "/repairstatus 1 not-ours": "Say what to tell the tenant",
+        "/repairstatus 1 sideways": "is not one of the choices",
+    }
+    for line, refusal in refusals.items():
+        who = fixer if line.startswith("/repairstatus") else alice
+        said = texts(await who.privately(line))
+        assert refusal in said, (line, said)
+    assert "R-0001 · leak or water · reported" in texts(await alice.privately("/myreports"))
+    assert "R-0002" not in texts(await alice.privately("/myreports"))

@@ -1,0 +1,63 @@
+"""Repairs on Telegram and Discord: a report made privately (a direct message on Telegram, an
+ephemeral answer to the slash command on Discord), the team's card with its buttons in the
+triage chat, and the tenant hearing back by direct message."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from adapters.discord.adapter import DiscordAdapter
+from bot.core import Moot
+from tests.discord_harness import deliver, set_up
+from tests.fakes.discord_api import FakeDiscord, Interactions
+from tests.fakes.telegram_api import FakeTelegram, Updates
+from tests.telegram_harness import telegram_adapter
+
+GROUP, ADMIN, ALICE = -100900, 11, 22
+EPHEMERAL = 64
+
+
+@pytest.fixture
+async def telegram(moot: Moot) -> AsyncIterator[FakeTelegram]:
+    async with telegram_adapter(moot, {(GROUP, ADMIN)}) as (api, _):
+        yield api
+
+
+async def test_a_repair_on_telegram(telegram: FakeTelegram) -> None:
+    updates = Updates()
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
+    await telegram.wait_for(GROUP, "home of Elm Court")
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/joinpolicy open"))
+    telegram.push(updates.message(GROUP, ALICE, "Alice", "/join"))
+    await telegram.wait_for(GROUP, "Welcome to Elm Court, Alice")
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/triagechat"))
+    await telegram.wait_for(ADMIN, "now come to this chat")
+
+    telegram.push(updates.message(ALICE, ALICE, "Alice", "/report heating | No hot water"))
+    receipt = await telegram.wait_for(ALICE, "Your report is R-0001")
+    assert "Target: by Mon 30 Nov 2026" in receipt.params["text"]
+    card = await telegram.wait_for(GROUP, "R-0001 · heating and hot water · at home")
+    acknowledge = card.params["reply_markup"]["inline_keyboard"][0][0]
+    assert acknowledge == {"text": "Acknowledge", "callback_data": "repairstatus 1.1 acknowledged"}
+    telegram.push(updates.press(GROUP, ADMIN, "Admin", acknowledge["callback_data"]))
+    await telegram.wait_for(ALICE, "R-0001 (heating and hot water, at home): acknowledged.")
+
+
+async def test_a_repair_on_discord(discord_env: tuple[FakeDiscord, DiscordAdapter]) -> None:
+    api, adapter = discord_env
+    interactions = Interactions()
+    await set_up(api, adapter, interactions, 101)
+    deliver(
+        adapter, interactions.command(101, "Admin", "joinpolicy", {"policy": "open"}, admin=True)
+    )
+    deliver(adapter, interactions.command(202, "Alice", "join"))
+    await api.wait_for("Welcome to Elm Court, Alice")
+    deliver(
+        adapter,
+        interactions.command(202, "Alice", "report", {"details": "pests | Mice in the kitchen"}),
+    )
+    _, receipt = await api.wait_for("Your report is R-0001")
+    assert receipt["flags"] & EPHEMERAL  # nobody else in the channel sees it
+    assert "pests, at home" in receipt["content"]
