@@ -229,6 +229,7 @@ REPAIR_MATRIX: list[tuple[str, set[str]]] = [
     ("/repairstatus {n} acknowledged", TEAM),
     ("/priority {n} emergency", TEAM),
     ("/repairnote {n} Rang them", TEAM),
+    ("/isfixed {n} yes", {"creator"}),
 ]
 
 

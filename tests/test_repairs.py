@@ -9,7 +9,7 @@ from datetime import timedelta
 from bot.clock import ManualClock
 from bot.core import Moot
 from bot.events import Reply, Visibility
-from tests.helpers import RecordingOutlet, Resident, group, texts
+from tests.helpers import RecordingOutlet, Resident, dm, group, texts
 from tests.poll_helpers import members
 
 TEAM_CHAT = group("console", "repairs-team")
@@ -73,9 +73,20 @@ async def test_a_tenant_reports_privately_and_hears_back_at_every_step(
     assert "Target: by Wed 02 Dec 2026, 09:00" in outlet.dms_to("alice")[-1]
 
     await fixer.press("repairstatus 1.1 fixed", TEAM_CHAT)
-    assert "The repairs team says it is fixed." in outlet.dms_to("alice")[-1]
+    asked = next(reply for who, reply in outlet.directs if who == "alice" and "fixed" in reply.text)
+    assert "The repairs team says it is fixed. Is it?" in asked.text
+    assert [b.command for b in asked.buttons] == ["isfixed 1.1 yes", "isfixed 1.1 no"]
     assert "R-0001 · leak or water · fixed" in texts(await alice.privately("/myreports"))
     assert "fixed" in cards(outlet)[-1].text.split("\n")[0]
+
+    said = texts(await alice.press("isfixed 1.1 no", dm("console", "alice")))
+    assert "R-0001 is reopened and the repairs team is told" in said
+    assert any("R-0001 is reopened" in r.text for chat, r in outlet.chats if chat == "repairs-team")
+    assert "· reported" in cards(outlet)[-1].text.split("\n")[0]
+    await fixer.press("repairstatus 1.1 fixed", TEAM_CHAT)
+    assert "Thank you: R-0001 is closed." in texts(await alice.privately("/isfixed R-0001 yes"))
+    assert cards(outlet)[-1].buttons == ()
+    assert "is closed" in texts(await fixer.say("/repairstatus 1 in-progress", TEAM_CHAT))
 
     mine = texts(await alice.privately("/repair R-0001"))
     teams = texts(await fixer.say("/repair 1", TEAM_CHAT))

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from bot.commands import Command, Param, ParamKind, Where
 from bot.context import Context
 from bot.core import Moot
+from bot.errors import NotAllowedError
 from bot.events import Reply
 from bot.feature import Feature
 from bot.repairs import render, service
@@ -71,6 +72,20 @@ async def repair_status(ctx: Context) -> None:
     )
     ctx.reply_privately(
         f"{view.reference} is now {render.STATUS_WORDS[status]}; {view.reporter} is told."
+    )
+
+
+async def is_fixed(ctx: Context) -> None:
+    view = await report_named(ctx)
+    if view.report.reporter_person_id != ctx.person_id:
+        raise NotAllowedError(f"Only the tenant who reported {view.reference} can answer that.")
+    fixed, report_id = ctx.args.text("answer") == "yes", view.id
+    await ctx.moot.write(lambda s: service.confirm_fixed(s, report_id, fixed, ctx.now))
+    ctx.reply_privately(
+        f"Thank you: {view.reference} is closed."
+        if fixed
+        else f"Sorry to hear it. {view.reference} is reopened and the repairs team is told.",
+        updating_pressed=True,
     )
 
 
@@ -218,6 +233,18 @@ FEATURE = Feature(
             ),
             scope="report",
             listed_for=Role.REPAIRS,
+        ),
+        Command(
+            "isfixed",
+            "Answer whether your repair is really fixed: yes or no",
+            is_fixed,
+            params=(
+                REPORT,
+                Param("answer", "yes or no", ParamKind.CHOICE, choices=("yes", "no")),
+            ),
+            scope="report",
+            listed_for=Role.MEMBER,
+            own_note="(only reports you made)",
         ),
         Command(
             "priority",

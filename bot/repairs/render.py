@@ -30,7 +30,10 @@ TENANT_NEWS = {
     RepairStatus.INVESTIGATING: "The repairs team is looking into it.",
     RepairStatus.VISIT: "A visit is being arranged.",
     RepairStatus.IN_PROGRESS: "The work has started.",
-    RepairStatus.FIXED: "The repairs team says it is fixed.",
+    RepairStatus.FIXED: (
+        "The repairs team says it is fixed. Is it? Answer with the buttons, or /isfixed "
+        "with the reference and yes or no."
+    ),
     RepairStatus.CLOSED: "The report is closed.",
     RepairStatus.NEEDS_INFO: "The repairs team needs more information from you.",
     RepairStatus.NO_ACCESS: (
@@ -86,6 +89,17 @@ def tenant_update(view: ReportView, status: RepairStatus, said: str | None) -> s
     if status not in (RepairStatus.CLOSED, RepairStatus.DUPLICATE, RepairStatus.NOT_OURS):
         lines.append(f"Target: {target(view)}.")
     return "\n".join(lines)
+
+
+def tenant_buttons(view: ReportView) -> tuple[Button, ...]:
+    """Once it is marked fixed, the tenant is asked whether it is."""
+    if view.report.status != RepairStatus.FIXED:
+        return ()
+    ref = f"{view.report.community_id}.{view.report.number}"
+    return (
+        Button("Yes, it is fixed", f"isfixed {ref} yes"),
+        Button("No, it is not", f"isfixed {ref} no"),
+    )
 
 
 def priority_update(view: ReportView) -> str:

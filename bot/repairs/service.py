@@ -27,7 +27,6 @@ from storage.repairs import RepairEvent, RepairPause, RepairReport, RepairStatus
 CARD = "repair-card"
 NUMBER_KIND = "repair"
 NO_ACCESS_REASON = "no access at the visit"
-# Once a report is here, only the tenant's "it is not fixed" (to come) reopens it.
 FINISHED = (RepairStatus.CLOSED,)
 
 
@@ -108,9 +107,32 @@ def change_status(
         filed.closed_at = now
     session.flush()
     _event(session, filed, actor_id, status.value, said or "", now)
+    view = load(session, report_id)
     _tell_tenant(
-        session, filed, render.tenant_update(load(session, report_id), status, said), now, actor_id
+        session,
+        filed,
+        Reply(render.tenant_update(view, status, said), buttons=render.tenant_buttons(view)),
+        now,
+        actor_id,
     )
+    _edit_card(session, filed, now)
+
+
+def confirm_fixed(session: Session, report_id: int, fixed: bool, now: datetime) -> None:
+    """The tenant answers "Is it fixed?": yes closes the report, no reopens it for the team
+    (and the triage chat hears so)."""
+    filed = session.get_one(RepairReport, report_id)
+    ref = reference(filed.number)
+    if filed.status != RepairStatus.FIXED:
+        raise UserError(f"{ref} is not marked fixed, so there is nothing to confirm.")
+    if fixed:
+        filed.status, filed.closed_at = RepairStatus.CLOSED, now
+        _event(session, filed, filed.reporter_person_id, "confirmed fixed", "", now)
+    else:
+        filed.status, filed.fixed_at = RepairStatus.REPORTED, None
+        _event(session, filed, filed.reporter_person_id, "reopened", "the tenant says not", now)
+        _tell_triage(session, filed, f"🔁 {ref} is reopened: the tenant says it is not fixed.", now)
+    session.flush()
     _edit_card(session, filed, now)
 
 
@@ -126,7 +148,9 @@ def set_priority(
     filed.priority = priority.value
     session.flush()
     _event(session, filed, actor_id, "priority", priority.value, now)
-    _tell_tenant(session, filed, render.priority_update(load(session, report_id)), now, actor_id)
+    _tell_tenant(
+        session, filed, Reply(render.priority_update(load(session, report_id))), now, actor_id
+    )
     _edit_card(session, filed, now)
 
 
@@ -185,7 +209,7 @@ def _open_pauses(session: Session, report_id: int) -> list[RepairPause]:
 
 
 def _tell_tenant(
-    session: Session, filed: RepairReport, text: str, now: datetime, actor_id: int
+    session: Session, filed: RepairReport, reply: Reply, now: datetime, actor_id: int
 ) -> None:
     """By direct message where they reported from; if no account can be reached, the triage
     chat hears so someone can phone them."""
@@ -193,28 +217,33 @@ def _tell_tenant(
     sent = outbox.direct(
         session,
         filed.reporter_person_id,
-        Message(f"news of repair {ref}", reply=Reply(text)),
+        Message(f"news of repair {ref}", reply=reply),
         now,
         community_id=filed.community_id,
         requested_by=actor_id,
         prefer=filed.platform,
     )
+    if sent.status == DeliveryStatus.FAILED:
+        _tell_triage(
+            session,
+            filed,
+            f"☎ Moot could not tell the tenant of {ref} about this step ({sent.error}). "
+            "Please phone them.",
+            now,
+        )
+
+
+def _tell_triage(session: Session, filed: RepairReport, text: str, now: datetime) -> None:
+    """A note for the repairs team in its triage chat, if it has one."""
     settings = settings_of(session, filed.community_id)
-    if sent.status != DeliveryStatus.FAILED or settings.triage_chat_id is None:
+    if settings.triage_platform is None or settings.triage_chat_id is None:
         return
-    assert settings.triage_platform is not None
     outbox.post(
         session,
         platform=settings.triage_platform,
         chat_id=settings.triage_chat_id,
         thread_id=settings.triage_thread_id,
-        message=Message(
-            f"a tenant Moot cannot reach about {ref}",
-            reply=Reply(
-                f"☎ Moot could not tell the tenant of {ref} about this step ({sent.error}). "
-                "Please phone them."
-            ),
-        ),
+        message=Message(f"a note about repair {reference(filed.number)}", reply=Reply(text)),
         now=now,
         community_id=filed.community_id,
     )
