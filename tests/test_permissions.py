@@ -230,6 +230,7 @@ REPAIR_MATRIX: list[tuple[str, set[str]]] = [
     ("/priority {n} emergency", TEAM),
     ("/repairnote {n} Rang them", TEAM),
     ("/isfixed {n} yes", {"creator"}),
+    ("/assign {n} 4", TEAM),
 ]
 
 

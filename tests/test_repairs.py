@@ -155,3 +155,52 @@ async def test_reports_are_private_and_bad_input_changes_nothing(
         assert refusal in said, (line, said)
     assert "R-0001 · leak or water · reported" in texts(await alice.privately("/myreports"))
     assert "R-0002" not in texts(await alice.privately("/myreports"))
+
+
+async def test_the_assignee_and_the_triage_chat_hear_before_and_at_a_target(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    alice, fixer, _ = await with_team(moot, host, community)
+    await alice.privately("/report electrics | The hall light sparks")  # urgent: Mon 30th 09:00
+    await alice.privately("/report pests | Mice under the sink")  # routine: 28 days
+    refused = texts(await fixer.say("/assign 1 4", TEAM_CHAT))  # Bob is not on the team
+    assert "Member #4 is not on the repairs team here" in refused
+    said = texts(await fixer.say("/assign R-0001 3", TEAM_CHAT))
+    assert "R-0001 is assigned to Fixer, who is told." in said
+    assert "You are assigned R-0001 in Elm Court" in outlet.dms_to("fixer")[-1]
+    assert "Assigned to Fixer" in cards(outlet)[-1].text
+
+    def alerts(mark: str) -> list[str]:
+        return [r.text for chat, r in outlet.chats if chat == TEAM_CHAT.chat_id and mark in r.text]
+
+    await clock.advance(timedelta(days=3, hours=23))  # Thursday 08:00
+    await moot.drain()
+    assert alerts("⏰") == []
+    await clock.advance(timedelta(days=1, hours=1))  # Friday 09:00: one working day before
+    await moot.drain()
+    assert alerts("⏰") == [
+        "⏰ R-0001 (electrics, at home) is due by Mon 30 Nov 2026, 09:00 (urgent: 5 working "
+        "days): one working day left."
+    ]
+    assert "one working day left" in outlet.dms_to("fixer")[-1]
+    await clock.advance(timedelta(days=3))  # Monday 09:00: the target passes
+    await moot.drain()
+    assert alerts("🔴") == [
+        "🔴 R-0001 (electrics, at home) is overdue: its target was Mon 30 Nov 2026, 09:00."
+    ]
+    assert not any("R-0002" in text for text in alerts("⏰") + alerts("🔴"))
+    assert not any("⏰" in text or "🔴" in text for text in outlet.dms_to("bob"))
+
+
+async def test_a_settled_or_moved_target_raises_no_alarm(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    alice, fixer, _ = await with_team(moot, host, community)
+    await alice.privately("/report leak | Dripping overflow pipe")
+    await alice.privately("/report heating | Radiator cold")
+    await fixer.say("/repairstatus 1 fixed", TEAM_CHAT)
+    await fixer.say("/priority 2 routine", TEAM_CHAT)  # 28 days now, not 5 working days
+    await clock.advance(timedelta(days=8))
+    await moot.drain()
+    team = [r.text for chat, r in outlet.chats if chat == TEAM_CHAT.chat_id]
+    assert not any("⏰" in text or "🔴" in text for text in team), team

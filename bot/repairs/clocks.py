@@ -112,6 +112,17 @@ def add_working_days(start: datetime, days: int, nation: Nation, zone: ZoneInfo)
     return datetime.combine(day, local.timetz().replace(tzinfo=None), zone).astimezone(start.tzinfo)
 
 
+def working_day_before(moment: datetime, nation: Nation, zone: ZoneInfo) -> datetime:
+    """The same local time on the working day before `moment`'s day."""
+    local = moment.astimezone(zone)
+    day = local.date() - timedelta(days=1)
+    while not is_working_day(day, nation):
+        day -= timedelta(days=1)
+    return datetime.combine(day, local.timetz().replace(tzinfo=None), zone).astimezone(
+        moment.tzinfo
+    )
+
+
 def working_days_between(start: datetime, end: datetime, nation: Nation, zone: ZoneInfo) -> int:
     """Whole working days after `start`'s day up to and including `end`'s day."""
     first, last = start.astimezone(zone).date(), end.astimezone(zone).date()

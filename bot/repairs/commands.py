@@ -8,17 +8,20 @@ buttons are `/repairstatus` and `/priority` with the report named.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session
 
+from bot import refs
 from bot.commands import Command, Param, ParamKind, Where
 from bot.context import Context
 from bot.core import Moot
 from bot.errors import NotAllowedError
 from bot.events import Reply
-from bot.feature import Feature
+from bot.feature import Feature, JobHandler
 from bot.repairs import render, service
 from bot.repairs.access import REPORT, is_team, report_named, require_team
 from bot.repairs.clocks import Nation, Priority
@@ -99,6 +102,25 @@ async def priority(ctx: Context) -> None:
     )
     updated = await ctx.moot.read(lambda s: load(s, report_id))
     ctx.reply_privately(f"{view.reference} is {chosen.value}: target {render.target(updated)}.")
+
+
+async def assign(ctx: Context) -> None:
+    view = await report_named(ctx)
+    require_team(ctx, view)
+    member = refs.member_numbers([ctx.args.text("member")])[0]
+    report_id = view.id
+    name = await ctx.moot.write(
+        lambda s: service.assign(s, report_id, member, ctx.person_id, ctx.now)
+    )
+    ctx.reply_privately(f"{view.reference} is assigned to {name}, who is told.")
+
+
+def alert_job(overdue: bool) -> JobHandler:
+    async def run(moot: Moot, payload: Mapping[str, Any]) -> None:
+        report_id, due, now = int(payload["report"]), str(payload["due"]), moot.clock.now()
+        await moot.write(lambda s: service.alert(s, report_id, due, overdue, now))
+
+    return run
 
 
 async def repair_note(ctx: Context) -> None:
@@ -263,6 +285,14 @@ FEATURE = Feature(
             listed_for=Role.REPAIRS,
         ),
         Command(
+            "assign",
+            "Give a report to a member of the repairs team: R-N member",
+            assign,
+            params=(REPORT, Param("member", "The member's number")),
+            scope="report",
+            listed_for=Role.REPAIRS,
+        ),
+        Command(
             "repairnote",
             "An internal note on a report (the tenant never sees it)",
             repair_note,
@@ -294,6 +324,10 @@ FEATURE = Feature(
             needs_community=True,
         ),
     ),
+    jobs={
+        service.DUE_SOON_JOB: alert_job(overdue=False),
+        service.OVERDUE_JOB: alert_job(overdue=True),
+    },
     merge_people=merge_people,
     renderers={service.CARD: card},
 )

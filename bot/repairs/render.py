@@ -102,6 +102,30 @@ def tenant_buttons(view: ReportView) -> tuple[Button, ...]:
     )
 
 
+def assigned(view: ReportView) -> str:
+    return (
+        f"🔧 You are assigned {view.reference} in {view.community.name}: "
+        f"{LABELS[view.report.category]}, {place(view)}. Target: {target(view)}. "
+        f"/repair {view.report.number} shows it."
+    )
+
+
+def due_soon(view: ReportView) -> str:
+    return (
+        f"⏰ {view.reference} ({LABELS[view.report.category]}, {place(view)}) is due "
+        f"{target(view)}: one working day left."
+    )
+
+
+def overdue(view: ReportView) -> str:
+    due = view.due
+    assert due is not None
+    return (
+        f"🔴 {view.reference} ({LABELS[view.report.category]}, {place(view)}) is overdue: its "
+        f"target was {when(due, view)}."
+    )
+
+
 def priority_update(view: ReportView) -> str:
     return (
         f"🔧 {view.reference}: the repairs team set its priority to {priority_words(view)}.\n"
@@ -121,6 +145,8 @@ def card(view: ReportView) -> tuple[str, list[Button]]:
     ]
     if report.access:
         lines.append(f"Access: {report.access}")
+    if view.assignee:
+        lines.append(f"Assigned to {view.assignee}")
     if report.vulnerability:
         lines.append(f"⚠ A vulnerability note: /repair {report.number} (repairs team only)")
     ref = f"{report.community_id}.{report.number}"

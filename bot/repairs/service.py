@@ -12,15 +12,18 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from bot import roles
 from bot.errors import UserError
 from bot.events import Reply
 from bot.numbers import next_number
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.repairs import render
-from bot.repairs.clocks import Nation, Priority
+from bot.repairs.clocks import Nation, Priority, working_day_before
 from bot.repairs.spec import FIRST_PRIORITY, ReportSpec
 from bot.repairs.views import load, reference, settings_of
+from bot.scheduler import schedule
+from storage.models import Membership, MembershipStatus, Person, Role
 from storage.outbox import DeliveryStatus
 from storage.repairs import RepairEvent, RepairPause, RepairReport, RepairStatus
 
@@ -28,6 +31,14 @@ CARD = "repair-card"
 NUMBER_KIND = "repair"
 NO_ACCESS_REASON = "no access at the visit"
 FINISHED = (RepairStatus.CLOSED,)
+DUE_SOON_JOB, OVERDUE_JOB = "repairs.due_soon", "repairs.overdue"
+# Nothing is due any more once a report is in one of these.
+SETTLED = (
+    RepairStatus.FIXED,
+    RepairStatus.CLOSED,
+    RepairStatus.DUPLICATE,
+    RepairStatus.NOT_OURS,
+)
 
 
 def report(
@@ -57,6 +68,7 @@ def report(
     session.flush()
     assert filed.id is not None
     _event(session, filed, person_id, "reported", "", now)
+    _arm_alerts(session, filed.id, now)
     settings = settings_of(session, community_id)
     if settings.triage_platform is not None and settings.triage_chat_id is not None:
         card = outbox.post_card(
@@ -95,7 +107,8 @@ def change_status(
             f"Say what to tell the tenant after the status, e.g. /repairstatus {filed.number} "
             f"{status.value} When could we visit?"
         )
-    if filed.status == RepairStatus.NO_ACCESS:
+    resumed = filed.status == RepairStatus.NO_ACCESS
+    if resumed:
         for pause in _open_pauses(session, report_id):
             pause.ended = now
     if status == RepairStatus.NO_ACCESS:
@@ -107,6 +120,8 @@ def change_status(
         filed.closed_at = now
     session.flush()
     _event(session, filed, actor_id, status.value, said or "", now)
+    if resumed:  # the target moved on by the time the clock stood still
+        _arm_alerts(session, report_id, now)
     view = load(session, report_id)
     _tell_tenant(
         session,
@@ -131,6 +146,7 @@ def confirm_fixed(session: Session, report_id: int, fixed: bool, now: datetime) 
     else:
         filed.status, filed.fixed_at = RepairStatus.REPORTED, None
         _event(session, filed, filed.reporter_person_id, "reopened", "the tenant says not", now)
+        _arm_alerts(session, report_id, now)
         _tell_triage(session, filed, f"🔁 {ref} is reopened: the tenant says it is not fixed.", now)
     session.flush()
     _edit_card(session, filed, now)
@@ -148,10 +164,81 @@ def set_priority(
     filed.priority = priority.value
     session.flush()
     _event(session, filed, actor_id, "priority", priority.value, now)
+    _arm_alerts(session, report_id, now)
     _tell_tenant(
         session, filed, Reply(render.priority_update(load(session, report_id))), now, actor_id
     )
     _edit_card(session, filed, now)
+
+
+def assign(
+    session: Session, report_id: int, member_number: int, actor_id: int, now: datetime
+) -> str:
+    """Give the report to a member of the repairs team, who is told; their name."""
+    filed = session.get_one(RepairReport, report_id)
+    ref = reference(filed.number)
+    if filed.status in FINISHED:
+        raise UserError(f"{ref} is closed.")
+    member = session.exec(
+        select(Membership).where(
+            Membership.community_id == filed.community_id,
+            Membership.number == member_number,
+            Membership.status == MembershipStatus.ACTIVE,
+        )
+    ).first()
+    if member is None or not roles.allows(Role(member.role), Role.REPAIRS):
+        raise UserError(
+            f"Member #{member_number} is not on the repairs team here (an admin gives the role "
+            "with /role N repairs)."
+        )
+    name = session.get_one(Person, member.person_id).name
+    filed.assignee_person_id = member.person_id
+    session.flush()
+    _event(session, filed, actor_id, "assigned", name, now)
+    view = load(session, report_id)
+    outbox.direct(
+        session,
+        member.person_id,
+        Message(f"repair {ref} assigned to you", reply=Reply(render.assigned(view))),
+        now,
+        community_id=filed.community_id,
+        requested_by=actor_id,
+    )
+    _edit_card(session, filed, now)
+    return name
+
+
+def alert(session: Session, report_id: int, due: str, overdue: bool, now: datetime) -> None:
+    """A target is a working day away, or passed: the triage chat and the assignee hear. An
+    alert armed for a target that has since moved, or for a report settled meanwhile, says
+    nothing."""
+    view = load(session, report_id)
+    current = view.due
+    if view.report.status in SETTLED or current is None or current.isoformat() != due:
+        return
+    text = render.overdue(view) if overdue else render.due_soon(view)
+    _tell_triage(session, view.report, text, now)
+    if view.report.assignee_person_id is not None:
+        outbox.direct(
+            session,
+            view.report.assignee_person_id,
+            Message(f"a target for repair {view.reference}", reply=Reply(text)),
+            now,
+            community_id=view.report.community_id,
+        )
+
+
+def _arm_alerts(session: Session, report_id: int, now: datetime) -> None:
+    """Alerts a working day before the report's target and at it (earlier ones go stale)."""
+    view = load(session, report_id)
+    due = view.due
+    if due is None:
+        return
+    payload = {"report": report_id, "due": due.isoformat()}
+    before = working_day_before(due, view.nation, view.zone)
+    if before > now:
+        schedule(session, DUE_SOON_JOB, before, payload)
+    schedule(session, OVERDUE_JOB, due, payload)
 
 
 def add_note(session: Session, report_id: int, note: str, actor_id: int, now: datetime) -> None:

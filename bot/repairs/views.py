@@ -36,6 +36,7 @@ class ReportView:
     report: RepairReport
     community: Community
     reporter: str
+    assignee: str | None
     events: tuple[RepairEvent, ...]
     clock: RepairClock
     nation: Nation
@@ -88,6 +89,11 @@ def load(session: Session, report_id: int) -> ReportView:
         report,
         session.get_one(Community, report.community_id),
         session.get_one(Person, report.reporter_person_id).name,
+        (
+            session.get_one(Person, report.assignee_person_id).name
+            if report.assignee_person_id is not None
+            else None
+        ),
         tuple(events),
         clock_of(session, report),
         Nation(settings_of(session, report.community_id).nation),
