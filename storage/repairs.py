@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, String, Text, UniqueConstraint
+from sqlalchemy import Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -54,7 +54,12 @@ class RepairSettings(SQLModel, table=True):
 
 
 class RepairReport(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("community_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("community_id", "number"),
+        Index("ix_repairreport_stats", "community_id", "status", "priority"),
+        Index("ix_repairreport_targets", "community_id", "target_at"),
+        Index("ix_repairreport_fixes", "community_id", "priority", "fix_hours", "fixed_on_time"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="community.id", index=True)
@@ -70,6 +75,12 @@ class RepairReport(SQLModel, table=True):
     priority: str = Field(sa_type=String(16))  # a Priority, or "awaab" for damp and mould
     status: RepairStatus = Field(default=RepairStatus.REPORTED, sa_type=String(16))
     reported_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # Kept with every change so that statistics over many reports are a query, not a recount
+    # of each clock: when an open report is due (None while paused, and once settled), and,
+    # once fixed, how long that took and whether it was within target.
+    target_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    fix_hours: float | None = None
+    fixed_on_time: bool | None = None
     assignee_person_id: int | None = Field(default=None, foreign_key="person.id")
     fixed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

@@ -278,6 +278,7 @@ ROLE_MATRIX: list[tuple[str, set[str]]] = [
     ("/outbox", {"admin"}),
     ("/report leak | The kitchen tap drips", MEMBERS),
     ("/myreports", MEMBERS),
+    ("/repairs stats", MEMBERS),
     ("/triagechat", {"admin"}),
     ("/repairnation scotland", {"admin"}),
     ("/resend 1", {"admin"}),

@@ -204,3 +204,29 @@ async def test_a_settled_or_moved_target_raises_no_alarm(
     await moot.drain()
     team = [r.text for chat, r in outlet.chats if chat == TEAM_CHAT.chat_id]
     assert not any("⏰" in text or "🔴" in text for text in team), team
+
+
+async def test_everyone_sees_how_fast_repairs_get_fixed_and_no_one_is_named(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    alice, fixer, bob = await with_team(moot, host, community)
+    await alice.privately("/report leak | Dripping overflow pipe")  # urgent, due Mon 30 Nov
+    await alice.privately("/report pests | Mice under the sink | where: Bin store")  # 21 Dec
+    await bob.privately("/report heating | Radiator cold")  # urgent, due Mon 30 Nov
+    await clock.advance(timedelta(days=2))
+    await fixer.say("/repairstatus 1 fixed", TEAM_CHAT)  # in 2 days: within target
+    await clock.advance(timedelta(days=6))
+    await fixer.say("/repairstatus 3 fixed", TEAM_CHAT)  # in 8 days: a day late
+    said = texts(await bob.say("/repairs stats"))
+    assert said.splitlines() == [
+        "Repairs in Elm Court",
+        "Open: 1 (routine 1)",
+        "Fixed within target: 50% (1 of 2)",
+        "· urgent: median 5 days to fix, 50% within target (2 fixed)",
+        "Nothing is overdue.",
+    ]
+    await clock.advance(timedelta(days=21))
+    said = texts(await bob.say("/repairs"))
+    assert "Overdue now: 1\n· R-0002 pests, Bin store: due Mon 21 Dec 2026" in said
+    assert "Alice" not in said
+    assert "Bob" not in said

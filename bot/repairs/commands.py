@@ -22,7 +22,7 @@ from bot.core import Moot
 from bot.errors import NotAllowedError
 from bot.events import Reply
 from bot.feature import Feature, JobHandler
-from bot.repairs import render, service
+from bot.repairs import render, service, stats
 from bot.repairs.access import REPORT, is_team, report_named, require_team
 from bot.repairs.clocks import Nation, Priority
 from bot.repairs.spec import build, parse_one_line
@@ -131,6 +131,12 @@ async def repair_note(ctx: Context) -> None:
     ctx.reply_privately(
         f"Noted on {view.reference} for the repairs team (the tenant does not see it)."
     )
+
+
+async def repairs(ctx: Context) -> None:
+    community_id = ctx.community
+    gathered = await ctx.moot.read(lambda s: stats.gather(s, community_id, ctx.now))
+    ctx.reply_privately(stats.render(gathered))
 
 
 async def triage_chat(ctx: Context) -> None:
@@ -299,6 +305,14 @@ FEATURE = Feature(
             params=(REPORT, Param("note", "The note", ParamKind.TEXT, max_length=2000)),
             scope="report",
             listed_for=Role.REPAIRS,
+        ),
+        Command(
+            "repairs",
+            "How fast repairs get fixed here: /repairs stats",
+            repairs,
+            params=(Param("what", "stats", ParamKind.CHOICE, required=False, choices=("stats",)),),
+            role=Role.MEMBER,
+            needs_community=True,
         ),
         Command(
             "triagechat",

@@ -68,7 +68,7 @@ def report(
     session.flush()
     assert filed.id is not None
     _event(session, filed, person_id, "reported", "", now)
-    _arm_alerts(session, filed.id, now)
+    _keep_target(session, filed.id, now)
     settings = settings_of(session, community_id)
     if settings.triage_platform is not None and settings.triage_chat_id is not None:
         card = outbox.post_card(
@@ -107,21 +107,25 @@ def change_status(
             f"Say what to tell the tenant after the status, e.g. /repairstatus {filed.number} "
             f"{status.value} When could we visit?"
         )
-    resumed = filed.status == RepairStatus.NO_ACCESS
-    if resumed:
+    was = filed.status
+    if was == RepairStatus.NO_ACCESS:
         for pause in _open_pauses(session, report_id):
             pause.ended = now
     if status == RepairStatus.NO_ACCESS:
         session.add(RepairPause(report_id=report_id, began=now, reason=NO_ACCESS_REASON))
     filed.status = status
-    if status == RepairStatus.FIXED:
-        filed.fixed_at = now
     if status == RepairStatus.CLOSED:
         filed.closed_at = now
+    if status == RepairStatus.FIXED:
+        _record_fix(session, filed, now)
+    elif was == RepairStatus.FIXED and status not in SETTLED:  # not fixed after all
+        filed.fixed_at, filed.fix_hours, filed.fixed_on_time = None, None, None
     session.flush()
     _event(session, filed, actor_id, status.value, said or "", now)
-    if resumed:  # the target moved on by the time the clock stood still
-        _arm_alerts(session, report_id, now)
+    if status in SETTLED:
+        filed.target_at = None
+    elif was in SETTLED or RepairStatus.NO_ACCESS in (was, status):
+        _keep_target(session, report_id, now)  # back open, paused, or on by the pause
     view = load(session, report_id)
     _tell_tenant(
         session,
@@ -145,8 +149,9 @@ def confirm_fixed(session: Session, report_id: int, fixed: bool, now: datetime) 
         _event(session, filed, filed.reporter_person_id, "confirmed fixed", "", now)
     else:
         filed.status, filed.fixed_at = RepairStatus.REPORTED, None
+        filed.fix_hours, filed.fixed_on_time = None, None
         _event(session, filed, filed.reporter_person_id, "reopened", "the tenant says not", now)
-        _arm_alerts(session, report_id, now)
+        _keep_target(session, report_id, now)
         _tell_triage(session, filed, f"🔁 {ref} is reopened: the tenant says it is not fixed.", now)
     session.flush()
     _edit_card(session, filed, now)
@@ -164,7 +169,7 @@ def set_priority(
     filed.priority = priority.value
     session.flush()
     _event(session, filed, actor_id, "priority", priority.value, now)
-    _arm_alerts(session, report_id, now)
+    _keep_target(session, report_id, now)
     _tell_tenant(
         session, filed, Reply(render.priority_update(load(session, report_id))), now, actor_id
     )
@@ -228,10 +233,22 @@ def alert(session: Session, report_id: int, due: str, overdue: bool, now: dateti
         )
 
 
-def _arm_alerts(session: Session, report_id: int, now: datetime) -> None:
-    """Alerts a working day before the report's target and at it (earlier ones go stale)."""
+def _record_fix(session: Session, filed: RepairReport, now: datetime) -> None:
+    """How long it took, and whether within its target as it stood (for the statistics)."""
+    assert filed.id is not None
+    due = load(session, filed.id).due
+    filed.fixed_at = now
+    filed.fix_hours = (now - filed.reported_at).total_seconds() / 3600
+    filed.fixed_on_time = due is not None and now <= due
+
+
+def _keep_target(session: Session, report_id: int, now: datetime) -> None:
+    """Store the report's target as it now stands, with alerts a working day before it and at
+    it (alerts armed for an earlier target go stale)."""
     view = load(session, report_id)
     due = view.due
+    view.report.target_at = due
+    session.add(view.report)
     if due is None:
         return
     payload = {"report": report_id, "due": due.isoformat()}

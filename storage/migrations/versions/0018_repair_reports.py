@@ -47,6 +47,9 @@ def upgrade() -> None:
         sa.Column("priority", sa.String(length=16), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("reported_at", storage.types.UTCDateTime(), nullable=False),
+        sa.Column("target_at", storage.types.UTCDateTime(), nullable=True),
+        sa.Column("fix_hours", sa.Float(), nullable=True),
+        sa.Column("fixed_on_time", sa.Boolean(), nullable=True),
         sa.Column("assignee_person_id", sa.Integer(), nullable=True),
         sa.Column("fixed_at", storage.types.UTCDateTime(), nullable=True),
         sa.Column("closed_at", storage.types.UTCDateTime(), nullable=True),
@@ -76,6 +79,17 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_repairreport_reporter_person_id"), ["reporter_person_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_repairreport_stats", ["community_id", "status", "priority"], unique=False
+        )
+        batch_op.create_index(
+            "ix_repairreport_targets", ["community_id", "target_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_repairreport_fixes",
+            ["community_id", "priority", "fix_hours", "fixed_on_time"],
+            unique=False,
         )
 
     op.create_table(
@@ -127,6 +141,9 @@ def downgrade() -> None:
 
     op.drop_table("repairevent")
     with op.batch_alter_table("repairreport", schema=None) as batch_op:
+        batch_op.drop_index("ix_repairreport_fixes")
+        batch_op.drop_index("ix_repairreport_targets")
+        batch_op.drop_index("ix_repairreport_stats")
         batch_op.drop_index(batch_op.f("ix_repairreport_reporter_person_id"))
         batch_op.drop_index(batch_op.f("ix_repairreport_community_id"))
 

@@ -1,0 +1,123 @@
+"""Fix benchmarks. Prints, from one run on this machine:
+
+- `/repairs stats` over 100,000 reports in one community (a third open, the rest fixed, some
+  late), as the command reads them — beside a raw sqlite3 read of every report's priority,
+  status and times measured in the same run (target: at most 200 ms).
+
+Run with `make bench` (or `python -m bench.repairs`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sqlite3
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.repairs import stats
+from storage.migrate import upgrade
+from storage.store import Store
+from storage.types import stored_moment
+
+REPORTS = 100_000
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+PRIORITIES = (("emergency", 1), ("urgent", 5), ("routine", 28), ("planned", 90), ("awaab", 14))
+CATEGORIES = ("leak", "heating", "electrics", "damp", "pests", "communal", "other")
+
+
+def seed(path: Path, count: int) -> None:
+    """One community, one tenant, `count` reports over the past two years."""
+    db = sqlite3.connect(path)
+    moment = stored_moment(NOW)
+    db.execute(
+        "INSERT INTO community (id, name, timezone, join_policy, polls_by, chat_code, created_at) "
+        "VALUES (1, 'Bench', 'Europe/London', 'open', 'members', 'CHAT-BENC-HMRK', ?)",
+        (moment,),
+    )
+    db.execute("INSERT INTO person (id, name, created_at) VALUES (1, 'Tenant', ?)", (moment,))
+    rng = random.Random(9)
+
+    def rows() -> object:
+        for number in range(1, count + 1):
+            priority, days = rng.choice(PRIORITIES)
+            reported = NOW - timedelta(minutes=rng.randrange(2 * 365 * 24 * 60))
+            target = reported + timedelta(days=days)
+            fixed = None
+            status = "reported"
+            if rng.random() < 0.67:
+                fixed = reported + timedelta(hours=rng.uniform(1, days * 24 * 1.3))
+                status = "fixed" if fixed <= NOW else "in-progress"
+                fixed = fixed if fixed <= NOW else None
+            hours = (fixed - reported).total_seconds() / 3600 if fixed else None
+            yield (
+                number,
+                rng.choice(CATEGORIES),
+                "home" if rng.random() < 0.8 else "Stairwell B",
+                priority,
+                status,
+                stored_moment(reported),
+                None if fixed else stored_moment(target),  # only open reports keep a target
+                stored_moment(fixed) if fixed else None,
+                hours,
+                None if fixed is None else fixed <= target,
+            )
+
+    db.executemany(
+        "INSERT INTO repairreport (community_id, number, reporter_person_id, platform, category, "
+        "location, description, priority, status, reported_at, target_at, fixed_at, fix_hours, "
+        "fixed_on_time) VALUES (1, ?, 1, 'console', ?, ?, 'Something is broken', ?, ?, ?, ?, ?, "
+        "?, ?)",
+        rows(),  # type: ignore[arg-type]
+    )
+    db.commit()
+    db.close()
+
+
+def raw_read(path: Path) -> float:
+    db = sqlite3.connect(path)
+    began = time.perf_counter()
+    db.execute(
+        "SELECT priority, status, reported_at, fixed_at, target_at FROM repairreport "
+        "WHERE community_id = 1"
+    ).fetchall()
+    elapsed = time.perf_counter() - began
+    db.close()
+    return elapsed
+
+
+async def timed_stats(url: str, runs: int = 5) -> tuple[list[float], str]:
+    store = Store(url)
+    times, said = [], ""
+    for _ in range(runs):
+        began = time.perf_counter()
+        gathered = await store.read(lambda s: stats.gather(s, 1, NOW))
+        said = stats.render(gathered)
+        times.append(time.perf_counter() - began)
+    await store.close()
+    return times, said
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "repairs.db"
+        url = f"sqlite:///{path}"
+        upgrade(url)
+        seed(path, REPORTS)
+        baseline = statistics.median(raw_read(path) for _ in range(5))
+        times, said = asyncio.run(timed_stats(url))
+    took = statistics.median(times)
+    verdict = "meets" if took <= 0.2 else "MISSES"
+    print(
+        f"/repairs stats over {REPORTS:,} reports       {took * 1000:.0f} ms (median of "
+        f"{len(times)}; x{took / baseline:.2f} of a raw read of every report, "
+        f"{baseline * 1000:.0f} ms) — {verdict} target (200 ms)"
+    )
+    print("  " + said.splitlines()[2])
+
+
+if __name__ == "__main__":
+    main()
