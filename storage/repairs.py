@@ -82,6 +82,7 @@ class RepairReport(SQLModel, table=True):
     fix_hours: float | None = None
     fixed_on_time: bool | None = None
     assignee_person_id: int | None = Field(default=None, foreign_key="person.id")
+    visit_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     fixed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     card_delivery_id: int | None = Field(default=None, foreign_key="outbox.id")

@@ -231,6 +231,7 @@ REPAIR_MATRIX: list[tuple[str, set[str]]] = [
     ("/repairnote {n} Rang them", TEAM),
     ("/isfixed {n} yes", {"creator"}),
     ("/assign {n} 4", TEAM),
+    ("/visit {n} Friday 10:00", TEAM),
 ]
 
 

@@ -230,3 +230,32 @@ async def test_everyone_sees_how_fast_repairs_get_fixed_and_no_one_is_named(
     assert "Overdue now: 1\n· R-0002 pests, Bin store: due Mon 21 Dec 2026" in said
     assert "Alice" not in said
     assert "Bob" not in said
+
+
+async def test_a_visit_is_booked_moved_and_the_tenant_reminded_the_day_before(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    alice, fixer, _ = await with_team(moot, host, community)
+    await alice.privately("/report security | The front door lock is broken")
+    for line, refusal in (
+        ("/visit 1 yesterday 10:00", "is in the past"),
+        ("/visit 1 05/12 10:00", "write the date as 2026-12-05"),
+    ):
+        assert refusal in texts(await fixer.say(line, TEAM_CHAT))
+    said = texts(await fixer.say("/visit R-0001 Thursday 10:00", TEAM_CHAT))
+    assert "booked for Thu 26 Nov 2026, 10:00 (Europe/London); Alice is told now" in said
+    assert "Visit: Thu 26 Nov 2026, 10:00." in outlet.dms_to("alice")[-1]
+    assert "Visit: Thu 26 Nov 2026, 10:00" in cards(outlet)[-1].text
+
+    await fixer.say("/visit 1 Friday 14:00", TEAM_CHAT)  # moved before its reminder
+    assert "Visit: Fri 27 Nov 2026, 14:00." in outlet.dms_to("alice")[-1]
+    await clock.advance(timedelta(days=2, hours=1))  # Wednesday 10:00
+    await moot.drain()
+    assert not any("A reminder" in text for text in outlet.dms_to("alice"))
+    await clock.advance(timedelta(days=1, hours=4))  # Thursday 14:00
+    await moot.drain()
+    reminders = [text for text in outlet.dms_to("alice") if "A reminder" in text]
+    assert reminders == [
+        "🔧 A reminder: the repairs visit for R-0001 (doors, windows and security, at home) is "
+        "tomorrow, Fri 27 Nov 2026, 14:00. Please make sure someone can let us in."
+    ]

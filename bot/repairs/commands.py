@@ -19,7 +19,8 @@ from bot import refs
 from bot.commands import Command, Param, ParamKind, Where
 from bot.context import Context
 from bot.core import Moot
-from bot.errors import NotAllowedError
+from bot.dates import format_moment, read_moment
+from bot.errors import NotAllowedError, UserError
 from bot.events import Reply
 from bot.feature import Feature, JobHandler
 from bot.repairs import render, service, stats
@@ -102,6 +103,32 @@ async def priority(ctx: Context) -> None:
     )
     updated = await ctx.moot.read(lambda s: load(s, report_id))
     ctx.reply_privately(f"{view.reference} is {chosen.value}: target {render.target(updated)}.")
+
+
+async def visit(ctx: Context) -> None:
+    view = await report_named(ctx)
+    require_team(ctx, view)
+    reading = read_moment(ctx.args.text("when"), view.community.timezone, ctx.now)
+    if reading.alternative is not None:
+        zone = view.community.timezone
+        raise UserError(
+            f"That could be {format_moment(reading.moment, zone)} or "
+            f"{format_moment(reading.alternative, zone)}; write the date as 2026-12-05 or 5 Dec."
+        )
+    report_id, visit_at = view.id, reading.moment
+    await ctx.moot.write(
+        lambda s: service.schedule_visit(s, report_id, visit_at, ctx.person_id, ctx.now)
+    )
+    ctx.reply_privately(
+        f"The visit for {view.reference} is booked for "
+        f"{format_moment(visit_at, view.community.timezone)}; {view.reporter} is told now and "
+        "reminded the day before."
+    )
+
+
+async def visit_reminder_job(moot: Moot, payload: Mapping[str, Any]) -> None:
+    report_id, when, now = int(payload["report"]), str(payload["visit"]), moot.clock.now()
+    await moot.write(lambda s: service.remind_visit(s, report_id, when, now))
 
 
 async def assign(ctx: Context) -> None:
@@ -291,6 +318,14 @@ FEATURE = Feature(
             listed_for=Role.REPAIRS,
         ),
         Command(
+            "visit",
+            "Book a visit; the tenant is told and reminded: R-N when",
+            visit,
+            params=(REPORT, Param("when", "When (e.g. Thursday 10:00)", ParamKind.TEXT)),
+            scope="report",
+            listed_for=Role.REPAIRS,
+        ),
+        Command(
             "assign",
             "Give a report to a member of the repairs team: R-N member",
             assign,
@@ -341,6 +376,7 @@ FEATURE = Feature(
     jobs={
         service.DUE_SOON_JOB: alert_job(overdue=False),
         service.OVERDUE_JOB: alert_job(overdue=True),
+        service.VISIT_JOB: visit_reminder_job,
     },
     merge_people=merge_people,
     renderers={service.CARD: card},

@@ -28,7 +28,7 @@ STATUS_WORDS = {
 TENANT_NEWS = {
     RepairStatus.ACKNOWLEDGED: "The repairs team has received your report and will act on it.",
     RepairStatus.INVESTIGATING: "The repairs team is looking into it.",
-    RepairStatus.VISIT: "A visit is being arranged.",
+    RepairStatus.VISIT: "A visit is booked.",
     RepairStatus.IN_PROGRESS: "The work has started.",
     RepairStatus.FIXED: (
         "The repairs team says it is fixed. Is it? Answer with the buttons, or /isfixed "
@@ -84,6 +84,10 @@ def tenant_update(view: ReportView, status: RepairStatus, said: str | None) -> s
         f"{STATUS_WORDS[status]}.",
         TENANT_NEWS[status],
     ]
+    if status == RepairStatus.VISIT and view.report.visit_at is not None:
+        lines.append(
+            f"Visit: {when(view.report.visit_at, view)}. Please make sure someone can let us in."
+        )
     if said:
         lines.append(f"From the repairs team: {said}")
     if status not in (RepairStatus.CLOSED, RepairStatus.DUPLICATE, RepairStatus.NOT_OURS):
@@ -99,6 +103,15 @@ def tenant_buttons(view: ReportView) -> tuple[Button, ...]:
     return (
         Button("Yes, it is fixed", f"isfixed {ref} yes"),
         Button("No, it is not", f"isfixed {ref} no"),
+    )
+
+
+def visit_reminder(view: ReportView) -> str:
+    assert view.report.visit_at is not None
+    return (
+        f"🔧 A reminder: the repairs visit for {view.reference} ({LABELS[view.report.category]}, "
+        f"{place(view)}) is tomorrow, {when(view.report.visit_at, view)}. Please make sure "
+        "someone can let us in."
     )
 
 
@@ -147,6 +160,8 @@ def card(view: ReportView) -> tuple[str, list[Button]]:
         lines.append(f"Access: {report.access}")
     if view.assignee:
         lines.append(f"Assigned to {view.assignee}")
+    if report.visit_at is not None and report.status == RepairStatus.VISIT:
+        lines.append(f"Visit: {when(report.visit_at, view)}")
     if report.vulnerability:
         lines.append(f"⚠ A vulnerability note: /repair {report.number} (repairs team only)")
     ref = f"{report.community_id}.{report.number}"

@@ -8,7 +8,7 @@ team's card in the triage chat is live: it shows the report as it stands when it
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -32,6 +32,8 @@ NUMBER_KIND = "repair"
 NO_ACCESS_REASON = "no access at the visit"
 FINISHED = (RepairStatus.CLOSED,)
 DUE_SOON_JOB, OVERDUE_JOB = "repairs.due_soon", "repairs.overdue"
+VISIT_JOB = "repairs.visit_reminder"
+VISIT_NOTICE = timedelta(days=1)
 # Nothing is due any more once a report is in one of these.
 SETTLED = (
     RepairStatus.FIXED,
@@ -86,6 +88,46 @@ def report(
     return filed.id
 
 
+def schedule_visit(
+    session: Session, report_id: int, visit_at: datetime, actor_id: int, now: datetime
+) -> None:
+    """Book (or move) a visit: the tenant is told now and reminded the day before."""
+    filed = session.get_one(RepairReport, report_id)
+    if filed.visit_at == visit_at and filed.status == RepairStatus.VISIT:
+        raise UserError(f"The visit for {reference(filed.number)} is at that time already.")
+    filed.visit_at = visit_at
+    change_status(session, report_id, RepairStatus.VISIT, None, actor_id, now, again=True)
+    if visit_at - VISIT_NOTICE > now:
+        schedule(
+            session,
+            VISIT_JOB,
+            visit_at - VISIT_NOTICE,
+            {"report": report_id, "visit": visit_at.isoformat()},
+        )
+
+
+def remind_visit(session: Session, report_id: int, visit: str, now: datetime) -> None:
+    """The day before a visit, tell the tenant again (unless it moved or the report moved on)."""
+    filed = session.get_one(RepairReport, report_id)
+    if (
+        filed.status != RepairStatus.VISIT
+        or filed.visit_at is None
+        or filed.visit_at.isoformat() != visit
+    ):
+        return
+    outbox.direct(
+        session,
+        filed.reporter_person_id,
+        Message(
+            f"a reminder of the visit for repair {reference(filed.number)}",
+            reply=Reply(render.visit_reminder(load(session, report_id))),
+        ),
+        now,
+        community_id=filed.community_id,
+        prefer=filed.platform,
+    )
+
+
 def change_status(
     session: Session,
     report_id: int,
@@ -93,6 +135,8 @@ def change_status(
     said: str | None,
     actor_id: int,
     now: datetime,
+    *,
+    again: bool = False,
 ) -> None:
     """Move the report on and tell the tenant. "No access" pauses its clock until the next
     step; "not ours" needs a reason."""
@@ -100,7 +144,7 @@ def change_status(
     ref = reference(filed.number)
     if filed.status in FINISHED:
         raise UserError(f"{ref} is closed.")
-    if status == filed.status:
+    if status == filed.status and not again:
         raise UserError(f"{ref} is already {render.STATUS_WORDS[status]}.")
     if status in (RepairStatus.NOT_OURS, RepairStatus.NEEDS_INFO) and not said:
         raise UserError(

@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("fix_hours", sa.Float(), nullable=True),
         sa.Column("fixed_on_time", sa.Boolean(), nullable=True),
         sa.Column("assignee_person_id", sa.Integer(), nullable=True),
+        sa.Column("visit_at", storage.types.UTCDateTime(), nullable=True),
         sa.Column("fixed_at", storage.types.UTCDateTime(), nullable=True),
         sa.Column("closed_at", storage.types.UTCDateTime(), nullable=True),
         sa.Column("card_delivery_id", sa.Integer(), nullable=True),
