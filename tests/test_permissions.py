@@ -226,6 +226,7 @@ TEAM = {"repairs", "admin"}
 # The creator is the tenant who reported it.
 REPAIR_MATRIX: list[tuple[str, set[str]]] = [
     ("/repair {n}", {"creator"} | TEAM),
+    ("/repairexport {n}", {"creator"} | TEAM),
     ("/repairstatus {n} acknowledged", TEAM),
     ("/priority {n} emergency", TEAM),
     ("/repairnote {n} Rang them", TEAM),

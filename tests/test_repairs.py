@@ -93,6 +93,13 @@ async def test_a_tenant_reports_privately_and_hears_back_at_every_step(
     for page in (mine, teams):
         assert "paused Wed 25 Nov 2026, 10:00 to Fri 27 Nov 2026, 15:00" in page
         assert "no-access: Nobody was in at 10:00" in page
+    exported = (await alice.privately("/repairexport R-0001"))[0]
+    assert exported.file is not None
+    assert exported.file.filename == "repair-R-0001.txt"
+    evidence = exported.file.data.decode()
+    assert evidence.startswith("Repair report R-0001, Elm Court\nExported from Moot on ")
+    assert "no-access: Nobody was in at 10:00" in evidence
+    assert "Rang her" not in evidence
     assert "Rang her" not in mine
     assert "wheelchair" not in mine
     assert "note (internal): Rang her: ceiling is bulging" in teams

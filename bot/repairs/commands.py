@@ -21,7 +21,7 @@ from bot.context import Context
 from bot.core import Moot
 from bot.dates import format_moment, read_moment
 from bot.errors import NotAllowedError, UserError
-from bot.events import Reply
+from bot.events import FileOut, Reply
 from bot.feature import Feature, JobHandler
 from bot.repairs import render, service, stats
 from bot.repairs.access import REPORT, is_team, report_named, require_team
@@ -63,6 +63,16 @@ async def my_reports(ctx: Context) -> None:
 async def repair(ctx: Context) -> None:
     view = await report_named(ctx)
     ctx.reply_privately(render.page(view, for_team=is_team(ctx)))
+
+
+async def repair_export(ctx: Context) -> None:
+    view = await report_named(ctx)
+    document = render.evidence(view, for_team=is_team(ctx), exported_at=ctx.now)
+    ctx.reply_privately(
+        f"The full record of {view.reference}, to keep or send on (for example to the Housing "
+        "Ombudsman).",
+        file=FileOut(f"repair-{view.reference}.txt", document.encode(), "text/plain"),
+    )
 
 
 async def repair_status(ctx: Context) -> None:
@@ -272,6 +282,15 @@ FEATURE = Feature(
             "repair",
             "A repair report and its timeline",
             repair,
+            params=(REPORT,),
+            scope="report",
+            listed_for=Role.MEMBER,
+            own_note="(only reports you made)",
+        ),
+        Command(
+            "repairexport",
+            "The full record of a repair report as a file",
+            repair_export,
             params=(REPORT,),
             scope="report",
             listed_for=Role.MEMBER,

@@ -210,6 +210,16 @@ def page(view: ReportView, *, for_team: bool) -> str:
     return "\n".join(lines)
 
 
+def evidence(view: ReportView, *, for_team: bool, exported_at: datetime) -> str:
+    """The whole record as a document a tenant can keep or send on (to the Housing Ombudsman,
+    say): the page, and when and from where it was exported."""
+    return (
+        f"Repair report {view.reference}, {view.community.name}\n"
+        f"Exported from Moot on {when(exported_at, view)} ({view.community.timezone})\n\n"
+        f"{page(view, for_team=for_team)}\n"
+    )
+
+
 def listing(views: list[ReportView]) -> str:
     if not views:
         return "You have not reported any repairs here. /report tells the repairs team about one."
