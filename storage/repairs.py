@@ -88,6 +88,16 @@ class RepairReport(SQLModel, table=True):
     card_delivery_id: int | None = Field(default=None, foreign_key="outbox.id")
 
 
+class RepairSupporter(SQLModel, table=True):
+    """Someone else with the same (communal) problem: they hear every update the reporter does,
+    on the platform they said "me too" from."""
+
+    report_id: int = Field(foreign_key="repairreport.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    platform: str = Field(sa_type=String(16))
+    added_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
 class RepairPause(SQLModel, table=True):
     """A stretch when the report's clock stood still (no access at a visit)."""
 

@@ -233,6 +233,7 @@ REPAIR_MATRIX: list[tuple[str, set[str]]] = [
     ("/isfixed {n} yes", {"creator"}),
     ("/assign {n} 4", TEAM),
     ("/visit {n} Friday 10:00", TEAM),
+    ("/duplicate {n} 1", TEAM),
 ]
 
 
@@ -254,6 +255,18 @@ async def test_repair_commands(world: World, line: str, may: set[str]) -> None:
         assert await snapshot(world.moot) == before, (who, line, said)
     least = next(who for who in PEOPLE if who in may)
     await allowed(world, least, line.format(n=number))
+
+
+async def test_me_too_is_for_members_and_only_on_communal_problems(world: World) -> None:
+    said = texts(await world.as_("creator", "/report leak | Water on the landing | where: Landing"))
+    assert "R-0001" in said
+    await world.as_("creator", f"/report leak | {REPAIR}")  # R-0002, in their home
+    for who in ("visitor", "outsider"):
+        ref = f"{ELM}.1" if who == "outsider" else "1"
+        await refused(world, who, f"/metoo {ref}", hidden=True)
+    await refused(world, "member", "/metoo 2", hidden=True)
+    assert REPAIR not in texts(await world.as_("member", "/metoo 2"))
+    await allowed(world, "member", "/metoo 1")
 
 
 # Commands declared with a role: everyone below it is refused with nothing changed.
@@ -281,6 +294,7 @@ ROLE_MATRIX: list[tuple[str, set[str]]] = [
     ("/report leak | The kitchen tap drips", MEMBERS),
     ("/myreports", MEMBERS),
     ("/repairs stats", MEMBERS),
+    ("/communal", MEMBERS),
     ("/triagechat", {"admin"}),
     ("/repairnation scotland", {"admin"}),
     ("/resend 1", {"admin"}),
@@ -328,6 +342,7 @@ TESTED_ELSEWHERE = {
     "join": "test_community (anyone may ask; organisers decide)",
     "poll": "test_polls.test_binding_ballots_and_quick_polls_respect_who_may_start_them",
     "import": "test_import_is_for_organisers, below",
+    "metoo": "test_me_too_is_for_members_and_only_on_communal_problems, above",
 }
 
 

@@ -266,3 +266,39 @@ async def test_a_visit_is_booked_moved_and_the_tenant_reminded_the_day_before(
         "🔧 A reminder: the repairs visit for R-0001 (doors, windows and security, at home) is "
         "tomorrow, Fri 27 Nov 2026, 14:00. Please make sure someone can let us in."
     ]
+
+
+async def test_neighbours_say_me_too_to_a_communal_problem_and_duplicates_are_merged(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet
+) -> None:
+    alice, fixer, bob = await with_team(moot, host, community)
+    await alice.privately("/report leak | Water pouring down the stairs | where: Stairwell B")
+    await alice.privately("/report heating | My radiator is cold")  # her home: stays private
+    listed = (await bob.say("/communal"))[0]
+    assert "R-0001 · leak or water · Stairwell B · reported" in listed.text
+    assert "R-0002" not in listed.text
+    assert "pouring" not in listed.text  # no descriptions, no names
+    assert "Alice" not in listed.text
+    assert [b.command for b in listed.buttons] == ["metoo 1.1"]
+    assert "There is no communal report R-0002" in texts(await bob.say("/metoo R-0002"))
+
+    said = texts(await bob.press("metoo 1.1"))
+    assert "Noted: 2 people have this problem" in said
+    assert "already" in texts(await bob.press("metoo 1.1"))
+    assert "1 more with the same problem" in cards(outlet)[-1].text
+    assert "Stairwell B" in texts(await bob.privately("/repair 1"))  # he follows it now
+    await fixer.say("/repairstatus 1 in-progress Plumber on the way", TEAM_CHAT)
+    for who in ("alice", "bob"):
+        assert "Plumber on the way" in outlet.dms_to(who)[-1]
+
+    cat = Resident(moot, "console", "cat", "Cat")
+    await cat.say("/join")
+    await cat.privately("/report communal | Stairs flooded | where: Stairwell B")  # R-0003
+    said = texts(await fixer.say("/duplicate R-0003 R-0001", TEAM_CHAT))
+    assert "R-0003 is closed as a duplicate of R-0001" in said
+    assert "the same problem as R-0001" in outlet.dms_to("cat")[-1]
+    await fixer.say("/repairstatus 1 fixed", TEAM_CHAT)
+    for who in ("alice", "bob", "cat"):
+        assert "The repairs team says it is fixed" in outlet.dms_to(who)[-1]
+    said = texts(await cat.press("isfixed 1.1 no", dm("console", "cat")))
+    assert "R-0001 is reopened" in said

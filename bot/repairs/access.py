@@ -1,5 +1,7 @@
-"""Who may see a repair report: the tenant who reported it and the repairs team (admins
-included), nobody else, and nobody learns that a report they may not see exists."""
+"""Who may see a repair report: the tenant who reported it, those who said "me too", and the
+repairs team (admins included); nobody else, and nobody learns that a report they may not see
+exists. That a communal problem is reported (its category and place, nothing more) any member
+may see, to say "me too"."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from bot import refs, roles
 from bot.commands import Param, ParamKind
 from bot.context import Context
 from bot.errors import NotAllowedError, UserError
+from bot.repairs.spec import HOME
 from bot.repairs.views import ReportView, find
 from storage.models import Role
 
@@ -24,8 +27,21 @@ async def report_named(ctx: Context) -> ReportView:
         raise UserError("Which community's report? Use this where you reported it.")
     community_id = ctx.community_id
     view = await ctx.moot.read(lambda s: find(s, community_id, number))
-    if view is None or not (is_team(ctx) or view.report.reporter_person_id == ctx.person_id):
+    if view is None or not (is_team(ctx) or view.may_follow(ctx.person_id)):
         raise UserError(f"There is no report R-{number:04d} that you can see here.")
+    return view
+
+
+async def communal_named(ctx: Context) -> ReportView:
+    """A report about a shared place, which any member may see exists and say "me too" to;
+    a report about someone's home stays as hidden as one that does not exist."""
+    number = refs.parse(ctx.args.text("report"), "report")[1]
+    if ctx.community_id is None:
+        raise UserError("Which community's report? Use this in your community's group chat.")
+    community_id = ctx.community_id
+    view = await ctx.moot.read(lambda s: find(s, community_id, number))
+    if view is None or view.report.location == HOME:
+        raise UserError(f"There is no communal report R-{number:04d} here. /communal lists them.")
     return view
 
 

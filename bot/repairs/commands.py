@@ -24,10 +24,10 @@ from bot.errors import NotAllowedError, UserError
 from bot.events import FileOut, Reply
 from bot.feature import Feature, JobHandler
 from bot.repairs import render, service, stats
-from bot.repairs.access import REPORT, is_team, report_named, require_team
+from bot.repairs.access import REPORT, communal_named, is_team, report_named, require_team
 from bot.repairs.clocks import Nation, Priority
-from bot.repairs.spec import build, parse_one_line
-from bot.repairs.views import load, reports_of
+from bot.repairs.spec import LABELS, build, parse_one_line
+from bot.repairs.views import communal_open, find, load, reports_of
 from storage.models import Role
 from storage.repairs import DESCRIPTION_MAX, RepairReport, RepairStatus
 
@@ -65,6 +65,43 @@ async def repair(ctx: Context) -> None:
     ctx.reply_privately(render.page(view, for_team=is_team(ctx)))
 
 
+async def communal(ctx: Context) -> None:
+    community_id = ctx.community
+    views = await ctx.moot.read(lambda s: communal_open(s, community_id))
+    words, buttons = render.communal(views)
+    ctx.reply_privately(words, buttons=buttons)
+
+
+async def me_too(ctx: Context) -> None:
+    view = await communal_named(ctx)
+    report_id, platform = view.id, ctx.place.platform
+    following = await ctx.moot.write(
+        lambda s: service.me_too(s, report_id, ctx.person_id, platform, ctx.now)
+    )
+    ctx.reply_privately(
+        f"Noted: {following} people have this problem. You will hear every update on "
+        f"{view.reference} ({LABELS[view.report.category]}, {view.report.location})."
+    )
+
+
+async def duplicate(ctx: Context) -> None:
+    view = await report_named(ctx)
+    require_team(ctx, view)
+    number = refs.parse(ctx.args.text("of"), "report")[1]
+    community_id = view.report.community_id
+    kept = await ctx.moot.read(lambda s: find(s, community_id, number))
+    if kept is None:
+        raise UserError(f"There is no report R-{number:04d} here.")
+    report_id, kept_id = view.id, kept.id
+    await ctx.moot.write(
+        lambda s: service.mark_duplicate(s, report_id, kept_id, ctx.person_id, ctx.now)
+    )
+    ctx.reply_privately(
+        f"{view.reference} is closed as a duplicate of {kept.reference}; its tenants now hear "
+        f"{kept.reference}'s updates."
+    )
+
+
 async def repair_export(ctx: Context) -> None:
     view = await report_named(ctx)
     document = render.evidence(view, for_team=is_team(ctx), exported_at=ctx.now)
@@ -91,8 +128,8 @@ async def repair_status(ctx: Context) -> None:
 
 async def is_fixed(ctx: Context) -> None:
     view = await report_named(ctx)
-    if view.report.reporter_person_id != ctx.person_id:
-        raise NotAllowedError(f"Only the tenant who reported {view.reference} can answer that.")
+    if not view.may_follow(ctx.person_id):
+        raise NotAllowedError(f"Only the tenants who reported {view.reference} can answer that.")
     fixed, report_id = ctx.args.text("answer") == "yes", view.id
     await ctx.moot.write(lambda s: service.confirm_fixed(s, report_id, fixed, ctx.now))
     ctx.reply_privately(
@@ -211,13 +248,17 @@ async def card(moot: Moot, key: str) -> Reply | None:
 
 
 def merge_people(session: Session, source_id: int, target_id: int, now: datetime) -> list[str]:
-    """Two accounts becoming one person keep all their reports and steps."""
+    """Two accounts becoming one person keep all their reports, steps and "me too"s (one per
+    report)."""
     run = session.connection().execute
     params = {"source": source_id, "target": target_id}
     for statement in (
         "UPDATE repairreport SET reporter_person_id = :target WHERE reporter_person_id = :source",
         "UPDATE repairreport SET assignee_person_id = :target WHERE assignee_person_id = :source",
         "UPDATE repairevent SET actor_person_id = :target WHERE actor_person_id = :source",
+        "DELETE FROM repairsupporter WHERE person_id = :source AND report_id IN (SELECT report_id "
+        "FROM repairsupporter WHERE person_id = :target)",
+        "UPDATE repairsupporter SET person_id = :target WHERE person_id = :source",
     ):
         run(text(statement), params)
     return []
@@ -295,6 +336,30 @@ FEATURE = Feature(
             scope="report",
             listed_for=Role.MEMBER,
             own_note="(only reports you made)",
+        ),
+        Command(
+            "communal",
+            "Open communal problems, to say me too",
+            communal,
+            role=Role.MEMBER,
+            needs_community=True,
+        ),
+        Command(
+            "metoo",
+            "You have the same communal problem: hear its updates",
+            me_too,
+            params=(REPORT,),
+            role=Role.MEMBER,
+            needs_community=True,
+            scope="report",
+        ),
+        Command(
+            "duplicate",
+            "Close a report as the same as another: R-N R-M",
+            duplicate,
+            params=(REPORT, Param("of", "The report it repeats", ParamKind.REF)),
+            scope="report",
+            listed_for=Role.REPAIRS,
         ),
         Command(
             "repairstatus",

@@ -158,6 +158,8 @@ def card(view: ReportView) -> tuple[str, list[Button]]:
     ]
     if report.access:
         lines.append(f"Access: {report.access}")
+    if view.supporters:
+        lines.append(f"{len(view.supporters)} more with the same problem")
     if view.assignee:
         lines.append(f"Assigned to {view.assignee}")
     if report.visit_at is not None and report.status == RepairStatus.VISIT:
@@ -218,6 +220,22 @@ def evidence(view: ReportView, *, for_team: bool, exported_at: datetime) -> str:
         f"Exported from Moot on {when(exported_at, view)} ({view.community.timezone})\n\n"
         f"{page(view, for_team=for_team)}\n"
     )
+
+
+def communal(views: list[ReportView]) -> tuple[str, list[Button]]:
+    """Open communal problems, with no names or descriptions: enough to say "me too"."""
+    if not views:
+        return "No communal problems are open. /report tells the repairs team about one.", []
+    lines = ["Open communal problems (say Me too to hear every update):"]
+    buttons = []
+    for view in views:
+        lines.append(
+            f"{view.reference} · {LABELS[view.report.category]} · {view.report.location} · "
+            f"{STATUS_WORDS[view.report.status]}"
+        )
+        ref = f"{view.report.community_id}.{view.report.number}"
+        buttons.append(Button(f"Me too: {view.reference}", f"metoo {ref}"))
+    return "\n".join(lines), buttons[:25]
 
 
 def listing(views: list[ReportView]) -> str:

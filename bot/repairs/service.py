@@ -20,12 +20,18 @@ from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.repairs import render
 from bot.repairs.clocks import Nation, Priority, working_day_before
-from bot.repairs.spec import FIRST_PRIORITY, ReportSpec
-from bot.repairs.views import load, reference, settings_of
+from bot.repairs.spec import FIRST_PRIORITY, HOME, ReportSpec
+from bot.repairs.views import SETTLED, load, reference, settings_of
 from bot.scheduler import schedule
 from storage.models import Membership, MembershipStatus, Person, Role
 from storage.outbox import DeliveryStatus
-from storage.repairs import RepairEvent, RepairPause, RepairReport, RepairStatus
+from storage.repairs import (
+    RepairEvent,
+    RepairPause,
+    RepairReport,
+    RepairStatus,
+    RepairSupporter,
+)
 
 CARD = "repair-card"
 NUMBER_KIND = "repair"
@@ -34,13 +40,6 @@ FINISHED = (RepairStatus.CLOSED,)
 DUE_SOON_JOB, OVERDUE_JOB = "repairs.due_soon", "repairs.overdue"
 VISIT_JOB = "repairs.visit_reminder"
 VISIT_NOTICE = timedelta(days=1)
-# Nothing is due any more once a report is in one of these.
-SETTLED = (
-    RepairStatus.FIXED,
-    RepairStatus.CLOSED,
-    RepairStatus.DUPLICATE,
-    RepairStatus.NOT_OURS,
-)
 
 
 def report(
@@ -359,26 +358,88 @@ def _open_pauses(session: Session, report_id: int) -> list[RepairPause]:
 def _tell_tenant(
     session: Session, filed: RepairReport, reply: Reply, now: datetime, actor_id: int
 ) -> None:
-    """By direct message where they reported from; if no account can be reached, the triage
-    chat hears so someone can phone them."""
+    """By direct message to the reporter where they reported from, and to everyone who said
+    "me too" where they said it; anyone who cannot be reached is named in the triage chat so
+    someone can phone them."""
+    assert filed.id is not None
     ref = reference(filed.number)
-    sent = outbox.direct(
-        session,
-        filed.reporter_person_id,
-        Message(f"news of repair {ref}", reply=reply),
-        now,
-        community_id=filed.community_id,
-        requested_by=actor_id,
-        prefer=filed.platform,
-    )
-    if sent.status == DeliveryStatus.FAILED:
-        _tell_triage(
+    followers = {filed.reporter_person_id: filed.platform, **load(session, filed.id).supporters}
+    for person_id, platform in followers.items():
+        sent = outbox.direct(
             session,
-            filed,
-            f"☎ Moot could not tell the tenant of {ref} about this step ({sent.error}). "
-            "Please phone them.",
+            person_id,
+            Message(f"news of repair {ref}", reply=reply),
             now,
+            community_id=filed.community_id,
+            requested_by=actor_id,
+            prefer=platform,
         )
+        if sent.status == DeliveryStatus.FAILED:
+            who = (
+                "the tenant"
+                if person_id == filed.reporter_person_id
+                else "a tenant who said me too"
+            )
+            _tell_triage(
+                session,
+                filed,
+                f"☎ Moot could not tell {who} of {ref} about this step ({sent.error}). "
+                "Please phone them.",
+                now,
+            )
+
+
+def me_too(session: Session, report_id: int, person_id: int, platform: str, now: datetime) -> int:
+    """Someone else has the same communal problem: they follow the report from now on; how
+    many follow it."""
+    view = load(session, report_id)
+    if view.report.location == HOME:
+        raise UserError(
+            f"{view.reference} is about someone's home; only communal problems take a me too."
+        )
+    if view.report.status in SETTLED:
+        raise UserError(f"{view.reference} is {render.STATUS_WORDS[view.report.status]} already.")
+    if view.may_follow(person_id):
+        raise UserError(f"You already hear every update on {view.reference}.")
+    session.add(
+        RepairSupporter(report_id=report_id, person_id=person_id, platform=platform, added_at=now)
+    )
+    _event(session, view.report, person_id, "me too", "someone else has the same problem", now)
+    session.flush()
+    _edit_card(session, view.report, now)
+    return len(view.supporters) + 2
+
+
+def mark_duplicate(
+    session: Session, report_id: int, of_report_id: int, actor_id: int, now: datetime
+) -> None:
+    """The same problem was reported twice: the later report is closed as a duplicate and its
+    reporter and followers follow the earlier one."""
+    if report_id == of_report_id:
+        raise UserError("A report cannot be a duplicate of itself.")
+    kept = load(session, of_report_id)
+    if kept.report.status in SETTLED:
+        raise UserError(f"{kept.reference} is {render.STATUS_WORDS[kept.report.status]} already.")
+    change_status(
+        session,
+        report_id,
+        RepairStatus.DUPLICATE,
+        f"It is the same problem as {kept.reference}; you will hear its updates from now on.",
+        actor_id,
+        now,
+    )
+    gone = load(session, report_id)
+    movers = {gone.report.reporter_person_id: gone.report.platform, **gone.supporters}
+    for person_id, platform in movers.items():
+        if not kept.may_follow(person_id):
+            session.add(
+                RepairSupporter(
+                    report_id=of_report_id, person_id=person_id, platform=platform, added_at=now
+                )
+            )
+    _event(session, kept.report, actor_id, "merged", f"{gone.reference} was the same problem", now)
+    session.flush()
+    _edit_card(session, kept.report, now)
 
 
 def _tell_triage(session: Session, filed: RepairReport, text: str, now: datetime) -> None:

@@ -14,9 +14,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.repairs.service import SETTLED
 from bot.repairs.spec import AWAAB, HOME, LABELS
-from bot.repairs.views import reference
+from bot.repairs.views import SETTLED, reference
 from storage.models import Community
 from storage.repairs import RepairCategory, RepairStatus
 from storage.store import driver_connection

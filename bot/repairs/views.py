@@ -18,9 +18,24 @@ from bot.repairs.clocks import (
     Priority,
     RepairClock,
 )
-from bot.repairs.spec import AWAAB
+from bot.repairs.spec import AWAAB, HOME
 from storage.models import Community, Person
-from storage.repairs import RepairEvent, RepairPause, RepairReport, RepairSettings
+from storage.repairs import (
+    RepairEvent,
+    RepairPause,
+    RepairReport,
+    RepairSettings,
+    RepairStatus,
+    RepairSupporter,
+)
+
+# Nothing is due any more once a report is in one of these.
+SETTLED = (
+    RepairStatus.FIXED,
+    RepairStatus.CLOSED,
+    RepairStatus.DUPLICATE,
+    RepairStatus.NOT_OURS,
+)
 
 
 def reference(number: int) -> str:
@@ -40,6 +55,11 @@ class ReportView:
     events: tuple[RepairEvent, ...]
     clock: RepairClock
     nation: Nation
+    supporters: dict[int, str]  # person -> the platform they said "me too" from
+
+    def may_follow(self, person_id: int) -> bool:
+        """The reporter, or someone who said "me too"."""
+        return person_id == self.report.reporter_person_id or person_id in self.supporters
 
     @property
     def id(self) -> int:
@@ -97,6 +117,12 @@ def load(session: Session, report_id: int) -> ReportView:
         tuple(events),
         clock_of(session, report),
         Nation(settings_of(session, report.community_id).nation),
+        {
+            supporter.person_id: supporter.platform
+            for supporter in session.exec(
+                select(RepairSupporter).where(RepairSupporter.report_id == report_id)
+            )
+        },
     )
 
 
@@ -107,6 +133,20 @@ def find(session: Session, community_id: int, number: int) -> ReportView | None:
         )
     ).first()
     return load(session, report_id) if report_id is not None else None
+
+
+def communal_open(session: Session, community_id: int) -> list[ReportView]:
+    """Open reports about shared places, which any member may say "me too" to."""
+    ids = session.exec(
+        select(RepairReport.id)
+        .where(
+            RepairReport.community_id == community_id,
+            RepairReport.location != HOME,
+            col(RepairReport.status).not_in(list(SETTLED)),
+        )
+        .order_by(col(RepairReport.number))
+    ).all()
+    return [load(session, report_id) for report_id in ids if report_id is not None]
 
 
 def reports_of(session: Session, community_id: int, person_id: int) -> list[ReportView]:

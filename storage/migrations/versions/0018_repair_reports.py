@@ -116,6 +116,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_repairevent_report_id"), ["report_id"], unique=False)
 
     op.create_table(
+        "repairsupporter",
+        sa.Column("report_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("added_at", storage.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
+        sa.ForeignKeyConstraint(["report_id"], ["repairreport.id"]),
+        sa.PrimaryKeyConstraint("report_id", "person_id"),
+    )
+    op.create_table(
         "repairpause",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("report_id", sa.Integer(), nullable=False),
@@ -137,6 +147,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_repairpause_report_id"))
 
     op.drop_table("repairpause")
+    op.drop_table("repairsupporter")
     with op.batch_alter_table("repairevent", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_repairevent_report_id"))
 
