@@ -51,6 +51,8 @@ class RepairSettings(SQLModel, table=True):
     triage_platform: str | None = Field(default=None, sa_type=String(16))
     triage_chat_id: str | None = Field(default=None, sa_type=String(64))
     triage_thread_id: str | None = Field(default=None, sa_type=String(64))
+    # When the next monthly digest is due, once the community has had a report.
+    next_digest_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class RepairReport(SQLModel, table=True):

@@ -302,3 +302,30 @@ async def test_neighbours_say_me_too_to_a_communal_problem_and_duplicates_are_me
         assert "The repairs team says it is fixed" in outlet.dms_to(who)[-1]
     said = texts(await cat.press("isfixed 1.1 no", dm("console", "cat")))
     assert "R-0001 is reopened" in said
+
+
+async def test_a_monthly_digest_goes_to_the_community_not_the_triage_chat(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    alice, _, _ = await with_team(moot, host, community)
+    await alice.privately("/report leak | Dripping overflow pipe")
+
+    def digests(chat: str) -> list[str]:
+        return [r.text for where, r in outlet.chats if where == chat and "📋" in r.text]
+
+    await clock.advance(timedelta(days=7, hours=23, minutes=59))  # Tuesday 1 December, 08:59
+    await moot.drain()
+    assert digests("group-1") == []
+    await clock.advance(timedelta(minutes=1))  # 09:00
+    await moot.drain()
+    (digest,) = digests("group-1")
+    assert digest.startswith("📋 Monthly repairs digest, to the end of November 2026\n")
+    assert "Open: 1 (urgent 1)" in digest
+    assert "Overdue now: 1" in digest
+    assert "Alice" not in digest
+    assert digests(TEAM_CHAT.chat_id) == []
+    await clock.advance(timedelta(days=31))  # 1 January
+    await moot.drain()
+    assert digests("group-1")[-1].startswith(
+        "📋 Monthly repairs digest, to the end of December 2026"
+    )

@@ -173,6 +173,11 @@ async def visit(ctx: Context) -> None:
     )
 
 
+async def digest_job(moot: Moot, payload: Mapping[str, Any]) -> None:
+    community_id, due, now = int(payload["community"]), str(payload["due"]), moot.clock.now()
+    await moot.write(lambda s: service.post_digest(s, community_id, due, now))
+
+
 async def visit_reminder_job(moot: Moot, payload: Mapping[str, Any]) -> None:
     report_id, when, now = int(payload["report"]), str(payload["visit"]), moot.clock.now()
     await moot.write(lambda s: service.remind_visit(s, report_id, when, now))
@@ -461,6 +466,7 @@ FEATURE = Feature(
         service.DUE_SOON_JOB: alert_job(overdue=False),
         service.OVERDUE_JOB: alert_job(overdue=True),
         service.VISIT_JOB: visit_reminder_job,
+        service.DIGEST_JOB: digest_job,
     },
     merge_people=merge_people,
     renderers={service.CARD: card},

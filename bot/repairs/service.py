@@ -9,6 +9,7 @@ team's card in the triage chat is live: it shows the report as it stands when it
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -18,17 +19,18 @@ from bot.events import Reply
 from bot.numbers import next_number
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
-from bot.repairs import render
+from bot.repairs import render, stats
 from bot.repairs.clocks import Nation, Priority, working_day_before
 from bot.repairs.spec import FIRST_PRIORITY, HOME, ReportSpec
 from bot.repairs.views import SETTLED, load, reference, settings_of
 from bot.scheduler import schedule
-from storage.models import Membership, MembershipStatus, Person, Role
+from storage.models import Chat, Community, Membership, MembershipStatus, Person, Role
 from storage.outbox import DeliveryStatus
 from storage.repairs import (
     RepairEvent,
     RepairPause,
     RepairReport,
+    RepairSettings,
     RepairStatus,
     RepairSupporter,
 )
@@ -39,6 +41,8 @@ NO_ACCESS_REASON = "no access at the visit"
 FINISHED = (RepairStatus.CLOSED,)
 DUE_SOON_JOB, OVERDUE_JOB = "repairs.due_soon", "repairs.overdue"
 VISIT_JOB = "repairs.visit_reminder"
+DIGEST_JOB = "repairs.digest"
+DIGEST_HOUR = 9  # local time on the first of each month
 VISIT_NOTICE = timedelta(days=1)
 
 
@@ -71,6 +75,8 @@ def report(
     _event(session, filed, person_id, "reported", "", now)
     _keep_target(session, filed.id, now)
     settings = settings_of(session, community_id)
+    if settings.next_digest_at is None:
+        _arm_digest(session, settings, now)
     if settings.triage_platform is not None and settings.triage_chat_id is not None:
         card = outbox.post_card(
             session,
@@ -274,6 +280,48 @@ def alert(session: Session, report_id: int, due: str, overdue: bool, now: dateti
             now,
             community_id=view.report.community_id,
         )
+
+
+def post_digest(session: Session, community_id: int, due: str, now: datetime) -> None:
+    """The month's repairs figures, posted in every chat of the community but the triage chat,
+    and the next digest armed."""
+    settings = settings_of(session, community_id)
+    if settings.next_digest_at is None or settings.next_digest_at.isoformat() != due:
+        return
+    figures = stats.gather(session, community_id, now)
+    zone = ZoneInfo(session.get_one(Community, community_id).timezone)
+    month = (now.astimezone(zone).replace(day=1) - timedelta(days=1)).strftime("%B %Y")
+    text = f"📋 Monthly repairs digest, to the end of {month}\n" + stats.render(figures)
+    for chat in session.exec(select(Chat).where(Chat.community_id == community_id)):
+        if (chat.platform, chat.platform_chat_id) == (
+            settings.triage_platform,
+            settings.triage_chat_id,
+        ):
+            continue
+        outbox.post(
+            session,
+            platform=chat.platform,
+            chat_id=chat.platform_chat_id,
+            message=Message("the monthly repairs digest", reply=Reply(text)),
+            now=now,
+            community_id=community_id,
+        )
+    _arm_digest(session, settings, now)
+
+
+def _arm_digest(session: Session, settings: RepairSettings, now: datetime) -> None:
+    zone = ZoneInfo(session.get_one(Community, settings.community_id).timezone)
+    local = now.astimezone(zone)
+    first = (local.replace(day=1) + timedelta(days=32)).replace(day=1)
+    due = datetime(first.year, first.month, 1, DIGEST_HOUR, tzinfo=zone).astimezone(now.tzinfo)
+    settings.next_digest_at = due
+    session.add(settings)
+    schedule(
+        session,
+        DIGEST_JOB,
+        due,
+        {"community": settings.community_id, "due": due.isoformat()},
+    )
 
 
 def _record_fix(session: Session, filed: RepairReport, now: datetime) -> None:
