@@ -43,6 +43,28 @@ class RepairStatus(StrEnum):
     NOT_OURS = "not-ours"
 
 
+HOME_REF_MAX = 40
+ADDRESS_MAX = 200
+
+
+class Home(SQLModel, table=True):
+    """A home in the community's register (imported by organisers), by its own reference."""
+
+    __table_args__ = (UniqueConstraint("community_id", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    ref: str = Field(sa_type=String(HOME_REF_MAX))  # "12A", "Flat 3"
+    address: str = Field(sa_type=String(ADDRESS_MAX))
+
+
+class Tenancy(SQLModel, table=True):
+    """A member who lives in a home: they may report repairs there."""
+
+    home_id: int = Field(foreign_key="home.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
+
+
 class RepairSettings(SQLModel, table=True):
     """A community's repairs settings: whose bank holidays count, and where the team triages."""
 
@@ -70,6 +92,7 @@ class RepairReport(SQLModel, table=True):
     platform: str = Field(sa_type=String(16))  # where the tenant reported it: where they hear back
     category: RepairCategory = Field(sa_type=String(16))
     location: str = Field(sa_type=String(LOCATION_MAX))  # "home" or a communal area
+    home_id: int | None = Field(default=None, foreign_key="home.id")  # from the register
     description: str = Field(sa_type=Text)
     access: str | None = Field(default=None, sa_type=String(ACCESS_MAX))
     # Seen only by the repairs team.

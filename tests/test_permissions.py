@@ -295,6 +295,8 @@ ROLE_MATRIX: list[tuple[str, set[str]]] = [
     ("/myreports", MEMBERS),
     ("/repairs stats", MEMBERS),
     ("/communal", MEMBERS),
+    ("/homes", ORGANISERS),
+    ("/tenant 2 none", ORGANISERS),
     ("/triagechat", {"admin"}),
     ("/repairnation scotland", {"admin"}),
     ("/resend 1", {"admin"}),
@@ -343,6 +345,7 @@ TESTED_ELSEWHERE = {
     "poll": "test_polls.test_binding_ballots_and_quick_polls_respect_who_may_start_them",
     "import": "test_import_is_for_organisers, below",
     "metoo": "test_me_too_is_for_members_and_only_on_communal_problems, above",
+    "importhomes": "test_repairs.test_the_homes_register_lets_tenants_report_their_own_home_only",
 }
 
 

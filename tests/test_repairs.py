@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.clock import ManualClock
 from bot.core import Moot
-from bot.events import Reply, Visibility
+from bot.events import Attachment, Reply, Visibility
 from tests.helpers import RecordingOutlet, Resident, dm, group, texts
 from tests.poll_helpers import members
 
@@ -329,3 +329,31 @@ async def test_a_monthly_digest_goes_to_the_community_not_the_triage_chat(
     assert digests("group-1")[-1].startswith(
         "📋 Monthly repairs digest, to the end of December 2026"
     )
+
+
+async def test_the_homes_register_lets_tenants_report_their_own_home_only(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet
+) -> None:
+    alice, _, bob = await with_team(moot, host, community)
+    twice = Attachment("homes.csv", b"ref,address\n12A,12A Elm Road\n12a,Again\n")
+    assert "line 3: 12a is listed twice" in texts(await host.say("/importhomes", files=(twice,)))
+    homes = Attachment("homes.csv", b"ref,address\n12A,12A Elm Road\n14B,14B Elm Road\n")
+    assert "Only organisers" in texts(await bob.say("/importhomes", files=(homes,)))
+    assert "The homes register is empty" in texts(await host.say("/homes"))
+    assert "2 home(s) added" in texts(await host.say("/importhomes", files=(homes,)))
+
+    refused = texts(await alice.privately("/report leak | Drip from the ceiling"))
+    assert "You are not linked to a home in the register yet" in refused
+    said = texts(await host.say("/tenant 2 12a"))
+    assert "Alice is a tenant of 12A (12A Elm Road)." in said
+    assert "12A: 12A Elm Road · #2" in texts(await host.say("/homes"))
+    assert "Only organisers" in texts(await bob.say("/tenant 4 14B"))
+
+    receipt = texts(await alice.privately("/report leak | Drip from the ceiling"))
+    assert "R-0001: leak or water, at home (12A)" in receipt
+    assert "R-0001 · leak or water · at 12A, 12A Elm Road · reported" in cards(outlet)[-1].text
+    refused = texts(await alice.privately("/report leak | Drip | where: 14B"))
+    assert "14B is not your home in the register" in refused
+    receipt = texts(await alice.privately("/report communal | Bins overflowing | where: Bin store"))
+    assert "R-0002: communal area, in Bin store" in receipt
+    assert "R-0003" not in texts(await alice.privately("/myreports"))

@@ -8,6 +8,7 @@ buttons are `/repairstatus` and `/priority` with the report named.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,7 @@ from bot.dates import format_moment, read_moment
 from bot.errors import NotAllowedError, UserError
 from bot.events import FileOut, Reply
 from bot.feature import Feature, JobHandler
-from bot.repairs import render, service, stats
+from bot.repairs import homes, render, service, stats
 from bot.repairs.access import REPORT, communal_named, is_team, report_named, require_team
 from bot.repairs.clocks import Nation, Priority
 from bot.repairs.spec import LABELS, build, parse_one_line
@@ -218,6 +219,46 @@ async def repairs(ctx: Context) -> None:
     ctx.reply_privately(stats.render(gathered))
 
 
+async def import_homes(ctx: Context) -> None:
+    community_id = ctx.community
+    rows = await asyncio.to_thread(homes.parse, ctx.args.attachment("file").data)
+    added, updated = await ctx.moot.write(
+        lambda s: homes.import_homes(s, community_id, rows), long=True
+    )
+    ctx.reply_privately(
+        f"The homes register of {ctx.community_name}: {added} home(s) added, {updated} address(es) "
+        "updated. Link tenants to their homes with /tenant <member> <home>."
+    )
+
+
+async def tenant(ctx: Context) -> None:
+    community_id = ctx.community
+    number = refs.member_numbers([ctx.args.text("member")])[0]
+    ref = ctx.args.text("home")
+    name, home = await ctx.moot.write(lambda s: homes.link_tenant(s, community_id, number, ref))
+    if home is None:
+        ctx.reply_privately(f"{name} is no longer linked to any home here.")
+    else:
+        ctx.reply_privately(f"{name} is a tenant of {home.ref} ({home.address}).")
+
+
+async def list_homes(ctx: Context) -> None:
+    community_id = ctx.community
+    listed = await ctx.moot.read(lambda s: homes.register(s, community_id))
+    if not listed:
+        ctx.reply_privately(
+            "The homes register is empty. /importhomes takes a CSV with columns ref, address."
+        )
+        return
+    lines = [f"Homes in {ctx.community_name} (tenants by member number):"]
+    for home, tenants in listed[:100]:
+        who = ", ".join(f"#{n}" for n in tenants) or "no tenant linked"
+        lines.append(f"{home.ref}: {home.address} · {who}")
+    if len(listed) > 100:
+        lines.append(f"… and {len(listed) - 100} more")
+    ctx.reply_privately("\n".join(lines))
+
+
 async def triage_chat(ctx: Context) -> None:
     community_id, place = ctx.community, ctx.place
     await ctx.moot.write(
@@ -253,8 +294,8 @@ async def card(moot: Moot, key: str) -> Reply | None:
 
 
 def merge_people(session: Session, source_id: int, target_id: int, now: datetime) -> list[str]:
-    """Two accounts becoming one person keep all their reports, steps and "me too"s (one per
-    report)."""
+    """Two accounts becoming one person keep all their reports, steps, "me too"s and homes
+    (one of each per report or home)."""
     run = session.connection().execute
     params = {"source": source_id, "target": target_id}
     for statement in (
@@ -264,6 +305,9 @@ def merge_people(session: Session, source_id: int, target_id: int, now: datetime
         "DELETE FROM repairsupporter WHERE person_id = :source AND report_id IN (SELECT report_id "
         "FROM repairsupporter WHERE person_id = :target)",
         "UPDATE repairsupporter SET person_id = :target WHERE person_id = :source",
+        "DELETE FROM tenancy WHERE person_id = :source AND home_id IN (SELECT home_id "
+        "FROM tenancy WHERE person_id = :target)",
+        "UPDATE tenancy SET person_id = :target WHERE person_id = :source",
     ):
         run(text(statement), params)
     return []
@@ -436,6 +480,32 @@ FEATURE = Feature(
             repairs,
             params=(Param("what", "stats", ParamKind.CHOICE, required=False, choices=("stats",)),),
             role=Role.MEMBER,
+            needs_community=True,
+        ),
+        Command(
+            "importhomes",
+            "Import the homes register from a CSV file (columns: ref, address)",
+            import_homes,
+            params=(Param("file", "The CSV file", ParamKind.ATTACHMENT),),
+            role=Role.ORGANISER,
+            needs_community=True,
+        ),
+        Command(
+            "tenant",
+            "Link a member to their home: /tenant 7 12A (or none)",
+            tenant,
+            params=(
+                Param("member", "The member's number"),
+                Param("home", "The home's ref, or none", ParamKind.TEXT, max_length=40),
+            ),
+            role=Role.ORGANISER,
+            needs_community=True,
+        ),
+        Command(
+            "homes",
+            "The homes register and who lives where",
+            list_homes,
+            role=Role.ORGANISER,
             needs_community=True,
         ),
         Command(

@@ -51,8 +51,17 @@ def when(moment: datetime, view: ReportView) -> str:
 
 
 def place(view: ReportView) -> str:
+    if view.home is not None:
+        return f"at home ({view.home.ref})"
     location = view.report.location
     return "at home" if location == HOME else f"in {location}"
+
+
+def address(view: ReportView) -> str:
+    """Where the team goes: the home's address from the register, when there is one."""
+    if view.home is not None:
+        return f"at {view.home.ref}, {view.home.address}"
+    return place(view)
 
 
 def priority_words(view: ReportView) -> str:
@@ -150,7 +159,7 @@ def card(view: ReportView) -> tuple[str, list[Button]]:
     """The repairs team's card in the triage chat: no vulnerability note, only that one exists."""
     report = view.report
     lines = [
-        f"🔧 {view.reference} · {LABELS[report.category]} · {place(view)} · "
+        f"🔧 {view.reference} · {LABELS[report.category]} · {address(view)} · "
         f"{STATUS_WORDS[report.status]}",
         f"Reported by {view.reporter} on {when(report.reported_at, view)}",
         report.description[:600],
@@ -191,8 +200,8 @@ def page(view: ReportView, *, for_team: bool) -> str:
     the repairs team."""
     report = view.report
     lines = [
-        f"{view.reference}: {LABELS[report.category]}, {place(view)} · "
-        f"{STATUS_WORDS[report.status]}",
+        f"{view.reference}: {LABELS[report.category]}, "
+        f"{address(view) if for_team else place(view)} · {STATUS_WORDS[report.status]}",
         f"Reported by {view.reporter} on {when(report.reported_at, view)}",
         f"What is wrong: {report.description}",
     ]

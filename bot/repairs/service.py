@@ -19,7 +19,7 @@ from bot.events import Reply
 from bot.numbers import next_number
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
-from bot.repairs import render, stats
+from bot.repairs import homes, render, stats
 from bot.repairs.clocks import Nation, Priority, working_day_before
 from bot.repairs.spec import FIRST_PRIORITY, HOME, ReportSpec
 from bot.repairs.views import SETTLED, load, reference, settings_of
@@ -55,6 +55,7 @@ def report(
     now: datetime,
 ) -> int:
     """File a report; its id. The triage chat, if there is one, gets the team's card."""
+    location, home_id = homes.where_reported(session, community_id, person_id, spec.location)
     number = next_number(session, community_id, NUMBER_KIND)
     filed = RepairReport(
         community_id=community_id,
@@ -62,7 +63,8 @@ def report(
         reporter_person_id=person_id,
         platform=platform,
         category=spec.category,
-        location=spec.location,
+        location=location,
+        home_id=home_id,
         description=spec.description,
         access=spec.access,
         vulnerability=spec.vulnerability,

@@ -21,6 +21,7 @@ from bot.repairs.clocks import (
 from bot.repairs.spec import AWAAB, HOME
 from storage.models import Community, Person
 from storage.repairs import (
+    Home,
     RepairEvent,
     RepairPause,
     RepairReport,
@@ -56,6 +57,7 @@ class ReportView:
     clock: RepairClock
     nation: Nation
     supporters: dict[int, str]  # person -> the platform they said "me too" from
+    home: Home | None  # from the register, when the report is about a home in it
 
     def may_follow(self, person_id: int) -> bool:
         """The reporter, or someone who said "me too"."""
@@ -123,6 +125,7 @@ def load(session: Session, report_id: int) -> ReportView:
                 select(RepairSupporter).where(RepairSupporter.report_id == report_id)
             )
         },
+        session.get(Home, report.home_id) if report.home_id is not None else None,
     )
 
 

@@ -1,4 +1,5 @@
-"""repair reports, their timelines and pauses, and each community's repairs settings
+"""repair reports, their timelines, pauses and followers, the homes register, and each
+community's repairs settings
 
 Revision ID: 0018
 Revises: 0017
@@ -19,6 +20,28 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "home",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("ref", sa.String(length=40), nullable=False),
+        sa.Column("address", sa.String(length=200), nullable=False),
+        sa.ForeignKeyConstraint(["community_id"], ["community.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("community_id", "ref"),
+    )
+    with op.batch_alter_table("home", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_home_community_id"), ["community_id"], unique=False)
+    op.create_table(
+        "tenancy",
+        sa.Column("home_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["home_id"], ["home.id"]),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
+        sa.PrimaryKeyConstraint("home_id", "person_id"),
+    )
+    with op.batch_alter_table("tenancy", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_tenancy_person_id"), ["person_id"], unique=False)
     op.create_table(
         "repairsettings",
         sa.Column("community_id", sa.Integer(), nullable=False),
@@ -42,6 +65,7 @@ def upgrade() -> None:
         sa.Column("platform", sa.String(length=16), nullable=False),
         sa.Column("category", sa.String(length=16), nullable=False),
         sa.Column("location", sa.String(length=100), nullable=False),
+        sa.Column("home_id", sa.Integer(), nullable=True),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("access", sa.String(length=300), nullable=True),
         sa.Column("vulnerability", sa.String(length=500), nullable=True),
@@ -64,6 +88,7 @@ def upgrade() -> None:
             ["card_delivery_id"],
             ["outbox.id"],
         ),
+        sa.ForeignKeyConstraint(["home_id"], ["home.id"]),
         sa.ForeignKeyConstraint(
             ["community_id"],
             ["community.id"],
@@ -162,3 +187,9 @@ def downgrade() -> None:
 
     op.drop_table("repairreport")
     op.drop_table("repairsettings")
+    with op.batch_alter_table("tenancy", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_tenancy_person_id"))
+    op.drop_table("tenancy")
+    with op.batch_alter_table("home", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_home_community_id"))
+    op.drop_table("home")
