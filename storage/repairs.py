@@ -123,6 +123,21 @@ class RepairSupporter(SQLModel, table=True):
     added_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
+class RepairPhoto(SQLModel, table=True):
+    """A photo of the problem, kept on disk by the hash of its cleaned content (metadata such
+    as GPS removed before anyone else sees it)."""
+
+    __table_args__ = (UniqueConstraint("report_id", "sha256"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="repairreport.id", index=True)
+    sha256: str = Field(sa_type=String(64))
+    content_type: str = Field(sa_type=String(32))
+    size: int
+    added_by_person_id: int = Field(foreign_key="person.id")
+    added_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
 class RepairPause(SQLModel, table=True):
     """A stretch when the report's clock stood still (no access at a visit)."""
 

@@ -12,6 +12,7 @@ from bot.clock import ShiftedClock
 from bot.core import Moot
 from bot.features import ALL_FEATURES
 from storage.store import Store
+from tests.test_repairs import photo_with_location
 
 
 async def lines_of(script: str) -> AsyncIterator[str]:
@@ -66,6 +67,20 @@ async def test_import_reads_a_file_path_and_saves_the_codes(
     saved = next(tmp_path.glob("*claim-codes.csv"))
     assert "Ada,Flat 1,member,JOIN-" in saved.read_text()
     assert "Cannot read /no/such.csv" in output
+
+
+async def test_a_photo_is_a_path_after_the_report_number(database_url: str, tmp_path: Path) -> None:
+    photo = tmp_path / "leak.jpg"
+    photo.write_bytes(photo_with_location())
+    output = await run_console(
+        database_url,
+        f"/setup Elm Court\n/report leak | Drip\n/photo R-0001 {photo}\n/photos 1",
+        tmp_path,
+    )
+    assert "The photo is on R-0001 (1 in all)" in output
+    assert "R-0001, photo 1 of 1" in output
+    saved = next(path for path in tmp_path.glob("*.jpg") if path != photo)
+    assert b"SpyCam" not in saved.read_bytes()
 
 
 async def test_the_clock_moves_and_scheduled_work_happens(

@@ -227,6 +227,7 @@ TEAM = {"repairs", "admin"}
 REPAIR_MATRIX: list[tuple[str, set[str]]] = [
     ("/repair {n}", {"creator"} | TEAM),
     ("/repairexport {n}", {"creator"} | TEAM),
+    ("/photos {n}", {"creator"} | TEAM),
     ("/repairstatus {n} acknowledged", TEAM),
     ("/priority {n} emergency", TEAM),
     ("/repairnote {n} Rang them", TEAM),
@@ -346,6 +347,7 @@ TESTED_ELSEWHERE = {
     "import": "test_import_is_for_organisers, below",
     "metoo": "test_me_too_is_for_members_and_only_on_communal_problems, above",
     "importhomes": "test_repairs.test_the_homes_register_lets_tenants_report_their_own_home_only",
+    "photo": "test_repairs.test_photos_are_checked_by_content_and_stored_without_their_location",
 }
 
 

@@ -4,7 +4,11 @@ clock, internal notes and vulnerability notes kept from those who may not see th
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
+from pathlib import Path
+
+from PIL import Image
 
 from bot.clock import ManualClock
 from bot.core import Moot
@@ -13,6 +17,7 @@ from tests.helpers import RecordingOutlet, Resident, dm, group, texts
 from tests.poll_helpers import members
 
 TEAM_CHAT = group("console", "repairs-team")
+ALICE_DM = dm("console", "alice")
 LEAK = (
     "/report leak | Water through the kitchen ceiling | access: weekdays after 3pm | "
     "vulnerable: I use a wheelchair"
@@ -357,3 +362,50 @@ async def test_the_homes_register_lets_tenants_report_their_own_home_only(
     receipt = texts(await alice.privately("/report communal | Bins overflowing | where: Bin store"))
     assert "R-0002: communal area, in Bin store" in receipt
     assert "R-0003" not in texts(await alice.privately("/myreports"))
+
+
+def photo_with_location() -> bytes:
+    """A JPEG as a phone takes it: camera, GPS position, and turned on its side by EXIF."""
+    image = Image.new("RGB", (64, 48), "red")
+    exif = Image.Exif()
+    exif[0x010F] = "SpyCam"  # the camera's make
+    exif[0x0112] = 6  # orientation: rotate to show
+    exif.get_ifd(0x8825).update({1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)})
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+async def test_photos_are_checked_by_content_and_stored_without_their_location(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, database_url: str
+) -> None:
+    alice, fixer, bob = await with_team(moot, host, community)
+    await alice.privately("/report leak | Water through the ceiling")
+    named_png = Attachment("holiday.png", photo_with_location(), "image/png")  # a JPEG really
+    said = texts(await alice.say("/photo R-0001", ALICE_DM, files=(named_png,)))
+    assert "The photo is on R-0001 (1 in all), with its location and camera details removed" in said
+    assert "already" in texts(await alice.say("/photo 1", ALICE_DM, files=(named_png,)))
+    for file, refusal in (
+        (Attachment("photo.jpg", b"%PDF-1.7 not an image at all"), "not a photo Moot can read"),
+        (Attachment("big.jpg", b"\xff\xd8" + bytes(10 * 1024 * 1024)), "over 10 MB"),
+    ):
+        assert refusal in texts(await alice.say("/photo 1", ALICE_DM, files=(file,)))
+    assert "There is no report" in texts(
+        await bob.say("/photo 1", dm("console", "bob"), files=(named_png,))
+    )
+
+    # Read what is stored as someone who got hold of the disk would.
+    folder = Path(database_url.removeprefix("sqlite:///")).parent / "photos"
+    (stored,) = folder.iterdir()
+    raw = stored.read_bytes()
+    assert b"SpyCam" not in raw
+    assert b"Exif" not in raw
+    with Image.open(stored) as kept:
+        assert kept.format == "JPEG"
+        assert dict(kept.getexif()) == {}
+        assert kept.size == (48, 64)  # turned the right way up before the EXIF went
+    assert "📷 1 photo: /photos 1" in cards(outlet)[-1].text
+    (shown,) = await fixer.say("/photos R-0001", TEAM_CHAT)
+    assert shown.file is not None
+    assert shown.file.data == raw
+    assert shown.visibility is Visibility.ACTOR

@@ -14,6 +14,7 @@ from tests.discord_harness import deliver, set_up
 from tests.fakes.discord_api import FakeDiscord, Interactions
 from tests.fakes.telegram_api import FakeTelegram, Updates
 from tests.telegram_harness import telegram_adapter
+from tests.test_repairs import photo_with_location
 
 GROUP, ADMIN, ALICE = -100900, 11, 22
 EPHEMERAL = 64
@@ -61,3 +62,24 @@ async def test_a_repair_on_discord(discord_env: tuple[FakeDiscord, DiscordAdapte
     _, receipt = await api.wait_for("Your report is R-0001")
     assert receipt["flags"] & EPHEMERAL  # nobody else in the channel sees it
     assert "pests, at home" in receipt["content"]
+
+
+async def test_a_photo_sent_as_a_telegram_photo_is_kept_without_its_metadata(
+    telegram: FakeTelegram, moot: Moot
+) -> None:
+    updates = Updates()
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
+    await telegram.wait_for(GROUP, "home of Elm Court")
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/joinpolicy open"))
+    telegram.push(updates.message(GROUP, ALICE, "Alice", "/join"))
+    await telegram.wait_for(GROUP, "Welcome to Elm Court, Alice")
+    telegram.push(updates.message(ALICE, ALICE, "Alice", "/report leak | Damp patch"))
+    await telegram.wait_for(ALICE, "Your report is R-0001")
+
+    telegram.files["photo-big"] = photo_with_location()
+    sizes = [  # Telegram sends a compressed photo in several sizes; the largest is taken
+        {"file_id": "photo-small", "file_unique_id": "s", "width": 32, "height": 24},
+        {"file_id": "photo-big", "file_unique_id": "b", "width": 64, "height": 48},
+    ]
+    telegram.push(updates.message(ALICE, ALICE, "Alice", "", photo=sizes, caption="/photo R-0001"))
+    await telegram.wait_for(ALICE, "The photo is on R-0001 (1 in all)")

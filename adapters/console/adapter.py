@@ -158,14 +158,15 @@ class ConsoleAdapter:
         attachments: tuple[Attachment, ...] = ()
         command = moot.registry.get(name)
         if command and any(p.kind is ParamKind.ATTACHMENT for p in command.params):
-            # The console has no uploads: a file parameter is typed as a path.
-            if text.strip():
+            # The console has no uploads: a file parameter is typed as a path, after any other
+            # parameters (`/photo 3 ~/leak.jpg`), so it is the last word when there are others.
+            text, path = _split_path(text, len(command.params) > 1)
+            if path:
                 try:
-                    attachments = (await asyncio.to_thread(_read_attachment, text.strip()),)
+                    attachments = (await asyncio.to_thread(_read_attachment, path),)
                 except OSError as error:
-                    self._say(f"Cannot read {text.strip()[:200]}: {error.strerror}.")
+                    self._say(f"Cannot read {path[:200]}: {error.strerror}.")
                     return
-            text = ""
         event = CommandInvoked(self._actor(), place, name, text, attachments=attachments)
         await self._handle(moot, event)
 
@@ -340,6 +341,14 @@ class ConsoleAdapter:
             return
         self._out.write(clean(text) + "\n")
         self._out.flush()
+
+
+def _split_path(text: str, others: bool) -> tuple[str, str]:
+    """(the other parameters, the file's path) from what was typed after the command."""
+    if not others:
+        return "", text.strip()
+    rest, _, path = text.strip().rpartition(" ")
+    return rest, path
 
 
 def _read_attachment(path_text: str) -> Attachment:

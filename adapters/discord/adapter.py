@@ -39,7 +39,7 @@ from bot.outlet import RefusedError
 log = logging.getLogger(__name__)
 
 ANSWER_WITHIN_SECONDS = 2.0
-MAX_ATTACHMENT_BYTES = 1024 * 1024
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # photos of a repair; the core limits each kind
 # Interaction already acknowledged (a replay), unknown interaction (expired): nothing to repair.
 QUIET_CODES = (40060, 10062)
 
@@ -191,7 +191,8 @@ class DiscordAdapter:
                 if file.size > MAX_ATTACHMENT_BYTES:
                     await self._answer(
                         interaction,
-                        f"That file is too large; the limit is {MAX_ATTACHMENT_BYTES // 1024} KB.",
+                        "That file is too large; the limit is "
+                        f"{MAX_ATTACHMENT_BYTES // 1024 // 1024} MB.",
                         True,
                     )
                     return None

@@ -16,12 +16,14 @@ from telegram import (
     BotCommand,
     CallbackQuery,
     Chat,
+    Document,
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     LinkPreviewOptions,
     Message,
+    PhotoSize,
     ReplyParameters,
     Update,
 )
@@ -79,7 +81,7 @@ WELCOME = (
     "Hello! I'm Moot: I help your residents' association, tenants' group or land trust decide, "
     "meet and get repairs done, in the chats you already use. Send /help to see what you can do."
 )
-MAX_ATTACHMENT_BYTES = 1024 * 1024
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # photos of a repair; the core limits each kind
 RATE_LIMIT_RETRIES = 3
 MESSAGES_PER_SECOND = 30  # across all chats (Telegram's bot limit)
 
@@ -164,7 +166,9 @@ class TelegramAdapter:
         app.add_handler(ChatMemberHandler(self._on_member, ChatMemberHandler.CHAT_MEMBER))
         app.add_handler(ChatMemberHandler(self._on_my_member, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
-        app.add_handler(MessageHandler(filters.TEXT | filters.Document.ALL, self._on_message))
+        app.add_handler(
+            MessageHandler(filters.TEXT | filters.Document.ALL | filters.PHOTO, self._on_message)
+        )
         app.add_error_handler(self._on_error)
         return app
 
@@ -301,18 +305,27 @@ class TelegramAdapter:
     async def _attachments(
         self, message: Message, who: Actor, where: Place
     ) -> tuple[Attachment, ...] | None:
-        document = message.document
-        if document is None:
+        """A file sent with the command: a document, or a photo (Telegram sends a photo in
+        several sizes, compressed; the largest is taken)."""
+        file: Document | PhotoSize
+        if message.document is not None:
+            file = message.document
+            name, content_type = file.file_name or "file", file.mime_type
+        elif message.photo:
+            file, name, content_type = message.photo[-1], "photo.jpg", "image/jpeg"
+        else:
             return ()
-        if (document.file_size or 0) > MAX_ATTACHMENT_BYTES:
+        if (file.file_size or 0) > MAX_ATTACHMENT_BYTES:
             await self._send_private(
                 who,
                 where,
-                Reply(f"That file is too large; the limit is {MAX_ATTACHMENT_BYTES // 1024} KB."),
+                Reply(
+                    f"That file is too large; the limit is {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB."
+                ),
             )
             return None
-        data = await (await document.get_file()).download_as_bytearray()
-        return (Attachment(document.file_name or "file", bytes(data), document.mime_type),)
+        data = await (await file.get_file()).download_as_bytearray()
+        return (Attachment(name, bytes(data), content_type),)
 
     async def _is_admin(self, chat: Chat, user_id: int) -> bool:
         """Telegram's chat admins are community admins. Each group's admins are read once (one

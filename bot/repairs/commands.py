@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
@@ -24,11 +25,12 @@ from bot.dates import format_moment, read_moment
 from bot.errors import NotAllowedError, UserError
 from bot.events import FileOut, Reply
 from bot.feature import Feature, JobHandler
-from bot.repairs import homes, render, service, stats
+from bot.repairs import homes, photos, render, service, stats
 from bot.repairs.access import REPORT, communal_named, is_team, report_named, require_team
 from bot.repairs.clocks import Nation, Priority
 from bot.repairs.spec import LABELS, build, parse_one_line
 from bot.repairs.views import communal_open, find, load, reports_of
+from storage.engine import sqlite_path
 from storage.models import Role
 from storage.repairs import DESCRIPTION_MAX, RepairReport, RepairStatus
 
@@ -101,6 +103,52 @@ async def duplicate(ctx: Context) -> None:
         f"{view.reference} is closed as a duplicate of {kept.reference}; its tenants now hear "
         f"{kept.reference}'s updates."
     )
+
+
+def _photo_folder(moot: Moot) -> Path:
+    database = sqlite_path(moot.store.url)
+    if database is None:
+        raise UserError("Photos are kept next to a SQLite database file, and this store has none.")
+    return photos.folder_for(database)
+
+
+def _clean_and_keep(data: bytes, folder: Path) -> photos.CleanPhoto:
+    cleaned = photos.clean(data)
+    photos.keep(folder, cleaned)
+    return cleaned
+
+
+async def photo(ctx: Context) -> None:
+    view = await report_named(ctx)
+    folder = _photo_folder(ctx.moot)
+    cleaned = await asyncio.to_thread(_clean_and_keep, ctx.args.attachment("photo").data, folder)
+    report_id = view.id
+    count = await ctx.moot.write(
+        lambda s: service.add_photo(s, report_id, cleaned, ctx.person_id, ctx.now)
+    )
+    ctx.reply_privately(
+        f"The photo is on {view.reference} ({count} in all), with its location and camera "
+        "details removed."
+    )
+
+
+async def show_photos(ctx: Context) -> None:
+    view = await report_named(ctx)
+    if not view.photos:
+        ctx.reply_privately(f"{view.reference} has no photos yet. Add one with /photo.")
+        return
+    folder = _photo_folder(ctx.moot)
+    for number, kept in enumerate(view.photos, start=1):
+        path = photos.path_of(folder, kept.sha256, kept.content_type)
+        try:
+            data = await asyncio.to_thread(path.read_bytes)
+        except OSError:
+            ctx.reply_privately(f"Photo {number} of {view.reference} is missing from the disk.")
+            continue
+        ctx.reply_privately(
+            f"{view.reference}, photo {number} of {len(view.photos)}",
+            file=FileOut(path.name, data, kept.content_type),
+        )
 
 
 async def repair_export(ctx: Context) -> None:
@@ -302,6 +350,7 @@ def merge_people(session: Session, source_id: int, target_id: int, now: datetime
         "UPDATE repairreport SET reporter_person_id = :target WHERE reporter_person_id = :source",
         "UPDATE repairreport SET assignee_person_id = :target WHERE assignee_person_id = :source",
         "UPDATE repairevent SET actor_person_id = :target WHERE actor_person_id = :source",
+        "UPDATE repairphoto SET added_by_person_id = :target WHERE added_by_person_id = :source",
         "DELETE FROM repairsupporter WHERE person_id = :source AND report_id IN (SELECT report_id "
         "FROM repairsupporter WHERE person_id = :target)",
         "UPDATE repairsupporter SET person_id = :target WHERE person_id = :source",
@@ -372,6 +421,24 @@ FEATURE = Feature(
             "repair",
             "A repair report and its timeline",
             repair,
+            params=(REPORT,),
+            scope="report",
+            listed_for=Role.MEMBER,
+            own_note="(only reports you made)",
+        ),
+        Command(
+            "photo",
+            "Add a photo to a repair report (sent as a photo or a file)",
+            photo,
+            params=(REPORT, Param("photo", "The photo", ParamKind.ATTACHMENT)),
+            scope="report",
+            listed_for=Role.MEMBER,
+            own_note="(only reports you made)",
+        ),
+        Command(
+            "photos",
+            "The photos of a repair report",
+            show_photos,
             params=(REPORT,),
             scope="report",
             listed_for=Role.MEMBER,

@@ -167,6 +167,9 @@ def card(view: ReportView) -> tuple[str, list[Button]]:
     ]
     if report.access:
         lines.append(f"Access: {report.access}")
+    if view.photos:
+        count = len(view.photos)
+        lines.append(f"📷 {count} photo{'' if count == 1 else 's'}: /photos {report.number}")
     if view.supporters:
         lines.append(f"{len(view.supporters)} more with the same problem")
     if view.assignee:
@@ -207,6 +210,8 @@ def page(view: ReportView, *, for_team: bool) -> str:
     ]
     if report.access:
         lines.append(f"Access: {report.access}")
+    if view.photos:
+        lines.append(f"Photos: {len(view.photos)} (/photos {report.number})")
     if for_team and report.vulnerability:
         lines.append(f"⚠ Vulnerability: {report.vulnerability}")
     lines.append(f"Target: {target(view)}")

@@ -21,6 +21,7 @@ from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.repairs import homes, render, stats
 from bot.repairs.clocks import Nation, Priority, working_day_before
+from bot.repairs.photos import CleanPhoto
 from bot.repairs.spec import FIRST_PRIORITY, HOME, ReportSpec
 from bot.repairs.views import SETTLED, load, reference, settings_of
 from bot.scheduler import schedule
@@ -29,6 +30,7 @@ from storage.outbox import DeliveryStatus
 from storage.repairs import (
     RepairEvent,
     RepairPause,
+    RepairPhoto,
     RepairReport,
     RepairSettings,
     RepairStatus,
@@ -349,6 +351,37 @@ def _keep_target(session: Session, report_id: int, now: datetime) -> None:
     if before > now:
         schedule(session, DUE_SOON_JOB, before, payload)
     schedule(session, OVERDUE_JOB, due, payload)
+
+
+def add_photo(
+    session: Session, report_id: int, photo: CleanPhoto, person_id: int, now: datetime
+) -> int:
+    """Attach a cleaned photo (kept on disk already); how many the report has now."""
+    filed = session.get_one(RepairReport, report_id)
+    ref = reference(filed.number)
+    if filed.status in FINISHED:
+        raise UserError(f"{ref} is closed.")
+    known = session.exec(
+        select(RepairPhoto.id).where(
+            RepairPhoto.report_id == report_id, RepairPhoto.sha256 == photo.sha256
+        )
+    ).first()
+    if known is not None:
+        raise UserError(f"That photo is on {ref} already.")
+    session.add(
+        RepairPhoto(
+            report_id=report_id,
+            sha256=photo.sha256,
+            content_type=photo.content_type,
+            size=len(photo.data),
+            added_by_person_id=person_id,
+            added_at=now,
+        )
+    )
+    _event(session, filed, person_id, "photo", "a photo was added", now)
+    session.flush()
+    _edit_card(session, filed, now)
+    return len(load(session, report_id).photos)
 
 
 def add_note(session: Session, report_id: int, note: str, actor_id: int, now: datetime) -> None:

@@ -24,6 +24,7 @@ from storage.repairs import (
     Home,
     RepairEvent,
     RepairPause,
+    RepairPhoto,
     RepairReport,
     RepairSettings,
     RepairStatus,
@@ -58,6 +59,7 @@ class ReportView:
     nation: Nation
     supporters: dict[int, str]  # person -> the platform they said "me too" from
     home: Home | None  # from the register, when the report is about a home in it
+    photos: tuple[RepairPhoto, ...]
 
     def may_follow(self, person_id: int) -> bool:
         """The reporter, or someone who said "me too"."""
@@ -126,6 +128,13 @@ def load(session: Session, report_id: int) -> ReportView:
             )
         },
         session.get(Home, report.home_id) if report.home_id is not None else None,
+        tuple(
+            session.exec(
+                select(RepairPhoto)
+                .where(RepairPhoto.report_id == report_id)
+                .order_by(col(RepairPhoto.id))
+            )
+        ),
     )
 
 

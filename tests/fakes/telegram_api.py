@@ -304,7 +304,8 @@ class Updates:
             "date": int(time.time()),
             "chat": chat,
             "from": self.user(user_id, name),
-            **({"text": text} if "document" not in extra else {"caption": text}),
+            # A file or photo carries its command as a caption, as Telegram sends them.
+            **({"caption": text} if {"document", "photo"} & extra.keys() else {"text": text}),
             **extra,
         }
         return {"update_id": next(self._ids), "message": message}

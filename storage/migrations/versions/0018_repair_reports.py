@@ -152,6 +152,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("report_id", "person_id"),
     )
     op.create_table(
+        "repairphoto",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("report_id", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("content_type", sa.String(length=32), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("added_by_person_id", sa.Integer(), nullable=False),
+        sa.Column("added_at", storage.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["added_by_person_id"], ["person.id"]),
+        sa.ForeignKeyConstraint(["report_id"], ["repairreport.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("report_id", "sha256"),
+    )
+    with op.batch_alter_table("repairphoto", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_repairphoto_report_id"), ["report_id"], unique=False)
+    op.create_table(
         "repairpause",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("report_id", sa.Integer(), nullable=False),
@@ -174,6 +190,9 @@ def downgrade() -> None:
 
     op.drop_table("repairpause")
     op.drop_table("repairsupporter")
+    with op.batch_alter_table("repairphoto", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_repairphoto_report_id"))
+    op.drop_table("repairphoto")
     with op.batch_alter_table("repairevent", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_repairevent_report_id"))
 

@@ -1,0 +1,85 @@
+"""Photos of a repair: checked by what they contain (not what they are called), stripped of
+their metadata (GPS position, camera, time) before anyone else sees them, and kept on disk next
+to the database under the hash of the cleaned image, so the same photo is stored once.
+
+Decoding and re-encoding a large photo takes a few hundred milliseconds, so `clean` runs on a
+worker thread; the event loop keeps answering everyone else meanwhile (bench/repairs.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from bot.errors import UserError
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # a 40-megapixel photo; more is a decompression bomb, not a photo
+# What Pillow calls each kind of image we keep, and how it is stored.
+KINDS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
+
+
+@dataclass(frozen=True)
+class CleanPhoto:
+    data: bytes
+    sha256: str
+    content_type: str
+    extension: str
+
+
+def clean(data: bytes) -> CleanPhoto:
+    """The photo re-encoded without any metadata, the right way up; UserError if it is too
+    large or is not a JPEG, PNG or WebP image, whatever its name says."""
+    if len(data) > MAX_BYTES:
+        raise UserError(f"That photo is over {MAX_BYTES // 1024 // 1024} MB; send a smaller one.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            kind = image.format or ""
+            if kind not in KINDS:
+                raise UserError("Send a photo as a JPEG, PNG or WebP image.")
+            if image.width * image.height > MAX_PIXELS:
+                raise UserError("That image is too large to be a photo.")
+            image.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombWarning) as error:
+        raise UserError("That is not a photo Moot can read (JPEG, PNG or WebP).") from error
+    upright = ImageOps.exif_transpose(image)
+    upright.info = {}  # no EXIF, XMP, comments or other text carried over by the encoder
+    out = io.BytesIO()
+    if kind == "JPEG":
+        upright.save(out, "JPEG", quality=90, exif=b"")
+    else:
+        upright.save(out, kind, exif=b"")
+    cleaned = out.getvalue()
+    content_type, extension = KINDS[kind]
+    return CleanPhoto(cleaned, hashlib.sha256(cleaned).hexdigest(), content_type, extension)
+
+
+def folder_for(database_file: Path) -> Path:
+    return database_file.parent / "photos"
+
+
+def path_of(folder: Path, sha256: str, content_type: str) -> Path:
+    extension = next(ext for kind, ext in KINDS.values() if kind == content_type)
+    return folder / f"{sha256}.{extension}"
+
+
+def keep(folder: Path, photo: CleanPhoto) -> Path:
+    """Write the cleaned photo under its hash (once; atomically, so a crash leaves no half
+    photo)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{photo.sha256}.{photo.extension}"
+    if path.exists():
+        return path
+    handle, temporary = tempfile.mkstemp(dir=folder, suffix=".part")
+    with os.fdopen(handle, "wb") as file:
+        file.write(photo.data)
+    os.replace(temporary, path)
+    return path
