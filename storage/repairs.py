@@ -108,6 +108,9 @@ class RepairReport(SQLModel, table=True):
     fixed_on_time: bool | None = None
     assignee_person_id: int | None = Field(default=None, foreign_key="person.id")
     visit_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # Damp and mould under Awaab's Law: when it was investigated, and the written summary sent.
+    investigated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    summary_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     fixed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     card_delivery_id: int | None = Field(default=None, foreign_key="outbox.id")

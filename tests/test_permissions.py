@@ -228,6 +228,8 @@ REPAIR_MATRIX: list[tuple[str, set[str]]] = [
     ("/repair {n}", {"creator"} | TEAM),
     ("/repairexport {n}", {"creator"} | TEAM),
     ("/photos {n}", {"creator"} | TEAM),
+    ("/investigated {n} Mould behind the wardrobe", TEAM),
+    ("/summary {n} We will treat the wall", TEAM),
     ("/repairstatus {n} acknowledged", TEAM),
     ("/priority {n} emergency", TEAM),
     ("/repairnote {n} Rang them", TEAM),

@@ -409,3 +409,39 @@ async def test_photos_are_checked_by_content_and_stored_without_their_location(
     assert shown.file is not None
     assert shown.file.data == raw
     assert shown.visibility is Visibility.ACTOR
+
+
+async def test_damp_and_mould_moves_through_awaabs_law_steps(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    alice, fixer, _ = await with_team(moot, host, community)
+    await alice.privately("/report mould | Black mould in the bedroom")  # investigate by 7 Dec
+    await alice.privately("/report leak | Dripping tap")
+    assert "not on Awaab's Law's clock" in texts(
+        await fixer.say("/investigated 2 Worn washer", TEAM_CHAT)
+    )
+    await clock.advance(timedelta(days=2))  # Wednesday 25th
+    said = texts(await fixer.say("/summary 1 Too soon", TEAM_CHAT))
+    assert "Record the investigation first" in said
+
+    said = texts(await fixer.say("/investigated 1 A blocked extractor fan", TEAM_CHAT))
+    assert "Next: Written summary (Awaab's Law), target by Mon 30 Nov 2026, 09:00" in said
+    told = outlet.dms_to("alice")[-1]
+    assert "Found: A blocked extractor fan" in told
+    assert (
+        "a written summary by Mon 30 Nov 2026, 09:00, and the safety work starts by "
+        "Wed 02 Dec 2026, 09:00" in told
+    )
+    await fixer.say("/summary R-0001 We will replace the fan and treat the wall.", TEAM_CHAT)
+    assert outlet.dms_to("alice")[-1] == (
+        "📄 Written summary of the investigation into R-0001:\n"
+        "We will replace the fan and treat the wall."
+    )
+    page = texts(await fixer.say("/repair 1", TEAM_CHAT))
+    assert "Investigate (Awaab's Law): within 10 working days" in page
+    assert "so by Mon 07 Dec 2026, 09:00 — done" in page
+    assert "Written summary (Awaab's Law): within 3 working days of Wed 25 Nov 2026, 09:00" in page
+    assert "Target: by Wed 02 Dec 2026, 09:00" in page  # the safety work is what is due now
+    await fixer.say("/repairstatus 1 in-progress", TEAM_CHAT)
+    page = texts(await fixer.say("/repair 1", TEAM_CHAT))
+    assert "so by Wed 02 Dec 2026, 09:00 — done" in page

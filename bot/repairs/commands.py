@@ -251,6 +251,28 @@ def alert_job(overdue: bool) -> JobHandler:
     return run
 
 
+async def investigated(ctx: Context) -> None:
+    view = await report_named(ctx)
+    require_team(ctx, view)
+    findings, report_id = ctx.args.text("findings"), view.id
+    await ctx.moot.write(
+        lambda s: service.investigated(s, report_id, findings, ctx.person_id, ctx.now)
+    )
+    updated = await ctx.moot.read(lambda s: load(s, report_id))
+    ctx.reply_privately(
+        f"{view.reference} is investigated; {view.reporter} is told. Next: {updated.clock.what}, "
+        f"target {render.target(updated)}."
+    )
+
+
+async def summary(ctx: Context) -> None:
+    view = await report_named(ctx)
+    require_team(ctx, view)
+    text, report_id = ctx.args.text("summary"), view.id
+    await ctx.moot.write(lambda s: service.send_summary(s, report_id, text, ctx.person_id, ctx.now))
+    ctx.reply_privately(f"The written summary of {view.reference} is sent to {view.reporter}.")
+
+
 async def repair_note(ctx: Context) -> None:
     view = await report_named(ctx)
     require_team(ctx, view)
@@ -530,6 +552,22 @@ FEATURE = Feature(
             "Give a report to a member of the repairs team: R-N member",
             assign,
             params=(REPORT, Param("member", "The member's number")),
+            scope="report",
+            listed_for=Role.REPAIRS,
+        ),
+        Command(
+            "investigated",
+            "Damp and mould investigated (Awaab's Law): R-N what was found",
+            investigated,
+            params=(REPORT, Param("findings", "What was found", ParamKind.TEXT, max_length=2000)),
+            scope="report",
+            listed_for=Role.REPAIRS,
+        ),
+        Command(
+            "summary",
+            "Send the tenant the written summary (Awaab's Law): R-N text",
+            summary,
+            params=(REPORT, Param("summary", "The summary", ParamKind.TEXT, max_length=3000)),
             scope="report",
             listed_for=Role.REPAIRS,
         ),

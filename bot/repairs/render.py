@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.events import Button
-from bot.repairs.clocks import Priority
+from bot.repairs.clocks import Priority, RepairClock
 from bot.repairs.spec import AWAAB, HOME, LABELS
-from bot.repairs.views import ReportView
+from bot.repairs.views import ReportView, awaab_steps
 from storage.repairs import RepairStatus
 
 STATUS_WORDS = {
@@ -124,6 +124,27 @@ def visit_reminder(view: ReportView) -> str:
     )
 
 
+def investigated(view: ReportView, findings: str) -> str:
+    _, (summary, _), (safety, _) = awaab_steps(view.report, view.pauses)
+    return "\n".join(
+        [
+            f"🔧 {view.reference}: the damp and mould has been investigated.",
+            f"Found: {findings}",
+            f"Under Awaab's Law you get a written summary by {_due(summary, view)}, and the "
+            f"safety work starts by {_due(safety, view)}.",
+        ]
+    )
+
+
+def _due(clock: RepairClock, view: ReportView) -> str:
+    due = clock.due(view.nation, view.zone)
+    return when(due, view) if due is not None else "a date set once the pause ends"
+
+
+def written_summary(view: ReportView, summary: str) -> str:
+    return f"📄 Written summary of the investigation into {view.reference}:\n{summary}"
+
+
 def assigned(view: ReportView) -> str:
     return (
         f"🔧 You are assigned {view.reference} in {view.community.name}: "
@@ -215,7 +236,14 @@ def page(view: ReportView, *, for_team: bool) -> str:
     if for_team and report.vulnerability:
         lines.append(f"⚠ Vulnerability: {report.vulnerability}")
     lines.append(f"Target: {target(view)}")
-    lines += ["", "Clock:", *(f"· {line}" for line in view.clock.explain(view.nation, view.zone))]
+    lines += ["", "Clock:"]
+    if report.priority == AWAAB:
+        for clock, met in awaab_steps(report, view.pauses):
+            explained = clock.explain(view.nation, view.zone)
+            explained[0] += " — done" if met else ""
+            lines += [f"· {line}" for line in explained]
+    else:
+        lines += [f"· {line}" for line in view.clock.explain(view.nation, view.zone)]
     lines += ["", "Timeline:"]
     for event in view.events:
         if event.internal and not for_team:

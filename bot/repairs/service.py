@@ -22,7 +22,7 @@ from bot.outbox.queue import Message
 from bot.repairs import homes, render, stats
 from bot.repairs.clocks import Nation, Priority, working_day_before
 from bot.repairs.photos import CleanPhoto
-from bot.repairs.spec import FIRST_PRIORITY, HOME, ReportSpec
+from bot.repairs.spec import AWAAB, FIRST_PRIORITY, HOME, ReportSpec
 from bot.repairs.views import SETTLED, load, reference, settings_of
 from bot.scheduler import schedule
 from storage.models import Chat, Community, Membership, MembershipStatus, Person, Role
@@ -177,8 +177,12 @@ def change_status(
     _event(session, filed, actor_id, status.value, said or "", now)
     if status in SETTLED:
         filed.target_at = None
-    elif was in SETTLED or RepairStatus.NO_ACCESS in (was, status):
-        _keep_target(session, report_id, now)  # back open, paused, or on by the pause
+    elif (
+        was in SETTLED
+        or RepairStatus.NO_ACCESS in (was, status)
+        or (filed.priority == AWAAB and filed.investigated_at is not None)
+    ):
+        _keep_target(session, report_id, now)  # back open, paused, on by a pause, or a step met
     view = load(session, report_id)
     _tell_tenant(
         session,
@@ -351,6 +355,62 @@ def _keep_target(session: Session, report_id: int, now: datetime) -> None:
     if before > now:
         schedule(session, DUE_SOON_JOB, before, payload)
     schedule(session, OVERDUE_JOB, due, payload)
+
+
+def investigated(
+    session: Session, report_id: int, findings: str, actor_id: int, now: datetime
+) -> None:
+    """Damp and mould was investigated: Awaab's Law's next clocks (the written summary, the
+    safety work) start now, and the tenant hears what was found and by when the rest is due."""
+    filed = _awaab(session, report_id)
+    if filed.investigated_at is not None:
+        raise UserError(f"{reference(filed.number)} was investigated already.")
+    filed.investigated_at = now
+    session.flush()
+    _event(session, filed, actor_id, "investigated", findings, now)
+    _keep_target(session, report_id, now)
+    _tell_tenant(
+        session,
+        filed,
+        Reply(render.investigated(load(session, report_id), findings)),
+        now,
+        actor_id,
+    )
+    _edit_card(session, filed, now)
+
+
+def send_summary(
+    session: Session, report_id: int, summary: str, actor_id: int, now: datetime
+) -> None:
+    """The written summary Awaab's Law asks for after the investigation, sent to the tenant
+    and kept on the timeline."""
+    filed = _awaab(session, report_id)
+    if filed.investigated_at is None:
+        raise UserError(
+            f"Record the investigation first (/investigated {filed.number} what was found)."
+        )
+    filed.summary_at = now
+    session.flush()
+    _event(session, filed, actor_id, "written summary", summary, now)
+    _keep_target(session, report_id, now)
+    _tell_tenant(
+        session,
+        filed,
+        Reply(render.written_summary(load(session, report_id), summary)),
+        now,
+        actor_id,
+    )
+    _edit_card(session, filed, now)
+
+
+def _awaab(session: Session, report_id: int) -> RepairReport:
+    filed = session.get_one(RepairReport, report_id)
+    ref = reference(filed.number)
+    if filed.status in FINISHED:
+        raise UserError(f"{ref} is closed.")
+    if filed.priority != AWAAB:
+        raise UserError(f"{ref} is not on Awaab's Law's clock (damp and mould).")
+    return filed
 
 
 def add_photo(

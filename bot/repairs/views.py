@@ -4,7 +4,7 @@ timeline and pauses, and when it is due."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -55,7 +55,8 @@ class ReportView:
     reporter: str
     assignee: str | None
     events: tuple[RepairEvent, ...]
-    clock: RepairClock
+    clock: RepairClock  # the one that sets the target now
+    pauses: tuple[Pause, ...]
     nation: Nation
     supporters: dict[int, str]  # person -> the platform they said "me too" from
     home: Home | None  # from the register, when the report is about a home in it
@@ -83,27 +84,79 @@ class ReportView:
         return self.clock.due(self.nation, self.zone)
 
 
-def clock_of(session: Session, report: RepairReport) -> RepairClock:
-    pauses = session.exec(
-        select(RepairPause)
-        .where(RepairPause.report_id == report.id)
-        .order_by(col(RepairPause.began))
-    ).all()
-    if report.priority == AWAAB:
-        what, target = "Investigate (Awaab's Law)", AWAAB_TARGETS[AwaabStep.INVESTIGATE]
-    else:
-        priority = Priority(report.priority)
-        what, target = f"{priority.value.capitalize()} repair", DEFAULT_TARGETS[priority]
-    return RepairClock(
-        what,
+# Once the work has started, Awaab's Law's safety-work step is met.
+WORK_STARTED = (RepairStatus.IN_PROGRESS, *SETTLED)
+
+
+def awaab_steps(report: RepairReport, pauses: tuple[Pause, ...]) -> list[tuple[RepairClock, bool]]:
+    """Damp and mould's clocks so far, each with whether it is met: investigate from the
+    report; once investigated, the written summary and the safety work from then."""
+    investigate = RepairClock(
+        "Investigate (Awaab's Law)",
         report.reported_at,
-        target,
-        tuple(Pause(p.began, p.ended, p.reason) for p in pauses),
+        AWAAB_TARGETS[AwaabStep.INVESTIGATE],
+        pauses,
     )
+    if report.investigated_at is None:
+        return [(investigate, False)]
+    later = tuple(p for p in pauses if p.began >= report.investigated_at)
+    return [
+        (investigate, True),
+        (
+            RepairClock(
+                "Written summary (Awaab's Law)",
+                report.investigated_at,
+                AWAAB_TARGETS[AwaabStep.SUMMARY],
+                later,
+            ),
+            report.summary_at is not None,
+        ),
+        (
+            RepairClock(
+                "Start the safety work (Awaab's Law)",
+                report.investigated_at,
+                AWAAB_TARGETS[AwaabStep.SAFETY_WORK],
+                later,
+            ),
+            report.status in WORK_STARTED,
+        ),
+    ]
+
+
+def clock_of(
+    report: RepairReport, pauses: tuple[Pause, ...], nation: Nation, zone: ZoneInfo
+) -> RepairClock:
+    """The clock that sets the report's target now: its priority's, or under Awaab's Law the
+    step due soonest among those not yet met."""
+    if report.priority != AWAAB:
+        priority = Priority(report.priority)
+        return RepairClock(
+            f"{priority.value.capitalize()} repair",
+            report.reported_at,
+            DEFAULT_TARGETS[priority],
+            pauses,
+        )
+    steps = awaab_steps(report, pauses)
+    waiting = [clock for clock, met in steps if not met]
+    if not waiting:
+        return steps[-1][0]
+    far = datetime.max.replace(tzinfo=UTC)
+    return min(waiting, key=lambda clock: clock.due(nation, zone) or far)
 
 
 def load(session: Session, report_id: int) -> ReportView:
     report = session.get_one(RepairReport, report_id)
+    community = session.get_one(Community, report.community_id)
+    nation = Nation(settings_of(session, report.community_id).nation)
+    zone = ZoneInfo(community.timezone)
+    pauses = tuple(
+        Pause(p.began, p.ended, p.reason)
+        for p in session.exec(
+            select(RepairPause)
+            .where(RepairPause.report_id == report_id)
+            .order_by(col(RepairPause.began))
+        )
+    )
     events = session.exec(
         select(RepairEvent)
         .where(RepairEvent.report_id == report_id)
@@ -111,7 +164,7 @@ def load(session: Session, report_id: int) -> ReportView:
     ).all()
     return ReportView(
         report,
-        session.get_one(Community, report.community_id),
+        community,
         session.get_one(Person, report.reporter_person_id).name,
         (
             session.get_one(Person, report.assignee_person_id).name
@@ -119,8 +172,9 @@ def load(session: Session, report_id: int) -> ReportView:
             else None
         ),
         tuple(events),
-        clock_of(session, report),
-        Nation(settings_of(session, report.community_id).nation),
+        clock_of(report, pauses, nation, zone),
+        pauses,
+        nation,
         {
             supporter.person_id: supporter.platform
             for supporter in session.exec(

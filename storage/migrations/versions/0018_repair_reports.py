@@ -77,6 +77,8 @@ def upgrade() -> None:
         sa.Column("fixed_on_time", sa.Boolean(), nullable=True),
         sa.Column("assignee_person_id", sa.Integer(), nullable=True),
         sa.Column("visit_at", storage.types.UTCDateTime(), nullable=True),
+        sa.Column("investigated_at", storage.types.UTCDateTime(), nullable=True),
+        sa.Column("summary_at", storage.types.UTCDateTime(), nullable=True),
         sa.Column("fixed_at", storage.types.UTCDateTime(), nullable=True),
         sa.Column("closed_at", storage.types.UTCDateTime(), nullable=True),
         sa.Column("card_delivery_id", sa.Integer(), nullable=True),
