@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
@@ -25,6 +26,11 @@ PersonMerge = Callable[[Session, int, int, datetime], list[str]]
 LiveRenderer = Callable[["Moot", str], Awaitable[Reply | None]]
 # Inside a write: a chat on `platform` changed its id from the first to the second.
 ChatMove = Callable[[Session, str, str, str], None]
+# Inside a read: what a feature holds about one person, for their own copy (JSON-able).
+PersonExport = Callable[[Session, int], Mapping[str, Any]]
+# Inside a write: remove or anonymise what a feature holds about a person who asked to be
+# forgotten; the files to delete once the write has committed.
+PersonForget = Callable[[Session, int, datetime], list[Path]]
 # At start-up, before scheduled work is caught up: settle what an earlier process left unfinished.
 CatchUp = Callable[["Moot"], Awaitable[None]]
 
@@ -38,3 +44,5 @@ class Feature:
     renderers: Mapping[str, LiveRenderer] = field(default_factory=dict)
     move_chat: ChatMove | None = None
     catch_up: CatchUp | None = None
+    export_person: PersonExport | None = None
+    forget_person: PersonForget | None = None

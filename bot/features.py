@@ -10,6 +10,7 @@ from bot.identity.commands import FEATURE as IDENTITY
 from bot.meetings.commands import FEATURE as MEETINGS
 from bot.outbox.commands import FEATURE as OUTBOX
 from bot.polls.commands import FEATURE as POLLS
+from bot.privacy.commands import FEATURE as PRIVACY
 from bot.repairs.commands import FEATURE as REPAIRS
 
 ALL_FEATURES: tuple[Feature, ...] = (
@@ -21,4 +22,5 @@ ALL_FEATURES: tuple[Feature, ...] = (
     REPAIRS,
     OUTBOX,
     HOUSEKEEPING,
+    PRIVACY,
 )

@@ -317,7 +317,7 @@ async def test_role_commands(world: World, line: str, may: set[str]) -> None:
 
 async def test_commands_for_anyone_are_open_to_all(world: World) -> None:
     for who in PEOPLE:
-        for line in ("/help", "/whoami", "/link"):
+        for line in ("/help", "/whoami", "/link", "/mydata", "/forgetme"):
             await allowed(world, who, line)
 
 
@@ -357,7 +357,7 @@ def test_every_declared_command_is_in_the_matrix() -> None:
     """A new command cannot ship without saying who may use it here."""
     covered = {line.split()[0].lstrip("/") for line, _, _ in POLL_MATRIX + MEETING_MATRIX}
     covered |= {line.split()[0].lstrip("/") for line, _ in ROLE_MATRIX + REPAIR_MATRIX}
-    covered |= {"help", "whoami", "link"} | set(TESTED_ELSEWHERE)
+    covered |= {"help", "whoami", "link", "mydata", "forgetme"} | set(TESTED_ELSEWHERE)
     declared = {command.name for feature in ALL_FEATURES for command in feature.commands}
     assert declared - covered == set()
 

@@ -22,7 +22,7 @@ from bot.dates import length, read_duration, read_moment
 from bot.errors import UserError
 from bot.events import FileOut, Reply
 from bot.feature import Feature
-from bot.meetings import native, record, reminders, render, service
+from bot.meetings import native, privacy, record, reminders, render, service
 from bot.meetings.access import MEETING, meeting_named, require_organiser
 from bot.meetings.agenda_commands import AGENDA_COMMANDS
 from bot.meetings.findtime import CARD as FINDTIME_CARD
@@ -467,4 +467,6 @@ FEATURE = Feature(
     merge_people=service.merge_responses,
     renderers={service.CARD: card, FINDTIME_CARD: findtime_card},
     move_chat=service.move_posts,
+    export_person=privacy.export,
+    forget_person=privacy.forget,
 )

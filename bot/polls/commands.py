@@ -21,7 +21,7 @@ from bot.events import Button, ButtonStyle, FileOut, Reply
 from bot.feature import Feature
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
-from bot.polls import ballots, export, render, service
+from bot.polls import ballots, export, privacy, render, service
 from bot.polls.access import (
     definition_named,
     poll_named,
@@ -814,4 +814,5 @@ FEATURE = Feature(
     renderers={service.CARD: card, service.RESULTS: final_results},
     move_chat=service.move_posts,
     catch_up=recover_ballots,
+    export_person=privacy.export,
 )

@@ -25,7 +25,7 @@ from bot.dates import format_moment, read_moment
 from bot.errors import NotAllowedError, UserError
 from bot.events import FileOut, Reply
 from bot.feature import Feature, JobHandler
-from bot.repairs import homes, photos, render, service, stats
+from bot.repairs import homes, photos, privacy, render, service, stats
 from bot.repairs.access import REPORT, communal_named, is_team, report_named, require_team
 from bot.repairs.clocks import Nation, Priority
 from bot.repairs.spec import LABELS, build, parse_one_line
@@ -645,4 +645,6 @@ FEATURE = Feature(
     },
     merge_people=merge_people,
     renderers={service.CARD: card},
+    export_person=privacy.export,
+    forget_person=privacy.forget,
 )

@@ -1,0 +1,71 @@
+"""What Moot holds about a person itself (their name, accounts, memberships), and forgetting
+it: the person stays as an anonymous row so that what others rely on still adds up (votes
+counted, repair statistics), but nothing in it says who they were or how to reach them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from storage.models import Account, Community, LinkCode, Membership, MembershipStatus, Person
+from storage.outbox import DeliveryStatus, OutboxEntry
+
+FORGOTTEN_NAME = "Former member"
+
+
+def own_data(session: Session, person_id: int) -> dict[str, Any]:
+    person = session.get_one(Person, person_id)
+    accounts = session.exec(select(Account).where(Account.person_id == person_id)).all()
+    memberships = session.exec(
+        select(Membership, Community)
+        .join(Community, col(Community.id) == Membership.community_id)
+        .where(Membership.person_id == person_id)
+    ).all()
+    return {
+        "person": {"name": person.name, "since": person.created_at.isoformat()},
+        "accounts": [
+            {
+                "platform": account.platform,
+                "name_there": account.display_name,
+                "last_seen": account.last_seen_at.isoformat(),
+            }
+            for account in accounts
+        ],
+        "memberships": [
+            {
+                "community": community.name,
+                "member_number": membership.number,
+                "role": membership.role,
+                "status": membership.status,
+                "unit": membership.unit,
+            }
+            for membership, community in memberships
+        ],
+    }
+
+
+def forget(session: Session, person_id: int, now: datetime) -> None:
+    """No name, no way to reach them, no place in any community; messages waiting for them
+    are withdrawn and the ones sent to them emptied."""
+    person = session.get_one(Person, person_id)
+    person.name, person.current_community_id = FORGOTTEN_NAME, None
+    for account in session.exec(select(Account).where(Account.person_id == person_id)):
+        account.platform_user_id = f"forgotten-{uuid.uuid4().hex}"
+        account.display_name, account.direct_chat_id = FORGOTTEN_NAME, None
+        account.unreachable = "forgotten at their request"
+    for membership in session.exec(select(Membership).where(Membership.person_id == person_id)):
+        membership.status, membership.unit = MembershipStatus.REMOVED, None
+        membership.claim_code = None
+    for code in session.exec(select(LinkCode).where(LinkCode.person_id == person_id)):
+        session.delete(code)
+    to_them = col(OutboxEntry.person_id) == person_id
+    session.exec(
+        update(OutboxEntry)
+        .where(to_them, col(OutboxEntry.status) == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.SUPERSEDED, finished_at=now, error="forgotten")
+    )
+    session.exec(update(OutboxEntry).where(to_them).values(content=None, chat_id=None))

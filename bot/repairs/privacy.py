@@ -1,0 +1,110 @@
+"""A tenant's repair data: their copy, and forgetting them. A forgotten tenant's reports stay
+for the statistics (category, priority, status, times) with everything that described them or
+their home removed, their photos deleted, and their timelines emptied of what was said."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlmodel import Session, col, select
+
+from bot.repairs import photos, render
+from bot.repairs.spec import LABELS
+from bot.repairs.views import load
+from storage.engine import sqlite_path
+from storage.repairs import (
+    Home,
+    RepairEvent,
+    RepairPhoto,
+    RepairReport,
+    RepairSupporter,
+    Tenancy,
+)
+
+REMOVED = "(removed at the tenant's request)"
+
+
+def export(session: Session, person_id: int) -> dict[str, Any]:
+    made = set(
+        session.exec(
+            select(RepairReport.id).where(RepairReport.reporter_person_id == person_id)
+        ).all()
+    )
+    followed = set(
+        session.exec(
+            select(RepairSupporter.report_id).where(RepairSupporter.person_id == person_id)
+        ).all()
+    )
+    reports = []
+    for report_id in sorted(i for i in made | followed if i is not None):
+        view = load(session, report_id)
+        mine = report_id in made
+        reports.append(
+            {
+                "reference": view.reference,
+                "community": view.community.name,
+                "you": "reported it" if mine else "said me too",
+                "category": LABELS[view.report.category],
+                "where": render.place(view),
+                "description": view.report.description,
+                "access": view.report.access if mine else None,
+                "vulnerability_note": view.report.vulnerability if mine else None,
+                "status": render.STATUS_WORDS[view.report.status],
+                "reported_at": view.report.reported_at.isoformat(),
+                "photos": len(view.photos),
+                "timeline": [
+                    {"at": event.at.isoformat(), "what": event.kind, "detail": event.detail}
+                    for event in view.events
+                    if not event.internal
+                ],
+            }
+        )
+    homes = session.exec(
+        select(Home.ref, Home.address)
+        .join(Tenancy, col(Tenancy.home_id) == Home.id)
+        .where(Tenancy.person_id == person_id)
+    ).all()
+    return {
+        "reports": reports,
+        "homes": [{"ref": ref, "address": address} for ref, address in homes],
+    }
+
+
+def forget(session: Session, person_id: int, now: datetime) -> list[Path]:
+    """Anonymise their reports and drop their photos, follows and homes; the photo files to
+    delete once this commits (a photo another report also holds stays)."""
+    own = [
+        i
+        for i in session.exec(
+            select(RepairReport.id).where(RepairReport.reporter_person_id == person_id)
+        ).all()
+        if i is not None
+    ]
+    session.exec(
+        update(RepairReport)
+        .where(col(RepairReport.id).in_(own))
+        .values(description=REMOVED, access=None, vulnerability=None, home_id=None)
+    )
+    session.exec(update(RepairEvent).where(col(RepairEvent.report_id).in_(own)).values(detail=""))
+    session.exec(
+        update(RepairReport)
+        .where(col(RepairReport.assignee_person_id) == person_id)
+        .values(assignee_person_id=None)
+    )
+    gone = session.exec(select(RepairPhoto).where(col(RepairPhoto.report_id).in_(own))).all()
+    session.exec(delete(RepairPhoto).where(col(RepairPhoto.report_id).in_(own)))
+    session.exec(delete(RepairSupporter).where(col(RepairSupporter.person_id) == person_id))
+    session.exec(delete(Tenancy).where(col(Tenancy.person_id) == person_id))
+    database = sqlite_path(session.connection().engine.url.render_as_string())
+    if database is None:
+        return []
+    folder = photos.folder_for(database)
+    still_held = set(session.exec(select(RepairPhoto.sha256)).all())
+    return [
+        photos.path_of(folder, photo.sha256, photo.content_type)
+        for photo in gone
+        if photo.sha256 not in still_held
+    ]

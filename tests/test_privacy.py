@@ -1,0 +1,71 @@
+"""A person's own data: /mydata gives them a copy of everything Moot holds about them, and
+/forgetme removes them, leaving their votes counted and their repair reports in the statistics
+with nothing that says who they were — checked in the stored file itself."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlmodel import select
+
+from bot.core import Moot
+from bot.events import Attachment, Visibility
+from storage.models import Account, Person
+from tests.helpers import RecordingOutlet, Resident, dm, texts
+from tests.poll_helpers import members, published
+from tests.test_repairs import photo_with_location
+
+SECRET_WORDS = "Water through the bathroom ceiling"
+
+
+async def test_a_member_gets_their_data_and_is_then_forgotten(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, database_url: str
+) -> None:
+    (alice,) = await members(moot, host, "Alice")
+    await published(host, "Paint the railings? | Yes | No")
+    await alice.say("/vote 1 1")
+    await alice.privately(f"/report leak | {SECRET_WORDS} | vulnerable: I am deaf")
+    photo = Attachment("leak.jpg", photo_with_location())
+    await alice.say("/photo 1", dm("console", "alice"), files=(photo,))
+
+    (copy,) = await alice.privately("/mydata")
+    assert copy.visibility is Visibility.ACTOR
+    assert copy.file is not None
+    data = json.loads(copy.file.data)
+    assert data["person"]["name"] == "Alice"
+    assert data["memberships"][0]["community"] == "Elm Court"
+    assert data["polls"]["votes"][0]["poll"] == "#1 Paint the railings?"
+    (report,) = data["repairs"]["reports"]
+    assert report["description"] == SECRET_WORDS
+    assert report["vulnerability_note"] == "I am deaf"
+
+    asked = (await alice.privately("/forgetme"))[0]
+    assert "cannot be undone" in asked.text
+    assert [b.command for b in asked.buttons] == ["forgetme confirm"]
+    assert await moot.read(lambda s: s.get_one(Person, 2).name) == "Alice"  # not yet
+    said = texts(await alice.press("forgetme confirm", dm("console", "alice")))
+    assert "Moot has forgotten you" in said
+    # Read the stored files as someone who got hold of the disk would.
+    stored = list(Path(database_url.removeprefix("sqlite:///")).parent.glob("moot.db*"))
+    assert stored
+    for path in stored:
+        raw = path.read_bytes()
+        assert SECRET_WORDS.encode() not in raw, path
+        assert b"I am deaf" not in raw, path
+
+    person = await moot.read(lambda s: s.get_one(Person, 2))
+    assert person.name == "Former member"
+    accounts = await moot.read(
+        lambda s: s.exec(select(Account).where(Account.person_id == 2)).all()
+    )
+    assert all(a.platform_user_id.startswith("forgotten-") for a in accounts)
+    folder = Path(database_url.removeprefix("sqlite:///")).parent / "photos"
+    assert list(folder.iterdir()) == []
+    stats = texts(await host.say("/repairs stats"))
+    assert "Open: 1 (urgent 1)" in stats  # the report still counts, nameless
+    assert "1. Yes — 1 vote" in texts(await host.say("/results 1"))  # and so does the vote
+
+    again = texts(await alice.privately("/whoami"))
+    assert "You are Alice" in again
+    assert "(person 2)" not in again  # someone new
