@@ -73,6 +73,9 @@ class RepairSettings(SQLModel, table=True):
     triage_platform: str | None = Field(default=None, sa_type=String(16))
     triage_chat_id: str | None = Field(default=None, sa_type=String(64))
     triage_thread_id: str | None = Field(default=None, sa_type=String(64))
+    # The community's own targets, where they differ from the usual ones: JSON such as
+    # {"urgent": [7, "working days"]} (see bot.repairs.clocks).
+    targets: str | None = Field(default=None, sa_type=String(500))
     # When the next monthly digest is due, once the community has had a report.
     next_digest_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 

@@ -302,6 +302,7 @@ ROLE_MATRIX: list[tuple[str, set[str]]] = [
     ("/tenant 2 none", ORGANISERS),
     ("/triagechat", {"admin"}),
     ("/repairnation scotland", {"admin"}),
+    ("/repairtarget urgent 7 working days", {"admin"}),
     ("/resend 1", {"admin"}),
 ]
 

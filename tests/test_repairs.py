@@ -445,3 +445,32 @@ async def test_damp_and_mould_moves_through_awaabs_law_steps(
     await fixer.say("/repairstatus 1 in-progress", TEAM_CHAT)
     page = texts(await fixer.say("/repair 1", TEAM_CHAT))
     assert "so by Wed 02 Dec 2026, 09:00 — done" in page
+
+
+async def test_a_community_sets_its_own_targets_and_the_team_takes_reports_from_the_card(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet
+) -> None:
+    alice, fixer, _ = await with_team(moot, host, community)
+    await alice.privately("/report heating | No heating at all")  # urgent: by Mon 30 Nov
+    for line, refusal in (
+        ("/repairtarget urgent 9 fortnights", "Give the target as 24 hours"),
+        ("/repairtarget urgent 0 days", "Give 1 to 365 days"),
+    ):
+        assert refusal in texts(await host.say(line))
+    assert "Only admins" in texts(await fixer.say("/repairtarget urgent 7 days"))
+    said = texts(await host.say("/repairtarget urgent 7 working days"))
+    assert "due within 7 working days; 1 open report(s) moved to match" in said
+    assert "Target: by Wed 02 Dec 2026, 09:00 (urgent: 7 working days)" in texts(
+        await alice.privately("/repair 1")
+    )
+    receipt = texts(await alice.privately("/report electrics | Sockets dead"))
+    assert "(urgent: 7 working days)" in receipt
+    assert "Add photos with /photo 2" in receipt
+    await host.say("/repairtarget urgent default")
+    assert "(urgent: 5 working days)" in texts(await alice.privately("/repair 2"))
+
+    second = next(r for chat, r in outlet.chats if chat == "repairs-team" and "R-0002" in r.text)
+    take = next(b.command for b in second.buttons if b.label == "Take it")
+    assert take == "assign 1.2 me"
+    assert "R-0002 is assigned to Fixer" in texts(await fixer.press(take, TEAM_CHAT))
+    assert "Only the repairs team" in texts(await alice.press("assign 1.1 me"))

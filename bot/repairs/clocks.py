@@ -12,6 +12,7 @@ and the team see why a date stands where it does.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -72,6 +73,23 @@ DEFAULT_TARGETS = {
     Priority.ROUTINE: Target(28, Counting.DAYS),
     Priority.PLANNED: Target(90, Counting.DAYS),
 }
+
+
+def read_targets(stored: str | None) -> dict[Priority, Target]:
+    """The usual targets, with a community's own (stored as JSON) in their place."""
+    targets = dict(DEFAULT_TARGETS)
+    for name, (amount, counting) in json.loads(stored or "{}").items():
+        targets[Priority(name)] = Target(int(amount), Counting(counting))
+    return targets
+
+
+def store_targets(targets: dict[Priority, Target]) -> str | None:
+    changed = {
+        priority.value: [target.amount, target.counting.value]
+        for priority, target in targets.items()
+        if DEFAULT_TARGETS[priority] != target
+    }
+    return json.dumps(changed) if changed else None
 
 
 class AwaabStep(StrEnum):

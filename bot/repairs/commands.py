@@ -9,13 +9,14 @@ buttons are `/repairstatus` and `/priority` with the report named.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot import refs
 from bot.commands import Command, Param, ParamKind, Where
@@ -27,11 +28,11 @@ from bot.events import FileOut, Reply
 from bot.feature import Feature, JobHandler
 from bot.repairs import homes, photos, privacy, render, service, stats
 from bot.repairs.access import REPORT, communal_named, is_team, report_named, require_team
-from bot.repairs.clocks import Nation, Priority
+from bot.repairs.clocks import DEFAULT_TARGETS, Counting, Nation, Priority, Target
 from bot.repairs.spec import LABELS, build, parse_one_line
 from bot.repairs.views import communal_open, find, load, reports_of
 from storage.engine import sqlite_path
-from storage.models import Role
+from storage.models import Membership, Role
 from storage.repairs import DESCRIPTION_MAX, RepairReport, RepairStatus
 
 
@@ -235,7 +236,18 @@ async def visit_reminder_job(moot: Moot, payload: Mapping[str, Any]) -> None:
 async def assign(ctx: Context) -> None:
     view = await report_named(ctx)
     require_team(ctx, view)
-    member = refs.member_numbers([ctx.args.text("member")])[0]
+    given = ctx.args.text("member").strip().lower()
+    if given == "me":  # the card's Take it button
+        community_id, person_id = view.report.community_id, ctx.person_id
+        member = await ctx.moot.read(
+            lambda s: s.exec(
+                select(Membership.number).where(
+                    Membership.community_id == community_id, Membership.person_id == person_id
+                )
+            ).one()
+        )
+    else:
+        member = refs.member_numbers([given])[0]
     report_id = view.id
     name = await ctx.moot.write(
         lambda s: service.assign(s, report_id, member, ctx.person_id, ctx.now)
@@ -339,6 +351,39 @@ async def triage_chat(ctx: Context) -> None:
     ctx.reply_privately(
         f"New repair reports for {ctx.community_name} now come to this chat as cards. Keep it "
         "to the repairs team: reports name tenants and their homes."
+    )
+
+
+_LENGTH = re.compile(r"(\d{1,3})\s*(hours?|working[ -]days?|days?)", re.IGNORECASE)
+_LONGEST = {Counting.HOURS: 720, Counting.WORKING_DAYS: 260, Counting.DAYS: 365}
+
+
+async def repair_target(ctx: Context) -> None:
+    community_id, chosen = ctx.community, Priority(ctx.args.text("priority"))
+    given = ctx.args.text("length").strip().lower()
+    target: Target | None = None
+    if given != "default":
+        match = _LENGTH.fullmatch(given)
+        if match is None:
+            raise UserError("Give the target as 24 hours, 5 working days or 28 days (or default).")
+        counting = (
+            Counting.HOURS
+            if match.group(2).startswith("hour")
+            else Counting.WORKING_DAYS
+            if match.group(2).startswith("working")
+            else Counting.DAYS
+        )
+        amount = int(match.group(1))
+        if not 1 <= amount <= _LONGEST[counting]:
+            raise UserError(f"Give 1 to {_LONGEST[counting]} {counting.value}.")
+        target = Target(amount, counting)
+    moved = await ctx.moot.write(
+        lambda s: service.set_target(s, community_id, chosen, target, ctx.now)
+    )
+    now_is = (target or DEFAULT_TARGETS[chosen]).describe()
+    ctx.reply_privately(
+        f"{chosen.value.capitalize()} repairs in {ctx.community_name} are now due within "
+        f"{now_is}; {moved} open report(s) moved to match."
     )
 
 
@@ -551,7 +596,7 @@ FEATURE = Feature(
             "assign",
             "Give a report to a member of the repairs team: R-N member",
             assign,
-            params=(REPORT, Param("member", "The member's number")),
+            params=(REPORT, Param("member", "The member's number, or me")),
             scope="report",
             listed_for=Role.REPAIRS,
         ),
@@ -619,6 +664,22 @@ FEATURE = Feature(
             triage_chat,
             role=Role.ADMIN,
             where=Where.GROUP,
+            needs_community=True,
+        ),
+        Command(
+            "repairtarget",
+            "Set a priority's target here: urgent 7 working days (or default)",
+            repair_target,
+            params=(
+                Param(
+                    "priority",
+                    "The priority",
+                    ParamKind.CHOICE,
+                    choices=tuple(p.value for p in Priority),
+                ),
+                Param("length", "24 hours, 5 working days, 28 days or default", ParamKind.TEXT),
+            ),
+            role=Role.ADMIN,
             needs_community=True,
         ),
         Command(

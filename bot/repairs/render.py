@@ -82,8 +82,9 @@ def receipt(view: ReportView) -> str:
         f"Thank you. Your report is {view.reference}: "
         f"{LABELS[view.report.category]}, {place(view)}.\n"
         f"Target: {target(view)}.\n"
-        "You will hear from Moot at every step. /myreports lists your reports; "
-        f"/repair {view.report.number} shows this one."
+        f"Add photos with /photo {view.report.number} (on Telegram, send the photo with that "
+        "as its caption). You will hear from Moot at every step. /myreports lists your "
+        f"reports; /repair {view.report.number} shows this one."
     )
 
 
@@ -213,6 +214,7 @@ def _team_buttons(view: ReportView, ref: str) -> list[Button]:
         for priority in Priority
         if priority.value != view.report.priority
     ]
+    buttons.append(Button("Take it", f"assign {ref} me"))
     if view.report.status != RepairStatus.FIXED:
         buttons.append(Button("Fixed", f"repairstatus {ref} fixed"))
     buttons.append(Button("Needs info", f"repairstatus {ref} needs-info"))

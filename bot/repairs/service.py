@@ -20,7 +20,15 @@ from bot.numbers import next_number
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.repairs import homes, render, stats
-from bot.repairs.clocks import Nation, Priority, working_day_before
+from bot.repairs.clocks import (
+    DEFAULT_TARGETS,
+    Nation,
+    Priority,
+    Target,
+    read_targets,
+    store_targets,
+    working_day_before,
+)
 from bot.repairs.photos import CleanPhoto
 from bot.repairs.spec import AWAAB, FIRST_PRIORITY, HOME, ReportSpec
 from bot.repairs.views import SETTLED, load, reference, settings_of
@@ -457,6 +465,30 @@ def set_triage_chat(
     settings.triage_platform, settings.triage_chat_id = platform, chat_id
     settings.triage_thread_id = thread_id
     session.add(settings)
+
+
+def set_target(
+    session: Session, community_id: int, priority: Priority, target: Target | None, now: datetime
+) -> int:
+    """The community's own target for a priority (None: back to the usual one); open reports
+    of that priority take it at once. How many open reports that moved."""
+    settings = settings_of(session, community_id)
+    targets = read_targets(settings.targets)
+    targets[priority] = target or DEFAULT_TARGETS[priority]
+    settings.targets = store_targets(targets)
+    session.add(settings)
+    session.flush()
+    open_ids = session.exec(
+        select(RepairReport.id).where(
+            RepairReport.community_id == community_id,
+            RepairReport.priority == priority.value,
+            col(RepairReport.status).not_in(list(SETTLED)),
+        )
+    ).all()
+    for report_id in open_ids:
+        if report_id is not None:
+            _keep_target(session, report_id, now)
+    return len(open_ids)
 
 
 def set_nation(session: Session, community_id: int, nation: Nation) -> None:

@@ -11,12 +11,12 @@ from sqlmodel import Session, col, select
 
 from bot.repairs.clocks import (
     AWAAB_TARGETS,
-    DEFAULT_TARGETS,
     AwaabStep,
     Nation,
     Pause,
     Priority,
     RepairClock,
+    read_targets,
 )
 from bot.repairs.spec import AWAAB, HOME
 from storage.models import Community, Person
@@ -124,7 +124,10 @@ def awaab_steps(report: RepairReport, pauses: tuple[Pause, ...]) -> list[tuple[R
 
 
 def clock_of(
-    report: RepairReport, pauses: tuple[Pause, ...], nation: Nation, zone: ZoneInfo
+    report: RepairReport,
+    pauses: tuple[Pause, ...],
+    settings: RepairSettings,
+    zone: ZoneInfo,
 ) -> RepairClock:
     """The clock that sets the report's target now: its priority's, or under Awaab's Law the
     step due soonest among those not yet met."""
@@ -133,7 +136,7 @@ def clock_of(
         return RepairClock(
             f"{priority.value.capitalize()} repair",
             report.reported_at,
-            DEFAULT_TARGETS[priority],
+            read_targets(settings.targets)[priority],
             pauses,
         )
     steps = awaab_steps(report, pauses)
@@ -141,13 +144,15 @@ def clock_of(
     if not waiting:
         return steps[-1][0]
     far = datetime.max.replace(tzinfo=UTC)
+    nation = Nation(settings.nation)
     return min(waiting, key=lambda clock: clock.due(nation, zone) or far)
 
 
 def load(session: Session, report_id: int) -> ReportView:
     report = session.get_one(RepairReport, report_id)
     community = session.get_one(Community, report.community_id)
-    nation = Nation(settings_of(session, report.community_id).nation)
+    settings = settings_of(session, report.community_id)
+    nation = Nation(settings.nation)
     zone = ZoneInfo(community.timezone)
     pauses = tuple(
         Pause(p.began, p.ended, p.reason)
@@ -172,7 +177,7 @@ def load(session: Session, report_id: int) -> ReportView:
             else None
         ),
         tuple(events),
-        clock_of(report, pauses, nation, zone),
+        clock_of(report, pauses, settings, zone),
         pauses,
         nation,
         {

@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("triage_platform", sa.String(length=16), nullable=True),
         sa.Column("triage_chat_id", sa.String(length=64), nullable=True),
         sa.Column("triage_thread_id", sa.String(length=64), nullable=True),
+        sa.Column("targets", sa.String(length=500), nullable=True),
         sa.Column("next_digest_at", storage.types.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["community_id"],
