@@ -103,6 +103,7 @@ class Moot:
         self.outbox = Outbox(
             self,
             {kind: r for feature in features for kind, r in feature.renderers.items()},
+            {kind: h for feature in features for kind, h in feature.undelivered.items()},
             [feature.move_chat for feature in features if feature.move_chat is not None],
         )
         self.settle_within = SETTLE_WITHIN_SECONDS

@@ -16,6 +16,7 @@ from bot.events import Reply
 
 if TYPE_CHECKING:
     from bot.core import Moot
+    from storage.outbox import OutboxEntry
 
 JobHandler = Callable[["Moot", Mapping[str, Any]], Awaitable[None]]
 # Inside a write: two people became one (source into target). Returns what the person should
@@ -24,6 +25,9 @@ PersonMerge = Callable[[Session, int, int, datetime], list[str]]
 # Renders an outbox entry's `live` key ("poll-card:17" -> renderer "poll-card", key "17") at the
 # moment it is sent; None when there is nothing to send any more.
 LiveRenderer = Callable[["Moot", str], Awaitable[Reply | None]]
+# Inside a write: a message `about` this feature's kind ("repair-tenant:17") failed for good;
+# say so where it helps (the triage chat, for a tenant who cannot be reached).
+Undelivered = Callable[[Session, "OutboxEntry", datetime], None]
 # Inside a write: a chat on `platform` changed its id from the first to the second.
 ChatMove = Callable[[Session, str, str, str], None]
 # Inside a read: what a feature holds about one person, for their own copy (JSON-able).
@@ -44,5 +48,7 @@ class Feature:
     renderers: Mapping[str, LiveRenderer] = field(default_factory=dict)
     move_chat: ChatMove | None = None
     catch_up: CatchUp | None = None
+    # By the kind before the colon in an outbox entry's `about`.
+    undelivered: Mapping[str, Undelivered] = field(default_factory=dict)
     export_person: PersonExport | None = None
     forget_person: PersonForget | None = None

@@ -5,6 +5,7 @@ clock, internal notes and vulnerability notes kept from those who may not see th
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from PIL import Image
 
 from bot.clock import ManualClock
 from bot.core import Moot
-from bot.events import Attachment, Reply, Visibility
+from bot.events import Attachment, DirectAddress, Reply, Visibility
+from bot.outlet import RefusedError
 from tests.helpers import RecordingOutlet, Resident, dm, group, texts
 from tests.poll_helpers import members
 
@@ -68,7 +70,7 @@ async def test_a_tenant_reports_privately_and_hears_back_at_every_step(
 
     await clock.advance(timedelta(days=2, hours=1))  # Wednesday 10:00: nobody in
     said = texts(await fixer.say("/repairstatus 1 no-access Nobody was in at 10:00", TEAM_CHAT))
-    assert "R-0001 is now no access at the visit; Alice is told." in said
+    assert "R-0001 is now no access at the visit; the news is on its way to Alice." in said
     assert "target date is paused" in outlet.dms_to("alice")[-1]
     assert "From the repairs team: Nobody was in at 10:00" in outlet.dms_to("alice")[-1]
 
@@ -85,7 +87,7 @@ async def test_a_tenant_reports_privately_and_hears_back_at_every_step(
     assert "fixed" in cards(outlet)[-1].text.split("\n")[0]
 
     said = texts(await alice.press("isfixed 1.1 no", dm("console", "alice")))
-    assert "R-0001 is reopened and the repairs team is told" in said
+    assert "R-0001 is reopened; the news is on its way to the" in said
     assert any("R-0001 is reopened" in r.text for chat, r in outlet.chats if chat == "repairs-team")
     assert "· reported" in cards(outlet)[-1].text.split("\n")[0]
     await fixer.press("repairstatus 1.1 fixed", TEAM_CHAT)
@@ -178,7 +180,7 @@ async def test_the_assignee_and_the_triage_chat_hear_before_and_at_a_target(
     refused = texts(await fixer.say("/assign 1 4", TEAM_CHAT))  # Bob is not on the team
     assert "Member #4 is not on the repairs team here" in refused
     said = texts(await fixer.say("/assign R-0001 3", TEAM_CHAT))
-    assert "R-0001 is assigned to Fixer, who is told." in said
+    assert "R-0001 is assigned to Fixer; the news is on its way to them." in said
     assert "You are assigned R-0001 in Elm Court" in outlet.dms_to("fixer")[-1]
     assert "Assigned to Fixer" in cards(outlet)[-1].text
 
@@ -255,7 +257,7 @@ async def test_a_visit_is_booked_moved_and_the_tenant_reminded_the_day_before(
     ):
         assert refusal in texts(await fixer.say(line, TEAM_CHAT))
     said = texts(await fixer.say("/visit R-0001 Thursday 10:00", TEAM_CHAT))
-    assert "booked for Thu 26 Nov 2026, 10:00 (Europe/London); Alice is told now" in said
+    assert "booked for Thu 26 Nov 2026, 10:00 (Europe/London); the news is on its way" in said
     assert "Visit: Thu 26 Nov 2026, 10:00." in outlet.dms_to("alice")[-1]
     assert "Visit: Thu 26 Nov 2026, 10:00" in cards(outlet)[-1].text
 
@@ -474,3 +476,36 @@ async def test_a_community_sets_its_own_targets_and_the_team_takes_reports_from_
     assert take == "assign 1.2 me"
     assert "R-0002 is assigned to Fixer" in texts(await fixer.press(take, TEAM_CHAT))
     assert "Only the repairs team" in texts(await alice.press("assign 1.1 me"))
+
+
+@dataclass
+class BlockingOutlet(RecordingOutlet):
+    """A platform on which one person has blocked Moot."""
+
+    blocked: str = "alice"
+
+    async def send_direct(self, address: DirectAddress, reply: Reply, *, key: str) -> str:
+        if address.user_id == self.blocked:
+            raise RefusedError("the user has blocked Moot")
+        return await super().send_direct(address, reply, key=key)
+
+
+async def test_a_tenant_who_cannot_be_reached_is_named_to_the_team(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet
+) -> None:
+    alice, fixer, _ = await with_team(moot, host, community)
+    await alice.privately("/report leak | Drip")
+    blocking = BlockingOutlet("console")
+    moot.attach(blocking)  # from now on Alice has blocked Moot
+    said = texts(await fixer.press("repairstatus 1.1 acknowledged", TEAM_CHAT))
+    assert "Alice was not sent news of repair R-0001: the user has blocked Moot" in said
+    await moot.drain()
+    told = [r.text for chat, r in blocking.chats if chat == TEAM_CHAT.chat_id]
+    assert told == [
+        "☎ Moot could not tell the tenant of R-0001 about a step (the user has blocked Moot). "
+        "Please phone them."
+    ]
+    await fixer.press("repairstatus 1.1 in-progress", TEAM_CHAT)  # known unreachable now
+    await moot.drain()
+    told = [r.text for chat, r in blocking.chats if chat == TEAM_CHAT.chat_id and "☎" in r.text]
+    assert len(told) == 2

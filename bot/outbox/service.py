@@ -22,7 +22,7 @@ from storage.outbox import DeliveryStatus, OutboxEntry
 
 if TYPE_CHECKING:
     from bot.core import Moot
-    from bot.feature import ChatMove, LiveRenderer
+    from bot.feature import ChatMove, LiveRenderer, Undelivered
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +32,12 @@ class Outbox:
         self,
         moot: Moot,
         renderers: Mapping[str, LiveRenderer],
+        undelivered: Mapping[str, Undelivered],
         chat_moves: Sequence[ChatMove],
     ) -> None:
         self.moot = moot
         self._renderers = dict(renderers)
+        self._undelivered = dict(undelivered)
         self._chat_moves = tuple(chat_moves)
         self._dispatchers: dict[str, Dispatcher] = {}
         self._awaited: dict[int, asyncio.Future[None]] = {}
@@ -101,15 +103,17 @@ class Outbox:
 
     def committed(self, entries: Iterable[OutboxEntry], *, watched: bool) -> list[int]:
         """New entries are durable: wake their dispatchers. When the person who asked is
-        waiting for the answer (`watched`), keep their failures for that answer; return the ids."""
+        waiting for the answer (`watched`), keep their failures for that answer (a feature that
+        handles its own failures hears of them too); return the ids."""
         ids, platforms = [], set()
         for entry in entries:
             assert entry.id is not None
-            if watched and entry.requested_by_person_id is not None:
+            answered = watched and entry.requested_by_person_id is not None
+            if answered:
                 ids.append(entry.id)
                 if entry.status == DeliveryStatus.PENDING:
                     self._awaited[entry.id] = asyncio.get_running_loop().create_future()
-            elif entry.status == DeliveryStatus.FAILED:
+            if entry.status == DeliveryStatus.FAILED and (not answered or self._handles(entry)):
                 self.moot.spawn(self._report(entry))
             platforms.add(entry.platform)
         for platform in platforms:
@@ -149,20 +153,30 @@ class Outbox:
         """An entry was sent, or failed for good (`failure`, as stored): tell whoever is
         waiting, or the person who asked for it if it failed."""
         waiting = self._awaited.get(entry_id) if entry_id is not None else None
-        if waiting is not None:
-            if not waiting.done():
-                waiting.set_result(None)
-        elif failure is not None:
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)
+        if failure is not None and (waiting is None or self._handles(failure)):
             await self._report(failure)
 
+    def _handles(self, entry: OutboxEntry) -> bool:
+        """A feature says for itself where this entry's failure should be told."""
+        return (entry.about or "").partition(":")[0] in self._undelivered
+
     async def _report(self, entry: OutboxEntry) -> None:
+        """A delivery failed for good: the feature it is about says so where it helps (a
+        tenant who cannot be reached is named to the repairs team); otherwise whoever asked
+        for it hears by direct message."""
         log.warning(
             "could not deliver outbox entry %s (%s): %s", entry.id, entry.summary, entry.error
         )
+        now = self.moot.clock.now()
+        if self._handles(entry):
+            handler = self._undelivered[(entry.about or "").partition(":")[0]]
+            await self.moot.write(lambda s: handler(s, entry, now))
+            return
         asker = entry.requested_by_person_id
         if asker is None:
             return
-        now = self.moot.clock.now()
 
         def tell(session: Session) -> None:
             text = report.failure(session, entry) + " (/outbox lists what waits or failed.)"

@@ -172,7 +172,8 @@ async def repair_status(ctx: Context) -> None:
         lambda s: service.change_status(s, report_id, status, said, ctx.person_id, ctx.now)
     )
     ctx.reply_privately(
-        f"{view.reference} is now {render.STATUS_WORDS[status]}; {view.reporter} is told."
+        f"{view.reference} is now {render.STATUS_WORDS[status]}; the news is on its way to "
+        f"{view.reporter}."
     )
 
 
@@ -185,7 +186,8 @@ async def is_fixed(ctx: Context) -> None:
     ctx.reply_privately(
         f"Thank you: {view.reference} is closed."
         if fixed
-        else f"Sorry to hear it. {view.reference} is reopened and the repairs team is told.",
+        else f"Sorry to hear it. {view.reference} is reopened; the news is on its way to the "
+        "repairs team.",
         updating_pressed=True,
     )
 
@@ -218,8 +220,8 @@ async def visit(ctx: Context) -> None:
     )
     ctx.reply_privately(
         f"The visit for {view.reference} is booked for "
-        f"{format_moment(visit_at, view.community.timezone)}; {view.reporter} is told now and "
-        "reminded the day before."
+        f"{format_moment(visit_at, view.community.timezone)}; the news is on its way to "
+        f"{view.reporter}, who is reminded the day before."
     )
 
 
@@ -252,7 +254,7 @@ async def assign(ctx: Context) -> None:
     name = await ctx.moot.write(
         lambda s: service.assign(s, report_id, member, ctx.person_id, ctx.now)
     )
-    ctx.reply_privately(f"{view.reference} is assigned to {name}, who is told.")
+    ctx.reply_privately(f"{view.reference} is assigned to {name}; the news is on its way to them.")
 
 
 def alert_job(overdue: bool) -> JobHandler:
@@ -272,7 +274,8 @@ async def investigated(ctx: Context) -> None:
     )
     updated = await ctx.moot.read(lambda s: load(s, report_id))
     ctx.reply_privately(
-        f"{view.reference} is investigated; {view.reporter} is told. Next: {updated.clock.what}, "
+        f"{view.reference} is investigated; the news is on its way to {view.reporter}. Next: "
+        f"{updated.clock.what}, "
         f"target {render.target(updated)}."
     )
 
@@ -282,7 +285,9 @@ async def summary(ctx: Context) -> None:
     require_team(ctx, view)
     text, report_id = ctx.args.text("summary"), view.id
     await ctx.moot.write(lambda s: service.send_summary(s, report_id, text, ctx.person_id, ctx.now))
-    ctx.reply_privately(f"The written summary of {view.reference} is sent to {view.reporter}.")
+    ctx.reply_privately(
+        f"The written summary of {view.reference} is on its way to {view.reporter}."
+    )
 
 
 async def repair_note(ctx: Context) -> None:
@@ -706,6 +711,7 @@ FEATURE = Feature(
     },
     merge_people=merge_people,
     renderers={service.CARD: card},
+    undelivered={service.TENANT_NEWS: service.tenant_unreachable},
     export_person=privacy.export,
     forget_person=privacy.forget,
 )

@@ -34,7 +34,7 @@ from bot.repairs.spec import AWAAB, FIRST_PRIORITY, HOME, ReportSpec
 from bot.repairs.views import SETTLED, load, reference, settings_of
 from bot.scheduler import schedule
 from storage.models import Chat, Community, Membership, MembershipStatus, Person, Role
-from storage.outbox import DeliveryStatus
+from storage.outbox import OutboxEntry
 from storage.repairs import (
     RepairEvent,
     RepairPause,
@@ -530,38 +530,43 @@ def _open_pauses(session: Session, report_id: int) -> list[RepairPause]:
     )
 
 
+TENANT_NEWS = "repair-tenant"
+
+
 def _tell_tenant(
     session: Session, filed: RepairReport, reply: Reply, now: datetime, actor_id: int
 ) -> None:
     """By direct message to the reporter where they reported from, and to everyone who said
-    "me too" where they said it; anyone who cannot be reached is named in the triage chat so
-    someone can phone them."""
+    "me too" where they said it. Whoever cannot be reached, now or when Moot tries, is named
+    in the triage chat so someone can phone them (`tenant_unreachable`)."""
     assert filed.id is not None
     ref = reference(filed.number)
     followers = {filed.reporter_person_id: filed.platform, **load(session, filed.id).supporters}
     for person_id, platform in followers.items():
-        sent = outbox.direct(
+        outbox.direct(
             session,
             person_id,
-            Message(f"news of repair {ref}", reply=reply),
+            Message(f"news of repair {ref}", reply=reply, about=f"{TENANT_NEWS}:{filed.id}"),
             now,
             community_id=filed.community_id,
             requested_by=actor_id,
             prefer=platform,
         )
-        if sent.status == DeliveryStatus.FAILED:
-            who = (
-                "the tenant"
-                if person_id == filed.reporter_person_id
-                else "a tenant who said me too"
-            )
-            _tell_triage(
-                session,
-                filed,
-                f"☎ Moot could not tell {who} of {ref} about this step ({sent.error}). "
-                "Please phone them.",
-                now,
-            )
+
+
+def tenant_unreachable(session: Session, entry: OutboxEntry, now: datetime) -> None:
+    """A tenant's news could not be delivered, for good: tell the repairs team."""
+    filed = session.get_one(RepairReport, int((entry.about or "").partition(":")[2]))
+    who = (
+        "the tenant" if entry.person_id == filed.reporter_person_id else "a tenant who said me too"
+    )
+    _tell_triage(
+        session,
+        filed,
+        f"☎ Moot could not tell {who} of {reference(filed.number)} about a step "
+        f"({entry.error}). Please phone them.",
+        now,
+    )
 
 
 def me_too(session: Session, report_id: int, person_id: int, platform: str, now: datetime) -> int:
