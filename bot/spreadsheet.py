@@ -1,4 +1,4 @@
-"""CSV files Moot sends people, safe to open in a spreadsheet.
+"""CSV files Moot sends people, safe to open in a spreadsheet, and the ones it is sent.
 
 A cell that begins with =, +, - or @ is a formula to Excel and LibreOffice; a resident's name
 such as `=HYPERLINK(...)` must stay text, so such cells get a leading apostrophe (the OWASP
@@ -11,7 +11,25 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from bot.errors import UserError
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def read_csv(data: bytes, max_bytes: int) -> csv.DictReader[str]:
+    """A CSV file someone sent (a register to import), as rows by header; UserError when it is
+    too large or not UTF-8 text. Reading the rows can still raise csv.Error."""
+    if len(data) > max_bytes:
+        raise UserError(
+            f"That file is {len(data) // 1024} KB; the limit is {max_bytes // 1024} KB."
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UserError(
+            "That file is not UTF-8 text; save it as CSV (UTF-8) and try again."
+        ) from error
+    return csv.DictReader(io.StringIO(text))
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:

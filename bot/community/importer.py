@@ -4,7 +4,6 @@ or none are (a half-imported register is worse than none)."""
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +14,7 @@ from bot.codes import new_code
 from bot.community.service import CLAIM_CODE, MEMBER_NUMBERS
 from bot.errors import UserError
 from bot.numbers import next_number
-from bot.spreadsheet import csv_bytes
+from bot.spreadsheet import csv_bytes, read_csv
 from bot.text import one_line
 from storage.models import NAME_MAX, Membership, MembershipStatus, Person, Role
 
@@ -44,17 +43,7 @@ class Imported:
 
 def parse(data: bytes) -> list[Row]:
     """Read and check a CSV with a `name` column and optional `role` and `unit` columns."""
-    if len(data) > MAX_BYTES:
-        raise UserError(
-            f"That file is {len(data) // 1024} KB; the limit is {MAX_BYTES // 1024} KB."
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise UserError(
-            "That file is not UTF-8 text; save it as CSV (UTF-8) and try again."
-        ) from error
-    reader = csv.DictReader(io.StringIO(text))
+    reader = read_csv(data, MAX_BYTES)
     try:
         return _rows(reader)
     except csv.Error as error:  # a field over the csv module's limit, a NUL, a broken quote
