@@ -382,6 +382,17 @@ def _membership(session: Session, community_id: int, person_id: int) -> Membersh
     ).first()
 
 
+def active_member(session: Session, community_id: int, number: int) -> Membership | None:
+    """Member #number of the community, if they are an active member."""
+    return session.exec(
+        select(Membership).where(
+            Membership.community_id == community_id,
+            Membership.number == number,
+            Membership.status == MembershipStatus.ACTIVE,
+        )
+    ).first()
+
+
 def _in_community(session: Session, community_id: int, number: int) -> Membership:
     membership = session.exec(
         select(Membership).where(

@@ -20,13 +20,18 @@ def is_team(ctx: Context) -> bool:
     return roles.allows(ctx.role, Role.REPAIRS)
 
 
-async def report_named(ctx: Context) -> ReportView:
-    """The report the command names, in the community it acts in, if this person may see it."""
+async def _numbered(ctx: Context) -> tuple[int, ReportView | None]:
+    """The number the command names, and that report in the community it acts in, if any."""
     number = refs.parse(ctx.args.text("report"), "report")[1]
     if ctx.community_id is None:
-        raise UserError("Which community's report? Use this where you reported it.")
+        raise UserError("Which community's report? Use this in your community's group chat.")
     community_id = ctx.community_id
-    view = await ctx.moot.read(lambda s: find(s, community_id, number))
+    return number, await ctx.moot.read(lambda s: find(s, community_id, number))
+
+
+async def report_named(ctx: Context) -> ReportView:
+    """The report the command names, in the community it acts in, if this person may see it."""
+    number, view = await _numbered(ctx)
     if view is None or not (is_team(ctx) or view.may_follow(ctx.person_id)):
         raise UserError(f"There is no report R-{number:04d} that you can see here.")
     return view
@@ -35,11 +40,7 @@ async def report_named(ctx: Context) -> ReportView:
 async def communal_named(ctx: Context) -> ReportView:
     """A report about a shared place, which any member may see exists and say "me too" to;
     a report about someone's home stays as hidden as one that does not exist."""
-    number = refs.parse(ctx.args.text("report"), "report")[1]
-    if ctx.community_id is None:
-        raise UserError("Which community's report? Use this in your community's group chat.")
-    community_id = ctx.community_id
-    view = await ctx.moot.read(lambda s: find(s, community_id, number))
+    number, view = await _numbered(ctx)
     if view is None or view.report.location == HOME:
         raise UserError(f"There is no communal report R-{number:04d} here. /communal lists them.")
     return view

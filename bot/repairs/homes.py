@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from bot.community.service import active_member
 from bot.errors import UserError
 from bot.repairs.spec import HOME
 from bot.text import one_line
-from storage.models import Membership, MembershipStatus, Person
+from storage.models import Membership, Person
 from storage.repairs import ADDRESS_MAX, HOME_REF_MAX, Home, Tenancy
 
 MAX_BYTES = 512 * 1024
@@ -102,13 +103,7 @@ def link_tenant(
     session: Session, community_id: int, member_number: int, ref: str
 ) -> tuple[str, Home | None]:
     """Link member #N to the home `ref` (or, with `none`, to no home); (their name, the home)."""
-    member = session.exec(
-        select(Membership).where(
-            Membership.community_id == community_id,
-            Membership.number == member_number,
-            Membership.status == MembershipStatus.ACTIVE,
-        )
-    ).first()
+    member = active_member(session, community_id, member_number)
     if member is None:
         raise UserError(f"There is no member #{member_number} here. /members lists them.")
     name = session.get_one(Person, member.person_id).name

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.events import Button
+from bot.refs import qualified
 from bot.repairs.clocks import Priority, RepairClock
 from bot.repairs.spec import AWAAB, HOME, LABELS
 from bot.repairs.views import ReportView, awaab_steps
@@ -109,7 +110,7 @@ def tenant_buttons(view: ReportView) -> tuple[Button, ...]:
     """Once it is marked fixed, the tenant is asked whether it is."""
     if view.report.status != RepairStatus.FIXED:
         return ()
-    ref = f"{view.report.community_id}.{view.report.number}"
+    ref = qualified(view.report.community_id, view.report.number)
     return (
         Button("Yes, it is fixed", f"isfixed {ref} yes"),
         Button("No, it is not", f"isfixed {ref} no"),
@@ -200,7 +201,7 @@ def card(view: ReportView) -> tuple[str, list[Button]]:
         lines.append(f"Visit: {when(report.visit_at, view)}")
     if report.vulnerability:
         lines.append(f"⚠ A vulnerability note: /repair {report.number} (repairs team only)")
-    ref = f"{report.community_id}.{report.number}"
+    ref = qualified(report.community_id, report.number)
     buttons = [] if report.status == RepairStatus.CLOSED else _team_buttons(view, ref)
     return "\n".join(lines), buttons
 
@@ -277,7 +278,7 @@ def communal(views: list[ReportView]) -> tuple[str, list[Button]]:
             f"{view.reference} · {LABELS[view.report.category]} · {view.report.location} · "
             f"{STATUS_WORDS[view.report.status]}"
         )
-        ref = f"{view.report.community_id}.{view.report.number}"
+        ref = qualified(view.report.community_id, view.report.number)
         buttons.append(Button(f"Me too: {view.reference}", f"metoo {ref}"))
     return "\n".join(lines), buttons[:25]
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from bot import roles
+from bot.community.service import active_member
 from bot.errors import UserError
 from bot.events import Reply
 from bot.numbers import next_number
@@ -33,7 +34,7 @@ from bot.repairs.photos import CleanPhoto
 from bot.repairs.spec import AWAAB, FIRST_PRIORITY, HOME, ReportSpec
 from bot.repairs.views import SETTLED, load, reference, settings_of
 from bot.scheduler import schedule
-from storage.models import Chat, Community, Membership, MembershipStatus, Person, Role
+from storage.models import Chat, Community, Person, Role
 from storage.outbox import OutboxEntry
 from storage.repairs import (
     RepairEvent,
@@ -249,13 +250,7 @@ def assign(
     ref = reference(filed.number)
     if filed.status in FINISHED:
         raise UserError(f"{ref} is closed.")
-    member = session.exec(
-        select(Membership).where(
-            Membership.community_id == filed.community_id,
-            Membership.number == member_number,
-            Membership.status == MembershipStatus.ACTIVE,
-        )
-    ).first()
+    member = active_member(session, filed.community_id, member_number)
     if member is None or not roles.allows(Role(member.role), Role.REPAIRS):
         raise UserError(
             f"Member #{member_number} is not on the repairs team here (an admin gives the role "
