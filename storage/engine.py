@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
 
 BUSY_TIMEOUT_MS = 10_000
 CACHE_KIB = 32 * 1024  # per connection; the default 2 MB evicts a large register's pages mid-vote
@@ -46,16 +47,22 @@ def prepare_sqlite_file(url: str) -> None:
         ) from error
 
 
-def make_engine(url: str, *, begin: str = "BEGIN", autocheckpoint: bool = True) -> Engine:
+def make_engine(
+    url: str, *, begin: str = "BEGIN", autocheckpoint: bool = True, one_connection: bool = False
+) -> Engine:
     """An engine for `url`; on SQLite, `begin` is the statement that opens each transaction.
     Without `autocheckpoint`, a commit never copies the log into the database file itself: the
     writer commits on the event loop, and a checkpoint can take tens of milliseconds, so the
-    store runs checkpoints on a worker thread instead (Store.checkpoint)."""
+    store runs checkpoints on a worker thread instead (Store.checkpoint). With `one_connection`,
+    every use of the engine shares a single connection (the writer's: see Writer.idle_connection)."""
     is_sqlite = make_url(url).drivername.startswith("sqlite")
     connect_args: dict[str, Any] = {}
+    options: dict[str, Any] = {}
     if is_sqlite:
         connect_args = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
-    engine = create_engine(url, connect_args=connect_args)
+        if one_connection:
+            options["poolclass"] = StaticPool
+    engine = create_engine(url, connect_args=connect_args, **options)
     if is_sqlite:
         _configure_sqlite(engine, begin, autocheckpoint)
     return engine

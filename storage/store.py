@@ -42,7 +42,9 @@ class Store:
         prepare_sqlite_file(url)
         self.url = url
         self.read_engine = make_engine(url)
-        self.write_engine = make_engine(url, begin="BEGIN IMMEDIATE", autocheckpoint=False)
+        self.write_engine = make_engine(
+            url, begin="BEGIN IMMEDIATE", autocheckpoint=False, one_connection=True
+        )
         self.writer = Writer(self.write_engine, max_batch=max_batch)
         self._checkpoints: asyncio.Task[None] | None = None
         self._peeking: Any = None  # the read connection kept for `peek`
@@ -94,10 +96,14 @@ class Store:
     def peek(self, query: Callable[[sqlite3.Connection], T]) -> T:
         """A read of a few indexed rows on the event loop itself, with no hop to a thread and
         back: for the one lookup every event needs before anything else (bot.identity.arrival).
-        The query must read its rows to the end, so no read stays open."""
-        if self._peeking is None:
-            self._peeking = self.read_engine.raw_connection()
-        connection = self._peeking.driver_connection
+        It reads committed rows through the writer's own connection when no group holds it,
+        since that connection's cache is warm (see Writer.idle_connection). The query must read
+        its rows to the end, so no read stays open."""
+        connection = self.writer.idle_connection()
+        if connection is None:
+            if self._peeking is None:
+                self._peeking = self.read_engine.raw_connection()
+            connection = self._peeking.driver_connection
         assert isinstance(connection, sqlite3.Connection)
         return query(connection)
 

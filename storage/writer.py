@@ -60,6 +60,8 @@ class Writer:
         self._queue: asyncio.Queue[_Pending | _Maintenance | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        self._off_loop = False  # a group or maintenance holds the connection on a worker thread
+        self._connection: sqlite3.Connection | None = None
         self.groups_committed = 0  # for the store's checkpoints
 
     def start(self) -> None:
@@ -83,6 +85,25 @@ class Writer:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Pending(op, future, long))  # unbounded: never waits
         return await future
+
+    def idle_connection(self) -> sqlite3.Connection | None:
+        """The writer's own SQLite connection while no group holds it, for reads on the event
+        loop (Store.peek); None while a group or maintenance runs on a worker thread.
+
+        Between groups it has no transaction open, so it reads committed rows like any other
+        connection, but faster: SQLite empties a connection's page cache whenever another
+        connection has committed, so on a separate reader every read after a vote starts cold,
+        while the writer's cache holds what it has just written (bench/polls.py)."""
+        if self._off_loop:
+            return None
+        if self._connection is None:
+            pooled = self._engine.raw_connection()  # the engine's one connection (StaticPool)
+            driver = pooled.driver_connection
+            pooled.close()  # back to the pool, still open
+            if not isinstance(driver, sqlite3.Connection):
+                return None
+            self._connection = driver
+        return None if self._connection.in_transaction else self._connection
 
     async def maintain(self, work: Callable[[sqlite3.Connection], None]) -> None:
         """Run `work` (such as VACUUM) on a connection outside any transaction, after the writes
@@ -119,7 +140,11 @@ class Writer:
                     break
                 batch.append(item)
             if any(pending.long for pending in batch):
-                failed = await asyncio.to_thread(self._commit, batch)
+                self._off_loop = True
+                try:
+                    failed = await asyncio.to_thread(self._commit, batch)
+                finally:
+                    self._off_loop = False
             else:
                 failed = self._commit(batch)
             self._settle(batch, failed)
@@ -127,6 +152,7 @@ class Writer:
             await self._maintain(held)
 
     async def _maintain(self, work: _Maintenance) -> None:
+        self._off_loop = True
         try:
             await asyncio.to_thread(self._run_maintenance, work.work)
         except Exception as error:
@@ -135,6 +161,8 @@ class Writer:
         else:
             if not work.future.done():
                 work.future.set_result(None)
+        finally:
+            self._off_loop = False
 
     def _run_maintenance(self, work: Callable[[sqlite3.Connection], None]) -> None:
         connection = self._engine.raw_connection()

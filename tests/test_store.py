@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -92,6 +94,39 @@ async def test_a_write_is_visible_to_other_connections_when_acknowledged(databas
     await other.close()
     assert found is not None
     assert found.name == "durable"
+
+
+def names_peeked(store: Store) -> list[str]:
+    def query(db: sqlite3.Connection) -> list[str]:
+        return [name for (name,) in db.execute("SELECT name FROM person").fetchall()]
+
+    return store.peek(query)
+
+
+async def test_a_peek_sees_only_committed_rows_even_while_an_import_is_half_written(
+    database_url: str,
+) -> None:
+    """Peeks use the writer's connection between groups; a long write holds it on a thread."""
+    store = Store(database_url)
+    store.start()
+    await store.write(add_person("committed"))
+    halfway, finish = threading.Event(), threading.Event()
+
+    def long_import(session: Session) -> None:
+        session.add(Person(name="half-imported", created_at=NOW))
+        session.flush()
+        halfway.set()
+        finish.wait(5)
+
+    importing = asyncio.create_task(store.write(long_import, long=True))
+    assert await asyncio.to_thread(halfway.wait, 5)
+    during = names_peeked(store)
+    finish.set()
+    await importing
+    after = names_peeked(store)
+    await store.close()
+    assert during == ["committed"]
+    assert sorted(after) == ["committed", "half-imported"]
 
 
 async def test_writes_after_close_are_refused(database_url: str) -> None:

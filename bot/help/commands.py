@@ -8,6 +8,7 @@ from bot.context import Context
 from bot.feature import Feature
 from storage.models import Role
 
+_LISTINGS = "help.listings"  # in Moot.extensions: listing text by (in a community, role)
 _WHERE_NOTE = {Where.ANYWHERE: "", Where.GROUP: " (group chats)", Where.PRIVATE: " (message me)"}
 
 
@@ -28,17 +29,31 @@ def usable(command: Command, ctx: Context) -> bool:
     return roles.allows(ctx.role, command.role or command.listed_for)
 
 
+def listing(ctx: Context) -> str:
+    """The lines for every command this person may use here. They depend only on their role and
+    on whether a community applies, so each combination is worked out once per process."""
+    cache = ctx.moot.extensions.setdefault(_LISTINGS, {})
+    assert isinstance(cache, dict)
+    key = (ctx.community_id is not None, ctx.role)
+    if key not in cache:
+        listed = [c for c in ctx.moot.registry.all() if usable(c, ctx)]
+        cache[key] = "\n".join(command_line(c, ctx.role) for c in listed)
+    found = cache[key]
+    assert isinstance(found, str)
+    return found
+
+
 async def help_command(ctx: Context) -> None:
-    listed = [c for c in ctx.moot.registry.all() if usable(c, ctx)]
     if ctx.community_name:
         heading = f"Moot in {ctx.community_name}: you act as {ctx.role or 'a visitor'}."
     elif ctx.place.is_private:
         heading = "Moot: send /join in your community's group chat, or use a command there first."
     else:
         heading = "Moot: this chat is not linked to a community yet; a chat admin can run /setup."
-    lines = [heading, *(command_line(c, ctx.role) for c in listed)]
-    lines.append("Buttons always have a typed equivalent: the command shown in their message.")
-    ctx.reply_privately("\n".join(lines))
+    ctx.reply_privately(
+        f"{heading}\n{listing(ctx)}\n"
+        "Buttons always have a typed equivalent: the command shown in their message."
+    )
 
 
 FEATURE = Feature(

@@ -1,6 +1,6 @@
 """Every inbound event starts here: who is this, is it a replay, which community applies.
 
-It runs for every update Moot receives, so it is two prebuilt statements rather than ORM round
+It runs for every update Moot receives, so it is one prebuilt statement rather than ORM round
 trips (see bench/write_path.py for the difference). `recognise` only reads, on the event loop;
 what an arrival changes (the replay guard, an account's name or last-seen time) is `Traces`,
 written in the same commit as the command's own first write (bot.core), so a button press costs
@@ -28,19 +28,20 @@ ALREADY_HANDLED = "That was already handled; nothing more was done."
 SEEN_REFRESH = timedelta(minutes=5)
 
 # Plain SQLite statements on the driver connection (see storage.store.driver_connection).
-_SEEN_UPDATE = "SELECT 1 FROM processedupdate WHERE platform = ? AND update_id = ?"
 _RECORD_UPDATE = "INSERT OR IGNORE INTO processedupdate (platform, update_id, at) VALUES (?, ?, ?)"
-# Everything about an actor and where they are, in one statement: their account and person, the
-# chat (in a group) and the community that applies with their membership there. The community is
-# the chat's in a group, and the one they last used in a private chat.
-_WHO_AND_WHERE = (
-    "SELECT a.id, a.person_id, a.display_name, a.direct_chat_id, a.last_seen_at, a.unreachable, "
+# Everything about an event, in one statement: whether its update was handled before, the actor's
+# account and person, the chat (in a group) and the community that applies with their membership
+# there. The community is the chat's in a group, and the one they last used in a private chat.
+# The first join always yields one row; its account columns are NULL for someone never seen.
+_ARRIVAL = (
+    "SELECT EXISTS (SELECT 1 FROM processedupdate WHERE platform = ? AND update_id = ?), "
+    "a.id, a.person_id, a.display_name, a.direct_chat_id, a.last_seen_at, a.unreachable, "
     "p.name, p.current_community_id, c.community_id, c.unreachable, co.id, co.name, m.role, m.status "
-    "FROM account a JOIN person p ON p.id = a.person_id "
+    "FROM (SELECT 1) LEFT JOIN account a ON a.platform = ? AND a.platform_user_id = ? "
+    "LEFT JOIN person p ON p.id = a.person_id "
     "LEFT JOIN chat c ON c.platform = ? AND c.platform_chat_id = ? "
     "LEFT JOIN community co ON co.id = CASE WHEN ? THEN p.current_community_id ELSE c.community_id END "
-    "LEFT JOIN membership m ON m.community_id = co.id AND m.person_id = a.person_id "
-    "WHERE a.platform = ? AND a.platform_user_id = ?"
+    "LEFT JOIN membership m ON m.community_id = co.id AND m.person_id = a.person_id"
 )
 _NEW_PERSON = "INSERT INTO person (name, created_at) VALUES (?, ?)"
 _NEW_ACCOUNT = (
@@ -112,17 +113,18 @@ def recognise(
 ) -> tuple[Arrival, Traces] | None:
     """Who the actor is and where, without writing; None for someone Moot has never seen."""
     at = stored_moment(now)
-    if update_id is not None and db.execute(_SEEN_UPDATE, (actor.platform, update_id)).fetchall():
-        return _REPLAY, Traces(actor.platform, None, at)
     chat_id = None if place.is_private else place.chat_id
-    where = (place.platform, chat_id, place.is_private, actor.platform, actor.user_id)
-    rows = db.execute(_WHO_AND_WHERE, where).fetchall()  # all: no read left open
-    if not rows:
+    asked = (actor.platform, update_id, actor.platform, actor.user_id)
+    where = (place.platform, chat_id, place.is_private)
+    row = db.execute(_ARRIVAL, (*asked, *where)).fetchall()[0]  # all: no read left open
+    seen, account_id, person_id, old_name, old_direct, last_seen, refused, person_name = row[:8]
+    current, chat_community, chat_refused, community_id, community_name, member_role, status = row[
+        8:
+    ]
+    if seen:
+        return _REPLAY, Traces(actor.platform, None, at)
+    if account_id is None:
         return None
-    (account_id, person_id, old_name, old_direct, last_seen, refused, person_name, current) = rows[
-        0
-    ][:8]
-    chat_community, chat_refused, community_id, community_name, member_role, status = rows[0][8:]
 
     name = one_line(actor.display_name)[:NAME_MAX] or "Someone"
     direct_chat_id = (place.chat_id if place.is_private else None) or old_direct

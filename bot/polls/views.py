@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import text
 from sqlmodel import Session, col, func, select
@@ -55,8 +56,9 @@ class PollView:
     def status(self) -> PollStatus:
         return PollStatus(self.poll.status)
 
-    @property
+    @cached_property
     def rules(self) -> PollRules:
+        """Worked out once per view: voting reuses a published poll's view (access.definition_named)."""
         return PollRules(
             kind=self.kind,
             options=len(self.options),
