@@ -4,6 +4,9 @@
   before it is acknowledged — beside raw sqlite3 upsert-and-commit measured in the same run
   (target: at least x1.0 of it); and the same votes sent as button presses through the whole
   core (identity, replay guard, dispatch, reply; target: x0.5 of raw, p99 at most 20 ms);
+- for context, the same work as a plain loop with no event loop, dispatch or reply around it
+  (the vote's own checks and statements, and for a press also the arrival lookup and replay
+  guard), committed in groups of 50: the floor that the two rates above are built on;
 - the tally of 1,000,000 single-choice votes (target: at most 100 ms);
 - an instant-runoff count of 100,000 ranked ballots, loading them included (target: at most 0.5 s).
 
@@ -30,6 +33,7 @@ from bot.clock import ManualClock
 from bot.core import Moot
 from bot.events import Actor, ButtonPressed, Place
 from bot.features import ALL_FEATURES
+from bot.identity.arrival import recognise
 from bot.polls import service
 from bot.polls.ballots import Ballot
 from bot.polls.counting import instant_runoff
@@ -37,7 +41,7 @@ from bot.polls.sealing import Sealer
 from bot.polls.views import load, tally
 from moot.heap import freeze_what_lives_for_good
 from storage.migrate import upgrade
-from storage.store import Store
+from storage.store import CHECKPOINT_SECONDS, Store, driver_connection
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 NAIVE_NOW = "2026-11-23 09:00:00.000000"
@@ -167,6 +171,33 @@ async def cast_through_core(url: str, votes: int, voters: int) -> tuple[float, l
     return rate, latencies, max(warming)
 
 
+def plain_loop(url: str, votes: int, voters: int, *, as_presses: bool) -> float:
+    """Votes per second with only the work itself: `service.cast` (and, for presses, the arrival
+    lookup and its traces) called one after another, committing every CONCURRENCY votes and
+    checkpointing every CHECKPOINT_SECONDS as the store does."""
+    store = Store(url)
+    rng, sealer = random.Random(3), Sealer()
+    place = Place("bench", "group", "Bench", is_private=False)
+    started = checkpointed = time.perf_counter()
+    for first in range(0, votes, CONCURRENCY):
+        if time.perf_counter() - checkpointed > CHECKPOINT_SECONDS:
+            store.checkpoint()
+            checkpointed = time.perf_counter()
+        with Session(store.write_engine, expire_on_commit=False) as session, session.begin():
+            for i in range(first, min(first + CONCURRENCY, votes)):
+                person = rng.randint(1, voters)
+                if as_presses:
+                    actor = Actor("bench", str(person), f"Voter {person}")
+                    found = recognise(driver_connection(session), actor, place, f"p{i}", NOW)
+                    assert found is not None
+                    found[1].write(session)
+                service.cast(session, 1, person, Ballot(choice=rng.randint(1, 5)), NOW, sealer)
+    elapsed = time.perf_counter() - started
+    store.write_engine.dispose()
+    store.read_engine.dispose()
+    return votes / elapsed
+
+
 async def timed_tally(url: str) -> tuple[float, int]:
     store = Store(url)
     started = time.perf_counter()
@@ -221,6 +252,9 @@ def main() -> None:
         core_rate, core_latencies, cold = asyncio.run(
             cast_through_core(url, args.votes // 4, args.voters)
         )
+        _, url = database(folder, "floor.db", args.voters, "single")
+        service_floor = plain_loop(url, args.votes, args.voters, as_presses=False)
+        press_floor = plain_loop(url, args.votes // 4, args.voters, as_presses=True)
         path, url = database(folder, "tally.db", 1, "single")
         fill_votes(path, args.tally, "single")
         tally_seconds, counted = asyncio.run(timed_tally(url))
@@ -242,6 +276,10 @@ def main() -> None:
         f"p50 {statistics.median(core_latencies):.2f} ms, p99 {p99(core_latencies):.2f} ms — "
         f"{verdict(core_rate >= baseline / 2 and p99(core_latencies) <= 20)} (x0.5, p99 20 ms); "
         f"measured after {WARM_UP} warm-up presses, the slowest of which took {cold:.1f} ms"
+    )
+    print(
+        f"  for context, the same work in a plain loop: votes {service_floor:,.0f}/s (x{service_floor / baseline:.2f}), "
+        f"presses {press_floor:,.0f}/s (x{press_floor / baseline:.2f}) — no event loop, dispatch or reply"
     )
     print(
         f"tally of {counted:,} single-choice votes        {tally_seconds * 1000:>9.1f} ms — {verdict(tally_seconds <= 0.1)} "

@@ -75,9 +75,11 @@ class Store:
             await asyncio.sleep(CHECKPOINT_SECONDS)
             if self.writer.groups_committed != seen:
                 seen = self.writer.groups_committed
-                await asyncio.to_thread(self._checkpoint)
+                await asyncio.to_thread(self.checkpoint)
 
-    def _checkpoint(self) -> None:
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file as far as readers allow (PASSIVE). A
+        long log slows every read, since each page is looked up in it first."""
         connection = self.read_engine.raw_connection()
         try:
             connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()  # type: ignore[union-attr]
