@@ -43,5 +43,5 @@ def parser() -> argparse.ArgumentParser:
     outbox.add_argument("--community", type=int, help="only this community's messages")
     outbox_commands = outbox.add_subparsers(dest="outbox_command")
     resend = outbox_commands.add_parser("resend", help="send a failed message again")
-    resend.add_argument("message", type=int, help="its number, as `moot outbox` shows it")
+    resend.add_argument("message", type=int, help="its id, as `moot outbox` shows it")
     return parser

@@ -165,7 +165,7 @@ def outbox_command(database_url: str, community_id: int | None, resend: int | No
         store.start()
         try:
             if resend is not None:
-                await store.write(lambda s: status.resend(s, resend, community_id, None))
+                await store.write(lambda s: status.resend(s, resend, community_id))
                 return [f"Message #{resend} is queued again."]
             return await store.read(lambda s: status.listing(s, community_id, now)) or [
                 "Nothing is waiting and nothing failed in the last two weeks."

@@ -35,10 +35,16 @@ class DeliveryStatus(StrEnum):
 
 class OutboxEntry(SQLModel, table=True):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_waiting", "status", "platform", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_waiting", "status", "platform", "id"),
+        Index("ux_outbox_number", "community_id", "number", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     community_id: int | None = Field(default=None, foreign_key="community.id", index=True)
+    # What the community's admins call it in /outbox and /resend: numbered per community, given
+    # when an admin first sees it listed (bot.outbox.status), so queueing costs nothing extra.
+    number: int | None = None
     kind: DeliveryKind = Field(sa_type=String(8))
     platform: str = Field(sa_type=String(16))
     # Posts and edits: the chat. Direct messages: the account's direct chat, when known.

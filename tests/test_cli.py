@@ -148,7 +148,7 @@ def test_moot_outbox_lists_and_refuses_what_is_not_there(tmp_path: Path) -> None
     missing = moot(["outbox", "resend", "99"], tmp_path)
     assert missing.returncode == 2
     assert missing.stderr.strip() == (
-        "moot: There is no failed message #99 here; /outbox lists them."
+        "moot: There is no failed message #99; `moot outbox` lists them."
     )
     assert "Traceback" not in missing.stderr
 

@@ -11,7 +11,7 @@ from storage.models import Role
 
 async def outbox(ctx: Context) -> None:
     community_id = ctx.community
-    lines = await ctx.moot.read(lambda s: status.listing(s, community_id, ctx.now))
+    lines = await ctx.moot.write(lambda s: status.numbered_listing(s, community_id, ctx.now))
     if not lines:
         ctx.reply_privately(f"Everything Moot had to send for {ctx.community_name} has gone.")
         return
@@ -22,9 +22,8 @@ async def outbox(ctx: Context) -> None:
 
 
 async def resend(ctx: Context) -> None:
-    community_id, entry_id = ctx.community, ctx.args.integer("message")
-
-    await ctx.moot.write(lambda s: status.resend(s, entry_id, community_id, ctx.person_id))
+    community_id, number = ctx.community, ctx.args.integer("message")
+    await ctx.moot.write(lambda s: status.resend_numbered(s, community_id, number, ctx.person_id))
 
 
 FEATURE = Feature(

@@ -7,16 +7,18 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, or_, select
 
 from bot.errors import UserError
+from bot.numbers import next_number
 from bot.outbox import queue, report
 from storage.models import Account, Chat
 from storage.outbox import DeliveryKind, DeliveryStatus, OutboxEntry
 
 SHOWN = 25
+NUMBER_KIND = "message"  # in numbersequence
 FAILED_FOR = timedelta(days=14)
 
 
-def listing(session: Session, community_id: int | None, now: datetime) -> list[str]:
-    """A line for each entry still waiting, then each that failed in the last two weeks."""
+def _shown(session: Session, community_id: int | None, now: datetime) -> list[OutboxEntry]:
+    """Entries still waiting, then those that failed in the last two weeks, newest first."""
     query = (
         select(OutboxEntry)
         .where(
@@ -32,30 +34,65 @@ def listing(session: Session, community_id: int | None, now: datetime) -> list[s
     )
     if community_id is not None:
         query = query.where(OutboxEntry.community_id == community_id)
-    return [_line(session, entry) for entry in session.exec(query)]
+    return list(session.exec(query))
 
 
-def _line(session: Session, entry: OutboxEntry) -> str:
+def listing(session: Session, community_id: int | None, now: datetime) -> list[str]:
+    """For the operator (`moot outbox`): a line per entry, by its row id."""
+    return [
+        _line(session, entry, entry.id, f"moot outbox resend {entry.id}")
+        for entry in _shown(session, community_id, now)
+    ]
+
+
+def numbered_listing(session: Session, community_id: int, now: datetime) -> list[str]:
+    """For a community's admins (`/outbox`, inside a write): a line per entry, by the number the
+    community knows it by. Row ids are shared by every community, so showing them would tell
+    one how busy the others are (see bot.numbers); an entry gets its number when first listed."""
+    entries = _shown(session, community_id, now)
+    for entry in sorted(entries, key=lambda e: e.id or 0):
+        if entry.number is None:
+            entry.number = next_number(session, community_id, NUMBER_KIND)
+    return [_line(session, entry, entry.number, f"/resend {entry.number}") for entry in entries]
+
+
+def _line(session: Session, entry: OutboxEntry, number: int | None, again: str) -> str:
     target = (
         report.where(session, entry)
         if entry.kind == DeliveryKind.POST
         else f"{report.person_name(session, entry)} (direct message)"
     )
     if entry.status == DeliveryStatus.FAILED:
-        return f"#{entry.id} failed: {entry.summary} to {target}: {entry.error}. /resend {entry.id}"
+        return f"#{number} failed: {entry.summary} to {target}: {entry.error}. {again}"
     tries = f", {entry.attempts} tries so far ({entry.error})" if entry.attempts else ""
-    return f"#{entry.id} waiting: {entry.summary} to {target}{tries}"
+    return f"#{number} waiting: {entry.summary} to {target}{tries}"
 
 
-def resend(
-    session: Session, entry_id: int, community_id: int | None, requested_by: int | None
-) -> None:
-    """Put a failed entry back in the queue, trusting the chat or account again."""
+def resend_numbered(session: Session, community_id: int, number: int, requested_by: int) -> None:
+    """An admin's /resend: the community's failed message with that number."""
+    entry = session.exec(
+        select(OutboxEntry).where(
+            OutboxEntry.community_id == community_id, OutboxEntry.number == number
+        )
+    ).first()
+    if entry is None:
+        raise UserError(f"There is no failed message #{number} here; /outbox lists them.")
+    _resend(session, entry, number, requested_by)
+
+
+def resend(session: Session, entry_id: int, community_id: int | None) -> None:
+    """The operator's `moot outbox resend`: the failed entry with that row id (within one
+    community, if given)."""
     entry = session.get(OutboxEntry, entry_id)
     if entry is None or (community_id is not None and entry.community_id != community_id):
-        raise UserError(f"There is no failed message #{entry_id} here; /outbox lists them.")
+        raise UserError(f"There is no failed message #{entry_id}; `moot outbox` lists them.")
+    _resend(session, entry, entry_id, None)
+
+
+def _resend(session: Session, entry: OutboxEntry, number: int, requested_by: int | None) -> None:
+    """Put a failed entry back in the queue, trusting the chat or account again."""
     if entry.status != DeliveryStatus.FAILED:
-        raise UserError(f"Message #{entry_id} is {entry.status}; only failed ones are sent again.")
+        raise UserError(f"Message #{number} is {entry.status}; only failed ones are sent again.")
     if entry.kind == DeliveryKind.DIRECT and entry.account_id is not None:
         session.get_one(Account, entry.account_id).unreachable = None
     elif entry.chat_id is not None:
