@@ -83,3 +83,35 @@ async def test_a_photo_sent_as_a_telegram_photo_is_kept_without_its_metadata(
     ]
     telegram.push(updates.message(ALICE, ALICE, "Alice", "", photo=sizes, caption="/photo R-0001"))
     await telegram.wait_for(ALICE, "The photo is on R-0001 (1 in all)")
+
+
+async def test_a_report_typed_in_the_group_is_filed_answered_privately_and_removed(
+    telegram: FakeTelegram,
+) -> None:
+    updates = Updates()
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
+    await telegram.wait_for(GROUP, "home of Elm Court")
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/joinpolicy open"))
+    telegram.push(updates.message(GROUP, ALICE, "Alice", "/join"))
+    await telegram.wait_for(GROUP, "Welcome to Elm Court, Alice")
+
+    typed = updates.message(
+        GROUP, ALICE, "Alice", "/report leak | Damp under my bed, I use a hoist"
+    )
+    telegram.push(typed)
+    receipt = await telegram.wait_for(ALICE, "Your report is R-0001")
+    assert "send it to me in a direct message" in receipt.params["text"]
+    removed = [c.params["message_id"] for c in telegram.calls if c.method == "deleteMessage"]
+    assert removed == [typed["message"]["message_id"]]
+    said_in_group = [
+        str(c.params.get("text")) for c in telegram.calls if c.params.get("chat_id") == GROUP
+    ]
+    assert not [text for text in said_in_group if "R-0001" in text or "Damp" in text]
+
+    telegram.files["damp"] = photo_with_location()
+    size = {"file_id": "damp", "file_unique_id": "d", "width": 64, "height": 48}
+    shown = updates.message(GROUP, ALICE, "Alice", "", photo=[size], caption="/photo R-0001")
+    telegram.push(shown)
+    await telegram.wait_for(ALICE, "The photo is on R-0001 (1 in all)")
+    removed = [c.params["message_id"] for c in telegram.calls if c.method == "deleteMessage"]
+    assert removed == [typed["message"]["message_id"], shown["message"]["message_id"]]

@@ -55,7 +55,20 @@ async def report(ctx: Context) -> None:
         report_id = service.report(session, community_id, ctx.person_id, platform, spec, ctx.now)
         return render.receipt(load(session, report_id))
 
-    ctx.reply_privately(await ctx.moot.write(file))
+    receipt = await ctx.moot.write(file)
+    if what is None:  # typed in one line, where the chat may see it
+        _answer_privately(ctx, receipt)
+    else:
+        ctx.reply_privately(receipt)
+
+
+def _answer_privately(ctx: Context, text: str) -> None:
+    """A report or photo sent in a group chat is for the repairs team, not the group: the tenant
+    alone gets the answer, and the message that asked is removed where the platform lets Moot."""
+    if ctx.place.is_private:
+        ctx.reply_privately(text)
+    else:
+        ctx.withdraw_request(f"{text}\n{render.KEEP_IT_PRIVATE}")
 
 
 async def my_reports(ctx: Context) -> None:
@@ -127,9 +140,10 @@ async def photo(ctx: Context) -> None:
     count = await ctx.moot.write(
         lambda s: service.add_photo(s, report_id, cleaned, ctx.person_id, ctx.now)
     )
-    ctx.reply_privately(
+    _answer_privately(
+        ctx,
         f"The photo is on {view.reference} ({count} in all), with its location and camera "
-        "details removed."
+        "details removed.",
     )
 
 

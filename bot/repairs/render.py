@@ -11,6 +11,10 @@ from bot.repairs.spec import AWAAB, HOME, LABELS
 from bot.repairs.views import ReportView, awaab_steps
 from storage.repairs import RepairStatus
 
+KEEP_IT_PRIVATE = (
+    "Repairs are private between you and the repairs team: next time, send it to me in a direct "
+    "message. Moot removes it from a group chat where the platform lets it."
+)
 STATUS_WORDS = {
     RepairStatus.REPORTED: "reported",
     RepairStatus.ACKNOWLEDGED: "acknowledged",
