@@ -669,3 +669,17 @@ async def test_open_polls_come_a_page_at_a_time(moot: Moot, community: str, host
     assert "More:" not in last
     assert "There are 3 page(s) of open polls: try /polls 3." in texts(await host.say("/polls 9"))
     assert "Pages are numbered from 1" in texts(await host.say("/polls 0"))
+
+
+async def test_a_vote_cast_before_its_voter_left_keeps_its_place_in_the_turnout(
+    moot: Moot, community: str, host: Resident
+) -> None:
+    alice, _bob = await members(moot, host, "Alice", "Bob")  # members #2 and #3
+    bins = await published(host, "Bins? | Yes | No")
+    await alice.say(f"/vote {bins} 1")
+    await host.say("/remove 2")
+    result = texts(await host.say(f"/results {bins}"))
+    assert "1. Yes — 1 vote (100%)" in result
+    assert "Turnout: 1 of 3 eligible (33%)" in result  # not "1 of 2": Bob has not voted
+    await host.say(f"/close {bins}")
+    assert "Turnout: 1 of 3 eligible (33%)" in texts(await host.say(f"/results {bins}"))

@@ -22,7 +22,7 @@ from bot.polls.ballots import CHOICE_KINDS, Ballot, decode
 from bot.polls.counting import Threshold
 from bot.polls.sealing import Sealer
 from bot.polls.spec import PollSpec
-from bot.polls.views import PollView, electorate, freeze, load, tally, voters
+from bot.polls.views import PollView, electorate, electorate_size, freeze, load, tally, voters
 from bot.scheduler import schedule
 from storage.models import Account, Membership, MembershipStatus, Person, Role
 from storage.polls import (
@@ -419,7 +419,7 @@ def close(
         sealer.seal(session, poll_id, now)
         sealing.rebuild(session, poll_id)
     view = load(session, poll_id)
-    poll.electorate_size = len(electorate(session, view))
+    poll.electorate_size = electorate_size(session, view)
     poll.final_tally = freeze(tally(session, view))
     poll.status, poll.closed_at = PollStatus.CLOSED, now
     early = actor_id is not None and now < poll.closes_at

@@ -179,9 +179,11 @@ def tally(session: Session, view: PollView) -> Tally:
 
 
 def electorate_size(session: Session, view: PollView) -> int:
+    """How many may vote: those who may now, and those who voted while they could. A vote stays
+    counted when its voter leaves, so they stay in the turnout's base too (never "3 of 2")."""
     if view.poll.electorate_size is not None:  # fixed at the close
         return view.poll.electorate_size
-    return len(electorate(session, view))
+    return len(electorate(session, view) | voters(session, view))
 
 
 def electorate(session: Session, view: PollView) -> set[int]:
