@@ -30,7 +30,9 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"  # the platform refused for good, or Moot gave up retrying
-    SUPERSEDED = "superseded"  # an edit a newer edit of the same message made unnecessary
+    # No longer worth sending: a newer edit replaced it, what it was about changed (withdrawn),
+    # or its moment passed long ago while Moot was not running.
+    SUPERSEDED = "superseded"
 
 
 class OutboxEntry(SQLModel, table=True):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 import icalendar
+import pytest
 
 from bot.clock import ManualClock
 from bot.core import Moot
@@ -221,6 +222,48 @@ async def test_a_prepared_reminder_waits_for_its_moment_across_a_restart(
     assert "starts in 1 hour" in sent[0]
     assert "late" not in sent[0]
     await second.stop()
+
+
+async def prepared_then_down(
+    database_url: str, clock: ManualClock, down_for: timedelta
+) -> list[str]:
+    """A reminder prepared for Thursday 18:00, Moot down from 17:59 for `down_for`: what the
+    chat gets once Moot is back."""
+    first = Moot(Store(database_url), clock, ALL_FEATURES)
+    await first.start()
+    first.attach(RecordingOutlet("console"))
+    host = Resident(first, "console", "host", "Host", chat_admin=True)
+    await host.say("/setup Elm Court")
+    await announced(host, AGM + " | remind: 1h")
+    await clock.advance(timedelta(days=3, hours=8, minutes=59))  # Thursday 17:59
+    await first.drain()
+    await first.stop()
+    await clock.advance(down_for)  # no Moot is running to notice
+
+    second = Moot(Store(database_url), clock, ALL_FEATURES)
+    again = RecordingOutlet("console")
+    second.attach(again)
+    await second.start()
+    await second.drain()
+    await second.stop()
+    return reminders_in_chat(again)
+
+
+async def test_a_prepared_reminder_that_leaves_late_after_a_restart_says_so(
+    database_url: str, clock: ManualClock
+) -> None:
+    sent = await prepared_then_down(database_url, clock, timedelta(minutes=11))  # back 18:10
+    assert len(sent) == 1
+    assert "starts in 1 hour" in sent[0]
+    assert "(Sent 10 minutes late: Moot was not running when it was due.)" in sent[0]
+
+
+async def test_a_prepared_reminder_whose_moment_is_long_gone_is_not_sent(
+    database_url: str, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    sent = await prepared_then_down(database_url, clock, timedelta(hours=2))  # back 19:59
+    assert sent == []  # "starts in 1 hour" for a meeting that started an hour ago: not sent
+    assert "did not send" in caplog.text
 
 
 async def test_bad_meetings_are_refused_with_their_limits(

@@ -33,7 +33,7 @@ from storage.models import Membership, MembershipStatus
 PERSONAL_JOB = "meetings.personal_reminder"
 NUDGE_JOB = "meetings.nudge"
 PREPARED_AHEAD = timedelta(minutes=2)
-REMINDER_GRACE = timedelta(minutes=15)  # fell due while Moot was down: sent this late at most
+REMINDER_GRACE = outbox.LATE_AT_MOST  # fell due while Moot was down: sent this late at most
 
 log = logging.getLogger(__name__)
 

@@ -22,17 +22,18 @@ import contextlib
 import functools
 import logging
 import time
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
+from bot.dates import length
 from bot.events import DirectAddress, Reply
 from bot.outbox import messages
-from bot.outbox.queue import address
+from bot.outbox.queue import LATE_AT_MOST, SAYS_LATE_FROM, address
 from bot.outlet import ChatMovedError, Outlet, RefusedError, TransientError
 from storage.models import Account, Chat
 from storage.outbox import ERROR_MAX, DeliveryKind, DeliveryStatus, OutboxEntry
@@ -71,6 +72,7 @@ class Waiting:
     edit_of: int | None
     summary: str
     attempts: int
+    not_before: datetime | None
 
 
 _WAITING_COLUMNS = tuple(getattr(OutboxEntry, name) for name in Waiting.__dataclass_fields__)
@@ -243,10 +245,22 @@ class Dispatcher:
             target = await self._target(entry)
             if target is None:
                 return
+            late = self._late(entry)
+            if late > LATE_AT_MOST:
+                log.warning(
+                    "did not send %s: its moment was %s ago, while Moot was not running",
+                    entry.summary,
+                    length(late),
+                )
+                await self._finish(entry, DeliveryStatus.SUPERSEDED, f"{length(late)} too late")
+                return
             reply = await self._render(entry)
             if reply is None:
                 await self._finish(entry, DeliveryStatus.SUPERSEDED, "nothing left to send")
                 return
+            if late >= SAYS_LATE_FROM:
+                note = f"(Sent {length(late)} late: Moot was not running when it was due.)"
+                reply = replace(reply, text=f"{reply.text}\n{note}")
             message_id = await self._send(entry, target, reply)
         except TransientError as error:
             await self._try_later(entry, str(error), error.retry_after)
@@ -260,6 +274,12 @@ class Dispatcher:
         else:
             self._not_before.pop(entry.id, None)
             await self._finish(entry, DeliveryStatus.SENT, None, message_id)
+
+    def _late(self, entry: Waiting) -> timedelta:
+        """How long after its moment a message prepared for one is leaving (zero for others)."""
+        if entry.not_before is None:
+            return timedelta(0)
+        return max(timedelta(0), self._outbox.moot.clock.now() - entry.not_before)
 
     async def _target(self, entry: Waiting) -> _Target | None:
         """Where to send; None when the entry has to wait or was settled without sending."""

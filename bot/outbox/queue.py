@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
@@ -20,6 +20,10 @@ from storage.models import Account, Chat, Person
 from storage.outbox import ERROR_MAX, SUMMARY_MAX, DeliveryKind, DeliveryStatus, OutboxEntry
 
 NEW_DELIVERIES = "moot.new_deliveries"
+# A message prepared for its moment (`not_before`) that could not leave then, because Moot was
+# not running, still goes this late at most, saying it is late; later, it is dropped and logged.
+LATE_AT_MOST = timedelta(minutes=15)
+SAYS_LATE_FROM = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
