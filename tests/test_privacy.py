@@ -69,3 +69,21 @@ async def test_a_member_gets_their_data_and_is_then_forgotten(
     again = texts(await alice.privately("/whoami"))
     assert "You are Alice" in again
     assert "(person 2)" not in again  # someone new
+
+
+async def test_a_forgotten_name_leaves_no_trace_in_the_stored_file(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, database_url: str
+) -> None:
+    (zeb,) = await members(moot, host, "Zebedee Quillfeather")  # member #2
+    bins = await published(host, "Bins? | Yes | No")
+    assert "marked" in texts(await host.say(f"/papervoters {bins} 2"))
+    await host.say("/meeting Garden day | Friday 10:00")
+    assert "is announced" in texts(await host.press("announce 1.1"))
+    said = texts(await host.say("/actionitem 1 2 | Fix the gate | due: in 3 days 12:00"))
+    assert "Action #1" in said
+    await zeb.privately("/myreports")
+
+    await zeb.privately("/forgetme confirm")
+    stored = list(Path(database_url.removeprefix("sqlite:///")).parent.glob("moot.db*"))
+    for path in stored:
+        assert b"Quillfeather" not in path.read_bytes(), path

@@ -173,7 +173,7 @@ def add_action(
         raise UserError("Say what is to be done: /actionitem 3 7 | Fix the gate | due: Friday")
     if len(what) > ITEM_MAX:
         raise UserError(f"An action item can be up to {ITEM_MAX} characters.")
-    ((owner, owner_name),) = members_numbered(session, meeting.community_id, [owner_number])
+    ((owner, _),) = members_numbered(session, meeting.community_id, [owner_number])
     item = ActionItem(
         community_id=meeting.community_id,
         number=next_number(session, meeting.community_id, ACTIONS),
@@ -209,7 +209,7 @@ def add_action(
         community_id=meeting.community_id,
         actor_person_id=actor_id,
         action="meetings.action",
-        detail=f"#{item.number} for {owner_name}",
+        detail=f"#{item.number} for member #{owner_number}",  # no name: see /forgetme
         at=now,
     )
     return item

@@ -484,7 +484,7 @@ def mark_paper_voters(
             .where(col(Membership.number).in_(numbers))
         )
     }
-    marked, already = [], []
+    marked, already, marked_numbers = [], [], []
     for number in numbers:
         if number not in people:
             raise UserError(f"There is no member #{number} in this community. See /members.")
@@ -502,6 +502,7 @@ def mark_paper_voters(
             continue
         marked_before.add(person_id)
         marked.append(who)
+        marked_numbers.append(number)
         session.add(
             PaperVoter(
                 poll_id=poll_id, person_id=person_id, marked_by_person_id=actor_id, marked_at=now
@@ -513,10 +514,15 @@ def mark_paper_voters(
             community_id=poll.community_id,
             actor_person_id=actor_id,
             action="poll.paper_voters",
-            detail=f"#{poll.number} marked {', '.join(marked)}",
+            detail=f"#{poll.number} marked {_members(marked_numbers)}",
             at=now,
         )
     return PaperMarks(marked, already, len(marked_before), _paper_ballots(session, poll_id))
+
+
+def _members(numbers: list[int]) -> str:
+    """Members as the audit log names them: by number, never by name (names can be forgotten)."""
+    return "members " + ", ".join(f"#{n}" for n in numbers)
 
 
 def unmark_paper_voters(
@@ -524,7 +530,7 @@ def unmark_paper_voters(
 ) -> PaperMarks:
     """Take marks off, as long as the paper ballots counted still have a voter each."""
     poll = _taking_paper(session, poll_id)
-    removed = []
+    removed, removed_numbers = [], []
     for number, person_id, name in session.exec(
         select(Membership.number, Membership.person_id, Person.name)
         .join(Person, col(Person.id) == Membership.person_id)
@@ -535,6 +541,7 @@ def unmark_paper_voters(
         if mark is not None:
             session.delete(mark)
             removed.append(f"{name} (#{number})")
+            removed_numbers.append(number)
     session.flush()
     total = len(
         session.exec(select(PaperVoter.person_id).where(PaperVoter.poll_id == poll_id)).all()
@@ -551,7 +558,7 @@ def unmark_paper_voters(
             community_id=poll.community_id,
             actor_person_id=actor_id,
             action="poll.paper_voters",
-            detail=f"#{poll.number} unmarked {', '.join(removed)}",
+            detail=f"#{poll.number} unmarked {_members(removed_numbers)}",
             at=now,
         )
     return PaperMarks(removed, [], total, counted)
