@@ -393,6 +393,39 @@ def active_member(session: Session, community_id: int, number: int) -> Membershi
     ).first()
 
 
+@dataclass(frozen=True)
+class NumberedMember:
+    number: int
+    person_id: int
+    name: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} (#{self.number})"
+
+
+def members_numbered(
+    session: Session, community_id: int, numbers: list[int], *, active_only: bool = True
+) -> list[NumberedMember]:
+    """The community's members with these numbers, in the order given. A number that is not a
+    member (with `active_only`, not an active one) is refused by name, so nothing half-happens."""
+    rows = {
+        number: (person_id, name, status)
+        for number, person_id, name, status in session.exec(
+            select(Membership.number, Membership.person_id, Person.name, Membership.status)
+            .join(Person, col(Person.id) == Membership.person_id)
+            .where(Membership.community_id == community_id, col(Membership.number).in_(numbers))
+        )
+    }
+    found = []
+    for number in numbers:
+        row = rows.get(number)
+        if row is None or (active_only and row[2] != MembershipStatus.ACTIVE):
+            raise UserError(f"There is no member #{number} in this community. See /members.")
+        found.append(NumberedMember(number, row[0], row[1]))
+    return found
+
+
 def _in_community(session: Session, community_id: int, number: int) -> Membership:
     membership = session.exec(
         select(Membership).where(

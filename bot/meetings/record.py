@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from bot import audit
+from bot.community.service import members_numbered
 from bot.dates import format_moment
 from bot.errors import UserError
 from bot.events import Reply
@@ -64,9 +65,9 @@ def mark_attended(
     meeting = session.get_one(Meeting, meeting_id)
     _started(meeting, now, "Taking attendance")
     people = members_numbered(session, meeting.community_id, numbers)
-    for person_id, _ in people:
-        _mark(session, meeting_id, person_id, actor_id, now)
-    return [name for _, name in people]
+    for member in people:
+        _mark(session, meeting_id, member.person_id, actor_id, now)
+    return [member.label for member in people]
 
 
 def _mark(session: Session, meeting_id: int, person_id: int, by: int, now: datetime) -> None:
@@ -74,27 +75,6 @@ def _mark(session: Session, meeting_id: int, person_id: int, by: int, now: datet
         session.add(
             Attendance(meeting_id=meeting_id, person_id=person_id, marked_by_person_id=by, at=now)
         )
-
-
-def members_numbered(
-    session: Session, community_id: int, numbers: list[int]
-) -> list[tuple[int, str]]:
-    """(person, "Name (#n)") for each member number, refusing any that is not an active member."""
-    rows = {
-        number: (person_id, name, status)
-        for number, person_id, name, status in session.exec(
-            select(Membership.number, Membership.person_id, Person.name, Membership.status)
-            .join(Person, col(Person.id) == Membership.person_id)
-            .where(Membership.community_id == community_id, col(Membership.number).in_(numbers))
-        )
-    }
-    people = []
-    for number in numbers:
-        found = rows.get(number)
-        if found is None or found[2] != MembershipStatus.ACTIVE:
-            raise UserError(f"There is no member #{number} in this community. See /members.")
-        people.append((found[0], f"{found[1]} (#{number})"))
-    return people
 
 
 @dataclass(frozen=True)
@@ -173,7 +153,8 @@ def add_action(
         raise UserError("Say what is to be done: /actionitem 3 7 | Fix the gate | due: Friday")
     if len(what) > ITEM_MAX:
         raise UserError(f"An action item can be up to {ITEM_MAX} characters.")
-    ((owner, _),) = members_numbered(session, meeting.community_id, [owner_number])
+    (owner_member,) = members_numbered(session, meeting.community_id, [owner_number])
+    owner = owner_member.person_id
     item = ActionItem(
         community_id=meeting.community_id,
         number=next_number(session, meeting.community_id, ACTIONS),

@@ -11,6 +11,7 @@ from sqlalchemy import text, update
 from sqlmodel import Session, col, delete, select
 
 from bot import audit, roles
+from bot.community.service import members_numbered
 from bot.dates import Reading
 from bot.errors import UserError
 from bot.events import Place
@@ -24,7 +25,7 @@ from bot.polls.sealing import Sealer
 from bot.polls.spec import PollSpec
 from bot.polls.views import PollView, electorate, electorate_size, freeze, load, tally, voters
 from bot.scheduler import schedule
-from storage.models import Account, Membership, MembershipStatus, Person, Role
+from storage.models import Account, MembershipStatus, Role
 from storage.polls import (
     Electorate,
     PaperTally,
@@ -475,21 +476,11 @@ def mark_paper_voters(
     marked_before = set(
         session.exec(select(PaperVoter.person_id).where(PaperVoter.poll_id == poll_id))
     )
-    people = {
-        number: (person_id, name)
-        for number, person_id, name in session.exec(
-            select(Membership.number, Membership.person_id, Person.name)
-            .join(Person, col(Person.id) == Membership.person_id)
-            .where(Membership.community_id == poll.community_id)
-            .where(col(Membership.number).in_(numbers))
-        )
-    }
+    # Not only active members: someone on a poll's register may have left since it opened.
+    people = members_numbered(session, poll.community_id, numbers, active_only=False)
     marked, already, marked_numbers = [], [], []
-    for number in numbers:
-        if number not in people:
-            raise UserError(f"There is no member #{number} in this community. See /members.")
-        person_id, name = people[number]
-        who = f"{name} (#{number})"
+    for member in people:
+        number, person_id, who = member.number, member.person_id, member.label
         if person_id not in eligible:
             raise UserError(f"{who} may not vote in poll #{poll.number}; nobody was marked.")
         if person_id in online:
@@ -531,17 +522,12 @@ def unmark_paper_voters(
     """Take marks off, as long as the paper ballots counted still have a voter each."""
     poll = _taking_paper(session, poll_id)
     removed, removed_numbers = [], []
-    for number, person_id, name in session.exec(
-        select(Membership.number, Membership.person_id, Person.name)
-        .join(Person, col(Person.id) == Membership.person_id)
-        .where(Membership.community_id == poll.community_id)
-        .where(col(Membership.number).in_(numbers))
-    ):
-        mark = session.get(PaperVoter, (poll_id, person_id))
+    for member in members_numbered(session, poll.community_id, numbers, active_only=False):
+        mark = session.get(PaperVoter, (poll_id, member.person_id))
         if mark is not None:
             session.delete(mark)
-            removed.append(f"{name} (#{number})")
-            removed_numbers.append(number)
+            removed.append(member.label)
+            removed_numbers.append(member.number)
     session.flush()
     total = len(
         session.exec(select(PaperVoter.person_id).where(PaperVoter.poll_id == poll_id)).all()
