@@ -67,7 +67,12 @@ class EventOutlet(Protocol):
     """What an adapter whose platform has its own calendar events offers (Discord). Adapters
     without them do not implement it, and meetings simply are not mirrored there."""
 
+    async def calendar_of(self, chat_id: str) -> str:
+        """The calendar a chat's events go in (Discord: the chat's server): chats that share one
+        share a meeting's event. Raises RefusedError for a chat that has none."""
+        ...
+
     async def sync_event(self, chat_id: str, event: CalendarEvent, event_id: str | None) -> str:
-        """Create the event in the server `chat_id` belongs to (or, with `event_id`, bring that
-        one up to date, cancelling it if the meeting was); returns the event's id."""
+        """Create the event in the calendar of `chat_id` (or, with `event_id`, bring that one
+        up to date, cancelling it if the meeting was); returns the event's id."""
         ...

@@ -4,14 +4,17 @@ person's answers merged whichever platform they answered on."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlmodel import select
 
 from adapters.discord.adapter import DiscordAdapter
 from bot.core import Moot
+from storage.meetings import MeetingEvent
 from tests.discord_harness import deliver, set_up
-from tests.fakes.discord_api import FakeDiscord, Interactions
+from tests.fakes.discord_api import FakeDiscord, Interactions, channel_payload
 from tests.fakes.telegram_api import FakeTelegram, Updates
 from tests.helpers import wait_until
 from tests.telegram_harness import telegram_adapter
@@ -133,3 +136,44 @@ async def test_a_server_that_refuses_events_is_explained_to_the_organiser(
     assert "Moot may not manage events in that server" in told["content"]
     assert "Manage Events permission" in told["content"]
     assert api.events == {}
+
+
+async def test_two_channels_of_one_server_share_one_scheduled_event(
+    discord_env: tuple[FakeDiscord, DiscordAdapter], moot: Moot
+) -> None:
+    api, adapter = discord_env
+    interactions = Interactions()
+    await set_up(api, adapter, interactions, 101)
+    _, private = await api.wait_for("CHAT-")
+    code = re.search(r"CHAT-\w{4}-\w{4}", private["content"].replace("\\", ""))
+    assert code is not None
+    api.channels["51"] = channel_payload(51)
+    other = Interactions(channel_id=51, channel=api.channels["51"])
+    deliver(adapter, other.command(101, "Admin", "setup", {"community": code[0]}, admin=True))
+    await api.wait_for("is now linked")
+    definition = "Garden day | Saturday 10:00 | place: The yard"
+    deliver(
+        adapter,
+        interactions.command(101, "Admin", "meeting", {"definition": definition}, admin=True),
+    )
+    await api.wait_for("Draft meeting #1")
+    deliver(adapter, interactions.press(101, "Admin", "moot:announce 1.1", admin=True))
+    await wait_until(lambda: len(api.events) == 1)
+    deliver(adapter, other.command(101, "Admin", "announce", {"meeting": "1"}, admin=True))
+    await wait_until(  # announced in both channels
+        lambda: any(
+            where == "channel 51" and "📅" in str(body.get("content"))
+            for where, body in api.messages()
+        )
+    )
+    await moot.drain()  # the calendar sync for the second channel has run
+    remembered = await moot.read(
+        lambda s: {(e.chat_id, e.event_id) for e in s.exec(select(MeetingEvent))}
+    )
+    (event,) = api.events.values()
+    assert remembered == {("50", event["id"]), ("51", event["id"])}
+    deliver(
+        adapter, interactions.command(101, "Admin", "cancelmeeting", {"meeting": "1"}, admin=True)
+    )
+    await wait_until(lambda: event["status"] == 4)
+    assert len(api.events) == 1  # one event in the server's list, not one per channel

@@ -68,6 +68,7 @@ class DiscordAdapter:
         self._answer_within = answer_within
         self._moot: Moot | None = None
         self.client: _Client | None = None
+        self._servers: dict[str, str] = {}  # channel id -> its server's id (calendar_of)
 
     # --- life cycle -------------------------------------------------------------------------
 
@@ -408,14 +409,23 @@ class DiscordAdapter:
                 raise RefusedError("Moot may not manage events in that server") from refusal
             raise
 
+    async def calendar_of(self, chat_id: str) -> str:
+        """The server a channel belongs to (asked once per channel: a channel never moves)."""
+        assert self.client is not None
+        found = self._servers.get(chat_id)
+        if found is None:
+            with _translated():
+                channel = await self.client.http.get_channel(int(chat_id))
+            if channel.get("guild_id") is None:
+                raise RefusedError("a direct message has no server events")
+            found = self._servers[chat_id] = str(channel.get("guild_id"))
+        return found
+
     async def _sync_event(self, chat_id: str, event: CalendarEvent, event_id: str | None) -> str:
         assert self.client is not None
         http = self.client.http
+        guild_id = int(await self.calendar_of(chat_id))
         with _translated():
-            channel = await http.get_channel(int(chat_id))
-            if channel.get("guild_id") is None:
-                raise RefusedError("a direct message has no server events")
-            guild_id = int(str(channel.get("guild_id")))
             if event_id is not None and event.cancelled:
                 await http.edit_scheduled_event(guild_id, int(event_id), status=4)  # CANCELED
                 return event_id

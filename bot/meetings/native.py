@@ -1,9 +1,10 @@
 """Meetings mirrored in platforms' own calendars (Discord's scheduled events), kept in step with
 moves and cancellations. Only adapters that offer `EventOutlet` take part; the others ignore it.
 
-Every change that a calendar must show schedules one sync job; the job brings the event of each
-chat the meeting was announced in up to date. A platform that is not connected is tried again
-later; one that refuses (Moot may not manage events there) is logged and the organiser told."""
+Every change that a calendar must show schedules one sync job; the job brings the meeting's event
+in each calendar it was announced in up to date. Chats that share a calendar (two channels of one
+Discord server) share one event. A platform that is not connected is tried again later; one that
+refuses (Moot may not manage events there) is logged and the organiser told."""
 
 from __future__ import annotations
 
@@ -74,55 +75,80 @@ async def sync_job(moot: Moot, payload: Mapping[str, Any]) -> None:
     if over:
         return
     waiting = False
+    # (platform, calendar) -> the platform's adapter and the calendar's chats
+    calendars: dict[tuple[str, str], tuple[EventOutlet, list[str]]] = {}
     for platform, chat_id in chats:
         outlet = moot.outlet(platform)
         if outlet is None:
             waiting = True
             continue
-        if isinstance(outlet, EventOutlet) and not (
-            event.cancelled and (platform, chat_id) not in known
-        ):
-            await _sync_one(moot, outlet, meeting_id, platform, chat_id, event, known, now)
+        if not isinstance(outlet, EventOutlet):
+            continue
+        try:
+            calendar = await outlet.calendar_of(chat_id)
+        except RefusedError as refusal:
+            await _refused(moot, meeting_id, platform, chat_id, refusal, now)
+            continue
+        calendars.setdefault((platform, calendar), (outlet, []))[1].append(chat_id)
+    for (platform, _), (events_outlet, chat_ids) in calendars.items():
+        await _sync_calendar(moot, events_outlet, meeting_id, platform, chat_ids, event, known, now)
     if waiting:  # a platform with events may connect later: try again then
         await moot.write(
             lambda s: schedule(s, EVENT_JOB, now + NOT_CONNECTED_RETRY, {"meeting": meeting_id})
         )
 
 
-async def _sync_one(
+async def _sync_calendar(
     moot: Moot,
     outlet: EventOutlet,
     meeting_id: int,
     platform: str,
-    chat_id: str,
+    chat_ids: list[str],
     event: CalendarEvent,
     known: dict[tuple[str, str], str],
     now: datetime,
 ) -> None:
-    try:
-        event_id = await outlet.sync_event(chat_id, event, known.get((platform, chat_id)))
-    except RefusedError as refusal:
-        log.warning(
-            "meeting %d not mirrored in %s chat %s: %s", meeting_id, platform, chat_id, refusal
-        )
-        reason = str(refusal)
-        await moot.write(lambda s: _tell_organiser(s, meeting_id, platform, reason, now))
+    """Bring the meeting's event in one calendar up to date (creating it the first time), and
+    remember it for each of the calendar's chats."""
+    existing = sorted({known[(platform, c)] for c in chat_ids if (platform, c) in known})
+    if event.cancelled and not existing:
         return
-    await moot.write(lambda s: _remember(s, meeting_id, platform, chat_id, event_id))
+    try:
+        # One event per calendar; events made before chats were grouped are each kept in step.
+        targets: list[str | None] = [*existing] or [None]
+        synced = [await outlet.sync_event(chat_ids[0], event, e) for e in targets]
+    except RefusedError as refusal:
+        await _refused(moot, meeting_id, platform, chat_ids[0], refusal, now)
+        return
+    events = {c: known.get((platform, c), synced[0]) for c in chat_ids}
+    await moot.write(lambda s: _remember(s, meeting_id, platform, events))
 
 
-def _remember(
-    session: Session, meeting_id: int, platform: str, chat_id: str, event_id: str
+async def _refused(
+    moot: Moot,
+    meeting_id: int,
+    platform: str,
+    chat_id: str,
+    refusal: RefusedError,
+    now: datetime,
 ) -> None:
-    row = session.get(MeetingEvent, (meeting_id, platform, chat_id))
-    if row is None:
-        session.add(
-            MeetingEvent(
-                meeting_id=meeting_id, platform=platform, chat_id=chat_id, event_id=event_id
+    log.warning("meeting %d not mirrored in %s chat %s: %s", meeting_id, platform, chat_id, refusal)
+    reason = str(refusal)
+    await moot.write(lambda s: _tell_organiser(s, meeting_id, platform, reason, now))
+
+
+def _remember(session: Session, meeting_id: int, platform: str, events: Mapping[str, str]) -> None:
+    """Each chat's event (by chat id)."""
+    for chat_id, event_id in events.items():
+        row = session.get(MeetingEvent, (meeting_id, platform, chat_id))
+        if row is None:
+            session.add(
+                MeetingEvent(
+                    meeting_id=meeting_id, platform=platform, chat_id=chat_id, event_id=event_id
+                )
             )
-        )
-    else:
-        row.event_id = event_id
+        else:
+            row.event_id = event_id
 
 
 def _tell_organiser(
