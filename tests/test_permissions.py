@@ -338,6 +338,8 @@ async def test_help_lists_only_what_each_person_may_do_here(world: World) -> Non
             assert (name in listed) == allowed, (who, name, said)
         if who == "member":
             assert "/close <poll>: Close a poll now (only polls you started)" in said
+            assert "The photos of a repair report (only reports you made)\n" in said
+            assert "((" not in said
         if who == "organiser":
             assert "/close <poll>: Close a poll now\n" in said + "\n"
 

@@ -510,7 +510,7 @@ FEATURE = Feature(
             params=(REPORT,),
             scope="report",
             listed_for=Role.MEMBER,
-            own_note="(only reports you made)",
+            own_note="only reports you made",
         ),
         Command(
             "photo",
@@ -519,7 +519,7 @@ FEATURE = Feature(
             params=(REPORT, Param("photo", "The photo", ParamKind.ATTACHMENT)),
             scope="report",
             listed_for=Role.MEMBER,
-            own_note="(only reports you made)",
+            own_note="only reports you made",
         ),
         Command(
             "photos",
@@ -528,7 +528,7 @@ FEATURE = Feature(
             params=(REPORT,),
             scope="report",
             listed_for=Role.MEMBER,
-            own_note="(only reports you made)",
+            own_note="only reports you made",
         ),
         Command(
             "repairexport",
@@ -537,7 +537,7 @@ FEATURE = Feature(
             params=(REPORT,),
             scope="report",
             listed_for=Role.MEMBER,
-            own_note="(only reports you made)",
+            own_note="only reports you made",
         ),
         Command(
             "communal",
@@ -585,7 +585,7 @@ FEATURE = Feature(
             ),
             scope="report",
             listed_for=Role.MEMBER,
-            own_note="(only reports you made)",
+            own_note="only reports you made",
         ),
         Command(
             "priority",
