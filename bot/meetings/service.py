@@ -228,9 +228,16 @@ def add_post(
             MeetingPost.thread_id == thread_id,
         )
     ).first()
-    entry = outbox.post_card(
+    placed = outbox.place_card(
         session,
-        posted_by=existing.outbox_id if existing is not None else None,
+        existing,
+        lambda delivery: MeetingPost(
+            meeting_id=meeting_id,
+            platform=platform,
+            chat_id=chat_id,
+            thread_id=thread_id,
+            outbox_id=delivery,
+        ),
         platform=platform,
         chat_id=chat_id,
         thread_id=thread_id,
@@ -239,23 +246,9 @@ def add_post(
         community_id=meeting.community_id,
         requested_by=actor_id,
     )
-    if entry is None:
-        return False
-    assert entry.id is not None
-    if existing is None:
-        session.add(
-            MeetingPost(
-                meeting_id=meeting_id,
-                platform=platform,
-                chat_id=chat_id,
-                thread_id=thread_id,
-                outbox_id=entry.id,
-            )
-        )
-    else:
-        existing.outbox_id = entry.id
-    native.schedule_sync(session, meeting_id, now)
-    return True
+    if placed:
+        native.schedule_sync(session, meeting_id, now)
+    return placed
 
 
 def edit_cards(session: Session, meeting_id: int, now: datetime) -> None:

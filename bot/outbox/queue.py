@@ -6,10 +6,10 @@ with the change, and the dispatchers are woken once the write has committed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -146,6 +146,49 @@ def post_card(
     )
     session.flush()
     return entry
+
+
+class CardPost(Protocol):
+    """A feature's record of a chat its card was posted in (PollPost, MeetingPost)."""
+
+    outbox_id: int
+
+
+def place_card(
+    session: Session,
+    existing: CardPost | None,
+    new_post: Callable[[int], object],
+    *,
+    platform: str,
+    chat_id: str,
+    thread_id: str | None,
+    message: Message,
+    now: datetime,
+    community_id: int,
+    requested_by: int | None,
+) -> bool:
+    """Post a live card in a chat unless it is there already or on its way (`existing`, the
+    feature's record of posting it there), and record which delivery posts it: in `existing`,
+    or in the row `new_post(delivery id)` makes. False when there was nothing to do."""
+    entry = post_card(
+        session,
+        posted_by=existing.outbox_id if existing is not None else None,
+        platform=platform,
+        chat_id=chat_id,
+        thread_id=thread_id,
+        message=message,
+        now=now,
+        community_id=community_id,
+        requested_by=requested_by,
+    )
+    if entry is None:
+        return False
+    assert entry.id is not None
+    if existing is None:
+        session.add(new_post(entry.id))
+    else:
+        existing.outbox_id = entry.id
+    return True
 
 
 def edit_cards(session: Session, posted_by: Iterable[int], message: Message, now: datetime) -> None:

@@ -251,9 +251,16 @@ def add_post(
             PollPost.thread_id == thread_id,
         )
     ).first()
-    entry = outbox.post_card(
+    placed = outbox.place_card(
         session,
-        posted_by=existing.outbox_id if existing is not None else None,
+        existing,
+        lambda delivery: PollPost(
+            poll_id=poll_id,
+            platform=platform,
+            chat_id=chat_id,
+            thread_id=thread_id,
+            outbox_id=delivery,
+        ),
         platform=platform,
         chat_id=chat_id,
         thread_id=thread_id,
@@ -262,21 +269,8 @@ def add_post(
         community_id=poll.community_id,
         requested_by=actor_id,
     )
-    if entry is None:
+    if not placed:
         return False
-    assert entry.id is not None
-    if existing is None:
-        session.add(
-            PollPost(
-                poll_id=poll_id,
-                platform=platform,
-                chat_id=chat_id,
-                thread_id=thread_id,
-                outbox_id=entry.id,
-            )
-        )
-    else:
-        existing.outbox_id = entry.id
     audit.record(
         session,
         community_id=poll.community_id,
