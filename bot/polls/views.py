@@ -183,7 +183,37 @@ def electorate_size(session: Session, view: PollView) -> int:
     counted when its voter leaves, so they stay in the turnout's base too (never "3 of 2")."""
     if view.poll.electorate_size is not None:  # fixed at the close
         return view.poll.electorate_size
-    return len(electorate(session, view) | voters(session, view))
+    eligible = electorate(session, view)
+    return len(eligible) + len(_voted_outside(session, view, eligible))
+
+
+# Members who voted in a poll, read from the members' side (CROSS JOIN keeps that order): a
+# community has thousands of members at most, a poll may have a million votes.
+_MEMBERS_WHO_VOTED = {
+    secret: text(
+        f"SELECT m.person_id FROM membership m CROSS JOIN {table} v "
+        "ON v.poll_id = :poll AND v.person_id = m.person_id "
+        "WHERE m.community_id = :community AND (m.status != :active OR :by_role)"
+    )
+    for secret, table in ((False, "vote"), (True, "voterroll"))
+}
+
+
+def _voted_outside(session: Session, view: PollView, eligible: set[int]) -> set[int]:
+    """Voters no longer in the electorate (they left, or their role changed): their votes still
+    count. A register's voters are all on it, so only other electorates have any."""
+    if view.poll.electorate == Electorate.REGISTER:
+        return set()
+    rows = session.connection().execute(
+        _MEMBERS_WHO_VOTED[bool(view.poll.secret)],
+        {
+            "poll": view.id,
+            "community": view.poll.community_id,
+            "active": MembershipStatus.ACTIVE.value,
+            "by_role": view.poll.electorate == Electorate.ROLE,
+        },
+    )
+    return {int(person) for (person,) in rows} - eligible
 
 
 def electorate(session: Session, view: PollView) -> set[int]:
