@@ -255,7 +255,7 @@ async def test_a_prepared_reminder_that_leaves_late_after_a_restart_says_so(
     sent = await prepared_then_down(database_url, clock, timedelta(minutes=11))  # back 18:10
     assert len(sent) == 1
     assert "starts in 1 hour" in sent[0]
-    assert "(Sent 10 minutes late: Moot was not running when it was due.)" in sent[0]
+    assert "(Sent 10 minutes late: Moot could not send it when it was due.)" in sent[0]
 
 
 async def test_a_prepared_reminder_whose_moment_is_long_gone_is_not_sent(

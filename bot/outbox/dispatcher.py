@@ -248,7 +248,7 @@ class Dispatcher:
             late = self._late(entry)
             if late > LATE_AT_MOST:
                 log.warning(
-                    "did not send %s: its moment was %s ago, while Moot was not running",
+                    "did not send %s: its moment passed %s ago before it could be sent",
                     entry.summary,
                     length(late),
                 )
@@ -259,7 +259,7 @@ class Dispatcher:
                 await self._finish(entry, DeliveryStatus.SUPERSEDED, "nothing left to send")
                 return
             if late >= SAYS_LATE_FROM:
-                note = f"(Sent {length(late)} late: Moot was not running when it was due.)"
+                note = f"(Sent {length(late)} late: Moot could not send it when it was due.)"
                 reply = replace(reply, text=f"{reply.text}\n{note}")
             message_id = await self._send(entry, target, reply)
         except TransientError as error:
