@@ -5,7 +5,8 @@ measured in the same run:
 - the console ready: from starting `moot chat` with `/help` piped in to Moot's answer, on a
   fresh database (target: at most 1.5 s).
 
-Run with `make bench` (or `python -m bench.startup`).
+Run with `make bench` (or `python -m bench.startup`). `make bench`, like `make run`, first
+compiles Moot's own modules to bytecode (only those that changed).
 """
 
 from __future__ import annotations
