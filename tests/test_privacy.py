@@ -11,7 +11,8 @@ from sqlmodel import select
 
 from bot.core import Moot
 from bot.events import Attachment, Visibility
-from storage.models import Account, Person
+from storage.models import Account, AuditEntry, Person
+from tests.conftest import START
 from tests.helpers import RecordingOutlet, Resident, dm, texts
 from tests.poll_helpers import members, published
 from tests.test_repairs import photo_with_location
@@ -82,8 +83,17 @@ async def test_a_forgotten_name_leaves_no_trace_in_the_stored_file(
     said = texts(await host.say("/actionitem 1 2 | Fix the gate | due: in 3 days 12:00"))
     assert "Action #1" in said
     await zeb.privately("/myreports")
+    legacy = AuditEntry(  # as the log was written before it named members by number alone
+        community_id=1,
+        action="poll.paper_voters",
+        detail="#1 marked Zebedee Quillfeather (#2)",
+        at=START,
+    )
+    await moot.write(lambda s: s.add(legacy))
 
     await zeb.privately("/forgetme confirm")
     stored = list(Path(database_url.removeprefix("sqlite:///")).parent.glob("moot.db*"))
     for path in stored:
         assert b"Quillfeather" not in path.read_bytes(), path
+    details = await moot.read(lambda s: list(s.exec(select(AuditEntry.detail))))
+    assert "#1 marked member #2" in details

@@ -8,10 +8,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from storage.models import Account, Community, LinkCode, Membership, MembershipStatus, Person
+from storage.models import (
+    Account,
+    AuditEntry,
+    Community,
+    LinkCode,
+    Membership,
+    MembershipStatus,
+    Person,
+)
 from storage.outbox import DeliveryStatus, OutboxEntry
 
 FORGOTTEN_NAME = "Former member"
@@ -52,6 +60,7 @@ def forget(session: Session, person_id: int, now: datetime) -> None:
     """No name, no way to reach them, no place in any community; messages waiting for them
     are withdrawn and the ones sent to them emptied."""
     person = session.get_one(Person, person_id)
+    old_name = person.name
     person.name, person.current_community_id = FORGOTTEN_NAME, None
     for account in session.exec(select(Account).where(Account.person_id == person_id)):
         account.platform_user_id = f"forgotten-{uuid.uuid4().hex}"
@@ -60,6 +69,7 @@ def forget(session: Session, person_id: int, now: datetime) -> None:
     for membership in session.exec(select(Membership).where(Membership.person_id == person_id)):
         membership.status, membership.unit = MembershipStatus.REMOVED, None
         membership.claim_code = None
+        _unname_in_audit(session, membership.community_id, old_name, membership.number)
     for code in session.exec(select(LinkCode).where(LinkCode.person_id == person_id)):
         session.delete(code)
     to_them = col(OutboxEntry.person_id) == person_id
@@ -69,3 +79,13 @@ def forget(session: Session, person_id: int, now: datetime) -> None:
         .values(status=DeliveryStatus.SUPERSEDED, finished_at=now, error="forgotten")
     )
     session.exec(update(OutboxEntry).where(to_them).values(content=None, chat_id=None))
+
+
+def _unname_in_audit(session: Session, community_id: int, name: str, number: int) -> None:
+    """Audit entries written before the log named members by number alone said "Name (#7)"."""
+    named = f"{name} (#{number})"
+    session.exec(
+        update(AuditEntry)
+        .where(col(AuditEntry.community_id) == community_id, col(AuditEntry.detail).contains(named))
+        .values(detail=func.replace(AuditEntry.detail, named, f"member #{number}"))
+    )
