@@ -115,39 +115,6 @@ def edit(session: Session, *, of: OutboxEntry, message: Message, now: datetime) 
     return _queued(session, entry)
 
 
-def post_card(
-    session: Session,
-    *,
-    posted_by: int | None,
-    platform: str,
-    chat_id: str,
-    thread_id: str | None,
-    message: Message,
-    now: datetime,
-    community_id: int,
-    requested_by: int | None,
-) -> OutboxEntry | None:
-    """Post a live card (a poll's, a meeting's) in a chat, unless `posted_by`, the delivery that
-    posted it there before, is sent or on its way; a card whose post failed is posted again.
-    None when there is nothing to do."""
-    if posted_by is not None and session.get_one(OutboxEntry, posted_by).status != (
-        DeliveryStatus.FAILED
-    ):
-        return None
-    entry = post(
-        session,
-        platform=platform,
-        chat_id=chat_id,
-        thread_id=thread_id,
-        message=message,
-        now=now,
-        community_id=community_id,
-        requested_by=requested_by,
-    )
-    session.flush()
-    return entry
-
-
 class CardPost(Protocol):
     """A feature's record of a chat its card was posted in (PollPost, MeetingPost)."""
 
@@ -167,12 +134,16 @@ def place_card(
     community_id: int,
     requested_by: int | None,
 ) -> bool:
-    """Post a live card in a chat unless it is there already or on its way (`existing`, the
-    feature's record of posting it there), and record which delivery posts it: in `existing`,
-    or in the row `new_post(delivery id)` makes. False when there was nothing to do."""
-    entry = post_card(
+    """Post a live card (a poll's, a meeting's) in a chat unless it is there already or on its
+    way (`existing`, the feature's record of posting it there; a card whose post failed is
+    posted again), and record which delivery posts it: in `existing`, or in the row
+    `new_post(delivery id)` makes. False when there was nothing to do."""
+    if existing is not None and session.get_one(OutboxEntry, existing.outbox_id).status != (
+        DeliveryStatus.FAILED
+    ):
+        return False
+    entry = post(
         session,
-        posted_by=existing.outbox_id if existing is not None else None,
         platform=platform,
         chat_id=chat_id,
         thread_id=thread_id,
@@ -181,8 +152,7 @@ def place_card(
         community_id=community_id,
         requested_by=requested_by,
     )
-    if entry is None:
-        return False
+    session.flush()
     assert entry.id is not None
     if existing is None:
         session.add(new_post(entry.id))

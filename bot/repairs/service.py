@@ -91,18 +91,17 @@ def report(
     if settings.next_digest_at is None:
         _arm_digest(session, settings, now)
     if settings.triage_platform is not None and settings.triage_chat_id is not None:
-        card = outbox.post_card(
+        card = outbox.post(
             session,
-            posted_by=None,
             platform=settings.triage_platform,
             chat_id=settings.triage_chat_id,
             thread_id=settings.triage_thread_id,
             message=_card_message(filed),
             now=now,
             community_id=community_id,
-            requested_by=None,
         )
-        filed.card_delivery_id = card.id if card is not None else None
+        session.flush()
+        filed.card_delivery_id = card.id
     return filed.id
 
 
