@@ -26,13 +26,19 @@ async def telegram(moot: Moot) -> AsyncIterator[FakeTelegram]:
         yield api
 
 
-async def test_a_repair_on_telegram(telegram: FakeTelegram) -> None:
+async def alice_joined(telegram: FakeTelegram) -> Updates:
+    """Elm Court in the group, open to join, and Alice a member; the updates numbered so far."""
     updates = Updates()
     telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
     await telegram.wait_for(GROUP, "home of Elm Court")
     telegram.push(updates.message(GROUP, ADMIN, "Admin", "/joinpolicy open"))
     telegram.push(updates.message(GROUP, ALICE, "Alice", "/join"))
     await telegram.wait_for(GROUP, "Welcome to Elm Court, Alice")
+    return updates
+
+
+async def test_a_repair_on_telegram(telegram: FakeTelegram) -> None:
+    updates = await alice_joined(telegram)
     telegram.push(updates.message(GROUP, ADMIN, "Admin", "/triagechat"))
     await telegram.wait_for(ADMIN, "now come to this chat")
 
@@ -67,12 +73,7 @@ async def test_a_repair_on_discord(discord_env: tuple[FakeDiscord, DiscordAdapte
 async def test_a_photo_sent_as_a_telegram_photo_is_kept_without_its_metadata(
     telegram: FakeTelegram, moot: Moot
 ) -> None:
-    updates = Updates()
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
-    await telegram.wait_for(GROUP, "home of Elm Court")
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/joinpolicy open"))
-    telegram.push(updates.message(GROUP, ALICE, "Alice", "/join"))
-    await telegram.wait_for(GROUP, "Welcome to Elm Court, Alice")
+    updates = await alice_joined(telegram)
     telegram.push(updates.message(ALICE, ALICE, "Alice", "/report leak | Damp patch"))
     await telegram.wait_for(ALICE, "Your report is R-0001")
 
@@ -88,12 +89,7 @@ async def test_a_photo_sent_as_a_telegram_photo_is_kept_without_its_metadata(
 async def test_a_report_typed_in_the_group_is_filed_answered_privately_and_removed(
     telegram: FakeTelegram,
 ) -> None:
-    updates = Updates()
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
-    await telegram.wait_for(GROUP, "home of Elm Court")
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/joinpolicy open"))
-    telegram.push(updates.message(GROUP, ALICE, "Alice", "/join"))
-    await telegram.wait_for(GROUP, "Welcome to Elm Court, Alice")
+    updates = await alice_joined(telegram)
 
     typed = updates.message(
         GROUP, ALICE, "Alice", "/report leak | Damp under my bed, I use a hoist"
