@@ -8,6 +8,7 @@ team's card in the triage chat is live: it shows the report as it stands when it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -32,7 +33,7 @@ from bot.repairs.clocks import (
 )
 from bot.repairs.photos import CleanPhoto
 from bot.repairs.spec import AWAAB, FIRST_PRIORITY, HOME, ReportSpec
-from bot.repairs.views import SETTLED, load, reference, settings_of
+from bot.repairs.views import SETTLED, ReportView, load, reference, settings_of
 from bot.scheduler import schedule
 from storage.models import Chat, Community, Person, Role
 from storage.outbox import OutboxEntry
@@ -232,13 +233,7 @@ def set_priority(
     if filed.priority == priority.value:
         raise UserError(f"{ref} is {priority.value} already.")
     filed.priority = priority.value
-    session.flush()
-    _event(session, filed, actor_id, "priority", priority.value, now)
-    _keep_target(session, report_id, now)
-    _tell_tenant(
-        session, filed, Reply(render.priority_update(load(session, report_id))), now, actor_id
-    )
-    _edit_card(session, filed, now)
+    _told_step(session, filed, actor_id, "priority", priority.value, render.priority_update, now)
 
 
 def assign(
@@ -343,6 +338,25 @@ def _record_fix(session: Session, filed: RepairReport, now: datetime) -> None:
     filed.fixed_on_time = due is not None and now <= due
 
 
+def _told_step(
+    session: Session,
+    filed: RepairReport,
+    actor_id: int,
+    what: str,
+    detail: str,
+    words: Callable[[ReportView], str],
+    now: datetime,
+) -> None:
+    """A step that moves the clocks and that the tenant hears of: on the timeline, the targets
+    kept in step, the tenant told (`words` for the report as it now stands), the card updated."""
+    session.flush()
+    assert filed.id is not None
+    _event(session, filed, actor_id, what, detail, now)
+    _keep_target(session, filed.id, now)
+    _tell_tenant(session, filed, Reply(words(load(session, filed.id))), now, actor_id)
+    _edit_card(session, filed, now)
+
+
 def _keep_target(session: Session, report_id: int, now: datetime) -> None:
     """Store the report's target as it now stands, with alerts a working day before it and at
     it (alerts armed for an earlier target go stale)."""
@@ -368,17 +382,15 @@ def investigated(
     if filed.investigated_at is not None:
         raise UserError(f"{reference(filed.number)} was investigated already.")
     filed.investigated_at = now
-    session.flush()
-    _event(session, filed, actor_id, "investigated", findings, now)
-    _keep_target(session, report_id, now)
-    _tell_tenant(
+    _told_step(
         session,
         filed,
-        Reply(render.investigated(load(session, report_id), findings)),
-        now,
         actor_id,
+        "investigated",
+        findings,
+        lambda view: render.investigated(view, findings),
+        now,
     )
-    _edit_card(session, filed, now)
 
 
 def send_summary(
@@ -392,17 +404,15 @@ def send_summary(
             f"Record the investigation first (/investigated {filed.number} what was found)."
         )
     filed.summary_at = now
-    session.flush()
-    _event(session, filed, actor_id, "written summary", summary, now)
-    _keep_target(session, report_id, now)
-    _tell_tenant(
+    _told_step(
         session,
         filed,
-        Reply(render.written_summary(load(session, report_id), summary)),
-        now,
         actor_id,
+        "written summary",
+        summary,
+        lambda view: render.written_summary(view, summary),
+        now,
     )
-    _edit_card(session, filed, now)
 
 
 def _awaab(session: Session, report_id: int) -> RepairReport:
