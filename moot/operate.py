@@ -17,6 +17,7 @@ from moot.app import build_moot, serve
 from moot.settings import Settings, SettingsError, load_settings
 from storage.engine import StoreConfigError
 from storage.migrate import upgrade
+from storage.models import Community
 from storage.store import Store, backup_sqlite
 
 
@@ -102,6 +103,14 @@ def _platform_adapters(settings: Settings) -> list[Adapter]:
     return adapters
 
 
+async def _require_community(store: Store, community_id: int | None) -> None:
+    """`--community N` names a community that exists (or none was named)."""
+    if community_id is not None and not await store.read(
+        lambda s: s.get(Community, community_id) is not None
+    ):
+        raise StoreConfigError(f"There is no community {community_id}.")
+
+
 def export_polls(database_url: str, folder: Path, community_id: int | None) -> list[Path]:
     """Write polls.csv and polls.json: ballot-level for open polls, totals only for secret ones."""
     from bot.polls.export import poll_files, poll_ids
@@ -111,6 +120,7 @@ def export_polls(database_url: str, folder: Path, community_id: int | None) -> l
     async def read() -> tuple[str, str]:
         store = Store(database_url)
         try:
+            await _require_community(store, community_id)
             return await store.read(lambda s: poll_files(s, poll_ids(s, community_id)))
         finally:
             await store.close()
@@ -164,6 +174,7 @@ def outbox_command(database_url: str, community_id: int | None, resend: int | No
         store = Store(database_url)
         store.start()
         try:
+            await _require_community(store, community_id)
             if resend is not None:
                 await store.write(lambda s: status.resend(s, resend, community_id))
                 return [f"Message #{resend} is queued again."]

@@ -267,3 +267,12 @@ def test_export_calendar_writes_a_feed_per_community(tmp_path: Path) -> None:
     missing = moot(["export", "calendar", "--community", "9"], tmp_path)
     assert missing.returncode != 0
     assert "There is no community 9." in missing.stderr + missing.stdout
+
+
+def test_outbox_and_export_of_a_community_that_does_not_exist_say_so(tmp_path: Path) -> None:
+    assert moot([], tmp_path, stdin="/setup Elm Court\n").returncode == 0
+    for args in (["outbox", "--community", "99"], ["export", "polls", "--community", "99"]):
+        result = moot(args, tmp_path)
+        assert result.returncode == 2, args
+        assert result.stderr.strip() == "moot: There is no community 99.", args
+    assert moot(["outbox", "--community", "1"], tmp_path).returncode == 0

@@ -95,6 +95,7 @@ async def test_the_clock_moves_and_scheduled_work_happens(
         /link LINK-AAAA-BBBB
         :wait soon
         :time yesterday
+        :time 18:00
         :press 3
         """,
         tmp_path,
@@ -103,7 +104,8 @@ async def test_the_clock_moves_and_scheduled_work_happens(
     assert "(the time is now" in output
     assert "not valid" in output
     assert "Say how long" in output
-    assert "Give the time as" in output
+    assert "Give a time of day" in output
+    assert "18:00 UTC)" in output  # the README's example works on any day
     assert "There is no button 3" in output
 
 

@@ -40,6 +40,7 @@ HOST = "Host"
 NAME_LIMIT = 40
 LONGEST_WAIT = timedelta(days=3650)
 LARGEST_FILE = 20 * 1024 * 1024  # what a bot may download from Telegram
+_TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 
 HELP = """Console commands:
@@ -47,7 +48,7 @@ HELP = """Console commands:
   :dm             show your direct messages      :dm /command   run a command privately
   :as NAME        speak as another resident (new names become accounts; Host is the chat admin)
   :press N        press button N of the last message shown
-  :time 2026-12-01T18:00   set the clock (UTC unless an offset is given)
+  :time 18:00     move the clock to the next 18:00 UTC; or a date: :time 2030-12-01T18:00
   :wait 2h        move the clock forward (d, h, m: e.g. 1d, 90m, 2h30m)
   :quit           leave"""
 
@@ -233,11 +234,11 @@ class ConsoleAdapter:
         self._say(f"You are now {self._me.name}.{waiting}")
 
     async def _set_time(self, text: str) -> None:
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
+        moment = self._moment(text.strip())
+        if moment is None:
             self._say(
-                "Give the time as 2026-12-01T18:00 (UTC) or with an offset, 2026-12-01T18:00+01:00."
+                "Give a time of day (:time 18:00, the next 18:00 UTC) or a date and time, "
+                "2030-12-01T18:00 (UTC) or with an offset, 2030-12-01T18:00+01:00."
             )
             return
         if moment.tzinfo is None:
@@ -250,6 +251,19 @@ class ConsoleAdapter:
             return
         await self._clock.set(moment)
         self._say(f"(the time is now {self._clock.now():%a %d %b %Y %H:%M} UTC)")
+
+    def _moment(self, text: str) -> datetime | None:
+        """`18:00` (the next such time, UTC) or an ISO date and time; None if it is neither."""
+        time_of_day = _TIME_OF_DAY.match(text)
+        if time_of_day:
+            now = self._clock.now()
+            hour, minute = int(time_of_day.group(1)), int(time_of_day.group(2))
+            moment = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+            return moment if moment > now else moment + timedelta(days=1)
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            return None
 
     async def _wait(self, text: str) -> None:
         match = _DURATION.match(text.replace(" ", ""))
