@@ -20,6 +20,16 @@ def allows(have: Role | None, need: Role | None) -> bool:
     return have is not None and need in _INCLUDES[have]
 
 
+def as_title(role: Role) -> str:
+    """A role as a sentence names it: "You are now on the repairs team in Elm Court"."""
+    return {
+        Role.MEMBER: "a member",
+        Role.ORGANISER: "an organiser",
+        Role.REPAIRS: "on the repairs team",
+        Role.ADMIN: "an admin",
+    }[role]
+
+
 def describe(role: Role) -> str:
     return {
         Role.MEMBER: "members",

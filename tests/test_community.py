@@ -114,7 +114,7 @@ async def test_roles_and_the_last_admin(
 ) -> None:
     await host.say("/joinpolicy open")
     await alice.say("/join")
-    assert "is now organiser" in texts(await host.say("/role 2 organiser"))
+    assert "is now an organiser" in texts(await host.say("/role 2 organiser"))
     assert "act as organiser" in texts(await alice.say("/whoami"))
     assert "Only admins" in texts(await alice.say("/role 1 member"))
     # The host is admin through the chat, but also on the register: demoting the only admin fails.

@@ -106,7 +106,7 @@ async def test_the_clock_moves_and_scheduled_work_happens(
     assert "Say how long" in output
     assert "Give a time of day" in output
     assert "18:00 UTC)" in output  # the README's example works on any day
-    assert "There is no button 3" in output
+    assert "The last message Moot showed has no buttons to press." in output
 
 
 async def test_plain_text_and_unknown_console_commands_get_a_hint(

@@ -423,8 +423,8 @@ async def test_attendance_quorum_minutes_and_action_items(
     assert "You are checked in" in texts(await alice.say("/checkin 1"))
     marked = texts(await host.say("/attended 1 3"))
     assert "Marked as there: Bob (#3)." in marked
-    assert "Quorum (3 members: 3) not met: 2 there." in marked
-    assert "Quorum (3 members: 3) met: 3 there." in texts(await host.say("/attended 1 1"))
+    assert "Quorum not met: 2 there, 3 members needed." in marked
+    assert "Quorum met: 3 there, 3 members needed." in texts(await host.say("/attended 1 1"))
     assert "There is no member #99" in texts(await host.say("/attended 1 99"))
 
     refused = texts(await host.say("/actionitem 1 99 | Fix the gate | due: Friday 12:00"))
@@ -446,7 +446,7 @@ async def test_attendance_quorum_minutes_and_action_items(
     posted = next(r.text for _, r in outlet.chats if r.text.startswith("📝 Minutes"))
     assert "Present (3): Alice, Bob, Host" in posted
     assert "Apologies (1): Cat" in posted
-    assert "Quorum (3 members: 3) met: 3 there." in posted
+    assert "Quorum met: 3 there, 3 members needed." in posted
     assert "We agreed to paint the railings green." in posted
     assert "#1 Fix the gate — Bob, due Sun 29 Nov 2026, 12:00" in posted
 

@@ -174,7 +174,12 @@ class ConsoleAdapter:
     async def _press(self, moot: Moot, number: str) -> None:
         buttons, place = self._last_buttons
         if not (number.isdecimal() and len(number) <= 3) or not 1 <= int(number) <= len(buttons):
-            self._say(f"There is no button {number[:10]} on the last message.")
+            self._say(
+                f"The last message Moot showed has no button {number[:10]}"
+                f" ({len(buttons)} button{'s' if len(buttons) != 1 else ''})."
+                if buttons
+                else "The last message Moot showed has no buttons to press."
+            )
             return
         await self._handle(
             moot, ButtonPressed(self._actor(), place, buttons[int(number) - 1].command)

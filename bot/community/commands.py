@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from sqlmodel import Session
 
-from bot import codes, refs
+from bot import codes, refs, roles
 from bot.commands import Command, Param, ParamKind, Where
 from bot.community import importer, render, service
 from bot.community.register import entries
@@ -212,10 +212,15 @@ async def role(ctx: Context) -> None:
 
     decision = await ctx.moot.write(
         _telling(
-            ctx, change, "word of their new role", lambda name: f"You are now {new_role} in {name}."
+            ctx,
+            change,
+            "word of their new role",
+            lambda name: f"You are now {roles.as_title(new_role)} in {name}.",
         )
     )
-    ctx.reply_privately(f"#{decision.number} {decision.person_name} is now {new_role}.")
+    ctx.reply_privately(
+        f"#{decision.number} {decision.person_name} is now {roles.as_title(new_role)}."
+    )
 
 
 async def joinpolicy(ctx: Context) -> None:

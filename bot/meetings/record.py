@@ -107,10 +107,12 @@ def turnout(session: Session, view: MeetingView) -> Turnout:
         )
         needed = rule.members or -(-members * (rule.percent or 0) // 100)
         rule_text = (
-            f"{rule.members} members" if rule.members else f"{rule.percent}% of {members} members"
+            f"{needed} members"
+            if rule.members
+            else f"{rule.percent}% of {members} members, so {needed}"
         )
         verdict = "met" if len(attended) >= needed else "not met"
-        quorum = f"Quorum ({rule_text}: {needed}) {verdict}: {len(attended)} there."
+        quorum = f"Quorum {verdict}: {len(attended)} there, {rule_text} needed."
     return Turnout(attended, apologies, quorum)
 
 

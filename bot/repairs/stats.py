@@ -126,7 +126,7 @@ def render(stats: RepairStats) -> str:
     if stats.overdue_count:
         lines.append(f"Overdue now: {stats.overdue_count}")
         for late in stats.overdue:
-            where = "a home" if late.location == HOME else late.location
+            where = "in a tenant's home" if late.location == HOME else late.location
             due = late.target_at.astimezone(stats.zone).strftime("%a %d %b %Y")
             lines.append(f"· {reference(late.number)} {LABELS[late.category]}, {where}: due {due}")
         if stats.overdue_count > len(stats.overdue):
