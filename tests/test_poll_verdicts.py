@@ -37,9 +37,13 @@ async def test_a_void_poll_says_only_that_it_is_void(
         assert contradiction not in result
     document = await exported(host, poll_id)
     assert document["winner"] is None
-    assert document["passed"] is None
+    assert document["passed"] is False  # it has a pass rule, and a void poll passed nothing
     assert document["quorum_met"] is False
     assert document["verdict"].startswith("Void")
+    no_rule = await published(host, "Small decision? | Yes | No | quorum: 75%")
+    await alice.say(f"/vote {no_rule} 1")
+    await closed_results(host, no_rule)
+    assert (await exported(host, no_rule))["passed"] is None  # nothing to pass without a rule
 
 
 async def test_a_winner_is_never_named_when_the_threshold_was_not_reached(

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from bot.polls.ballots import Ballot, decode
 from bot.polls.render import verdict
-from bot.polls.results import compute
+from bot.polls.results import compute, has_pass_rule
 from bot.polls.views import PollView, load, tally
 from bot.spreadsheet import csv_bytes
 from storage.polls import Poll, PollKind, PollStatus
@@ -91,7 +91,8 @@ def _document(session: Session, view: PollView) -> dict[str, Any]:
         ],
         # One verdict: no winner is named for a void poll or one that did not reach its threshold.
         "winner": None if results.void or results.passed is False else results.winner,
-        "passed": results.passed,
+        # Wherever there is a pass rule, true or false: a void poll passed nothing.
+        "passed": False if results.void and has_pass_rule(view) else results.passed,
         "quorum_met": results.quorum_met,
         "verdict": " ".join(verdict(view, results, final=view.status is PollStatus.CLOSED)),
         "outcome": view.poll.outcome,

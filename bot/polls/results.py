@@ -115,6 +115,11 @@ def compute(view: PollView, tally: Tally) -> Results:
     return results
 
 
+def has_pass_rule(view: PollView) -> bool:
+    """A threshold, or a proposal (which always passes or does not)."""
+    return view.kind is PollKind.PROPOSAL or Threshold(view.poll.threshold) is not Threshold.NONE
+
+
 def _threshold(view: PollView, results: Results) -> None:
     """Whether the poll passed, for polls with a pass rule: a threshold, or any proposal (which
     passes on more agree than disagree when no threshold is set). A void poll decided nothing."""
