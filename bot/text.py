@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Control and bidi-override characters, and the brackets Moot uses for its own time markers.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u27e6\u27e7]")
+# Control characters, bidi marks, embeddings, overrides and isolates (U+061C, U+200E, U+200F,
+# U+202A-U+202E, U+2066-U+2069), and the brackets Moot uses for its own time markers.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u27e6\u27e7]"
+)
 
 
 def clean(text: str) -> str:

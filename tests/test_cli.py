@@ -185,6 +185,9 @@ def test_the_console_survives_what_a_terminal_or_a_script_can_send(tmp_path: Pat
         b"/import /tmp/a\x00b\n"
         b":wait 99999999d\n"
         b"/setup \x1b[2J\xe2\x80\xaeevil\n"
+        # U+200F and U+200E (right-to-left and left-to-right marks) in options and a title
+        b"/poll Paint\xe2\x80\x8f the bins? | Gr\xe2\x80\x8eeen | Blue\n"
+        b"/meeting Garden\xe2\x80\x8f day | in 3 days 10:00\n"
         b"/whoami\n"
     )
     result = subprocess.run(
@@ -204,8 +207,10 @@ def test_the_console_survives_what_a_terminal_or_a_script_can_send(tmp_path: Pat
     assert "a file name cannot contain a NUL character" in out
     assert "That is too long to wait; at most 3650 days." in out
     assert "Elm Court (current)" in out  # still answering after all of it
-    assert "\x1b" not in out
-    assert "\u202e" not in out
+    assert "Paint the bins?" in out
+    assert "Garden day" in out
+    for invisible in ("\x1b", "\u202e", "\u200e", "\u200f"):
+        assert invisible not in out
 
 
 def test_the_terminal_console_edits_lines_and_recalls_them(tmp_path: Path) -> None:
