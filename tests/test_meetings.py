@@ -277,6 +277,7 @@ async def test_bad_meetings_are_refused_with_their_limits(
         "AGM | Friday 19:00 | capacity: 0": "capacity: give the number of places, from 1",
         "AGM | Friday 19:00 | capacity: ²": "capacity: give the number of places",
         "AGM | Friday 19:00 | link: javascript:alert(1)": "link: give the web address",
+        "AGM | Friday 19:00 | link: http://meet.example/agm": "starting https://",
         "AGM | Friday 19:00 | length: 3d": "length: a meeting lasts from 5 minutes to 1 day",
         "AGM | Friday 19:00 | remind: 1h 2h 3h 4h": "remind: give up to 3 times",
         "AGM | Friday 19:00 | colour: red": "colour: is not a meeting setting",

@@ -27,7 +27,7 @@ SETTINGS_HELP = (
 )
 _SETTING = re.compile(r"^\s*([a-z]+)\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _WHOLE = re.compile(r"\d{1,6}", re.ASCII)
-_LINK = re.compile(r"https?://\S+", re.ASCII | re.IGNORECASE)
+_LINK = re.compile(r"https://\S+", re.ASCII | re.IGNORECASE)
 
 
 @dataclass
