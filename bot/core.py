@@ -39,7 +39,7 @@ from bot.identity.arrival import (
     recognise,
 )
 from bot.outbox import report
-from bot.outbox.queue import NEW_DELIVERIES
+from bot.outbox.queue import NEW_DELIVERIES, retired_card
 from bot.outbox.service import Outbox
 from bot.outlet import Outlet
 from bot.scheduler import NEW_JOBS, Scheduler
@@ -267,6 +267,14 @@ class Moot:
                     await self.write(traces.write)
 
     async def _respond(self, event: Inbound, arrival: Arrival) -> list[Reply]:
+        if isinstance(event, ButtonPressed) and event.message_id and not event.place.is_private:
+            # A card Moot could no longer update and posted again: its old buttons point there.
+            place, message_id = event.place, event.message_id
+            moved = self.store.peek(
+                lambda db: retired_card(db, place.platform, place.chat_id, message_id)
+            )
+            if moved is not None:
+                return private(moved)
         name, text, options = _command_of(event)
         command = self.registry.get(name)
         if command is None:

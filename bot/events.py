@@ -72,6 +72,8 @@ class ButtonPressed:
     place: Place
     button_id: str
     update_id: str | None = None
+    # The message the button is on, where the platform says (a card Moot may have posted again).
+    message_id: str | None = None
 
 
 @dataclass(frozen=True)

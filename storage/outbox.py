@@ -33,6 +33,9 @@ class DeliveryStatus(StrEnum):
     # No longer worth sending: a newer edit replaced it, what it was about changed (withdrawn),
     # or its moment passed long ago while Moot was not running.
     SUPERSEDED = "superseded"
+    # A live card's earlier message, which can no longer be edited (deleted, or left behind
+    # when its chat moved): `edit_of` is the delivery that posted the card again.
+    RETIRED = "retired"
 
 
 class OutboxEntry(SQLModel, table=True):

@@ -115,7 +115,7 @@ async def test_moving_and_cancelling_reach_everyone_who_answered(
     await bob.press("rsvp 1.1 cant")
     said = texts(await host.say("/movemeeting 1 Friday 19:00"))
     assert "now starts" in said
-    assert "2 people who answered are told" in said
+    assert "word is on its way to the 2 people who answered" in said
     for who in ("alice", "bob"):
         assert any("has moved from Thu 26 Nov 2026, 19:00" in t for t in outlet.dms_to(who))
     assert "Fri 27 Nov 2026, 19:00" in cards(outlet)[-1]
@@ -128,7 +128,7 @@ async def test_moving_and_cancelling_reach_everyone_who_answered(
     assert len(reminders_in_chat(outlet)) == 1
 
     said = texts(await host.say("/cancelmeeting 1 The hall flooded"))
-    assert "is cancelled; 2 people who answered are told" in said
+    assert "is cancelled; word is on its way to the 2 people who answered" in said
     assert any("is cancelled. Reason: The hall flooded" in t for t in outlet.dms_to("bob"))
     assert cards(outlet)[-1].startswith("❌ Cancelled · Meeting #1")
     assert "was cancelled" in texts(await alice.press("rsvp 1.1 going"))  # a stale button
@@ -520,7 +520,7 @@ async def test_a_weekly_meeting_occurrence_by_occurrence(
     assert "Going 1" in cards(outlet, second)[0]
     said = texts(await host.say(f"/endseries {second}"))
     assert "The series ends" in said
-    assert "1 person who had answered is told" in said
+    assert "word is on its way to the 1 person who answered" in said
     assert "Coming up" not in texts(await alice.say("/meetings"))
     assert any("is cancelled" in t for t in outlet.dms_to("alice"))
 
@@ -596,7 +596,7 @@ async def test_finding_a_time_then_making_the_meeting(
     assert "Only organisers" in texts(await alice.say("/picktime 1 2"))
     assert "offers times 1 to 3" in texts(await host.say("/picktime 1 7"))
     said = texts(await host.say("/picktime 1 2"))
-    assert "2 people who answered are told" in said
+    assert "word is on its way to the 2 people who answered" in said
     card = next(r for _, r in outlet.chats if r.text.startswith("📅 Meeting #1: AGM"))
     assert "Wed 25 Nov 2026, 19:00" in shown(card)
     told = [render_moments(t) for t in outlet.dms_to("alice") if t.startswith("AGM: the time")]

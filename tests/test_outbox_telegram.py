@@ -19,6 +19,7 @@ from tests.fakes.telegram_api import (
     FakeTelegram,
     Updates,
     bad_gateway,
+    error,
     migrated,
     query_too_old,
     rate_limited,
@@ -154,10 +155,12 @@ async def test_someone_who_never_opened_a_chat_is_named_to_the_organiser(
     request = await telegram.wait_for(ADMIN, "Carol asks to join")
     approve = request.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     telegram.push(updates.press(ADMIN, ADMIN, "Admin", approve))
-    answer = await telegram.wait_for(ADMIN, "Approved")
+    # The request's message becomes the answer (updated in place), with the truth in it.
+    await wait_until(lambda: any("Approved" in t for t in telegram.edits(ADMIN)))
+    answer = next(t for t in telegram.edits(ADMIN) if "Approved" in t)
     assert (
         "Carol was not sent word that they are in: they have not opened a chat with Moot on "
-        "Telegram yet." in str(answer.params["text"])
+        "Telegram yet." in answer
     )
 
 
@@ -248,3 +251,44 @@ async def test_a_group_that_becomes_a_supergroup_is_followed_before_anything_fai
     telegram.push(updates.message(SUPERGROUP, ADMIN, "Admin", "/close 1"))
     await telegram.wait_for(SUPERGROUP, "Results · Poll #1")
     assert not any(c.method == "sendMessage" and not c.ok for c in telegram.calls)
+
+
+async def test_a_card_left_behind_by_a_supergroup_is_posted_again_where_the_chat_lives(
+    telegram: FakeTelegram, updates: Updates, moot: Moot
+) -> None:
+    await published_poll(telegram, updates)
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "", migrate_to_chat_id=SUPERGROUP))
+
+    async def moved() -> bool:
+        chat = await moot.read(lambda s: s.exec(select(Chat)).one())
+        return chat.platform_chat_id == str(SUPERGROUP)
+
+    for _ in range(100):
+        if await moved():
+            break
+        await asyncio.sleep(0.05)
+    # The old card did not come along: under the supergroup's id, Telegram cannot find it.
+    telegram.fail_next(
+        "editMessageText", SUPERGROUP, error(400, "Bad Request: message to edit not found")
+    )
+    telegram.push(updates.message(SUPERGROUP, ALICE, "Alice", "/vote 1 1"))
+    await wait_until(lambda: cards(telegram, SUPERGROUP))
+    await wait_until(lambda: "1. Yes — 1 vote" in cards(telegram, SUPERGROUP)[-1])
+    assert reports_to(telegram, ADMIN) == []  # nothing failed: the card lives on
+
+    # The old card's buttons say where the live one is, and count nothing.
+    old = await moot.read(
+        lambda s: s.exec(
+            select(OutboxEntry).where(OutboxEntry.status == DeliveryStatus.RETIRED)
+        ).one()
+    )
+    assert old.message_id is not None
+    telegram.push(
+        updates.press(SUPERGROUP, CAROL, "Carol", "vote 1.1 2", on_message=int(old.message_id))
+    )
+    await telegram.wait_for_toast("can no longer be updated, so Moot posted it again")
+
+    # Later changes edit the new card.
+    telegram.push(updates.message(SUPERGROUP, ADMIN, "Admin", "/vote 1 2"))
+    await wait_until(lambda: any("2. No — 1 vote" in t for t in telegram.edits(SUPERGROUP)))
+    assert len(cards(telegram, SUPERGROUP)) == 1

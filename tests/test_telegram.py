@@ -63,7 +63,9 @@ async def test_setup_join_and_approval_with_an_inline_button(
     assert approve["text"] == "Approve"
     assert len(approve["callback_data"].encode()) <= 64
     telegram.push(updates.press(ADMIN, ADMIN, "Admin", approve["callback_data"]))
-    await telegram.wait_for(ADMIN, "Approved: #2 Alice")
+    # The request's message itself becomes the answer: no new message, no live buttons left.
+    await wait_until(lambda: any("Approved: #2 Alice" in t for t in telegram.edits(ADMIN)))
+    assert not any("Approved" in t for t in telegram.texts_to(ADMIN))
     await telegram.wait_for(ALICE, "You are now a member of Elm Court")
     assert any(c.method == "answerCallbackQuery" for c in telegram.calls)
 

@@ -152,13 +152,21 @@ class DiscordAdapter:
             render.BUTTON_PREFIX
         ):
             return ButtonPressed(
-                who, where, custom_id.removeprefix(render.BUTTON_PREFIX), update_id
+                who,
+                where,
+                custom_id.removeprefix(render.BUTTON_PREFIX),
+                update_id,
+                message_id=_message_id(interaction),
             )
         if interaction.type is discord.InteractionType.component and custom_id.startswith(
             render.MENU_PREFIX
         ):
             chosen = [str(value) for value in data.get("values", [])]
-            return ButtonPressed(who, where, chosen[0], update_id) if chosen else None
+            if not chosen:
+                return None
+            return ButtonPressed(
+                who, where, chosen[0], update_id, message_id=_message_id(interaction)
+            )
         if interaction.type is discord.InteractionType.modal_submit and custom_id.startswith(
             render.FORM_PREFIX
         ):
@@ -473,6 +481,10 @@ def _translated() -> Iterator[None]:
         if failure is None:
             raise
         raise failure from error
+
+
+def _message_id(interaction: discord.Interaction) -> str | None:
+    return str(interaction.message.id) if interaction.message is not None else None
 
 
 def _own_private_message(interaction: discord.Interaction) -> bool:

@@ -258,7 +258,8 @@ class TelegramAdapter:
             query.from_user, is_chat_admin=await self._is_admin(chat, query.from_user.id)
         )
         place = translate.place(chat, message)
-        event = ButtonPressed(who, place, query.data, str(update.update_id))
+        shown_on = str(message.message_id) if message is not None else None
+        event = ButtonPressed(who, place, query.data, str(update.update_id), message_id=shown_on)
         replies = await self._replies(event)
         # In a group, the presser's short answer ("Your vote for Yes is counted") is the press's
         # own acknowledgement: a toast only they see, never a message in the group.

@@ -44,6 +44,7 @@ async def setup(ctx: Context) -> None:
     ctx.reply_privately(
         f"To link another chat (Discord or Telegram) to {linked.community_name}, run this there as "
         f"its admin:\n/setup {linked.chat_code}\nKeep the code among admins."
+        + (f"\n{render.ASK_FOR_TRIAGE}" if linked.created else "")
     )
 
 
@@ -164,7 +165,11 @@ async def _decide(ctx: Context, approve: bool) -> None:
                 lambda name: f"Welcome! You are now a member of {name}.",
             )
         )
-        ctx.reply_privately(f"Approved: #{decision.number} {decision.person_name} is now a member.")
+        ctx.reply_privately(
+            f"Approved: #{decision.number} {decision.person_name} is now a member."
+            + await _still_waiting(ctx, community_id),
+            updating_pressed=True,
+        )
     else:
         decision = await ctx.moot.write(
             _telling(
@@ -174,7 +179,28 @@ async def _decide(ctx: Context, approve: bool) -> None:
                 lambda name: f"Your request to join {name} was not approved.",
             )
         )
-        ctx.reply_privately(f"Rejected the request from #{decision.number} {decision.person_name}.")
+        ctx.reply_privately(
+            f"Rejected the request from #{decision.number} {decision.person_name}."
+            + await _still_waiting(ctx, community_id),
+            updating_pressed=True,
+        )
+
+
+async def _still_waiting(ctx: Context, community_id: int) -> str:
+    """Pressed on a message with decision buttons (a request's DM, or /members), that message
+    becomes the answer: name the requests still waiting, whose buttons it no longer shows."""
+    if not ctx.pressed:
+        return ""
+    pending = await ctx.moot.read(lambda s: entries(s, community_id, (MembershipStatus.PENDING,)))
+    if not pending:
+        return ""
+    named = ", ".join(f"#{e.number} {e.name}" for e in pending[:MAX_DECISION_BUTTONS])
+    more = (
+        f" and {len(pending) - MAX_DECISION_BUTTONS} more"
+        if len(pending) > MAX_DECISION_BUTTONS
+        else ""
+    )
+    return f"\nStill waiting: {named}{more}. /members shows them with their buttons."
 
 
 async def approve(ctx: Context) -> None:

@@ -67,3 +67,12 @@ def decision_buttons(community_id: int, number: int) -> list[Button]:
         Button("Approve", f"approve {ref}", ButtonStyle.PRIMARY),
         Button("Reject", f"reject {ref}", ButtonStyle.DANGER),
     ]
+
+
+# Asked of whoever sets a community up: repair reports need somewhere to go.
+ASK_FOR_TRIAGE = (
+    "Repairs: run /triagechat in the repairs team's own chat (keep it to the team: reports "
+    "name tenants and homes) so every report arrives there as a card. Until then each report "
+    "goes to the admins and the repairs team by direct message (on Telegram, only to those "
+    "who have opened a chat with Moot)."
+)

@@ -71,7 +71,12 @@ def decision_buttons(meeting_ref: str, number: int) -> tuple[Button, ...]:
 
 
 def decide(
-    session: Session, meeting_id: int, number: int, accept: bool, now: datetime
+    session: Session,
+    meeting_id: int,
+    number: int,
+    accept: bool,
+    now: datetime,
+    actor_id: int | None = None,
 ) -> AgendaItem:
     """Accept an item onto the end of the agenda, or decline it; the proposer is told."""
     meeting = session.get_one(Meeting, meeting_id)
@@ -100,6 +105,7 @@ def decide(
         ),
         now,
         community_id=meeting.community_id,
+        requested_by=actor_id,
     )
     return item
 

@@ -54,10 +54,13 @@ async def decide_item(ctx: Context) -> None:
     require_organiser(ctx, view)
     meeting_id, number = view.id, ctx.args.integer("item")
     accept = ctx.args.text("decision").lower() == "accept"
-    item = await ctx.moot.write(lambda s: agenda.decide(s, meeting_id, number, accept, ctx.now))
+    item = await ctx.moot.write(
+        lambda s: agenda.decide(s, meeting_id, number, accept, ctx.now, ctx.person_id)
+    )
     done = "is on the agenda" if accept else "is declined"
     ctx.reply_privately(
-        f"Item {number} ({item.text}) {done}; its proposer is told.", updating_pressed=True
+        f"Item {number} ({item.text}) {done}; word is on its way to its proposer.",
+        updating_pressed=True,
     )
 
 

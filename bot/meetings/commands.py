@@ -85,7 +85,7 @@ async def discard_meeting(ctx: Context) -> None:
     require_organiser(ctx, view)
     meeting_id = view.id
     await ctx.moot.write(lambda s: service.discard(s, meeting_id, ctx.person_id, ctx.now))
-    ctx.reply_privately(f"Draft meeting #{view.number} discarded.")
+    ctx.reply_privately(f"Draft meeting #{view.number} discarded.", updating_pressed=True)
 
 
 async def announce(ctx: Context) -> None:
@@ -124,7 +124,8 @@ async def announce(ctx: Context) -> None:
         ctx.reply_privately(
             f"Meeting #{n} is announced; reminders go out "
             f"{_reminder_words(meeting_.reminders)}. Move it with /movemeeting {n} <when>, "
-            f"cancel it with /cancelmeeting {n}."
+            f"cancel it with /cancelmeeting {n}.",
+            updating_pressed=True,
         )
     elif not posted:
         ctx.reply_privately(f"Meeting #{n} is already there.")
@@ -149,8 +150,7 @@ async def move_meeting(ctx: Context) -> None:
     )
     moved = await ctx.moot.read(lambda s: load(s, meeting_id))
     ctx.reply_privately(
-        f"Meeting #{view.number} now starts {render.when(moved)}; "
-        f"{_people(told)} who answered {'is' if told == 1 else 'are'} told."
+        f"Meeting #{view.number} now starts {render.when(moved)}; {_word_goes(told)}."
     )
 
 
@@ -158,16 +158,13 @@ async def end_series(ctx: Context) -> None:
     view, told = await _cancelled(ctx, service.cancel_series)
     ctx.reply_privately(
         f"The series ends: meeting #{view.number} and every later one are cancelled; "
-        f"{_people(told)} who had answered {'is' if told == 1 else 'are'} told."
+        f"{_word_goes(told)}."
     )
 
 
 async def cancel_meeting(ctx: Context) -> None:
     view, told = await _cancelled(ctx, service.cancel)
-    ctx.reply_privately(
-        f"Meeting #{view.number} is cancelled; {_people(told)} who answered "
-        f"{'is' if told == 1 else 'are'} told."
-    )
+    ctx.reply_privately(f"Meeting #{view.number} is cancelled; {_word_goes(told)}.")
 
 
 async def _cancelled(
@@ -188,6 +185,14 @@ async def _cancelled(
 
 def _people(count: int) -> str:
     return f"{count} {'person' if count == 1 else 'people'}"
+
+
+def _word_goes(count: int) -> str:
+    """What the organiser can truthfully say at once: the news is sent. Anyone it does not
+    reach is named under this (the outbox's delivery report), or later by direct message."""
+    if count == 0:
+        return "nobody had answered, so nobody is sent word"
+    return f"word is on its way to the {_people(count)} who answered"
 
 
 # --- everyone --------------------------------------------------------------------------------

@@ -234,6 +234,7 @@ def pick(
         ),
         now,
         community_id=finder.community_id,
+        requested_by=actor_id,
         prefer=answered,
     )
     _edit_card(session, finder, now)

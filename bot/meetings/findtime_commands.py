@@ -59,8 +59,12 @@ async def pick_time(ctx: Context) -> None:
         lambda s: findtime.pick(s, finder_id, slot, ctx.person_id, ctx.now)
     )
     ctx.reply_privately(
-        f"The meeting is made and announced; {told} "
-        f"{'person' if told == 1 else 'people'} who answered {'is' if told == 1 else 'are'} told."
+        "The meeting is made and announced; "
+        + (
+            f"word is on its way to the {told} {'person' if told == 1 else 'people'} who answered."
+            if told
+            else "nobody had answered, so nobody is sent word."
+        )
     )
 
 

@@ -184,6 +184,7 @@ def add_action(
         ),
         now,
         community_id=meeting.community_id,
+        requested_by=actor_id,
     )
     if due_at - timedelta(days=1) > now:
         schedule(session, ACTION_JOB, due_at - timedelta(days=1), {"action": item.id})

@@ -108,7 +108,8 @@ async def action_item(ctx: Context) -> None:
         )
     )
     ctx.reply_privately(
-        f"Action #{item.number} is set; its owner is told, and reminded the day before it is due."
+        f"Action #{item.number} is set; word is on its way to its owner, who is reminded the day "
+        "before it is due."
     )
 
 

@@ -394,7 +394,7 @@ def cancel(
     _log(session, meeting, actor_id, "meeting.cancelled", now)
     native.schedule_sync(session, meeting_id, now)
     told = _tell_responders(
-        session, meeting, render.cancelled_notice(load(session, meeting_id), reason), now
+        session, meeting, render.cancelled_notice(load(session, meeting_id), reason), now, actor_id
     )
     edit_cards(session, meeting_id, now)
     return told
@@ -425,12 +425,16 @@ def move(
         f"{before.isoformat()} -> {starts_at.isoformat()}",
     )
     view = load(session, meeting_id)
-    told = _tell_responders(session, meeting, render.moved_notice(view, before), now)
+    told = _tell_responders(session, meeting, render.moved_notice(view, before), now, actor_id)
     edit_cards(session, meeting_id, now)
     return told
 
 
-def _tell_responders(session: Session, meeting: Meeting, text_: str, now: datetime) -> int:
+def _tell_responders(
+    session: Session, meeting: Meeting, text_: str, now: datetime, actor_id: int
+) -> int:
+    """Send everyone who answered the news; how many it goes to. The organiser who caused it
+    hears of anyone it does not reach (at once, or later by direct message)."""
     assert meeting.id is not None
     people = responders(session, meeting.id)
     outbox.tell(
@@ -439,6 +443,7 @@ def _tell_responders(session: Session, meeting: Meeting, text_: str, now: dateti
         Message(f"news of meeting #{meeting.number}", reply=Reply(text_)),
         now,
         community_id=meeting.community_id,
+        requested_by=actor_id,
         prefer=people,
     )
     return len(people)

@@ -6,12 +6,13 @@ with the change, and the dispatchers are woken once the write has committed.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.events import Reply
@@ -159,6 +160,81 @@ def place_card(
     else:
         existing.outbox_id = entry.id
     return True
+
+
+# A card whose messages keep vanishing is not posted again forever.
+POSTED_AGAIN_AT_MOST = 3
+
+
+def post_again(session: Session, card: OutboxEntry, reason: str, now: datetime) -> bool:
+    """A live card's message can no longer be edited (`reason`): it was deleted, or left behind
+    when its chat moved (a Telegram group that became a supergroup). Post the card again where
+    the chat is now, through the same delivery, so whatever points at it (PollPost, MeetingPost,
+    a repair's card) follows, and edits waiting for it go to the new message. The old message
+    is kept as a retired entry, so a press on it is told where the live card is. False when
+    this is no live card, or it was posted again too often already."""
+    if (
+        card.kind != DeliveryKind.POST
+        or card.live is None
+        or card.status != DeliveryStatus.SENT
+        or card.message_id is None
+    ):
+        return False
+    retired = session.exec(
+        select(func.count())
+        .select_from(OutboxEntry)
+        .where(OutboxEntry.edit_of == card.id, OutboxEntry.status == DeliveryStatus.RETIRED)
+    ).one()
+    if retired >= POSTED_AGAIN_AT_MOST:
+        return False
+    session.add(
+        OutboxEntry(
+            community_id=card.community_id,
+            kind=DeliveryKind.POST,
+            platform=card.platform,
+            chat_id=card.chat_id,
+            thread_id=card.thread_id,
+            live=card.live,
+            summary=card.summary,
+            edit_of=card.id,
+            message_id=card.message_id,
+            status=DeliveryStatus.RETIRED,
+            error=reason[:ERROR_MAX],
+            created_at=now,
+            finished_at=now,
+        )
+    )
+    card.status, card.message_id, card.attempts = DeliveryStatus.PENDING, None, 0
+    card.error, card.finished_at = None, None
+    _queued(session, card)
+    return True
+
+
+_RETIRED_CARD = """
+SELECT summary FROM outbox
+WHERE status = 'retired' AND platform = :platform AND chat_id = :chat AND message_id = :message
+  AND NOT EXISTS (
+    SELECT 1 FROM outbox WHERE status = 'sent' AND kind = 'post' AND platform = :platform
+      AND chat_id = :chat AND message_id = :message)
+LIMIT 1
+"""
+
+
+def retired_card(
+    db: sqlite3.Connection, platform: str, chat_id: str, message_id: str
+) -> str | None:
+    """What to tell someone who pressed a button on a card's old message, which Moot can no
+    longer update; None when it is not one (or a chat that moved gave its id to a live card).
+    A peek on every press in a group (`Store.peek`), so one statement on ix_outbox_waiting."""
+    row = db.execute(
+        _RETIRED_CARD, {"platform": platform, "chat": chat_id, "message": message_id}
+    ).fetchone()
+    if row is None:
+        return None
+    return (
+        f"This copy of {row[0]} can no longer be updated, so Moot posted it again in this "
+        "chat: please press the buttons on the newer one."
+    )
 
 
 def edit_cards(session: Session, posted_by: Iterable[int], message: Message, now: datetime) -> None:

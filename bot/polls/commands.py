@@ -108,11 +108,15 @@ async def publish(ctx: Context) -> None:
         return status
 
     status = await ctx.moot.write(publish_and_post)
+    # Pressed on the draft's preview: the preview becomes this, so its buttons are gone.
     if status is PollStatus.SCHEDULED:
-        ctx.reply_privately(f"Poll #{n} is announced and will open at the time shown.")
+        ctx.reply_privately(
+            f"Poll #{n} is announced and will open at the time shown.", updating_pressed=True
+        )
     else:
         ctx.reply_privately(
-            f"Poll #{n} is open. Post it in another chat of {view.community.name} with /post {n}."
+            f"Poll #{n} is open. Post it in another chat of {view.community.name} with /post {n}.",
+            updating_pressed=True,
         )
 
 
@@ -121,7 +125,7 @@ async def discard(ctx: Context) -> None:
     poll_id, n = view.id, view.number
     await require_manager(ctx, view)
     await ctx.moot.write(lambda s: service.discard(s, poll_id, ctx.person_id, ctx.now))
-    ctx.reply_privately(f"Draft poll #{n} discarded.")
+    ctx.reply_privately(f"Draft poll #{n} discarded.", updating_pressed=True)
 
 
 async def post(ctx: Context) -> None:
@@ -202,7 +206,7 @@ async def record(ctx: Context, view: PollView, ballot: ballots.Ballot) -> None:
     state.changed(poll_id)
     if view.poll.secret:
         # No receipt: nothing after the cast restates the choice.
-        ctx.reply_privately(render.secret_ballot_cast(n, state.sealer.batch))
+        ctx.reply_privately(render.secret_ballot_cast(n, state.sealer.batch), updating_pressed=True)
         return
     chosen = describe_ballot(view, ballot)
     verb = "is counted" if outcome.first else "replaces your earlier vote"
@@ -210,7 +214,8 @@ async def record(ctx: Context, view: PollView, ballot: ballots.Ballot) -> None:
     if view.poll.results_shown == ResultsShown.AFTER_VOTE:
         _, results = await results_of(ctx.moot, poll_id)
         text += "\n\n" + render.results_text(view, results, final=False)
-    ctx.reply_privately(text)
+    # Pressed on a ballot being filled in ("Cast my vote"): the ballot becomes the receipt.
+    ctx.reply_privately(text, updating_pressed=True)
 
 
 def describe_ballot(view: PollView, ballot: ballots.Ballot) -> str:
@@ -248,7 +253,9 @@ async def pick(ctx: Context) -> None:
 async def clear_ballot(ctx: Context) -> None:
     view = await definition_named(ctx)
     state_of(ctx.moot).drafts.pop((view.id, ctx.person_id), None)
-    ctx.reply_privately(f"Your unsent ballot for poll #{view.number} is cleared.")
+    ctx.reply_privately(
+        f"Your unsent ballot for poll #{view.number} is cleared.", updating_pressed=True
+    )
 
 
 async def cast(ctx: Context) -> None:

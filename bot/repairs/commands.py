@@ -53,7 +53,8 @@ async def report(ctx: Context) -> None:
 
     def file(session: Session) -> str:
         report_id = service.report(session, community_id, ctx.person_id, platform, spec, ctx.now)
-        return render.receipt(load(session, report_id))
+        reached = service.team_reached(session, report_id)
+        return render.receipt(load(session, report_id), team_reached=reached)
 
     receipt = await ctx.moot.write(file)
     if what is None:  # typed in one line, where the chat may see it
@@ -362,14 +363,20 @@ async def list_homes(ctx: Context) -> None:
 
 async def triage_chat(ctx: Context) -> None:
     community_id, place = ctx.community, ctx.place
-    await ctx.moot.write(
+    waiting = await ctx.moot.write(
         lambda s: service.set_triage_chat(
-            s, community_id, place.platform, place.chat_id, place.thread_id
+            s, community_id, place.platform, place.chat_id, place.thread_id, ctx.person_id, ctx.now
         )
     )
+    posted = (
+        f" The {waiting} open report{'' if waiting == 1 else 's'} that had no card yet "
+        f"{'is' if waiting == 1 else 'are'} posted here now."
+        if waiting
+        else ""
+    )
     ctx.reply_privately(
-        f"New repair reports for {ctx.community_name} now come to this chat as cards. Keep it "
-        "to the repairs team: reports name tenants and their homes."
+        f"New repair reports for {ctx.community_name} now come to this chat as cards.{posted} "
+        "Keep it to the repairs team: reports name tenants and their homes."
     )
 
 
@@ -725,7 +732,11 @@ FEATURE = Feature(
     },
     merge_people=merge_people,
     renderers={service.CARD: card},
-    undelivered={service.TENANT_NEWS: service.tenant_unreachable},
+    move_chat=service.move_chat,
+    undelivered={
+        service.TENANT_NEWS: service.tenant_unreachable,
+        service.TEAM_NEWS: service.team_unreachable,
+    },
     export_person=privacy.export,
     forget_person=privacy.forget,
 )

@@ -82,14 +82,46 @@ def target(view: ReportView) -> str:
     return f"by {when(due, view)} ({priority_words(view)}: {view.clock.target.describe()})"
 
 
-def receipt(view: ReportView) -> str:
+def receipt(view: ReportView, *, team_reached: bool = True) -> str:
+    """What the tenant gets at once. `team_reached`: the report is on its way to someone on
+    the repairs team; when it is not, the tenant is told so, not promised news."""
+    hearing = (
+        "You will hear from Moot at every step."
+        if team_reached
+        else NOT_PASSED_ON.format(community=view.community.name)
+    )
     return (
         f"Thank you. Your report is {view.reference}: "
         f"{LABELS[view.report.category]}, {place(view)}.\n"
         f"Target: {target(view)}.\n"
+        f"{hearing}\n"
         f"Add photos with /photo {view.report.number} (on Telegram, send the photo with that "
-        "as its caption). You will hear from Moot at every step. /myreports lists your "
-        f"reports; /repair {view.report.number} shows this one."
+        f"as its caption). /myreports lists your reports; /repair {view.report.number} shows "
+        "this one."
+    )
+
+
+NOT_PASSED_ON = (
+    "⚠ Moot could not pass your report to the repairs team of {community} yet: they have not "
+    "chosen a chat for reports, and none of them can get a message from Moot. It is kept, and "
+    "goes to them as soon as they can be reached; Moot is asking in the community's chat for "
+    "that. If it is urgent, please also contact them another way."
+)
+
+
+def not_passed_on(view: ReportView) -> str:
+    """For the tenant, when the team turned out to be unreachable after the receipt."""
+    return f"🔧 {view.reference}: " + NOT_PASSED_ON.format(community=view.community.name)
+
+
+def nobody_heard(community: str) -> str:
+    """For the community's chats: a report waits and the team cannot be reached (no names)."""
+    return (
+        f"📣 A repair report is waiting for the repairs team of {community}, and Moot cannot "
+        "reach any of them: there is no triage chat yet, and none of them can get a direct "
+        "message from Moot. An admin can run /triagechat in the repairs team's chat (the "
+        "waiting reports arrive there at once); on Telegram, team members can also open a "
+        "chat with Moot."
     )
 
 

@@ -35,8 +35,8 @@ from bot.repairs.photos import CleanPhoto
 from bot.repairs.spec import AWAAB, FIRST_PRIORITY, HOME, ReportSpec
 from bot.repairs.views import SETTLED, ReportView, load, reference, settings_of
 from bot.scheduler import schedule
-from storage.models import Chat, Community, Person, Role
-from storage.outbox import OutboxEntry
+from storage.models import Chat, Community, Membership, MembershipStatus, Person, Role
+from storage.outbox import DeliveryStatus, OutboxEntry
 from storage.repairs import (
     RepairEvent,
     RepairPause,
@@ -92,18 +92,133 @@ def report(
     if settings.next_digest_at is None:
         _arm_digest(session, settings, now)
     if settings.triage_platform is not None and settings.triage_chat_id is not None:
-        card = outbox.post(
+        _post_card(session, filed, settings, now)
+    else:  # no triage chat yet: the team hears by direct message, and gets the card later
+        outbox.tell(
             session,
-            platform=settings.triage_platform,
-            chat_id=settings.triage_chat_id,
-            thread_id=settings.triage_thread_id,
-            message=_card_message(filed),
-            now=now,
+            [p for p in team(session, community_id) if p != person_id],
+            Message(
+                f"repair {reference(number)}",
+                live=_card_message(filed).live,
+                about=f"{TEAM_NEWS}:{filed.id}",
+            ),
+            now,
             community_id=community_id,
         )
         session.flush()
-        filed.card_delivery_id = card.id
+    if not team_reached(session, filed.id):
+        _nobody_heard(session, filed, now, tell_tenant=False)
     return filed.id
+
+
+TEAM_NEWS = "repair-team"
+NOBODY_HEARD = "team not reached"
+
+
+def team(session: Session, community_id: int) -> list[int]:
+    """The repairs team: active members with the repairs role, and admins."""
+    return list(
+        session.exec(
+            select(Membership.person_id).where(
+                Membership.community_id == community_id,
+                Membership.status == MembershipStatus.ACTIVE,
+                col(Membership.role).in_([Role.REPAIRS, Role.ADMIN]),
+            )
+        )
+    )
+
+
+def team_reached(session: Session, report_id: int) -> bool:
+    """Whether the report has reached someone on the team, or still may: its card in the
+    triage chat, or a direct message to one of them, that has not failed."""
+    filed = session.get_one(RepairReport, report_id)
+    if filed.card_delivery_id is not None:
+        card = session.get_one(OutboxEntry, filed.card_delivery_id)
+        if card.status != DeliveryStatus.FAILED:
+            return True
+    return (
+        session.exec(
+            select(OutboxEntry.id).where(
+                OutboxEntry.about == f"{TEAM_NEWS}:{report_id}",
+                col(OutboxEntry.status).in_([DeliveryStatus.PENDING, DeliveryStatus.SENT]),
+            )
+        ).first()
+        is not None
+    )
+
+
+def team_unreachable(session: Session, entry: OutboxEntry, now: datetime) -> None:
+    """A direct message to the team about a new report failed for good. When nobody on the
+    team has the report or still may, the truth is told: the community's chats are asked for
+    a triage chat, and the tenant hears that the report waits (once)."""
+    report_id = int((entry.about or "").partition(":")[2])
+    if not team_reached(session, report_id):
+        _nobody_heard(session, session.get_one(RepairReport, report_id), now, tell_tenant=True)
+
+
+def _nobody_heard(
+    session: Session, filed: RepairReport, now: datetime, *, tell_tenant: bool
+) -> None:
+    """No triage chat, and nobody on the team can get a direct message: ask in the
+    community's chats (naming no tenant) for a triage chat, and tell the tenant (unless their
+    receipt says so already). Once per report."""
+    assert filed.id is not None
+    said = session.exec(
+        select(RepairEvent.id).where(
+            RepairEvent.report_id == filed.id, RepairEvent.kind == NOBODY_HEARD
+        )
+    ).first()
+    if said is not None:
+        return
+    _event(session, filed, None, NOBODY_HEARD, "", now, internal=True)
+    community = session.get_one(Community, filed.community_id)
+    for chat in session.exec(select(Chat).where(Chat.community_id == filed.community_id)):
+        outbox.post(
+            session,
+            platform=chat.platform,
+            chat_id=chat.platform_chat_id,
+            message=Message(
+                "a call for a triage chat", reply=Reply(render.nobody_heard(community.name))
+            ),
+            now=now,
+            community_id=filed.community_id,
+        )
+    if tell_tenant:
+        outbox.direct(
+            session,
+            filed.reporter_person_id,
+            Message(
+                f"news of repair {reference(filed.number)}",
+                reply=Reply(render.not_passed_on(load(session, filed.id))),
+            ),
+            now,
+            community_id=filed.community_id,
+            prefer=filed.platform,
+        )
+
+
+def _post_card(
+    session: Session,
+    filed: RepairReport,
+    settings: RepairSettings,
+    now: datetime,
+    requested_by: int | None = None,
+) -> None:
+    """The team's live card for the report, in the triage chat."""
+    assert settings.triage_platform is not None
+    assert settings.triage_chat_id is not None
+    card = outbox.post(
+        session,
+        platform=settings.triage_platform,
+        chat_id=settings.triage_chat_id,
+        thread_id=settings.triage_thread_id,
+        message=_card_message(filed),
+        now=now,
+        community_id=filed.community_id,
+        requested_by=requested_by,
+    )
+    session.flush()
+    filed.card_delivery_id = card.id
 
 
 def schedule_visit(
@@ -463,12 +578,49 @@ def add_note(session: Session, report_id: int, note: str, actor_id: int, now: da
 
 
 def set_triage_chat(
-    session: Session, community_id: int, platform: str, chat_id: str, thread_id: str | None
-) -> None:
+    session: Session,
+    community_id: int,
+    platform: str,
+    chat_id: str,
+    thread_id: str | None,
+    actor_id: int,
+    now: datetime,
+) -> int:
+    """Make this chat the team's; the open reports that have no card yet (filed before there
+    was a triage chat, or whose card could not be posted) get theirs there now. How many."""
     settings = settings_of(session, community_id)
     settings.triage_platform, settings.triage_chat_id = platform, chat_id
     settings.triage_thread_id = thread_id
     session.add(settings)
+    waiting = session.exec(
+        select(RepairReport)
+        .where(
+            RepairReport.community_id == community_id,
+            col(RepairReport.status).not_in(
+                [RepairStatus.CLOSED, RepairStatus.DUPLICATE, RepairStatus.NOT_OURS]
+            ),
+        )
+        .order_by(col(RepairReport.number))
+    ).all()
+    posted = 0
+    for filed in waiting:
+        if filed.card_delivery_id is not None:
+            card = session.get_one(OutboxEntry, filed.card_delivery_id)
+            if card.status != DeliveryStatus.FAILED:
+                continue
+        _post_card(session, filed, settings, now, requested_by=actor_id)
+        posted += 1
+    return posted
+
+
+def move_chat(session: Session, platform: str, old: str, new: str) -> None:
+    """A chat changed its id (a Telegram group became a supergroup): the triage chat follows."""
+    for settings in session.exec(
+        select(RepairSettings).where(
+            RepairSettings.triage_platform == platform, RepairSettings.triage_chat_id == old
+        )
+    ):
+        settings.triage_chat_id = new
 
 
 def set_target(
@@ -627,16 +779,25 @@ def mark_duplicate(
 
 
 def _tell_triage(session: Session, filed: RepairReport, text: str, now: datetime) -> None:
-    """A note for the repairs team in its triage chat, if it has one."""
+    """A note for the repairs team: in its triage chat, or by direct message to each of them
+    until there is one."""
     settings = settings_of(session, filed.community_id)
+    message = Message(f"a note about repair {reference(filed.number)}", reply=Reply(text))
     if settings.triage_platform is None or settings.triage_chat_id is None:
+        outbox.tell(
+            session,
+            team(session, filed.community_id),
+            message,
+            now,
+            community_id=filed.community_id,
+        )
         return
     outbox.post(
         session,
         platform=settings.triage_platform,
         chat_id=settings.triage_chat_id,
         thread_id=settings.triage_thread_id,
-        message=Message(f"a note about repair {reference(filed.number)}", reply=Reply(text)),
+        message=message,
         now=now,
         community_id=filed.community_id,
     )
