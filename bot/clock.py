@@ -2,6 +2,12 @@
 
 Production uses `SystemClock`. Tests use `ManualClock`, which stands still until moved. The
 console uses `ShiftedClock`: real time passing, plus whatever `:time` and `:wait` added.
+
+A clock moved forward by hand while Moot runs *walks*: it stops at each moment something falls
+due on the way (a scheduled job, a message waiting for its moment), lets that run, and goes on,
+so `:wait 5d` sends each reminder at its own moment, as if the five days had passed. A clock
+moved while no Moot is listening simply jumps: that is Moot having been down, and what fell due
+meanwhile is caught up (late, or skipped as too late) at start-up.
 """
 
 from __future__ import annotations
@@ -12,6 +18,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 ClockListener = Callable[[], Awaitable[None]]
+# The next moment after the first and up to the second at which something falls due, if any.
+Waypoints = Callable[[datetime, datetime], Awaitable[datetime | None]]
+# After the clock stopped on the way: wait until what fell due there has run (and been sent).
+Settle = Callable[[], Awaitable[None]]
+WALK_STOPS_AT_MOST = 10_000  # then the rest of the way is one jump
 
 
 class Clock(Protocol):
@@ -28,6 +39,11 @@ class Clock(Protocol):
         """Call `listener` whenever the clock is moved by hand; returns a way to stop."""
         ...
 
+    def walk_through(self, waypoints: Waypoints, settle: Settle) -> Callable[[], None]:
+        """When moved forward by hand, stop at each moment `waypoints` names on the way and
+        `settle` there; returns a way to stop."""
+        ...
+
 
 class SystemClock:
     ticks = True
@@ -39,12 +55,16 @@ class SystemClock:
         """The system clock is never moved by hand."""
         return lambda: None
 
+    def walk_through(self, waypoints: Waypoints, settle: Settle) -> Callable[[], None]:
+        return lambda: None
+
 
 class _MovableClock(ABC):
     """Shared by the clocks that can be moved by hand: moving one wakes its listeners."""
 
     def __init__(self) -> None:
         self._listeners: list[ClockListener] = []
+        self._walkers: list[tuple[Waypoints, Settle]] = []
 
     @abstractmethod
     def now(self) -> datetime: ...
@@ -53,13 +73,36 @@ class _MovableClock(ABC):
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
+    def walk_through(self, waypoints: Waypoints, settle: Settle) -> Callable[[], None]:
+        walker = (waypoints, settle)
+        self._walkers.append(walker)
+        return lambda: self._walkers.remove(walker)
+
     @abstractmethod
     def _place(self, moment: datetime) -> None: ...
 
     async def set(self, moment: datetime) -> None:
         if moment.tzinfo is None:
             raise ValueError("give the clock an aware time")
-        self._place(moment.astimezone(UTC))
+        target = moment.astimezone(UTC)
+        for _ in range(WALK_STOPS_AT_MOST):
+            stop = await self._next_stop(target)
+            if stop is None:
+                break
+            await self._move(stop)
+            for _, settle in list(self._walkers):
+                await settle()
+        await self._move(target)
+
+    async def _next_stop(self, target: datetime) -> datetime | None:
+        """The first moment strictly between now and `target` that something falls due."""
+        now = self.now()
+        found = [await waypoints(now, target) for waypoints, _ in list(self._walkers)]
+        stops = [moment for moment in found if moment is not None and now < moment < target]
+        return min(stops, default=None)
+
+    async def _move(self, moment: datetime) -> None:
+        self._place(moment)
         for listener in list(self._listeners):
             await listener()
 

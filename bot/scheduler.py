@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
-from sqlalchemy import update
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from bot.clock import Clock
@@ -43,8 +43,44 @@ RETRY_DELAY = timedelta(minutes=1)
 
 
 def schedule(session: Session, kind: str, due_at: datetime, payload: Mapping[str, Any]) -> None:
-    """Inside a write: add a job that will be armed once the write commits."""
-    job = ScheduledJob(kind=kind, due_at=due_at, payload=json.dumps(dict(payload)))
+    """Inside a write: add a one-off job that will be armed once the write commits. Anything
+    that can be planned again (moved, changed, cancelled) uses `reschedule` instead."""
+    _add(session, kind, None, due_at, payload)
+
+
+def job_key(kind: str, subject: str) -> str:
+    """The identity of one logical scheduled message: its kind and what it is about."""
+    return f"{kind}|{subject}"
+
+
+def reschedule(
+    session: Session, kind: str, subject: str, due_at: datetime, payload: Mapping[str, Any]
+) -> None:
+    """Inside a write: (re)plan the one job of `kind` about `subject` (e.g. "report:17"): a job
+    still waiting under that identity is cancelled first, so re-planning however often never
+    leaves two behind (a partial unique index on waiting jobs' keys holds to that)."""
+    unschedule(session, kind, subject)
+    _add(session, kind, job_key(kind, subject), due_at, payload)
+
+
+def unschedule(session: Session, kind: str, subject: str) -> None:
+    """Inside a write: cancel the waiting job of `kind` about `subject`, if there is one (a timer
+    already armed for it finds nothing to claim)."""
+    key = job_key(kind, subject)
+    new: list[ScheduledJob] = session.info.get(NEW_JOBS, [])
+    new[:] = [job for job in new if job.key != key]
+    session.flush()  # jobs added earlier in this write are rows now
+    session.exec(
+        delete(ScheduledJob).where(
+            col(ScheduledJob.key) == key, col(ScheduledJob.done_at).is_(None)
+        )
+    )
+
+
+def _add(
+    session: Session, kind: str, key: str | None, due_at: datetime, payload: Mapping[str, Any]
+) -> None:
+    job = ScheduledJob(kind=kind, key=key, due_at=due_at, payload=json.dumps(dict(payload)))
     session.add(job)
     session.info.setdefault(NEW_JOBS, []).append(job)
 
@@ -60,6 +96,7 @@ class Scheduler:
         self._running: set[asyncio.Task[None]] = set()
         self._moot: Moot | None = None
         self._stop_listening: Callable[[], None] = lambda: None
+        self._stop_walking: Callable[[], None] = lambda: None
 
     def register(self, kind: str, handler: JobHandler) -> None:
         if kind in self._handlers:
@@ -72,6 +109,7 @@ class Scheduler:
             return
         self._moot = moot
         self._stop_listening = self._clock.on_move(self._clock_moved)
+        self._stop_walking = self._clock.walk_through(self._next_due, self.drain)
         if self._clock.ticks:
             self._timers.start()
         await self._arm_pending()
@@ -100,6 +138,19 @@ class Scheduler:
                 replace_existing=True,
             )
 
+    async def _next_due(self, after: datetime, until: datetime) -> datetime | None:
+        """When the next waiting job falls due after `after`, up to `until` (a clock moved by
+        hand stops there)."""
+        return await self._store.read(
+            lambda s: s.exec(
+                select(func.min(ScheduledJob.due_at)).where(
+                    col(ScheduledJob.done_at).is_(None),
+                    col(ScheduledJob.due_at) > after,
+                    col(ScheduledJob.due_at) <= until,
+                )
+            ).one()
+        )
+
     async def _clock_moved(self) -> None:
         await self.run_due()
         if self._clock.ticks:
@@ -108,6 +159,8 @@ class Scheduler:
     async def stop(self) -> None:
         self._stop_listening()
         self._stop_listening = lambda: None
+        self._stop_walking()
+        self._stop_walking = lambda: None
         if self._timers.running:
             self._timers.shutdown(wait=False)
         await self.drain()
@@ -183,10 +236,23 @@ class Scheduler:
         due = self._clock.now() + RETRY_DELAY * attempts
 
         def put_back(session: Session) -> None:
-            schedule(session, job.kind, due, payload)
+            if job.key is not None and _waiting(session, job.key):
+                return  # planned again meanwhile: the new plan stands
+            _add(session, job.kind, job.key, due, payload)
 
         assert self._moot is not None
         await self._moot.write(put_back)
+
+
+def _waiting(session: Session, key: str) -> bool:
+    return (
+        session.exec(
+            select(ScheduledJob.id).where(
+                col(ScheduledJob.key) == key, col(ScheduledJob.done_at).is_(None)
+            )
+        ).first()
+        is not None
+    )
 
 
 def _claim(session: Session, job_id: int, now: datetime) -> ScheduledJob | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String, UniqueConstraint
+from sqlalchemy import Column, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -138,10 +138,20 @@ class ScheduledJob(SQLModel, table=True):
         Index("ix_scheduledjob_pending", "done_at", "due_at"),
         # "Is one of these waiting?" (housekeeping's daily job) without reading every reminder.
         Index("ix_scheduledjob_kind_pending", "kind", "done_at"),
+        # One waiting job per logical message (bot.scheduler.reschedule): re-planning replaces.
+        Index(
+            "ux_scheduledjob_pending_key",
+            "key",
+            unique=True,
+            sqlite_where=text("done_at IS NULL"),
+            postgresql_where=text("done_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(sa_type=String(64))
+    # kind|subject ("repairs.overdue|report:17"); None for one-off jobs.
+    key: str | None = Field(default=None, sa_type=String(160))
     payload: str = Field(default="{}")
     due_at: datetime = Field(sa_column=_utc_column())
     done_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))

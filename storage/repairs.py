@@ -117,6 +117,10 @@ class RepairReport(SQLModel, table=True):
     fixed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     card_delivery_id: int | None = Field(default=None, foreign_key="outbox.id")
+    # The targets the team was last alerted about ("one working day left", "overdue"): each
+    # alert goes once per target, however often the target is planned again.
+    due_soon_told_for: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    overdue_told_for: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class RepairSupporter(SQLModel, table=True):

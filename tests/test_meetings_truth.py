@@ -31,9 +31,9 @@ async def test_a_move_names_who_was_not_told(telegram: FakeTelegram) -> None:
     await telegram.wait_for(ADMIN, "Draft meeting #1")
     telegram.push(updates.message(GROUP, ADMIN, "Admin", "/announce 1"))
     await telegram.wait_for(GROUP, "📅 Meeting #1: AGM")
-    for user, name in ((ALICE, "Alice"), (CAROL, "Carol")):
+    for answered, (user, name) in enumerate(((ALICE, "Alice"), (CAROL, "Carol")), start=1):
         telegram.push(updates.press(GROUP, user, name, "rsvp 1.1 going"))
-        await telegram.wait_for_toast("Meeting #1: you are going")
+        await telegram.wait_for_toast("Meeting #1: you are going", count=answered)
     telegram.blocked.add(CAROL)  # she never opened a chat with Moot
 
     telegram.push(updates.message(ADMIN, ADMIN, "Admin", "/movemeeting 1 Friday 19:00"))

@@ -26,7 +26,7 @@ from bot.meetings import render
 from bot.meetings.views import load, responders
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
-from bot.scheduler import schedule
+from bot.scheduler import reschedule, unschedule
 from storage.meetings import Answer, Meeting, MeetingResponse, MeetingStatus, ReminderChoice
 from storage.models import Membership, MembershipStatus
 
@@ -103,24 +103,35 @@ def on_meeting_times(
     }
 
 
+def personal_subject(meeting_id: int, person_id: int) -> str:
+    return f"meeting:{meeting_id}:person:{person_id}"
+
+
+def disarm_personal(session: Session, meeting_id: int, person_id: int) -> None:
+    unschedule(session, PERSONAL_JOB, personal_subject(meeting_id, person_id))
+
+
 def arm_personal(session: Session, meeting: Meeting, person_id: int, now: datetime) -> None:
-    """If this person keeps their own reminder time, schedule theirs for this meeting."""
+    """If this person keeps their own reminder time, (re)plan theirs for this meeting: one per
+    person and meeting, whatever was planned before."""
+    assert meeting.id is not None
     choice = choice_of(session, person_id, meeting.community_id)
-    if not choice.direct or choice.before_minutes is None:
+    due = meeting.starts_at - timedelta(minutes=choice.before_minutes or 0)
+    if not choice.direct or choice.before_minutes is None or due <= now:
+        disarm_personal(session, meeting.id, person_id)
         return
-    due = meeting.starts_at - timedelta(minutes=choice.before_minutes)
-    if due > now:
-        schedule(
-            session,
-            PERSONAL_JOB,
-            due - PREPARED_AHEAD,
-            {
-                "meeting": meeting.id,
-                "person": person_id,
-                "starts_at": meeting.starts_at.isoformat(),
-                "before": choice.before_minutes,
-            },
-        )
+    reschedule(
+        session,
+        PERSONAL_JOB,
+        personal_subject(meeting.id, person_id),
+        due - PREPARED_AHEAD,
+        {
+            "meeting": meeting.id,
+            "person": person_id,
+            "starts_at": meeting.starts_at.isoformat(),
+            "before": choice.before_minutes,
+        },
+    )
 
 
 def arm_everyone(session: Session, meeting: Meeting, now: datetime) -> None:
@@ -180,16 +191,22 @@ def personal_reminder(session: Session, payload: Mapping[str, Any], now: datetim
 
 
 def arm_nudge(session: Session, meeting: Meeting, now: datetime) -> None:
+    """(Re)plan the meeting's one nudge, if it has one still to come."""
+    subject = f"meeting:{meeting.id}"
     if meeting.nudge_minutes is None:
+        unschedule(session, NUDGE_JOB, subject)
         return
     due = meeting.starts_at - timedelta(minutes=meeting.nudge_minutes)
-    if due > now:
-        schedule(
-            session,
-            NUDGE_JOB,
-            due - PREPARED_AHEAD,
-            {"meeting": meeting.id, "starts_at": meeting.starts_at.isoformat()},
-        )
+    if due <= now:
+        unschedule(session, NUDGE_JOB, subject)
+        return
+    reschedule(
+        session,
+        NUDGE_JOB,
+        subject,
+        due - PREPARED_AHEAD,
+        {"meeting": meeting.id, "starts_at": meeting.starts_at.isoformat()},
+    )
 
 
 def nudge(session: Session, payload: Mapping[str, Any], now: datetime) -> None:
@@ -261,11 +278,11 @@ def set_choice(
             col(MeetingResponse.answer).in_([Answer.GOING, Answer.MAYBE]),
         )
     ).all()
-    changed = was != (choice.direct, choice.before_minutes)
+    if was == (choice.direct, choice.before_minutes):
+        return len(upcoming)  # the same choice again: what is planned stands
     for meeting in upcoming:
         assert meeting.id is not None
-        if changed:
-            outbox.withdraw(session, reminder_about(meeting.id), now, person_id=person_id)
+        outbox.withdraw(session, reminder_about(meeting.id), now, person_id=person_id)
         arm_personal(session, meeting, person_id, now)
     return len(upcoming)
 

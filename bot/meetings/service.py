@@ -21,7 +21,7 @@ from bot.meetings.views import MeetingView, is_active_member, load, responders
 from bot.numbers import next_number
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
-from bot.scheduler import schedule
+from bot.scheduler import reschedule, unschedule
 from storage.meetings import (
     Answer,
     Meeting,
@@ -177,7 +177,7 @@ def _occurrence_like(session: Session, model: Meeting, moment: datetime, now: da
 def _arm_next(session: Session, meeting: Meeting) -> None:
     """When this occurrence ends, the next one is announced where this one was."""
     ends = meeting.starts_at + timedelta(minutes=meeting.duration_minutes)
-    schedule(session, SERIES_JOB, ends, {"meeting": meeting.id})
+    reschedule(session, SERIES_JOB, f"meeting:{meeting.id}", ends, {"meeting": meeting.id})
 
 
 def next_in_series(session: Session, meeting_id: int, now: datetime) -> None:
@@ -190,22 +190,44 @@ def next_in_series(session: Session, meeting_id: int, now: datetime) -> None:
         return
     assert meeting.series_id is not None
     extend_series(session, meeting.series_id, now)
-    following = session.exec(
+    later = session.exec(
         select(Meeting)
         .where(
             Meeting.series_id == meeting.series_id,
             col(Meeting.occurrence_at) > meeting.occurrence_at,
         )
         .order_by(col(Meeting.occurrence_at))
-    ).first()
+    ).all()
+    # After an outage, occurrences already over get no card: the next one still to end does.
+    following = next(
+        (m for m in later if m.starts_at + timedelta(minutes=m.duration_minutes) > now), None
+    )
     if following is None:
         return
     assert following.id is not None
-    posts = session.exec(select(MeetingPost).where(MeetingPost.meeting_id == meeting_id)).all()
-    for post in posts:
-        if following.status == MeetingStatus.SCHEDULED:
+    if following.status == MeetingStatus.SCHEDULED:
+        for post in _series_posts(session, meeting):
             add_post(session, following.id, post.platform, post.chat_id, post.thread_id, None, now)
     _arm_next(session, following)
+
+
+def _series_posts(session: Session, meeting: Meeting) -> list[MeetingPost]:
+    """Where the series is announced: the posts of the latest occurrence up to `meeting` that
+    was posted anywhere (a cancelled occurrence gets no card, and the series goes on where the
+    one before it was)."""
+    posted = session.exec(
+        select(MeetingPost, Meeting.occurrence_at)
+        .join(Meeting, col(Meeting.id) == MeetingPost.meeting_id)
+        .where(
+            Meeting.series_id == meeting.series_id,
+            col(Meeting.occurrence_at) <= meeting.occurrence_at,
+        )
+        .order_by(col(Meeting.occurrence_at).desc())
+    ).all()
+    if not posted:
+        return []
+    latest = posted[0][1]
+    return [post for post, at in posted if at == latest]
 
 
 def add_post(
@@ -312,6 +334,7 @@ def respond(
         reminders.arm_personal(session, meeting, person_id, now)
     if was in (Answer.GOING, Answer.MAYBE) and answer not in (Answer.GOING, Answer.MAYBE):
         outbox.withdraw(session, reminders.reminder_about(meeting_id), now, person_id=person_id)
+        reminders.disarm_personal(session, meeting_id, person_id)
     if was is Answer.GOING and answer is not Answer.GOING:
         _fill_freed_place(session, meeting, now)
     line = _place_in_line(session, meeting_id, person_id) if answer is Answer.WAITING else 0
@@ -450,19 +473,21 @@ def _tell_responders(
 
 
 def _arm_reminders(session: Session, meeting: Meeting, now: datetime) -> None:
+    """(Re)plan the meeting's own reminders: one job per meeting and reminder time."""
     for before in read_stored_reminders(meeting.reminders):
+        minutes = int(before.total_seconds() // 60)
+        subject = f"meeting:{meeting.id}:before:{minutes}"
         due = meeting.starts_at - before
-        if due > now:
-            schedule(
-                session,
-                REMIND_JOB,
-                due - reminders.PREPARED_AHEAD,
-                {
-                    "meeting": meeting.id,
-                    "starts_at": meeting.starts_at.isoformat(),
-                    "before": int(before.total_seconds() // 60),
-                },
-            )
+        if due <= now:
+            unschedule(session, REMIND_JOB, subject)
+            continue
+        reschedule(
+            session,
+            REMIND_JOB,
+            subject,
+            due - reminders.PREPARED_AHEAD,
+            {"meeting": meeting.id, "starts_at": meeting.starts_at.isoformat(), "before": minutes},
+        )
 
 
 def remind(

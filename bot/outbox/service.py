@@ -7,9 +7,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.events import Reply
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+SETTLE_WITHIN = 5.0  # seconds
+
+
 class Outbox:
     def __init__(
         self,
@@ -42,12 +46,14 @@ class Outbox:
         self._dispatchers: dict[str, Dispatcher] = {}
         self._awaited: dict[int, asyncio.Future[None]] = {}
         self._stop_listening: Callable[[], None] | None = None
+        self._stop_walking: Callable[[], None] | None = None
 
     # --- platforms coming and going ---------------------------------------------------------
 
     def attach(self, outlet: Outlet) -> None:
         if self._stop_listening is None:  # a clock moved by hand may bring messages' moments
             self._stop_listening = self.moot.clock.on_move(self._clock_moved)
+            self._stop_walking = self.moot.clock.walk_through(self._next_moment, self._settle)
         old = self._dispatchers.pop(outlet.platform, None)
         if old is not None:
             self.moot.spawn(old.stop())
@@ -68,11 +74,31 @@ class Outbox:
         if self._stop_listening is not None:
             self._stop_listening()
             self._stop_listening = None
+        if self._stop_walking is not None:
+            self._stop_walking()
+            self._stop_walking = None
         for platform in list(self._dispatchers):
             await self.detach(platform)
 
     async def _clock_moved(self) -> None:
         self.wake()
+
+    async def _next_moment(self, after: datetime, until: datetime) -> datetime | None:
+        """The next moment a message waits for, after `after` and up to `until`."""
+        return await self.moot.read(
+            lambda s: s.exec(
+                select(func.min(OutboxEntry.not_before)).where(
+                    OutboxEntry.status == DeliveryStatus.PENDING,
+                    col(OutboxEntry.not_before) > after,
+                    col(OutboxEntry.not_before) <= until,
+                )
+            ).one()
+        )
+
+    async def _settle(self) -> None:
+        """The clock stopped on its way: send what is due there before it goes on (a chat that
+        hangs holds the walk up for `SETTLE_WITHIN` at most)."""
+        await self.flush(SETTLE_WITHIN)
 
     def wake(self, platform: str | None = None) -> None:
         for name, dispatcher in self._dispatchers.items():

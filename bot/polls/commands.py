@@ -603,6 +603,11 @@ async def review_job(moot: Moot, payload: Mapping[str, Any]) -> None:
 
     def remind(session: Session) -> None:
         view = load(session, poll_id)
+        review_at = view.poll.review_at
+        if "review_at" in payload and (  # armed for a review date since changed or dropped
+            review_at is None or review_at.isoformat() != payload["review_at"]
+        ):
+            return
         people = {*organisers(session, view.poll.community_id), view.poll.created_by_person_id}
         text = f"Review due: poll #{view.number} ({view.poll.question}) decided: {view.poll.outcome}. Has it happened?"
         outbox.tell(

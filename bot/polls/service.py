@@ -24,7 +24,7 @@ from bot.polls.counting import Threshold
 from bot.polls.sealing import Sealer
 from bot.polls.spec import PollSpec
 from bot.polls.views import PollView, electorate, electorate_size, freeze, load, tally, voters
-from bot.scheduler import schedule
+from bot.scheduler import reschedule, schedule, unschedule
 from storage.models import Account, MembershipStatus, Role
 from storage.polls import (
     Electorate,
@@ -224,11 +224,11 @@ def _open(session: Session, poll: Poll, now: datetime) -> None:
 
 def _arm_close(session: Session, poll: Poll) -> None:
     due = {"poll": poll.id, "closes_at": poll.closes_at.isoformat()}
-    schedule(session, CLOSE_JOB, poll.closes_at, due)
+    subject = f"poll:{poll.id}"
+    reschedule(session, CLOSE_JOB, subject, poll.closes_at, due)
     if poll.reminder_minutes:
-        schedule(
-            session, REMIND_JOB, poll.closes_at - timedelta(minutes=poll.reminder_minutes), due
-        )
+        reminder_at = poll.closes_at - timedelta(minutes=poll.reminder_minutes)
+        reschedule(session, REMIND_JOB, subject, reminder_at, due)
 
 
 def add_post(
@@ -616,8 +616,12 @@ def record_outcome(
             f"Poll #{poll.number} has not closed yet; record its outcome after the close."
         )
     poll.outcome, poll.review_at = outcome, review_at
-    if review_at is not None:
-        schedule(session, REVIEW_JOB, review_at, {"poll": poll_id})
+    subject = f"poll:{poll_id}"
+    if review_at is None:
+        unschedule(session, REVIEW_JOB, subject)
+    else:
+        payload = {"poll": poll_id, "review_at": review_at.isoformat()}
+        reschedule(session, REVIEW_JOB, subject, review_at, payload)
     audit.record(
         session,
         community_id=poll.community_id,

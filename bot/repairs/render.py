@@ -76,6 +76,8 @@ def priority_words(view: ReportView) -> str:
 
 
 def target(view: ReportView) -> str:
+    if view.steps_met:
+        return "met: every step of Awaab's Law is done"
     due = view.due
     if due is None:
         return "paused (no access at the visit)"

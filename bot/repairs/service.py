@@ -34,7 +34,7 @@ from bot.repairs.clocks import (
 from bot.repairs.photos import CleanPhoto
 from bot.repairs.spec import AWAAB, FIRST_PRIORITY, HOME, ReportSpec
 from bot.repairs.views import SETTLED, ReportView, load, reference, settings_of
-from bot.scheduler import schedule
+from bot.scheduler import reschedule, unschedule
 from storage.models import Chat, Community, Membership, MembershipStatus, Person, Role
 from storage.outbox import DeliveryStatus, OutboxEntry
 from storage.repairs import (
@@ -230,13 +230,17 @@ def schedule_visit(
         raise UserError(f"The visit for {reference(filed.number)} is at that time already.")
     filed.visit_at = visit_at
     change_status(session, report_id, RepairStatus.VISIT, None, actor_id, now, again=True)
+    subject = f"report:{report_id}"
     if visit_at - VISIT_NOTICE > now:
-        schedule(
+        reschedule(
             session,
             VISIT_JOB,
+            subject,
             visit_at - VISIT_NOTICE,
             {"report": report_id, "visit": visit_at.isoformat()},
         )
+    else:
+        unschedule(session, VISIT_JOB, subject)
 
 
 def remind_visit(session: Session, report_id: int, visit: str, now: datetime) -> None:
@@ -300,7 +304,7 @@ def change_status(
     session.flush()
     _event(session, filed, actor_id, status.value, said or "", now)
     if status in SETTLED:
-        filed.target_at = None
+        _keep_target(session, report_id, now)  # nothing is due: the target and its alerts go
     elif (
         was in SETTLED
         or RepairStatus.NO_ACCESS in (was, status)
@@ -383,13 +387,21 @@ def assign(
 
 
 def alert(session: Session, report_id: int, due: str, overdue: bool, now: datetime) -> None:
-    """A target is a working day away, or passed: the triage chat and the assignee hear. An
-    alert armed for a target that has since moved, or for a report settled meanwhile, says
-    nothing."""
+    """A target is a working day away, or passed: the triage chat and the assignee hear, once
+    per target. An alert armed for a target that has since moved, for a report settled
+    meanwhile, or for a target it was already sent for (moved away and back), says nothing."""
     view = load(session, report_id)
-    current = view.due
-    if view.report.status in SETTLED or current is None or current.isoformat() != due:
+    current, filed = view.due, view.report
+    if filed.status in SETTLED or current is None or current.isoformat() != due:
         return
+    told = filed.overdue_told_for if overdue else filed.due_soon_told_for
+    if told == current:
+        return
+    if overdue:
+        filed.overdue_told_for = current
+    else:
+        filed.due_soon_told_for = current
+    session.add(filed)
     text = render.overdue(view) if overdue else render.due_soon(view)
     _tell_triage(session, view.report, text, now)
     if view.report.assignee_person_id is not None:
@@ -436,21 +448,27 @@ def _arm_digest(session: Session, settings: RepairSettings, now: datetime) -> No
     due = datetime(first.year, first.month, 1, DIGEST_HOUR, tzinfo=zone).astimezone(now.tzinfo)
     settings.next_digest_at = due
     session.add(settings)
-    schedule(
+    reschedule(
         session,
         DIGEST_JOB,
+        f"community:{settings.community_id}",
         due,
         {"community": settings.community_id, "due": due.isoformat()},
     )
 
 
 def _record_fix(session: Session, filed: RepairReport, now: datetime) -> None:
-    """How long it took, and whether within its target as it stood (for the statistics)."""
+    """How long it took, and whether within its target as it stood (for the statistics): under
+    Awaab's Law with every step met, whether each step was met by its date."""
     assert filed.id is not None
-    due = load(session, filed.id).due
+    view = load(session, filed.id)
+    due = view.due
     filed.fixed_at = now
     filed.fix_hours = (now - filed.reported_at).total_seconds() / 3600
-    filed.fixed_on_time = due is not None and now <= due
+    if view.steps_met:
+        filed.fixed_on_time = view.steps_met_in_time(now)
+    else:
+        filed.fixed_on_time = due is not None and now <= due
 
 
 def _told_step(
@@ -473,19 +491,29 @@ def _told_step(
 
 
 def _keep_target(session: Session, report_id: int, now: datetime) -> None:
-    """Store the report's target as it now stands, with alerts a working day before it and at
-    it (alerts armed for an earlier target go stale)."""
+    """Store the report's target as it now stands (none once settled, paused, or every step of
+    Awaab's Law is met), with its one pair of alerts: a working day before it and at it. Only a
+    target that moved plans them again, replacing the pair planned before, so a step that leaves
+    the target where it was (or the same priority or target set again) says nothing twice."""
     view = load(session, report_id)
-    due = view.due
-    view.report.target_at = due
-    session.add(view.report)
+    filed = view.report
+    due = None if filed.status in SETTLED else view.due
+    if due == filed.target_at:
+        return
+    filed.target_at = due
+    session.add(filed)
+    subject = f"report:{report_id}"
     if due is None:
+        unschedule(session, DUE_SOON_JOB, subject)
+        unschedule(session, OVERDUE_JOB, subject)
         return
     payload = {"report": report_id, "due": due.isoformat()}
     before = working_day_before(due, view.nation, view.zone)
     if before > now:
-        schedule(session, DUE_SOON_JOB, before, payload)
-    schedule(session, OVERDUE_JOB, due, payload)
+        reschedule(session, DUE_SOON_JOB, subject, before, payload)
+    else:
+        unschedule(session, DUE_SOON_JOB, subject)
+    reschedule(session, OVERDUE_JOB, subject, due, payload)
 
 
 def investigated(

@@ -80,12 +80,44 @@ class ReportView:
         return ZoneInfo(self.community.timezone)
 
     @property
+    def steps_met(self) -> bool:
+        """Under Awaab's Law, every step is met: nothing is due any more."""
+        return self.report.priority == AWAAB and all(
+            met for _, met in awaab_steps(self.report, self.pauses)
+        )
+
+    @property
     def due(self) -> datetime | None:
+        """When the report's target falls due; None while paused or once every step is met."""
+        if self.steps_met:
+            return None
         return self.clock.due(self.nation, self.zone)
+
+    def steps_met_in_time(self, now: datetime) -> bool:
+        """Under Awaab's Law, whether each step was met by its own date (the safety work by the
+        first step that started it, or `now` if that is the step being recorded)."""
+        report = self.report
+        started = next(
+            (
+                event.at
+                for event in self.events
+                if event.kind in WORK_STARTED_STEPS
+                and report.investigated_at is not None
+                and event.at >= report.investigated_at
+            ),
+            now,
+        )
+        met_at = (report.investigated_at, report.summary_at, started)
+        for (clock, _), at in zip(awaab_steps(report, self.pauses), met_at, strict=True):
+            due = clock.due(self.nation, self.zone)
+            if at is not None and due is not None and at > due:
+                return False
+        return True
 
 
 # Once the work has started, Awaab's Law's safety-work step is met.
 WORK_STARTED = (RepairStatus.IN_PROGRESS, *SETTLED)
+WORK_STARTED_STEPS = frozenset(status.value for status in WORK_STARTED)  # timeline event kinds
 
 
 def awaab_steps(report: RepairReport, pauses: tuple[Pause, ...]) -> list[tuple[RepairClock, bool]]:

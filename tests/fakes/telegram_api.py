@@ -241,12 +241,13 @@ class FakeTelegram:
             if c.method == "answerCallbackQuery" and c.ok
         ]
 
-    async def wait_for_toast(self, fragment: str, within: float = 10) -> str:
+    async def wait_for_toast(self, fragment: str, within: float = 10, *, count: int = 1) -> str:
+        """The `count`th press answered with `fragment` (so a second press is waited for too)."""
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
-            found = next((t for t in self.toasts() if fragment in t), None)
-            if found is not None:
-                return found
+            found = [t for t in self.toasts() if fragment in t]
+            if len(found) >= count:
+                return found[count - 1]
             await asyncio.sleep(0.02)
         raise AssertionError(f"no button press answered with {fragment!r}; got {self.toasts()}")
 
