@@ -49,7 +49,10 @@ def read_moment(text: str, zone: str, now: datetime) -> Reading:
         and not re.search(r"\d{4}-\d{1,2}-\d{1,2}", cleaned)
         and match.group(1) != match.group(2)
     ):
-        other = _parse(cleaned, zone, now, "MDY")
+        try:
+            other = _parse(cleaned, zone, now, "MDY")
+        except UserError:  # the other reading is off the calendar: there is only one
+            other = None
         if other is not None and other != first and now < other <= now + FURTHEST:
             alternative = other
     return Reading(first, alternative)
@@ -59,17 +62,24 @@ def _parse(text: str, zone: str, now: datetime, order: str) -> datetime | None:
     import dateparser  # here, not at the top: its import costs start-up a twentieth of a second
 
     local_now = now.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
-    parsed = dateparser.parse(
-        text,
-        settings={
-            "TIMEZONE": zone,
-            "RETURN_AS_TIMEZONE_AWARE": True,
-            "PREFER_DATES_FROM": "future",
-            "RELATIVE_BASE": local_now,
-            "DATE_ORDER": order,
-        },
-    )
-    return parsed.astimezone(UTC) if parsed is not None else None
+    try:
+        parsed = dateparser.parse(
+            text,
+            settings={
+                "TIMEZONE": zone,
+                "RETURN_AS_TIMEZONE_AWARE": True,
+                "PREFER_DATES_FROM": "future",
+                "RELATIVE_BASE": local_now,
+                "DATE_ORDER": order,
+            },
+        )
+        return parsed.astimezone(UTC) if parsed is not None else None
+    except (OverflowError, ValueError) as error:
+        # At the edge of the calendar (year 9999 west of UTC, year 1 east of it) the moment in
+        # UTC falls outside the years 1 to 9999 Python can hold.
+        raise UserError(
+            f"{text[:60]!r} is too far from today; give a time within two years."
+        ) from error
 
 
 def read_duration(text: str) -> timedelta:
@@ -90,7 +100,10 @@ def read_duration(text: str) -> timedelta:
 
 
 def format_moment(moment: datetime, zone: str) -> str:
-    local = moment.astimezone(ZoneInfo(zone))
+    try:
+        local = moment.astimezone(ZoneInfo(zone))
+    except OverflowError:  # local time in that zone is outside years 1 to 9999: say it in UTC
+        return f"{moment.astimezone(UTC):%a %d %b %Y, %H:%M} (UTC)"
     return f"{local:%a %d %b %Y, %H:%M} ({zone})"
 
 

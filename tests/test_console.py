@@ -129,3 +129,20 @@ async def test_a_transcript_reads_as_a_conversation_and_options_go_one_per_line(
     assert "Host> /setup Elm Court" in output  # what was typed, then what Moot said
     assert "Options, one per line (one per line; an empty line ends): Green" in output
     assert "1. Green\n2. Blue\n3. Red" in output
+
+
+async def test_a_command_typed_while_a_form_asks_ends_the_form_and_runs(
+    database_url: str, tmp_path: Path
+) -> None:
+    output = await run_console(
+        database_url,
+        """
+        /setup Elm Court
+        /meeting
+        /help
+        """,
+        tmp_path,
+    )
+    assert "(form abandoned: /help runs instead)" in output
+    assert "Host> /help" in output
+    assert "The title: /help" not in output

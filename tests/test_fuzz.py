@@ -12,6 +12,7 @@ import asyncio
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -20,10 +21,12 @@ from hypothesis import strategies as st
 from bot.clock import ManualClock
 from bot.core import OUR_FAULT, Moot
 from bot.errors import UserError
-from bot.events import ButtonPressed
+from bot.events import ButtonPressed, DirectAddress, Reply
 from bot.features import ALL_FEATURES
+from bot.repairs.clocks import Nation, Priority
 from storage.engine import sqlite_path
 from storage.migrate import upgrade
+from storage.repairs import RepairStatus
 from storage.store import Store
 from tests.conftest import START
 from tests.helpers import RecordingOutlet, Resident, group
@@ -225,6 +228,263 @@ def test_no_input_reaches_something_went_wrong_and_refusals_change_nothing(
         assert OUR_FAULT not in said, f"/{line!r}"
         if refused:
             assert state(world.database) == before, f"/{line!r} was refused: {refused}"
+
+    try:
+        one_event()
+    finally:
+        world.close()
+
+
+# --- meetings and repairs ----------------------------------------------------------------------
+
+MEET_AND_REPAIR = sorted(
+    c.name
+    for feature in ALL_FEATURES
+    if feature.name in ("meetings", "repairs")
+    for c in feature.commands
+)
+REFS = ("1", "1", "2", "3", "1.1", "1.2", "R-0001", "R-1", "R-0002", "R-9999", "0", "-1", "٣", "")
+# Dates at the edge of the calendar: year 9999 west of UTC, year 1 east of it, in typed and in
+# button (ISO, with an offset) form.
+EDGES = (
+    "9999-12-31 23:00",
+    "9999-12-31T23:00:00-08:00",
+    "0001-01-01 00:30",
+    "0001-01-01T00:30+14:00",
+    "2026-11-24T19:00+00:00",
+    "tomorrow 19:00",
+    "in 3 days",
+    "03/04 10:00",
+    "yesterday 10:00",
+    "25:61",
+)
+MEET_AND_REPAIR_WORDS = (
+    "|",
+    "going",
+    "maybe",
+    "cant",
+    "all",
+    "me",
+    "yes",
+    "no",
+    "accept",
+    "decline",
+    "none",
+    "stats",
+    "on",
+    "off",
+    "2h",
+    "10",
+    "25%",
+    "3 7 12-20",
+    "3 1 2",
+    "yes maybe no",
+    "place: Community hall",
+    "link: https://meet.example/agm",
+    "link: http://meet.example/agm",
+    "link: javascript:alert(1)",
+    "length: 90m",
+    "length: 25h",
+    "capacity: 0",
+    "capacity: 40",
+    "remind: 24h 1h",
+    "remind: none",
+    "repeat: weekly",
+    "repeat: first tuesday",
+    "nudge: 2d",
+    "about: Budget and bins",
+    "due: in 5 days",
+    "due: 9999-12-31 23:00",
+    "due: 0001-01-01 00:30",
+    *(status.value for status in RepairStatus),
+    *(p.value for p in Priority),
+    *(n.value for n in Nation),
+    "leak",
+    "damp",
+    "communal",
+    "hot water",
+    "where: lift",
+    "access: weekdays after 3pm",
+    "vulnerable: I use a wheelchair",
+    "5 working days",
+    "24 hours",
+    "28 days",
+    "default",
+    "12A",
+    "\u200e",
+    "\u200f",
+    "\u061c",
+    "\u202e",
+    "\x1b[31m",
+    "x" * 3000,
+)
+ZONES = ("America/Los_Angeles", "Asia/Tokyo", "Etc/GMT-14", "Pacific/Kiritimati", "Factory")
+any_word = st.one_of(st.sampled_from(MEET_AND_REPAIR_WORDS), st.sampled_from(EDGES))
+meet_or_repair = st.tuples(
+    st.sampled_from(MEET_AND_REPAIR), st.sampled_from(REFS), st.lists(any_word, max_size=5)
+).map(lambda parts: f"{parts[0]} {' '.join((parts[1], *parts[2]))}".strip())
+dated = st.tuples(
+    st.sampled_from(
+        (
+            "meeting T | {}",
+            "meeting T | {} | repeat: weekly",
+            "findtime T | {} | tomorrow 18:00",
+            "movemeeting 1 {}",
+            "meetingtime 2 {}",
+            "actionitem 1 2 | Chairs | due: {}",
+            "visit R-0001 {}",
+            "poll Q | a | b | closes: {}",
+            "timezone {}",
+        )
+    ),
+    st.one_of(st.sampled_from(EDGES), st.sampled_from(ZONES)),
+).map(lambda parts: parts[0].format(parts[1]))
+# What the cards' buttons send, and lines that once broke Moot, pressed or typed by anyone.
+KNOWN = (
+    "assign 1.1 me",
+    "assign R-0001 me",
+    "repairstatus 1.1 acknowledged",
+    "priority 1.1 emergency",
+    "metoo 1.2",
+    "rsvp 1.1 going",
+    "rsvp 1.1 cant",
+    "meetingtime 1.2 9999-12-31T23:00+00:00",
+    "available 1.1 yes maybe",
+    "picktime 1.1 1",
+    "checkin 1.1",
+    "done 1.1",
+    "timezone Factory",
+    "timezone localtime",
+)
+meet_or_repair_command = st.one_of(meet_or_repair, dated, st.sampled_from(KNOWN))
+# Time passing between commands, so that reminders, nudges, visits and alerts fall due.
+ticks = st.sampled_from(
+    (
+        None,
+        None,
+        None,
+        None,
+        timedelta(minutes=1),
+        timedelta(hours=1),
+        timedelta(hours=23),
+        timedelta(days=1),
+    )
+)
+
+
+class KeyedOutlet(RecordingOutlet):
+    """Also remembers each delivery's key (one per outbox entry): a key seen twice is a message
+    sent twice."""
+
+    def __init__(self) -> None:
+        super().__init__("console")
+        self.keys: list[str] = []
+
+    async def send_to_chat(
+        self, chat_id: str, reply: Reply, *, thread_id: str | None, key: str
+    ) -> str:
+        self.keys.append(key)
+        return await super().send_to_chat(chat_id, reply, thread_id=thread_id, key=key)
+
+    async def send_direct(self, address: DirectAddress, reply: Reply, *, key: str) -> str:
+        self.keys.append(key)
+        return await super().send_direct(address, reply, key=key)
+
+
+class MeetingsWorld(World):
+    """The same community with a repairs member, a chat admin who is not on the register, a
+    triage chat, two repair reports (one at home,
+    one communal), an announced meeting with an answer, an action and an agenda proposal, a
+    draft whose date reads two ways, and a time being found."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        fixer = Resident(self.moot, "console", "fixer", "Fixer")
+        # An admin of the group chat on its platform who never joined the register.
+        carol = Resident(self.moot, "console", "carol", "Carol", chat_admin=True)
+        self.people += [fixer, carol]
+        alice = self.people[1]
+        self.run(fixer.say("/join"))
+        for line in (
+            "/role 4 repairs",
+            "/triagechat",
+            "/meeting AGM | in 3 days 19:00 | place: Community hall | nudge: 2d",
+            "/announce 1",
+            "/meeting Draft | 03/04 10:00",
+            "/findtime Garden day | tomorrow 18:00 | in 2 days 18:00",
+            "/actionitem 1 2 | Bring chairs | due: in 5 days",
+        ):
+            self.run(self.host.say(line))
+        self.run(alice.privately("/report leak | Water through the kitchen ceiling"))
+        self.run(alice.privately("/report communal | The lift is broken | where: lift"))
+        self.run(alice.say("/rsvp 1 going"))
+        self.run(alice.say("/propose 1 Bins"))
+
+    async def _start(self) -> None:
+        await self.moot.start()
+        self.outlet = KeyedOutlet()
+        self.moot.attach(self.outlet)
+
+
+def sent_twice(database: Path) -> list[tuple[object, ...]]:
+    """Scheduled messages (a moment to leave at) delivered more than once to the same place."""
+    db = sqlite3.connect(database)
+    try:
+        return list(
+            db.execute(
+                "SELECT kind, person_id, chat_id, about, not_before, count(*) FROM outbox "
+                "WHERE status = 'sent' AND not_before IS NOT NULL "
+                "GROUP BY kind, person_id, chat_id, about, not_before, content HAVING count(*) > 1"
+            )
+        )
+    finally:
+        db.close()
+
+
+def test_meetings_and_repairs_never_reach_something_went_wrong_nor_send_twice(
+    tmp_path: Path,
+) -> None:
+    world = MeetingsWorld(tmp_path)
+    clock = world.moot.clock
+    assert isinstance(clock, ManualClock)
+
+    @settings(
+        max_examples=500,
+        derandomize=True,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(
+        who=st.integers(0, 4),
+        line=meet_or_repair_command,
+        privately=st.booleans(),
+        pressed=st.booleans(),
+        tick=ticks,
+    )
+    def one_event(
+        who: int, line: str, privately: bool, pressed: bool, tick: timedelta | None
+    ) -> None:
+        if tick is not None:  # time passes: what falls due goes out, once
+            world.run(clock.advance(tick))
+            world.run(world.moot.drain())
+        person = world.people[who]
+        before = state(world.database)
+        with refusals_noticed() as refused:
+            if pressed:
+                event = ButtonPressed(person.actor(), group(), line)
+                replies = world.run(world.moot.handle(event))
+                world.run(world.moot.drain())
+            elif privately:
+                replies = world.run(person.privately(f"/{line}"))
+            else:
+                replies = world.run(person.say(f"/{line}"))
+        said = "\n".join(r.text for r in replies)  # type: ignore[attr-defined]
+        assert OUR_FAULT not in said, f"/{line!r}"
+        if refused:
+            assert state(world.database) == before, f"/{line!r} was refused: {refused}"
+        keys = world.outlet.keys
+        assert len(keys) == len(set(keys)), f"sent twice after /{line!r}"
+        assert sent_twice(world.database) == [], f"after /{line!r}"
 
     try:
         one_event()

@@ -42,6 +42,8 @@ LONGEST_WAIT = timedelta(days=3650)
 LARGEST_FILE = 20 * 1024 * 1024  # what a bot may download from Telegram
 _TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+# A line that ends a form instead of answering it: a Moot command, or a console command.
+_NOT_AN_ANSWER = re.compile(r"^(?:/|:(?:as|dm|help|press|quit|time|wait)(?:\s|$))")
 
 HELP = """Console commands:
   /command args   run a Moot command in the group chat
@@ -90,6 +92,8 @@ class ConsoleAdapter:
         self._me = self._resident(HOST)
         self._last_buttons: tuple[tuple[Button, ...], Place] = ((), GROUP)
         self._posted = 0
+        # A command typed while a form was asking: it ends the form and runs next, as on Telegram.
+        self._next_line: str | None = None
 
     # --- the session ------------------------------------------------------------------------
 
@@ -109,7 +113,9 @@ class ConsoleAdapter:
                 f"Moot console. You are {HOST}, admin of this chat. /help for Moot, :help here."
             )
         while True:
-            line = await self._lines.read(f"{self._me.name}> ")
+            line, self._next_line = self._next_line, None
+            if line is None:
+                line = await self._lines.read(f"{self._me.name}> ")
             if line is None or line.strip() == ":quit":
                 break
             if not self._interactive and line.strip():  # a transcript reads as a conversation
@@ -203,6 +209,9 @@ class ConsoleAdapter:
             if form_field.multiline:
                 optional += " (one per line; an empty line ends)"
             answer = await self._answer(f"  {form_field.label}{optional}: ", form_field.multiline)
+            if answer is None and self._next_line is not None:
+                self._say(f"(form abandoned: {self._next_line.split()[0]} runs instead)")
+                return
             if answer is None:
                 self._say("(form abandoned)")
                 return
@@ -217,6 +226,9 @@ class ConsoleAdapter:
             line = await self._lines.read(prompt if not lines else "  … ")
             if line is None:
                 return None if not lines else "\n".join(lines)
+            if _NOT_AN_ANSWER.match(line.strip()):  # a command, not an answer: it ends the form
+                self._next_line = line
+                return None
             if not self._interactive:
                 self._say(f"{prompt.strip()} {line}".rstrip())
             if not multiline:

@@ -264,10 +264,20 @@ async def joinpolicy(ctx: Context) -> None:
     ctx.reply(f"Joining {ctx.community_name} is now {policy}: {explained}.")
 
 
+# Names the time zone database lists that are not places: "Factory" (a placeholder) and
+# "localtime" (this machine's own zone). dateparser, which reads the times people type, knows
+# neither, so a community keeping time in one could not read any time at all.
+_NOT_PLACES = frozenset({"factory", "localtime"})
+
+
 async def timezone(ctx: Context) -> None:
     community_id = ctx.community
     wanted = ctx.args.text("zone")
-    matches = [z for z in available_timezones() if z.lower() == wanted.lower()]
+    matches = [
+        z
+        for z in available_timezones()
+        if z.lower() == wanted.lower() and z.lower() not in _NOT_PLACES
+    ]
     if not matches:
         raise UserError(
             f"{wanted[:40]!r} is not a time zone I know. Use a name like Europe/London."

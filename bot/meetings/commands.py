@@ -70,8 +70,11 @@ async def meeting_time(ctx: Context) -> None:
     view = await meeting_named(ctx)
     require_organiser(ctx, view)
     try:
-        chosen = datetime.fromisoformat(ctx.args.text("time").strip()).astimezone(UTC)
-    except ValueError as error:
+        chosen = datetime.fromisoformat(ctx.args.text("time").strip())
+        if chosen.tzinfo is None:  # the buttons' times carry +00:00; no guessing a local zone
+            raise ValueError("a time without its offset")
+        chosen = chosen.astimezone(UTC)
+    except (ValueError, OverflowError) as error:  # OverflowError: year 1 or 9999 moved to UTC
         raise UserError("Use the buttons on the preview to choose the time.") from error
     meeting_id = view.id
     await ctx.moot.write(

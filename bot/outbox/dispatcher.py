@@ -342,7 +342,8 @@ class Dispatcher:
     async def _render(self, entry: Waiting) -> Reply | None:
         if entry.content is not None:
             return messages.load(entry.content)
-        assert entry.live is not None
+        if entry.live is None:  # emptied by /forgetme: nothing left to send, never retried
+            return None
         return await self._outbox.render(entry.live)
 
     async def _send(self, entry: Waiting, target: _Target, reply: Reply) -> str | None:

@@ -93,6 +93,11 @@ def _resend(session: Session, entry: OutboxEntry, number: int, requested_by: int
     """Put a failed entry back in the queue, trusting the chat or account again."""
     if entry.status != DeliveryStatus.FAILED:
         raise UserError(f"Message #{number} is {entry.status}; only failed ones are sent again.")
+    if entry.content is None and entry.live is None:  # emptied by /forgetme (bot.privacy)
+        raise UserError(
+            f"Message #{number} cannot be sent again: the person it was for asked Moot to "
+            "forget them, and what it said is gone."
+        )
     if entry.kind == DeliveryKind.DIRECT and entry.account_id is not None:
         session.get_one(Account, entry.account_id).unreachable = None
     elif entry.chat_id is not None:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from bot.errors import UserError
 from storage.models import (
     Account,
     AuditEntry,
@@ -19,6 +20,7 @@ from storage.models import (
     Membership,
     MembershipStatus,
     Person,
+    Role,
 )
 from storage.outbox import DeliveryStatus, OutboxEntry
 
@@ -56,9 +58,42 @@ def own_data(session: Session, person_id: int) -> dict[str, Any]:
     }
 
 
+def leaves_without_an_admin(session: Session, person_id: int) -> list[str]:
+    """The communities this person is the only active admin of (on the register), which
+    forgetting them would leave with nobody to run them."""
+    alone = []
+    for membership, community in session.exec(
+        select(Membership, Community)
+        .join(Community, col(Community.id) == Membership.community_id)
+        .where(
+            Membership.person_id == person_id,
+            Membership.status == MembershipStatus.ACTIVE,
+            Membership.role == Role.ADMIN,
+        )
+    ):
+        others = session.exec(
+            select(Membership.id).where(
+                Membership.community_id == membership.community_id,
+                Membership.status == MembershipStatus.ACTIVE,
+                Membership.role == Role.ADMIN,
+                Membership.person_id != person_id,
+            )
+        ).first()
+        if others is None:
+            alone.append(community.name)
+    return alone
+
+
 def forget(session: Session, person_id: int, now: datetime) -> None:
     """No name, no way to reach them, no place in any community; messages waiting for them
-    are withdrawn and the ones sent to them emptied."""
+    are withdrawn and the ones sent to them emptied. Refused (UserError, nothing changed) while
+    they are the only admin of a community: a community always keeps one admin."""
+    alone = leaves_without_an_admin(session, person_id)
+    if alone:
+        raise UserError(
+            f"You are the only admin of {', '.join(alone)}; a community always keeps one admin. "
+            "Make someone else admin first (/role N admin), then send /forgetme again."
+        )
     person = session.get_one(Person, person_id)
     old_name = person.name
     person.name, person.current_community_id = FORGOTTEN_NAME, None
@@ -75,7 +110,10 @@ def forget(session: Session, person_id: int, now: datetime) -> None:
     to_them = col(OutboxEntry.person_id) == person_id
     session.exec(
         update(OutboxEntry)
-        .where(to_them, col(OutboxEntry.status) == DeliveryStatus.PENDING)
+        .where(
+            to_them,
+            col(OutboxEntry.status).in_((DeliveryStatus.PENDING, DeliveryStatus.FAILED)),
+        )
         .values(status=DeliveryStatus.SUPERSEDED, finished_at=now, error="forgotten")
     )
     session.exec(update(OutboxEntry).where(to_them).values(content=None, chat_id=None))

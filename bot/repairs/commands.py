@@ -32,7 +32,7 @@ from bot.repairs.clocks import DEFAULT_TARGETS, Counting, Nation, Priority, Targ
 from bot.repairs.spec import LABELS, build, parse_one_line
 from bot.repairs.views import communal_open, find, load, reports_of
 from storage.engine import sqlite_path
-from storage.models import Membership, Role
+from storage.models import Membership, MembershipStatus, Role
 from storage.repairs import DESCRIPTION_MAX, RepairReport, RepairStatus
 
 
@@ -256,13 +256,22 @@ async def assign(ctx: Context) -> None:
     given = ctx.args.text("member").strip().lower()
     if given == "me":  # the card's Take it button
         community_id, person_id = view.report.community_id, ctx.person_id
-        member = await ctx.moot.read(
+        mine = await ctx.moot.read(
             lambda s: s.exec(
                 select(Membership.number).where(
-                    Membership.community_id == community_id, Membership.person_id == person_id
+                    Membership.community_id == community_id,
+                    Membership.person_id == person_id,
+                    Membership.status == MembershipStatus.ACTIVE,
                 )
-            ).one()
+            ).first()
         )
+        if mine is None:  # a chat's platform admin acts as an admin without being on the register
+            raise UserError(
+                f"You are not on {view.community.name}'s register, so a report can't be yours "
+                f"to fix: send /join first (an admin then gives you the role with /role N "
+                f"repairs), or give it to someone on the team with /assign {view.reference} N."
+            )
+        member = mine
     else:
         member = refs.member_numbers([given])[0]
     report_id = view.id

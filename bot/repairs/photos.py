@@ -48,7 +48,12 @@ def clean(data: bytes) -> CleanPhoto:
             if image.width * image.height > MAX_PIXELS:
                 raise UserError("That image is too large to be a photo.")
             image.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombWarning) as error:
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
+        # Pillow refuses before we can look: from 89 megapixels it warns (an error here), from
+        # twice that it raises DecompressionBombError, which is no OSError. A few kilobytes of
+        # PNG can claim 20000 x 20000 pixels.
+        raise UserError("That image is too large to be a photo.") from error
+    except (UnidentifiedImageError, OSError) as error:
         raise UserError("That is not a photo Moot can read (JPEG, PNG or WebP).") from error
     upright = ImageOps.exif_transpose(image)
     upright.info = {}  # no EXIF, XMP, comments or other text carried over by the encoder
