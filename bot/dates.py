@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import UserError
@@ -12,6 +12,13 @@ from bot.errors import UserError
 _DURATION = re.compile(r"^(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?$")
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})\b")
 _CLOCK_TIME = re.compile(r"\b(\d{1,2}):(\d{2})\b")
+# Words that give a time of day; a deadline without any ("Friday") means the end of that day.
+_TIME_OF_DAY = re.compile(
+    r"\d:\d{2}|\d\s*[ap]\.?m\b|\b(?:noon|midday|midnight|morning|afternoon|evening|tonight|"
+    r"now|hours?|hrs?|minutes?|mins?)\b",
+    re.IGNORECASE,
+)
+END_OF_DAY = time(23, 59)
 # Nothing Moot schedules is further off than this: a poll's notice, deadline or reminder.
 FURTHEST = timedelta(days=730)
 
@@ -23,15 +30,19 @@ class Reading:
     alternative: datetime | None = None
 
 
-def read_moment(text: str, zone: str, now: datetime) -> Reading:
-    """Read a moment in the future; raise UserError saying why not."""
+def read_moment(text: str, zone: str, now: datetime, *, by_day: bool = False) -> Reading:
+    """Read a moment in the future; raise UserError saying why not. With `by_day` (deadlines),
+    a day given without a time of day ("Friday", "in 3 days", "5 Dec") means its end, 23:59."""
     cleaned = text.strip()
+    whole_day = by_day and not _TIME_OF_DAY.search(cleaned)
     if not cleaned:
         raise UserError("Say when, for example: Friday 18:00, in 3 days, 2026-12-01 18:00.")
     for hour, minute in _CLOCK_TIME.findall(cleaned):
         if int(hour) > 23 or int(minute) > 59:
             raise UserError(f"{hour}:{minute} is not a time of day; use 00:00 to 23:59.")
     first = _parse(cleaned, zone, now, "DMY")
+    if whole_day and first is not None:
+        first = _end_of_day(first, zone)
     if first is None:
         raise UserError(
             f"I couldn't read {cleaned[:60]!r} as a time. Try: Friday 18:00, in 3 days, 2026-12-01 18:00."
@@ -53,9 +64,28 @@ def read_moment(text: str, zone: str, now: datetime) -> Reading:
             other = _parse(cleaned, zone, now, "MDY")
         except UserError:  # the other reading is off the calendar: there is only one
             other = None
+        if whole_day and other is not None:
+            other = _end_of_day(other, zone)
         if other is not None and other != first and now < other <= now + FURTHEST:
             alternative = other
     return Reading(first, alternative)
+
+
+def _end_of_day(moment: datetime, zone: str) -> datetime:
+    local = ZoneInfo(zone)
+    day = moment.astimezone(local).date()
+    return datetime.combine(day, END_OF_DAY, local).astimezone(UTC)
+
+
+def is_end_of_day(moment: datetime, zone: str) -> bool:
+    return moment.astimezone(ZoneInfo(zone)).time() == END_OF_DAY
+
+
+def format_due(moment: datetime, zone: str) -> str:
+    """A deadline: "Fri 04 Dec 2026, end of the day (Europe/London)" for one given as a day."""
+    if is_end_of_day(moment, zone):
+        return f"{moment.astimezone(ZoneInfo(zone)):%a %d %b %Y}, end of the day ({zone})"
+    return format_moment(moment, zone)
 
 
 def _parse(text: str, zone: str, now: datetime, order: str) -> datetime | None:

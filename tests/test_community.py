@@ -78,7 +78,7 @@ async def test_join_with_approval_tells_organisers_and_then_the_applicant(
     approved = await host.press(approve.command)
     assert "Approved: #" in texts(approved)
     assert "You are now a member of Elm Court" in outlet.dms_to("alice")[-1]
-    assert "act as member" in texts(await alice.say("/whoami"))
+    assert "you are a member" in texts(await alice.say("/whoami"))
 
 
 async def test_a_stale_approve_button_changes_nothing(
@@ -115,7 +115,7 @@ async def test_roles_and_the_last_admin(
     await host.say("/joinpolicy open")
     await alice.say("/join")
     assert "is now an organiser" in texts(await host.say("/role 2 organiser"))
-    assert "act as organiser" in texts(await alice.say("/whoami"))
+    assert "you are an organiser" in texts(await alice.say("/whoami"))
     assert "Only admins" in texts(await alice.say("/role 1 member"))
     # The host is admin through the chat, but also on the register: demoting the only admin fails.
     assert "at least one admin" in texts(await host.say("/role 1 member"))

@@ -458,6 +458,53 @@ async def test_attendance_quorum_minutes_and_action_items(
     assert "is done already" in texts(await bob.say("/done 1"))
 
 
+async def test_an_action_due_on_a_day_is_due_at_its_end_and_everyone_sees_whose_it_is(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    await members(moot, host, "Alice", "Bob")
+    await announced(host, AGM)
+    await host.say("/actionitem 1 3 | Fix the gate | due: Friday")  # Monday 23 Nov now
+    assert any(
+        "Fix the gate — due Fri 27 Nov 2026, end of the day (Europe/London)" in t
+        for t in outlet.dms_to("bob")
+    )
+    listed = texts(await host.say("/actions all"))
+    assert "Everyone's open actions:\n#1 Fix the gate — Bob, due Fri 27 Nov 2026, end" in listed
+    await clock.advance(timedelta(days=2, hours=23))  # Thursday 08:00
+    await moot.drain()
+    assert not any("⏰ Action #1" in t for t in outlet.dms_to("bob"))
+    await clock.advance(timedelta(hours=1))  # Thursday 09:00: the day before, in the morning
+    await moot.drain()
+    assert any(
+        "⏰ Action #1 is due Fri 27 Nov 2026, end of the day" in t for t in outlet.dms_to("bob")
+    )
+
+
+async def test_finding_a_time_keeps_the_times_in_the_order_typed(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet
+) -> None:
+    await host.say("/findtime AGM | Thursday 19:00 | Tuesday 19:00")
+    posted = next(r for _, r in outlet.chats if r.text.startswith("🗓 Finding a time #1: AGM"))
+    assert "1. Thu 26 Nov 2026, 19:00 (Europe/London)" in shown(posted)
+    assert "2. Tue 24 Nov 2026, 19:00 (Europe/London)" in shown(posted)
+
+
+def test_repeat_takes_a_time_of_day_that_agrees_with_the_start() -> None:
+    from datetime import UTC, datetime
+
+    from bot.errors import UserError
+    from bot.meetings.spec import parse_one_line
+
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    line = "Committee | 2026-12-01 19:00 | repeat: first tuesday {}"
+    assert parse_one_line(line.format("19:00"), "Europe/London", now).repeat == (
+        "FREQ=MONTHLY;BYDAY=+1TU"
+    )
+    assert parse_one_line(line.format("at 7pm"), "Europe/London", now).repeat is not None
+    with pytest.raises(UserError, match="repeat: says 18:30 but the meeting starts at 19:00"):
+        parse_one_line(line.format("18:30"), "Europe/London", now)
+
+
 def test_a_repeating_meeting_keeps_its_local_time_across_clock_changes() -> None:
     weekly = read_repeat("weekly")
     start = datetime(2027, 3, 18, 19, 0, tzinfo=UTC)  # Thursday 19:00 GMT

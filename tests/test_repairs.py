@@ -275,6 +275,59 @@ async def test_a_visit_is_booked_moved_and_the_tenant_reminded_the_day_before(
     ]
 
 
+async def test_a_communal_report_without_a_place_is_communal_and_its_visit_reaches_everyone(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    alice, fixer, bob = await with_team(moot, host, community)
+    receipt = texts(await alice.privately("/report communal | The lift is broken"))
+    assert "R-0001: communal area, in a shared area (not named)." in receipt
+    refused = texts(await alice.privately("/report communal | The lift | where: home"))
+    assert "A communal problem is in a shared place" in refused
+    assert "R-0001" in texts(await bob.say("/communal"))
+    await bob.press("metoo 1.1")
+    await fixer.say("/visit 1 Thursday 10:00", TEAM_CHAT)
+    await clock.advance(timedelta(days=2, hours=1))  # Wednesday 10:00: the day before
+    await moot.drain()
+    for who in ("alice", "bob"):
+        reminders = [t for t in outlet.dms_to(who) if "A reminder" in t]
+        assert reminders == [
+            "🔧 A reminder: the repairs visit for R-0001 (communal area, in a shared area (not "
+            "named)) is tomorrow, Thu 26 Nov 2026, 10:00."
+        ]
+
+
+async def test_the_team_gets_one_summary_for_new_targets_and_steps_that_move_the_card(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    alice, fixer, _ = await with_team(moot, host, community)
+    for n in range(3):
+        await alice.privately(f"/report heating | Radiator {n} cold")
+    await clock.advance(timedelta(days=3))
+    await moot.drain()
+    before = len(outlet.chats)
+    said = texts(await host.say("/repairtarget urgent 1 working day"))
+    assert "3 open report(s) moved to match. 3 of them are now overdue" in said
+    await moot.drain()
+    told = [r.text for chat, r in outlet.chats[before:] if chat == TEAM_CHAT.chat_id]
+    assert told == [
+        "⏱ Urgent repairs are now due within 1 working day: 3 open report(s) moved. Overdue "
+        "now: R-0001, R-0002, R-0003."
+    ]
+
+    assert "assigned to Fixer;" in texts(await fixer.say("/assign 1 3", TEAM_CHAT))
+    dms = len(outlet.dms_to("fixer"))
+    assert "R-0001 is assigned to Fixer already." in texts(await fixer.say("/assign 1 me"))
+    assert len(outlet.dms_to("fixer")) == dms
+
+    await alice.privately("/report damp | Mould in the bedroom")  # R-0004
+    await fixer.say("/investigated 4 Mould behind the wardrobe", TEAM_CHAT)
+    await moot.drain()
+    card = [r for chat, _, r in outlet.edits if chat == TEAM_CHAT.chat_id][-1]
+    assert "R-0004 · damp and mould · at home · acknowledged" in card.text
+    assert "· next: Written summary (Awaab's Law)" in card.text
+    assert not any(b.label == "Acknowledge" for b in card.buttons)
+
+
 async def test_neighbours_say_me_too_to_a_communal_problem_and_duplicates_are_merged(
     moot: Moot, community: str, host: Resident, outlet: RecordingOutlet
 ) -> None:
@@ -502,8 +555,8 @@ async def test_a_tenant_who_cannot_be_reached_is_named_to_the_team(
     await moot.drain()
     told = [r.text for chat, r in blocking.chats if chat == TEAM_CHAT.chat_id]
     assert told == [
-        "☎ Moot could not tell the tenant of R-0001 about a step (the user has blocked Moot). "
-        "Please phone them."
+        "☎ Moot could not tell Alice (the tenant; home: no home in the register) of R-0001 "
+        "about a step (the user has blocked Moot). Please phone them."
     ]
     await fixer.press("repairstatus 1.1 in-progress", TEAM_CHAT)  # known unreachable now
     await moot.drain()

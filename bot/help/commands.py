@@ -45,7 +45,8 @@ def listing(ctx: Context) -> str:
 
 async def help_command(ctx: Context) -> None:
     if ctx.community_name:
-        heading = f"Moot in {ctx.community_name}: you act as {ctx.role or 'a visitor'}."
+        who = roles.as_title(ctx.role) if ctx.role else "a visitor"
+        heading = f"Moot in {ctx.community_name}: you are {who}."
     elif ctx.place.is_private:
         heading = "Moot: send /join in your community's group chat, or use a command there first."
     else:

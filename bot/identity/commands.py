@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
-from bot import codes
+from bot import codes, roles
 from bot.commands import Command, Param
 from bot.context import Context
 from bot.errors import UserError
@@ -70,7 +70,7 @@ async def whoami(ctx: Context) -> None:
 
     text = await ctx.moot.read(profile)
     if ctx.role is not None and ctx.community_name:
-        text += f"\nHere, in {ctx.community_name}, you act as {ctx.role}."
+        text += f"\nHere, in {ctx.community_name}, you are {roles.as_title(ctx.role)}."
     ctx.reply_privately(text)
 
 

@@ -74,7 +74,7 @@ def read_slots(text: str, zone: str, now: datetime) -> tuple[str, list[datetime]
         slots.append(reading.moment)
     if len(set(slots)) != len(slots):
         raise UserError("Each time is offered once.")
-    return title, sorted(slots)
+    return title, slots  # numbered as typed: "time 2" is the second one the organiser wrote
 
 
 def create(

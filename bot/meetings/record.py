@@ -5,13 +5,14 @@ an owner and a due date (the owner is reminded the day before)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from bot import audit
 from bot.community.service import members_numbered
-from bot.dates import format_moment
+from bot.dates import format_due, format_moment, is_end_of_day
 from bot.errors import UserError
 from bot.events import Reply
 from bot.meetings.service import post_where_announced
@@ -178,7 +179,7 @@ def add_action(
             f"action #{item.number}",
             reply=Reply(
                 f"From meeting #{view.number}, {view.meeting.title}, you have action "
-                f"#{item.number}: {what} — due {format_moment(due_at, zone)}. When it is done, "
+                f"#{item.number}: {what} — due {format_due(due_at, zone)}. When it is done, "
                 f"send /done {item.number}."
             ),
         ),
@@ -186,8 +187,9 @@ def add_action(
         community_id=meeting.community_id,
         requested_by=actor_id,
     )
-    if due_at - timedelta(days=1) > now:
-        schedule(session, ACTION_JOB, due_at - timedelta(days=1), {"action": item.id})
+    remind_at = _day_before(due_at, zone)
+    if remind_at > now:
+        schedule(session, ACTION_JOB, remind_at, {"action": item.id})
     audit.record(
         session,
         community_id=meeting.community_id,
@@ -197,6 +199,16 @@ def add_action(
         at=now,
     )
     return item
+
+
+def _day_before(due_at: datetime, zone: str) -> datetime:
+    """When an action's owner is reminded: 09:00 the day before one due by the end of a day,
+    otherwise a day before it is due."""
+    if not is_end_of_day(due_at, zone):
+        return due_at - timedelta(days=1)
+    local = ZoneInfo(zone)
+    day = due_at.astimezone(local).date() - timedelta(days=1)
+    return datetime.combine(day, time(9, 0), local).astimezone(UTC)
 
 
 def remind_owner(session: Session, action_id: int, now: datetime) -> None:
@@ -210,7 +222,7 @@ def remind_owner(session: Session, action_id: int, now: datetime) -> None:
         Message(
             f"a reminder of action #{item.number}",
             reply=Reply(
-                f"⏰ Action #{item.number} is due {format_moment(item.due_at, zone)}: {item.text}. "
+                f"⏰ Action #{item.number} is due {format_due(item.due_at, zone)}: {item.text}. "
                 f"When it is done, send /done {item.number}."
             ),
         ),
@@ -287,7 +299,7 @@ def minutes_text(session: Session, view: MeetingView, body: str) -> str:
     if actions:
         lines += ["", "Actions:"]
         lines += [
-            f"#{item.number} {item.text} — {name}, due {format_moment(item.due_at, zone)}"
+            f"#{item.number} {item.text} — {name}, due {format_due(item.due_at, zone)}"
             for item, name in actions
         ]
     return "\n".join(lines)

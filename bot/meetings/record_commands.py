@@ -13,13 +13,13 @@ from bot import audit, refs, roles
 from bot.commands import Command, Param, ParamKind
 from bot.context import Context
 from bot.core import Moot
-from bot.dates import format_moment, read_moment
+from bot.dates import format_due, read_moment
 from bot.errors import NotAllowedError, UserError
 from bot.meetings import record
 from bot.meetings.access import MEETING, meeting_named, require_organiser
 from bot.meetings.views import load
 from storage.meetings import ActionItem
-from storage.models import Community, Role
+from storage.models import Community, Person, Role
 
 _DUE = re.compile(r"^\s*due\s*:\s*(.+)$", re.IGNORECASE | re.DOTALL)
 _QUORUM = re.compile(r"(\d{1,5})(%?)", re.ASCII)
@@ -98,9 +98,9 @@ async def action_item(ctx: Context) -> None:
     owner = refs.member_numbers([parts[0]])
     if len(owner) != 1:
         raise UserError("An action has one owner: give one member number.")
-    reading = read_moment(due.group(1), view.community.timezone, ctx.now)
+    reading = read_moment(due.group(1), view.community.timezone, ctx.now, by_day=True)
     if reading.alternative is not None:
-        raise UserError("That date could be read two ways; write it as 2026-12-01 18:00.")
+        raise UserError("That date could be read two ways; write it as 2026-12-01 or 1 Dec.")
     meeting_id = view.id
     item = await ctx.moot.write(
         lambda s: record.add_action(
@@ -120,21 +120,27 @@ async def actions(ctx: Context) -> None:
         raise NotAllowedError("Only organisers see everyone's actions; /actions shows yours.")
     person = None if everyone else ctx.person_id
 
-    def read(session: Session) -> tuple[str, list[ActionItem]]:
-        query = select(ActionItem).where(
-            ActionItem.community_id == community_id, col(ActionItem.done_at).is_(None)
+    def read(session: Session) -> tuple[str, list[tuple[ActionItem, str]]]:
+        query = (
+            select(ActionItem, Person.name)
+            .join(Person, col(Person.id) == ActionItem.owner_person_id)
+            .where(ActionItem.community_id == community_id, col(ActionItem.done_at).is_(None))
         )
         if person is not None:
             query = query.where(ActionItem.owner_person_id == person)
         zone = session.get_one(Community, community_id).timezone
-        return zone, list(session.exec(query.order_by(col(ActionItem.due_at))))
+        return zone, list(session.exec(query.order_by(col(ActionItem.due_at))).all())
 
     zone, open_items = await ctx.moot.read(read)
     if not open_items:
         ctx.reply_privately("No open actions." if everyone else "You have no open actions.")
         return
-    lines = [f"#{a.number} {a.text} — due {format_moment(a.due_at, zone)}" for a in open_items]
-    ctx.reply_privately("\n".join(["Open actions:", *lines]))
+    lines = [
+        f"#{a.number} {a.text} — {f'{name}, ' if everyone else ''}due {format_due(a.due_at, zone)}"
+        for a, name in open_items
+    ]
+    heading = "Everyone's open actions:" if everyone else "Your open actions:"
+    ctx.reply_privately("\n".join([heading, *lines]))
 
 
 async def done(ctx: Context) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
@@ -29,6 +29,26 @@ _NTH_DAY = re.compile(
     r"(?: of (?:the|each|every) month)?"
 )
 REPEAT_HELP = "repeat: weekly, fortnightly, monthly, or e.g. first tuesday (of each month)"
+# A time of day after the rule: "first tuesday 19:00", "weekly at 7pm".
+_AT_TIME = re.compile(
+    r"(?P<rule>.+?)(?:\s+at|\s*,)?\s+(?P<hour>\d{1,2})(?::(?P<minute>\d{2}))?\s*(?P<half>am|pm)?"
+)
+
+
+def read_repeat_at(value: str) -> tuple[str, time | None]:
+    """The rule for what an organiser typed, and the time of day they gave with it, if any."""
+    said = " ".join(value.lower().split())
+    match = _AT_TIME.fullmatch(said)
+    if match is None or not (match.group("minute") or match.group("half")):
+        return read_repeat(said), None
+    hour, minute = int(match.group("hour")), int(match.group("minute") or 0)
+    if match.group("half"):
+        if not 1 <= hour <= 12:
+            raise UserError(f"{value[:40]!r}: give a time such as 7pm or 19:00.")
+        hour = hour % 12 + (12 if match.group("half") == "pm" else 0)
+    if hour > 23 or minute > 59:
+        raise UserError(f"{value[:40]!r}: give a time such as 7pm or 19:00.")
+    return read_repeat(match.group("rule")), time(hour, minute)
 
 
 def read_repeat(value: str) -> str:

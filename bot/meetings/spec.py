@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.dates import Reading, length, read_duration, read_moment
 from bot.errors import UserError
-from bot.meetings.recurrence import first_fits, read_repeat
+from bot.meetings.recurrence import first_fits, read_repeat_at
 from bot.text import clean, one_line
 from storage.meetings import ABOUT_MAX, LINK_MAX, PLACE_MAX, TITLE_MAX
 
@@ -41,6 +42,7 @@ class MeetingSpec:
     capacity: int | None = None
     reminders: tuple[timedelta, ...] = DEFAULT_REMINDERS
     repeat: str | None = None  # an RFC 5545 rule (bot.meetings.recurrence)
+    repeat_at: time | None = None  # a time of day given with it ("first tuesday 19:00")
     nudge: timedelta | None = None  # ask members who have not answered, this long before
 
 
@@ -81,6 +83,12 @@ def build(
         apply(spec, key, value)
     if spec.repeat is not None:
         first_fits(spec.repeat, spec.starts.moment, zone)
+        starts = spec.starts.moment.astimezone(ZoneInfo(zone)).time().replace(tzinfo=None)
+        if spec.repeat_at is not None and spec.repeat_at != starts:
+            raise UserError(
+                f"repeat: says {spec.repeat_at:%H:%M} but the meeting starts at {starts:%H:%M}; "
+                "give the same time in both, or leave it out of repeat:."
+            )
     return spec
 
 
@@ -113,7 +121,7 @@ def apply(spec: MeetingSpec, key: str, value: str) -> None:
     elif key == "remind":
         spec.reminders = _reminders(value)
     elif key == "repeat":
-        spec.repeat = read_repeat(value)
+        spec.repeat, spec.repeat_at = read_repeat_at(value)
     elif key == "nudge":
         spec.nudge = read_duration(value)
         if not SHORTEST <= spec.nudge <= LATEST_REMINDER:

@@ -412,13 +412,16 @@ async def repair_target(ctx: Context) -> None:
         if not 1 <= amount <= _LONGEST[counting]:
             raise UserError(f"Give 1 to {_LONGEST[counting]} {counting.value}.")
         target = Target(amount, counting)
-    moved = await ctx.moot.write(
+    moved, overdue = await ctx.moot.write(
         lambda s: service.set_target(s, community_id, chosen, target, ctx.now)
     )
     now_is = (target or DEFAULT_TARGETS[chosen]).describe()
+    late = (
+        f" {len(overdue)} of them are now overdue; the triage chat has the list." if overdue else ""
+    )
     ctx.reply_privately(
         f"{chosen.value.capitalize()} repairs in {ctx.community_name} are now due within "
-        f"{now_is}; {moved} open report(s) moved to match."
+        f"{now_is}; {moved} open report(s) moved to match.{late}"
     )
 
 

@@ -157,10 +157,10 @@ def tenant_buttons(view: ReportView) -> tuple[Button, ...]:
 
 def visit_reminder(view: ReportView) -> str:
     assert view.report.visit_at is not None
+    let_in = " Please make sure someone can let us in." if view.report.location == HOME else ""
     return (
         f"🔧 A reminder: the repairs visit for {view.reference} ({LABELS[view.report.category]}, "
-        f"{place(view)}) is tomorrow, {when(view.report.visit_at, view)}. Please make sure "
-        "someone can let us in."
+        f"{place(view)}) is tomorrow, {when(view.report.visit_at, view)}.{let_in}"
     )
 
 
@@ -235,6 +235,11 @@ def card(view: ReportView) -> tuple[str, list[Button]]:
         lines.append(f"{len(view.supporters)} more with the same problem")
     if view.assignee:
         lines.append(f"Assigned to {view.assignee}")
+    if report.priority == AWAAB and report.investigated_at is not None:
+        lines.append(
+            f"Awaab's Law: investigated {when(report.investigated_at, view)} · next: "
+            f"{view.clock.what}"
+        )
     if report.visit_at is not None and report.status == RepairStatus.VISIT:
         lines.append(f"Visit: {when(report.visit_at, view)}")
     if report.vulnerability:

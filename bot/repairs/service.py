@@ -252,17 +252,9 @@ def remind_visit(session: Session, report_id: int, visit: str, now: datetime) ->
         or filed.visit_at.isoformat() != visit
     ):
         return
-    outbox.direct(
-        session,
-        filed.reporter_person_id,
-        Message(
-            f"a reminder of the visit for repair {reference(filed.number)}",
-            reply=Reply(render.visit_reminder(load(session, report_id))),
-        ),
-        now,
-        community_id=filed.community_id,
-        prefer=filed.platform,
-    )
+    # Everyone who follows it (a communal problem's "me too"s too); one who cannot be reached
+    # is named in the triage chat, like any other step.
+    _tell_tenant(session, filed, Reply(render.visit_reminder(load(session, report_id))), now, None)
 
 
 def change_status(
@@ -370,6 +362,8 @@ def assign(
             "with /role N repairs)."
         )
     name = session.get_one(Person, member.person_id).name
+    if filed.assignee_person_id == member.person_id:
+        raise UserError(f"{ref} is assigned to {name} already.")
     filed.assignee_person_id = member.person_id
     session.flush()
     _event(session, filed, actor_id, "assigned", name, now)
@@ -490,11 +484,15 @@ def _told_step(
     _edit_card(session, filed, now)
 
 
-def _keep_target(session: Session, report_id: int, now: datetime) -> None:
+def _keep_target(
+    session: Session, report_id: int, now: datetime, *, alert_if_passed: bool = True
+) -> None:
     """Store the report's target as it now stands (none once settled, paused, or every step of
     Awaab's Law is met), with its one pair of alerts: a working day before it and at it. Only a
     target that moved plans them again, replacing the pair planned before, so a step that leaves
-    the target where it was (or the same priority or target set again) says nothing twice."""
+    the target where it was (or the same priority or target set again) says nothing twice.
+    Without `alert_if_passed`, a target that has already passed raises no alert of its own (the
+    caller sums such reports up)."""
     view = load(session, report_id)
     filed = view.report
     due = None if filed.status in SETTLED else view.due
@@ -513,7 +511,10 @@ def _keep_target(session: Session, report_id: int, now: datetime) -> None:
         reschedule(session, DUE_SOON_JOB, subject, before, payload)
     else:
         unschedule(session, DUE_SOON_JOB, subject)
-    reschedule(session, OVERDUE_JOB, subject, due, payload)
+    if alert_if_passed or due > now:
+        reschedule(session, OVERDUE_JOB, subject, due, payload)
+    else:
+        unschedule(session, OVERDUE_JOB, subject)
 
 
 def investigated(
@@ -525,6 +526,8 @@ def investigated(
     if filed.investigated_at is not None:
         raise UserError(f"{reference(filed.number)} was investigated already.")
     filed.investigated_at = now
+    if filed.status in (RepairStatus.REPORTED, RepairStatus.INVESTIGATING):
+        filed.status = RepairStatus.ACKNOWLEDGED  # the card's Acknowledge button goes
     _told_step(
         session,
         filed,
@@ -653,9 +656,10 @@ def move_chat(session: Session, platform: str, old: str, new: str) -> None:
 
 def set_target(
     session: Session, community_id: int, priority: Priority, target: Target | None, now: datetime
-) -> int:
+) -> tuple[int, list[str]]:
     """The community's own target for a priority (None: back to the usual one); open reports
-    of that priority take it at once. How many open reports that moved."""
+    of that priority take it at once. How many open reports that moved, and the references of
+    those now overdue: the triage chat gets one summary, not an alert per report."""
     settings = settings_of(session, community_id)
     targets = read_targets(settings.targets)
     targets[priority] = target or DEFAULT_TARGETS[priority]
@@ -669,10 +673,29 @@ def set_target(
             col(RepairReport.status).not_in(list(SETTLED)),
         )
     ).all()
+    overdue: list[str] = []
     for report_id in open_ids:
-        if report_id is not None:
-            _keep_target(session, report_id, now)
-    return len(open_ids)
+        if report_id is None:
+            continue
+        _keep_target(session, report_id, now, alert_if_passed=False)
+        moved = session.get_one(RepairReport, report_id)
+        if moved.target_at is not None and moved.target_at <= now:
+            overdue.append(reference(moved.number))
+    if open_ids:
+        shown = ", ".join(overdue[:20]) + (
+            f" and {len(overdue) - 20} more" if len(overdue) > 20 else ""
+        )
+        late = f" Overdue now: {shown}." if overdue else " None is overdue."
+        _post_triage(
+            session,
+            community_id,
+            f"new targets for {priority.value} repairs",
+            f"⏱ {priority.value.capitalize()} repairs are now due within "
+            f"{(target or DEFAULT_TARGETS[priority]).describe()}: {len(open_ids)} open report(s) "
+            f"moved.{late}",
+            now,
+        )
+    return len(open_ids), overdue
 
 
 def set_nation(session: Session, community_id: int, nation: Nation) -> None:
@@ -718,7 +741,7 @@ TENANT_NEWS = "repair-tenant"
 
 
 def _tell_tenant(
-    session: Session, filed: RepairReport, reply: Reply, now: datetime, actor_id: int
+    session: Session, filed: RepairReport, reply: Reply, now: datetime, actor_id: int | None
 ) -> None:
     """By direct message to the reporter where they reported from, and to everyone who said
     "me too" where they said it. Whoever cannot be reached, now or when Moot tries, is named
@@ -741,14 +764,20 @@ def _tell_tenant(
 def tenant_unreachable(session: Session, entry: OutboxEntry, now: datetime) -> None:
     """A tenant's news could not be delivered, for good: tell the repairs team."""
     filed = session.get_one(RepairReport, int((entry.about or "").partition(":")[2]))
-    who = (
-        "the tenant" if entry.person_id == filed.reporter_person_id else "a tenant who said me too"
+    person = session.get(Person, entry.person_id) if entry.person_id is not None else None
+    name = person.name if person is not None and person.name else "A tenant"
+    role = "the tenant" if entry.person_id == filed.reporter_person_id else "said me too"
+    lives = (
+        homes.homes_of(session, filed.community_id, entry.person_id)
+        if entry.person_id is not None
+        else []
     )
+    home = "; ".join(f"{h.ref}, {h.address}" for h in lives) or "no home in the register"
     _tell_triage(
         session,
         filed,
-        f"☎ Moot could not tell {who} of {reference(filed.number)} about a step "
-        f"({entry.error}). Please phone them.",
+        f"☎ Moot could not tell {name} ({role}; home: {home}) of {reference(filed.number)} "
+        f"about a step ({entry.error}). Please phone them.",
         now,
     )
 
@@ -807,18 +836,20 @@ def mark_duplicate(
 
 
 def _tell_triage(session: Session, filed: RepairReport, text: str, now: datetime) -> None:
+    """A note about one report for the repairs team."""
+    summary = f"a note about repair {reference(filed.number)}"
+    _post_triage(session, filed.community_id, summary, text, now)
+
+
+def _post_triage(
+    session: Session, community_id: int, summary: str, text: str, now: datetime
+) -> None:
     """A note for the repairs team: in its triage chat, or by direct message to each of them
     until there is one."""
-    settings = settings_of(session, filed.community_id)
-    message = Message(f"a note about repair {reference(filed.number)}", reply=Reply(text))
+    settings = settings_of(session, community_id)
+    message = Message(summary, reply=Reply(text))
     if settings.triage_platform is None or settings.triage_chat_id is None:
-        outbox.tell(
-            session,
-            team(session, filed.community_id),
-            message,
-            now,
-            community_id=filed.community_id,
-        )
+        outbox.tell(session, team(session, community_id), message, now, community_id=community_id)
         return
     outbox.post(
         session,
@@ -827,7 +858,7 @@ def _tell_triage(session: Session, filed: RepairReport, text: str, now: datetime
         thread_id=settings.triage_thread_id,
         message=message,
         now=now,
-        community_id=filed.community_id,
+        community_id=community_id,
     )
 
 

@@ -82,6 +82,9 @@ CATEGORY_HELP = (
 )
 _SETTING = re.compile(r"^(where|access|vulnerable)\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
 HOME = "home"
+HOME_WORDS = ("home", "my home", "flat", "my flat", "house")
+# Where a communal report is when the tenant did not say which shared place.
+COMMUNAL_UNNAMED = "a shared area (not named)"
 
 
 @dataclass(frozen=True)
@@ -144,13 +147,21 @@ def build(
         raise UserError("Say what is wrong, in a few words or more.")
     if len(what) > DESCRIPTION_MAX:
         raise UserError(f"Describe it in up to {DESCRIPTION_MAX} characters.")
-    location = one_line(where or "").strip() or HOME
-    if location.lower() in ("home", "my home", "flat", "my flat", "house"):
+    kind = category_of(category)
+    location = one_line(where or "").strip()
+    if location.lower() in HOME_WORDS:
+        if kind is RepairCategory.COMMUNAL:
+            raise UserError(
+                "A communal problem is in a shared place: say where, e.g. where: Stairwell B "
+                "(or choose another category for a problem in your home)."
+            )
         location = HOME
+    elif not location:  # a communal problem is never "at home"
+        location = COMMUNAL_UNNAMED if kind is RepairCategory.COMMUNAL else HOME
     if len(location) > LOCATION_MAX:
         raise UserError(f"where: name the place in up to {LOCATION_MAX} characters.")
     return ReportSpec(
-        category_of(category),
+        kind,
         what,
         location,
         _optional(access, ACCESS_MAX, "access"),
