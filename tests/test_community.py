@@ -69,7 +69,7 @@ async def test_join_with_approval_tells_organisers_and_then_the_applicant(
 ) -> None:
     replies = await alice.say("/join")
     assert replies[0].visibility is Visibility.ACTOR
-    assert "gone to the organisers" in replies[0].text
+    assert "is with the organisers" in replies[0].text
     organiser_dm = [reply for who, reply in outlet.directs if who == "host"][-1]
     assert "Alice asks to join Elm Court" in organiser_dm.text
     approve = organiser_dm.buttons[0]

@@ -37,7 +37,7 @@ async def test_a_community_spanning_discord_and_telegram(
 
         # Alice asks to join on Telegram; the organiser approves from Discord; Alice hears on Telegram.
         telegram.push(updates.message(TG_GROUP, TG_ALICE, "Alice", "/join"))
-        await telegram.wait_for(TG_ALICE, "gone to the organisers")
+        await telegram.wait_for(TG_ALICE, "is with the organisers")
         _, request = await discord_api.wait_for("Alice asks to join Elm Court")
         approve = request["components"][0]["components"][0]["custom_id"]
         deliver(discord, interactions.press(DC_ADMIN, "Dana", approve, dm=True))

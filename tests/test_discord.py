@@ -109,7 +109,7 @@ async def test_join_and_approve_with_a_button_in_a_dm(
     api, adapter = discord_env
     await set_up(api, adapter, interactions, ADMIN)
     deliver(adapter, interactions.command(ALICE, "Alice", "join"))
-    await api.wait_for("gone to the organisers")
+    await api.wait_for("is with the organisers")
     where, request = await api.wait_for("Alice asks to join")
     assert where == f"channel {900_000 + ADMIN}"  # a DM to the organiser
     button = request["components"][0]["components"][0]

@@ -56,7 +56,7 @@ async def test_setup_join_and_approval_with_an_inline_button(
 ) -> None:
     await setup_group(telegram, updates)
     telegram.push(updates.message(GROUP, ALICE, "Alice", "/join"))
-    await telegram.wait_for(ALICE, "gone to the organisers")
+    await telegram.wait_for(ALICE, "is with the organisers")
     request = await telegram.wait_for(ADMIN, "Alice asks to join Elm Court")
     keyboard = request.params["reply_markup"]["inline_keyboard"]
     approve = keyboard[0][0]

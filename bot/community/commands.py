@@ -67,34 +67,43 @@ async def join(ctx: Context) -> None:
         )
     community_id = ctx.community_id
 
-    def request(session: Session) -> service.JoinOutcome:
+    def request(session: Session) -> tuple[service.JoinOutcome, bool]:
         outcome = service.request_membership(session, community_id, ctx.person_id, ctx.now)
-        if outcome.status != MembershipStatus.ACTIVE:
-            number = outcome.number
-            outbox.tell(
-                session,
-                outcome.organiser_ids,
-                Message(
-                    f"{ctx.person_name}'s request to join",
-                    Reply(
-                        f"{ctx.person_name} asks to join {outcome.community_name} (request "
-                        f"#{number}). Approve or reject here, or send /approve {number} or "
-                        f"/reject {number}.",
-                        buttons=tuple(render.decision_buttons(community_id, number)),
-                    ),
+        if outcome.status == MembershipStatus.ACTIVE:
+            return outcome, True
+        number = outcome.number
+        heard = outbox.tell_someone(
+            session,
+            outcome.organiser_ids,
+            Message(
+                f"{ctx.person_name}'s request to join",
+                Reply(
+                    f"{ctx.person_name} asks to join {outcome.community_name} (request "
+                    f"#{number}). Approve or reject here, or send /approve {number} or "
+                    f"/reject {number}.",
+                    buttons=tuple(render.decision_buttons(community_id, number)),
                 ),
-                ctx.now,
-                community_id=community_id,
-            )
-        return outcome
+            ),
+            ctx.now,
+            community_id=community_id,
+            topic=f"join:{community_id}:{number}",
+        )
+        return outcome, heard
 
-    outcome = await ctx.moot.write(request)
+    outcome, heard = await ctx.moot.write(request)
     if outcome.status == MembershipStatus.ACTIVE:
         ctx.reply(f"Welcome to {outcome.community_name}, {ctx.person_name}!")
         return
+    if heard:
+        ctx.reply_privately(  # true even if the organisers' messages fail later (see tell_someone)
+            f"Your request to join {outcome.community_name} is with the organisers. "
+            "I'll message you when they decide."
+        )
+        return
     ctx.reply_privately(
-        f"Your request to join {outcome.community_name} has gone to the organisers. "
-        "I'll message you when they decide."
+        f"Your request to join {outcome.community_name} is on the register, waiting for an "
+        "organiser. Moot could not message any of them yet, so it asked in this chat for one to "
+        "look at /members. I'll message you when they decide."
     )
 
 

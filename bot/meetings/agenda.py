@@ -46,9 +46,12 @@ def propose(session: Session, meeting_id: int, person_id: int, text: str, now: d
         )
     )
     ref = f"{meeting.community_id}.{meeting.number}"
-    outbox.tell(
+    others = [p for p in organisers(session, meeting.community_id) if p != person_id]
+    if not others:  # the proposer is the only organiser: they know
+        return number
+    outbox.tell_someone(
         session,
-        [p for p in organisers(session, meeting.community_id) if p != person_id],
+        others,
         Message(
             f"an agenda item for meeting #{meeting.number}",
             reply=Reply(
@@ -59,6 +62,7 @@ def propose(session: Session, meeting_id: int, person_id: int, text: str, now: d
         ),
         now,
         community_id=meeting.community_id,
+        topic=f"agenda:{meeting_id}:{number}",
     )
     return number
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from bot.events import Reply
 from bot.outbox import messages
-from storage.models import Account, Chat, Person
+from storage.models import Account, Chat, Community, Person
 from storage.outbox import ERROR_MAX, SUMMARY_MAX, DeliveryKind, DeliveryStatus, OutboxEntry
 
 NEW_DELIVERIES = "moot.new_deliveries"
@@ -305,6 +305,66 @@ def tell(
             community_id=community_id,
             requested_by=requested_by,
             prefer=(prefer or {}).get(person_id),
+        )
+
+
+# `about` of direct messages of which at least one must arrive (bot.outbox.service handles
+# their failures): "someone-of:join:17".
+SOMEONE_OF = "someone-of"
+
+
+def tell_someone(
+    session: Session,
+    person_ids: Iterable[int],
+    message: Message,
+    now: datetime,
+    *,
+    community_id: int,
+    topic: str,
+) -> bool:
+    """A direct message to each of these people, of which at least one must arrive (a request
+    that waits for an organiser). If none can, now or when the last one fails later, the
+    community's chats are asked for someone to open a chat with Moot (naming nobody). Whether
+    someone has it, or still may."""
+    about = f"{SOMEONE_OF}:{topic}"
+    tell(session, person_ids, replace(message, about=about), now, community_id=community_id)
+    session.flush()
+    if reached(session, about):
+        return True
+    nobody_reached(session, community_id, message.summary, now)
+    return False
+
+
+def reached(session: Session, about: str) -> bool:
+    """Whether a message `about` this has arrived, or may still."""
+    return (
+        session.exec(
+            select(OutboxEntry.id).where(
+                col(OutboxEntry.about) == about,
+                col(OutboxEntry.status).in_([DeliveryStatus.PENDING, DeliveryStatus.SENT]),
+            )
+        ).first()
+        is not None
+    )
+
+
+def nobody_reached(session: Session, community_id: int, summary: str, now: datetime) -> None:
+    """Say in each of the community's chats that `summary` reached nobody who should have it."""
+    community = session.get_one(Community, community_id)
+    text = (
+        f"⚠ Moot could not send {summary} to any organiser of {community.name}: none of them "
+        "can get a direct message from Moot yet. Organisers: please open a private chat with "
+        "Moot (on Telegram, press Start) so that nothing waits unseen; /members and /outbox "
+        "show what waits."
+    )
+    for chat in session.exec(select(Chat).where(Chat.community_id == community_id)):
+        post(
+            session,
+            platform=chat.platform,
+            chat_id=chat.platform_chat_id,
+            message=Message(f"a call for an organiser about {summary}", reply=Reply(text)),
+            now=now,
+            community_id=community_id,
         )
 
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from bot.events import Reply
 from bot.outbox import report
 from bot.outbox.dispatcher import Dispatcher
-from bot.outbox.queue import Message, direct
+from bot.outbox.queue import SOMEONE_OF, Message, direct, nobody_reached, reached
 from bot.outlet import Outlet
 from storage.models import Chat
 from storage.outbox import DeliveryStatus, OutboxEntry
@@ -41,7 +41,7 @@ class Outbox:
     ) -> None:
         self.moot = moot
         self._renderers = dict(renderers)
-        self._undelivered = dict(undelivered)
+        self._undelivered = {**undelivered, SOMEONE_OF: _someone_unreached}
         self._chat_moves = tuple(chat_moves)
         self._dispatchers: dict[str, Dispatcher] = {}
         self._awaited: dict[int, asyncio.Future[None]] = {}
@@ -237,3 +237,11 @@ class Outbox:
         )
         for move in self._chat_moves:
             move(session, platform, old, new)
+
+
+def _someone_unreached(session: Session, entry: OutboxEntry, now: datetime) -> None:
+    """One of several direct messages of which one must arrive failed for good: if it was the
+    last that could, the community's chats hear that it reached nobody."""
+    about, community_id = entry.about, entry.community_id
+    if about is not None and community_id is not None and not reached(session, about):
+        nobody_reached(session, community_id, entry.summary, now)
