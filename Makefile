@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-runtime
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck bench lock clean
+.PHONY: run test lint typecheck format bench lock clean
 
 # Moot's own modules are compiled to bytecode first (only what changed), as Python does on its
 # own unless PYTHONDONTWRITEBYTECODE is set: a start then skips compiling ~200 files.
@@ -15,11 +15,19 @@ run: $(STAMP_RUN)
 	@$(COMPILE) >/dev/null
 	$(BIN)/moot
 
-test: $(STAMP_DEV)
+test: lint typecheck
+	$(BIN)/pytest
+
+lint: $(STAMP_DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP_DEV)
 	$(BIN)/mypy
-	$(BIN)/pytest
+
+format: $(STAMP_DEV)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 bench: $(STAMP_DEV)
 	@$(COMPILE) >/dev/null
