@@ -297,6 +297,8 @@ ROLE_MATRIX: list[tuple[str, set[str]]] = [
     ("/report leak | The kitchen tap drips", MEMBERS),
     ("/myreports", MEMBERS),
     ("/repairs stats", MEMBERS),
+    ("/repairs export", {"repairs", "organiser", "admin"}),
+    ("/homerepairs 12A", TEAM),
     ("/communal", MEMBERS),
     ("/homes", ORGANISERS),
     ("/tenant 2 none", ORGANISERS),

@@ -26,9 +26,10 @@ from bot.dates import format_moment, read_moment
 from bot.errors import NotAllowedError, UserError
 from bot.events import FileOut, Reply
 from bot.feature import Feature, JobHandler
-from bot.repairs import homes, photos, privacy, render, service, stats
+from bot.repairs import export, history, homes, photos, privacy, render, service, stats
 from bot.repairs.access import REPORT, communal_named, is_team, report_named, require_team
 from bot.repairs.clocks import DEFAULT_TARGETS, Counting, Nation, Priority, Target
+from bot.repairs.repeats import with_repeats
 from bot.repairs.spec import LABELS, build, parse_one_line
 from bot.repairs.views import communal_open, find, load, reports_of
 from storage.engine import sqlite_path
@@ -80,6 +81,8 @@ async def my_reports(ctx: Context) -> None:
 
 async def repair(ctx: Context) -> None:
     view = await report_named(ctx)
+    if is_team(ctx):  # repeat damp and mould at the same home, for the team
+        view = await ctx.moot.read(lambda s: with_repeats(s, view))
     ctx.reply_privately(render.page(view, for_team=is_team(ctx)))
 
 
@@ -325,6 +328,9 @@ async def repair_note(ctx: Context) -> None:
 
 
 async def repairs(ctx: Context) -> None:
+    if ctx.args.optional_text("what") == "export":
+        await export.export_all(ctx)
+        return
     community_id = ctx.community
     gathered = await ctx.moot.read(lambda s: stats.gather(s, community_id, ctx.now))
     ctx.reply_privately(stats.render(gathered))
@@ -440,7 +446,7 @@ async def card(moot: Moot, key: str) -> Reply | None:
     def build_card(session: Session) -> Reply | None:
         if session.get(RepairReport, int(key)) is None:
             return None
-        words, buttons = render.card(load(session, int(key)))
+        words, buttons = render.card(with_repeats(session, load(session, int(key))))
         return Reply(words, buttons=tuple(buttons))
 
     return await moot.read(build_card)
@@ -664,9 +670,17 @@ FEATURE = Feature(
         ),
         Command(
             "repairs",
-            "How fast repairs get fixed here: /repairs stats",
+            "How fast repairs get fixed here: /repairs stats (organisers and the team: export)",
             repairs,
-            params=(Param("what", "stats", ParamKind.CHOICE, required=False, choices=("stats",)),),
+            params=(
+                Param(
+                    "what",
+                    "stats, or export (every report as a CSV file)",
+                    ParamKind.CHOICE,
+                    required=False,
+                    choices=("stats", "export"),
+                ),
+            ),
             role=Role.MEMBER,
             needs_community=True,
         ),
@@ -733,6 +747,14 @@ FEATURE = Feature(
                 ),
             ),
             role=Role.ADMIN,
+            needs_community=True,
+        ),
+        Command(
+            "homerepairs",
+            "A home's repair history, repeat damp and mould flagged: /homerepairs 12A",
+            history.home_repairs,
+            params=(Param("home", "The home's ref", ParamKind.TEXT, max_length=40),),
+            role=Role.REPAIRS,
             needs_community=True,
         ),
     ),

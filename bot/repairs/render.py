@@ -8,7 +8,7 @@ from bot.events import Button
 from bot.refs import qualified
 from bot.repairs.clocks import Priority, RepairClock
 from bot.repairs.spec import AWAAB, HOME, LABELS
-from bot.repairs.views import ReportView, awaab_steps
+from bot.repairs.views import ReportView, awaab_steps, reference
 from storage.repairs import RepairStatus
 
 KEEP_IT_PRIVATE = (
@@ -226,6 +226,8 @@ def card(view: ReportView) -> tuple[str, list[Button]]:
         report.description[:600],
         f"Target: {target(view)}",
     ]
+    if view.repeats:
+        lines.append(repeat_warning(view))
     if report.access:
         lines.append(f"Access: {report.access}")
     if view.photos:
@@ -247,6 +249,17 @@ def card(view: ReportView) -> tuple[str, list[Button]]:
     ref = qualified(report.community_id, report.number)
     buttons = [] if report.status == RepairStatus.CLOSED else _team_buttons(view, ref)
     return "\n".join(lines), buttons
+
+
+def repeat_warning(view: ReportView) -> str:
+    """For the repairs team: damp and mould reported at the same home within 12 months."""
+    others = ", ".join(f"{reference(r.number)} ({STATUS_WORDS[r.status]})" for r in view.repeats)
+    if view.home is None:
+        return f"⚠ Repeat damp and mould in this tenant's home: also {others}, within 12 months"
+    return (
+        f"⚠ Repeat damp and mould at {view.home.ref}: also {others}, within 12 months · "
+        f"/homerepairs {view.home.ref}"
+    )
 
 
 def _team_buttons(view: ReportView, ref: str) -> list[Button]:
@@ -282,6 +295,8 @@ def page(view: ReportView, *, for_team: bool) -> str:
     if for_team and report.vulnerability:
         lines.append(f"⚠ Vulnerability: {report.vulnerability}")
     lines.append(f"Target: {target(view)}")
+    if for_team and view.repeats:
+        lines.append(repeat_warning(view))
     lines += ["", "Clock:"]
     if report.priority == AWAAB:
         for clock, met in awaab_steps(report, view.pauses):

@@ -61,6 +61,9 @@ class ReportView:
     supporters: dict[int, str]  # person -> the platform they said "me too" from
     home: Home | None  # from the register, when the report is about a home in it
     photos: tuple[RepairPhoto, ...]
+    # Damp and mould: the same home's other damp and mould reports within 12 months of it, for
+    # the team's card and page (bot.repairs.repeats.with_repeats).
+    repeats: tuple[RepairReport, ...] = ()
 
     def may_follow(self, person_id: int) -> bool:
         """The reporter, or someone who said "me too"."""
