@@ -6,6 +6,7 @@ like everything else Moot does later.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from enum import StrEnum
 
@@ -24,6 +25,15 @@ MINUTES_MAX = 4000
 
 def _utc(*, nullable: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable)
+
+
+CALENDAR_UID_MAX = 80
+
+
+def new_calendar_uid() -> str:
+    """An RFC 5545 UID no other installation of Moot will give: calendars that import feeds
+    from two Moots keep both meetings. Meetings made before 0023 keep `meeting-<id>@moot`."""
+    return f"{uuid.uuid4()}@moot"
 
 
 class MeetingStatus(StrEnum):
@@ -70,6 +80,14 @@ class Meeting(SQLModel, table=True):
     # the occurrence's RECURRENCE-ID).
     series_id: int | None = Field(default=None, foreign_key="meetingseries.id", index=True)
     occurrence_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # Whether every member may see who is going (/whosgoing); organisers always may.
+    guests_visible: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # Its calendar UID, kept through moves and cancellations (an occurrence of a series uses
+    # the series' one). Set on every row (0023 gave older ones `meeting-<id>@moot`); nullable
+    # only because SQLite adds a column to a table in place only so.
+    calendar_uid: str | None = Field(
+        default_factory=new_calendar_uid, sa_type=String(CALENDAR_UID_MAX)
+    )
 
 
 class MeetingSeries(SQLModel, table=True):
@@ -82,6 +100,9 @@ class MeetingSeries(SQLModel, table=True):
     rule: str = Field(sa_type=String(100))  # e.g. FREQ=MONTHLY;BYDAY=+1TU
     timezone: str = Field(sa_type=String(64))
     ended_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    calendar_uid: str | None = Field(  # as Meeting's (0023 gave older ones `series-<id>@moot`)
+        default_factory=new_calendar_uid, sa_type=String(CALENDAR_UID_MAX)
+    )
 
 
 class MeetingResponse(SQLModel, table=True):

@@ -4,8 +4,10 @@ everyone who answered, reminders across a restart, and calendar files."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from itertools import islice
+from pathlib import Path
 
 import icalendar
 import pytest
@@ -14,9 +16,11 @@ from bot.clock import ManualClock
 from bot.core import Moot
 from bot.events import Reply, Visibility, render_moments
 from bot.features import ALL_FEATURES
+from bot.meetings.calendar import community_feeds
 from bot.meetings.recurrence import describe, occurrences, read_repeat
+from storage.migrate import upgrade
 from storage.store import Store
-from tests.helpers import RecordingOutlet, Resident, shown, texts
+from tests.helpers import RecordingOutlet, Resident, dm, shown, texts
 from tests.poll_helpers import members
 
 AGM = "Residents' AGM | Thursday 19:00 | place: Community hall | link: https://meet.example/agm"
@@ -330,13 +334,16 @@ async def test_a_meeting_as_a_calendar_file(
     assert str(event["location"]) == "Community hall"
     assert str(event["url"]) == "https://meet.example/agm"
     assert "Accounts, elections; AOB" in str(event["description"])
-    assert str(event["uid"]) == "meeting-1@moot"
+    uid = str(event["uid"])
+    assert uid.endswith("@moot")
+    assert uid != "meeting-1@moot"
     assert str(event["status"]) == "CONFIRMED"
     await host.say("/cancelmeeting 1")
     cancelled = icalendar.Calendar.from_ical((await alice.say("/ics 1"))[0].file.data)  # type: ignore[union-attr]
     event = next(iter(cancelled.walk("VEVENT")))
     assert str(event["status"]) == "CANCELLED"
     assert event.decoded("sequence") == 1  # calendars replace the event they hold
+    assert str(event["uid"]) == uid
 
 
 async def test_a_meeting_through_the_guided_form(
@@ -680,3 +687,165 @@ async def test_linking_accounts_carries_everything_meetings_keep_about_a_person(
         lambda s: s.connection().exec_driver_sql("PRAGMA foreign_key_check").fetchall()
     )
     assert problems == []
+
+
+def calendar_events(data: bytes) -> list[dict[str, str]]:
+    """Each VEVENT's properties as written, read by hand rather than with icalendar (which wrote
+    them): lines end in CRLF, a line starting with a space continues the one before (RFC 5545
+    3.1), and a property's name ends at its first ';' or ':'."""
+    events: list[dict[str, str]] = []
+    current: dict[str, str] | None = None
+    for line in re.sub(r"\r\n[ \t]", "", data.decode()).split("\r\n"):
+        if line == "BEGIN:VEVENT":
+            current = {}
+        elif line == "END:VEVENT" and current is not None:
+            events.append(current)
+            current = None
+        elif current is not None and ":" in line:
+            head, _, value = line.partition(":")
+            current.setdefault(head.split(";")[0].upper(), value)
+    return events
+
+
+async def ics_events(resident: Resident, number: int) -> list[dict[str, str]]:
+    reply = (await resident.say(f"/ics {number}"))[0]
+    assert reply.file is not None, reply.text
+    return calendar_events(reply.file.data)
+
+
+async def test_calendar_uids_are_this_installations_own_and_kept_through_changes(
+    moot: Moot, community: str, host: Resident, clock: ManualClock, tmp_path: Path
+) -> None:
+    """A resident who imports the calendars of two neighbourhoods' Moots keeps both meetings
+    #1; a move or a cancellation updates the event they imported instead of adding one."""
+    (alice,) = await members(moot, host, "Alice")
+    await announced(host, AGM)
+    await announced(host, "Coffee morning | Friday 10:00 | repeat: weekly")
+    (agm,) = await ics_events(alice, 1)
+    uid = agm["UID"]
+    assert re.fullmatch(r"[0-9a-f-]{36}@moot", uid), uid
+    assert agm["SEQUENCE"] == "0"
+
+    other_url = f"sqlite:///{tmp_path / 'oak-lane.db'}"
+    upgrade(other_url)
+    other = Moot(Store(other_url), clock, ALL_FEATURES)
+    await other.start()
+    oak_host = Resident(other, "console", "host", "Host", chat_admin=True)
+    await oak_host.say("/setup Oak Lane")
+    await announced(oak_host, AGM)
+    (oak_agm,) = await ics_events(oak_host, 1)
+    await other.stop()
+    assert oak_agm["UID"] != uid  # the same meeting #1 in another installation
+
+    await host.say("/movemeeting 1 Friday 19:00")
+    (moved,) = await ics_events(alice, 1)
+    assert (moved["UID"], moved["SEQUENCE"]) == (uid, "1")
+    assert moved["DTSTART"] == "20261127T190000Z"
+    await host.say("/cancelmeeting 1")
+    (cancelled,) = await ics_events(alice, 1)
+    assert (cancelled["UID"], cancelled["SEQUENCE"], cancelled["STATUS"]) == (uid, "2", "CANCELLED")
+
+    # A series is one event: every occurrence's file names it by one UID, its own.
+    (series,) = await ics_events(alice, 2)
+    assert series["UID"] not in (uid, "series-1@moot")
+    assert series["UID"].endswith("@moot")
+    await host.say("/movemeeting 4 2026-12-12 10:00")
+    master, override = await ics_events(alice, 3)
+    assert master["UID"] == override["UID"] == series["UID"]
+    assert override["RECURRENCE-ID"] == "20261211T100000"
+
+    feeds = await moot.read(lambda s: community_feeds(s, None, clock.now()))
+    in_feed = {event["UID"] for event in calendar_events(feeds["calendar-1.ics"])}
+    assert in_feed == {uid, series["UID"]}
+
+
+async def test_who_is_going_is_for_organisers_until_they_share_it(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    alice, bob, cat, dan = await members(moot, host, "Alice", "Bob", "Cat", "Dan")
+    await announced(host, f"{AGM} | capacity: 2")
+    for person, answer in ((bob, "going"), (alice, "going"), (cat, "going"), (dan, "cant")):
+        await clock.advance(timedelta(minutes=1))
+        await person.press(f"rsvp 1.1 {answer}")  # Cat's is when it is full: first in line
+    assert "/whosgoing" not in cards(outlet)[-1]
+    refused = (await alice.say("/whosgoing 1"))[0]
+    assert refused.visibility is Visibility.ACTOR
+    assert refused.text == "Only organisers see who is going to meeting #1."
+
+    listed = (await host.say("/whosgoing 1"))[0]
+    assert listed.visibility is Visibility.ACTOR  # names are never posted in the group
+    said = shown(listed)
+    assert "Going (2): Bob (#3), Alice (#2)" in said  # register names, in the order they answered
+    assert "Maybe (0): nobody" in said
+    assert "Waiting for a place, in order (1): Cat (#4)" in said
+    assert "Can't come (1): Dan (#5)" in said
+    assert "This list is for organisers; /whosgoing 1 members shows it to every member." in said
+
+    assert "Only organisers" in texts(await alice.say("/whosgoing 1 members"))
+    shared = texts(await host.say("/whosgoing 1 members"))
+    assert "Every member can now see who is going to meeting #1" in shared
+    assert "Who is going: /whosgoing 1" in cards(outlet)[-1]
+    card = outlet.edits[-1][2]
+    assert [b.command for b in card.buttons][-1] == "whosgoing 1.1"
+    seen = texts(await alice.press("whosgoing 1.1"))
+    assert "Going (2): Bob (#3), Alice (#2)" in seen
+    assert "/whosgoing 1 members" not in seen  # the organisers' note is for organisers
+
+    # Bob, renamed on his platform, gives up his place: the list keeps the register's name.
+    await Resident(moot, "console", "bob", "B0b the Builder").press("rsvp 1.1 maybe")
+    # Dan asks Moot to forget him: his apology still counts, without his name.
+    await dan.privately("/forgetme")
+    assert "forgotten" in texts(await dan.press("forgetme confirm", dm("console", "dan")))
+    seen = texts(await alice.say("/whosgoing 1"))
+    assert "Maybe (1): Bob (#3)" in seen
+    assert "Alice (#2)" in seen.split("Going (2): ")[1].split("\n")[0]
+    assert "Cat (#4)" in seen.split("Going (2): ")[1].split("\n")[0]  # moved in from the line
+    assert "Waiting" not in seen  # nobody is
+    assert "Can't come (1): 1 no longer on the register" in seen
+    assert "Dan" not in seen
+    assert "B0b" not in seen
+
+    assert "Now only organisers see" in texts(await host.say("/whosgoing 1 organisers"))
+    assert "/whosgoing" not in cards(outlet)[-1]
+    assert "Only organisers" in texts(await alice.press("whosgoing 1.1"))  # an old button
+
+
+async def test_a_series_can_share_who_is_going_from_the_start(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet
+) -> None:
+    (alice,) = await members(moot, host, "Alice")
+    refused = texts(await host.say("/meeting Coffee | Thursday 10:00 | guests: everyone"))
+    assert "guests: members (every member sees who is going) or organisers" in refused
+    preview = shown(
+        (await host.say("/meeting Coffee | Thursday 10:00 | repeat: weekly | guests: members"))[0]
+    )
+    assert "Who is going: members see it" in preview
+    await host.press("announce 1.1")
+    assert "Who is going: /whosgoing 1" in cards(outlet)[0]
+    await alice.say("/rsvp 2 going")
+    assert "Going (1): Alice (#2)" in texts(await alice.say("/whosgoing 2"))
+    kept = texts(await host.say("/whosgoing 2 organisers"))
+    assert "meeting #2 and its series' later meetings" in kept
+    assert "Going (0): nobody" in texts(await alice.say("/whosgoing 1"))  # the first still shares
+    for later in (2, 3, 5):
+        assert "Only organisers" in texts(await alice.say(f"/whosgoing {later}"))
+
+
+async def test_a_long_guest_list_comes_with_the_whole_list_as_a_file(
+    moot: Moot, community: str, host: Resident
+) -> None:
+    people = await members(moot, host, *(f"Neighbour {i}" for i in range(1, 63)))
+    await announced(host, AGM)
+    for person in people:
+        await person.press("rsvp 1.1 going")
+    reply = (await host.say("/whosgoing 1"))[0]
+    going = next(line for line in reply.text.splitlines() if line.startswith("Going"))
+    assert going.startswith("Going (62): Neighbour 1 (#2), Neighbour 2 (#3)")
+    assert going.endswith("Neighbour 60 (#61) and 2 more")
+    assert "Every name is in the attached file." in reply.text
+    assert reply.file is not None
+    assert reply.file.filename == "meeting-1-guests.csv"
+    rows = reply.file.data.decode().splitlines()
+    assert rows[0] == "answer,member,name"
+    assert rows[-1] == "going,#63,Neighbour 62"
+    assert len(rows) == 63

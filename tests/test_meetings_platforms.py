@@ -50,6 +50,31 @@ async def test_a_meeting_on_telegram(telegram: FakeTelegram) -> None:
     await wait_until(lambda: any("Going 1 · Maybe 0" in t for t in telegram.edits(GROUP)))
 
 
+async def test_who_is_going_from_the_card_on_telegram(telegram: FakeTelegram) -> None:
+    """A meeting that shares who is going has a button for it on its card; the list goes to
+    the one who pressed it (a toast while it is short), never to the group."""
+    updates = Updates()
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
+    await telegram.wait_for(GROUP, "home of Elm Court")
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/joinpolicy open"))
+    telegram.push(updates.message(GROUP, ALICE, "Alice", "/join"))
+    await telegram.wait_for(GROUP, "Welcome to Elm Court, Alice")
+    definition = "Garden day | Saturday 10:00 | guests: members"
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", f"/meeting {definition}"))
+    preview = await telegram.wait_for(ADMIN, "Draft meeting #1")
+    announce = preview.params["reply_markup"]["inline_keyboard"][0][0]
+    telegram.push(updates.press(ADMIN, ADMIN, "Admin", announce["callback_data"]))
+    card = await telegram.wait_for(GROUP, "📅 Meeting #1: Garden day")
+    assert "Who is going: /whosgoing 1" in card.params["text"]
+    keys = [key for row in card.params["reply_markup"]["inline_keyboard"] for key in row]
+    assert keys[-1] == {"text": "Who's going", "callback_data": "whosgoing 1.1"}
+    telegram.push(updates.press(GROUP, ALICE, "Alice", "rsvp 1.1 going"))
+    await telegram.wait_for_toast("Meeting #1: you are going")
+    telegram.push(updates.press(GROUP, ALICE, "Alice", keys[-1]["callback_data"]))
+    await telegram.wait_for_toast("Going (1): Alice (#2)")  # only she sees it
+    assert not any("Going (1): Alice" in str(c.params.get("text")) for c in telegram.sent(GROUP))
+
+
 async def test_a_meeting_on_discord(discord_env: tuple[FakeDiscord, DiscordAdapter]) -> None:
     api, adapter = discord_env
     interactions = Interactions()

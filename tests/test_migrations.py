@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlmodel import SQLModel
+from alembic.script import ScriptDirectory
+from sqlmodel import Session, SQLModel
 
 import storage.models
 import storage.outbox
 import storage.polls  # noqa: F401
-from storage.engine import make_engine
-from storage.migrate import upgrade
+from bot.meetings.calendar import meeting_events
+from bot.meetings.views import load
+from storage.engine import make_engine, prepare_sqlite_file
+from storage.meetings import Meeting
+from storage.migrate import alembic_config, upgrade
 
 
 def test_migrations_produce_the_models_schema(database_url: str) -> None:
@@ -33,3 +41,47 @@ def test_upgrade_twice_is_harmless(database_url: str) -> None:
         )
     engine.dispose()
     assert {"person", "account", "community", "chat", "membership", "scheduledjob"} <= tables
+
+
+def test_meetings_made_before_0021_keep_their_calendar_uids(tmp_path: Path) -> None:
+    """Calendars that imported a meeting before installation-unique UIDs hold it as
+    `meeting-<id>@moot` (a series as `series-<id>@moot`); the upgrade keeps those, so no event
+    shows twice."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    config = alembic_config(url)
+    before = ScriptDirectory.from_config(config).get_revision("0021").down_revision
+    assert isinstance(before, str)
+    prepare_sqlite_file(url)
+    command.upgrade(config, before)
+    at = "'2026-11-23 09:00:00.000000'"
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        for statement in (
+            f"INSERT INTO person (id, name, created_at) VALUES (1, 'Host', {at})",
+            "INSERT INTO community (id, name, timezone, join_policy, chat_code, created_at) "
+            f"VALUES (1, 'Elm Court', 'Europe/London', 'open', 'CHAT-OLD', {at})",
+            "INSERT INTO meetingseries (id, community_id, rule, timezone) "
+            "VALUES (1, 1, 'FREQ=WEEKLY', 'Europe/London')",
+            "INSERT INTO meeting (id, community_id, number, created_by_person_id, title, starts_at,"
+            " duration_minutes, reminders, status, sequence, origin_platform, origin_chat_id,"
+            " created_at, series_id, occurrence_at) VALUES"
+            f" (7, 1, 1, 1, 'AGM', {at}, 60, '60', 'scheduled', 0, 'console', 'g', {at}, NULL,"
+            f" NULL), (8, 1, 2, 1, 'Coffee', {at}, 60, '60', 'scheduled', 0, 'console', 'g',"
+            f" {at}, 1, {at})",
+        ):
+            connection.exec_driver_sql(statement)
+    engine.dispose()
+    upgrade(url)
+
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+    def uids(session: Session, meeting_id: int) -> set[str]:
+        events = meeting_events(session, load(session, meeting_id), now)
+        return {str(event["uid"]) for event in events}
+
+    engine = make_engine(url)
+    with Session(engine) as session:
+        assert uids(session, 7) == {"meeting-7@moot"}
+        assert uids(session, 8) == {"series-1@moot"}
+        assert session.get_one(Meeting, 7).guests_visible is False
+    engine.dispose()

@@ -97,6 +97,7 @@ async def snapshot(moot: Moot) -> tuple[object, ...]:
                 "SELECT number, done_at FROM actionitem ORDER BY 1",
                 "SELECT community_id, members, percent FROM meetingquorum",
                 "SELECT id, minutes FROM meeting ORDER BY id",
+                "SELECT id, guests_visible FROM meeting ORDER BY id",
                 "SELECT id, status, priority FROM repairreport ORDER BY id",
                 "SELECT report_id, kind, detail FROM repairevent ORDER BY id",
                 "SELECT * FROM repairsettings",
@@ -171,8 +172,10 @@ async def test_poll_commands(world: World, line: str, state: str, may: set[str])
 
 
 async def meeting_in(world: World, state: str) -> int:
-    """A fresh meeting by the organiser, in `state`; its number in Elm Court."""
-    replies = await world.as_("organiser", f"/meeting {MEETING_TITLE} | Friday 19:00")
+    """A fresh meeting by the organiser, in `state`; its number in Elm Court. A "shared" one is
+    scheduled and shows every member who is going."""
+    shared = " | guests: members" if state == "shared" else ""
+    replies = await world.as_("organiser", f"/meeting {MEETING_TITLE} | Friday 19:00{shared}")
     match = re.search(r"Draft meeting #(\d+)", texts(replies))
     assert match is not None, texts(replies)
     number = int(match.group(1))
@@ -200,6 +203,11 @@ MEETING_MATRIX: list[tuple[str, tuple[str, ...], set[str]]] = [
     ("/attended {n} 2", ("scheduled",), ORGANISERS),
     ("/minutes {n} We met.", ("scheduled",), ORGANISERS),
     ("/actionitem {n} 2 | Paint | due: Saturday 12:00", ("scheduled",), ORGANISERS),
+    # Who is going: organisers, and members too where the meeting says `guests: members`.
+    ("/whosgoing {n}", ("draft", "scheduled"), ORGANISERS),
+    ("/whosgoing {n}", ("shared",), MEMBERS),
+    ("/whosgoing {n} members", ("scheduled",), ORGANISERS),
+    ("/whosgoing {n} organisers", ("shared",), ORGANISERS),
 ]
 MEETING_CASES = [(line, state, who) for line, states, who in MEETING_MATRIX for state in states]
 

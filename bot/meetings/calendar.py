@@ -1,8 +1,10 @@
 """Meetings as iCalendar (RFC 5545) files that Google Calendar, Outlook and Apple Calendar
 import: one event per meeting with its place and join link. A moved or cancelled meeting keeps
-its UID and raises its SEQUENCE, so calendars update the event rather than add another. A
-repeating meeting is one event with its rule (in the community's zone, with the zone's
-definition), its cancelled occurrences as EXDATEs and its moved ones as overrides."""
+its UID and raises its SEQUENCE, so calendars update the event rather than add another. Each
+UID is random and stored with the meeting (or series), so two installations of Moot never share
+one; meetings made before that keep `meeting-<id>@moot` / `series-<id>@moot`. A repeating
+meeting is one event with its rule (in the community's zone, with the zone's definition), its
+cancelled occurrences as EXDATEs and its moved ones as overrides."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ PRODUCT = "-//Moot//Meetings//EN"
 def event(view: MeetingView, now: datetime) -> icalendar.Event:
     """A single meeting."""
     item = _described(view, now)
-    item.add("uid", f"meeting-{view.id}@moot")
+    item.add("uid", view.meeting.calendar_uid or f"meeting-{view.id}@moot")
     item.add("dtstart", view.meeting.starts_at)
     item.add("dtend", view.ends_at)
     return item
@@ -61,7 +63,7 @@ def series_events(session: Session, series_id: int, now: datetime) -> list[icale
     views = [load(session, meeting_id) for meeting_id in ids if meeting_id is not None]
     first = views[0]
     length = timedelta(minutes=first.meeting.duration_minutes)
-    uid = f"series-{series_id}@moot"
+    uid = series.calendar_uid or f"series-{series_id}@moot"
 
     def local(moment: datetime | None) -> datetime:
         assert moment is not None

@@ -2,8 +2,9 @@
 
 Who may do what: organisers create, announce, move and cancel meetings; members answer
 (Going / Maybe / Can't come); anyone in the community sees its announced meetings and their
-calendar files. A draft is seen only by organisers. A meeting is named by its number in the
-community ("3"), or on buttons with its community ("1.3").
+calendar files. Who answered what (/whosgoing) is seen by organisers, and by members where the
+meeting's organisers share it. A draft is seen only by organisers. A meeting is named by its
+number in the community ("3"), or on buttons with its community ("1.3").
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot import paging
+from bot import paging, roles
 from bot.commands import Command, Param, ParamKind, Where
 from bot.context import Context
 from bot.core import Moot
 from bot.dates import length, read_duration, read_moment
-from bot.errors import UserError
+from bot.errors import NotAllowedError, UserError
 from bot.events import FileOut, Reply
 from bot.feature import Feature
 from bot.meetings import native, privacy, record, reminders, render, service
@@ -29,8 +30,8 @@ from bot.meetings.findtime import CARD as FINDTIME_CARD
 from bot.meetings.findtime_commands import FINDTIME_COMMANDS
 from bot.meetings.findtime_commands import card as findtime_card
 from bot.meetings.record_commands import RECORD_COMMANDS, action_due_job
-from bot.meetings.spec import LATEST_REMINDER, SHORTEST, build, parse_one_line
-from bot.meetings.views import MeetingView, load, upcoming
+from bot.meetings.spec import GUESTS_SEEN_BY, LATEST_REMINDER, SHORTEST, build, parse_one_line
+from bot.meetings.views import MeetingView, guest_list, load, upcoming
 from bot.text import one_line
 from storage.meetings import Answer, Meeting, MeetingStatus
 from storage.models import Chat, Community, Role
@@ -214,6 +215,42 @@ async def rsvp(ctx: Context) -> None:
 
     answered = await ctx.moot.write(answer_and_update)
     ctx.reply_privately(render.answered(view, answered.answer, answered.place_in_line))
+
+
+async def whos_going(ctx: Context) -> None:
+    """Who is going, maybe going, waiting or can't come: for organisers, and for members when
+    the meeting's organisers share it (`guests: members`). Organisers also choose that here."""
+    view = await meeting_named(ctx)
+    organiser = roles.allows(ctx.role, Role.ORGANISER)
+    choice = (ctx.args.optional_text("who") or "").lower()
+    meeting_id, n = view.id, view.number
+    if choice:
+        require_organiser(ctx, view)
+        visible = choice == "members"
+        changed = await ctx.moot.write(
+            lambda s: service.set_guests_visible(s, meeting_id, visible, ctx.person_id, ctx.now)
+        )
+        later = " and its series' later meetings" if changed > 1 else ""
+        ctx.reply_privately(
+            f"Every member can now see who is going to meeting #{n}{later} (/whosgoing {n})."
+            if visible
+            else f"Now only organisers see who is going to meeting #{n}{later}."
+        )
+        return
+    if not organiser and not (view.meeting.guests_visible and roles.allows(ctx.role, Role.MEMBER)):
+        raise NotAllowedError(
+            f"Only members of {view.community.name} see who is going to meeting #{n}."
+            if view.meeting.guests_visible
+            else f"Only organisers see who is going to meeting #{n}."
+        )
+    guests = await ctx.moot.read(lambda s: guest_list(s, meeting_id))
+    text, shortened = render.guest_list(view, guests, organiser=organiser)
+    ctx.reply_privately(
+        text,
+        file=FileOut(f"meeting-{n}-guests.csv", render.guest_csv(guests), "text/csv")
+        if shortened
+        else None,
+    )
 
 
 async def meetings(ctx: Context) -> None:
@@ -435,6 +472,24 @@ FEATURE = Feature(
             ),
             scope="meeting",
             listed_for=Role.MEMBER,
+        ),
+        Command(
+            "whosgoing",
+            "Who is going to a meeting; organisers: who may see it",
+            whos_going,
+            params=(
+                MEETING,
+                Param(
+                    "who",
+                    "Organisers: members or organisers may see it",
+                    ParamKind.CHOICE,
+                    required=False,
+                    choices=GUESTS_SEEN_BY,
+                ),
+            ),
+            scope="meeting",
+            listed_for=Role.MEMBER,
+            own_note="where its organisers share it",
         ),
         Command(
             "meetings",

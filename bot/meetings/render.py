@@ -9,7 +9,8 @@ from bot.dates import format_moment, length
 from bot.events import Button, ButtonStyle, moment_marker
 from bot.meetings.recurrence import describe
 from bot.meetings.spec import read_stored_reminders
-from bot.meetings.views import MeetingView
+from bot.meetings.views import GuestList, MeetingView
+from bot.spreadsheet import csv_bytes
 from storage.meetings import Answer, MeetingStatus
 
 ANSWER_LABELS = {Answer.GOING: "Going", Answer.MAYBE: "Maybe", Answer.CANT: "Can't come"}
@@ -18,6 +19,14 @@ ANSWER_WORDS = {
     Answer.MAYBE: "maybe",
     Answer.CANT: "can't come",
     Answer.WAITING: "waiting for a place",
+}
+# Beyond this many names in one answer, /whosgoing sends the whole list as a file too.
+GUESTS_INLINE = 60
+GUEST_HEADINGS = {
+    Answer.GOING: "Going",
+    Answer.MAYBE: "Maybe",
+    Answer.WAITING: "Waiting for a place, in order",
+    Answer.CANT: "Can't come",
 }
 
 
@@ -68,7 +77,11 @@ def card(view: MeetingView) -> tuple[str, list[Button]]:
     lines.append(
         f"Answer with the buttons, or /rsvp {n} going|maybe|cant · add it to your calendar: /ics {n}"
     )
-    return "\n".join(lines), answer_buttons(view)
+    buttons = answer_buttons(view)
+    if view.meeting.guests_visible:
+        lines.append(f"Who is going: /whosgoing {n}")
+        buttons.append(Button("Who's going", f"whosgoing {view.ref}"))
+    return "\n".join(lines), buttons
 
 
 def answer_buttons(view: MeetingView) -> list[Button]:
@@ -80,6 +93,49 @@ def answer_buttons(view: MeetingView) -> list[Button]:
             strict=True,
         )
     ]
+
+
+def guest_list(view: MeetingView, guests: GuestList, *, organiser: bool) -> tuple[str, bool]:
+    """Who answered, by answer; and whether some list was too long to show whole (the file
+    has it all)."""
+    n, shortened = view.number, False
+    lines = [f"Who answered meeting #{n}, {view.meeting.title} ({when(view)}):"]
+    for answer, heading in GUEST_HEADINGS.items():
+        total = guests.total(answer)
+        if answer is Answer.WAITING and total == 0:
+            continue
+        names = [guest.label for guest in guests.named[answer]]
+        if len(names) > GUESTS_INLINE:
+            names, shortened = names[:GUESTS_INLINE], True
+        shown = ", ".join(names)
+        others = total - len(names)
+        if others and names:
+            shown += f" and {others} more"
+        elif others:
+            shown = f"{others} no longer on the register"
+        lines.append(f"{heading} ({total}): {shown or 'nobody'}")
+    if any(guests.unnamed.values()):
+        lines.append("People no longer on the register are counted, not named.")
+    if shortened:
+        lines.append("Every name is in the attached file.")
+    if organiser:
+        lines.append(
+            f"Every member can see this list; /whosgoing {n} organisers keeps it to organisers."
+            if view.meeting.guests_visible
+            else f"This list is for organisers; /whosgoing {n} members shows it to every member."
+        )
+    return "\n".join(lines), shortened
+
+
+def guest_csv(guests: GuestList) -> bytes:
+    return csv_bytes(
+        ["answer", "member", "name"],
+        (
+            [ANSWER_WORDS[answer], f"#{guest.number}", guest.name]
+            for answer in GUEST_HEADINGS
+            for guest in guests.named[answer]
+        ),
+    )
 
 
 def preview(view: MeetingView) -> tuple[str, list[Button]]:
@@ -95,7 +151,8 @@ def preview(view: MeetingView) -> tuple[str, list[Button]]:
             f" · Nudge: {length(timedelta(minutes=meeting.nudge_minutes))} before"
             if meeting.nudge_minutes
             else ""
-        ),
+        )
+        + (" · Who is going: members see it" if meeting.guests_visible else ""),
         "",
     ]
     buttons: list[Button] = []

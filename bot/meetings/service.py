@@ -62,6 +62,7 @@ def create_draft(
         capacity=spec.capacity,
         reminders=stored_reminders(spec.reminders),
         nudge_minutes=int(spec.nudge.total_seconds() // 60) if spec.nudge else None,
+        guests_visible=spec.guests_visible,
         origin_platform=place.platform,
         origin_chat_id=place.chat_id,
         origin_thread_id=place.thread_id,
@@ -159,6 +160,7 @@ def _occurrence_like(session: Session, model: Meeting, moment: datetime, now: da
         capacity=model.capacity,
         reminders=model.reminders,
         nudge_minutes=model.nudge_minutes,
+        guests_visible=model.guests_visible,
         status=MeetingStatus.SCHEDULED,
         origin_platform=model.origin_platform,
         origin_chat_id=model.origin_chat_id,
@@ -279,6 +281,38 @@ def edit_cards(session: Session, meeting_id: int, now: datetime) -> None:
     posts = session.exec(select(MeetingPost.outbox_id).where(MeetingPost.meeting_id == meeting_id))
     message = Message(f"meeting #{meeting.number}", live=f"{CARD}:{meeting_id}")
     outbox.edit_cards(session, posts, message, now)
+
+
+def set_guests_visible(
+    session: Session, meeting_id: int, visible: bool, actor_id: int, now: datetime
+) -> int:
+    """Whether every member may see who is going: for this meeting and, in a series, for every
+    later occurrence (and so the ones made after them). How many meetings changed."""
+    meeting = session.get_one(Meeting, meeting_id)
+    meetings = [meeting]
+    if meeting.series_id is not None:
+        meetings += session.exec(
+            select(Meeting).where(
+                Meeting.series_id == meeting.series_id,
+                col(Meeting.occurrence_at) > meeting.occurrence_at,
+                Meeting.status != MeetingStatus.CANCELLED,
+            )
+        ).all()
+    changed = [m for m in meetings if m.guests_visible != visible]
+    for other in changed:
+        other.guests_visible = visible
+        assert other.id is not None
+        edit_cards(session, other.id, now)
+    if changed:
+        _log(
+            session,
+            meeting,
+            actor_id,
+            "meeting.guests",
+            now,
+            "members see who is going" if visible else "only organisers see who is going",
+        )
+    return len(changed)
 
 
 @dataclass(frozen=True)

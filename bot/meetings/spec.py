@@ -24,8 +24,9 @@ LATEST_REMINDER = timedelta(days=14)
 MOST_PLACES = 10_000
 SETTINGS_HELP = (
     "Settings: place: …, link: https://…, length: 90m, capacity: 30, remind: 24h 1h (or none), "
-    "repeat: weekly|fortnightly|monthly|first tuesday, nudge: 2d, about: …"
+    "repeat: weekly|fortnightly|monthly|first tuesday, nudge: 2d, guests: members, about: …"
 )
+GUESTS_SEEN_BY = ("members", "organisers")  # who sees who is going (/whosgoing)
 _SETTING = re.compile(r"^\s*([a-z]+)\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _WHOLE = re.compile(r"\d{1,6}", re.ASCII)
 _LINK = re.compile(r"https://\S+", re.ASCII | re.IGNORECASE)
@@ -44,6 +45,7 @@ class MeetingSpec:
     repeat: str | None = None  # an RFC 5545 rule (bot.meetings.recurrence)
     repeat_at: time | None = None  # a time of day given with it ("first tuesday 19:00")
     nudge: timedelta | None = None  # ask members who have not answered, this long before
+    guests_visible: bool = False  # every member sees who is going (not only organisers)
 
 
 def parse_one_line(text: str, zone: str, now: datetime) -> MeetingSpec:
@@ -128,6 +130,13 @@ def apply(spec: MeetingSpec, key: str, value: str) -> None:
             raise UserError(
                 f"nudge: ask {length(SHORTEST)} to {length(LATEST_REMINDER)} before the meeting."
             )
+    elif key == "guests":
+        said = value.strip().lower()
+        if said not in GUESTS_SEEN_BY:
+            raise UserError(
+                "guests: members (every member sees who is going) or organisers (only they do)."
+            )
+        spec.guests_visible = said == "members"
     else:
         raise UserError(f"{key}: is not a meeting setting. {SETTINGS_HELP}")
 

@@ -17,7 +17,7 @@ from storage.meetings import (
     MeetingSeries,
     MeetingStatus,
 )
-from storage.models import Community, Membership, MembershipStatus
+from storage.models import Community, Membership, MembershipStatus, Person
 
 LONGEST_MEETING = timedelta(hours=24)
 
@@ -121,3 +121,54 @@ def responders(session: Session, meeting_id: int, *answers: Answer) -> dict[int,
     if answers:
         query = query.where(col(MeetingResponse.answer).in_(answers))
     return dict(session.exec(query).all())
+
+
+@dataclass(frozen=True)
+class Guest:
+    number: int  # on the community's register
+    name: str  # as the register has it (never a platform's display name)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} (#{self.number})"
+
+
+@dataclass(frozen=True)
+class GuestList:
+    """Who answered a meeting, by answer, in the order they answered (for WAITING, the order
+    of the waiting list). Only active members are named: someone who left, was removed or
+    asked Moot to forget them is only counted."""
+
+    named: dict[Answer, list[Guest]]
+    unnamed: Counter[Answer]
+
+    def total(self, answer: Answer) -> int:
+        return len(self.named[answer]) + self.unnamed[answer]
+
+
+def guest_list(session: Session, meeting_id: int) -> GuestList:
+    community_id = session.get_one(Meeting, meeting_id).community_id
+    register = {
+        person_id: Guest(number, name)
+        for person_id, number, name in session.exec(
+            select(Membership.person_id, Membership.number, Person.name)
+            .join(Person, col(Person.id) == Membership.person_id)
+            .where(
+                Membership.community_id == community_id,
+                Membership.status == MembershipStatus.ACTIVE,
+            )
+        )
+    }
+    named: dict[Answer, list[Guest]] = {answer: [] for answer in Answer}
+    unnamed: Counter[Answer] = Counter()
+    for person_id, answer in session.exec(
+        select(MeetingResponse.person_id, MeetingResponse.answer)
+        .where(MeetingResponse.meeting_id == meeting_id)
+        .order_by(col(MeetingResponse.responded_at), col(MeetingResponse.person_id))
+    ):
+        guest = register.get(person_id)
+        if guest is None:
+            unnamed[Answer(answer)] += 1
+        else:
+            named[Answer(answer)].append(guest)
+    return GuestList(named, unnamed)
