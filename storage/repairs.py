@@ -15,6 +15,7 @@ LOCATION_MAX = 100
 ACCESS_MAX = 300
 VULNERABILITY_MAX = 500
 DETAIL_MAX = 2000
+EMERGENCY_TEXT_MAX = 1000
 
 
 class RepairCategory(StrEnum):
@@ -41,6 +42,7 @@ class RepairStatus(StrEnum):
     NO_ACCESS = "no-access"
     DUPLICATE = "duplicate"
     NOT_OURS = "not-ours"
+    WITHDRAWN = "withdrawn"  # by the tenant, who no longer needs it
 
 
 HOME_REF_MAX = 40
@@ -78,6 +80,9 @@ class RepairSettings(SQLModel, table=True):
     targets: str | None = Field(default=None, sa_type=String(500))
     # When the next monthly digest is due, once the community has had a report.
     next_digest_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # What tenants are told to do in an emergency out of hours, in the community's own words;
+    # None: the national numbers (bot.repairs.render.DEFAULT_EMERGENCY).
+    emergency_text: str | None = Field(default=None, sa_type=String(EMERGENCY_TEXT_MAX))
 
 
 class RepairReport(SQLModel, table=True):
@@ -114,6 +119,10 @@ class RepairReport(SQLModel, table=True):
     # Damp and mould under Awaab's Law: when it was investigated, and the written summary sent.
     investigated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     summary_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # An emergency hazard under Awaab's Law (any category): when the team said so, and when it
+    # was made safe (due within 24 hours of the report).
+    emergency_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    made_safe_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     fixed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     card_delivery_id: int | None = Field(default=None, foreign_key="outbox.id")

@@ -245,6 +245,10 @@ REPAIR_MATRIX: list[tuple[str, set[str]]] = [
     ("/assign {n} 4", TEAM),
     ("/visit {n} Friday 10:00", TEAM),
     ("/duplicate {n} 1", TEAM),
+    ("/repaircomment {n} It is the bathroom tap", {"creator"}),
+    ("/withdraw {n} It stopped on its own", {"creator"}),
+    ("/emergencyhazard {n} Water near the wiring", TEAM),
+    ("/madesafe {n} Isolated the circuit", TEAM),
 ]
 
 
@@ -313,6 +317,7 @@ ROLE_MATRIX: list[tuple[str, set[str]]] = [
     ("/triagechat", {"admin"}),
     ("/repairnation scotland", {"admin"}),
     ("/repairtarget urgent 7 working days", {"admin"}),
+    ("/emergencyinfo Out of hours: Elm Homes on 0300 000 0000", {"admin"}),
     ("/resend 1", {"admin"}),
 ]
 

@@ -4,6 +4,7 @@ triage chat, and the tenant hearing back by direct message."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -111,3 +112,39 @@ async def test_a_report_typed_in_the_group_is_filed_answered_privately_and_remov
     await telegram.wait_for(ALICE, "The photo is on R-0001 (1 in all)")
     removed = [c.params["message_id"] for c in telegram.calls if c.method == "deleteMessage"]
     assert removed == [typed["message"]["message_id"], shown["message"]["message_id"]]
+
+
+async def test_a_tenant_answers_and_withdraws_on_telegram(telegram: FakeTelegram) -> None:
+    updates = await alice_joined(telegram)
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/triagechat"))
+    await telegram.wait_for(ADMIN, "now come to this chat")
+    telegram.push(updates.message(ALICE, ALICE, "Alice", "/report leak | Water under the sink"))
+    receipt = await telegram.wait_for(ALICE, "Your report is R-0001")
+    assert "0800 111 999" in receipt.params["text"]  # a leak may be an emergency
+    await telegram.wait_for(GROUP, "R-0001 · leak or water")
+
+    telegram.push(
+        updates.message(GROUP, ADMIN, "Admin", "/repairstatus 1 needs-info Is it the cold pipe?")
+    )
+    await telegram.wait_for(ALICE, "Answer with /repaircomment 1")
+    telegram.push(updates.message(ALICE, ALICE, "Alice", "/repaircomment 1 Yes, the cold one"))
+    await telegram.wait_for(ALICE, "Added to R-0001; the repairs team has it. It is back to")
+    await telegram.wait_for(GROUP, "💬 R-0001: Alice (the tenant) answered: Yes, the cold one")
+
+    telegram.push(updates.message(ALICE, ALICE, "Alice", "/withdraw 1 A plumber friend fixed it"))
+    await telegram.wait_for(ALICE, "R-0001 is withdrawn: the repairs team is told")
+    await telegram.wait_for(
+        GROUP, "↩ R-0001 is withdrawn by the tenant: A plumber friend fixed it."
+    )
+    for _ in range(500):
+        edited = [
+            c
+            for c in telegram.calls
+            if c.method == "editMessageText" and "withdrawn" in str(c.params["text"])
+        ]
+        if edited:
+            break
+        await asyncio.sleep(0.02)
+    assert edited, telegram.edits(GROUP)
+    assert "R-0001 · leak or water · at home · withdrawn by the tenant" in edited[-1].params["text"]
+    assert not edited[-1].params.get("reply_markup", {}).get("inline_keyboard")

@@ -93,6 +93,8 @@ async def test_organisers_and_the_team_export_every_report_with_rp02_and_no_name
         "closed",
         "investigated",
         "summary_sent",
+        "emergency_hazard",
+        "made_safe",
         "me_too",
         "photos",
     ]

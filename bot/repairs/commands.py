@@ -31,10 +31,11 @@ from bot.repairs.access import REPORT, communal_named, is_team, report_named, re
 from bot.repairs.clocks import DEFAULT_TARGETS, Counting, Nation, Priority, Target
 from bot.repairs.repeats import with_repeats
 from bot.repairs.spec import LABELS, build, parse_one_line
-from bot.repairs.views import communal_open, find, load, reports_of
+from bot.repairs.views import communal_open, find, load, reports_of, settings_of
+from bot.text import clean, one_line
 from storage.engine import sqlite_path
 from storage.models import Membership, MembershipStatus, Role
-from storage.repairs import DESCRIPTION_MAX, RepairReport, RepairStatus
+from storage.repairs import DESCRIPTION_MAX, EMERGENCY_TEXT_MAX, RepairReport, RepairStatus
 
 
 async def report(ctx: Context) -> None:
@@ -317,6 +318,100 @@ async def summary(ctx: Context) -> None:
     )
 
 
+async def repair_comment(ctx: Context) -> None:
+    view = await report_named(ctx)
+    if not view.may_follow(ctx.person_id):
+        n = view.report.number
+        raise NotAllowedError(
+            f"Only the tenants who reported {view.reference} (or said me too) add to it this way: "
+            f"write to them with /repairstatus {n} <status> <message>; /repairnote {n} is for the "
+            "team."
+        )
+    report_id, comment = view.id, ctx.args.text("comment")
+    resumed = await ctx.moot.write(
+        lambda s: service.tenant_comment(s, report_id, ctx.person_id, comment, ctx.now)
+    )
+    back = f" It is back to {render.STATUS_WORDS[resumed]}." if resumed is not None else ""
+    _answer_privately(ctx, f"Added to {view.reference}; the repairs team has it.{back}")
+
+
+async def withdraw(ctx: Context) -> None:
+    view = await report_named(ctx)
+    reason = one_line(ctx.args.optional_text("reason") or "") or None
+    report_id = view.id
+    await ctx.moot.write(lambda s: service.withdraw(s, report_id, ctx.person_id, reason, ctx.now))
+    _answer_privately(
+        ctx,
+        f"{view.reference} is withdrawn: the repairs team is told, and nothing more is due on "
+        "it. If the problem comes back, /report it again.",
+    )
+
+
+async def emergency_hazard(ctx: Context) -> None:
+    view = await report_named(ctx)
+    require_team(ctx, view)
+    hazard, report_id = one_line(ctx.args.text("hazard")), view.id
+    if not hazard:
+        raise UserError(f"Say what the hazard is: /emergencyhazard {view.report.number} …")
+    await ctx.moot.write(
+        lambda s: service.emergency_hazard(s, report_id, hazard, ctx.person_id, ctx.now)
+    )
+    updated = await ctx.moot.read(lambda s: load(s, report_id))
+    due = service.emergency_due(updated)
+    assert due is not None
+    late = (
+        " That is past already, so it is overdue now: make it safe at once, or offer the tenant "
+        "somewhere safe to stay."
+        if due <= ctx.now
+        else ""
+    )
+    ctx.reply_privately(
+        f"{view.reference} is an emergency hazard: under Awaab's Law it must be made safe by "
+        f"{render.when(due, updated)}, 24 hours from the report.{late} The news is on its way to "
+        f"{view.reporter}. Record it with /madesafe {view.report.number} what was done."
+    )
+
+
+async def made_safe(ctx: Context) -> None:
+    view = await report_named(ctx)
+    require_team(ctx, view)
+    done, report_id = clean(ctx.args.text("done")).strip(), view.id
+    if not done:
+        raise UserError(f"Say what was done: /madesafe {view.report.number} …")
+    await ctx.moot.write(lambda s: service.made_safe(s, report_id, done, ctx.person_id, ctx.now))
+    updated = await ctx.moot.read(lambda s: load(s, report_id))
+    ctx.reply_privately(
+        f"{view.reference} is made safe; the news is on its way to {view.reporter}. The repair "
+        f"goes on: target {render.target(updated)}."
+    )
+
+
+async def emergency_info(ctx: Context) -> None:
+    community_id = ctx.community
+    given = clean(ctx.args.optional_text("text") or "").strip()
+    if given:
+        chosen = None if given.lower() == "default" else given
+        await ctx.moot.write(lambda s: service.set_emergency_text(s, community_id, chosen))
+    own = await ctx.moot.read(lambda s: settings_of(s, community_id).emergency_text)
+    lines = [
+        f"Tenants in {ctx.community_name} are told this when they report a leak, heating, "
+        "electrics, structural or door problem, when a report is made an emergency, and when "
+        "it is an emergency hazard:",
+        render.emergency(own),
+    ]
+    if own:
+        lines.append(
+            "/emergencyinfo default puts back the national numbers (999; gas 0800 111 999; "
+            "power cut 105)."
+        )
+    else:
+        lines.append(
+            "Change it with /emergencyinfo and your own words (your landlord's out-of-hours "
+            "line, say); keep the national numbers in it."
+        )
+    ctx.reply_privately("\n".join(lines))
+
+
 async def repair_note(ctx: Context) -> None:
     view = await report_named(ctx)
     require_team(ctx, view)
@@ -473,7 +568,12 @@ def merge_people(session: Session, source_id: int, target_id: int, now: datetime
     return []
 
 
-STATUSES = tuple(status.value for status in RepairStatus if status != RepairStatus.REPORTED)
+# The statuses the team sets (a report starts reported; only its tenant withdraws it).
+STATUSES = tuple(
+    status.value
+    for status in RepairStatus
+    if status not in (RepairStatus.REPORTED, RepairStatus.WITHDRAWN)
+)
 
 FEATURE = Feature(
     name="repairs",
@@ -613,6 +713,30 @@ FEATURE = Feature(
             own_note="only reports you made",
         ),
         Command(
+            "repaircomment",
+            "Add to your repair report, or answer the team: R-N what to add",
+            repair_comment,
+            params=(
+                REPORT,
+                Param("comment", "What to add", ParamKind.TEXT, max_length=2000, multiline=True),
+            ),
+            scope="report",
+            listed_for=Role.MEMBER,
+            own_note="only reports you made",
+        ),
+        Command(
+            "withdraw",
+            "Withdraw a repair report you no longer need: R-N why",
+            withdraw,
+            params=(
+                REPORT,
+                Param("reason", "Why (optional)", ParamKind.TEXT, required=False, max_length=300),
+            ),
+            scope="report",
+            listed_for=Role.MEMBER,
+            own_note="only reports you made",
+        ),
+        Command(
             "priority",
             "Set a report's priority: emergency, urgent, routine or planned",
             priority,
@@ -657,6 +781,25 @@ FEATURE = Feature(
             "Send the tenant the written summary (Awaab's Law): R-N text",
             summary,
             params=(REPORT, Param("summary", "The summary", ParamKind.TEXT, max_length=3000)),
+            scope="report",
+            listed_for=Role.REPAIRS,
+        ),
+        Command(
+            "emergencyhazard",
+            "An emergency hazard (Awaab's Law): make safe within 24 hours: R-N what",
+            emergency_hazard,
+            params=(
+                REPORT,
+                Param("hazard", "What the hazard is", ParamKind.TEXT, max_length=1000),
+            ),
+            scope="report",
+            listed_for=Role.REPAIRS,
+        ),
+        Command(
+            "madesafe",
+            "The emergency hazard is made safe (Awaab's Law): R-N what was done",
+            made_safe,
+            params=(REPORT, Param("done", "What was done", ParamKind.TEXT, max_length=2000)),
             scope="report",
             listed_for=Role.REPAIRS,
         ),
@@ -730,6 +873,23 @@ FEATURE = Feature(
                     choices=tuple(p.value for p in Priority),
                 ),
                 Param("length", "24 hours, 5 working days, 28 days or default", ParamKind.TEXT),
+            ),
+            role=Role.ADMIN,
+            needs_community=True,
+        ),
+        Command(
+            "emergencyinfo",
+            "What tenants are told to do in an emergency out of hours: text, or default",
+            emergency_info,
+            params=(
+                Param(
+                    "text",
+                    "Who to call out of hours (or default)",
+                    ParamKind.TEXT,
+                    required=False,
+                    max_length=EMERGENCY_TEXT_MAX,
+                    multiline=True,
+                ),
             ),
             role=Role.ADMIN,
             needs_community=True,

@@ -50,12 +50,15 @@ HEADER = (
     "closed",
     "investigated",
     "summary_sent",
+    "emergency_hazard",
+    "made_safe",
     "me_too",
     "photos",
 )
 _REPORTS = (
     "SELECT id, number, category, location, priority, status, reported_at, target_at, "
-    "fixed_at, fix_hours, fixed_on_time, closed_at, investigated_at, summary_at "
+    "fixed_at, fix_hours, fixed_on_time, closed_at, investigated_at, summary_at, "
+    "emergency_at, made_safe_at "
     "FROM repairreport WHERE community_id = ? ORDER BY number"
 )
 _COUNTS = (
@@ -104,6 +107,8 @@ def csv_file(session: Session, community_id: int, now: datetime) -> bytes:
             closed,
             investigated,
             summary,
+            hazard,
+            made_safe,
         ) in db.execute(_REPORTS, (community_id,)):
             home = location == HOME
             yield [
@@ -126,6 +131,8 @@ def csv_file(session: Session, community_id: int, now: datetime) -> bytes:
                 local(closed),
                 local(investigated),
                 local(summary),
+                local(hazard),
+                local(made_safe),
                 me_too.get(report_id, 0),
                 photos.get(report_id, 0),
             ]

@@ -12,6 +12,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from bot.repairs import photos, render
+from bot.repairs.service import COMMENT
 from bot.repairs.spec import LABELS
 from bot.repairs.views import load
 from storage.engine import sqlite_path
@@ -89,6 +90,15 @@ def forget(session: Session, person_id: int, now: datetime) -> list[Path]:
         .values(description=REMOVED, access=None, vulnerability=None, home_id=None)
     )
     session.exec(update(RepairEvent).where(col(RepairEvent.report_id).in_(own)).values(detail=""))
+    # What they wrote on reports they said me too to.
+    session.exec(
+        update(RepairEvent)
+        .where(
+            col(RepairEvent.actor_person_id) == person_id,
+            col(RepairEvent.kind) == COMMENT,
+        )
+        .values(detail="")
+    )
     session.exec(
         update(RepairReport)
         .where(col(RepairReport.assignee_person_id) == person_id)

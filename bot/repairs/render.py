@@ -8,8 +8,8 @@ from bot.events import Button
 from bot.refs import qualified
 from bot.repairs.clocks import Priority, RepairClock
 from bot.repairs.spec import AWAAB, HOME, LABELS
-from bot.repairs.views import ReportView, awaab_steps, reference
-from storage.repairs import RepairStatus
+from bot.repairs.views import EMERGENCY_STEP, ReportView, awaab_steps, emergency_step, reference
+from storage.repairs import RepairCategory, RepairStatus
 
 KEEP_IT_PRIVATE = (
     "Repairs are private between you and the repairs team: next time, send it to me in a direct "
@@ -27,6 +27,7 @@ STATUS_WORDS = {
     RepairStatus.NO_ACCESS: "no access at the visit",
     RepairStatus.DUPLICATE: "a duplicate of another report",
     RepairStatus.NOT_OURS: "not the trust's responsibility",
+    RepairStatus.WITHDRAWN: "withdrawn by the tenant",
 }
 
 # What the tenant is told at each step (the team's own words follow, when given).
@@ -48,7 +49,54 @@ TENANT_NEWS = {
     RepairStatus.DUPLICATE: "It is already reported; the earlier report covers it.",
     RepairStatus.NOT_OURS: "The repairs team says this is not the trust's responsibility.",
     RepairStatus.REPORTED: "It is back with the repairs team.",
+    RepairStatus.WITHDRAWN: "You withdrew the report.",
 }
+
+# Statuses after which nothing more is asked of the team (no buttons on the card).
+FINISHED = (RepairStatus.CLOSED, RepairStatus.WITHDRAWN)
+
+# What to do in an emergency out of hours. The national numbers are those of Great Britain
+# (Northern Ireland's gas emergency line differs: a community there sets its own message with
+# /emergencyinfo, as any community may, to name its landlord's out-of-hours line).
+EMERGENCY_HEADING = (
+    "🚨 In an emergency, do not wait for an answer here: Moot is not watched day and night."
+)
+DEFAULT_EMERGENCY = "\n".join(
+    [
+        "· If anyone is in danger, or there is fire or smoke, call 999.",
+        "· If you smell gas, call the National Gas Emergency Service on 0800 111 999 (free, "
+        "day and night).",
+        "· In a power cut, or if you see damaged power lines, call 105 (free). If the "
+        "electrics at home are sparking or wet, keep away and switch off at the fuse box if it "
+        "is safe to.",
+        "· For flooding, turn off the water at the stopcock if you can, and phone your "
+        "landlord's emergency repairs line.",
+    ]
+)
+# Reports that may be an emergency: their receipt says what to do now.
+MAY_BE_EMERGENCY = frozenset(
+    {
+        RepairCategory.LEAK,
+        RepairCategory.HEATING,
+        RepairCategory.ELECTRICS,
+        RepairCategory.STRUCTURAL,
+        RepairCategory.SECURITY,
+    }
+)
+
+
+def emergency(own: str | None) -> str:
+    """What tenants are told to do in an emergency: the community's own words, or the national
+    numbers."""
+    return f"{EMERGENCY_HEADING}\n{own or DEFAULT_EMERGENCY}"
+
+
+def may_be_emergency(view: ReportView) -> bool:
+    return (
+        view.report.category in MAY_BE_EMERGENCY
+        or view.report.priority == Priority.EMERGENCY.value
+        or view.report.emergency_at is not None
+    )
 
 
 def when(moment: datetime, view: ReportView) -> str:
@@ -81,7 +129,12 @@ def target(view: ReportView) -> str:
     due = view.due
     if due is None:
         return "paused (no access at the visit)"
-    return f"by {when(due, view)} ({priority_words(view)}: {view.clock.target.describe()})"
+    what = (
+        "emergency hazard, Awaab's Law"
+        if view.clock.what == EMERGENCY_STEP
+        else priority_words(view)
+    )
+    return f"by {when(due, view)} ({what}: {view.clock.target.describe()})"
 
 
 def receipt(view: ReportView, *, team_reached: bool = True) -> str:
@@ -100,7 +153,7 @@ def receipt(view: ReportView, *, team_reached: bool = True) -> str:
         f"Add photos with /photo {view.report.number} (on Telegram, send the photo with that "
         f"as its caption). /myreports lists your reports; /repair {view.report.number} shows "
         "this one."
-    )
+    ) + (f"\n{emergency(view.emergency_text)}" if may_be_emergency(view) else "")
 
 
 NOT_PASSED_ON = (
@@ -139,7 +192,15 @@ def tenant_update(view: ReportView, status: RepairStatus, said: str | None) -> s
         )
     if said:
         lines.append(f"From the repairs team: {said}")
-    if status not in (RepairStatus.CLOSED, RepairStatus.DUPLICATE, RepairStatus.NOT_OURS):
+    if status == RepairStatus.NEEDS_INFO:
+        n = view.report.number
+        lines.append(f"Answer with /repaircomment {n} and your answer (a photo: /photo {n}).")
+    if status not in (
+        RepairStatus.CLOSED,
+        RepairStatus.DUPLICATE,
+        RepairStatus.NOT_OURS,
+        RepairStatus.WITHDRAWN,
+    ):
         lines.append(f"Target: {target(view)}.")
     return "\n".join(lines)
 
@@ -173,6 +234,29 @@ def investigated(view: ReportView, findings: str) -> str:
             f"Under Awaab's Law you get a written summary by {_due(summary, view)}, and the "
             f"safety work starts by {_due(safety, view)}.",
         ]
+    )
+
+
+def emergency_hazard(view: ReportView, hazard: str) -> str:
+    """For the tenant: the team treats the report as an emergency hazard under Awaab's Law."""
+    step = emergency_step(view.report)
+    assert step is not None
+    return "\n".join(
+        [
+            f"🚨 {view.reference}: the repairs team is treating this as an emergency hazard: "
+            f"{hazard}",
+            f"Under Awaab's Law it must be made safe by {_due(step[0], view)} (within 24 hours "
+            "of your report). If it cannot be made safe by then, you must be offered somewhere "
+            "safe to stay.",
+            emergency(view.emergency_text),
+        ]
+    )
+
+
+def made_safe(view: ReportView, done: str) -> str:
+    return (
+        f"✅ {view.reference}: the emergency hazard is made safe: {done}\n"
+        f"The repair goes on. Target: {target(view)}."
     )
 
 
@@ -210,10 +294,13 @@ def overdue(view: ReportView) -> str:
 
 
 def priority_update(view: ReportView) -> str:
-    return (
+    text = (
         f"🔧 {view.reference}: the repairs team set its priority to {priority_words(view)}.\n"
         f"Target: {target(view)}."
     )
+    if view.report.priority == Priority.EMERGENCY.value:
+        text += f"\n{emergency(view.emergency_text)}"
+    return text
 
 
 def card(view: ReportView) -> tuple[str, list[Button]]:
@@ -244,10 +331,20 @@ def card(view: ReportView) -> tuple[str, list[Button]]:
         )
     if report.visit_at is not None and report.status == RepairStatus.VISIT:
         lines.append(f"Visit: {when(report.visit_at, view)}")
+    hazard = emergency_step(report)
+    if hazard is not None and report.made_safe_at is not None:
+        lines.append(
+            f"🚨 Emergency hazard (Awaab's Law): made safe {when(report.made_safe_at, view)}"
+        )
+    elif hazard is not None and report.status not in FINISHED:
+        lines.append(
+            f"🚨 Emergency hazard (Awaab's Law): make safe by {_due(hazard[0], view)} "
+            f"(/madesafe {report.number} what was done)"
+        )
     if report.vulnerability:
         lines.append(f"⚠ A vulnerability note: /repair {report.number} (repairs team only)")
     ref = qualified(report.community_id, report.number)
-    buttons = [] if report.status == RepairStatus.CLOSED else _team_buttons(view, ref)
+    buttons = [] if report.status in FINISHED else _team_buttons(view, ref)
     return "\n".join(lines), buttons
 
 
@@ -298,13 +395,19 @@ def page(view: ReportView, *, for_team: bool) -> str:
     if for_team and view.repeats:
         lines.append(repeat_warning(view))
     lines += ["", "Clock:"]
+    hazard = emergency_step(report)
+    if hazard is not None:
+        explained = hazard[0].explain(view.nation, view.zone)
+        explained[0] += " — done" if hazard[1] else ""
+        lines += [f"· {line}" for line in explained]
     if report.priority == AWAAB:
         for clock, met in awaab_steps(report, view.pauses):
             explained = clock.explain(view.nation, view.zone)
             explained[0] += " — done" if met else ""
             lines += [f"· {line}" for line in explained]
     else:
-        lines += [f"· {line}" for line in view.clock.explain(view.nation, view.zone)]
+        clock = view.priority_clock or view.clock
+        lines += [f"· {line}" for line in clock.explain(view.nation, view.zone)]
     lines += ["", "Timeline:"]
     for event in view.events:
         if event.internal and not for_team:

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from bot import roles
 from bot.community.service import active_member
-from bot.errors import UserError
+from bot.errors import NotAllowedError, UserError
 from bot.events import Reply
 from bot.numbers import next_number
 from bot.outbox import queue as outbox
@@ -33,11 +33,13 @@ from bot.repairs.clocks import (
 )
 from bot.repairs.photos import CleanPhoto
 from bot.repairs.spec import AWAAB, FIRST_PRIORITY, HOME, ReportSpec
-from bot.repairs.views import SETTLED, ReportView, load, reference, settings_of
+from bot.repairs.views import SETTLED, ReportView, emergency_step, load, reference, settings_of
 from bot.scheduler import reschedule, unschedule
+from bot.text import clean
 from storage.models import Chat, Community, Membership, MembershipStatus, Person, Role
 from storage.outbox import DeliveryStatus, OutboxEntry
 from storage.repairs import (
+    DETAIL_MAX,
     RepairEvent,
     RepairPause,
     RepairPhoto,
@@ -50,7 +52,7 @@ from storage.repairs import (
 CARD = "repair-card"
 NUMBER_KIND = "repair"
 NO_ACCESS_REASON = "no access at the visit"
-FINISHED = (RepairStatus.CLOSED,)
+FINISHED = render.FINISHED  # closed, or withdrawn by the tenant: nothing more to do
 DUE_SOON_JOB, OVERDUE_JOB = "repairs.due_soon", "repairs.overdue"
 VISIT_JOB = "repairs.visit_reminder"
 DIGEST_JOB = "repairs.digest"
@@ -272,7 +274,7 @@ def change_status(
     filed = session.get_one(RepairReport, report_id)
     ref = reference(filed.number)
     if filed.status in FINISHED:
-        raise UserError(f"{ref} is closed.")
+        raise UserError(f"{ref} is {render.STATUS_WORDS[filed.status]}.")
     if status == filed.status and not again:
         raise UserError(f"{ref} is already {render.STATUS_WORDS[status]}.")
     if status in (RepairStatus.NOT_OURS, RepairStatus.NEEDS_INFO) and not said:
@@ -340,7 +342,7 @@ def set_priority(
     filed = session.get_one(RepairReport, report_id)
     ref = reference(filed.number)
     if filed.status in FINISHED:
-        raise UserError(f"{ref} is closed.")
+        raise UserError(f"{ref} is {render.STATUS_WORDS[filed.status]}.")
     if filed.priority == priority.value:
         raise UserError(f"{ref} is {priority.value} already.")
     filed.priority = priority.value
@@ -354,7 +356,7 @@ def assign(
     filed = session.get_one(RepairReport, report_id)
     ref = reference(filed.number)
     if filed.status in FINISHED:
-        raise UserError(f"{ref} is closed.")
+        raise UserError(f"{ref} is {render.STATUS_WORDS[filed.status]}.")
     member = active_member(session, filed.community_id, member_number)
     if member is None or not roles.allows(Role(member.role), Role.REPAIRS):
         raise UserError(
@@ -565,7 +567,7 @@ def _awaab(session: Session, report_id: int) -> RepairReport:
     filed = session.get_one(RepairReport, report_id)
     ref = reference(filed.number)
     if filed.status in FINISHED:
-        raise UserError(f"{ref} is closed.")
+        raise UserError(f"{ref} is {render.STATUS_WORDS[filed.status]}.")
     if filed.priority != AWAAB:
         raise UserError(f"{ref} is not on Awaab's Law's clock (damp and mould).")
     return filed
@@ -578,7 +580,7 @@ def add_photo(
     filed = session.get_one(RepairReport, report_id)
     ref = reference(filed.number)
     if filed.status in FINISHED:
-        raise UserError(f"{ref} is closed.")
+        raise UserError(f"{ref} is {render.STATUS_WORDS[filed.status]}.")
     known = session.exec(
         select(RepairPhoto.id).where(
             RepairPhoto.report_id == report_id, RepairPhoto.sha256 == photo.sha256
@@ -598,8 +600,197 @@ def add_photo(
     )
     _event(session, filed, person_id, "photo", "a photo was added", now)
     session.flush()
+    view = load(session, report_id)
+    if view.may_follow(person_id):  # the tenant, or a neighbour who said me too: the team hears
+        name = session.get_one(Person, person_id).name
+        text = f"📷 {ref}: {name} ({_who(filed, person_id)}) added a photo: /photos {filed.number}"
+        _tell_triage(session, filed, text, now)
+        _tell_assignee(session, filed, f"a photo on repair {ref}", text, now)
     _edit_card(session, filed, now)
-    return len(load(session, report_id).photos)
+    return len(view.photos)
+
+
+COMMENT = "tenant comment"
+# Where a report goes back to when the tenant answers "needs information" (the status it had
+# before; a pause or a settled state is not gone back to).
+RESUMABLE = (
+    RepairStatus.REPORTED,
+    RepairStatus.ACKNOWLEDGED,
+    RepairStatus.INVESTIGATING,
+    RepairStatus.VISIT,
+    RepairStatus.IN_PROGRESS,
+)
+
+
+def tenant_comment(
+    session: Session, report_id: int, person_id: int, comment: str, now: datetime
+) -> RepairStatus | None:
+    """The tenant (or a neighbour who said me too) adds to a report, and the triage chat and
+    the assignee hear at once. The reporter's answer to "needs information" puts the report
+    back where it was: the status it went back to, if it did."""
+    filed = session.get_one(RepairReport, report_id)
+    ref = reference(filed.number)
+    if filed.status in FINISHED:
+        raise UserError(
+            f"{ref} is {render.STATUS_WORDS[filed.status]}: if the problem is back, /report it."
+        )
+    said = clean(comment).strip()[:DETAIL_MAX]
+    if not said:
+        raise UserError(f"Write what to add after the reference: /repaircomment {filed.number} …")
+    _event(session, filed, person_id, COMMENT, said, now)
+    resumed = None
+    if filed.status == RepairStatus.NEEDS_INFO and person_id == filed.reporter_person_id:
+        resumed = _status_before_needs_info(session, report_id)
+        filed.status = resumed
+        _event(session, filed, person_id, resumed.value, "the tenant answered", now)
+    session.flush()
+    if resumed is not None:
+        _keep_target(session, report_id, now)
+    name = session.get_one(Person, person_id).name
+    verb = "answered" if resumed is not None else "added"
+    text = f"💬 {ref}: {name} ({_who(filed, person_id)}) {verb}: {said[:1500]}"
+    if resumed is not None:
+        text += f"\nIt is back to {render.STATUS_WORDS[resumed]}."
+    _tell_triage(session, filed, text, now)
+    _tell_assignee(session, filed, f"a comment on repair {ref}", text, now)
+    _edit_card(session, filed, now)
+    return resumed
+
+
+def _who(filed: RepairReport, person_id: int) -> str:
+    return "the tenant" if person_id == filed.reporter_person_id else "said me too"
+
+
+def _tell_assignee(
+    session: Session, filed: RepairReport, summary: str, text: str, now: datetime
+) -> None:
+    if filed.assignee_person_id is not None:
+        outbox.direct(
+            session,
+            filed.assignee_person_id,
+            Message(summary, reply=Reply(text)),
+            now,
+            community_id=filed.community_id,
+        )
+
+
+def _status_before_needs_info(session: Session, report_id: int) -> RepairStatus:
+    """The status the report had before it last needed information."""
+    statuses = {status.value for status in RepairStatus}
+    kinds = session.exec(
+        select(RepairEvent.kind)
+        .where(RepairEvent.report_id == report_id)
+        .order_by(col(RepairEvent.at).desc(), col(RepairEvent.id).desc())
+    )
+    for kind in kinds:
+        if kind in statuses and kind != RepairStatus.NEEDS_INFO.value:
+            status = RepairStatus(kind)
+            return status if status in RESUMABLE else RepairStatus.ACKNOWLEDGED
+    return RepairStatus.ACKNOWLEDGED
+
+
+def withdraw(
+    session: Session, report_id: int, person_id: int, reason: str | None, now: datetime
+) -> None:
+    """The tenant no longer needs it: settled, its alerts and visit reminder cancelled, the
+    team told, the card updated."""
+    view = load(session, report_id)
+    filed, ref = view.report, view.reference
+    if person_id != filed.reporter_person_id:
+        raise NotAllowedError(f"Only the tenant who reported {ref} can withdraw it.")
+    if filed.status == RepairStatus.FIXED:
+        raise UserError(
+            f"{ref} is marked fixed: if it is, close it with /isfixed {filed.number} yes; if "
+            f"not, /isfixed {filed.number} no."
+        )
+    if filed.status in SETTLED:
+        raise UserError(f"{ref} is {render.STATUS_WORDS[filed.status]} already.")
+    if view.supporters:
+        count = len(view.supporters)
+        raise UserError(
+            f"{count} neighbour{'' if count == 1 else 's'} said me too to {ref}, so it stays open "
+            "for them; the repairs team closes it once it is sorted. Tell them with "
+            f"/repaircomment {filed.number} …"
+        )
+    for pause in _open_pauses(session, report_id):
+        pause.ended = now
+    filed.status, filed.closed_at = RepairStatus.WITHDRAWN, now
+    _event(session, filed, person_id, RepairStatus.WITHDRAWN.value, reason or "", now)
+    session.flush()
+    _keep_target(session, report_id, now)
+    subject = f"report:{report_id}"
+    for kind in (DUE_SOON_JOB, OVERDUE_JOB, VISIT_JOB):
+        unschedule(session, kind, subject)
+    why = f": {reason.rstrip('.')}." if reason else "."
+    visit = (
+        f" The visit booked for {render.when(filed.visit_at, view)} is off."
+        if filed.visit_at is not None and filed.visit_at > now
+        else ""
+    )
+    _tell_triage(session, filed, f"↩ {ref} is withdrawn by the tenant{why}{visit}", now)
+    _tell_assignee(
+        session, filed, f"repair {ref} withdrawn", f"↩ {ref} is withdrawn by the tenant{why}", now
+    )
+    _edit_card(session, filed, now)
+
+
+def emergency_hazard(
+    session: Session, report_id: int, hazard: str, actor_id: int, now: datetime
+) -> None:
+    """The team judges the report an emergency hazard (Awaab's Law, any category): it must be
+    made safe within 24 hours of the report, and the tenant hears so, with what to do now."""
+    filed = session.get_one(RepairReport, report_id)
+    ref = reference(filed.number)
+    if filed.status in SETTLED:
+        raise UserError(f"{ref} is {render.STATUS_WORDS[filed.status]}.")
+    if filed.emergency_at is not None:
+        raise UserError(f"{ref} is an emergency hazard already.")
+    filed.emergency_at = now
+    _told_step(
+        session,
+        filed,
+        actor_id,
+        "emergency hazard",
+        hazard,
+        lambda view: render.emergency_hazard(view, hazard),
+        now,
+    )
+
+
+def made_safe(session: Session, report_id: int, done: str, actor_id: int, now: datetime) -> None:
+    """The emergency hazard is made safe: its clock stops, the repair goes on to its own."""
+    filed = session.get_one(RepairReport, report_id)
+    ref = reference(filed.number)
+    if filed.emergency_at is None:
+        raise UserError(
+            f"{ref} is not an emergency hazard (/emergencyhazard {filed.number} what it is)."
+        )
+    if filed.made_safe_at is not None:
+        raise UserError(f"{ref} was made safe already.")
+    if filed.status in FINISHED:
+        raise UserError(f"{ref} is {render.STATUS_WORDS[filed.status]}.")
+    filed.made_safe_at = now
+    _told_step(
+        session,
+        filed,
+        actor_id,
+        "made safe",
+        done,
+        lambda view: render.made_safe(view, done),
+        now,
+    )
+
+
+def emergency_due(view: ReportView) -> datetime | None:
+    """When the report's emergency hazard must be made safe by, if it is one."""
+    step = emergency_step(view.report)
+    return step[0].due(view.nation, view.zone) if step is not None else None
+
+
+def set_emergency_text(session: Session, community_id: int, text: str | None) -> None:
+    settings = settings_of(session, community_id)
+    settings.emergency_text = text
+    session.add(settings)
 
 
 def add_note(session: Session, report_id: int, note: str, actor_id: int, now: datetime) -> None:
@@ -628,7 +819,12 @@ def set_triage_chat(
         .where(
             RepairReport.community_id == community_id,
             col(RepairReport.status).not_in(
-                [RepairStatus.CLOSED, RepairStatus.DUPLICATE, RepairStatus.NOT_OURS]
+                [
+                    RepairStatus.CLOSED,
+                    RepairStatus.DUPLICATE,
+                    RepairStatus.NOT_OURS,
+                    RepairStatus.WITHDRAWN,
+                ]
             ),
         )
         .order_by(col(RepairReport.number))

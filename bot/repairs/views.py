@@ -37,6 +37,7 @@ SETTLED = (
     RepairStatus.CLOSED,
     RepairStatus.DUPLICATE,
     RepairStatus.NOT_OURS,
+    RepairStatus.WITHDRAWN,
 )
 
 
@@ -56,11 +57,13 @@ class ReportView:
     assignee: str | None
     events: tuple[RepairEvent, ...]
     clock: RepairClock  # the one that sets the target now
+    priority_clock: RepairClock | None  # its priority's own (none under Awaab's Law)
     pauses: tuple[Pause, ...]
     nation: Nation
     supporters: dict[int, str]  # person -> the platform they said "me too" from
     home: Home | None  # from the register, when the report is about a home in it
     photos: tuple[RepairPhoto, ...]
+    emergency_text: str | None  # the community's own out-of-hours message, if it set one
     # Damp and mould: the same home's other damp and mould reports within 12 months of it, for
     # the team's card and page (bot.repairs.repeats.with_repeats).
     repeats: tuple[RepairReport, ...] = ()
@@ -84,9 +87,13 @@ class ReportView:
 
     @property
     def steps_met(self) -> bool:
-        """Under Awaab's Law, every step is met: nothing is due any more."""
-        return self.report.priority == AWAAB and all(
-            met for _, met in awaab_steps(self.report, self.pauses)
+        """Under Awaab's Law, every step is met (an emergency hazard made safe too): nothing is
+        due any more."""
+        emergency = emergency_step(self.report)
+        return (
+            self.report.priority == AWAAB
+            and all(met for _, met in awaab_steps(self.report, self.pauses))
+            and (emergency is None or emergency[1])
         )
 
     @property
@@ -121,6 +128,18 @@ class ReportView:
 # Once the work has started, Awaab's Law's safety-work step is met.
 WORK_STARTED = (RepairStatus.IN_PROGRESS, *SETTLED)
 WORK_STARTED_STEPS = frozenset(status.value for status in WORK_STARTED)  # timeline event kinds
+
+
+EMERGENCY_STEP = "Make the emergency hazard safe (Awaab's Law)"
+
+
+def emergency_step(report: RepairReport) -> tuple[RepairClock, bool] | None:
+    """An emergency hazard's clock, whatever the report's category, and whether it is made safe:
+    within 24 hours of the report (when the landlord became aware), never paused."""
+    if report.emergency_at is None:
+        return None
+    clock = RepairClock(EMERGENCY_STEP, report.reported_at, AWAAB_TARGETS[AwaabStep.EMERGENCY])
+    return clock, report.made_safe_at is not None
 
 
 def awaab_steps(report: RepairReport, pauses: tuple[Pause, ...]) -> list[tuple[RepairClock, bool]]:
@@ -158,6 +177,21 @@ def awaab_steps(report: RepairReport, pauses: tuple[Pause, ...]) -> list[tuple[R
     ]
 
 
+def priority_clock(
+    report: RepairReport, pauses: tuple[Pause, ...], settings: RepairSettings
+) -> RepairClock | None:
+    """The clock of the report's priority; None under Awaab's Law, which has its steps."""
+    if report.priority == AWAAB:
+        return None
+    priority = Priority(report.priority)
+    return RepairClock(
+        f"{priority.value.capitalize()} repair",
+        report.reported_at,
+        read_targets(settings.targets)[priority],
+        pauses,
+    )
+
+
 def clock_of(
     report: RepairReport,
     pauses: tuple[Pause, ...],
@@ -165,19 +199,18 @@ def clock_of(
     zone: ZoneInfo,
 ) -> RepairClock:
     """The clock that sets the report's target now: its priority's, or under Awaab's Law the
-    step due soonest among those not yet met."""
-    if report.priority != AWAAB:
-        priority = Priority(report.priority)
-        return RepairClock(
-            f"{priority.value.capitalize()} repair",
-            report.reported_at,
-            read_targets(settings.targets)[priority],
-            pauses,
-        )
-    steps = awaab_steps(report, pauses)
-    waiting = [clock for clock, met in steps if not met]
-    if not waiting:
-        return steps[-1][0]
+    step due soonest among those not yet met; an emergency hazard not yet made safe comes first
+    unless another is due sooner."""
+    emergency = emergency_step(report)
+    waiting = [emergency[0]] if emergency is not None and not emergency[1] else []
+    own = priority_clock(report, pauses, settings)
+    if own is not None:
+        waiting.append(own)
+    else:
+        steps = awaab_steps(report, pauses)
+        waiting += [clock for clock, met in steps if not met]
+        if not waiting:
+            return steps[-1][0]
     far = datetime.max.replace(tzinfo=UTC)
     nation = Nation(settings.nation)
     return min(waiting, key=lambda clock: clock.due(nation, zone) or far)
@@ -213,6 +246,7 @@ def load(session: Session, report_id: int) -> ReportView:
         ),
         tuple(events),
         clock_of(report, pauses, settings, zone),
+        priority_clock(report, pauses, settings),
         pauses,
         nation,
         {
@@ -229,6 +263,7 @@ def load(session: Session, report_id: int) -> ReportView:
                 .order_by(col(RepairPhoto.id))
             )
         ),
+        settings.emergency_text,
     )
 
 
