@@ -9,6 +9,8 @@ from bot.commands import Command, Param, ParamKind, Where
 STRING, INTEGER, ATTACHMENT = 3, 4, 11
 CHAT_INPUT = 1
 DESCRIPTION_LIMIT = 100
+# Discord refuses a bulk overwrite of more global chat-input commands than this.
+GLOBAL_COMMANDS_AT_MOST = 100
 GUILD_CONTEXT, BOT_DM_CONTEXT = 0, 1
 CONTEXTS = {
     Where.ANYWHERE: (GUILD_CONTEXT, BOT_DM_CONTEXT),
@@ -20,6 +22,11 @@ CONTEXTS = {
 def global_commands(commands: list[Command]) -> list[dict[str, Any]]:
     """Every command, once for the whole application, offered where it works: in servers, in a
     direct message with Moot, or both (a resident can /join CODE or /vote from a DM)."""
+    if len(commands) > GLOBAL_COMMANDS_AT_MOST:
+        raise ValueError(
+            f"{len(commands)} commands: Discord takes at most {GLOBAL_COMMANDS_AT_MOST} global "
+            "slash commands; fold some into a subcommand choice"
+        )
     return [slash_command(c) | {"contexts": list(CONTEXTS[c.where])} for c in commands]
 
 
