@@ -73,12 +73,18 @@ def read_moment(text: str, zone: str, now: datetime, *, by_day: bool = False) ->
 
 def _end_of_day(moment: datetime, zone: str) -> datetime:
     local = ZoneInfo(zone)
-    day = moment.astimezone(local).date()
-    return datetime.combine(day, END_OF_DAY, local).astimezone(UTC)
+    try:
+        day = moment.astimezone(local).date()
+        return datetime.combine(day, END_OF_DAY, local).astimezone(UTC)
+    except OverflowError as error:  # the end of 31 Dec 9999 west of UTC, say
+        raise UserError("That day is too far from today; give one within two years.") from error
 
 
 def is_end_of_day(moment: datetime, zone: str) -> bool:
-    return moment.astimezone(ZoneInfo(zone)).time() == END_OF_DAY
+    try:
+        return moment.astimezone(ZoneInfo(zone)).time() == END_OF_DAY
+    except OverflowError:
+        return False
 
 
 def format_due(moment: datetime, zone: str) -> str:

@@ -295,6 +295,8 @@ MEET_AND_REPAIR_WORDS = (
     "about: Budget and bins",
     "due: in 5 days",
     "due: 9999-12-31 23:00",
+    "due: 9999-12-31",
+    "due: 0001-01-01",
     "due: 0001-01-01 00:30",
     *(status.value for status in RepairStatus),
     *(p.value for p in Priority),
