@@ -33,7 +33,7 @@ from sqlmodel import Session, col, select
 from bot.dates import length
 from bot.events import DirectAddress, Reply
 from bot.outbox import messages
-from bot.outbox.queue import LATE_AT_MOST, SAYS_LATE_FROM, address, post_again
+from bot.outbox.queue import LATE_AT_MOST, SAYS_LATE_FROM, address
 from bot.outlet import ChatMovedError, Outlet, RefusedError, TransientError
 from storage.models import Account, Chat
 from storage.outbox import ERROR_MAX, DeliveryKind, DeliveryStatus, OutboxEntry
@@ -393,14 +393,6 @@ class Dispatcher:
                 if address(session, stored) is None:  # another account: try there
                     stored.attempts, stored.error = 0, reason[:ERROR_MAX]
                     return stored
-            elif stored.kind == DeliveryKind.EDIT and not whole_chat:
-                # The card's message is gone (deleted, or left behind by a chat that moved):
-                # the card is posted again, showing all this edit would have.
-                card = session.get(OutboxEntry, stored.edit_of)
-                if card is not None and post_again(session, card, reason, now):
-                    stored.status, stored.finished_at = DeliveryStatus.SUPERSEDED, now
-                    stored.error = f"the card is posted again ({reason})"[:ERROR_MAX]
-                    return stored
             elif whole_chat:
                 session.exec(
                     update(Chat)
@@ -420,8 +412,6 @@ class Dispatcher:
         stored = await self._outbox.moot.write(settle)
         if stored.status == DeliveryStatus.PENDING:
             self._outbox.wake(stored.platform)
-        elif stored.status == DeliveryStatus.SUPERSEDED:  # its card goes again: no failure
-            await self._outbox.finished(stored.id, None)
         else:
             await self._outbox.finished(stored.id, stored)
 

@@ -167,12 +167,13 @@ POSTED_AGAIN_AT_MOST = 3
 
 
 def post_again(session: Session, card: OutboxEntry, reason: str, now: datetime) -> bool:
-    """A live card's message can no longer be edited (`reason`): it was deleted, or left behind
-    when its chat moved (a Telegram group that became a supergroup). Post the card again where
-    the chat is now, through the same delivery, so whatever points at it (PollPost, MeetingPost,
-    a repair's card) follows, and edits waiting for it go to the new message. The old message
-    is kept as a retired entry, so a press on it is told where the live card is. False when
-    this is no live card, or it was posted again too often already."""
+    """A live card's message can no longer be edited (`reason`): it was left behind when its
+    chat moved (a Telegram group that became a supergroup). Post the card again, through the
+    same delivery, so whatever points at it (PollPost, MeetingPost, a repair's card) follows,
+    and edits waiting for it go to the new message. The old message is kept as a retired entry
+    under the old chat, so a press on it is told where the live card is. (A card someone
+    deleted on purpose is not posted again.) False when this is no live card, or it was posted
+    again too often already."""
     if (
         card.kind != DeliveryKind.POST
         or card.live is None

@@ -16,10 +16,17 @@ from sqlmodel import Session, col, select
 from bot.events import Reply
 from bot.outbox import report
 from bot.outbox.dispatcher import Dispatcher
-from bot.outbox.queue import SOMEONE_OF, Message, direct, nobody_reached, reached
+from bot.outbox.queue import (
+    SOMEONE_OF,
+    Message,
+    direct,
+    nobody_reached,
+    post_again,
+    reached,
+)
 from bot.outlet import Outlet
 from storage.models import Chat
-from storage.outbox import DeliveryStatus, OutboxEntry
+from storage.outbox import DeliveryKind, DeliveryStatus, OutboxEntry
 
 if TYPE_CHECKING:
     from bot.core import Moot
@@ -224,7 +231,22 @@ class Outbox:
         return await renderer(self.moot, key)
 
     def move_chat(self, session: Session, platform: str, old: str, new: str) -> None:
-        """Inside a write: a chat changed id; follow it everywhere, then send there."""
+        """Inside a write: a chat changed id (a Telegram group became a supergroup); follow it
+        everywhere, then send there. Its live cards stay behind in the old chat, where Moot can
+        no longer edit them: each is posted again in the new one, and the old message is kept
+        (retired, under the old id) so a press on it is told where the live card is."""
+        now = self.moot.clock.now()
+        cards = session.exec(
+            select(OutboxEntry).where(
+                col(OutboxEntry.platform) == platform,
+                col(OutboxEntry.chat_id) == old,
+                col(OutboxEntry.kind) == DeliveryKind.POST,
+                col(OutboxEntry.status) == DeliveryStatus.SENT,
+                col(OutboxEntry.live).is_not(None),
+            )
+        ).all()
+        for card in cards:
+            post_again(session, card, "its chat moved", now)
         session.exec(
             update(Chat)
             .where(col(Chat.platform) == platform, col(Chat.platform_chat_id) == old)
@@ -232,7 +254,11 @@ class Outbox:
         )
         session.exec(
             update(OutboxEntry)
-            .where(col(OutboxEntry.platform) == platform, col(OutboxEntry.chat_id) == old)
+            .where(
+                col(OutboxEntry.platform) == platform,
+                col(OutboxEntry.chat_id) == old,
+                col(OutboxEntry.status) != DeliveryStatus.RETIRED,
+            )
             .values(chat_id=new)
         )
         for move in self._chat_moves:
