@@ -16,6 +16,7 @@ import storage.outbox
 import storage.polls  # noqa: F401
 from bot.meetings.calendar import meeting_events
 from bot.meetings.views import load
+from bot.scheduler import job_key
 from storage.engine import make_engine, prepare_sqlite_file
 from storage.meetings import Meeting
 from storage.migrate import alembic_config, upgrade
@@ -85,3 +86,38 @@ def test_meetings_made_before_0021_keep_their_calendar_uids(tmp_path: Path) -> N
         assert uids(session, 8) == {"series-1@moot"}
         assert session.get_one(Meeting, 7).guests_visible is False
     engine.dispose()
+
+
+def test_jobs_waiting_before_0020_get_their_identity_and_duplicates_go(tmp_path: Path) -> None:
+    """The reminders the old code left twice for one meeting (the duplicates 0020 fixes) become
+    one, keyed as bot.scheduler.reschedule keys them, so re-planning after the upgrade replaces
+    them."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    config = alembic_config(url)
+    prepare_sqlite_file(url)
+    command.upgrade(config, "0019")
+    due = "'2026-11-30 09:00:00.000000'"
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        for job_id, kind, payload in (
+            (1, "meetings.remind", '{"meeting": 3, "before": 60}'),
+            (2, "meetings.remind", '{"meeting": 3, "before": 60}'),
+            (3, "repairs.overdue", '{"report": 9, "due": "2026-11-30T09:00:00+00:00"}'),
+            (4, "identity.expire_link_code", '{"code": "LINK-AAAA-BBBB"}'),
+        ):
+            connection.exec_driver_sql(
+                "INSERT INTO scheduledjob (id, kind, payload, due_at) VALUES "
+                f"({job_id}, '{kind}', '{payload}', {due})"
+            )
+    engine.dispose()
+    upgrade(url)
+
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        keys = dict(connection.exec_driver_sql("SELECT id, key FROM scheduledjob").all())
+    engine.dispose()
+    assert keys == {
+        2: job_key("meetings.remind", "meeting:3:before:60"),
+        3: job_key("repairs.overdue", "report:9"),
+        4: None,  # a one-off job keeps no identity
+    }

@@ -10,6 +10,7 @@ Revises: 0019
 Create Date: 2026-11-23 10:00:00
 """
 
+import json
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -22,38 +23,43 @@ down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# kind -> the subject, as SQL over the job's JSON payload (see each kind's `reschedule` call).
-_SUBJECTS = {
-    "repairs.due_soon": "'report:' || json_extract(payload, '$.report')",
-    "repairs.overdue": "'report:' || json_extract(payload, '$.report')",
-    "repairs.visit_reminder": "'report:' || json_extract(payload, '$.report')",
-    "repairs.digest": "'community:' || json_extract(payload, '$.community')",
-    "meetings.remind": (
-        "'meeting:' || json_extract(payload, '$.meeting') || ':before:' "
-        "|| json_extract(payload, '$.before')"
-    ),
-    "meetings.personal_reminder": (
-        "'meeting:' || json_extract(payload, '$.meeting') || ':person:' "
-        "|| json_extract(payload, '$.person')"
-    ),
-    "meetings.nudge": "'meeting:' || json_extract(payload, '$.meeting')",
-    "meetings.series": "'meeting:' || json_extract(payload, '$.meeting')",
-    "polls.close": "'poll:' || json_extract(payload, '$.poll')",
-    "polls.remind": "'poll:' || json_extract(payload, '$.poll')",
-    "polls.review": "'poll:' || json_extract(payload, '$.poll')",
+# kind -> the payload fields its subject is made of (see each kind's `reschedule` call).
+_SUBJECTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "repairs.due_soon": (("report", "report"),),
+    "repairs.overdue": (("report", "report"),),
+    "repairs.visit_reminder": (("report", "report"),),
+    "repairs.digest": (("community", "community"),),
+    "meetings.remind": (("meeting", "meeting"), ("before", "before")),
+    "meetings.personal_reminder": (("meeting", "meeting"), ("person", "person")),
+    "meetings.nudge": (("meeting", "meeting"),),
+    "meetings.series": (("meeting", "meeting"),),
+    "polls.close": (("poll", "poll"),),
+    "polls.remind": (("poll", "poll"),),
+    "polls.review": (("poll", "poll"),),
 }
+
+
+def _key(kind: str, payload: str) -> str:
+    """kind|subject, as bot.scheduler.job_key builds it ("meetings.remind|meeting:3:before:60");
+    read in Python so the migration runs the same on every database."""
+    fields = json.loads(payload or "{}")
+    parts = [f"{label}:{fields.get(name)}" for label, name in _SUBJECTS[kind]]
+    return f"{kind}|{':'.join(parts)}"
 
 
 def upgrade() -> None:
     with op.batch_alter_table("scheduledjob", schema=None) as batch_op:
         batch_op.add_column(sa.Column("key", sa.String(length=160), nullable=True))
-    for kind, subject in _SUBJECTS.items():
-        op.execute(
-            sa.text(
-                f"UPDATE scheduledjob SET key = kind || '|' || {subject} "
-                "WHERE done_at IS NULL AND kind = :kind"
-            ).bindparams(kind=kind)
-        )
+    bind = op.get_bind()
+    waiting = bind.execute(
+        sa.text("SELECT id, kind, payload FROM scheduledjob WHERE done_at IS NULL")
+    ).all()
+    for job_id, kind, payload in waiting:
+        if kind in _SUBJECTS:
+            bind.execute(
+                sa.text("UPDATE scheduledjob SET key = :key WHERE id = :id"),
+                {"key": _key(kind, payload), "id": job_id},
+            )
     op.execute(
         "DELETE FROM scheduledjob WHERE done_at IS NULL AND key IS NOT NULL AND id NOT IN "
         "(SELECT max(id) FROM scheduledjob WHERE done_at IS NULL AND key IS NOT NULL "
