@@ -244,6 +244,11 @@ class Scheduler:
         await self._moot.write(put_back)
 
 
+def is_planned(session: Session, kind: str, subject: str) -> bool:
+    """Inside a read or write: whether the job of `kind` about `subject` waits to run."""
+    return _waiting(session, job_key(kind, subject))
+
+
 def _waiting(session: Session, key: str) -> bool:
     return (
         session.exec(

@@ -114,7 +114,8 @@ def test_jobs_waiting_before_0020_get_their_identity_and_duplicates_go(tmp_path:
 
     engine = make_engine(url)
     with engine.connect() as connection:
-        keys = dict(connection.exec_driver_sql("SELECT id, key FROM scheduledjob").all())
+        rows = connection.exec_driver_sql("SELECT id, key FROM scheduledjob").all()
+    keys: dict[int, str | None] = {job_id: key for job_id, key in rows}
     engine.dispose()
     assert keys == {
         2: job_key("meetings.remind", "meeting:3:before:60"),

@@ -10,7 +10,7 @@ from datetime import timedelta
 from bot.clock import ManualClock
 from bot.core import Moot
 from tests.helpers import RecordingOutlet, Resident, texts
-from tests.poll_helpers import members
+from tests.poll_helpers import members, published
 from tests.test_meetings import AGM, announced, reminders_in_chat
 from tests.test_repairs import TEAM_CHAT, with_team
 
@@ -123,3 +123,26 @@ async def test_waiting_across_reminder_times_sends_each_at_its_moment(
         (False, True),
     ]
     assert not any("late" in t for t in sent)
+
+
+async def test_a_poll_extended_after_its_reminder_does_not_remind_again_at_once(
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, clock: ManualClock
+) -> None:
+    await members(moot, host, "Alice")
+    poll_id = await published(host, "Street party? | Yes | No | closes: in 3 days | remind: 1d")
+    await clock.advance(timedelta(days=2, hours=12))  # reminded at two days
+    await moot.drain()
+
+    def reminders() -> int:
+        return sum(f"Reminder: poll #{poll_id}" in reply.text for _, reply in outlet.directs)
+
+    assert reminders() == 2  # Alice and the host, who have not voted
+    # Twelve hours more: the reminder's moment for the new deadline has passed already.
+    assert "closes" in texts(await host.say(f"/extend {poll_id} in 1 day"))
+    await moot.drain()
+    assert reminders() == 2
+    # A longer extension brings a reminder for the new deadline, once.
+    await host.say(f"/extend {poll_id} in 5 days")
+    await clock.advance(timedelta(days=4, hours=1))
+    await moot.drain()
+    assert reminders() == 4

@@ -8,6 +8,7 @@ refuses (Moot may not manage events there) is logged and the organiser told."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -20,7 +21,7 @@ from bot.meetings.views import load
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.outlet import EventOutlet, RefusedError
-from bot.scheduler import schedule
+from bot.scheduler import is_planned, reschedule
 from storage.meetings import MeetingEvent, MeetingStatus
 
 if TYPE_CHECKING:
@@ -34,8 +35,18 @@ LOCATION_MAX = 100  # Discord's limit for an external event's location
 
 
 def schedule_sync(session: Session, meeting_id: int, now: datetime) -> None:
-    """Inside a write that changed what calendars show: sync the meeting's events."""
-    schedule(session, EVENT_JOB, now, {"meeting": meeting_id})
+    """Inside a write that changed what calendars show: sync the meeting's events (one sync
+    waits per meeting, however often it changes before the sync runs)."""
+    reschedule(session, EVENT_JOB, f"meeting:{meeting_id}", now, {"meeting": meeting_id})
+
+
+def _syncing(moot: Moot, meeting_id: int) -> asyncio.Lock:
+    """One sync of a meeting's events at a time, so two never both create its event."""
+    locks = moot.extensions.setdefault(EVENT_JOB, {})
+    assert isinstance(locks, dict)
+    lock = locks.setdefault(meeting_id, asyncio.Lock())
+    assert isinstance(lock, asyncio.Lock)
+    return lock
 
 
 def calendar_event(session: Session, meeting_id: int) -> CalendarEvent:
@@ -55,7 +66,12 @@ def calendar_event(session: Session, meeting_id: int) -> CalendarEvent:
 
 
 async def sync_job(moot: Moot, payload: Mapping[str, Any]) -> None:
-    meeting_id, now = int(payload["meeting"]), moot.clock.now()
+    meeting_id = int(payload["meeting"])
+    async with _syncing(moot, meeting_id):
+        await _sync(moot, meeting_id, moot.clock.now())
+
+
+async def _sync(moot: Moot, meeting_id: int, now: datetime) -> None:
 
     def read(
         session: Session,
@@ -93,9 +109,14 @@ async def sync_job(moot: Moot, payload: Mapping[str, Any]) -> None:
     for (platform, _), (events_outlet, chat_ids) in calendars.items():
         await _sync_calendar(moot, events_outlet, meeting_id, platform, chat_ids, event, known, now)
     if waiting:  # a platform with events may connect later: try again then
-        await moot.write(
-            lambda s: schedule(s, EVENT_JOB, now + NOT_CONNECTED_RETRY, {"meeting": meeting_id})
-        )
+
+        def retry_later(session: Session) -> None:
+            subject = f"meeting:{meeting_id}"
+            if not is_planned(session, EVENT_JOB, subject):  # else a sync comes sooner anyway
+                payload = {"meeting": meeting_id}
+                reschedule(session, EVENT_JOB, subject, now + NOT_CONNECTED_RETRY, payload)
+
+        await moot.write(retry_later)
 
 
 async def _sync_calendar(

@@ -183,7 +183,7 @@ def publish(session: Session, poll_id: int, actor_id: int, now: datetime) -> Pol
     else:
         poll.opens_at = None
         _open(session, poll, now)
-    _arm_close(session, poll)
+    _arm_close(session, poll, now)
     audit.record(
         session,
         community_id=poll.community_id,
@@ -222,13 +222,18 @@ def _open(session: Session, poll: Poll, now: datetime) -> None:
     poll.status, poll.opened_at = PollStatus.OPEN, now
 
 
-def _arm_close(session: Session, poll: Poll) -> None:
+def _arm_close(session: Session, poll: Poll, now: datetime) -> None:
+    """(Re)plan the close and its reminder. A reminder whose moment has passed already (a
+    poll extended to close soon after) is not sent at once: voters were reminded, or the
+    deadline is too near for one."""
     due = {"poll": poll.id, "closes_at": poll.closes_at.isoformat()}
     subject = f"poll:{poll.id}"
     reschedule(session, CLOSE_JOB, subject, poll.closes_at, due)
-    if poll.reminder_minutes:
-        reminder_at = poll.closes_at - timedelta(minutes=poll.reminder_minutes)
+    reminder_at = poll.closes_at - timedelta(minutes=poll.reminder_minutes or 0)
+    if poll.reminder_minutes and reminder_at > now:
         reschedule(session, REMIND_JOB, subject, reminder_at, due)
+    else:
+        unschedule(session, REMIND_JOB, subject)
 
 
 def add_post(
@@ -440,7 +445,7 @@ def extend(
     if closes_at <= poll.closes_at:
         raise UserError("An extension must close later than the poll does now.")
     previous, poll.closes_at = poll.closes_at, closes_at
-    _arm_close(session, poll)  # the timers for the old deadline find it changed and do nothing
+    _arm_close(session, poll, now)  # the timers for the old deadline find it changed and do nothing
     audit.record(
         session,
         community_id=poll.community_id,

@@ -33,6 +33,7 @@ _SUBJECTS: dict[str, tuple[tuple[str, str], ...]] = {
     "meetings.personal_reminder": (("meeting", "meeting"), ("person", "person")),
     "meetings.nudge": (("meeting", "meeting"),),
     "meetings.series": (("meeting", "meeting"),),
+    "meetings.events": (("meeting", "meeting"),),
     "polls.close": (("poll", "poll"),),
     "polls.remind": (("poll", "poll"),),
     "polls.review": (("poll", "poll"),),
