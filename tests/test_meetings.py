@@ -440,6 +440,9 @@ async def test_attendance_quorum_minutes_and_action_items(
     assert "Write it as" in texts(await host.say("/actionitem 1 3 Fix the gate"))
     said = texts(await host.say("/actionitem 1 3 | Fix the gate | due: in 3 days 12:00"))
     assert "Action #1 is set" in said
+    assert "who is reminded the day before it is due" in said
+    soon = texts(await host.say("/actionitem 1 3 | Bring chairs | due: tomorrow"))  # 18:30 now
+    assert "due too soon for a reminder the day before" in soon
     assert any("you have action #1: Fix the gate" in t for t in outlet.dms_to("bob"))
     assert "#1 Fix the gate" in texts(await bob.say("/actions"))
     assert "You have no open actions" in texts(await alice.say("/actions"))

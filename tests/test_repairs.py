@@ -258,6 +258,7 @@ async def test_a_visit_is_booked_moved_and_the_tenant_reminded_the_day_before(
         assert refusal in texts(await fixer.say(line, TEAM_CHAT))
     said = texts(await fixer.say("/visit R-0001 Thursday 10:00", TEAM_CHAT))
     assert "booked for Thu 26 Nov 2026, 10:00 (Europe/London); the news is on its way" in said
+    assert "who is reminded the day before" in said
     assert "Visit: Thu 26 Nov 2026, 10:00." in outlet.dms_to("alice")[-1]
     assert "Visit: Thu 26 Nov 2026, 10:00" in cards(outlet)[-1].text
 

@@ -187,7 +187,7 @@ def add_action(
         community_id=meeting.community_id,
         requested_by=actor_id,
     )
-    remind_at = _day_before(due_at, zone)
+    remind_at = reminder_at(due_at, zone)
     if remind_at > now:
         schedule(session, ACTION_JOB, remind_at, {"action": item.id})
     audit.record(
@@ -201,7 +201,7 @@ def add_action(
     return item
 
 
-def _day_before(due_at: datetime, zone: str) -> datetime:
+def reminder_at(due_at: datetime, zone: str) -> datetime:
     """When an action's owner is reminded: 09:00 the day before one due by the end of a day,
     otherwise a day before it is due."""
     if not is_end_of_day(due_at, zone):

@@ -107,9 +107,14 @@ async def action_item(ctx: Context) -> None:
             s, meeting_id, owner[0], parts[1], reading.moment, ctx.person_id, ctx.now
         )
     )
+    reminded = record.reminder_at(reading.moment, view.community.timezone) > ctx.now
     ctx.reply_privately(
-        f"Action #{item.number} is set; word is on its way to its owner, who is reminded the day "
-        "before it is due."
+        f"Action #{item.number} is set; word is on its way to its owner"
+        + (
+            ", who is reminded the day before it is due."
+            if reminded
+            else " (it is due too soon for a reminder the day before)."
+        )
     )
 
 

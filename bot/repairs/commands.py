@@ -240,7 +240,12 @@ async def visit(ctx: Context) -> None:
     ctx.reply_privately(
         f"The visit for {view.reference} is booked for "
         f"{format_moment(visit_at, view.community.timezone)}; the news is on its way to "
-        f"{view.reporter}, who is reminded the day before."
+        f"{view.reporter}"
+        + (
+            ", who is reminded the day before."
+            if visit_at - service.VISIT_NOTICE > ctx.now
+            else " (too soon for a reminder the day before)."
+        )
     )
 
 
