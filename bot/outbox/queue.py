@@ -332,7 +332,7 @@ def tell_someone(
     session.flush()
     if reached(session, about):
         return True
-    nobody_reached(session, community_id, message.summary, now)
+    nobody_reached(session, community_id, message.summary, about, now)
     return False
 
 
@@ -349,8 +349,14 @@ def reached(session: Session, about: str) -> bool:
     )
 
 
-def nobody_reached(session: Session, community_id: int, summary: str, now: datetime) -> None:
-    """Say in each of the community's chats that `summary` reached nobody who should have it."""
+def nobody_reached(
+    session: Session, community_id: int, summary: str, about: str, now: datetime
+) -> None:
+    """Say in each of the community's chats that `summary` (the messages `about` it) reached
+    nobody who should have it; once, however many of them fail."""
+    called = f"nobody-reached:{about}"[:64]
+    if session.exec(select(OutboxEntry.id).where(col(OutboxEntry.about) == called)).first():
+        return
     community = session.get_one(Community, community_id)
     text = (
         f"⚠ Moot could not send {summary} to any organiser of {community.name}: none of them "
@@ -363,7 +369,9 @@ def nobody_reached(session: Session, community_id: int, summary: str, now: datet
             session,
             platform=chat.platform,
             chat_id=chat.platform_chat_id,
-            message=Message(f"a call for an organiser about {summary}", reply=Reply(text)),
+            message=Message(
+                f"a call for an organiser about {summary}", reply=Reply(text), about=called
+            ),
             now=now,
             community_id=community_id,
         )

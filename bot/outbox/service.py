@@ -270,4 +270,4 @@ def _someone_unreached(session: Session, entry: OutboxEntry, now: datetime) -> N
     last that could, the community's chats hear that it reached nobody."""
     about, community_id = entry.about, entry.community_id
     if about is not None and community_id is not None and not reached(session, about):
-        nobody_reached(session, community_id, entry.summary, now)
+        nobody_reached(session, community_id, entry.summary, about, now)
