@@ -314,6 +314,11 @@ async def test_the_team_gets_one_summary_for_new_targets_and_steps_that_move_the
         "⏱ Urgent repairs are now due within 1 working day: 3 open report(s) moved. Overdue "
         "now: R-0001, R-0002, R-0003."
     ]
+    before = len(outlet.chats)  # the same target again moves nothing and tells nobody
+    said = texts(await host.say("/repairtarget urgent 1 working day"))
+    assert "0 open report(s) moved to match." in said
+    await moot.drain()
+    assert [chat for chat, _ in outlet.chats[before:] if chat == TEAM_CHAT.chat_id] == []
 
     assert "assigned to Fixer;" in texts(await fixer.say("/assign 1 3", TEAM_CHAT))
     dms = len(outlet.dms_to("fixer"))

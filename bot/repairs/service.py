@@ -488,25 +488,25 @@ def _told_step(
 
 def _keep_target(
     session: Session, report_id: int, now: datetime, *, alert_if_passed: bool = True
-) -> None:
+) -> bool:
     """Store the report's target as it now stands (none once settled, paused, or every step of
     Awaab's Law is met), with its one pair of alerts: a working day before it and at it. Only a
     target that moved plans them again, replacing the pair planned before, so a step that leaves
     the target where it was (or the same priority or target set again) says nothing twice.
     Without `alert_if_passed`, a target that has already passed raises no alert of its own (the
-    caller sums such reports up)."""
+    caller sums such reports up). Whether the target moved."""
     view = load(session, report_id)
     filed = view.report
     due = None if filed.status in SETTLED else view.due
     if due == filed.target_at:
-        return
+        return False
     filed.target_at = due
     session.add(filed)
     subject = f"report:{report_id}"
     if due is None:
         unschedule(session, DUE_SOON_JOB, subject)
         unschedule(session, OVERDUE_JOB, subject)
-        return
+        return True
     payload = {"report": report_id, "due": due.isoformat()}
     before = working_day_before(due, view.nation, view.zone)
     if before > now:
@@ -517,6 +517,7 @@ def _keep_target(
         reschedule(session, OVERDUE_JOB, subject, due, payload)
     else:
         unschedule(session, OVERDUE_JOB, subject)
+    return True
 
 
 def investigated(
@@ -528,8 +529,9 @@ def investigated(
     if filed.investigated_at is not None:
         raise UserError(f"{reference(filed.number)} was investigated already.")
     filed.investigated_at = now
-    if filed.status in (RepairStatus.REPORTED, RepairStatus.INVESTIGATING):
-        filed.status = RepairStatus.ACKNOWLEDGED  # the card's Acknowledge button goes
+    if filed.status == RepairStatus.REPORTED:  # the card moves on: its Acknowledge button goes
+        filed.status = RepairStatus.ACKNOWLEDGED
+        _event(session, filed, actor_id, RepairStatus.ACKNOWLEDGED.value, "", now)
     _told_step(
         session,
         filed,
@@ -818,14 +820,7 @@ def set_triage_chat(
         select(RepairReport)
         .where(
             RepairReport.community_id == community_id,
-            col(RepairReport.status).not_in(
-                [
-                    RepairStatus.CLOSED,
-                    RepairStatus.DUPLICATE,
-                    RepairStatus.NOT_OURS,
-                    RepairStatus.WITHDRAWN,
-                ]
-            ),
+            col(RepairReport.status).not_in(list(SETTLED)),
         )
         .order_by(col(RepairReport.number))
     ).all()
@@ -870,14 +865,17 @@ def set_target(
         )
     ).all()
     overdue: list[str] = []
+    moved_count = 0
     for report_id in open_ids:
         if report_id is None:
             continue
-        _keep_target(session, report_id, now, alert_if_passed=False)
+        if not _keep_target(session, report_id, now, alert_if_passed=False):
+            continue
+        moved_count += 1
         moved = session.get_one(RepairReport, report_id)
         if moved.target_at is not None and moved.target_at <= now:
             overdue.append(reference(moved.number))
-    if open_ids:
+    if moved_count:
         shown = ", ".join(overdue[:20]) + (
             f" and {len(overdue) - 20} more" if len(overdue) > 20 else ""
         )
@@ -887,11 +885,11 @@ def set_target(
             community_id,
             f"new targets for {priority.value} repairs",
             f"⏱ {priority.value.capitalize()} repairs are now due within "
-            f"{(target or DEFAULT_TARGETS[priority]).describe()}: {len(open_ids)} open report(s) "
+            f"{(target or DEFAULT_TARGETS[priority]).describe()}: {moved_count} open report(s) "
             f"moved.{late}",
             now,
         )
-    return len(open_ids), overdue
+    return moved_count, overdue
 
 
 def set_nation(session: Session, community_id: int, nation: Nation) -> None:
