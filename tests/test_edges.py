@@ -120,6 +120,9 @@ async def test_a_message_to_someone_forgotten_is_not_sent_again(
 async def test_the_only_admin_cannot_be_forgotten(
     moot: Moot, community: str, host: Resident
 ) -> None:
+    asked = await host.privately("/forgetme")  # refused before a Forget me button is offered
+    assert "only admin of Elm Court" in texts(asked)
+    assert all(not reply.buttons for reply in asked)
     said = texts(await host.privately("/forgetme confirm"))
     assert "only admin of Elm Court" in said
     assert "#1 Host · admin" in texts(await host.say("/members"))

@@ -38,6 +38,8 @@ async def my_data(ctx: Context) -> None:
 
 
 async def forget_me(ctx: Context) -> None:
+    person_id = ctx.person_id
+    await ctx.moot.read(lambda s: service.check_may_be_forgotten(s, person_id))
     if ctx.args.optional_text("confirm") != "confirm":
         ctx.reply_privately(
             "Forgetting you removes your name and your accounts from Moot and ends your "
@@ -48,9 +50,10 @@ async def forget_me(ctx: Context) -> None:
             buttons=[Button("Forget me", "forgetme confirm", ButtonStyle.DANGER)],
         )
         return
-    features, person_id = ctx.moot.features, ctx.person_id
+    features = ctx.moot.features
 
     def forget(session: Session) -> list[Path]:
+        service.check_may_be_forgotten(session, person_id)  # still so, inside the write
         files: list[Path] = []
         for feature in features:
             if feature.forget_person is not None:

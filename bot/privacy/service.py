@@ -84,16 +84,20 @@ def leaves_without_an_admin(session: Session, person_id: int) -> list[str]:
     return alone
 
 
-def forget(session: Session, person_id: int, now: datetime) -> None:
-    """No name, no way to reach them, no place in any community; messages waiting for them
-    are withdrawn and the ones sent to them emptied. Refused (UserError, nothing changed) while
-    they are the only admin of a community: a community always keeps one admin."""
+def check_may_be_forgotten(session: Session, person_id: int) -> None:
+    """Refuse (UserError) while they are the only admin of a community: a community always
+    keeps one admin. Checked before anything is asked or changed, and again inside the write."""
     alone = leaves_without_an_admin(session, person_id)
     if alone:
         raise UserError(
             f"You are the only admin of {', '.join(alone)}; a community always keeps one admin. "
             "Make someone else admin first (/role N admin), then send /forgetme again."
         )
+
+
+def forget(session: Session, person_id: int, now: datetime) -> None:
+    """No name, no way to reach them, no place in any community; messages waiting for them
+    are withdrawn and the ones sent to them emptied (`check_may_be_forgotten` first)."""
     person = session.get_one(Person, person_id)
     old_name = person.name
     person.name, person.current_community_id = FORGOTTEN_NAME, None
