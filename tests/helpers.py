@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from sqlmodel import Session
+
+from bot import scheduler
 from bot.core import Moot
 from bot.events import (
     Actor,
@@ -18,6 +24,8 @@ from bot.events import (
     Reply,
     render_moments,
 )
+from bot.meetings.native import EVENT_JOB
+from storage.models import ScheduledJob
 
 
 @dataclass
@@ -123,3 +131,30 @@ async def wait_until(condition: Callable[[], object], within: float = 20) -> Non
             return
         await asyncio.sleep(0.02)
     raise AssertionError("condition never became true")
+
+
+# Jobs that bring something up to date rather than send a message: after each change the same
+# sync may rightly run again at the same moment (a meeting announced, then cancelled).
+RERUNNABLE = frozenset({EVENT_JOB})
+
+
+@contextmanager
+def jobs_run() -> Iterator[list[tuple[str, str, datetime]]]:
+    """Every scheduled job claimed to run meanwhile, as (kind, payload, due): one logical
+    message (an alert for one target, a reminder of one meeting at one time, a day's digest)
+    that runs twice shows up as a repeat, whichever path planned it."""
+    claimed: list[tuple[str, str, datetime]] = []
+    original = scheduler._claim
+
+    def recording(session: Session, job_id: int, now: datetime) -> ScheduledJob | None:
+        job = original(session, job_id, now)
+        if job is not None and job.kind not in RERUNNABLE:
+            payload = {k: v for k, v in json.loads(job.payload).items() if k != "_attempts"}
+            claimed.append((job.kind, json.dumps(payload, sort_keys=True), job.due_at))
+        return job
+
+    scheduler._claim = recording
+    try:
+        yield claimed
+    finally:
+        scheduler._claim = original

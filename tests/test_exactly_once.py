@@ -32,7 +32,7 @@ from storage.migrate import upgrade
 from storage.repairs import RepairReport
 from storage.store import Store
 from tests.conftest import START
-from tests.helpers import RecordingOutlet, Resident, group
+from tests.helpers import RecordingOutlet, Resident, group, jobs_run
 
 TEAM = group("console", "repairs-team")
 PEOPLE = ("alice", "bob")
@@ -189,7 +189,10 @@ def test_every_scheduled_message_goes_at_most_once_and_exactly_once_when_due(
     def example(ops: list[Op]) -> None:
         path = tmp_path / f"moot-{next(counter)}.db"
         shutil.copy(template, path)
-        log, owed = asyncio.run(_example(f"sqlite:///{path}", ops))
+        with jobs_run() as claimed:
+            log, owed = asyncio.run(_example(f"sqlite:///{path}", ops))
+        ran_twice = [job for job, n in Counter(claimed).items() if n > 1]
+        assert not ran_twice, f"scheduled work ran twice after {ops}: {ran_twice}"
         seen = Counter(key for sent in log if (key := identity(sent)) is not None)
         twice = {key: n for key, n in seen.items() if n > 1}
         assert not twice, f"sent more than once after {ops}: {twice}"

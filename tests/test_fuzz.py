@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -29,7 +30,7 @@ from storage.migrate import upgrade
 from storage.repairs import RepairStatus
 from storage.store import Store
 from tests.conftest import START
-from tests.helpers import RecordingOutlet, Resident, group
+from tests.helpers import RecordingOutlet, Resident, group, jobs_run
 
 NAMES = sorted(c.name for feature in ALL_FEATURES for c in feature.commands)
 NUMBERS = ("1", "2", "3", "0", "-1", "99999999999", "²", "٣", "1.5", "1.2", "3.1", "#1", "agree")
@@ -487,8 +488,11 @@ def test_meetings_and_repairs_never_reach_something_went_wrong_nor_send_twice(
         keys = world.outlet.keys
         assert len(keys) == len(set(keys)), f"sent twice after /{line!r}"
         assert sent_twice(world.database) == [], f"after /{line!r}"
+        repeated = [job for job, count in Counter(claimed).items() if count > 1]
+        assert repeated == [], f"scheduled work ran twice after /{line!r}"
 
     try:
-        one_event()
+        with jobs_run() as claimed:
+            one_event()
     finally:
         world.close()
