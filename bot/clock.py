@@ -12,10 +12,13 @@ meanwhile is caught up (late, or skipped as too late) at start-up.
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+log = logging.getLogger(__name__)
 
 ClockListener = Callable[[], Awaitable[None]]
 # The next moment after the first and up to the second at which something falls due, if any.
@@ -92,6 +95,13 @@ class _MovableClock(ABC):
             await self._move(stop)
             for _, settle in list(self._walkers):
                 await settle()
+        else:
+            log.warning(
+                "the clock stopped %d times on its way to %s; it jumps the rest of the way, "
+                "and what falls due there runs late",
+                WALK_STOPS_AT_MOST,
+                target.isoformat(),
+            )
         await self._move(target)
 
     async def _next_stop(self, target: datetime) -> datetime | None:
