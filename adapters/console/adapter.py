@@ -43,7 +43,8 @@ LARGEST_FILE = 20 * 1024 * 1024  # what a bot may download from Telegram
 _TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 # A line that ends a form instead of answering it: a Moot command, or a console command.
-_NOT_AN_ANSWER = re.compile(r"^(?:/|:(?:as|dm|help|press|quit|time|wait)(?:\s|$))")
+# A line that ends a form instead of answering it: a command (/name …) or a console command.
+_NOT_AN_ANSWER = re.compile(r"^(?:/[a-z][a-z0-9_]*|:(?:as|dm|help|press|quit|time|wait))(?:\s|$)")
 
 HELP = """Console commands:
   /command args   run a Moot command in the group chat
