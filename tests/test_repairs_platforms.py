@@ -15,6 +15,7 @@ from tests.discord_harness import deliver, set_up
 from tests.fakes.discord_api import FakeDiscord, Interactions
 from tests.fakes.telegram_api import FakeTelegram, Updates
 from tests.telegram_harness import telegram_adapter
+from tests.test_edges import png_claiming
 from tests.test_repairs import photo_with_location
 
 GROUP, ADMIN, ALICE = -100900, 11, 22
@@ -148,3 +149,23 @@ async def test_a_tenant_answers_and_withdraws_on_telegram(telegram: FakeTelegram
     assert edited, telegram.edits(GROUP)
     assert "R-0001 · leak or water · at home · withdrawn by the tenant" in edited[-1].params["text"]
     assert not edited[-1].params.get("reply_markup", {}).get("inline_keyboard")
+
+
+async def test_a_decompression_bomb_sent_as_a_telegram_file_is_refused_plainly(
+    telegram: FakeTelegram,
+) -> None:
+    updates = await alice_joined(telegram)
+    telegram.push(updates.message(ALICE, ALICE, "Alice", "/report leak | Damp patch"))
+    await telegram.wait_for(ALICE, "Your report is R-0001")
+    telegram.files["bomb"] = png_claiming(20000, 20000)  # 400 megapixels in a few bytes
+    document = {
+        "file_id": "bomb",
+        "file_unique_id": "bomb",
+        "file_name": "damp.png",
+        "mime_type": "image/png",
+    }
+    telegram.push(
+        updates.message(ALICE, ALICE, "Alice", "", document=document, caption="/photo R-0001")
+    )
+    await telegram.wait_for(ALICE, "too large to be a photo")
+    assert not any("went wrong" in text for text in telegram.texts_to(ALICE))
