@@ -3,8 +3,8 @@
 Every scheduled thing is a `ScheduledJob` row written in the same transaction as the change that
 needs it. Only what falls due within `HORIZON` has a timer in memory: at start-up and every half
 horizon after, the scheduler arms the rows due before then (rows already due run at once: the
-catch-up policy in README), so a store holding a hundred thousand future reminders starts as fast
-as an empty one. On the system clock the timers are APScheduler date jobs;
+catch-up policy in docs/architecture.md), so a store holding a hundred thousand future
+reminders starts as fast as an empty one. On the system clock the timers are APScheduler date jobs;
 whenever a clock is moved by hand (tests, the console's `:time` and `:wait`) due rows run at once
 and the timers of the others are set again.
 A job is claimed by marking it done in the writer before its handler runs, so it never runs twice;

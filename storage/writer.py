@@ -4,8 +4,9 @@ Writes are queued as small functions of a session. One task takes up to `max_bat
 time and runs them in a single transaction. If any of them fails, the group is run again with each
 write in its own savepoint, so a write that fails rolls back alone while the others commit
 together. A caller's `await` returns only after the group holding its write has committed: nothing
-is acknowledged to a user before it is durable. The BRIEF's measurements show why: one commit per
-write tops out two orders of magnitude below group commit.
+is acknowledged to a user before it is durable. Why: one commit per write tops out two orders of
+magnitude below group commit (docs/decisions/0002-one-writer-with-group-commit.md, measured by
+bench/write_path.py).
 
 A group runs on the event loop itself, not on a worker thread: a group of 50 votes takes about
 a millisecond and a half, less than handing it to a thread and back costs under load (see

@@ -14,10 +14,17 @@ from bot.core import Moot
 from tests.helpers import Resident, texts
 from tests.poll_helpers import members
 
-README = Path(__file__).parent.parent / "README.md"
-EXAMPLES = re.findall(
-    r"^(/(?:poll|meeting) .+)$", README.read_text(encoding="utf-8"), flags=re.MULTILINE
-)
+ROOT = Path(__file__).parent.parent
+README = ROOT / "README.md"
+PAGES = [README, *sorted((ROOT / "docs").rglob("*.md")), ROOT / "CONTRIBUTING.md"]
+MANUALS = [README, ROOT / "docs" / "decide.md", ROOT / "docs" / "meet.md"]
+EXAMPLES = [
+    line
+    for page in MANUALS
+    for line in re.findall(
+        r"^(/(?:poll|meeting) .+)$", page.read_text(encoding="utf-8"), flags=re.MULTILINE
+    )
+]
 
 
 @pytest.fixture(
@@ -31,6 +38,17 @@ EXAMPLES = re.findall(
 def clock(request: pytest.FixtureRequest) -> ManualClock:
     start: datetime = request.param
     return ManualClock(start)
+
+
+def test_every_link_between_the_pages_leads_somewhere() -> None:
+    """The README is short and sends readers into docs/: every relative link must work."""
+    broken = [
+        f"{page.relative_to(ROOT)} -> {target}"
+        for page in PAGES
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8"))
+        if not (page.parent / target).exists()
+    ]
+    assert broken == []
 
 
 def test_the_readme_has_its_examples() -> None:

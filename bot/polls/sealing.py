@@ -2,8 +2,8 @@
 to its voter.
 
 Who has voted is known (that is the turnout); what each person chose must stay unknown even to
-whoever can copy Moot's database file and its write-ahead log at any moment (README, "Secret
-ballots: the threat model"). A ballot written to `secretballot` as it is cast would be linked to
+whoever can copy Moot's database file and its write-ahead log at any moment (docs/secret-ballots.md,
+the threat model). A ballot written to `secretballot` as it is cast would be linked to
 its voter by the order of commits in the log, by where its cell lands in its page and by the time
 it appeared. So a cast ballot is first *held*:
 
