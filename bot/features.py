@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from bot.community.commands import FEATURE as COMMUNITY
+from bot.community.feature import FEATURE as COMMUNITY
 from bot.feature import Feature
-from bot.help.commands import FEATURE as HELP
+from bot.help.feature import FEATURE as HELP
 from bot.housekeeping.feature import FEATURE as HOUSEKEEPING
-from bot.identity.commands import FEATURE as IDENTITY
-from bot.meetings.commands import FEATURE as MEETINGS
-from bot.outbox.commands import FEATURE as OUTBOX
-from bot.polls.commands import FEATURE as POLLS
-from bot.privacy.commands import FEATURE as PRIVACY
-from bot.repairs.commands import FEATURE as REPAIRS
+from bot.identity.feature import FEATURE as IDENTITY
+from bot.meetings.feature import FEATURE as MEETINGS
+from bot.outbox.feature import FEATURE as OUTBOX
+from bot.polls.feature import FEATURE as POLLS
+from bot.privacy.feature import FEATURE as PRIVACY
+from bot.repairs.feature import FEATURE as REPAIRS
 
 ALL_FEATURES: tuple[Feature, ...] = (
     HELP,

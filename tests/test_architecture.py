@@ -1,9 +1,17 @@
-"""The core stays platform-neutral: nothing under bot/ imports a platform library."""
+"""The core stays platform-neutral: nothing under bot/ imports a platform library; and every
+feature follows the package template (issue 17 §1)."""
 
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
+
+import pytest
+
+from bot.commands import Command
+from bot.feature import Feature
+from bot.features import ALL_FEATURES
 
 PLATFORM_LIBRARIES = {"discord", "telegram"}
 BOT = Path(__file__).resolve().parent.parent / "bot"
@@ -33,3 +41,107 @@ def test_the_check_itself_catches_platform_imports() -> None:
         "discord",
         "telegram",
     }
+
+
+# The feature-package template: each feature in bot.features.ALL_FEATURES is the package
+# bot/<name>/, and each part of its manifest lives in the module the template names for it.
+
+
+def _module(part: object) -> str:
+    return str(getattr(part, "__module__", None))
+
+
+def misplaced(feature: Feature) -> list[str]:
+    """The parts of a feature's manifest that are not where the template puts them."""
+    package = f"bot.{feature.name}"
+    found: list[str] = []
+
+    def expect(what: str, part: object, module: str, *, submodules: bool = False) -> None:
+        where = _module(part)
+        if where != module and not (submodules and where.startswith(f"{module}.")):
+            found.append(f"{what} is in {where}, not {module}")
+
+    for command in feature.commands:
+        expect(f"/{command.name}", command.handler, f"{package}.commands", submodules=True)
+    for kind, job in feature.jobs.items():
+        expect(f"job {kind}", job, f"{package}.jobs")
+    if feature.catch_up is not None:
+        expect("catch_up", feature.catch_up, f"{package}.jobs")
+    for key, renderer in feature.renderers.items():
+        expect(f"renderer {key}", renderer, f"{package}.cards")
+    for hook in ("merge_people", "export_person", "forget_person"):
+        if getattr(feature, hook) is not None:
+            expect(hook, getattr(feature, hook), f"{package}.privacy")
+    for kind, handler in feature.undelivered.items():
+        expect(f"undelivered {kind}", handler, f"{package}.service")
+    if feature.move_chat is not None:
+        expect("move_chat", feature.move_chat, f"{package}.service")
+    return found
+
+
+def only_a_docstring(source: str) -> bool:
+    body = ast.parse(source).body
+    return (
+        len(body) == 1
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+        and body[0].value.value.strip() != ""
+    )
+
+
+def defines_feature(source: str) -> bool:
+    """Whether the module assigns FEATURE itself (rather than importing it from elsewhere)."""
+    return any(
+        isinstance(target, ast.Name) and target.id == "FEATURE"
+        for node in ast.parse(source).body
+        if isinstance(node, ast.Assign | ast.AnnAssign)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+    )
+
+
+FEATURE_NAMES = [feature.name for feature in ALL_FEATURES]
+
+
+@pytest.mark.parametrize("name", FEATURE_NAMES)
+def test_a_features_manifest_is_defined_in_its_feature_module(name: str) -> None:
+    feature = next(f for f in ALL_FEATURES if f.name == name)
+    module = importlib.import_module(f"bot.{name}.feature")
+    assert getattr(module, "FEATURE", None) is feature
+    assert defines_feature((BOT / name / "feature.py").read_text())
+
+
+@pytest.mark.parametrize("name", FEATURE_NAMES)
+def test_each_part_of_a_feature_is_in_the_module_the_template_names(name: str) -> None:
+    feature = next(f for f in ALL_FEATURES if f.name == name)
+    assert misplaced(feature) == []
+
+
+@pytest.mark.parametrize("name", FEATURE_NAMES)
+def test_a_features_init_holds_only_its_docstring(name: str) -> None:
+    init = BOT / name / "__init__.py"
+    assert init.exists()
+    assert only_a_docstring(init.read_text())
+
+
+async def _handler(ctx: object) -> None:
+    return None
+
+
+def test_the_template_checks_themselves_catch_what_is_out_of_place() -> None:
+    wrong = Feature(
+        name="sample",
+        commands=(Command("sample", "A command", _handler),),
+        jobs={"sample.job": _handler},  # type: ignore[dict-item]
+        move_chat=only_a_docstring,  # type: ignore[arg-type]
+    )
+    assert misplaced(wrong) == [
+        f"/sample is in {__name__}, not bot.sample.commands",
+        f"job sample.job is in {__name__}, not bot.sample.jobs",
+        f"move_chat is in {__name__}, not bot.sample.service",
+    ]
+    assert only_a_docstring('"""What the package is for."""\n')
+    assert not only_a_docstring('"""What the package is for."""\n\nfrom bot.x import y\n')
+    assert not only_a_docstring("")
+    assert defines_feature("FEATURE = Feature(name='x', commands=())\n")
+    assert not defines_feature("from bot.x.commands import FEATURE\n")

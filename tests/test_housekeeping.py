@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from bot.clock import ManualClock
 from bot.core import Moot
-from bot.housekeeping.feature import DAILY_JOB
+from bot.housekeeping.jobs import DAILY_JOB
 from storage.models import ProcessedUpdate, ScheduledJob
 from storage.outbox import DeliveryKind, DeliveryStatus, OutboxEntry
 from tests.helpers import Resident, texts

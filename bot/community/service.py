@@ -113,7 +113,7 @@ def request_membership(
     session: Session, community_id: int, person_id: int, now: datetime
 ) -> JoinOutcome:
     community = session.get_one(Community, community_id)
-    membership = _membership(session, community_id, person_id)
+    membership = membership_of(session, community_id, person_id)
     if membership is not None and membership.status == MembershipStatus.ACTIVE:
         raise UserError(f"You are already a member of {community.name}.")
     if membership is not None and membership.status == MembershipStatus.PENDING:
@@ -156,7 +156,7 @@ def claim_membership(session: Session, code: str, person_id: int, now: datetime)
     if entry is None:
         raise UserError("That joining code is not valid or has already been used.")
     community = session.get_one(Community, entry.community_id)
-    mine = _membership(session, entry.community_id, person_id)
+    mine = membership_of(session, entry.community_id, person_id)
     if mine is not None and mine.status == MembershipStatus.ACTIVE:
         raise UserError(f"You are already a member of {community.name}; that code was not used.")
     if mine is not None:
@@ -319,42 +319,6 @@ def organisers(session: Session, community_id: int) -> list[int]:
     return list(rows)
 
 
-def merge_memberships(session: Session, source_id: int, target_id: int, now: datetime) -> list[str]:
-    """When two accounts become one person, keep one membership per community: the stronger one."""
-    for moved in session.exec(select(Membership).where(Membership.person_id == source_id)).all():
-        kept = _membership(session, moved.community_id, target_id)
-        if kept is None:
-            moved.person_id = target_id
-            continue
-        if _strength(moved) > _strength(kept):
-            kept.role, kept.status = moved.role, moved.status
-            kept.decided_at, kept.decided_by_person_id = (
-                moved.decided_at,
-                moved.decided_by_person_id,
-            )
-        session.delete(moved)
-    for decided in session.exec(
-        select(Membership).where(Membership.decided_by_person_id == source_id)
-    ):
-        decided.decided_by_person_id = target_id
-    for chat in session.exec(select(Chat).where(Chat.linked_by_person_id == source_id)):
-        chat.linked_by_person_id = target_id
-    return []
-
-
-_STATUS_RANK = {
-    MembershipStatus.ACTIVE: 3,
-    MembershipStatus.PENDING: 2,
-    MembershipStatus.REJECTED: 1,
-    MembershipStatus.REMOVED: 0,
-}
-_ROLE_RANK = {Role.MEMBER: 0, Role.REPAIRS: 1, Role.ORGANISER: 2, Role.ADMIN: 3}
-
-
-def _strength(membership: Membership) -> tuple[int, int]:
-    return _STATUS_RANK[MembershipStatus(membership.status)], _ROLE_RANK[Role(membership.role)]
-
-
 def _keep_an_admin(session: Session, community_id: int, leaving: int) -> None:
     others = session.exec(
         select(Membership.id).where(
@@ -374,7 +338,7 @@ def _chat(session: Session, place: Place) -> Chat | None:
     ).first()
 
 
-def _membership(session: Session, community_id: int, person_id: int) -> Membership | None:
+def membership_of(session: Session, community_id: int, person_id: int) -> Membership | None:
     return session.exec(
         select(Membership).where(
             Membership.community_id == community_id, Membership.person_id == person_id

@@ -1,1 +1,5 @@
-"""`/help`: what this person can do here, by role, derived from the command declarations."""
+"""`/help`: what this person can do here, by role, derived from the command declarations.
+
+feature.py   the manifest: /help
+commands.py  the handler, and the listing it builds from the registry
+"""

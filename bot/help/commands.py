@@ -1,11 +1,10 @@
-"""The help feature: /help lists the commands this person may use where they are."""
+"""The help feature's command: /help lists the commands this person may use where they are."""
 
 from __future__ import annotations
 
 from bot import roles
 from bot.commands import Command, Where
 from bot.context import Context
-from bot.feature import Feature
 from storage.models import Role
 
 _LISTINGS = "help.listings"  # in Moot.extensions: listing text by (in a community, role)
@@ -55,9 +54,3 @@ async def help_command(ctx: Context) -> None:
         f"{heading}\n{listing(ctx)}\n"
         "Buttons always have a typed equivalent: the command shown in their message."
     )
-
-
-FEATURE = Feature(
-    name="help",
-    commands=(Command("help", "Show what you can do here", help_command),),
-)

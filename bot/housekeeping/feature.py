@@ -1,82 +1,9 @@
-"""Once a day, delete what Moot no longer needs, so that the store does not only grow.
-
-- Messages delivered (or given up on) more than `KEEP_DELIVERIES` ago: direct messages and edits.
-  Posts stay, because a live card is edited through the post that sent it. `/outbox` and the
-  delivery reports only ever look at recent entries, and a direct message's text is personal.
-- Update ids older than `KEEP_UPDATE_IDS`: platforms redeliver an update within a day at most
-  (Telegram keeps unconfirmed updates for 24 hours), so the replay guard needs no more.
-- Scheduled jobs done more than `KEEP_DELIVERIES` ago, and link codes a week after they expired.
-
-The job reschedules itself for the next day; at start-up one is scheduled if none is waiting, so
-a day missed while Moot was down is caught up once.
-"""
+"""The housekeeping feature: no commands, one daily job that tidies the store."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import text
-from sqlmodel import Session, col, select
-
-from bot.core import Moot
 from bot.feature import Feature
-from bot.scheduler import schedule
-from storage.models import ScheduledJob
-from storage.types import stored_moment
-
-DAILY_JOB = "housekeeping.daily"
-KEEP_DELIVERIES = timedelta(days=30)
-KEEP_UPDATE_IDS = timedelta(days=7)
-EVERY = timedelta(days=1)
-
-_PRUNE = (
-    "DELETE FROM outbox WHERE kind IN ('direct', 'edit') "
-    "AND status IN ('sent', 'failed', 'superseded') "
-    "AND coalesce(finished_at, created_at) < :deliveries",
-    "DELETE FROM processedupdate WHERE at < :update_ids",
-    "DELETE FROM scheduledjob WHERE done_at IS NOT NULL AND done_at < :deliveries",
-    # Kept a week after expiring, so that someone late with a code hears it expired.
-    "DELETE FROM linkcode WHERE expires_at < :update_ids",
-)
-
-
-def tidy(session: Session, now: datetime) -> int:
-    """Delete what is no longer needed; returns how many rows went."""
-    bounds = {
-        "deliveries": stored_moment(now - KEEP_DELIVERIES),
-        "update_ids": stored_moment(now - KEEP_UPDATE_IDS),
-    }
-    run = session.connection().execute
-    return sum(int(run(text(sql), bounds).rowcount) for sql in _PRUNE)
-
-
-async def daily(moot: Moot, payload: Mapping[str, Any]) -> None:
-    now = moot.clock.now()
-
-    def tidy_and_reschedule(session: Session) -> None:
-        tidy(session, now)
-        schedule(session, DAILY_JOB, now + EVERY, {})
-
-    await moot.write(tidy_and_reschedule)
-
-
-async def keep_tidy(moot: Moot) -> None:
-    """At start-up: make sure tomorrow's tidy-up (or an overdue one) is scheduled."""
-    now = moot.clock.now()
-
-    def ensure(session: Session) -> None:
-        waiting = session.exec(
-            select(ScheduledJob.id).where(
-                ScheduledJob.kind == DAILY_JOB, col(ScheduledJob.done_at).is_(None)
-            )
-        ).first()
-        if waiting is None:
-            schedule(session, DAILY_JOB, now + EVERY, {})
-
-    await moot.write(ensure)
-
+from bot.housekeeping.jobs import DAILY_JOB, daily, keep_tidy
 
 FEATURE = Feature(
     name="housekeeping",

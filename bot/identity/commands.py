@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
-
 from sqlmodel import Session, select
 
 from bot import codes, roles
-from bot.commands import Command, Param
 from bot.context import Context
 from bot.errors import UserError
-from bot.feature import Feature
 from bot.identity import linking
 from storage.models import Account, Community, Membership, Person
-
-if TYPE_CHECKING:
-    from bot.core import Moot
 
 
 async def link(ctx: Context) -> None:
@@ -72,25 +64,3 @@ async def whoami(ctx: Context) -> None:
     if ctx.role is not None and ctx.community_name:
         text += f"\nHere, in {ctx.community_name}, you are {roles.as_title(ctx.role)}."
     ctx.reply_privately(text)
-
-
-async def expire_link_code(moot: Moot, payload: Mapping[str, Any]) -> None:
-    code = str(payload["code"])
-    await moot.write(lambda s: linking.expire_code(s, code))
-
-
-FEATURE = Feature(
-    name="identity",
-    commands=(
-        Command(
-            "link",
-            "Link your Discord and Telegram accounts so you are one member everywhere",
-            link,
-            params=(
-                Param("code", "The code you got from /link on your other account", required=False),
-            ),
-        ),
-        Command("whoami", "Show who Moot thinks you are, and your communities", whoami),
-    ),
-    jobs={linking.EXPIRE_JOB: expire_link_code},
-)

@@ -1,4 +1,4 @@
-"""Finding the meeting a command names, and who may change it.
+"""Finding the meeting (or the finding a time) a command names, and who may change it.
 
 A meeting is named by its number in the community the command acts in ("3"), or on buttons with
 its community ("1.3": the core then acts in that community, and refuses outsiders). Drafts are
@@ -12,11 +12,14 @@ from bot import refs, roles
 from bot.commands import Param, ParamKind
 from bot.context import Context
 from bot.errors import NotAllowedError, UserError
+from bot.meetings import findtime
+from bot.meetings.findtime import FinderView
 from bot.meetings.views import MeetingView, find
 from storage.meetings import MeetingStatus
 from storage.models import Role
 
 MEETING = Param("meeting", "The meeting's number", ParamKind.REF)
+FINDER = Param("finder", "Its number", ParamKind.REF)
 
 
 async def meeting_named(ctx: Context) -> MeetingView:
@@ -36,3 +39,12 @@ async def meeting_named(ctx: Context) -> MeetingView:
 def require_organiser(ctx: Context, view: MeetingView) -> None:
     if not roles.allows(ctx.role, Role.ORGANISER):
         raise NotAllowedError(f"Only organisers of {view.community.name} can do that.")
+
+
+async def finder_named(ctx: Context) -> FinderView:
+    number = refs.parse(ctx.args.text("finder"), "finder")[1]
+    community_id = ctx.community
+    view = await ctx.moot.read(lambda s: findtime.find(s, community_id, number))
+    if view is None:
+        raise UserError(f"There is no finding a time #{number} here.")
+    return view

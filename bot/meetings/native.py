@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
@@ -65,8 +65,9 @@ def calendar_event(session: Session, meeting_id: int) -> CalendarEvent:
     )
 
 
-async def sync_job(moot: Moot, payload: Mapping[str, Any]) -> None:
-    meeting_id = int(payload["meeting"])
+async def sync(moot: Moot, meeting_id: int) -> None:
+    """Bring the meeting's events up to date in every calendar it was announced in (the sync
+    job, jobs.sync_job)."""
     async with _syncing(moot, meeting_id):
         await _sync(moot, meeting_id, moot.clock.now())
 

@@ -1,5 +1,6 @@
-"""A person's meeting data: their answers and reminder choices, and forgetting the choices
-(answers stay, nameless, so that past meetings still add up)."""
+"""A person's meeting data: their answers and reminder choices, forgetting the choices (answers
+stay, nameless, so that past meetings still add up), and merging two accounts' data when they
+become one person."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 from sqlmodel import Session, col, select
 
-from storage.meetings import Meeting, MeetingResponse, ReminderChoice
+from bot.meetings import render
+from bot.meetings.service import edit_cards
+from storage.meetings import Answer, Meeting, MeetingResponse, ReminderChoice
 from storage.models import Community
 
 
@@ -41,3 +44,52 @@ def export(session: Session, person_id: int) -> dict[str, Any]:
 def forget(session: Session, person_id: int, now: datetime) -> list[Path]:
     session.exec(delete(ReminderChoice).where(col(ReminderChoice.person_id) == person_id))
     return []
+
+
+def merge_responses(session: Session, source_id: int, target_id: int, now: datetime) -> list[str]:
+    """Two accounts becoming one person keep one answer (and one attendance, one availability
+    per offered time, one reminder choice per community): the account that asked for the link
+    code keeps its own; everything else moves across."""
+    run = session.connection().execute
+    params = {"source": source_id, "target": target_id}
+    both = run(
+        text(
+            "SELECT t.meeting_id, t.answer, s.answer FROM meetingresponse t JOIN meetingresponse s "
+            "ON s.meeting_id = t.meeting_id AND s.person_id = :source "
+            "WHERE t.person_id = :target"
+        ),
+        params,
+    ).all()
+    for table, per in (
+        ("meetingresponse", "meeting_id"),
+        ("attendance", "meeting_id"),
+        ("slotanswer", "finder_id || '.' || number"),
+        ("reminderchoice", "community_id"),
+    ):
+        run(
+            text(
+                f"DELETE FROM {table} WHERE person_id = :source AND {per} IN "
+                f"(SELECT {per} FROM {table} WHERE person_id = :target)"
+            ),
+            params,
+        )
+        run(text(f"UPDATE {table} SET person_id = :target WHERE person_id = :source"), params)
+    for table, column in (
+        ("attendance", "marked_by_person_id"),
+        ("meeting", "created_by_person_id"),
+        ("agendaitem", "proposed_by_person_id"),
+        ("actionitem", "owner_person_id"),
+        ("actionitem", "created_by_person_id"),
+        ("timefinder", "created_by_person_id"),
+    ):
+        run(text(f"UPDATE {table} SET {column} = :target WHERE {column} = :source"), params)
+    notes = []
+    for meeting_id, kept, dropped in both:
+        edit_cards(session, meeting_id, now)  # one answer fewer in the counts
+        number = session.get_one(Meeting, meeting_id).number
+        notes.append(
+            f"Meeting #{number}: both accounts had answered; the answer of the account that asked "
+            f"for the link code is kept ({render.ANSWER_WORDS[Answer(kept)]}), not "
+            f"{render.ANSWER_WORDS[Answer(dropped)]}."
+        )
+    return notes

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import text, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot import audit
@@ -571,55 +571,6 @@ def post_where_announced(
             community_id=view.meeting.community_id,
             requested_by=actor_id,
         )
-
-
-def merge_responses(session: Session, source_id: int, target_id: int, now: datetime) -> list[str]:
-    """Two accounts becoming one person keep one answer (and one attendance, one availability
-    per offered time, one reminder choice per community): the account that asked for the link
-    code keeps its own; everything else moves across."""
-    run = session.connection().execute
-    params = {"source": source_id, "target": target_id}
-    both = run(
-        text(
-            "SELECT t.meeting_id, t.answer, s.answer FROM meetingresponse t JOIN meetingresponse s "
-            "ON s.meeting_id = t.meeting_id AND s.person_id = :source "
-            "WHERE t.person_id = :target"
-        ),
-        params,
-    ).all()
-    for table, per in (
-        ("meetingresponse", "meeting_id"),
-        ("attendance", "meeting_id"),
-        ("slotanswer", "finder_id || '.' || number"),
-        ("reminderchoice", "community_id"),
-    ):
-        run(
-            text(
-                f"DELETE FROM {table} WHERE person_id = :source AND {per} IN "
-                f"(SELECT {per} FROM {table} WHERE person_id = :target)"
-            ),
-            params,
-        )
-        run(text(f"UPDATE {table} SET person_id = :target WHERE person_id = :source"), params)
-    for table, column in (
-        ("attendance", "marked_by_person_id"),
-        ("meeting", "created_by_person_id"),
-        ("agendaitem", "proposed_by_person_id"),
-        ("actionitem", "owner_person_id"),
-        ("actionitem", "created_by_person_id"),
-        ("timefinder", "created_by_person_id"),
-    ):
-        run(text(f"UPDATE {table} SET {column} = :target WHERE {column} = :source"), params)
-    notes = []
-    for meeting_id, kept, dropped in both:
-        edit_cards(session, meeting_id, now)  # one answer fewer in the counts
-        number = session.get_one(Meeting, meeting_id).number
-        notes.append(
-            f"Meeting #{number}: both accounts had answered; the answer of the account that asked "
-            f"for the link code is kept ({render.ANSWER_WORDS[Answer(kept)]}), not "
-            f"{render.ANSWER_WORDS[Answer(dropped)]}."
-        )
-    return notes
 
 
 def move_posts(session: Session, platform: str, old_chat_id: str, new_chat_id: str) -> None:

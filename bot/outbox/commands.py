@@ -1,12 +1,10 @@
-"""The outbox feature: admins see what waits or failed, and send a failed message again."""
+"""The outbox feature's commands: admins see what waits or failed, and send a failed message
+again."""
 
 from __future__ import annotations
 
-from bot.commands import Command, Param, ParamKind
 from bot.context import Context
-from bot.feature import Feature
 from bot.outbox import status
-from storage.models import Role
 
 
 async def outbox(ctx: Context) -> None:
@@ -24,25 +22,3 @@ async def outbox(ctx: Context) -> None:
 async def resend(ctx: Context) -> None:
     community_id, number = ctx.community, ctx.args.integer("message")
     await ctx.moot.write(lambda s: status.resend_numbered(s, community_id, number, ctx.person_id))
-
-
-FEATURE = Feature(
-    name="outbox",
-    commands=(
-        Command(
-            "outbox",
-            "What Moot is waiting to send, or could not send",
-            outbox,
-            role=Role.ADMIN,
-            needs_community=True,
-        ),
-        Command(
-            "resend",
-            "Send a failed message again (after fixing what stopped it)",
-            resend,
-            params=(Param("message", "Its number, as /outbox shows it", ParamKind.INTEGER),),
-            role=Role.ADMIN,
-            needs_community=True,
-        ),
-    ),
-)

@@ -20,12 +20,16 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from bot import refs, roles
+from bot.commands import Param, ParamKind
 from bot.context import Context
 from bot.errors import NotAllowedError, UserError
 from bot.polls.live import state_of
 from bot.polls.views import PollView, find
 from storage.models import Membership, MembershipStatus, Role
 from storage.polls import PollStatus
+
+# The parameter naming the poll a command acts on (see poll_named).
+POLL = Param("poll", "The poll's number", ParamKind.REF)
 
 
 def parse_ref(ctx: Context, given: str) -> tuple[int, int]:

@@ -2,8 +2,9 @@
 
 Every vote marks its poll as changed. Once per the slowest edit interval of the platforms it is
 posted on, the changed poll's cards get an edit in the outbox; the card's text is rendered when
-the edit is sent, so it shows the count as it is then, and platform rate limits (Telegram: 20
-messages a minute in a group) are never approached however many votes arrive.
+the edit is sent (bot/polls/cards.py), so it shows the count as it is then, and platform rate
+limits (Telegram: 20 messages a minute in a group) are never approached however many votes
+arrive.
 """
 
 from __future__ import annotations
@@ -14,13 +15,10 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from bot.core import Moot
-from bot.events import FileOut, Reply
-from bot.polls import render, service
-from bot.polls.chart import results_chart
+from bot.polls import service
 from bot.polls.results import Results, compute
 from bot.polls.sealing import Sealer
 from bot.polls.views import PollView, load, tally
-from storage.polls import Poll, PollStatus, ResultsShown
 
 
 @dataclass
@@ -69,27 +67,3 @@ async def results_of(moot: Moot, poll_id: int) -> tuple[PollView, Results]:
         return view, compute(view, tally(session, view))
 
     return await moot.read(read)
-
-
-async def card(moot: Moot, key: str) -> Reply | None:
-    """The poll's card as it stands at this moment (a live outbox message)."""
-
-    def build(session: Session) -> Reply | None:
-        if session.get(Poll, int(key)) is None:
-            return None
-        view = load(session, int(key))
-        results = compute(view, tally(session, view))
-        shown = view.poll.results_shown == ResultsShown.LIVE or view.status is PollStatus.CLOSED
-        text, buttons = render.poll_message(view, results, show_counts=shown)
-        return Reply(text, buttons=tuple(buttons))
-
-    return await moot.read(build)
-
-
-async def final_results(moot: Moot, key: str) -> Reply | None:
-    """A closed poll's results with their chart (a live outbox message: drawn when sent)."""
-    view, counted = await results_of(moot, int(key))
-    if view.status is not PollStatus.CLOSED:
-        return None
-    chart = FileOut(f"poll-{view.id}-results.png", await results_chart(view, counted), "image/png")
-    return Reply(render.results_text(view, counted, final=True), file=chart)

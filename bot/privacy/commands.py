@@ -11,10 +11,8 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from bot.commands import Command, Param, ParamKind
 from bot.context import Context
 from bot.events import Button, ButtonStyle, FileOut
-from bot.feature import Feature
 from bot.privacy import service
 
 
@@ -74,19 +72,3 @@ async def forget_me(ctx: Context) -> None:
 def _delete(files: list[Path]) -> None:
     for path in files:
         path.unlink(missing_ok=True)
-
-
-FEATURE = Feature(
-    name="privacy",
-    commands=(
-        Command("mydata", "A copy of everything Moot holds about you", my_data),
-        Command(
-            "forgetme",
-            "Ask Moot to forget you (it asks you to confirm)",
-            forget_me,
-            params=(
-                Param("confirm", "confirm", ParamKind.CHOICE, required=False, choices=("confirm",)),
-            ),
-        ),
-    ),
-)

@@ -10,14 +10,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from bot.context import Context
-from bot.errors import UserError
 from bot.repairs import homes
 from bot.repairs.render import STATUS_WORDS
 from bot.repairs.repeats import recent_damp
 from bot.repairs.spec import LABELS
 from bot.repairs.views import reference
-from bot.text import one_line
 from storage.models import Community
 from storage.repairs import Home, RepairReport
 
@@ -85,13 +82,3 @@ def render(history: HomeHistory, now: datetime) -> str:
             f"({', '.join(reference(r.number) for r in damp)})"
         )
     return "\n".join(lines)
-
-
-async def home_repairs(ctx: Context) -> None:
-    community_id, ref, now = ctx.community, ctx.args.text("home"), ctx.now
-    found = await ctx.moot.read(lambda s: of_home(s, community_id, ref))
-    if found is None:
-        raise UserError(
-            f"There is no home {one_line(ref)[:40]} in the register of {ctx.community_name}."
-        )
-    ctx.reply_privately(render(found, now))

@@ -1,6 +1,7 @@
 """A tenant's repair data: their copy, and forgetting them. A forgotten tenant's reports stay
 for the statistics (category, priority, status, times) with everything that described them or
-their home removed, their photos deleted, and their timelines emptied of what was said."""
+their home removed, their photos deleted, and their timelines emptied of what was said. Two
+accounts that become one person keep everything either had."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, text, update
 from sqlmodel import Session, col, select
 
 from bot.repairs import photos, render
@@ -118,3 +119,27 @@ def forget(session: Session, person_id: int, now: datetime) -> list[Path]:
         for photo in gone
         if photo.sha256 not in still_held
     ]
+
+
+def merge_people(session: Session, source_id: int, target_id: int, now: datetime) -> list[str]:
+    """Two accounts becoming one person keep all their reports, steps, "me too"s and homes
+    (one of each per report or home)."""
+    run = session.connection().execute
+    params = {"source": source_id, "target": target_id}
+    for statement in (
+        "UPDATE repairreport SET reporter_person_id = :target WHERE reporter_person_id = :source",
+        "UPDATE repairreport SET assignee_person_id = :target WHERE assignee_person_id = :source",
+        "UPDATE repairevent SET actor_person_id = :target WHERE actor_person_id = :source",
+        "UPDATE repairphoto SET added_by_person_id = :target WHERE added_by_person_id = :source",
+        "DELETE FROM repairsupporter WHERE person_id = :source AND report_id IN (SELECT report_id "
+        "FROM repairsupporter WHERE person_id = :target)",
+        "UPDATE repairsupporter SET person_id = :target WHERE person_id = :source",
+        "DELETE FROM tenancy WHERE person_id = :source AND home_id IN (SELECT home_id "
+        "FROM tenancy WHERE person_id = :target)",
+        "UPDATE tenancy SET person_id = :target WHERE person_id = :source",
+    ):
+        run(text(statement), params)
+    return []
+
+
+# The statuses the team sets (a report starts reported; only its tenant withdraws it).

@@ -1,4 +1,5 @@
-"""The Meet feature's commands, its reminder job and its live card.
+"""Meeting commands: organisers draft, announce, move and cancel meetings; members answer them,
+list what is coming up, take a calendar file and choose their own reminders.
 
 Who may do what: organisers create, announce, move and cancel meetings; members answer
 (Going / Maybe / Can't come); anyone in the community sees its announced meetings and their
@@ -9,31 +10,22 @@ number in the community ("3"), or on buttons with its community ("1.3").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlmodel import Session, select
 
 from bot import paging, roles
-from bot.commands import Command, Param, ParamKind, Where
 from bot.context import Context
-from bot.core import Moot
 from bot.dates import length, read_duration, read_moment
 from bot.errors import NotAllowedError, UserError
-from bot.events import FileOut, Reply
-from bot.feature import Feature
-from bot.meetings import native, privacy, record, reminders, render, service
-from bot.meetings.access import MEETING, meeting_named, require_organiser
-from bot.meetings.agenda_commands import AGENDA_COMMANDS
-from bot.meetings.findtime import CARD as FINDTIME_CARD
-from bot.meetings.findtime_commands import FINDTIME_COMMANDS
-from bot.meetings.findtime_commands import card as findtime_card
-from bot.meetings.record_commands import RECORD_COMMANDS, action_due_job
-from bot.meetings.spec import GUESTS_SEEN_BY, LATEST_REMINDER, SHORTEST, build, parse_one_line
+from bot.events import FileOut
+from bot.meetings import reminders, render, service
+from bot.meetings.access import meeting_named, require_organiser
+from bot.meetings.spec import LATEST_REMINDER, SHORTEST, build, parse_one_line
 from bot.meetings.views import MeetingView, guest_list, load, upcoming
 from bot.text import one_line
-from storage.meetings import Answer, Meeting, MeetingStatus
+from storage.meetings import Answer, MeetingStatus
 from storage.models import Chat, Community, Role
 
 REASON_MAX = 300
@@ -289,30 +281,6 @@ async def ics(ctx: Context) -> None:
     )
 
 
-# --- reminders and the card ------------------------------------------------------------------
-
-
-async def remind_job(moot: Moot, payload: Mapping[str, Any]) -> None:
-    """A reminder is near (or fell due while Moot was down): prepare its messages. One for a
-    moved or cancelled meeting sends nothing; see `reminders.moment` for late ones."""
-    meeting_id, before = int(payload["meeting"]), timedelta(minutes=int(payload["before"]))
-    now = moot.clock.now()
-
-    def prepare(session: Session) -> None:
-        meeting_ = reminders.still_due(session, payload)
-        if meeting_ is None:
-            return
-        when = reminders.moment(
-            meeting_.starts_at - before,
-            now,
-            f"the {length(before)} reminder for meeting #{meeting_.number}",
-        )
-        if when is not None:
-            service.remind(session, meeting_id, before, when, now)
-
-    await moot.write(prepare)
-
-
 async def my_reminders(ctx: Context) -> None:
     community_id, said = ctx.community, (ctx.args.optional_text("choice") or "").strip().lower()
     if not said:
@@ -337,199 +305,3 @@ async def my_reminders(ctx: Context) -> None:
         f"From now on you get {reminders.describe_choice(choice)} in {ctx.community_name} "
         f"({upcoming} meeting{'' if upcoming == 1 else 's'} you are going to so far)."
     )
-
-
-async def personal_job(moot: Moot, payload: Mapping[str, Any]) -> None:
-    now = moot.clock.now()
-    await moot.write(lambda s: reminders.personal_reminder(s, payload, now))
-
-
-async def nudge_job(moot: Moot, payload: Mapping[str, Any]) -> None:
-    now = moot.clock.now()
-    await moot.write(lambda s: reminders.nudge(s, payload, now))
-
-
-async def series_job(moot: Moot, payload: Mapping[str, Any]) -> None:
-    """An occurrence of a series is over: the next one is announced where it was."""
-    meeting_id, now = int(payload["meeting"]), moot.clock.now()
-    await moot.write(lambda s: service.next_in_series(s, meeting_id, now))
-
-
-async def card(moot: Moot, key: str) -> Reply | None:
-    """The meeting's card as it stands when sent (a live outbox message)."""
-
-    def build(session: Session) -> Reply | None:
-        if session.get(Meeting, int(key)) is None:
-            return None
-        text, buttons = render.card(load(session, int(key)))
-        return Reply(text, buttons=tuple(buttons))
-
-    return await moot.read(build)
-
-
-FEATURE = Feature(
-    name="meetings",
-    commands=(
-        Command(
-            "meeting",
-            "Schedule a meeting: title | when | settings",
-            meeting,
-            params=(
-                Param(
-                    "definition",
-                    "title | when | place: … | link: … | length: … | capacity: … | remind: …",
-                    ParamKind.TEXT,
-                    max_length=2500,
-                    label="The title",
-                ),
-            ),
-            form_title="Schedule a meeting",
-            form_only=(
-                Param("when", "When? (e.g. Thursday 19:00)", ParamKind.TEXT, max_length=100),
-                Param("place", "Where? (optional)", ParamKind.TEXT, required=False, max_length=200),
-                Param(
-                    "link",
-                    "Link to join online (optional)",
-                    ParamKind.TEXT,
-                    required=False,
-                    max_length=500,
-                ),
-                Param(
-                    "about",
-                    "What is it about? (optional)",
-                    ParamKind.TEXT,
-                    required=False,
-                    max_length=1000,
-                    multiline=True,
-                ),
-            ),
-            role=Role.ORGANISER,
-            where=Where.GROUP,
-            needs_community=True,
-            guided=True,
-            form_in_private=True,
-        ),
-        Command(
-            "announce",
-            "Announce a meeting here (or: all)",
-            announce,
-            params=(MEETING, Param("where", "all", required=False)),
-            scope="meeting",
-            listed_for=Role.ORGANISER,
-        ),
-        Command(
-            "meetingtime",
-            "Choose which time a draft meeting means",
-            meeting_time,
-            params=(MEETING, Param("time", "The time", ParamKind.TEXT)),
-            scope="meeting",
-            listed_for=Role.ORGANISER,
-        ),
-        Command(
-            "discardmeeting",
-            "Discard a draft meeting",
-            discard_meeting,
-            params=(MEETING,),
-            scope="meeting",
-            listed_for=Role.ORGANISER,
-        ),
-        Command(
-            "movemeeting",
-            "Move a meeting to another time",
-            move_meeting,
-            params=(MEETING, Param("when", "The new time", ParamKind.TEXT)),
-            scope="meeting",
-            listed_for=Role.ORGANISER,
-        ),
-        Command(
-            "cancelmeeting",
-            "Cancel a meeting (everyone who answered is told)",
-            cancel_meeting,
-            params=(MEETING, Param("reason", "Why (optional)", ParamKind.TEXT, required=False)),
-            scope="meeting",
-            listed_for=Role.ORGANISER,
-        ),
-        Command(
-            "endseries",
-            "End a repeating meeting from this one on",
-            end_series,
-            params=(MEETING, Param("reason", "Why (optional)", ParamKind.TEXT, required=False)),
-            scope="meeting",
-            listed_for=Role.ORGANISER,
-        ),
-        Command(
-            "rsvp",
-            "Answer a meeting: going, maybe or cant",
-            rsvp,
-            params=(
-                MEETING,
-                Param(
-                    "answer",
-                    "going, maybe or cant",
-                    ParamKind.CHOICE,
-                    choices=("going", "maybe", "cant"),
-                ),
-            ),
-            scope="meeting",
-            listed_for=Role.MEMBER,
-        ),
-        Command(
-            "whosgoing",
-            "Who is going to a meeting; organisers: who may see it",
-            whos_going,
-            params=(
-                MEETING,
-                Param(
-                    "who",
-                    "Organisers: members or organisers may see it",
-                    ParamKind.CHOICE,
-                    required=False,
-                    choices=GUESTS_SEEN_BY,
-                ),
-            ),
-            scope="meeting",
-            listed_for=Role.MEMBER,
-            own_note="where its organisers share it",
-        ),
-        Command(
-            "meetings",
-            "List meetings coming up, a page at a time",
-            meetings,
-            params=(Param("page", "Page number", ParamKind.REF, required=False),),
-            role=Role.MEMBER,
-            needs_community=True,
-            scope="page",
-        ),
-        Command(
-            "myreminders",
-            "Your meeting reminders by DM: off, on, or a time like 2h",
-            my_reminders,
-            params=(Param("choice", "off, on, or e.g. 2h", required=False),),
-            role=Role.MEMBER,
-            needs_community=True,
-        ),
-        Command(
-            "ics",
-            "A meeting as a calendar file",
-            ics,
-            params=(MEETING,),
-            scope="meeting",
-        ),
-        *AGENDA_COMMANDS,
-        *RECORD_COMMANDS,
-        *FINDTIME_COMMANDS,
-    ),
-    jobs={
-        service.REMIND_JOB: remind_job,
-        service.SERIES_JOB: series_job,
-        reminders.PERSONAL_JOB: personal_job,
-        reminders.NUDGE_JOB: nudge_job,
-        native.EVENT_JOB: native.sync_job,
-        record.ACTION_JOB: action_due_job,
-    },
-    merge_people=service.merge_responses,
-    renderers={service.CARD: card, FINDTIME_CARD: findtime_card},
-    move_chat=service.move_posts,
-    export_person=privacy.export,
-    forget_person=privacy.forget,
-)

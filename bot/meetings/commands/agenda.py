@@ -6,11 +6,10 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from bot import roles
-from bot.commands import Command, Param, ParamKind
 from bot.context import Context
 from bot.errors import UserError
 from bot.meetings import agenda
-from bot.meetings.access import MEETING, meeting_named, require_organiser
+from bot.meetings.access import meeting_named, require_organiser
 from bot.meetings.views import load
 from storage.meetings import MeetingStatus
 from storage.models import Role
@@ -81,42 +80,3 @@ async def order_agenda(ctx: Context) -> None:
         )
 
     ctx.reply_privately(await ctx.moot.write(reorder))
-
-
-AGENDA_COMMANDS = (
-    Command(
-        "propose",
-        "Propose an item for a meeting's agenda",
-        propose,
-        params=(MEETING, Param("item", "The item", ParamKind.TEXT)),
-        scope="meeting",
-        listed_for=Role.MEMBER,
-    ),
-    Command(
-        "agenda",
-        "A meeting's agenda (organisers: and what is proposed)",
-        show_agenda,
-        params=(MEETING,),
-        scope="meeting",
-    ),
-    Command(
-        "agendaitem",
-        "Accept or decline a proposed agenda item",
-        decide_item,
-        params=(
-            MEETING,
-            Param("item", "The item's number", ParamKind.INTEGER),
-            Param("decision", "accept or decline", ParamKind.CHOICE, choices=("accept", "decline")),
-        ),
-        scope="meeting",
-        listed_for=Role.ORGANISER,
-    ),
-    Command(
-        "agendaorder",
-        "Put a meeting's agenda in order: /agendaorder N 3 1 2",
-        order_agenda,
-        params=(MEETING, Param("order", "Item numbers in order", ParamKind.TEXT)),
-        scope="meeting",
-        listed_for=Role.ORGANISER,
-    ),
-)

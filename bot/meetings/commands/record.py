@@ -4,19 +4,15 @@ minutes, and action items (their owners see and close their own)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
 
 from sqlmodel import Session, col, select
 
 from bot import audit, refs, roles
-from bot.commands import Command, Param, ParamKind
 from bot.context import Context
-from bot.core import Moot
 from bot.dates import format_due, read_moment
 from bot.errors import NotAllowedError, UserError
 from bot.meetings import record
-from bot.meetings.access import MEETING, meeting_named, require_organiser
+from bot.meetings.access import meeting_named, require_organiser
 from bot.meetings.views import load
 from storage.meetings import ActionItem
 from storage.models import Community, Person, Role
@@ -174,73 +170,3 @@ async def done(ctx: Context) -> None:
 
     text = await ctx.moot.write(finish)
     ctx.reply_privately(f"Action #{number} ({text}) is done. Thank you!")
-
-
-async def action_due_job(moot: Moot, payload: Mapping[str, Any]) -> None:
-    """The day before an action is due, its owner is reminded (unless it is done)."""
-    action_id, now = int(payload["action"]), moot.clock.now()
-    await moot.write(lambda s: record.remind_owner(s, action_id, now))
-
-
-RECORD_COMMANDS = (
-    Command(
-        "checkin",
-        "Check in at a meeting you are at",
-        check_in,
-        params=(MEETING,),
-        scope="meeting",
-        listed_for=Role.MEMBER,
-    ),
-    Command(
-        "attended",
-        "Mark who was at a meeting: /attended N 3 7 12-20",
-        attended,
-        params=(MEETING, Param("members", "Member numbers", ParamKind.TEXT)),
-        scope="meeting",
-        listed_for=Role.ORGANISER,
-    ),
-    Command(
-        "minutes",
-        "Record a meeting's minutes and post them",
-        minutes,
-        params=(
-            MEETING,
-            Param("minutes", "The minutes", ParamKind.TEXT, max_length=5000, multiline=True),
-        ),
-        scope="meeting",
-        listed_for=Role.ORGANISER,
-    ),
-    Command(
-        "actionitem",
-        "Give someone an action: N member | what | due: when",
-        action_item,
-        params=(MEETING, Param("action", "member | what | due: when", ParamKind.TEXT)),
-        scope="meeting",
-        listed_for=Role.ORGANISER,
-    ),
-    Command(
-        "actions",
-        "Your open actions (organisers: all)",
-        actions,
-        params=(Param("whose", "all", required=False),),
-        role=Role.MEMBER,
-        needs_community=True,
-    ),
-    Command(
-        "done",
-        "Mark one of your actions done",
-        done,
-        params=(Param("action", "The action's number", ParamKind.REF),),
-        role=Role.MEMBER,
-        needs_community=True,
-        scope="action",
-    ),
-    Command(
-        "meetingquorum",
-        "How many make a meeting quorate: 10, 25% or none",
-        meeting_quorum,
-        params=(Param("rule", "10, 25% or none"),),
-        role=Role.ADMIN,
-        needs_community=True,
-    ),
-)

@@ -1,0 +1,47 @@
+"""The daily tidy-up job (what it deletes is in `service`).
+
+The job reschedules itself for the next day; at start-up one is scheduled if none is waiting, so
+a day missed while Moot was down is caught up once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot.core import Moot
+from bot.housekeeping.service import tidy
+from bot.scheduler import schedule
+from storage.models import ScheduledJob
+
+DAILY_JOB = "housekeeping.daily"
+EVERY = timedelta(days=1)
+
+
+async def daily(moot: Moot, payload: Mapping[str, Any]) -> None:
+    now = moot.clock.now()
+
+    def tidy_and_reschedule(session: Session) -> None:
+        tidy(session, now)
+        schedule(session, DAILY_JOB, now + EVERY, {})
+
+    await moot.write(tidy_and_reschedule)
+
+
+async def keep_tidy(moot: Moot) -> None:
+    """At start-up: make sure tomorrow's tidy-up (or an overdue one) is scheduled."""
+    now = moot.clock.now()
+
+    def ensure(session: Session) -> None:
+        waiting = session.exec(
+            select(ScheduledJob.id).where(
+                ScheduledJob.kind == DAILY_JOB, col(ScheduledJob.done_at).is_(None)
+            )
+        ).first()
+        if waiting is None:
+            schedule(session, DAILY_JOB, now + EVERY, {})
+
+    await moot.write(ensure)

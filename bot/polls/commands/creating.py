@@ -1,0 +1,131 @@
+"""Starting a poll: the draft and its preview, its settings, publishing or discarding it, and
+posting it in more chats."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session, select
+
+from bot import roles
+from bot.context import Context
+from bot.errors import NotAllowedError, UserError
+from bot.polls import render, service
+from bot.polls.access import (
+    poll_named,
+    require_manager,
+)
+from bot.polls.spec import SETTINGS_HELP, build, parse_one_line, with_setting
+from bot.polls.views import load
+from storage.models import Chat, Community, PollsBy, Role
+from storage.polls import PollStatus
+
+
+async def poll(ctx: Context) -> None:
+    community_id = ctx.community
+    community = await ctx.moot.read(lambda s: s.get_one(Community, community_id))
+    options = ctx.args.optional_text("options")
+    if options is not None:  # the guided form
+        settings = (
+            [f"closes: {ctx.args.text('closes')}"] if ctx.args.optional_text("closes") else []
+        )
+        lines = re.split(r"\n|\|", options)
+        spec = build(ctx.args.text("question"), lines, settings, community.timezone, ctx.now)
+    else:
+        spec = parse_one_line(ctx.args.text("question"), community.timezone, ctx.now)
+    if (spec.binding or community.polls_by == PollsBy.ORGANISERS) and not roles.allows(
+        ctx.role, Role.ORGANISER
+    ):
+        what = "binding ballots" if spec.binding else "polls"
+        raise NotAllowedError(f"In {community.name}, only organisers start {what}.")
+    poll_id = await ctx.moot.write(
+        lambda s: service.create_draft(s, community_id, ctx.person_id, ctx.place, spec, ctx.now)
+    )
+    await show_preview(ctx, poll_id)
+
+
+async def show_preview(ctx: Context, poll_id: int) -> None:
+    view = await ctx.moot.read(lambda s: load(s, poll_id))
+    text, buttons = render.preview(view)
+    ctx.reply_privately(
+        text, buttons=buttons, menus=render.setting_menus(view), updating_pressed=True
+    )
+
+
+async def pollset(ctx: Context) -> None:
+    view, setting = await poll_named(ctx), ctx.args.text("setting")
+    poll_id, n = view.id, view.number
+    await require_manager(ctx, view)
+    if view.status is not PollStatus.DRAFT:
+        raise UserError(
+            f"Poll #{n} is published; only drafts can be changed (/extend changes the deadline)."
+        )
+    if ":" not in setting and setting.split()[0].lower() not in ("secret", "ballot"):
+        raise UserError(f"Write the setting as name: value. {SETTINGS_HELP}")
+    spec = with_setting(service.spec_of(view), setting, view.community.timezone, ctx.now)
+    await ctx.moot.write(lambda s: service.replace_spec(s, poll_id, spec, ctx.person_id, ctx.now))
+    await show_preview(ctx, poll_id)
+
+
+async def publish(ctx: Context) -> None:
+    view = await poll_named(ctx)
+    poll_id, n = view.id, view.number
+    await require_manager(ctx, view)
+    poll = view.poll
+    origin = (poll.origin_platform, poll.origin_chat_id)
+
+    def publish_and_post(session: Session) -> PollStatus:
+        status = service.publish(session, poll_id, ctx.person_id, ctx.now)
+        service.add_post(
+            session, poll_id, *origin, ctx.person_id, ctx.now, thread_id=poll.origin_thread_id
+        )
+        return status
+
+    status = await ctx.moot.write(publish_and_post)
+    # Pressed on the draft's preview: the preview becomes this, so its buttons are gone.
+    if status is PollStatus.SCHEDULED:
+        ctx.reply_privately(
+            f"Poll #{n} is announced and will open at the time shown.", updating_pressed=True
+        )
+    else:
+        ctx.reply_privately(
+            f"Poll #{n} is open. Post it in another chat of {view.community.name} with /post {n}.",
+            updating_pressed=True,
+        )
+
+
+async def discard(ctx: Context) -> None:
+    view = await poll_named(ctx)
+    poll_id, n = view.id, view.number
+    await require_manager(ctx, view)
+    await ctx.moot.write(lambda s: service.discard(s, poll_id, ctx.person_id, ctx.now))
+    ctx.reply_privately(f"Draft poll #{n} discarded.", updating_pressed=True)
+
+
+async def post(ctx: Context) -> None:
+    view, where = await poll_named(ctx), ctx.args.optional_text("where")
+    poll_id, n = view.id, view.number
+    await require_manager(ctx, view)
+    if view.status not in (PollStatus.OPEN, PollStatus.SCHEDULED):
+        raise UserError(f"Poll #{n} is {view.status}; only open or announced polls can be posted.")
+    if where is not None and where.lower() != "all":
+        raise UserError(
+            f"/post {n} posts here; /post {n} all posts in every chat of {view.community.name}."
+        )
+    if where is None:
+        if ctx.community_id != view.poll.community_id or ctx.place.is_private:
+            raise UserError(f"Run /post {n} in a group chat of {view.community.name}.")
+        chats = [(ctx.place.platform, ctx.place.chat_id, ctx.place.thread_id)]
+    else:
+        rows = await ctx.moot.read(
+            lambda s: list(s.exec(select(Chat).where(Chat.community_id == view.poll.community_id)))
+        )
+        chats = [(c.platform, c.platform_chat_id, None) for c in rows]
+    posted = await ctx.moot.write(
+        lambda s: sum(
+            service.add_post(s, poll_id, platform, chat_id, ctx.person_id, ctx.now, thread)
+            for platform, chat_id, thread in chats
+        )
+    )
+    if not posted:
+        ctx.reply_privately(f"Poll #{n} is already there.")

@@ -1,0 +1,129 @@
+"""Voting: a vote typed or pressed, ballots filled in option by option, and secret ballots
+confirmed before they are cast."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.errors import UserError
+from bot.events import Button, ButtonStyle
+from bot.polls import ballots, render, service
+from bot.polls.access import (
+    definition_named,
+    require_member,
+)
+from bot.polls.live import results_of, state_of
+from bot.polls.views import PollView, voters
+from storage.polls import PollKind, ResultsShown
+
+
+async def vote(ctx: Context) -> None:
+    view = await definition_named(ctx)
+    if view.poll.secret:
+        await require_member(ctx, view, f"vote in poll #{view.number}")
+        if not ctx.place.is_private and not ctx.pressed:  # typed where everyone can read it
+            ctx.withdraw_request(render.typed_secret_vote(view.number))
+            return
+    ballot = ballots.read(view.rules, ctx.args.text("choices"))
+    if view.poll.secret:
+        await confirm_secret(
+            ctx, view, (ballot.choice,) if ballot.choice is not None else ballot.marks
+        )
+        return
+    await record(ctx, view, ballot)
+
+
+async def confirm_secret(ctx: Context, view: PollView, marks: tuple[int, ...]) -> None:
+    if ctx.person_id in await ctx.moot.read(lambda s: voters(s, view)):
+        raise UserError(
+            f"You have already cast your secret ballot in poll #{view.number}; it is final."
+        )
+    state_of(ctx.moot).drafts[(view.id, ctx.person_id)] = marks
+    chosen = (
+        ", ".join(view.label(m) for m in marks)
+        if view.kind is not PollKind.SCORE
+        else " ".join(map(str, marks))
+    )
+    ctx.reply_privately(
+        f"Your secret ballot in poll #{view.number}: {chosen}.\nOnce cast it cannot be changed. Cast it?",
+        buttons=[
+            Button("Cast my ballot", f"cast {view.ref}", ButtonStyle.PRIMARY),
+            Button("Start again", f"clearballot {view.ref}"),
+        ],
+    )
+
+
+async def record(ctx: Context, view: PollView, ballot: ballots.Ballot) -> None:
+    poll_id, n = view.id, view.number
+    state = state_of(ctx.moot)
+    outcome = await ctx.moot.write(
+        lambda s: service.cast(s, poll_id, ctx.person_id, ballot, ctx.now, state.sealer)
+    )
+    state.drafts.pop((poll_id, ctx.person_id), None)
+    state.changed(poll_id)
+    if view.poll.secret:
+        # No receipt: nothing after the cast restates the choice.
+        ctx.reply_privately(render.secret_ballot_cast(n, state.sealer.batch), updating_pressed=True)
+        return
+    chosen = describe_ballot(view, ballot)
+    verb = "is counted" if outcome.first else "replaces your earlier vote"
+    text = f"Your vote in poll #{n} ({chosen}) {verb}. You can change it until the poll closes."
+    if view.poll.results_shown == ResultsShown.AFTER_VOTE:
+        _, results = await results_of(ctx.moot, poll_id)
+        text += "\n\n" + render.results_text(view, results, final=False)
+    # Pressed on a ballot being filled in ("Cast my vote"): the ballot becomes the receipt.
+    ctx.reply_privately(text, updating_pressed=True)
+
+
+def describe_ballot(view: PollView, ballot: ballots.Ballot) -> str:
+    if ballot.choice is not None:
+        return view.label(ballot.choice)
+    if view.kind is PollKind.SCORE:
+        return ", ".join(f"{o.label}: {s}" for o, s in zip(view.options, ballot.marks, strict=True))
+    joiner = " > " if view.kind is PollKind.RANKED else ", "
+    return joiner.join(view.label(m) for m in ballot.marks)
+
+
+async def open_ballot(ctx: Context) -> None:
+    view = await definition_named(ctx)
+    poll_id = view.id
+    if view.kind in ballots.CHOICE_KINDS or view.kind is PollKind.SCORE:
+        raise UserError(render.how_to_vote(view))
+    marks = state_of(ctx.moot).drafts.get((poll_id, ctx.person_id), ())
+    text, buttons = render.ballot_message(view, marks)
+    ctx.reply_privately(text, buttons=buttons)
+
+
+async def pick(ctx: Context) -> None:
+    view, option = await definition_named(ctx), ctx.args.integer("option")
+    poll_id = view.id
+    drafts = state_of(ctx.moot).drafts
+    if view.kind in ballots.CHOICE_KINDS:
+        raise UserError(render.how_to_vote(view))
+    drafts[(poll_id, ctx.person_id)] = ballots.toggle(
+        view.rules, drafts.get((poll_id, ctx.person_id), ()), option
+    )
+    text, buttons = render.ballot_message(view, drafts[(poll_id, ctx.person_id)])
+    ctx.reply_privately(text, buttons=buttons, updating_pressed=True)
+
+
+async def clear_ballot(ctx: Context) -> None:
+    view = await definition_named(ctx)
+    state_of(ctx.moot).drafts.pop((view.id, ctx.person_id), None)
+    ctx.reply_privately(
+        f"Your unsent ballot for poll #{view.number} is cleared.", updating_pressed=True
+    )
+
+
+async def cast(ctx: Context) -> None:
+    view = await definition_named(ctx)
+    poll_id, n = view.id, view.number
+    marks = state_of(ctx.moot).drafts.get((poll_id, ctx.person_id))
+    if marks is None:
+        raise UserError(
+            f"You have nothing waiting to cast in poll #{n}: " + render.how_to_vote(view)
+        )
+    if view.kind in ballots.CHOICE_KINDS:
+        ballot = ballots.check(view.rules, ballots.Ballot(choice=marks[0]))
+    else:
+        ballot = ballots.check(view.rules, ballots.Ballot(marks=marks))
+    await record(ctx, view, ballot)

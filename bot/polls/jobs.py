@@ -1,0 +1,161 @@
+"""The polls' scheduled jobs (opening, closing, reminders, reviews) and, at start-up, the
+secret ballots an earlier process left unsealed. Closing is shared with /close."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.community.service import organisers
+from bot.core import Moot
+from bot.events import Reply
+from bot.outbox import queue as outbox
+from bot.outbox.queue import Message
+from bot.polls import render, service
+from bot.polls.live import state_of
+from bot.polls.views import PollView, electorate, load, voters
+from storage.polls import PollStatus
+
+log = logging.getLogger(__name__)
+
+
+async def close_poll(
+    moot: Moot,
+    poll_id: int,
+    actor_id: int | None,
+    now: datetime,
+    *,
+    due: Mapping[str, Any] | None = None,
+) -> bool:
+    """Close the poll (only if still `due`, for a timer), post its results where it ran and
+    update its cards, in one write; False if it had closed already. Whoever closed it, or else
+    its creator, hears about any post that does not arrive. A secret ballot's file is then
+    compacted, so that nothing in it keeps the order of voting (bot.polls.sealing)."""
+    sealer = state_of(moot).sealer
+
+    def close_and_announce(session: Session) -> bool:
+        view = load(session, poll_id)
+        if due is not None and not _still_due(view, due):
+            return False
+        if not service.close(session, poll_id, actor_id, now, sealer):
+            return False
+        tell = actor_id if actor_id is not None else view.poll.created_by_person_id
+        announce_close(session, poll_id, view.number, now, tell)
+        return True
+
+    if not await moot.write(close_and_announce):
+        return False
+    sealer.forget_poll(poll_id)
+    if (await moot.read(lambda s: load(s, poll_id))).poll.secret:
+        await moot.store.compact()
+    return True
+
+
+def announce_close(
+    session: Session, poll_id: int, number: int, now: datetime, tell: int | None
+) -> None:
+    service.post_everywhere(
+        session,
+        poll_id,
+        Message(f"the results of poll #{number}", live=f"{service.RESULTS}:{poll_id}"),
+        now,
+        tell,
+    )
+    service.edit_cards(session, poll_id, now)
+
+
+def _still_due(view: PollView, payload: Mapping[str, Any]) -> bool:
+    """A close or reminder timer belongs to the deadline it was set for (extensions move it)."""
+    return (
+        view.status is PollStatus.OPEN and view.poll.closes_at.isoformat() == payload["closes_at"]
+    )
+
+
+async def open_job(moot: Moot, payload: Mapping[str, Any]) -> None:
+    poll_id, now = int(payload["poll"]), moot.clock.now()
+
+    def open_and_announce(session: Session) -> None:
+        if not service.open_scheduled(session, poll_id, now):
+            return
+        poll = load(session, poll_id).poll
+        service.post_everywhere(
+            session,
+            poll_id,
+            Message(
+                f"the opening of poll #{poll.number}",
+                reply=Reply(f"Poll #{poll.number} is now open: {poll.question}"),
+            ),
+            now,
+            poll.created_by_person_id,
+        )
+        service.edit_cards(session, poll_id, now)
+
+    await moot.write(open_and_announce)
+
+
+async def close_job(moot: Moot, payload: Mapping[str, Any]) -> None:
+    await close_poll(moot, int(payload["poll"]), None, moot.clock.now(), due=payload)
+
+
+async def remind_job(moot: Moot, payload: Mapping[str, Any]) -> None:
+    poll_id, now = int(payload["poll"]), moot.clock.now()
+
+    def remind(session: Session) -> None:
+        view = load(session, poll_id)
+        if not _still_due(view, payload):
+            return
+        text = (
+            f"Reminder: poll #{view.number} in {view.community.name} closes {render.when(view.poll.closes_at, view.community.timezone)} "
+            f"and you have not voted yet.\n{view.poll.question}\n{render.how_to_vote(view)}"
+        )
+        outbox.tell(
+            session,
+            sorted(electorate(session, view) - voters(session, view)),
+            Message(
+                f"a reminder to vote in poll #{view.number}",
+                reply=Reply(text, buttons=tuple(render.vote_buttons(view))),
+            ),
+            now,
+            community_id=view.poll.community_id,
+        )
+
+    await moot.write(remind)
+
+
+async def review_job(moot: Moot, payload: Mapping[str, Any]) -> None:
+    poll_id, now = int(payload["poll"]), moot.clock.now()
+
+    def remind(session: Session) -> None:
+        view = load(session, poll_id)
+        review_at = view.poll.review_at
+        if "review_at" in payload and (  # armed for a review date since changed or dropped
+            review_at is None or review_at.isoformat() != payload["review_at"]
+        ):
+            return
+        people = {*organisers(session, view.poll.community_id), view.poll.created_by_person_id}
+        text = f"Review due: poll #{view.number} ({view.poll.question}) decided: {view.poll.outcome}. Has it happened?"
+        outbox.tell(
+            session,
+            sorted(people),
+            Message(f"the review reminder for poll #{view.number}", reply=Reply(text)),
+            now,
+            community_id=view.poll.community_id,
+        )
+
+    await moot.write(remind)
+
+
+async def recover_ballots(moot: Moot) -> None:
+    """Secret ballots an earlier process held unsealed are lost with its memory: their voters
+    are taken off the roll and asked to cast again (bot.polls.sealing)."""
+    now, sealer = moot.clock.now(), state_of(moot).sealer
+    lost = await moot.write(lambda s: sealer.recover(s, now))
+    if lost:
+        log.warning(
+            "%d secret ballot(s) were waiting to be sealed at the last stop; their voters are asked to cast again",
+            lost,
+        )

@@ -1,0 +1,1 @@
+"""Fix's command handlers, a module per sub-feature: tenants, team, settings, records."""
