@@ -201,6 +201,27 @@ class World:
         self.loop.close()
 
 
+def one_command(
+    world: World, person: Resident, line: str, *, privately: bool, pressed: bool
+) -> None:
+    """`line` as a typed command (in the group or privately) or a button press: never "something
+    went wrong", and a refusal changes nothing in the store."""
+    before = state(world.database)
+    with refusals_noticed() as refused:
+        if pressed:
+            event = ButtonPressed(person.actor(), group(), line)
+            replies = world.run(world.moot.handle(event))
+            world.run(world.moot.drain())
+        elif privately:
+            replies = world.run(person.privately(f"/{line}"))
+        else:
+            replies = world.run(person.say(f"/{line}"))
+    said = "\n".join(r.text for r in replies)  # type: ignore[attr-defined]
+    assert OUR_FAULT not in said, f"/{line!r}"
+    if refused:
+        assert state(world.database) == before, f"/{line!r} was refused: {refused}"
+
+
 def test_no_input_reaches_something_went_wrong_and_refusals_change_nothing(
     tmp_path: Path,
 ) -> None:
@@ -214,21 +235,7 @@ def test_no_input_reaches_something_went_wrong_and_refusals_change_nothing(
     )
     @given(who=st.integers(0, 2), line=command, privately=st.booleans(), pressed=st.booleans())
     def one_event(who: int, line: str, privately: bool, pressed: bool) -> None:
-        person = world.people[who]
-        before = state(world.database)
-        with refusals_noticed() as refused:
-            if pressed:
-                event = ButtonPressed(person.actor(), group(), line)
-                replies = world.run(world.moot.handle(event))
-                world.run(world.moot.drain())
-            elif privately:
-                replies = world.run(person.privately(f"/{line}"))
-            else:
-                replies = world.run(person.say(f"/{line}"))
-        said = "\n".join(r.text for r in replies)  # type: ignore[attr-defined]
-        assert OUR_FAULT not in said, f"/{line!r}"
-        if refused:
-            assert state(world.database) == before, f"/{line!r} was refused: {refused}"
+        one_command(world, world.people[who], line, privately=privately, pressed=pressed)
 
     try:
         one_event()
@@ -470,21 +477,7 @@ def test_meetings_and_repairs_never_reach_something_went_wrong_nor_send_twice(
         if tick is not None:  # time passes: what falls due goes out, once
             world.run(clock.advance(tick))
             world.run(world.moot.drain())
-        person = world.people[who]
-        before = state(world.database)
-        with refusals_noticed() as refused:
-            if pressed:
-                event = ButtonPressed(person.actor(), group(), line)
-                replies = world.run(world.moot.handle(event))
-                world.run(world.moot.drain())
-            elif privately:
-                replies = world.run(person.privately(f"/{line}"))
-            else:
-                replies = world.run(person.say(f"/{line}"))
-        said = "\n".join(r.text for r in replies)  # type: ignore[attr-defined]
-        assert OUR_FAULT not in said, f"/{line!r}"
-        if refused:
-            assert state(world.database) == before, f"/{line!r} was refused: {refused}"
+        one_command(world, world.people[who], line, privately=privately, pressed=pressed)
         keys = world.outlet.keys
         assert len(keys) == len(set(keys)), f"sent twice after /{line!r}"
         assert sent_twice(world.database) == [], f"after /{line!r}"
