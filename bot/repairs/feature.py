@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from bot.commands import Command, Handler, Param, ParamKind, Where
 from bot.feature import Feature
-from bot.repairs import privacy, service
+from bot.repairs import privacy, service, statuses
 from bot.repairs.access import REPORT
 from bot.repairs.cards import card
 from bot.repairs.clocks import Nation, Priority
 from bot.repairs.commands import records, settings, team, tenants
 from bot.repairs.jobs import alert_job, digest_job, visit_reminder_job
 from storage.models import Role
-from storage.repairs import DESCRIPTION_MAX, EMERGENCY_TEXT_MAX, RepairStatus
+from storage.repairs import DESCRIPTION_MAX, EMERGENCY_TEXT_MAX
 
 
 def _for_tenants(name: str, description: str, handler: Handler, *params: Param) -> Command:
@@ -54,12 +54,9 @@ def _in_community(
     )
 
 
-# The statuses the team sets (a report starts reported; only its tenant withdraws it).
-STATUSES = tuple(
-    status.value
-    for status in RepairStatus
-    if status not in (RepairStatus.REPORTED, RepairStatus.WITHDRAWN)
-)
+# The statuses the team sets: those the transition table moves a report to (a report starts
+# reported; only its tenant withdraws it).
+STATUSES = tuple(status.value for status in statuses.CHOICES)
 _PRIORITY = Param(
     "priority", "The priority", ParamKind.CHOICE, choices=tuple(p.value for p in Priority)
 )

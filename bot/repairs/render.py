@@ -6,6 +6,7 @@ from datetime import datetime
 
 from bot.events import Button
 from bot.refs import qualified
+from bot.repairs import statuses
 from bot.repairs.clocks import Priority, RepairClock
 from bot.repairs.spec import AWAAB, HOME, LABELS
 from bot.repairs.views import EMERGENCY_STEP, ReportView, awaab_steps, emergency_step, reference
@@ -15,45 +16,10 @@ KEEP_IT_PRIVATE = (
     "Repairs are private between you and the repairs team: next time, send it to me in a direct "
     "message. Moot removes it from a group chat where the platform lets it."
 )
-STATUS_WORDS = {
-    RepairStatus.REPORTED: "reported",
-    RepairStatus.ACKNOWLEDGED: "acknowledged",
-    RepairStatus.INVESTIGATING: "being investigated",
-    RepairStatus.VISIT: "visit scheduled",
-    RepairStatus.IN_PROGRESS: "work in progress",
-    RepairStatus.FIXED: "fixed",
-    RepairStatus.CLOSED: "closed",
-    RepairStatus.NEEDS_INFO: "more information needed",
-    RepairStatus.NO_ACCESS: "no access at the visit",
-    RepairStatus.DUPLICATE: "a duplicate of another report",
-    RepairStatus.NOT_OURS: "not the trust's responsibility",
-    RepairStatus.WITHDRAWN: "withdrawn by the tenant",
-}
-
-# What the tenant is told at each step (the team's own words follow, when given).
-TENANT_NEWS = {
-    RepairStatus.ACKNOWLEDGED: "The repairs team has received your report and will act on it.",
-    RepairStatus.INVESTIGATING: "The repairs team is looking into it.",
-    RepairStatus.VISIT: "A visit is booked.",
-    RepairStatus.IN_PROGRESS: "The work has started.",
-    RepairStatus.FIXED: (
-        "The repairs team says it is fixed. Is it? Answer with the buttons, or /isfixed "
-        "with the reference and yes or no."
-    ),
-    RepairStatus.CLOSED: "The report is closed.",
-    RepairStatus.NEEDS_INFO: "The repairs team needs more information from you.",
-    RepairStatus.NO_ACCESS: (
-        "Nobody could get in at the visit, so the target date is paused until a new visit is "
-        "arranged."
-    ),
-    RepairStatus.DUPLICATE: "It is already reported; the earlier report covers it.",
-    RepairStatus.NOT_OURS: "The repairs team says this is not the trust's responsibility.",
-    RepairStatus.REPORTED: "It is back with the repairs team.",
-    RepairStatus.WITHDRAWN: "You withdrew the report.",
-}
-
-# Statuses after which nothing more is asked of the team (no buttons on the card).
-FINISHED = (RepairStatus.CLOSED, RepairStatus.WITHDRAWN)
+# How each status reads, and the statuses after which nothing more is asked of the team (no
+# buttons on the card): from the transition table.
+STATUS_WORDS = statuses.WORDS
+FINISHED = statuses.FINISHED
 
 # What to do in an emergency out of hours. The national numbers are those of Great Britain
 # (Northern Ireland's gas emergency line differs: a community there sets its own message with
@@ -181,10 +147,10 @@ def nobody_heard(community: str) -> str:
 
 
 def tenant_update(view: ReportView, status: RepairStatus, said: str | None) -> str:
+    row = statuses.TABLE[status]
     lines = [
-        f"🔧 {view.reference} ({LABELS[view.report.category]}, {place(view)}): "
-        f"{STATUS_WORDS[status]}.",
-        TENANT_NEWS[status],
+        f"🔧 {view.reference} ({LABELS[view.report.category]}, {place(view)}): {row.words}.",
+        row.news,
     ]
     if status == RepairStatus.VISIT and view.report.visit_at is not None:
         lines.append(
@@ -195,12 +161,7 @@ def tenant_update(view: ReportView, status: RepairStatus, said: str | None) -> s
     if status == RepairStatus.NEEDS_INFO:
         n = view.report.number
         lines.append(f"Answer with /repaircomment {n} and your answer (a photo: /photo {n}).")
-    if status not in (
-        RepairStatus.CLOSED,
-        RepairStatus.DUPLICATE,
-        RepairStatus.NOT_OURS,
-        RepairStatus.WITHDRAWN,
-    ):
+    if row.shows_target:
         lines.append(f"Target: {target(view)}.")
     return "\n".join(lines)
 
@@ -360,19 +321,18 @@ def repeat_warning(view: ReportView) -> str:
 
 
 def _team_buttons(view: ReportView, ref: str) -> list[Button]:
-    buttons = []
-    if view.report.status == RepairStatus.REPORTED:
-        buttons.append(Button("Acknowledge", f"repairstatus {ref} acknowledged"))
-    buttons += [
+    """The moves the transition table's row offers for the report's status (those it puts first
+    before the priorities), the priorities it is not, and Take it."""
+    first: list[Button] = []
+    then: list[Button] = []
+    for to, label, leads in statuses.card_buttons(view.report.status):
+        (first if leads else then).append(Button(label, f"repairstatus {ref} {to.value}"))
+    priorities = [
         Button(priority.value.capitalize(), f"priority {ref} {priority.value}")
         for priority in Priority
         if priority.value != view.report.priority
     ]
-    buttons.append(Button("Take it", f"assign {ref} me"))
-    if view.report.status != RepairStatus.FIXED:
-        buttons.append(Button("Fixed", f"repairstatus {ref} fixed"))
-    buttons.append(Button("Needs info", f"repairstatus {ref} needs-info"))
-    return buttons
+    return [*first, *priorities, Button("Take it", f"assign {ref} me"), *then]
 
 
 def page(view: ReportView, *, for_team: bool) -> str:

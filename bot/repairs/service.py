@@ -21,7 +21,7 @@ from bot.events import Reply
 from bot.numbers import next_number
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
-from bot.repairs import homes, render, stats
+from bot.repairs import homes, render, stats, statuses
 from bot.repairs.clocks import (
     DEFAULT_TARGETS,
     Nation,
@@ -89,7 +89,7 @@ def report(
     session.flush()
     assert filed.id is not None
     _event(session, filed, person_id, "reported", "", now)
-    _keep_target(session, filed.id, now)
+    _keep_target(session, load(session, filed.id), now)
     settings = settings_of(session, community_id)
     if settings.next_digest_at is None:
         _arm_digest(session, settings, now)
@@ -256,7 +256,8 @@ def remind_visit(session: Session, report_id: int, visit: str, now: datetime) ->
         return
     # Everyone who follows it (a communal problem's "me too"s too); one who cannot be reached
     # is named in the triage chat, like any other step.
-    _tell_tenant(session, filed, Reply(render.visit_reminder(load(session, report_id))), now, None)
+    view = load(session, report_id)
+    _tell_tenant(session, view, Reply(render.visit_reminder(view)), now, None)
 
 
 def change_status(
@@ -268,52 +269,46 @@ def change_status(
     now: datetime,
     *,
     again: bool = False,
-) -> None:
-    """Move the report on and tell the tenant. "No access" pauses its clock until the next
-    step; "not ours" needs a reason."""
+) -> ReportView:
+    """Move the report on, as the transition table (`statuses.TABLE`) allows and says, and tell
+    the tenant; the report as it now stands. A move the table does not allow is refused before
+    anything changes. `again`: the same status set afresh (a visit moved)."""
     filed = session.get_one(RepairReport, report_id)
-    ref = reference(filed.number)
-    if filed.status in FINISHED:
-        raise UserError(f"{ref} is {render.STATUS_WORDS[filed.status]}.")
-    if status == filed.status and not again:
-        raise UserError(f"{ref} is already {render.STATUS_WORDS[status]}.")
-    if status in (RepairStatus.NOT_OURS, RepairStatus.NEEDS_INFO) and not said:
-        raise UserError(
-            f"Say what to tell the tenant after the status, e.g. /repairstatus {filed.number} "
-            f"{status.value} When could we visit?"
-        )
-    was = filed.status
-    if was == RepairStatus.NO_ACCESS:
+    refused = statuses.refusal(
+        reference(filed.number), filed.number, filed.status, status, said, again=again
+    )
+    if refused is not None:
+        raise UserError(refused)
+    move = statuses.Move(filed.status, status)
+    if move.ends_pause:
         for pause in _open_pauses(session, report_id):
             pause.ended = now
-    if status == RepairStatus.NO_ACCESS:
+    if move.begins_pause:
         session.add(RepairPause(report_id=report_id, began=now, reason=NO_ACCESS_REASON))
     filed.status = status
-    if status == RepairStatus.CLOSED:
+    if move.closes:
         filed.closed_at = now
-    if status == RepairStatus.FIXED:
-        _record_fix(session, filed, now)
-    elif was == RepairStatus.FIXED and status not in SETTLED:  # not fixed after all
+    if move.clears_fix:
         filed.fixed_at, filed.fix_hours, filed.fixed_on_time = None, None, None
-    session.flush()
     _event(session, filed, actor_id, status.value, said or "", now)
-    if status in SETTLED:
-        _keep_target(session, report_id, now)  # nothing is due: the target and its alerts go
-    elif (
-        was in SETTLED
-        or RepairStatus.NO_ACCESS in (was, status)
-        or (filed.priority == AWAAB and filed.investigated_at is not None)
-    ):
-        _keep_target(session, report_id, now)  # back open, paused, on by a pause, or a step met
+    session.flush()
+    # The one load of the report in the move: after the status, its pauses and the event are
+    # written, so it shows the report as it now stands. What follows changes only the report's
+    # own fields (the fix, the target), which the view shares, not what it worked out.
     view = load(session, report_id)
+    if move.records_fix:
+        _record_fix(view, now)
+    if move.moves_target or (filed.priority == AWAAB and filed.investigated_at is not None):
+        _keep_target(session, view, now)  # settled, back open, paused, on, or a step met
     _tell_tenant(
         session,
-        filed,
+        view,
         Reply(render.tenant_update(view, status, said), buttons=render.tenant_buttons(view)),
         now,
         actor_id,
     )
     _edit_card(session, filed, now)
+    return view
 
 
 def confirm_fixed(session: Session, report_id: int, fixed: bool, now: datetime) -> None:
@@ -330,7 +325,7 @@ def confirm_fixed(session: Session, report_id: int, fixed: bool, now: datetime) 
         filed.status, filed.fixed_at = RepairStatus.REPORTED, None
         filed.fix_hours, filed.fixed_on_time = None, None
         _event(session, filed, filed.reporter_person_id, "reopened", "the tenant says not", now)
-        _keep_target(session, report_id, now)
+        _keep_target(session, load(session, report_id), now)
         _tell_triage(session, filed, f"🔁 {ref} is reopened: the tenant says it is not fixed.", now)
     session.flush()
     _edit_card(session, filed, now)
@@ -453,12 +448,10 @@ def _arm_digest(session: Session, settings: RepairSettings, now: datetime) -> No
     )
 
 
-def _record_fix(session: Session, filed: RepairReport, now: datetime) -> None:
+def _record_fix(view: ReportView, now: datetime) -> None:
     """How long it took, and whether within its target as it stood (for the statistics): under
     Awaab's Law with every step met, whether each step was met by its date."""
-    assert filed.id is not None
-    view = load(session, filed.id)
-    due = view.due
+    filed, due = view.report, view.due
     filed.fixed_at = now
     filed.fix_hours = (now - filed.reported_at).total_seconds() / 3600
     if view.steps_met:
@@ -481,22 +474,23 @@ def _told_step(
     session.flush()
     assert filed.id is not None
     _event(session, filed, actor_id, what, detail, now)
-    _keep_target(session, filed.id, now)
-    _tell_tenant(session, filed, Reply(words(load(session, filed.id))), now, actor_id)
+    view = load(session, filed.id)  # once, after the step: the target and the tenant's words
+    _keep_target(session, view, now)
+    _tell_tenant(session, view, Reply(words(view)), now, actor_id)
     _edit_card(session, filed, now)
 
 
 def _keep_target(
-    session: Session, report_id: int, now: datetime, *, alert_if_passed: bool = True
+    session: Session, view: ReportView, now: datetime, *, alert_if_passed: bool = True
 ) -> bool:
     """Store the report's target as it now stands (none once settled, paused, or every step of
     Awaab's Law is met), with its one pair of alerts: a working day before it and at it. Only a
     target that moved plans them again, replacing the pair planned before, so a step that leaves
     the target where it was (or the same priority or target set again) says nothing twice.
     Without `alert_if_passed`, a target that has already passed raises no alert of its own (the
-    caller sums such reports up). Whether the target moved."""
-    view = load(session, report_id)
-    filed = view.report
+    caller sums such reports up). `view`: the report loaded after the change that may move its
+    target. Whether the target moved."""
+    filed, report_id = view.report, view.id
     due = None if filed.status in SETTLED else view.due
     if due == filed.target_at:
         return False
@@ -647,7 +641,7 @@ def tenant_comment(
         _event(session, filed, person_id, resumed.value, "the tenant answered", now)
     session.flush()
     if resumed is not None:
-        _keep_target(session, report_id, now)
+        _keep_target(session, load(session, report_id), now)
     name = session.get_one(Person, person_id).name
     verb = "answered" if resumed is not None else "added"
     text = f"💬 {ref}: {name} ({_who(filed, person_id)}) {verb}: {said[:1500]}"
@@ -719,7 +713,7 @@ def withdraw(
     filed.status, filed.closed_at = RepairStatus.WITHDRAWN, now
     _event(session, filed, person_id, RepairStatus.WITHDRAWN.value, reason or "", now)
     session.flush()
-    _keep_target(session, report_id, now)
+    _keep_target(session, load(session, report_id), now)  # after the pauses ended
     subject = f"report:{report_id}"
     for kind in (DUE_SOON_JOB, OVERDUE_JOB, VISIT_JOB):
         unschedule(session, kind, subject)
@@ -869,10 +863,11 @@ def set_target(
     for report_id in open_ids:
         if report_id is None:
             continue
-        if not _keep_target(session, report_id, now, alert_if_passed=False):
+        view = load(session, report_id)
+        if not _keep_target(session, view, now, alert_if_passed=False):
             continue
         moved_count += 1
-        moved = session.get_one(RepairReport, report_id)
+        moved = view.report
         if moved.target_at is not None and moved.target_at <= now:
             overdue.append(reference(moved.number))
     if moved_count:
@@ -935,14 +930,13 @@ TENANT_NEWS = "repair-tenant"
 
 
 def _tell_tenant(
-    session: Session, filed: RepairReport, reply: Reply, now: datetime, actor_id: int | None
+    session: Session, view: ReportView, reply: Reply, now: datetime, actor_id: int | None
 ) -> None:
     """By direct message to the reporter where they reported from, and to everyone who said
-    "me too" where they said it. Whoever cannot be reached, now or when Moot tries, is named
-    in the triage chat so someone can phone them (`tenant_unreachable`)."""
-    assert filed.id is not None
-    ref = reference(filed.number)
-    followers = {filed.reporter_person_id: filed.platform, **load(session, filed.id).supporters}
+    "me too" where they said it (as `view` has them). Whoever cannot be reached, now or when
+    Moot tries, is named in the triage chat so someone can phone them (`tenant_unreachable`)."""
+    filed, ref = view.report, view.reference
+    followers = {filed.reporter_person_id: filed.platform, **view.supporters}
     for person_id, platform in followers.items():
         outbox.direct(
             session,
@@ -1007,7 +1001,7 @@ def mark_duplicate(
     kept = load(session, of_report_id)
     if kept.report.status in SETTLED:
         raise UserError(f"{kept.reference} is {render.STATUS_WORDS[kept.report.status]} already.")
-    change_status(
+    gone = change_status(
         session,
         report_id,
         RepairStatus.DUPLICATE,
@@ -1015,7 +1009,6 @@ def mark_duplicate(
         actor_id,
         now,
     )
-    gone = load(session, report_id)
     movers = {gone.report.reporter_person_id: gone.report.platform, **gone.supporters}
     for person_id, platform in movers.items():
         if not kept.may_follow(person_id):

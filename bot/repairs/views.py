@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from bot.repairs import statuses
 from bot.repairs.clocks import (
     AWAAB_TARGETS,
     AwaabStep,
@@ -31,14 +32,8 @@ from storage.repairs import (
     RepairSupporter,
 )
 
-# Nothing is due any more once a report is in one of these.
-SETTLED = (
-    RepairStatus.FIXED,
-    RepairStatus.CLOSED,
-    RepairStatus.DUPLICATE,
-    RepairStatus.NOT_OURS,
-    RepairStatus.WITHDRAWN,
-)
+# Nothing is due any more once a report is in one of these (the transition table says which).
+SETTLED = statuses.SETTLED
 
 
 def reference(number: int) -> str:
