@@ -37,6 +37,7 @@ bench: $(STAMP_DEV)
 	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.meetings
 	$(BIN)/python -m bench.telegram_burst
+	$(BIN)/python -m bench.telegram_e2e
 	$(BIN)/python -m bench.repairs
 
 $(VENV)/bin/python:

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 from tests.fakes.loopback import serve
 
@@ -133,6 +133,7 @@ class FakeDiscord:
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
     refusing_event_guilds: set[int] = field(default_factory=set)
     _acknowledged: set[str] = field(default_factory=set)  # interactions answered once
+    identified: int = 0  # gateway sessions that identified (see `_gateway`)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10_000))
     _runner: web.AppRunner | None = None
     port: int = 0
@@ -141,6 +142,7 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_route("*", "/api/v10/{tail:.*}", self._api)
         app.router.add_get("/cdn/{name}", self._cdn)
+        app.router.add_get("/gateway", self._gateway)
         self._runner, self.port = await serve(app)
 
     async def stop(self) -> None:
@@ -153,6 +155,38 @@ class FakeDiscord:
 
     def cdn_url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.port}/cdn/{name}"
+
+    @property
+    def gateway_url(self) -> str:
+        """Where discord.py's gateway connection goes once `DiscordWebSocket.DEFAULT_GATEWAY`
+        points here (tests feed interactions directly and never connect)."""
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        """A gateway that says hello, answers IDENTIFY with READY for a bot in no servers, and
+        acknowledges heartbeats: enough for discord.py to connect and sit idle. It sends plain
+        JSON text frames, which discord.py reads as well as compressed ones."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"op": 10, "s": None, "t": None, "d": {"heartbeat_interval": 41250}})
+        async for frame in socket:
+            if frame.type != WSMsgType.TEXT:
+                continue
+            op = json.loads(frame.data).get("op")
+            if op == 2:  # IDENTIFY
+                self.identified += 1
+                ready = {
+                    "v": 10,
+                    "user": BOT,
+                    "guilds": [],
+                    "session_id": f"session-{self.identified}",
+                    "resume_gateway_url": self.gateway_url,
+                    "application": {"id": str(APPLICATION_ID), "flags": 0},
+                }
+                await socket.send_json({"op": 0, "s": 1, "t": "READY", "d": ready})
+            elif op == 1:  # HEARTBEAT
+                await socket.send_json({"op": 11, "s": None, "t": None, "d": None})
+        return socket
 
     async def _cdn(self, request: web.Request) -> web.Response:
         await asyncio.sleep(self.cdn_delay)

@@ -42,6 +42,9 @@ class FakeTelegram:
     calls: list[Call] = field(default_factory=list)
     # Telegram's limit on messages a second across all chats: more get 429 with retry_after.
     messages_per_second: float | None = None
+    # Called with every request as it arrives (getUpdates included, which `calls` leaves out):
+    # benchmarks timestamp the moment an answer reaches Telegram with it.
+    on_request: Callable[[Call], None] | None = None
     _sent_at: list[float] = field(default_factory=list)
     _updates: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -82,6 +85,8 @@ class FakeTelegram:
                     with value.file:  # aiohttp spools uploads to a temporary file: close it
                         params[key] = value.file.read()
         call = Call(method, params)
+        if self.on_request is not None:
+            self.on_request(call)
         if method != "getUpdates":
             self.calls.append(call)
         failure = self._scripted(method, params) or self._over_the_limit(method)
