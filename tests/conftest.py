@@ -1,3 +1,6 @@
+"""Fixtures every test may use: a store, a clock that tests move, a running Moot, a console
+platform that records what Moot sends, and residents of Elm Court."""
+
 from __future__ import annotations
 
 import asyncio
@@ -7,15 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from adapters.discord.adapter import DiscordAdapter
 from bot.clock import ManualClock
 from bot.core import Moot
 from bot.features import ALL_FEATURES
 from storage.migrate import upgrade
 from storage.store import Store
-from tests.discord_harness import discord_adapter
-from tests.fakes.discord_api import FakeDiscord
-from tests.fakes.telegram_api import Updates
 from tests.helpers import RecordingOutlet, Resident
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -76,18 +75,3 @@ async def community(host: Resident, outlet: RecordingOutlet) -> str:
     replies = await host.say("/setup Elm Court")
     code = next(word for r in replies for word in r.text.split() if word.startswith("CHAT-"))
     return code
-
-
-@pytest.fixture
-async def discord_env(
-    moot: Moot, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[tuple[FakeDiscord, DiscordAdapter]]:
-    """The fake Discord API and an adapter logged in to it for `moot`."""
-    async with discord_adapter(moot, monkeypatch) as env:
-        yield env
-
-
-@pytest.fixture
-def updates() -> Updates:
-    """Raw Telegram updates, numbered as Telegram numbers them."""
-    return Updates()

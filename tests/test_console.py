@@ -12,7 +12,7 @@ from bot.clock import ShiftedClock
 from bot.core import Moot
 from bot.features import ALL_FEATURES
 from storage.store import Store
-from tests.test_repairs import photo_with_location
+from tests.repairs.test_repairs import photo_with_location
 
 
 async def lines_of(script: str) -> AsyncIterator[str]:

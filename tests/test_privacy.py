@@ -15,7 +15,7 @@ from storage.models import Account, AuditEntry, Person
 from tests.conftest import START
 from tests.helpers import RecordingOutlet, Resident, dm, texts
 from tests.poll_helpers import members, published
-from tests.test_repairs import photo_with_location
+from tests.repairs.test_repairs import photo_with_location
 
 SECRET_WORDS = "Water through the bathroom ceiling"
 

@@ -10,9 +10,9 @@ from datetime import timedelta
 from bot.clock import ManualClock
 from bot.core import Moot
 from tests.helpers import RecordingOutlet, Resident, texts
+from tests.meetings.test_meetings import AGM, announced, reminders_in_chat
 from tests.poll_helpers import members, published
-from tests.test_meetings import AGM, announced, reminders_in_chat
-from tests.test_repairs import TEAM_CHAT, with_team
+from tests.repairs.test_repairs import TEAM_CHAT, with_team
 
 
 def team_says(outlet: RecordingOutlet, mark: str) -> list[str]:

@@ -14,9 +14,9 @@ from bot.core import Moot
 from tests.discord_harness import deliver, set_up
 from tests.fakes.discord_api import FakeDiscord, Interactions
 from tests.fakes.telegram_api import FakeTelegram, Updates
+from tests.repairs.test_repairs import photo_with_location
 from tests.telegram_harness import telegram_adapter
 from tests.test_edges import png_claiming
-from tests.test_repairs import photo_with_location
 
 GROUP, ADMIN, ALICE = -100900, 11, 22
 EPHEMERAL = 64

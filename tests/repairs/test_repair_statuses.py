@@ -17,7 +17,7 @@ from bot.repairs import render, statuses, views
 from bot.repairs.views import load
 from storage.repairs import RepairEvent, RepairReport, RepairStatus
 from tests.helpers import RecordingOutlet, Resident, texts
-from tests.test_repairs import LEAK, TEAM_CHAT, cards, with_team
+from tests.repairs.test_repairs import LEAK, TEAM_CHAT, cards, with_team
 
 
 def test_every_status_has_a_row_and_each_row_names_only_moves_it_allows() -> None:

@@ -15,8 +15,8 @@ from bot.core import Moot
 from bot.events import Attachment
 from storage.models import ScheduledJob
 from tests.helpers import RecordingOutlet, Resident, dm, texts
-from tests.test_repairs import ALICE_DM, TEAM_CHAT, cards, photo_with_location, with_team
-from tests.test_repairs_records import exported
+from tests.repairs.test_repairs import ALICE_DM, TEAM_CHAT, cards, photo_with_location, with_team
+from tests.repairs.test_repairs_records import exported
 
 BOB_DM = dm("console", "bob")
 

@@ -19,8 +19,8 @@ from bot.events import Attachment, Reply
 from tests.fakes.telegram_api import FakeTelegram, Updates
 from tests.helpers import RecordingOutlet, Resident, texts
 from tests.poll_helpers import members
+from tests.repairs.test_repairs import TEAM_CHAT, with_team
 from tests.telegram_harness import telegram_adapter
-from tests.test_repairs import TEAM_CHAT, with_team
 
 HOMES = Attachment("homes.csv", b"ref,address\n12A,12A Elm Road\n14B,14B Elm Road\n")
 

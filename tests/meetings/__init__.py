@@ -1,0 +1,1 @@
+"""Tests of Meet: meetings, answers, reminders, agendas, minutes and calendars."""

@@ -1,0 +1,1 @@
+"""Tests through the real Discord and Telegram adapters, against fakes of both platforms."""

@@ -1,0 +1,1 @@
+"""Tests of Decide: polls and ballots, counting, verdicts and secret ballots."""
