@@ -5,20 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from bot.commands import Args
 from bot.errors import UserError
 from bot.events import Actor, Button, FileOut, Menu, Place, Reply, Visibility
+from bot.runtime import Runtime
 from storage.models import Role
-
-if TYPE_CHECKING:
-    from bot.core import Moot
 
 
 @dataclass
 class Context:
-    moot: Moot
+    runtime: Runtime  # the narrow view of the core a feature gets (bot/runtime.py)
     actor: Actor
     place: Place
     person_id: int

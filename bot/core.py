@@ -9,7 +9,8 @@ import dataclasses
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from sqlmodel import Session
 
@@ -42,14 +43,17 @@ from bot.outbox import report
 from bot.outbox.queue import NEW_DELIVERIES, retired_card
 from bot.outbox.service import Outbox
 from bot.outlet import Outlet
+from bot.runtime import FeatureState, PersonHooks
 from bot.scheduler import NEW_JOBS, Scheduler
 from bot.text import clean
+from storage.engine import sqlite_path
 from storage.models import ScheduledJob
 from storage.outbox import OutboxEntry
 from storage.store import Store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+S = TypeVar("S")
 
 OUR_FAULT = (
     "Sorry, something went wrong on Moot's side. It has been logged; please try again shortly."
@@ -86,16 +90,29 @@ def private(text: str) -> list[Reply]:
 
 
 class Moot:
+    """The core, and the `Runtime` (bot/runtime.py) that features get.
+
+    `settings`: what the application sets for features, each an instance of the settings type
+    a feature declares with its state (`FeatureState.defaults`); a feature given none here
+    starts from its defaults."""
+
     def __init__(
         self,
         store: Store,
         clock: Clock,
         features: Sequence[Feature],
+        *,
+        settings: Sequence[object] = (),
     ) -> None:
         self.store = store
-        self.clock = clock
+        self._clock = clock
         self.features = tuple(features)
         self.registry = Registry(c for feature in features for c in feature.commands)
+        self._people = PersonHooks(
+            merges=tuple(f.merge_people for f in features if f.merge_people is not None),
+            exports=tuple((f.name, f.export_person) for f in features if f.export_person),
+            forgets=tuple(f.forget_person for f in features if f.forget_person is not None),
+        )
         self.scheduler = Scheduler(store, clock)
         for feature in features:
             for kind, handler in feature.jobs.items():
@@ -114,8 +131,42 @@ class Moot:
         self._no_events_in_hand = asyncio.Event()
         self._no_events_in_hand.set()
         self._closing = False
-        # Per-process state a feature keeps for itself (for example ballots being filled in).
-        self.extensions: dict[str, object] = {}
+        # Per-process state each feature keeps for itself (for example ballots being filled in).
+        self._settings = tuple(settings)
+        self._states: dict[FeatureState[Any, Any], object] = {}
+        for feature in features:
+            if feature.state is not None:
+                self.state(feature.state)
+
+    # --- what features get (bot/runtime.py) ----------------------------------------------
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
+    def commands(self) -> Sequence[Command]:
+        return self.registry.all()
+
+    @property
+    def people(self) -> PersonHooks:
+        return self._people
+
+    @property
+    def database_file(self) -> Path | None:
+        return sqlite_path(self.store.url)
+
+    async def compact(self) -> None:
+        await self.store.compact()
+
+    def state(self, key: FeatureState[S, Any]) -> S:
+        """The feature's state, started on first use: at construction for the features Moot
+        runs, and on demand for a key whose feature is not among them (a test's partial core).
+        The start hook returns an `S` for this key, so the cast holds."""
+        if key not in self._states:
+            chosen = next((s for s in self._settings if type(s) is type(key.defaults)), None)
+            self._states[key] = key.start(self, key.defaults if chosen is None else chosen)
+        return cast(S, self._states[key])
 
     # --- life cycle -------------------------------------------------------------------------
 
@@ -312,7 +363,7 @@ class Moot:
         self, command: Command, event: Inbound, arrival: Arrival, args: Args
     ) -> list[Reply]:
         context = Context(
-            moot=self,
+            runtime=self,
             actor=event.actor,
             place=event.place,
             person_id=arrival.person_id,

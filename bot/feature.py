@@ -6,37 +6,26 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlmodel import Session
 
 from bot.commands import Command
 from bot.events import Reply
+from bot.runtime import FeatureState, PersonExport, PersonForget, PersonMerge, Runtime
+from storage.outbox import OutboxEntry
 
-if TYPE_CHECKING:
-    from bot.core import Moot
-    from storage.outbox import OutboxEntry
-
-JobHandler = Callable[["Moot", Mapping[str, Any]], Awaitable[None]]
-# Inside a write: two people became one (source into target). Returns what the person should
-# hear about it (which vote was kept, say).
-PersonMerge = Callable[[Session, int, int, datetime], list[str]]
+JobHandler = Callable[[Runtime, Mapping[str, Any]], Awaitable[None]]
 # Renders an outbox entry's `live` key ("poll-card:17" -> renderer "poll-card", key "17") at the
 # moment it is sent; None when there is nothing to send any more.
-LiveRenderer = Callable[["Moot", str], Awaitable[Reply | None]]
+LiveRenderer = Callable[[Runtime, str], Awaitable[Reply | None]]
 # Inside a write: a message `about` this feature's kind ("repair-tenant:17") failed for good;
 # say so where it helps (the triage chat, for a tenant who cannot be reached).
-Undelivered = Callable[[Session, "OutboxEntry", datetime], None]
+Undelivered = Callable[[Session, OutboxEntry, datetime], None]
 # Inside a write: a chat on `platform` changed its id from the first to the second.
 ChatMove = Callable[[Session, str, str, str], None]
-# Inside a read: what a feature holds about one person, for their own copy (JSON-able).
-PersonExport = Callable[[Session, int], Mapping[str, Any]]
-# Inside a write: remove or anonymise what a feature holds about a person who asked to be
-# forgotten; the files to delete once the write has committed.
-PersonForget = Callable[[Session, int, datetime], list[Path]]
 # At start-up, before scheduled work is caught up: settle what an earlier process left unfinished.
-CatchUp = Callable[["Moot"], Awaitable[None]]
+CatchUp = Callable[[Runtime], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -52,3 +41,5 @@ class Feature:
     undelivered: Mapping[str, Undelivered] = field(default_factory=dict)
     export_person: PersonExport | None = None
     forget_person: PersonForget | None = None
+    # What the feature keeps in memory, built at start-up from its settings (bot/runtime.py).
+    state: FeatureState[Any, Any] | None = None

@@ -18,7 +18,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -27,11 +27,9 @@ from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.feature import JobHandler
+from bot.runtime import Runtime
 from storage.models import ScheduledJob
 from storage.store import Store
-
-if TYPE_CHECKING:
-    from bot.core import Moot
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +92,7 @@ class Scheduler:
             timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True}
         )
         self._running: set[asyncio.Task[None]] = set()
-        self._moot: Moot | None = None
+        self._runtime: Runtime | None = None
         self._stop_listening: Callable[[], None] = lambda: None
         self._stop_walking: Callable[[], None] = lambda: None
 
@@ -103,11 +101,11 @@ class Scheduler:
             raise ValueError(f"job kind {kind!r} registered twice")
         self._handlers[kind] = handler
 
-    async def start(self, moot: Moot) -> None:
+    async def start(self, runtime: Runtime) -> None:
         """Arm every job that is not done yet (once; starting again does nothing)."""
-        if self._moot is not None:
+        if self._runtime is not None:
             return
-        self._moot = moot
+        self._runtime = runtime
         self._stop_listening = self._clock.on_move(self._clock_moved)
         self._stop_walking = self._clock.walk_through(self._next_due, self.drain)
         if self._clock.ticks:
@@ -173,7 +171,7 @@ class Scheduler:
     def arm(self, job_id: int, due_at: datetime) -> None:
         """Run the job when it is due by Moot's clock (at once if it is due already). Before
         `start`, nothing: start arms every job still waiting in the table."""
-        if self._moot is None:
+        if self._runtime is None:
             return
         wait = due_at - self._clock.now()
         if wait <= timedelta(0):
@@ -218,11 +216,11 @@ class Scheduler:
         if job is None:
             return  # done already, by another timer or a clock move
         handler = self._handlers.get(job.kind)
-        assert self._moot is not None, "the scheduler runs jobs only after start()"
+        assert self._runtime is not None, "the scheduler runs jobs only after start()"
         try:
             if handler is None:
                 raise LookupError(f"no handler for job kind {job.kind!r}")
-            await handler(self._moot, json.loads(job.payload))
+            await handler(self._runtime, json.loads(job.payload))
         except Exception:
             log.exception("scheduled job %s (%s) failed", job_id, job.kind)
             await self._retry(job)
@@ -240,8 +238,8 @@ class Scheduler:
                 return  # planned again meanwhile: the new plan stands
             _add(session, job.kind, job.key, due, payload)
 
-        assert self._moot is not None
-        await self._moot.write(put_back)
+        assert self._runtime is not None
+        await self._runtime.write(put_back)
 
 
 def is_planned(session: Session, kind: str, subject: str) -> bool:

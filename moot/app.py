@@ -10,7 +10,7 @@ from adapters.base import Adapter, supervise
 from bot.clock import Clock
 from bot.core import Moot
 from bot.features import ALL_FEATURES
-from bot.polls.live import state_of
+from bot.polls.live import PollsSettings
 from bot.polls.sealing import DEFAULT_BATCH
 from moot.heap import freeze_what_lives_for_good
 from storage.migrate import upgrade
@@ -28,8 +28,8 @@ async def build_moot(
     """Migrate the database and open the store; `serve` catches up on scheduled work once the
     platforms have had their chance to connect."""
     await asyncio.to_thread(upgrade, database_url)
-    moot = Moot(Store(database_url), clock, ALL_FEATURES)
-    state_of(moot).sealer.batch = secret_ballot_batch
+    polls = PollsSettings(secret_ballot_batch=secret_ballot_batch)
+    moot = Moot(Store(database_url), clock, ALL_FEATURES, settings=[polls])
     await moot.start(catch_up=False)
     return moot
 

@@ -15,6 +15,7 @@ from bot.clock import ManualClock, SystemClock
 from bot.commands import Command
 from bot.core import Moot
 from bot.feature import Feature
+from bot.runtime import Runtime
 from bot.scheduler import MAX_ATTEMPTS, schedule
 from storage.models import ScheduledJob
 from storage.store import Store
@@ -26,7 +27,7 @@ def feature_recording(ran: list[str], *, failures: int = 0) -> Feature:
     """A feature whose one job kind records its payload (failing the first `failures` times)."""
     remaining = [failures]
 
-    async def remember(_moot: Moot, payload: Mapping[str, Any]) -> None:
+    async def remember(_runtime: Runtime, payload: Mapping[str, Any]) -> None:
         if remaining[0] > 0:
             remaining[0] -= 1
             raise RuntimeError("not yet")

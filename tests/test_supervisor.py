@@ -19,6 +19,7 @@ from bot.feature import Feature
 from bot.features import ALL_FEATURES
 from bot.outbox import queue
 from bot.outbox.queue import Message
+from bot.runtime import Runtime
 from bot.scheduler import schedule
 from moot import app
 from moot.app import serve
@@ -183,7 +184,7 @@ class LateStub(PlatformStub):
 async def probing_moot(database_url: str, clock: ManualClock, happened: list[str]) -> Moot:
     """A Moot whose one job, already overdue at start-up, records when it runs."""
 
-    async def probe(moot: Moot, payload: Mapping[str, Any]) -> None:
+    async def probe(runtime: Runtime, payload: Mapping[str, Any]) -> None:
         happened.append("overdue job ran")
 
     moot = Moot(Store(database_url), clock, [Feature("probe", (), jobs={"probe": probe})])

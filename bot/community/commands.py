@@ -28,7 +28,7 @@ async def setup(ctx: Context) -> None:
     code = codes.normalise(given) if codes.looks_like(service.CHAT_CODE, given) else None
     if code is None and len(given) > NAME_MAX:
         raise UserError(f"A community name can be at most {NAME_MAX} characters.")
-    linked = await ctx.moot.write(
+    linked = await ctx.runtime.write(
         lambda s: service.link_chat(s, ctx.place, ctx.person_id, given, code, ctx.now)
     )
     if linked.created:
@@ -53,7 +53,7 @@ async def join(ctx: Context) -> None:
             raise UserError(
                 "Joining codes look like JOIN-ABCD-EFGH; check the code you were given."
             )
-        _, name = await ctx.moot.write(
+        _, name = await ctx.runtime.write(
             lambda s: service.claim_membership(s, code, ctx.person_id, ctx.now)
         )
         ctx.reply_privately(f"Welcome to {name}: your place on the register is now yours.")
@@ -87,7 +87,7 @@ async def join(ctx: Context) -> None:
         )
         return outcome, heard
 
-    outcome, heard = await ctx.moot.write(request)
+    outcome, heard = await ctx.runtime.write(request)
     if outcome.status == MembershipStatus.ACTIVE:
         ctx.reply(f"Welcome to {outcome.community_name}, {ctx.person_name}!")
         return
@@ -112,8 +112,10 @@ def member_number(ctx: Context) -> int:
 
 async def members(ctx: Context) -> None:
     community_id = ctx.community
-    active = await ctx.moot.read(lambda s: entries(s, community_id, (MembershipStatus.ACTIVE,)))
-    pending = await ctx.moot.read(lambda s: entries(s, community_id, (MembershipStatus.PENDING,)))
+    active = await ctx.runtime.read(lambda s: entries(s, community_id, (MembershipStatus.ACTIVE,)))
+    pending = await ctx.runtime.read(
+        lambda s: entries(s, community_id, (MembershipStatus.PENDING,))
+    )
     buttons = [
         button
         for entry in pending[:MAX_DECISION_BUTTONS]
@@ -163,7 +165,7 @@ async def _decide(ctx: Context, approve: bool) -> None:
         )
 
     if approve:
-        decision = await ctx.moot.write(
+        decision = await ctx.runtime.write(
             _telling(
                 ctx,
                 change,
@@ -177,7 +179,7 @@ async def _decide(ctx: Context, approve: bool) -> None:
             updating_pressed=True,
         )
     else:
-        decision = await ctx.moot.write(
+        decision = await ctx.runtime.write(
             _telling(
                 ctx,
                 change,
@@ -197,7 +199,9 @@ async def _still_waiting(ctx: Context, community_id: int) -> str:
     becomes the answer: name the requests still waiting, whose buttons it no longer shows."""
     if not ctx.pressed:
         return ""
-    pending = await ctx.moot.read(lambda s: entries(s, community_id, (MembershipStatus.PENDING,)))
+    pending = await ctx.runtime.read(
+        lambda s: entries(s, community_id, (MembershipStatus.PENDING,))
+    )
     if not pending:
         return ""
     named = ", ".join(f"#{e.number} {e.name}" for e in pending[:MAX_DECISION_BUTTONS])
@@ -224,7 +228,7 @@ async def remove(ctx: Context) -> None:
     def change(session: Session) -> service.Decision:
         return service.remove_member(session, community_id, member, ctx.person_id, role, ctx.now)
 
-    decision = await ctx.moot.write(
+    decision = await ctx.runtime.write(
         _telling(
             ctx,
             change,
@@ -242,7 +246,7 @@ async def role(ctx: Context) -> None:
     def change(session: Session) -> service.Decision:
         return service.set_role(session, community_id, member, new_role, ctx.person_id, ctx.now)
 
-    decision = await ctx.moot.write(
+    decision = await ctx.runtime.write(
         _telling(
             ctx,
             change,
@@ -257,7 +261,7 @@ async def role(ctx: Context) -> None:
 
 async def joinpolicy(ctx: Context) -> None:
     community_id, policy = ctx.community, JoinPolicy(ctx.args.text("policy"))
-    await ctx.moot.write(
+    await ctx.runtime.write(
         lambda s: service.update_settings(
             s, community_id, ctx.person_id, ctx.now, join_policy=policy
         )
@@ -289,7 +293,7 @@ async def timezone(ctx: Context) -> None:
             f"{wanted[:40]!r} is not a time zone I know. Use a name like Europe/London."
         )
     zone = ZoneInfo(matches[0]).key
-    await ctx.moot.write(
+    await ctx.runtime.write(
         lambda s: service.update_settings(s, community_id, ctx.person_id, ctx.now, timezone=zone)
     )
     ctx.reply(f"{ctx.community_name} now keeps time in {zone}.")
@@ -298,7 +302,7 @@ async def timezone(ctx: Context) -> None:
 async def import_members(ctx: Context) -> None:
     community_id = ctx.community
     rows = await asyncio.to_thread(importer.parse, ctx.args.attachment("file").data)
-    imported = await ctx.moot.write(
+    imported = await ctx.runtime.write(
         lambda s: importer.import_rows(s, community_id, rows, ctx.person_id, ctx.now), long=True
     )
     ctx.reply_privately(
@@ -311,7 +315,7 @@ async def import_members(ctx: Context) -> None:
 
 async def claim_codes(ctx: Context) -> None:
     community_id = ctx.community
-    waiting = await ctx.moot.read(lambda s: importer.unclaimed(s, community_id))
+    waiting = await ctx.runtime.read(lambda s: importer.unclaimed(s, community_id))
     if not waiting:
         ctx.reply_privately(f"Everyone imported into {ctx.community_name} has claimed their place.")
         return

@@ -5,10 +5,18 @@ from __future__ import annotations
 from bot import roles
 from bot.commands import Command, Where
 from bot.context import Context
+from bot.runtime import FeatureState, Runtime
 from storage.models import Role
 
-_LISTINGS = "help.listings"  # in Moot.extensions: listing text by (in a community, role)
 _WHERE_NOTE = {Where.ANYWHERE: "", Where.GROUP: " (group chats)", Where.PRIVATE: " (message me)"}
+
+
+def _start(runtime: Runtime, settings: None) -> dict[tuple[bool, Role | None], str]:
+    return {}
+
+
+# Listing text by (in a community, role), worked out once per process. No settings.
+LISTINGS = FeatureState("help.listings", None, _start)
 
 
 def command_line(command: Command, role: Role | None) -> str:
@@ -31,15 +39,12 @@ def usable(command: Command, ctx: Context) -> bool:
 def listing(ctx: Context) -> str:
     """The lines for every command this person may use here. They depend only on their role and
     on whether a community applies, so each combination is worked out once per process."""
-    cache = ctx.moot.extensions.setdefault(_LISTINGS, {})
-    assert isinstance(cache, dict)
+    cache = ctx.runtime.state(LISTINGS)
     key = (ctx.community_id is not None, ctx.role)
     if key not in cache:
-        listed = [c for c in ctx.moot.registry.all() if usable(c, ctx)]
+        listed = [c for c in ctx.runtime.commands if usable(c, ctx)]
         cache[key] = "\n".join(command_line(c, ctx.role) for c in listed)
-    found = cache[key]
-    assert isinstance(found, str)
-    return found
+    return cache[key]
 
 
 async def help_command(ctx: Context) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from bot.commands import Command
 from bot.feature import Feature
-from bot.help.commands import help_command
+from bot.help.commands import LISTINGS, help_command
 
 FEATURE = Feature(
     name="help",
     commands=(Command("help", "Show what you can do here", help_command),),
+    state=LISTINGS,
 )

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.core import Moot
 from bot.housekeeping.service import tidy
+from bot.runtime import Runtime
 from bot.scheduler import schedule
 from storage.models import ScheduledJob
 
@@ -21,19 +21,19 @@ DAILY_JOB = "housekeeping.daily"
 EVERY = timedelta(days=1)
 
 
-async def daily(moot: Moot, payload: Mapping[str, Any]) -> None:
-    now = moot.clock.now()
+async def daily(runtime: Runtime, payload: Mapping[str, Any]) -> None:
+    now = runtime.clock.now()
 
     def tidy_and_reschedule(session: Session) -> None:
         tidy(session, now)
         schedule(session, DAILY_JOB, now + EVERY, {})
 
-    await moot.write(tidy_and_reschedule)
+    await runtime.write(tidy_and_reschedule)
 
 
-async def keep_tidy(moot: Moot) -> None:
+async def keep_tidy(runtime: Runtime) -> None:
     """At start-up: make sure tomorrow's tidy-up (or an overdue one) is scheduled."""
-    now = moot.clock.now()
+    now = runtime.clock.now()
 
     def ensure(session: Session) -> None:
         waiting = session.exec(
@@ -44,4 +44,4 @@ async def keep_tidy(moot: Moot) -> None:
         if waiting is None:
             schedule(session, DAILY_JOB, now + EVERY, {})
 
-    await moot.write(ensure)
+    await runtime.write(ensure)

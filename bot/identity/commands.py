@@ -14,7 +14,7 @@ from storage.models import Account, Community, Membership, Person
 async def link(ctx: Context) -> None:
     given = ctx.args.optional_text("code")
     if given is None:
-        code = await ctx.moot.write(lambda s: linking.issue_code(s, ctx.person_id, ctx.now))
+        code = await ctx.runtime.write(lambda s: linking.issue_code(s, ctx.person_id, ctx.now))
         minutes = int(linking.CODE_LIFETIME.total_seconds() // 60)
         ctx.reply_privately(
             f"Your link code is {code}\nWithin {minutes} minutes, send me\n/link {code}\n"
@@ -24,8 +24,8 @@ async def link(ctx: Context) -> None:
     code = codes.normalise(given)
     if not codes.looks_like(linking.LINK_CODE, code):
         raise UserError("Link codes look like LINK-ABCD-EFGH; check the code and try again.")
-    merges = [f.merge_people for f in ctx.moot.features if f.merge_people is not None]
-    result = await ctx.moot.write(
+    merges = ctx.runtime.people.merges
+    result = await ctx.runtime.write(
         lambda s: linking.redeem_code(s, code, ctx.person_id, ctx.now, merges)
     )
     ctx.reply_privately(
@@ -60,7 +60,7 @@ async def whoami(ctx: Context) -> None:
             lines.append("You are not a member of any community yet: send /join in its group chat.")
         return "\n".join(lines)
 
-    text = await ctx.moot.read(profile)
+    text = await ctx.runtime.read(profile)
     if ctx.role is not None and ctx.community_name:
         text += f"\nHere, in {ctx.community_name}, you are {roles.as_title(ctx.role)}."
     ctx.reply_privately(text)

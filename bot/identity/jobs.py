@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.identity import linking
-
-if TYPE_CHECKING:
-    from bot.core import Moot
+from bot.runtime import Runtime
 
 
-async def expire_link_code(moot: Moot, payload: Mapping[str, Any]) -> None:
+async def expire_link_code(runtime: Runtime, payload: Mapping[str, Any]) -> None:
     code = str(payload["code"])
-    await moot.write(lambda s: linking.expire_code(s, code))
+    await runtime.write(lambda s: linking.expire_code(s, code))

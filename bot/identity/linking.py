@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from bot import audit
 from bot.codes import new_code
 from bot.errors import UserError
-from bot.feature import PersonMerge
+from bot.runtime import PersonMerge
 from bot.scheduler import schedule
 from storage.models import Account, AuditEntry, LinkCode, Person
 from storage.outbox import OutboxEntry

@@ -28,7 +28,7 @@ async def meeting_named(ctx: Context) -> MeetingView:
     if ctx.community_id is None:
         raise UserError("Which community's meeting? Use this in your community's group chat.")
     community_id = ctx.community_id
-    view = await ctx.moot.read(lambda s: find(s, community_id, number))
+    view = await ctx.runtime.read(lambda s: find(s, community_id, number))
     if view is None or (
         view.status is MeetingStatus.DRAFT and not roles.allows(ctx.role, Role.ORGANISER)
     ):
@@ -44,7 +44,7 @@ def require_organiser(ctx: Context, view: MeetingView) -> None:
 async def finder_named(ctx: Context) -> FinderView:
     number = refs.parse(ctx.args.text("finder"), "finder")[1]
     community_id = ctx.community
-    view = await ctx.moot.read(lambda s: findtime.find(s, community_id, number))
+    view = await ctx.runtime.read(lambda s: findtime.find(s, community_id, number))
     if view is None:
         raise UserError(f"There is no finding a time #{number} here.")
     return view

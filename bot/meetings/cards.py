@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.core import Moot
 from bot.events import Reply
 from bot.meetings import findtime, render
 from bot.meetings.views import load
+from bot.runtime import Runtime
 from storage.meetings import Meeting
 
 
-async def meeting_card(moot: Moot, key: str) -> Reply | None:
+async def meeting_card(runtime: Runtime, key: str) -> Reply | None:
     """The meeting's card as it stands when sent (a live outbox message)."""
 
     def build(session: Session) -> Reply | None:
@@ -21,12 +21,12 @@ async def meeting_card(moot: Moot, key: str) -> Reply | None:
         text, buttons = render.card(load(session, int(key)))
         return Reply(text, buttons=tuple(buttons))
 
-    return await moot.read(build)
+    return await runtime.read(build)
 
 
-async def finder_card(moot: Moot, key: str) -> Reply | None:
+async def finder_card(runtime: Runtime, key: str) -> Reply | None:
     def build(session: Session) -> Reply:
         text, buttons = findtime.card(findtime.load_finder(session, int(key)))
         return Reply(text, buttons=tuple(buttons))
 
-    return await moot.read(build)
+    return await runtime.read(build)

@@ -8,7 +8,7 @@ from bot.meetings import cards, jobs, privacy, service
 from bot.meetings.access import FINDER, MEETING
 from bot.meetings.commands import agenda, findtime, meetings, record
 from bot.meetings.findtime import CARD as FINDER_CARD
-from bot.meetings.native import EVENT_JOB
+from bot.meetings.native import EVENT_JOB, SYNC_LOCKS
 from bot.meetings.record import ACTION_JOB
 from bot.meetings.reminders import NUDGE_JOB, PERSONAL_JOB
 from bot.meetings.spec import GUESTS_SEEN_BY
@@ -291,4 +291,5 @@ FEATURE = Feature(
     move_chat=service.move_posts,
     export_person=privacy.export,
     forget_person=privacy.forget,
+    state=SYNC_LOCKS,
 )

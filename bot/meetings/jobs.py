@@ -10,16 +10,16 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.core import Moot
 from bot.dates import length
 from bot.meetings import native, record, reminders, service
+from bot.runtime import Runtime
 
 
-async def remind_job(moot: Moot, payload: Mapping[str, Any]) -> None:
+async def remind_job(runtime: Runtime, payload: Mapping[str, Any]) -> None:
     """A reminder is near (or fell due while Moot was down): prepare its messages. One for a
     moved or cancelled meeting sends nothing; see `reminders.moment` for late ones."""
     meeting_id, before = int(payload["meeting"]), timedelta(minutes=int(payload["before"]))
-    now = moot.clock.now()
+    now = runtime.clock.now()
 
     def prepare(session: Session) -> None:
         meeting_ = reminders.still_due(session, payload)
@@ -33,31 +33,31 @@ async def remind_job(moot: Moot, payload: Mapping[str, Any]) -> None:
         if when is not None:
             service.remind(session, meeting_id, before, when, now)
 
-    await moot.write(prepare)
+    await runtime.write(prepare)
 
 
-async def personal_job(moot: Moot, payload: Mapping[str, Any]) -> None:
-    now = moot.clock.now()
-    await moot.write(lambda s: reminders.personal_reminder(s, payload, now))
+async def personal_job(runtime: Runtime, payload: Mapping[str, Any]) -> None:
+    now = runtime.clock.now()
+    await runtime.write(lambda s: reminders.personal_reminder(s, payload, now))
 
 
-async def nudge_job(moot: Moot, payload: Mapping[str, Any]) -> None:
-    now = moot.clock.now()
-    await moot.write(lambda s: reminders.nudge(s, payload, now))
+async def nudge_job(runtime: Runtime, payload: Mapping[str, Any]) -> None:
+    now = runtime.clock.now()
+    await runtime.write(lambda s: reminders.nudge(s, payload, now))
 
 
-async def series_job(moot: Moot, payload: Mapping[str, Any]) -> None:
+async def series_job(runtime: Runtime, payload: Mapping[str, Any]) -> None:
     """An occurrence of a series is over: the next one is announced where it was."""
-    meeting_id, now = int(payload["meeting"]), moot.clock.now()
-    await moot.write(lambda s: service.next_in_series(s, meeting_id, now))
+    meeting_id, now = int(payload["meeting"]), runtime.clock.now()
+    await runtime.write(lambda s: service.next_in_series(s, meeting_id, now))
 
 
-async def sync_job(moot: Moot, payload: Mapping[str, Any]) -> None:
+async def sync_job(runtime: Runtime, payload: Mapping[str, Any]) -> None:
     """The meeting changed in a way platforms' calendars show: bring its events up to date."""
-    await native.sync(moot, int(payload["meeting"]))
+    await native.sync(runtime, int(payload["meeting"]))
 
 
-async def action_due_job(moot: Moot, payload: Mapping[str, Any]) -> None:
+async def action_due_job(runtime: Runtime, payload: Mapping[str, Any]) -> None:
     """The day before an action is due, its owner is reminded (unless it is done)."""
-    action_id, now = int(payload["action"]), moot.clock.now()
-    await moot.write(lambda s: record.remind_owner(s, action_id, now))
+    action_id, now = int(payload["action"]), runtime.clock.now()
+    await runtime.write(lambda s: record.remind_owner(s, action_id, now))

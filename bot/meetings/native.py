@@ -12,7 +12,6 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
@@ -21,11 +20,9 @@ from bot.meetings.views import load
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.outlet import EventOutlet, RefusedError
+from bot.runtime import FeatureState, Runtime
 from bot.scheduler import is_planned, reschedule
 from storage.meetings import MeetingEvent, MeetingStatus
-
-if TYPE_CHECKING:
-    from bot.core import Moot
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +37,17 @@ def schedule_sync(session: Session, meeting_id: int, now: datetime) -> None:
     reschedule(session, EVENT_JOB, f"meeting:{meeting_id}", now, {"meeting": meeting_id})
 
 
-def _syncing(moot: Moot, meeting_id: int) -> asyncio.Lock:
+def _start(runtime: Runtime, settings: None) -> dict[int, asyncio.Lock]:
+    return {}
+
+
+# A lock by meeting id, held while its events sync. No settings.
+SYNC_LOCKS = FeatureState("meetings.sync-locks", None, _start)
+
+
+def _syncing(runtime: Runtime, meeting_id: int) -> asyncio.Lock:
     """One sync of a meeting's events at a time, so two never both create its event."""
-    locks = moot.extensions.setdefault(EVENT_JOB, {})
-    assert isinstance(locks, dict)
-    lock = locks.setdefault(meeting_id, asyncio.Lock())
-    assert isinstance(lock, asyncio.Lock)
-    return lock
+    return runtime.state(SYNC_LOCKS).setdefault(meeting_id, asyncio.Lock())
 
 
 def calendar_event(session: Session, meeting_id: int) -> CalendarEvent:
@@ -65,14 +66,14 @@ def calendar_event(session: Session, meeting_id: int) -> CalendarEvent:
     )
 
 
-async def sync(moot: Moot, meeting_id: int) -> None:
+async def sync(runtime: Runtime, meeting_id: int) -> None:
     """Bring the meeting's events up to date in every calendar it was announced in (the sync
     job, jobs.sync_job)."""
-    async with _syncing(moot, meeting_id):
-        await _sync(moot, meeting_id, moot.clock.now())
+    async with _syncing(runtime, meeting_id):
+        await _sync(runtime, meeting_id, runtime.clock.now())
 
 
-async def _sync(moot: Moot, meeting_id: int, now: datetime) -> None:
+async def _sync(runtime: Runtime, meeting_id: int, now: datetime) -> None:
 
     def read(
         session: Session,
@@ -88,14 +89,14 @@ async def _sync(moot: Moot, meeting_id: int, now: datetime) -> None:
         over = view.ends_at <= now
         return calendar_event(session, meeting_id), chats, known, over
 
-    event, chats, known, over = await moot.read(read)
+    event, chats, known, over = await runtime.read(read)
     if over:
         return
     waiting = False
     # (platform, calendar) -> the platform's adapter and the calendar's chats
     calendars: dict[tuple[str, str], tuple[EventOutlet, list[str]]] = {}
     for platform, chat_id in chats:
-        outlet = moot.outlet(platform)
+        outlet = runtime.outlet(platform)
         if outlet is None:
             waiting = True
             continue
@@ -104,11 +105,13 @@ async def _sync(moot: Moot, meeting_id: int, now: datetime) -> None:
         try:
             calendar = await outlet.calendar_of(chat_id)
         except RefusedError as refusal:
-            await _refused(moot, meeting_id, platform, chat_id, refusal, now)
+            await _refused(runtime, meeting_id, platform, chat_id, refusal, now)
             continue
         calendars.setdefault((platform, calendar), (outlet, []))[1].append(chat_id)
     for (platform, _), (events_outlet, chat_ids) in calendars.items():
-        await _sync_calendar(moot, events_outlet, meeting_id, platform, chat_ids, event, known, now)
+        await _sync_calendar(
+            runtime, events_outlet, meeting_id, platform, chat_ids, event, known, now
+        )
     if waiting:  # a platform with events may connect later: try again then
 
         def retry_later(session: Session) -> None:
@@ -117,11 +120,11 @@ async def _sync(moot: Moot, meeting_id: int, now: datetime) -> None:
                 payload = {"meeting": meeting_id}
                 reschedule(session, EVENT_JOB, subject, now + NOT_CONNECTED_RETRY, payload)
 
-        await moot.write(retry_later)
+        await runtime.write(retry_later)
 
 
 async def _sync_calendar(
-    moot: Moot,
+    runtime: Runtime,
     outlet: EventOutlet,
     meeting_id: int,
     platform: str,
@@ -140,14 +143,14 @@ async def _sync_calendar(
         targets: list[str | None] = [*existing] or [None]
         synced = [await outlet.sync_event(chat_ids[0], event, e) for e in targets]
     except RefusedError as refusal:
-        await _refused(moot, meeting_id, platform, chat_ids[0], refusal, now)
+        await _refused(runtime, meeting_id, platform, chat_ids[0], refusal, now)
         return
     events = {c: known.get((platform, c), synced[0]) for c in chat_ids}
-    await moot.write(lambda s: _remember(s, meeting_id, platform, events))
+    await runtime.write(lambda s: _remember(s, meeting_id, platform, events))
 
 
 async def _refused(
-    moot: Moot,
+    runtime: Runtime,
     meeting_id: int,
     platform: str,
     chat_id: str,
@@ -156,7 +159,7 @@ async def _refused(
 ) -> None:
     log.warning("meeting %d not mirrored in %s chat %s: %s", meeting_id, platform, chat_id, refusal)
     reason = str(refusal)
-    await moot.write(lambda s: _tell_organiser(s, meeting_id, platform, reason, now))
+    await runtime.write(lambda s: _tell_organiser(s, meeting_id, platform, reason, now))
 
 
 def _remember(session: Session, meeting_id: int, platform: str, events: Mapping[str, str]) -> None:

@@ -9,7 +9,7 @@ from bot.outbox import status
 
 async def outbox(ctx: Context) -> None:
     community_id = ctx.community
-    lines = await ctx.moot.write(lambda s: status.numbered_listing(s, community_id, ctx.now))
+    lines = await ctx.runtime.write(lambda s: status.numbered_listing(s, community_id, ctx.now))
     if not lines:
         ctx.reply_privately(f"Everything Moot had to send for {ctx.community_name} has gone.")
         return
@@ -21,4 +21,6 @@ async def outbox(ctx: Context) -> None:
 
 async def resend(ctx: Context) -> None:
     community_id, number = ctx.community, ctx.args.integer("message")
-    await ctx.moot.write(lambda s: status.resend_numbered(s, community_id, number, ctx.person_id))
+    await ctx.runtime.write(
+        lambda s: status.resend_numbered(s, community_id, number, ctx.person_id)
+    )

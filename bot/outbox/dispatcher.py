@@ -192,7 +192,7 @@ class Dispatcher:
     async def _ready(self) -> tuple[list[Waiting], float | None]:
         """The first waiting entry of each lane that may go now, and when the next one may
         (entries waiting for their moment join their lane when it comes)."""
-        platform, moment = self.platform, self._outbox.moot.clock.now()
+        platform, moment = self.platform, self._outbox.runtime.clock.now()
 
         def look(session: Session) -> tuple[list[Waiting], datetime | None]:
             waiting = col(OutboxEntry.status) == DeliveryStatus.PENDING
@@ -217,7 +217,7 @@ class Dispatcher:
             return [Waiting(*row) for row in rows], soonest
 
         self._freeing.clear()  # their outcomes are stored: this read sees them
-        waiting, soonest = await self._outbox.moot.read(look)
+        waiting, soonest = await self._outbox.runtime.read(look)
         now, ready = time.monotonic(), []
         lanes = self._busy | self._freeing
         next_at: float | None = None
@@ -279,12 +279,12 @@ class Dispatcher:
         """How long after its moment a message prepared for one is leaving (zero for others)."""
         if entry.not_before is None:
             return timedelta(0)
-        return max(timedelta(0), self._outbox.moot.clock.now() - entry.not_before)
+        return max(timedelta(0), self._outbox.runtime.clock.now() - entry.not_before)
 
     async def _target(self, entry: Waiting) -> _Target | None:
         """Where to send; None when the entry has to wait or was settled without sending."""
         if entry.kind == DeliveryKind.DIRECT:
-            account = await self._outbox.moot.read(lambda s: s.get(Account, entry.account_id))
+            account = await self._outbox.runtime.read(lambda s: s.get(Account, entry.account_id))
             assert account is not None
             return _Target(
                 account.direct_chat_id or account.platform_user_id,
@@ -314,7 +314,7 @@ class Dispatcher:
             ).first()
             return session.get(OutboxEntry, original), newer is not None or bool(shut_out)
 
-        post, superseded = await self._outbox.moot.read(look)
+        post, superseded = await self._outbox.runtime.read(look)
         if (
             superseded
             or post is None
@@ -380,11 +380,11 @@ class Dispatcher:
                 .values(attempts=attempts, error=reason[:ERROR_MAX])
             )
 
-        await self._outbox.moot.write(note)
+        await self._outbox.runtime.write(note)
 
     async def _refused(self, entry: Waiting, reason: str, whole_chat: bool) -> None:
         """Stop trying there: mark the chat or account, and try the person's other account."""
-        entry_id, now = entry.id, self._outbox.moot.clock.now()
+        entry_id, now = entry.id, self._outbox.runtime.clock.now()
 
         def settle(session: Session) -> OutboxEntry:
             stored = session.get_one(OutboxEntry, entry_id)
@@ -409,7 +409,7 @@ class Dispatcher:
             )
             return stored
 
-        stored = await self._outbox.moot.write(settle)
+        stored = await self._outbox.runtime.write(settle)
         if stored.status == DeliveryStatus.PENDING:
             self._outbox.wake(stored.platform)
         else:
@@ -419,7 +419,7 @@ class Dispatcher:
         old_chat_id, platform = entry.chat_id, self.platform
         assert old_chat_id is not None
         log.info("%s chat %s moved to %s", platform, old_chat_id, new_chat_id)
-        await self._outbox.moot.write(
+        await self._outbox.runtime.write(
             lambda s: self._outbox.move_chat(s, platform, old_chat_id, new_chat_id)
         )
 
@@ -445,7 +445,7 @@ class Dispatcher:
         while self._outcomes:
             await asyncio.sleep(GATHER_OUTCOMES_SECONDS)
             batch, self._outcomes = self._outcomes, []
-            finished_at = stored_moment(self._outbox.moot.clock.now())
+            finished_at = stored_moment(self._outbox.runtime.clock.now())
             rows = [
                 (
                     str(outcome.status),
@@ -458,7 +458,7 @@ class Dispatcher:
                 for outcome in batch
             ]
             try:
-                failed = await self._outbox.moot.write(functools.partial(_store, rows=rows))
+                failed = await self._outbox.runtime.write(functools.partial(_store, rows=rows))
             except Exception:  # the store failed us: keep them, and try again shortly
                 log.exception(
                     "could not store how %d %s deliveries went", len(batch), self.platform

@@ -8,12 +8,12 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.events import Reply
+from bot.feature import ChatMove, LiveRenderer, Undelivered
 from bot.outbox import report
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.queue import (
@@ -25,12 +25,9 @@ from bot.outbox.queue import (
     reached,
 )
 from bot.outlet import Outlet
+from bot.runtime import Runtime
 from storage.models import Chat
 from storage.outbox import DeliveryKind, DeliveryStatus, OutboxEntry
-
-if TYPE_CHECKING:
-    from bot.core import Moot
-    from bot.feature import ChatMove, LiveRenderer, Undelivered
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +38,12 @@ SETTLE_WITHIN = 5.0  # seconds
 class Outbox:
     def __init__(
         self,
-        moot: Moot,
+        runtime: Runtime,
         renderers: Mapping[str, LiveRenderer],
         undelivered: Mapping[str, Undelivered],
         chat_moves: Sequence[ChatMove],
     ) -> None:
-        self.moot = moot
+        self.runtime = runtime
         self._renderers = dict(renderers)
         self._undelivered = {**undelivered, SOMEONE_OF: _someone_unreached}
         self._chat_moves = tuple(chat_moves)
@@ -59,11 +56,11 @@ class Outbox:
 
     def attach(self, outlet: Outlet) -> None:
         if self._stop_listening is None:  # a clock moved by hand may bring messages' moments
-            self._stop_listening = self.moot.clock.on_move(self._clock_moved)
-            self._stop_walking = self.moot.clock.walk_through(self._next_moment, self._settle)
+            self._stop_listening = self.runtime.clock.on_move(self._clock_moved)
+            self._stop_walking = self.runtime.clock.walk_through(self._next_moment, self._settle)
         old = self._dispatchers.pop(outlet.platform, None)
         if old is not None:
-            self.moot.spawn(old.stop())
+            self.runtime.spawn(old.stop())
         dispatcher = self._dispatchers[outlet.platform] = Dispatcher(self, outlet)
         dispatcher.start()
 
@@ -92,7 +89,7 @@ class Outbox:
 
     async def _next_moment(self, after: datetime, until: datetime) -> datetime | None:
         """The next moment a message waits for, after `after` and up to `until`."""
-        return await self.moot.read(
+        return await self.runtime.read(
             lambda s: s.exec(
                 select(func.min(OutboxEntry.not_before)).where(
                     OutboxEntry.status == DeliveryStatus.PENDING,
@@ -147,7 +144,7 @@ class Outbox:
                 if entry.status == DeliveryStatus.PENDING:
                     self._awaited[entry.id] = asyncio.get_running_loop().create_future()
             if entry.status == DeliveryStatus.FAILED and (not answered or self._handles(entry)):
-                self.moot.spawn(self._report(entry))
+                self.runtime.spawn(self._report(entry))
             platforms.add(entry.platform)
         for platform in platforms:
             self.wake(platform)
@@ -172,7 +169,7 @@ class Outbox:
 
     async def _read(self, ids: Sequence[int]) -> list[OutboxEntry]:
         wanted = list(ids)
-        return await self.moot.read(
+        return await self.runtime.read(
             lambda s: list(
                 s.exec(
                     select(OutboxEntry)
@@ -202,10 +199,10 @@ class Outbox:
         log.warning(
             "could not deliver outbox entry %s (%s): %s", entry.id, entry.summary, entry.error
         )
-        now = self.moot.clock.now()
+        now = self.runtime.clock.now()
         if self._handles(entry):
             handler = self._undelivered[(entry.about or "").partition(":")[0]]
-            await self.moot.write(lambda s: handler(s, entry, now))
+            await self.runtime.write(lambda s: handler(s, entry, now))
             return
         asker = entry.requested_by_person_id
         if asker is None:
@@ -221,21 +218,21 @@ class Outbox:
                 community_id=entry.community_id,
             )
 
-        await self.moot.write(tell)
+        await self.runtime.write(tell)
 
     async def render(self, live: str) -> Reply | None:
         kind, _, key = live.partition(":")
         renderer = self._renderers.get(kind)
         if renderer is None:
             raise LookupError(f"no renderer for {kind!r}")
-        return await renderer(self.moot, key)
+        return await renderer(self.runtime, key)
 
     def move_chat(self, session: Session, platform: str, old: str, new: str) -> None:
         """Inside a write: a chat changed id (a Telegram group became a supergroup); follow it
         everywhere, then send there. Its live cards stay behind in the old chat, where Moot can
         no longer edit them: each is posted again in the new one, and the old message is kept
         (retired, under the old id) so a press on it is told where the live card is."""
-        now = self.moot.clock.now()
+        now = self.runtime.clock.now()
         cards = session.exec(
             select(OutboxEntry).where(
                 col(OutboxEntry.platform) == platform,

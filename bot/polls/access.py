@@ -58,7 +58,7 @@ async def role_in(ctx: Context, community_id: int) -> Role | None:
         ).first()
         return Role(row.role) if row is not None and row.status == MembershipStatus.ACTIVE else None
 
-    return await ctx.moot.read(read)
+    return await ctx.runtime.read(read)
 
 
 def _hidden(number: int) -> UserError:
@@ -77,7 +77,7 @@ async def poll_named(ctx: Context, param: str = "poll") -> PollView:
     """The poll the command names, as it stands now, if this person may see it."""
     community_id, number = parse_ref(ctx, ctx.args.text(param))
     role = await _role_if_inside(ctx, community_id, number)
-    view = await ctx.moot.read(lambda s: find(s, community_id, number))
+    view = await ctx.runtime.read(lambda s: find(s, community_id, number))
     if view is None:
         raise _hidden(number)
     if view.status is PollStatus.DRAFT and not (
@@ -92,7 +92,7 @@ async def definition_named(ctx: Context) -> PollView:
     rules never change, so voting reuses them instead of reading the store on every vote; whether
     the poll is still open is always checked by the write that counts the vote."""
     community_id, number = parse_ref(ctx, ctx.args.text("poll"))
-    known = state_of(ctx.moot).definitions
+    known = state_of(ctx.runtime).definitions
     view = known.get((community_id, number))
     if view is None:
         view = await poll_named(ctx)

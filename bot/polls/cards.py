@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.core import Moot
 from bot.events import FileOut, Reply
 from bot.polls import render
 from bot.polls.chart import results_chart
 from bot.polls.live import results_of
 from bot.polls.results import compute
 from bot.polls.views import load, tally
+from bot.runtime import Runtime
 from storage.polls import Poll, PollStatus, ResultsShown
 
 
-async def card(moot: Moot, key: str) -> Reply | None:
+async def card(runtime: Runtime, key: str) -> Reply | None:
     """The poll's card as it stands at this moment (a live outbox message)."""
 
     def build(session: Session) -> Reply | None:
@@ -27,12 +27,12 @@ async def card(moot: Moot, key: str) -> Reply | None:
         text, buttons = render.poll_message(view, results, show_counts=shown)
         return Reply(text, buttons=tuple(buttons))
 
-    return await moot.read(build)
+    return await runtime.read(build)
 
 
-async def final_results(moot: Moot, key: str) -> Reply | None:
+async def final_results(runtime: Runtime, key: str) -> Reply | None:
     """A closed poll's results with their chart (a live outbox message: drawn when sent)."""
-    view, counted = await results_of(moot, int(key))
+    view, counted = await results_of(runtime, int(key))
     if view.status is not PollStatus.CLOSED:
         return None
     chart = FileOut(f"poll-{view.id}-results.png", await results_chart(view, counted), "image/png")

@@ -12,6 +12,7 @@ from bot.polls.commands.managing import close, extend, outcome, paper, paper_vot
 from bot.polls.commands.reading import export_poll, polls, results, who_voted
 from bot.polls.commands.voting import cast, clear_ballot, open_ballot, pick, vote
 from bot.polls.jobs import close_job, open_job, recover_ballots, remind_job, review_job
+from bot.polls.live import STATE
 from storage.models import PollsBy, Role
 from storage.polls import OUTCOME_MAX
 
@@ -187,4 +188,5 @@ FEATURE = Feature(
     move_chat=service.move_posts,
     catch_up=recover_ballots,
     export_person=privacy.export,
+    state=STATE,
 )

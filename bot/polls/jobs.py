@@ -11,20 +11,20 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.community.service import organisers
-from bot.core import Moot
 from bot.events import Reply
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.polls import render, service
 from bot.polls.live import state_of
 from bot.polls.views import PollView, electorate, load, voters
+from bot.runtime import Runtime
 from storage.polls import PollStatus
 
 log = logging.getLogger(__name__)
 
 
 async def close_poll(
-    moot: Moot,
+    runtime: Runtime,
     poll_id: int,
     actor_id: int | None,
     now: datetime,
@@ -35,7 +35,7 @@ async def close_poll(
     update its cards, in one write; False if it had closed already. Whoever closed it, or else
     its creator, hears about any post that does not arrive. A secret ballot's file is then
     compacted, so that nothing in it keeps the order of voting (bot.polls.sealing)."""
-    sealer = state_of(moot).sealer
+    sealer = state_of(runtime).sealer
 
     def close_and_announce(session: Session) -> bool:
         view = load(session, poll_id)
@@ -47,11 +47,11 @@ async def close_poll(
         announce_close(session, poll_id, view.number, now, tell)
         return True
 
-    if not await moot.write(close_and_announce):
+    if not await runtime.write(close_and_announce):
         return False
     sealer.forget_poll(poll_id)
-    if (await moot.read(lambda s: load(s, poll_id))).poll.secret:
-        await moot.store.compact()
+    if (await runtime.read(lambda s: load(s, poll_id))).poll.secret:
+        await runtime.compact()
     return True
 
 
@@ -75,8 +75,8 @@ def _still_due(view: PollView, payload: Mapping[str, Any]) -> bool:
     )
 
 
-async def open_job(moot: Moot, payload: Mapping[str, Any]) -> None:
-    poll_id, now = int(payload["poll"]), moot.clock.now()
+async def open_job(runtime: Runtime, payload: Mapping[str, Any]) -> None:
+    poll_id, now = int(payload["poll"]), runtime.clock.now()
 
     def open_and_announce(session: Session) -> None:
         if not service.open_scheduled(session, poll_id, now):
@@ -94,15 +94,15 @@ async def open_job(moot: Moot, payload: Mapping[str, Any]) -> None:
         )
         service.edit_cards(session, poll_id, now)
 
-    await moot.write(open_and_announce)
+    await runtime.write(open_and_announce)
 
 
-async def close_job(moot: Moot, payload: Mapping[str, Any]) -> None:
-    await close_poll(moot, int(payload["poll"]), None, moot.clock.now(), due=payload)
+async def close_job(runtime: Runtime, payload: Mapping[str, Any]) -> None:
+    await close_poll(runtime, int(payload["poll"]), None, runtime.clock.now(), due=payload)
 
 
-async def remind_job(moot: Moot, payload: Mapping[str, Any]) -> None:
-    poll_id, now = int(payload["poll"]), moot.clock.now()
+async def remind_job(runtime: Runtime, payload: Mapping[str, Any]) -> None:
+    poll_id, now = int(payload["poll"]), runtime.clock.now()
 
     def remind(session: Session) -> None:
         view = load(session, poll_id)
@@ -123,11 +123,11 @@ async def remind_job(moot: Moot, payload: Mapping[str, Any]) -> None:
             community_id=view.poll.community_id,
         )
 
-    await moot.write(remind)
+    await runtime.write(remind)
 
 
-async def review_job(moot: Moot, payload: Mapping[str, Any]) -> None:
-    poll_id, now = int(payload["poll"]), moot.clock.now()
+async def review_job(runtime: Runtime, payload: Mapping[str, Any]) -> None:
+    poll_id, now = int(payload["poll"]), runtime.clock.now()
 
     def remind(session: Session) -> None:
         view = load(session, poll_id)
@@ -146,14 +146,14 @@ async def review_job(moot: Moot, payload: Mapping[str, Any]) -> None:
             community_id=view.poll.community_id,
         )
 
-    await moot.write(remind)
+    await runtime.write(remind)
 
 
-async def recover_ballots(moot: Moot) -> None:
+async def recover_ballots(runtime: Runtime) -> None:
     """Secret ballots an earlier process held unsealed are lost with its memory: their voters
     are taken off the roll and asked to cast again (bot.polls.sealing)."""
-    now, sealer = moot.clock.now(), state_of(moot).sealer
-    lost = await moot.write(lambda s: sealer.recover(s, now))
+    now, sealer = runtime.clock.now(), state_of(runtime).sealer
+    lost = await runtime.write(lambda s: sealer.recover(s, now))
     if lost:
         log.warning(
             "%d secret ballot(s) were waiting to be sealed at the last stop; their voters are asked to cast again",

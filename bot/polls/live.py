@@ -14,16 +14,23 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from bot.core import Moot
 from bot.polls import service
 from bot.polls.results import Results, compute
-from bot.polls.sealing import Sealer
+from bot.polls.sealing import DEFAULT_BATCH, Sealer
 from bot.polls.views import PollView, load, tally
+from bot.runtime import FeatureState, Runtime
+
+
+@dataclass(frozen=True)
+class PollsSettings:
+    """What the application may set for polls: k, the fewest secret ballots sealed together."""
+
+    secret_ballot_batch: int = DEFAULT_BATCH
 
 
 @dataclass
 class PollsState:
-    moot: Moot
+    runtime: Runtime
     # Ballots being built by pressing options, kept in memory only: a secret ballot in
     # progress is never written down next to its voter.
     drafts: dict[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)
@@ -38,32 +45,35 @@ class PollsState:
         if poll_id in self._pending:
             return
         self._pending.add(poll_id)
-        self.moot.spawn(self._refresh_later(poll_id))
+        self.runtime.spawn(self._refresh_later(poll_id))
 
     async def _refresh_later(self, poll_id: int) -> None:
-        posts = await self.moot.read(lambda s: load(s, poll_id).posts)
-        await asyncio.sleep(self.moot.edit_interval([p.platform for p in posts]))
+        posts = await self.runtime.read(lambda s: load(s, poll_id).posts)
+        await asyncio.sleep(self.runtime.edit_interval([p.platform for p in posts]))
         self._pending.discard(poll_id)
-        await refresh(self.moot, poll_id)
+        await refresh(self.runtime, poll_id)
 
 
-def state_of(moot: Moot) -> PollsState:
-    found = moot.extensions.get("polls")
-    if not isinstance(found, PollsState):
-        found = PollsState(moot)
-        moot.extensions["polls"] = found
-    return found
+def _start(runtime: Runtime, settings: PollsSettings) -> PollsState:
+    return PollsState(runtime, sealer=Sealer(batch=settings.secret_ballot_batch))
 
 
-async def refresh(moot: Moot, poll_id: int) -> None:
+STATE = FeatureState("polls", PollsSettings(), _start)
+
+
+def state_of(runtime: Runtime) -> PollsState:
+    return runtime.state(STATE)
+
+
+async def refresh(runtime: Runtime, poll_id: int) -> None:
     """Queue an edit of the poll's card in every chat where it was posted."""
-    now = moot.clock.now()
-    await moot.write(lambda s: service.edit_cards(s, poll_id, now))
+    now = runtime.clock.now()
+    await runtime.write(lambda s: service.edit_cards(s, poll_id, now))
 
 
-async def results_of(moot: Moot, poll_id: int) -> tuple[PollView, Results]:
+async def results_of(runtime: Runtime, poll_id: int) -> tuple[PollView, Results]:
     def read(session: Session) -> tuple[PollView, Results]:
         view = load(session, poll_id)
         return view, compute(view, tally(session, view))
 
-    return await moot.read(read)
+    return await runtime.read(read)

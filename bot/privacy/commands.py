@@ -17,17 +17,16 @@ from bot.privacy import service
 
 
 async def my_data(ctx: Context) -> None:
-    features = ctx.moot.features
+    exports = ctx.runtime.people.exports
     person_id = ctx.person_id
 
     def gather(session: Session) -> dict[str, object]:
         data: dict[str, object] = dict(service.own_data(session, person_id))
-        for feature in features:
-            if feature.export_person is not None:
-                data[feature.name] = feature.export_person(session, person_id)
+        for name, export in exports:
+            data[name] = export(session, person_id)
         return data
 
-    data = await ctx.moot.read(gather)
+    data = await ctx.runtime.read(gather)
     document = json.dumps({"exported_at": ctx.now.isoformat(), **data}, indent=2, default=str)
     ctx.reply_privately(
         "Everything Moot holds about you, as a file. /forgetme asks Moot to forget you.",
@@ -37,7 +36,7 @@ async def my_data(ctx: Context) -> None:
 
 async def forget_me(ctx: Context) -> None:
     person_id = ctx.person_id
-    await ctx.moot.read(lambda s: service.check_may_be_forgotten(s, person_id))
+    await ctx.runtime.read(lambda s: service.check_may_be_forgotten(s, person_id))
     if ctx.args.optional_text("confirm") != "confirm":
         ctx.reply_privately(
             "Forgetting you removes your name and your accounts from Moot and ends your "
@@ -48,21 +47,20 @@ async def forget_me(ctx: Context) -> None:
             buttons=[Button("Forget me", "forgetme confirm", ButtonStyle.DANGER)],
         )
         return
-    features = ctx.moot.features
+    forgets = ctx.runtime.people.forgets
 
     def forget(session: Session) -> list[Path]:
         service.check_may_be_forgotten(session, person_id)  # still so, inside the write
         files: list[Path] = []
-        for feature in features:
-            if feature.forget_person is not None:
-                files += feature.forget_person(session, person_id, ctx.now)
+        for forget_person in forgets:
+            files += forget_person(session, person_id, ctx.now)
         service.forget(session, person_id, ctx.now)
         return files
 
-    files = await ctx.moot.write(forget)
+    files = await ctx.runtime.write(forget)
     await asyncio.to_thread(_delete, files)
     # What was overwritten must not linger in the write-ahead log or in freed pages.
-    await ctx.moot.store.compact()
+    await ctx.runtime.compact()
     ctx.reply_privately(
         "Done: Moot has forgotten you. If you write to Moot again, you start as someone new.",
         updating_pressed=True,

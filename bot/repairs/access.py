@@ -26,7 +26,7 @@ async def _numbered(ctx: Context) -> tuple[int, ReportView | None]:
     if ctx.community_id is None:
         raise UserError("Which community's report? Use this in your community's group chat.")
     community_id = ctx.community_id
-    return number, await ctx.moot.read(lambda s: find(s, community_id, number))
+    return number, await ctx.runtime.read(lambda s: find(s, community_id, number))
 
 
 async def report_named(ctx: Context) -> ReportView:

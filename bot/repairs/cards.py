@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.core import Moot
 from bot.events import Reply
 from bot.repairs import render
 from bot.repairs.repeats import with_repeats
 from bot.repairs.views import load
+from bot.runtime import Runtime
 from storage.repairs import RepairReport
 
 
-async def card(moot: Moot, key: str) -> Reply | None:
+async def card(runtime: Runtime, key: str) -> Reply | None:
     """A report's card as it stands when sent (a live outbox message)."""
 
     def build_card(session: Session) -> Reply | None:
@@ -21,4 +21,4 @@ async def card(moot: Moot, key: str) -> Reply | None:
         words, buttons = render.card(with_repeats(session, load(session, int(key))))
         return Reply(words, buttons=tuple(buttons))
 
-    return await moot.read(build_card)
+    return await runtime.read(build_card)

@@ -188,7 +188,7 @@ async def export_all(ctx: Context) -> None:
     if not (is_team(ctx) or roles.allows(ctx.role, Role.ORGANISER)):
         raise NotAllowedError("Only organisers and the repairs team can export repair reports.")
     community_id, now = ctx.community, ctx.now
-    data, figures, zone = await ctx.moot.read(
+    data, figures, zone = await ctx.runtime.read(
         lambda s: (
             csv_file(s, community_id, now),
             rp02(s, community_id, now),

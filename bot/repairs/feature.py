@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.commands import Command, Handler, Param, ParamKind, Where
 from bot.feature import Feature
-from bot.repairs import privacy, service, statuses
+from bot.repairs import photos, privacy, service, statuses
 from bot.repairs.access import REPORT
 from bot.repairs.cards import card
 from bot.repairs.clocks import Nation, Priority
@@ -307,4 +307,5 @@ FEATURE = Feature(
     },
     export_person=privacy.export,
     forget_person=privacy.forget,
+    state=photos.PHOTO_FOLDER,
 )

@@ -18,6 +18,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from bot.errors import UserError
+from bot.runtime import FeatureState, Runtime
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo; more is a decompression bomb, not a photo
@@ -69,6 +70,33 @@ def clean(data: bytes) -> CleanPhoto:
 
 def folder_for(database_file: Path) -> Path:
     return database_file.parent / "photos"
+
+
+@dataclass(frozen=True)
+class RepairsSettings:
+    """What the application may set for repairs: where photos are kept (default: a `photos`
+    folder beside the SQLite database file)."""
+
+    photo_folder: Path | None = None
+
+
+def _start(runtime: Runtime, settings: RepairsSettings) -> Path | None:
+    """The photo folder; None when none is set and the store has no database file."""
+    if settings.photo_folder is not None:
+        return settings.photo_folder
+    database = runtime.database_file
+    return None if database is None else folder_for(database)
+
+
+PHOTO_FOLDER = FeatureState("repairs.photos", RepairsSettings(), _start)
+
+
+def folder(runtime: Runtime) -> Path:
+    """Where this process keeps repair photos."""
+    found = runtime.state(PHOTO_FOLDER)
+    if found is None:
+        raise UserError("Photos are kept next to a SQLite database file, and this store has none.")
+    return found
 
 
 def path_of(folder: Path, sha256: str, content_type: str) -> Path:

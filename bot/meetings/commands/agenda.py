@@ -18,7 +18,7 @@ from storage.models import Role
 async def propose(ctx: Context) -> None:
     view = await meeting_named(ctx)
     meeting_id, text = view.id, ctx.args.text("item")
-    number = await ctx.moot.write(
+    number = await ctx.runtime.write(
         lambda s: agenda.propose(s, meeting_id, ctx.person_id, text, ctx.now)
     )
     ctx.reply_privately(
@@ -40,7 +40,7 @@ async def show_agenda(ctx: Context) -> None:
         waiting = agenda.proposed_items(session, meeting_id) if organiser else []
         return text, [(item.number, item.text) for item in waiting]
 
-    text, waiting = await ctx.moot.read(read)
+    text, waiting = await ctx.runtime.read(read)
     ctx.reply_privately(text)
     for number, item in waiting:  # organisers decide each proposal with its own buttons
         ctx.reply_privately(
@@ -53,7 +53,7 @@ async def decide_item(ctx: Context) -> None:
     require_organiser(ctx, view)
     meeting_id, number = view.id, ctx.args.integer("item")
     accept = ctx.args.text("decision").lower() == "accept"
-    item = await ctx.moot.write(
+    item = await ctx.runtime.write(
         lambda s: agenda.decide(s, meeting_id, number, accept, ctx.now, ctx.person_id)
     )
     done = "is on the agenda" if accept else "is declined"
@@ -79,4 +79,4 @@ async def order_agenda(ctx: Context) -> None:
             load(session, meeting_id), agenda.accepted_items(session, meeting_id)
         )
 
-    ctx.reply_privately(await ctx.moot.write(reorder))
+    ctx.reply_privately(await ctx.runtime.write(reorder))

@@ -10,9 +10,9 @@ from storage.models import Community
 
 async def find_time(ctx: Context) -> None:
     community_id = ctx.community
-    zone = await ctx.moot.read(lambda s: s.get_one(Community, community_id).timezone)
+    zone = await ctx.runtime.read(lambda s: s.get_one(Community, community_id).timezone)
     title, slots = findtime.read_slots(ctx.args.text("definition"), zone, ctx.now)
-    finder = await ctx.moot.write(
+    finder = await ctx.runtime.write(
         lambda s: findtime.create(s, community_id, ctx.person_id, ctx.place, title, slots, ctx.now)
     )
     ctx.reply_privately(
@@ -25,7 +25,7 @@ async def available(ctx: Context) -> None:
     view = await finder_named(ctx)
     answers = findtime.read_answers(ctx.args.text("answers").split(), len(view.slots))
     finder_id, platform = view.finder.id or 0, ctx.place.platform
-    await ctx.moot.write(
+    await ctx.runtime.write(
         lambda s: findtime.answer(s, finder_id, ctx.person_id, answers, platform, ctx.now)
     )
     said = ", ".join(
@@ -37,7 +37,7 @@ async def available(ctx: Context) -> None:
 async def pick_time(ctx: Context) -> None:
     view = await finder_named(ctx)  # organisers only: declared in feature.py
     finder_id, slot = view.finder.id or 0, ctx.args.integer("time")
-    _, told = await ctx.moot.write(
+    _, told = await ctx.runtime.write(
         lambda s: findtime.pick(s, finder_id, slot, ctx.person_id, ctx.now)
     )
     ctx.reply_privately(

@@ -36,7 +36,7 @@ REASON_MAX = 300
 
 async def meeting(ctx: Context) -> None:
     community_id = ctx.community
-    zone = await ctx.moot.read(lambda s: s.get_one(Community, community_id).timezone)
+    zone = await ctx.runtime.read(lambda s: s.get_one(Community, community_id).timezone)
     when = ctx.args.optional_text("when")
     if when is not None:  # the guided form: each answer in its own field
         settings = [
@@ -47,14 +47,14 @@ async def meeting(ctx: Context) -> None:
         spec = build(ctx.args.text("definition"), when, settings, zone, ctx.now)
     else:
         spec = parse_one_line(ctx.args.text("definition"), zone, ctx.now)
-    meeting_id = await ctx.moot.write(
+    meeting_id = await ctx.runtime.write(
         lambda s: service.create_draft(s, community_id, ctx.person_id, ctx.place, spec, ctx.now)
     )
     await show_preview(ctx, meeting_id)
 
 
 async def show_preview(ctx: Context, meeting_id: int) -> None:
-    view = await ctx.moot.read(lambda s: load(s, meeting_id))
+    view = await ctx.runtime.read(lambda s: load(s, meeting_id))
     text, buttons = render.preview(view)
     ctx.reply_privately(text, buttons=buttons, updating_pressed=True)
 
@@ -70,7 +70,7 @@ async def meeting_time(ctx: Context) -> None:
     except (ValueError, OverflowError) as error:  # OverflowError: year 1 or 9999 moved to UTC
         raise UserError("Use the buttons on the preview to choose the time.") from error
     meeting_id = view.id
-    await ctx.moot.write(
+    await ctx.runtime.write(
         lambda s: service.choose_start(s, meeting_id, chosen, ctx.person_id, ctx.now)
     )
     await show_preview(ctx, meeting_id)
@@ -80,7 +80,7 @@ async def discard_meeting(ctx: Context) -> None:
     view = await meeting_named(ctx)
     require_organiser(ctx, view)
     meeting_id = view.id
-    await ctx.moot.write(lambda s: service.discard(s, meeting_id, ctx.person_id, ctx.now))
+    await ctx.runtime.write(lambda s: service.discard(s, meeting_id, ctx.person_id, ctx.now))
     ctx.reply_privately(f"Draft meeting #{view.number} discarded.", updating_pressed=True)
 
 
@@ -95,7 +95,7 @@ async def announce(ctx: Context) -> None:
     if view.status is MeetingStatus.CANCELLED:
         raise UserError(f"Meeting #{n} was cancelled.")
     if where is not None:
-        rows = await ctx.moot.read(
+        rows = await ctx.runtime.read(
             lambda s: list(s.exec(select(Chat).where(Chat.community_id == meeting_.community_id)))
         )
         chats = [(c.platform, c.platform_chat_id, None) for c in rows]
@@ -115,7 +115,7 @@ async def announce(ctx: Context) -> None:
             service.add_post(session, meeting_id, *chat, ctx.person_id, ctx.now) for chat in chats
         )
 
-    posted = await ctx.moot.write(announce_and_post)
+    posted = await ctx.runtime.write(announce_and_post)
     if view.status is MeetingStatus.DRAFT:
         ctx.reply_privately(
             f"Meeting #{n} is announced; reminders go out "
@@ -141,10 +141,10 @@ async def move_meeting(ctx: Context) -> None:
     if reading.alternative is not None:
         raise UserError("That date could be read two ways; write it as 2026-12-01 19:00.")
     meeting_id = view.id
-    told = await ctx.moot.write(
+    told = await ctx.runtime.write(
         lambda s: service.move(s, meeting_id, reading.moment, ctx.person_id, ctx.now)
     )
-    moved = await ctx.moot.read(lambda s: load(s, meeting_id))
+    moved = await ctx.runtime.read(lambda s: load(s, meeting_id))
     ctx.reply_privately(
         f"Meeting #{view.number} now starts {render.when(moved)}; {_word_goes(told)}."
     )
@@ -173,7 +173,7 @@ async def _cancelled(
     if len(reason) > REASON_MAX:
         raise UserError(f"Keep the reason to {REASON_MAX} characters.")
     meeting_id = view.id
-    told = await ctx.moot.write(
+    told = await ctx.runtime.write(
         lambda s: cancel(s, meeting_id, reason or None, ctx.person_id, ctx.now)
     )
     return view, told
@@ -205,7 +205,7 @@ async def rsvp(ctx: Context) -> None:
         service.edit_cards(session, meeting_id, ctx.now)  # edits of one card coalesce (outbox)
         return answered
 
-    answered = await ctx.moot.write(answer_and_update)
+    answered = await ctx.runtime.write(answer_and_update)
     ctx.reply_privately(render.answered(view, answered.answer, answered.place_in_line))
 
 
@@ -219,7 +219,7 @@ async def whos_going(ctx: Context) -> None:
     if choice:
         require_organiser(ctx, view)
         visible = choice == "members"
-        changed = await ctx.moot.write(
+        changed = await ctx.runtime.write(
             lambda s: service.set_guests_visible(s, meeting_id, visible, ctx.person_id, ctx.now)
         )
         later = " and its series' later meetings" if changed > 1 else ""
@@ -235,7 +235,7 @@ async def whos_going(ctx: Context) -> None:
             if view.meeting.guests_visible
             else f"Only organisers see who is going to meeting #{n}."
         )
-    guests = await ctx.moot.read(lambda s: guest_list(s, meeting_id))
+    guests = await ctx.runtime.read(lambda s: guest_list(s, meeting_id))
     text, shortened = render.guest_list(view, guests, organiser=organiser)
     ctx.reply_privately(
         text,
@@ -247,14 +247,14 @@ async def whos_going(ctx: Context) -> None:
 
 async def meetings(ctx: Context) -> None:
     community_id, page = ctx.community, paging.requested(ctx, "meetings")
-    found, total = await ctx.moot.read(
+    found, total = await ctx.runtime.read(
         lambda s: upcoming(s, community_id, ctx.now, skip=page.skip, most=paging.PER_PAGE)
     )
     if total == 0:
         ctx.reply_privately("No meetings are coming up. Organisers start one with /meeting.")
         return
     pages = paging.count(page, total)
-    views = await ctx.moot.read(lambda s: [load(s, m.id or 0) for m in found])
+    views = await ctx.runtime.read(lambda s: [load(s, m.id or 0) for m in found])
     lines = [
         f"#{v.number} {v.meeting.title} — {render.when(v)} · {render.counts(v)}" for v in views
     ]
@@ -272,7 +272,7 @@ async def ics(ctx: Context) -> None:
     # Imported here: icalendar is only needed for calendar files (start-up stays fast).
     from bot.meetings.calendar import calendar_file, meeting_events
 
-    data = await ctx.moot.read(
+    data = await ctx.runtime.read(
         lambda s: calendar_file(meeting_events(s, view, ctx.now), view.community.name)
     )
     ctx.reply_privately(
@@ -284,7 +284,9 @@ async def ics(ctx: Context) -> None:
 async def my_reminders(ctx: Context) -> None:
     community_id, said = ctx.community, (ctx.args.optional_text("choice") or "").strip().lower()
     if not said:
-        choice = await ctx.moot.read(lambda s: reminders.choice_of(s, ctx.person_id, community_id))
+        choice = await ctx.runtime.read(
+            lambda s: reminders.choice_of(s, ctx.person_id, community_id)
+        )
         ctx.reply_privately(
             f"You get {reminders.describe_choice(choice)}. Change it with /myreminders off, "
             "/myreminders on (each meeting's times) or /myreminders 2h (your own time)."
@@ -297,10 +299,10 @@ async def my_reminders(ctx: Context) -> None:
             raise UserError(
                 f"Choose a time {length(SHORTEST)} to {length(LATEST_REMINDER)} before, e.g. 2h."
             )
-    upcoming = await ctx.moot.write(
+    upcoming = await ctx.runtime.write(
         lambda s: reminders.set_choice(s, ctx.person_id, community_id, direct, before, ctx.now)
     )
-    choice = await ctx.moot.read(lambda s: reminders.choice_of(s, ctx.person_id, community_id))
+    choice = await ctx.runtime.read(lambda s: reminders.choice_of(s, ctx.person_id, community_id))
     ctx.reply_privately(
         f"From now on you get {reminders.describe_choice(choice)} in {ctx.community_name} "
         f"({upcoming} meeting{'' if upcoming == 1 else 's'} you are going to so far)."

@@ -24,7 +24,7 @@ _QUORUM = re.compile(r"(\d{1,5})(%?)", re.ASCII)
 async def check_in(ctx: Context) -> None:
     view = await meeting_named(ctx)
     meeting_id = view.id
-    await ctx.moot.write(lambda s: record.check_in(s, meeting_id, ctx.person_id, ctx.now))
+    await ctx.runtime.write(lambda s: record.check_in(s, meeting_id, ctx.person_id, ctx.now))
     ctx.reply_privately(f"You are checked in at meeting #{view.number}. Welcome!")
 
 
@@ -38,7 +38,7 @@ async def attended(ctx: Context) -> None:
         names = record.mark_attended(session, meeting_id, numbers, ctx.person_id, ctx.now)
         return names, record.turnout(session, load(session, meeting_id))
 
-    names, counted = await ctx.moot.write(mark)
+    names, counted = await ctx.runtime.write(mark)
     lines = [f"Marked as there: {', '.join(names)}.", f"{len(counted.attended)} there in all."]
     if counted.quorum:
         lines.append(counted.quorum)
@@ -61,7 +61,7 @@ async def meeting_quorum(ctx: Context) -> None:
             percent = int(match.group(1))
         else:
             members = int(match.group(1))
-    await ctx.moot.write(
+    await ctx.runtime.write(
         lambda s: record.set_quorum(s, community_id, members, percent, ctx.person_id, ctx.now)
     )
     rule = f"{members} members" if members else f"{percent}% of members" if percent else "none"
@@ -72,7 +72,7 @@ async def minutes(ctx: Context) -> None:
     view = await meeting_named(ctx)
     require_organiser(ctx, view)
     meeting_id, body = view.id, ctx.args.text("minutes")
-    await ctx.moot.write(
+    await ctx.runtime.write(
         lambda s: record.record_minutes(s, meeting_id, body, ctx.person_id, ctx.now)
     )
     where = len(view.posts)
@@ -98,7 +98,7 @@ async def action_item(ctx: Context) -> None:
     if reading.alternative is not None:
         raise UserError("That date could be read two ways; write it as 2026-12-01 or 1 Dec.")
     meeting_id = view.id
-    item = await ctx.moot.write(
+    item = await ctx.runtime.write(
         lambda s: record.add_action(
             s, meeting_id, owner[0], parts[1], reading.moment, ctx.person_id, ctx.now
         )
@@ -132,7 +132,7 @@ async def actions(ctx: Context) -> None:
         zone = session.get_one(Community, community_id).timezone
         return zone, list(session.exec(query.order_by(col(ActionItem.due_at))).all())
 
-    zone, open_items = await ctx.moot.read(read)
+    zone, open_items = await ctx.runtime.read(read)
     if not open_items:
         ctx.reply_privately("No open actions." if everyone else "You have no open actions.")
         return
@@ -168,5 +168,5 @@ async def done(ctx: Context) -> None:
         )
         return item.text
 
-    text = await ctx.moot.write(finish)
+    text = await ctx.runtime.write(finish)
     ctx.reply_privately(f"Action #{number} ({text}) is done. Thank you!")

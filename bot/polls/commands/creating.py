@@ -23,7 +23,7 @@ from storage.polls import PollStatus
 
 async def poll(ctx: Context) -> None:
     community_id = ctx.community
-    community = await ctx.moot.read(lambda s: s.get_one(Community, community_id))
+    community = await ctx.runtime.read(lambda s: s.get_one(Community, community_id))
     options = ctx.args.optional_text("options")
     if options is not None:  # the guided form
         settings = (
@@ -38,14 +38,14 @@ async def poll(ctx: Context) -> None:
     ):
         what = "binding ballots" if spec.binding else "polls"
         raise NotAllowedError(f"In {community.name}, only organisers start {what}.")
-    poll_id = await ctx.moot.write(
+    poll_id = await ctx.runtime.write(
         lambda s: service.create_draft(s, community_id, ctx.person_id, ctx.place, spec, ctx.now)
     )
     await show_preview(ctx, poll_id)
 
 
 async def show_preview(ctx: Context, poll_id: int) -> None:
-    view = await ctx.moot.read(lambda s: load(s, poll_id))
+    view = await ctx.runtime.read(lambda s: load(s, poll_id))
     text, buttons = render.preview(view)
     ctx.reply_privately(
         text, buttons=buttons, menus=render.setting_menus(view), updating_pressed=True
@@ -63,7 +63,9 @@ async def pollset(ctx: Context) -> None:
     if ":" not in setting and setting.split()[0].lower() not in ("secret", "ballot"):
         raise UserError(f"Write the setting as name: value. {SETTINGS_HELP}")
     spec = with_setting(service.spec_of(view), setting, view.community.timezone, ctx.now)
-    await ctx.moot.write(lambda s: service.replace_spec(s, poll_id, spec, ctx.person_id, ctx.now))
+    await ctx.runtime.write(
+        lambda s: service.replace_spec(s, poll_id, spec, ctx.person_id, ctx.now)
+    )
     await show_preview(ctx, poll_id)
 
 
@@ -81,7 +83,7 @@ async def publish(ctx: Context) -> None:
         )
         return status
 
-    status = await ctx.moot.write(publish_and_post)
+    status = await ctx.runtime.write(publish_and_post)
     # Pressed on the draft's preview: the preview becomes this, so its buttons are gone.
     if status is PollStatus.SCHEDULED:
         ctx.reply_privately(
@@ -98,7 +100,7 @@ async def discard(ctx: Context) -> None:
     view = await poll_named(ctx)
     poll_id, n = view.id, view.number
     await require_manager(ctx, view)
-    await ctx.moot.write(lambda s: service.discard(s, poll_id, ctx.person_id, ctx.now))
+    await ctx.runtime.write(lambda s: service.discard(s, poll_id, ctx.person_id, ctx.now))
     ctx.reply_privately(f"Draft poll #{n} discarded.", updating_pressed=True)
 
 
@@ -117,11 +119,11 @@ async def post(ctx: Context) -> None:
             raise UserError(f"Run /post {n} in a group chat of {view.community.name}.")
         chats = [(ctx.place.platform, ctx.place.chat_id, ctx.place.thread_id)]
     else:
-        rows = await ctx.moot.read(
+        rows = await ctx.runtime.read(
             lambda s: list(s.exec(select(Chat).where(Chat.community_id == view.poll.community_id)))
         )
         chats = [(c.platform, c.platform_chat_id, None) for c in rows]
-    posted = await ctx.moot.write(
+    posted = await ctx.runtime.write(
         lambda s: sum(
             service.add_post(s, poll_id, platform, chat_id, ctx.person_id, ctx.now, thread)
             for platform, chat_id, thread in chats

@@ -32,7 +32,7 @@ async def close(ctx: Context) -> None:
     view = await poll_named(ctx)
     poll_id, n = view.id, view.number
     await require_manager(ctx, view)
-    if not await close_poll(ctx.moot, poll_id, ctx.person_id, ctx.now):
+    if not await close_poll(ctx.runtime, poll_id, ctx.person_id, ctx.now):
         raise UserError(f"Poll #{n} has already closed.")
     ctx.reply_privately(f"Poll #{n} is closed; its results are going where it ran.")
 
@@ -44,10 +44,10 @@ async def extend(ctx: Context) -> None:
     reading = read_moment(ctx.args.text("until"), view.community.timezone, ctx.now)
     if reading.alternative is not None:
         raise UserError("That date could be read two ways; write it as 2026-12-01 18:00.")
-    await ctx.moot.write(
+    await ctx.runtime.write(
         lambda s: service.extend(s, poll_id, reading.moment, ctx.person_id, ctx.now)
     )
-    await refresh(ctx.moot, poll_id)
+    await refresh(ctx.runtime, poll_id)
     ctx.reply_privately(
         f"Poll #{n} now closes {render.when(reading.moment, view.community.timezone)}."
     )
@@ -77,10 +77,10 @@ async def paper(ctx: Context) -> None:
         raise UserError(
             f"Each paper ballot has one choice here, so the counts can add up to {count_ballots} at most."
         )
-    await ctx.moot.write(
+    await ctx.runtime.write(
         lambda s: service.add_paper(s, poll_id, count_ballots, counts, ctx.person_id, ctx.now)
     )
-    state_of(ctx.moot).changed(poll_id)
+    state_of(ctx.runtime).changed(poll_id)
     ctx.reply_privately(
         f"Added {count_ballots} paper ballot(s) to poll #{n}; the audit log records that you did."
     )
@@ -94,7 +94,7 @@ async def paper_voters(ctx: Context) -> None:
     removing = bool(words) and words[0].lower() == "remove"
     numbers = refs.member_numbers(words[1:] if removing else words)
     change = service.unmark_paper_voters if removing else service.mark_paper_voters
-    marks = await ctx.moot.write(lambda s: change(s, poll_id, numbers, ctx.person_id, ctx.now))
+    marks = await ctx.runtime.write(lambda s: change(s, poll_id, numbers, ctx.person_id, ctx.now))
     lines = []
     if marks.marked:
         done = "Took the paper mark off" if removing else "Marked as voting on paper"
@@ -137,7 +137,7 @@ async def outcome(ctx: Context) -> None:
             ctx.person_id,
         )
 
-    await ctx.moot.write(record_and_post)
+    await ctx.runtime.write(record_and_post)
     ctx.reply_privately(f"Recorded the outcome of poll #{n}.")
 
 
@@ -155,7 +155,7 @@ async def polls_by(ctx: Context) -> None:
             at=ctx.now,
         )
 
-    await ctx.moot.write(change)
+    await ctx.runtime.write(change)
     ctx.reply(
         f"Quick polls in {ctx.community_name} can now be started by {who}. Binding ballots are always for organisers."
     )

@@ -22,14 +22,14 @@ from storage.polls import PollStatus, ResultsShown
 
 async def results(ctx: Context) -> None:
     poll_id, n = (named := await poll_named(ctx)).id, named.number
-    view, outcome = await results_of(ctx.moot, poll_id)
+    view, outcome = await results_of(ctx.runtime, poll_id)
     closed = view.status is PollStatus.CLOSED
     shown = ResultsShown(view.poll.results_shown)
     if not closed and shown is ResultsShown.AFTER_CLOSE:
         ctx.reply_privately(f"Poll #{n} shows results after it closes. {render.turnout(outcome)}.")
         return
     if not closed and shown is ResultsShown.AFTER_VOTE:
-        voted = ctx.person_id in await ctx.moot.read(lambda s: voters(s, view))
+        voted = ctx.person_id in await ctx.runtime.read(lambda s: voters(s, view))
         if not voted:
             ctx.reply_privately(
                 f"Poll #{n} shows results once you have voted. {render.turnout(outcome)}."
@@ -41,14 +41,14 @@ async def results(ctx: Context) -> None:
 
 async def polls(ctx: Context) -> None:
     community_id, page = ctx.community, paging.requested(ctx, "polls")
-    found, total = await ctx.moot.read(
+    found, total = await ctx.runtime.read(
         lambda s: open_polls(s, community_id, skip=page.skip, most=paging.PER_PAGE)
     )
     if total == 0:
         ctx.reply_privately("No polls are open right now. Start one with /poll.")
         return
     pages = paging.count(page, total, " of open polls")
-    zone = await ctx.moot.read(lambda s: s.get_one(Community, community_id).timezone)
+    zone = await ctx.runtime.read(lambda s: s.get_one(Community, community_id).timezone)
     lines = [
         f"#{p.number} {p.question} ({p.status}, closes {render.when(p.closes_at, zone)})"
         for p in found
@@ -67,14 +67,14 @@ async def who_voted(ctx: Context) -> None:
     poll_id, n = view.id, view.number
     await require_member(ctx, view)
     if view.poll.secret:
-        _, counted = await results_of(ctx.moot, poll_id)
+        _, counted = await results_of(ctx.runtime, poll_id)
         ctx.reply_privately(
             f"Poll #{n} is a secret ballot: {render.turnout(counted)}. Choices are never shown."
         )
         return
     if view.poll.results_shown != ResultsShown.LIVE and view.status is not PollStatus.CLOSED:
         raise UserError(f"Poll #{n} shows how people voted only once its results are shown.")
-    table = await ctx.moot.read(lambda s: export.open_ballots(s, view))
+    table = await ctx.runtime.read(lambda s: export.open_ballots(s, view))
     lines = [f"{name}: {describe_ballot(view, ballot)}" for name, ballot in table] or [
         "No votes yet."
     ]
@@ -85,7 +85,7 @@ async def export_poll(ctx: Context) -> None:
     view = await poll_named(ctx)
     poll_id, n = view.id, view.number
     await require_organiser(ctx, view)
-    csv_text, json_text = await ctx.moot.read(lambda s: export.poll_files(s, [poll_id]))
+    csv_text, json_text = await ctx.runtime.read(lambda s: export.poll_files(s, [poll_id]))
     level = (
         "one row per ballot"
         if not view.poll.secret

@@ -33,11 +33,11 @@ async def vote(ctx: Context) -> None:
 
 
 async def confirm_secret(ctx: Context, view: PollView, marks: tuple[int, ...]) -> None:
-    if ctx.person_id in await ctx.moot.read(lambda s: voters(s, view)):
+    if ctx.person_id in await ctx.runtime.read(lambda s: voters(s, view)):
         raise UserError(
             f"You have already cast your secret ballot in poll #{view.number}; it is final."
         )
-    state_of(ctx.moot).drafts[(view.id, ctx.person_id)] = marks
+    state_of(ctx.runtime).drafts[(view.id, ctx.person_id)] = marks
     chosen = (
         ", ".join(view.label(m) for m in marks)
         if view.kind is not PollKind.SCORE
@@ -54,8 +54,8 @@ async def confirm_secret(ctx: Context, view: PollView, marks: tuple[int, ...]) -
 
 async def record(ctx: Context, view: PollView, ballot: ballots.Ballot) -> None:
     poll_id, n = view.id, view.number
-    state = state_of(ctx.moot)
-    outcome = await ctx.moot.write(
+    state = state_of(ctx.runtime)
+    outcome = await ctx.runtime.write(
         lambda s: service.cast(s, poll_id, ctx.person_id, ballot, ctx.now, state.sealer)
     )
     state.drafts.pop((poll_id, ctx.person_id), None)
@@ -68,7 +68,7 @@ async def record(ctx: Context, view: PollView, ballot: ballots.Ballot) -> None:
     verb = "is counted" if outcome.first else "replaces your earlier vote"
     text = f"Your vote in poll #{n} ({chosen}) {verb}. You can change it until the poll closes."
     if view.poll.results_shown == ResultsShown.AFTER_VOTE:
-        _, results = await results_of(ctx.moot, poll_id)
+        _, results = await results_of(ctx.runtime, poll_id)
         text += "\n\n" + render.results_text(view, results, final=False)
     # Pressed on a ballot being filled in ("Cast my vote"): the ballot becomes the receipt.
     ctx.reply_privately(text, updating_pressed=True)
@@ -88,7 +88,7 @@ async def open_ballot(ctx: Context) -> None:
     poll_id = view.id
     if view.kind in ballots.CHOICE_KINDS or view.kind is PollKind.SCORE:
         raise UserError(render.how_to_vote(view))
-    marks = state_of(ctx.moot).drafts.get((poll_id, ctx.person_id), ())
+    marks = state_of(ctx.runtime).drafts.get((poll_id, ctx.person_id), ())
     text, buttons = render.ballot_message(view, marks)
     ctx.reply_privately(text, buttons=buttons)
 
@@ -96,7 +96,7 @@ async def open_ballot(ctx: Context) -> None:
 async def pick(ctx: Context) -> None:
     view, option = await definition_named(ctx), ctx.args.integer("option")
     poll_id = view.id
-    drafts = state_of(ctx.moot).drafts
+    drafts = state_of(ctx.runtime).drafts
     if view.kind in ballots.CHOICE_KINDS:
         raise UserError(render.how_to_vote(view))
     drafts[(poll_id, ctx.person_id)] = ballots.toggle(
@@ -108,7 +108,7 @@ async def pick(ctx: Context) -> None:
 
 async def clear_ballot(ctx: Context) -> None:
     view = await definition_named(ctx)
-    state_of(ctx.moot).drafts.pop((view.id, ctx.person_id), None)
+    state_of(ctx.runtime).drafts.pop((view.id, ctx.person_id), None)
     ctx.reply_privately(
         f"Your unsent ballot for poll #{view.number} is cleared.", updating_pressed=True
     )
@@ -117,7 +117,7 @@ async def clear_ballot(ctx: Context) -> None:
 async def cast(ctx: Context) -> None:
     view = await definition_named(ctx)
     poll_id, n = view.id, view.number
-    marks = state_of(ctx.moot).drafts.get((poll_id, ctx.person_id))
+    marks = state_of(ctx.runtime).drafts.get((poll_id, ctx.person_id))
     if marks is None:
         raise UserError(
             f"You have nothing waiting to cast in poll #{n}: " + render.how_to_vote(view)

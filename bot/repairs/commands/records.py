@@ -17,14 +17,14 @@ async def repairs(ctx: Context) -> None:
         await export.export_all(ctx)
         return
     community_id = ctx.community
-    gathered = await ctx.moot.read(lambda s: stats.gather(s, community_id, ctx.now))
+    gathered = await ctx.runtime.read(lambda s: stats.gather(s, community_id, ctx.now))
     ctx.reply_privately(stats.render(gathered))
 
 
 async def import_homes(ctx: Context) -> None:
     community_id = ctx.community
     rows = await asyncio.to_thread(homes.parse, ctx.args.attachment("file").data)
-    added, updated = await ctx.moot.write(
+    added, updated = await ctx.runtime.write(
         lambda s: homes.import_homes(s, community_id, rows), long=True
     )
     ctx.reply_privately(
@@ -37,7 +37,7 @@ async def tenant(ctx: Context) -> None:
     community_id = ctx.community
     number = refs.member_numbers([ctx.args.text("member")])[0]
     ref = ctx.args.text("home")
-    name, home = await ctx.moot.write(lambda s: homes.link_tenant(s, community_id, number, ref))
+    name, home = await ctx.runtime.write(lambda s: homes.link_tenant(s, community_id, number, ref))
     if home is None:
         ctx.reply_privately(f"{name} is no longer linked to any home here.")
     else:
@@ -46,7 +46,7 @@ async def tenant(ctx: Context) -> None:
 
 async def list_homes(ctx: Context) -> None:
     community_id = ctx.community
-    listed = await ctx.moot.read(lambda s: homes.register(s, community_id))
+    listed = await ctx.runtime.read(lambda s: homes.register(s, community_id))
     if not listed:
         ctx.reply_privately(
             "The homes register is empty. /importhomes takes a CSV with columns ref, address."
@@ -63,7 +63,7 @@ async def list_homes(ctx: Context) -> None:
 
 async def home_repairs(ctx: Context) -> None:
     community_id, ref, now = ctx.community, ctx.args.text("home"), ctx.now
-    found = await ctx.moot.read(lambda s: history.of_home(s, community_id, ref))
+    found = await ctx.runtime.read(lambda s: history.of_home(s, community_id, ref))
     if found is None:
         raise UserError(
             f"There is no home {one_line(ref)[:40]} in the register of {ctx.community_name}."

@@ -15,7 +15,7 @@ from bot.text import clean
 
 async def triage_chat(ctx: Context) -> None:
     community_id, place = ctx.community, ctx.place
-    waiting = await ctx.moot.write(
+    waiting = await ctx.runtime.write(
         lambda s: service.set_triage_chat(
             s, community_id, place.platform, place.chat_id, place.thread_id, ctx.person_id, ctx.now
         )
@@ -55,7 +55,7 @@ async def repair_target(ctx: Context) -> None:
         if not 1 <= amount <= _LONGEST[counting]:
             raise UserError(f"Give 1 to {_LONGEST[counting]} {counting.value}.")
         target = Target(amount, counting)
-    moved, overdue = await ctx.moot.write(
+    moved, overdue = await ctx.runtime.write(
         lambda s: service.set_target(s, community_id, chosen, target, ctx.now)
     )
     now_is = (target or DEFAULT_TARGETS[chosen]).describe()
@@ -70,7 +70,7 @@ async def repair_target(ctx: Context) -> None:
 
 async def repair_nation(ctx: Context) -> None:
     community_id, nation = ctx.community, Nation(ctx.args.text("nation"))
-    await ctx.moot.write(lambda s: service.set_nation(s, community_id, nation))
+    await ctx.runtime.write(lambda s: service.set_nation(s, community_id, nation))
     ctx.reply_privately(
         f"Repair targets in {ctx.community_name} now skip the bank holidays of "
         f"{nation.value.replace('-', ' ').title()}."
@@ -82,8 +82,8 @@ async def emergency_info(ctx: Context) -> None:
     given = clean(ctx.args.optional_text("text") or "").strip()
     if given:
         chosen = None if given.lower() == "default" else given
-        await ctx.moot.write(lambda s: service.set_emergency_text(s, community_id, chosen))
-    own = await ctx.moot.read(lambda s: settings_of(s, community_id).emergency_text)
+        await ctx.runtime.write(lambda s: service.set_emergency_text(s, community_id, chosen))
+    own = await ctx.runtime.read(lambda s: settings_of(s, community_id).emergency_text)
     lines = [
         f"Tenants in {ctx.community_name} are told this when they report a leak, heating, "
         "electrics, structural or door problem, when a report is made an emergency, and when "

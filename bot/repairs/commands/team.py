@@ -24,11 +24,11 @@ async def duplicate(ctx: Context) -> None:
     require_team(ctx, view)
     number = refs.parse(ctx.args.text("of"), "report")[1]
     community_id = view.report.community_id
-    kept = await ctx.moot.read(lambda s: find(s, community_id, number))
+    kept = await ctx.runtime.read(lambda s: find(s, community_id, number))
     if kept is None:
         raise UserError(f"There is no report R-{number:04d} here.")
     report_id, kept_id = view.id, kept.id
-    await ctx.moot.write(
+    await ctx.runtime.write(
         lambda s: service.mark_duplicate(s, report_id, kept_id, ctx.person_id, ctx.now)
     )
     ctx.reply_privately(
@@ -43,7 +43,7 @@ async def repair_status(ctx: Context) -> None:
     status = RepairStatus(ctx.args.text("status"))
     said = (ctx.args.optional_text("message") or "").strip() or None
     report_id = view.id
-    await ctx.moot.write(
+    await ctx.runtime.write(
         lambda s: service.change_status(s, report_id, status, said, ctx.person_id, ctx.now)
     )
     ctx.reply_privately(
@@ -57,10 +57,10 @@ async def priority(ctx: Context) -> None:
     require_team(ctx, view)
     chosen = Priority(ctx.args.text("priority"))
     report_id = view.id
-    await ctx.moot.write(
+    await ctx.runtime.write(
         lambda s: service.set_priority(s, report_id, chosen, ctx.person_id, ctx.now)
     )
-    updated = await ctx.moot.read(lambda s: load(s, report_id))
+    updated = await ctx.runtime.read(lambda s: load(s, report_id))
     ctx.reply_privately(f"{view.reference} is {chosen.value}: target {render.target(updated)}.")
 
 
@@ -75,7 +75,7 @@ async def visit(ctx: Context) -> None:
             f"{format_moment(reading.alternative, zone)}; write the date as 2026-12-05 or 5 Dec."
         )
     report_id, visit_at = view.id, reading.moment
-    await ctx.moot.write(
+    await ctx.runtime.write(
         lambda s: service.schedule_visit(s, report_id, visit_at, ctx.person_id, ctx.now)
     )
     ctx.reply_privately(
@@ -96,7 +96,7 @@ async def assign(ctx: Context) -> None:
     given = ctx.args.text("member").strip().lower()
     if given == "me":  # the card's Take it button
         community_id, person_id = view.report.community_id, ctx.person_id
-        mine = await ctx.moot.read(
+        mine = await ctx.runtime.read(
             lambda s: s.exec(
                 select(Membership.number).where(
                     Membership.community_id == community_id,
@@ -115,7 +115,7 @@ async def assign(ctx: Context) -> None:
     else:
         member = refs.member_numbers([given])[0]
     report_id = view.id
-    name = await ctx.moot.write(
+    name = await ctx.runtime.write(
         lambda s: service.assign(s, report_id, member, ctx.person_id, ctx.now)
     )
     ctx.reply_privately(f"{view.reference} is assigned to {name}; the news is on its way to them.")
@@ -125,10 +125,10 @@ async def investigated(ctx: Context) -> None:
     view = await report_named(ctx)
     require_team(ctx, view)
     findings, report_id = ctx.args.text("findings"), view.id
-    await ctx.moot.write(
+    await ctx.runtime.write(
         lambda s: service.investigated(s, report_id, findings, ctx.person_id, ctx.now)
     )
-    updated = await ctx.moot.read(lambda s: load(s, report_id))
+    updated = await ctx.runtime.read(lambda s: load(s, report_id))
     ctx.reply_privately(
         f"{view.reference} is investigated; the news is on its way to {view.reporter}. Next: "
         f"{updated.clock.what}, "
@@ -140,7 +140,9 @@ async def summary(ctx: Context) -> None:
     view = await report_named(ctx)
     require_team(ctx, view)
     text, report_id = ctx.args.text("summary"), view.id
-    await ctx.moot.write(lambda s: service.send_summary(s, report_id, text, ctx.person_id, ctx.now))
+    await ctx.runtime.write(
+        lambda s: service.send_summary(s, report_id, text, ctx.person_id, ctx.now)
+    )
     ctx.reply_privately(
         f"The written summary of {view.reference} is on its way to {view.reporter}."
     )
@@ -152,10 +154,10 @@ async def emergency_hazard(ctx: Context) -> None:
     hazard, report_id = one_line(ctx.args.text("hazard")), view.id
     if not hazard:
         raise UserError(f"Say what the hazard is: /emergencyhazard {view.report.number} …")
-    await ctx.moot.write(
+    await ctx.runtime.write(
         lambda s: service.emergency_hazard(s, report_id, hazard, ctx.person_id, ctx.now)
     )
-    updated = await ctx.moot.read(lambda s: load(s, report_id))
+    updated = await ctx.runtime.read(lambda s: load(s, report_id))
     due = service.emergency_due(updated)
     assert due is not None
     late = (
@@ -177,8 +179,8 @@ async def made_safe(ctx: Context) -> None:
     done, report_id = clean(ctx.args.text("done")).strip(), view.id
     if not done:
         raise UserError(f"Say what was done: /madesafe {view.report.number} …")
-    await ctx.moot.write(lambda s: service.made_safe(s, report_id, done, ctx.person_id, ctx.now))
-    updated = await ctx.moot.read(lambda s: load(s, report_id))
+    await ctx.runtime.write(lambda s: service.made_safe(s, report_id, done, ctx.person_id, ctx.now))
+    updated = await ctx.runtime.read(lambda s: load(s, report_id))
     ctx.reply_privately(
         f"{view.reference} is made safe; the news is on its way to {view.reporter}. The repair "
         f"goes on: target {render.target(updated)}."
@@ -189,7 +191,7 @@ async def repair_note(ctx: Context) -> None:
     view = await report_named(ctx)
     require_team(ctx, view)
     note, report_id = ctx.args.text("note"), view.id
-    await ctx.moot.write(lambda s: service.add_note(s, report_id, note, ctx.person_id, ctx.now))
+    await ctx.runtime.write(lambda s: service.add_note(s, report_id, note, ctx.person_id, ctx.now))
     ctx.reply_privately(
         f"Noted on {view.reference} for the repairs team (the tenant does not see it)."
     )

@@ -11,8 +11,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from bot.context import Context
-from bot.core import Moot
-from bot.errors import NotAllowedError, UserError
+from bot.errors import NotAllowedError
 from bot.events import FileOut
 from bot.repairs import photos, render, service
 from bot.repairs.access import communal_named, is_team, report_named
@@ -20,7 +19,6 @@ from bot.repairs.repeats import with_repeats
 from bot.repairs.spec import LABELS, build, parse_one_line
 from bot.repairs.views import communal_open, load, reports_of
 from bot.text import one_line
-from storage.engine import sqlite_path
 
 
 async def report(ctx: Context) -> None:
@@ -43,7 +41,7 @@ async def report(ctx: Context) -> None:
         reached = service.team_reached(session, report_id)
         return render.receipt(load(session, report_id), team_reached=reached)
 
-    receipt = await ctx.moot.write(file)
+    receipt = await ctx.runtime.write(file)
     if what is None:  # typed in one line, where the chat may see it
         _answer_privately(ctx, receipt)
     else:
@@ -61,20 +59,20 @@ def _answer_privately(ctx: Context, text: str) -> None:
 
 async def my_reports(ctx: Context) -> None:
     community_id = ctx.community
-    views = await ctx.moot.read(lambda s: reports_of(s, community_id, ctx.person_id))
+    views = await ctx.runtime.read(lambda s: reports_of(s, community_id, ctx.person_id))
     ctx.reply_privately(render.listing(views))
 
 
 async def repair(ctx: Context) -> None:
     view = await report_named(ctx)
     if is_team(ctx):  # repeat damp and mould at the same home, for the team
-        view = await ctx.moot.read(lambda s: with_repeats(s, view))
+        view = await ctx.runtime.read(lambda s: with_repeats(s, view))
     ctx.reply_privately(render.page(view, for_team=is_team(ctx)))
 
 
 async def communal(ctx: Context) -> None:
     community_id = ctx.community
-    views = await ctx.moot.read(lambda s: communal_open(s, community_id))
+    views = await ctx.runtime.read(lambda s: communal_open(s, community_id))
     words, buttons = render.communal(views)
     ctx.reply_privately(words, buttons=buttons)
 
@@ -82,20 +80,13 @@ async def communal(ctx: Context) -> None:
 async def me_too(ctx: Context) -> None:
     view = await communal_named(ctx)
     report_id, platform = view.id, ctx.place.platform
-    following = await ctx.moot.write(
+    following = await ctx.runtime.write(
         lambda s: service.me_too(s, report_id, ctx.person_id, platform, ctx.now)
     )
     ctx.reply_privately(
         f"Noted: {following} people have this problem. You will hear every update on "
         f"{view.reference} ({LABELS[view.report.category]}, {view.report.location})."
     )
-
-
-def _photo_folder(moot: Moot) -> Path:
-    database = sqlite_path(moot.store.url)
-    if database is None:
-        raise UserError("Photos are kept next to a SQLite database file, and this store has none.")
-    return photos.folder_for(database)
 
 
 def _clean_and_keep(data: bytes, folder: Path) -> photos.CleanPhoto:
@@ -106,10 +97,10 @@ def _clean_and_keep(data: bytes, folder: Path) -> photos.CleanPhoto:
 
 async def photo(ctx: Context) -> None:
     view = await report_named(ctx)
-    folder = _photo_folder(ctx.moot)
+    folder = photos.folder(ctx.runtime)
     cleaned = await asyncio.to_thread(_clean_and_keep, ctx.args.attachment("photo").data, folder)
     report_id = view.id
-    count = await ctx.moot.write(
+    count = await ctx.runtime.write(
         lambda s: service.add_photo(s, report_id, cleaned, ctx.person_id, ctx.now)
     )
     _answer_privately(
@@ -124,7 +115,7 @@ async def show_photos(ctx: Context) -> None:
     if not view.photos:
         ctx.reply_privately(f"{view.reference} has no photos yet. Add one with /photo.")
         return
-    folder = _photo_folder(ctx.moot)
+    folder = photos.folder(ctx.runtime)
     for number, kept in enumerate(view.photos, start=1):
         path = photos.path_of(folder, kept.sha256, kept.content_type)
         try:
@@ -153,7 +144,7 @@ async def is_fixed(ctx: Context) -> None:
     if not view.may_follow(ctx.person_id):
         raise NotAllowedError(f"Only the tenants who reported {view.reference} can answer that.")
     fixed, report_id = ctx.args.text("answer") == "yes", view.id
-    await ctx.moot.write(lambda s: service.confirm_fixed(s, report_id, fixed, ctx.now))
+    await ctx.runtime.write(lambda s: service.confirm_fixed(s, report_id, fixed, ctx.now))
     ctx.reply_privately(
         f"Thank you: {view.reference} is closed."
         if fixed
@@ -173,7 +164,7 @@ async def repair_comment(ctx: Context) -> None:
             "team."
         )
     report_id, comment = view.id, ctx.args.text("comment")
-    resumed = await ctx.moot.write(
+    resumed = await ctx.runtime.write(
         lambda s: service.tenant_comment(s, report_id, ctx.person_id, comment, ctx.now)
     )
     back = f" It is back to {render.STATUS_WORDS[resumed]}." if resumed is not None else ""
@@ -184,7 +175,9 @@ async def withdraw(ctx: Context) -> None:
     view = await report_named(ctx)
     reason = one_line(ctx.args.optional_text("reason") or "") or None
     report_id = view.id
-    await ctx.moot.write(lambda s: service.withdraw(s, report_id, ctx.person_id, reason, ctx.now))
+    await ctx.runtime.write(
+        lambda s: service.withdraw(s, report_id, ctx.person_id, reason, ctx.now)
+    )
     _answer_privately(
         ctx,
         f"{view.reference} is withdrawn: the repairs team is told, and nothing more is due on "
