@@ -45,37 +45,39 @@ FIRST_USER = 50_000
 NOW = "2026-11-23 09:00:00.000000"
 
 
-def seed(path: Path) -> None:
-    """A community whose Telegram group is linked, with `PEOPLE` members who have each opened a
-    chat with the bot."""
+def seed(
+    path: Path, people: int = PEOPLE, *, group: int = GROUP, first_user: int = FIRST_USER
+) -> None:
+    """A community whose Telegram group (`group`) is linked, with `people` members who have each
+    opened a chat with the bot (Telegram user ids from `first_user` + 1)."""
     db = sqlite3.connect(path)
     db.execute(
         "INSERT INTO community (id, name, timezone, join_policy, polls_by, chat_code, created_at) "
         "VALUES (1, 'Bench', 'Europe/London', 'open', 'members', 'CHAT-BENC-HMRK', ?)",
         (NOW,),
     )
-    people = range(1, PEOPLE + 1)
+    numbers = range(1, people + 1)
     db.executemany(
         "INSERT INTO person (id, name, created_at) VALUES (?, ?, ?)",
-        ((i, f"Resident {i}", NOW) for i in people),
+        ((i, f"Resident {i}", NOW) for i in numbers),
     )
     db.executemany(
         "INSERT INTO account (platform, platform_user_id, person_id, display_name, "
         "direct_chat_id, last_seen_at) VALUES ('telegram', ?, ?, ?, ?, ?)",
-        ((str(FIRST_USER + i), i, f"Resident {i}", str(FIRST_USER + i), NOW) for i in people),
+        ((str(first_user + i), i, f"Resident {i}", str(first_user + i), NOW) for i in numbers),
     )
     db.executemany(
         "INSERT INTO membership (community_id, number, person_id, role, status, requested_at) "
         "VALUES (1, ?, ?, ?, 'active', ?)",
-        ((i, i, "admin" if i == 1 else "member", NOW) for i in people),
+        ((i, i, "admin" if i == 1 else "member", NOW) for i in numbers),
     )
     db.execute(
         "INSERT INTO chat (platform, platform_chat_id, title, community_id, linked_by_person_id, "
         "linked_at) VALUES ('telegram', ?, 'Bench', 1, 1, ?)",
-        (str(GROUP), NOW),
+        (str(group), NOW),
     )
     db.execute(
-        "INSERT INTO numbersequence (community_id, kind, last) VALUES (1, 'member', ?)", (PEOPLE,)
+        "INSERT INTO numbersequence (community_id, kind, last) VALUES (1, 'member', ?)", (people,)
     )
     db.commit()
     db.close()

@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import contextlib
 import random
-import sqlite3
 import statistics
 import tempfile
 import time
@@ -37,7 +36,7 @@ from telegram import Update
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes
 
 from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
-from bench.telegram_burst import until
+from bench.telegram_burst import seed, until
 from bench.write_path import p99
 from bot.clock import SystemClock
 from bot.core import Moot
@@ -62,7 +61,6 @@ FIRST_USER = 60_000
 POLL_TIMEOUT = timedelta(seconds=1)  # as tests/telegram_harness.py runs the adapter
 PRESS_WITHIN = 10.0  # a press not answered by then is counted as lost
 RUN_WITHIN = 110.0  # the whole benchmark, start-ups included
-NOW = "2026-11-23 09:00:00.000000"
 
 
 class Presser:
@@ -167,42 +165,6 @@ async def minimal_bot(api: FakeTelegram) -> AsyncIterator[None]:
 # --- Moot -------------------------------------------------------------------------------------
 
 
-def seed(path: Path) -> None:
-    """A community whose Telegram group is linked, with RESIDENTS members."""
-    db = sqlite3.connect(path)
-    db.execute(
-        "INSERT INTO community (id, name, timezone, join_policy, polls_by, chat_code, created_at) "
-        "VALUES (1, 'Bench', 'Europe/London', 'open', 'members', 'CHAT-BENC-HMRK', ?)",
-        (NOW,),
-    )
-    people = range(1, RESIDENTS + 1)
-    db.executemany(
-        "INSERT INTO person (id, name, created_at) VALUES (?, ?, ?)",
-        ((i, f"Resident {i}", NOW) for i in people),
-    )
-    db.executemany(
-        "INSERT INTO account (platform, platform_user_id, person_id, display_name, "
-        "direct_chat_id, last_seen_at) VALUES ('telegram', ?, ?, ?, ?, ?)",
-        ((str(FIRST_USER + i), i, f"Resident {i}", str(FIRST_USER + i), NOW) for i in people),
-    )
-    db.executemany(
-        "INSERT INTO membership (community_id, number, person_id, role, status, requested_at) "
-        "VALUES (1, ?, ?, ?, 'active', ?)",
-        ((i, i, "admin" if i == 1 else "member", NOW) for i in people),
-    )
-    db.execute(
-        "INSERT INTO chat (platform, platform_chat_id, title, community_id, linked_by_person_id, "
-        "linked_at) VALUES ('telegram', ?, 'Bench', 1, 1, ?)",
-        (str(GROUP), NOW),
-    )
-    db.execute(
-        "INSERT INTO numbersequence (community_id, kind, last) VALUES (1, 'member', ?)",
-        (RESIDENTS,),
-    )
-    db.commit()
-    db.close()
-
-
 def publish_poll(session: Session, now: datetime) -> None:
     """Poll #1, open for a day, with OPTIONS options, and its card posted in the group."""
     place = Place("telegram", str(GROUP), "Bench", is_private=False)
@@ -282,7 +244,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "e2e.db"
         upgrade(f"sqlite:///{path}")
-        seed(path)
+        seed(path, RESIDENTS, group=GROUP, first_user=FIRST_USER)
         minimal, moot = asyncio.run(
             asyncio.wait_for(compare(f"sqlite:///{path}", args.presses), RUN_WITHIN)
         )

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
 from bot.core import Moot
-from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_api import FakeTelegram, Updates
 
 TOKEN = "123456:" + "A" * 35
 
@@ -41,3 +41,14 @@ async def telegram_adapter(
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await api.stop()
+
+
+async def elm_court_with(
+    api: FakeTelegram, updates: Updates, group: int, admin: int, member: int, name: str
+) -> None:
+    """The group's admin sets up Elm Court there, opens joining, and `name` joins."""
+    api.push(updates.message(group, admin, "Admin", "/setup Elm Court"))
+    await api.wait_for(group, "home of Elm Court")
+    api.push(updates.message(group, admin, "Admin", "/joinpolicy open"))
+    api.push(updates.message(group, member, name, "/join"))
+    await api.wait_for(group, f"Welcome to Elm Court, {name}")

@@ -17,7 +17,7 @@ from tests.discord_harness import deliver, set_up
 from tests.fakes.discord_api import FakeDiscord, Interactions, channel_payload
 from tests.fakes.telegram_api import FakeTelegram, Updates
 from tests.helpers import wait_until
-from tests.telegram_harness import telegram_adapter
+from tests.telegram_harness import elm_court_with, telegram_adapter
 
 GROUP, ADMIN, ALICE = -100900, 11, 22
 EPHEMERAL = 64
@@ -31,11 +31,7 @@ async def telegram(moot: Moot) -> AsyncIterator[FakeTelegram]:
 
 async def test_a_meeting_on_telegram(telegram: FakeTelegram) -> None:
     updates = Updates()
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
-    await telegram.wait_for(GROUP, "home of Elm Court")
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/joinpolicy open"))
-    telegram.push(updates.message(GROUP, ALICE, "Alice", "/join"))
-    await telegram.wait_for(GROUP, "Welcome to Elm Court, Alice")
+    await elm_court_with(telegram, updates, GROUP, ADMIN, ALICE, "Alice")
     telegram.push(
         updates.message(GROUP, ADMIN, "Admin", "/meeting Garden day | Saturday 10:00 | place: Yard")
     )
@@ -54,11 +50,7 @@ async def test_who_is_going_from_the_card_on_telegram(telegram: FakeTelegram) ->
     """A meeting that shares who is going has a button for it on its card; the list goes to
     the one who pressed it (a toast while it is short), never to the group."""
     updates = Updates()
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
-    await telegram.wait_for(GROUP, "home of Elm Court")
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/joinpolicy open"))
-    telegram.push(updates.message(GROUP, ALICE, "Alice", "/join"))
-    await telegram.wait_for(GROUP, "Welcome to Elm Court, Alice")
+    await elm_court_with(telegram, updates, GROUP, ADMIN, ALICE, "Alice")
     definition = "Garden day | Saturday 10:00 | guests: members"
     telegram.push(updates.message(GROUP, ADMIN, "Admin", f"/meeting {definition}"))
     preview = await telegram.wait_for(ADMIN, "Draft meeting #1")

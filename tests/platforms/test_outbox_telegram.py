@@ -24,7 +24,7 @@ from tests.fakes.telegram_api import (
     rate_limited,
 )
 from tests.helpers import wait_until
-from tests.telegram_harness import telegram_adapter
+from tests.telegram_harness import elm_court_with, telegram_adapter
 
 GROUP, SUPERGROUP = -100700, -1001700
 ADMIN, ALICE, CAROL = 11, 22, 33
@@ -41,11 +41,7 @@ async def draft_poll(
     api: FakeTelegram, updates: Updates, definition: str = "Bin store? | Yes | No"
 ) -> None:
     """Elm Court, open to join, with Alice in it and a draft poll #1 from the admin."""
-    api.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
-    await api.wait_for(GROUP, "home of Elm Court")
-    api.push(updates.message(GROUP, ADMIN, "Admin", "/joinpolicy open"))
-    api.push(updates.message(GROUP, ALICE, "Alice", "/join"))
-    await api.wait_for(GROUP, "Welcome to Elm Court, Alice")
+    await elm_court_with(api, updates, GROUP, ADMIN, ALICE, "Alice")
     api.push(updates.message(GROUP, ADMIN, "Admin", f"/poll {definition}"))
     await api.wait_for(ADMIN, "Draft poll #1")
 

@@ -15,7 +15,7 @@ from tests.discord_harness import deliver, set_up
 from tests.fakes.discord_api import FakeDiscord, Interactions
 from tests.fakes.telegram_api import FakeTelegram, Updates
 from tests.repairs.test_repairs import photo_with_location
-from tests.telegram_harness import telegram_adapter
+from tests.telegram_harness import elm_court_with, telegram_adapter
 from tests.test_edges import png_claiming
 
 GROUP, ADMIN, ALICE = -100900, 11, 22
@@ -31,11 +31,7 @@ async def telegram(moot: Moot) -> AsyncIterator[FakeTelegram]:
 async def alice_joined(telegram: FakeTelegram) -> Updates:
     """Elm Court in the group, open to join, and Alice a member; the updates numbered so far."""
     updates = Updates()
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
-    await telegram.wait_for(GROUP, "home of Elm Court")
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/joinpolicy open"))
-    telegram.push(updates.message(GROUP, ALICE, "Alice", "/join"))
-    await telegram.wait_for(GROUP, "Welcome to Elm Court, Alice")
+    await elm_court_with(telegram, updates, GROUP, ADMIN, ALICE, "Alice")
     return updates
 
 

@@ -11,7 +11,7 @@ import pytest
 from bot.core import Moot
 from tests.fakes.telegram_api import FakeTelegram, Updates
 from tests.helpers import wait_until
-from tests.telegram_harness import telegram_adapter
+from tests.telegram_harness import elm_court_with, telegram_adapter
 
 GROUP, ADMIN, ALICE, BOB = -100900, 11, 22, 33
 CALL = "could not send"
@@ -56,11 +56,7 @@ async def test_an_agenda_item_no_organiser_can_receive_is_called_out_in_the_grou
     telegram: FakeTelegram,
 ) -> None:
     updates = Updates()
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
-    await telegram.wait_for(GROUP, "home of Elm Court")
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/joinpolicy open"))
-    telegram.push(updates.message(GROUP, ALICE, "Alice", "/join"))
-    await telegram.wait_for(GROUP, "Welcome to Elm Court, Alice")
+    await elm_court_with(telegram, updates, GROUP, ADMIN, ALICE, "Alice")
     telegram.push(updates.message(GROUP, ADMIN, "Admin", "/meeting AGM | in 5 days 19:00"))
     await telegram.wait_for(ADMIN, "Draft meeting #1")
     telegram.push(updates.message(GROUP, ADMIN, "Admin", "/announce 1"))

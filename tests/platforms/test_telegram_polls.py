@@ -11,7 +11,7 @@ import pytest
 from bot.core import Moot
 from tests.fakes.telegram_api import Call, FakeTelegram, Updates
 from tests.helpers import Resident, group, texts, wait_until
-from tests.telegram_harness import telegram_adapter
+from tests.telegram_harness import elm_court_with, telegram_adapter
 
 GROUP, ADMIN, ALICE = -100900, 11, 22
 
@@ -40,11 +40,7 @@ async def test_a_guided_poll_is_a_dm_conversation_then_votes_update_the_group(
     telegram: FakeTelegram,
 ) -> None:
     updates = Updates()
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
-    await telegram.wait_for(GROUP, "home of Elm Court")
-    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/joinpolicy open"))
-    telegram.push(updates.message(GROUP, ALICE, "Alice", "/join"))
-    await telegram.wait_for(GROUP, "Welcome to Elm Court, Alice")
+    await elm_court_with(telegram, updates, GROUP, ADMIN, ALICE, "Alice")
 
     telegram.push(updates.message(GROUP, ADMIN, "Admin", "/poll"))
     await telegram.wait_for(ADMIN, "The question")  # asked privately, not in the group
