@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.commands import Args
 from bot.errors import UserError
 from bot.events import Actor, Button, FileOut, Menu, Place, Reply, Visibility
+from bot.params import Args
 from bot.runtime import Runtime
 from storage.models import Role
 
@@ -26,11 +26,14 @@ class Context:
     args: Args
     now: datetime
     pressed: bool = False  # the command came from a button, not typed
+    # The poll, meeting or report the command names, found by the core before the handler runs
+    # (read it with the rule's subject: `POLL.of(ctx)`; see bot/access.py).
+    subject: object = None
     replies: list[Reply] = field(default_factory=list)
 
     @property
     def community(self) -> int:
-        """The community this command acts on (declared `needs_community` guarantees one)."""
+        """The community this command acts on (a command whose rule names a role has one)."""
         if self.community_id is None:
             raise UserError("This needs a community, and you are not in one here.")
         return self.community_id

@@ -15,8 +15,9 @@ from typing import Any, TypeVar, cast
 from sqlmodel import Session
 
 from bot import refs, roles
+from bot.access import Asker, refused_below
 from bot.clock import Clock
-from bot.commands import Args, Command, Registry, Where, parse_options, parse_text
+from bot.commands import Command, Registry, Where
 from bot.community import presence
 from bot.context import Context
 from bot.errors import UsageError, UserError
@@ -43,6 +44,7 @@ from bot.outbox import report
 from bot.outbox.queue import NEW_DELIVERIES, retired_card
 from bot.outbox.service import Outbox
 from bot.outlet import Outlet
+from bot.params import Args, parse_options, parse_text
 from bot.runtime import FeatureState, PersonHooks
 from bot.scheduler import NEW_JOBS, Scheduler
 from bot.text import clean
@@ -332,10 +334,10 @@ class Moot:
             return private(f"I don't know /{name[:32]}. Send /help to see what you can do here.")
         try:
             if options is not None:
-                args = parse_options(command, options)
+                args = parse_options(command.name, (*command.params, *command.form_only), options)
             else:
                 attachments = event.attachments if isinstance(event, CommandInvoked) else ()
-                args = parse_text(command, text, attachments)
+                args = parse_text(command.params, text, attachments)
         except UsageError as error:
             return private(f"{error}\nUsage: {command.usage}")
         given = (args.optional_text(command.scope) or "") if command.scope else ""
@@ -348,7 +350,7 @@ class Moot:
         refusal = _refusal(command, event, arrival)
         if refusal:
             return private(refusal)
-        missing = args.missing(command)
+        missing = args.missing(command.params)
         if missing:
             if command.guided and not isinstance(event, FormSubmitted):
                 form = command.form()
@@ -378,6 +380,9 @@ class Moot:
         watching: list[int] = []
         token = _WATCHING.set(watching)
         try:
+            refusal = await _apply_rule(command, context)
+            if refusal is not None:
+                return private(refusal)
             await command.handler(context)
         except UserError as error:
             return private(str(error))
@@ -448,10 +453,18 @@ def _refusal(command: Command, event: Inbound, arrival: Arrival) -> str | None:
                 "chat first, or /join one."
             )
         return "This chat is not linked to a community yet. A chat admin can run /setup here."
-    if not roles.allows(arrival.role, command.role):
-        assert command.role is not None
-        return (
-            f"Only {roles.describe(command.role)} of {arrival.community_name} can use "
-            f"/{command.name}."
-        )
+    least = command.rule.least
+    if not roles.allows(arrival.role, least):
+        assert least is not None
+        return refused_below(least, arrival.community_name or "this community", command.name)
     return None
+
+
+async def _apply_rule(command: Command, context: Context) -> str | None:
+    """Find what the command names (refusing as if it did not exist when this person may not
+    see it), then apply the rule's check to it: why not, or None to go on."""
+    rule = command.rule
+    if rule.subject is not None:
+        context.subject = await rule.subject.find(context)
+    asker = Asker(context.person_id, context.role, context.community_name or "")
+    return rule.refusal(asker, context.subject, context.args)

@@ -145,3 +145,39 @@ def test_the_template_checks_themselves_catch_what_is_out_of_place() -> None:
     assert not only_a_docstring("")
     assert defines_feature("FEATURE = Feature(name='x', commands=())\n")
     assert not defines_feature("from bot.x.commands import FEATURE\n")
+
+
+def refusals_outside_checks(source: str) -> list[str]:
+    """Functions that refuse with NotAllowedError without being named `check_…`."""
+    found = []
+    for function in ast.walk(ast.parse(source)):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(function):
+            if (
+                isinstance(node, ast.Raise)
+                and isinstance(node.exc, ast.Call)
+                and isinstance(node.exc.func, ast.Name)
+                and node.exc.func.id == "NotAllowedError"
+                and not function.name.startswith("check_")
+            ):
+                found.append(function.name)
+    return found
+
+
+def test_access_is_decided_by_rules_and_named_checks_only() -> None:
+    """Who may use a command is its declared rule (bot/access.py); the only other refusals are
+    the checks a service makes inside its transaction, each named `check_…`."""
+    offenders = {
+        f"{path.relative_to(BOT)}: {name}"
+        for path in BOT.rglob("*.py")
+        for name in refusals_outside_checks(path.read_text())
+    }
+    assert offenders == set()
+
+
+def test_the_refusal_check_catches_a_handler_refusing_on_its_own() -> None:
+    handler = "async def close(ctx):\n    raise NotAllowedError('Only organisers.')\n"
+    check = "def check_may_close(view):\n    raise NotAllowedError('Only organisers.')\n"
+    assert refusals_outside_checks(handler) == ["close"]
+    assert refusals_outside_checks(check) == []

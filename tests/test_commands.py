@@ -7,10 +7,11 @@ import asyncio
 import pytest
 from sqlmodel import select
 
-from bot.commands import Command, Param, ParamKind, Registry, parse_text
+from bot.commands import Command, Registry
 from bot.core import Moot
 from bot.errors import UsageError
 from bot.events import Visibility
+from bot.params import Param, ParamKind, parse_text
 from storage.models import Community, Person
 from tests.helpers import Resident, texts
 
@@ -32,7 +33,7 @@ DEMO = Command(
 
 
 def test_typed_arguments_are_parsed_against_the_declaration() -> None:
-    args = parse_text(DEMO, '#3 BLUE  a "quoted" note', ())
+    args = parse_text(DEMO.params, '#3 BLUE  a "quoted" note', ())
     assert args.integer("count") == 3
     assert args.text("colour") == "blue"
     assert args.text("note") == 'a "quoted" note'
@@ -49,13 +50,13 @@ def test_typed_arguments_are_parsed_against_the_declaration() -> None:
 )
 def test_bad_arguments_say_what_is_wrong(text: str, reason: str) -> None:
     with pytest.raises(UsageError, match=reason):
-        parse_text(DEMO, text, ())
+        parse_text(DEMO.params, text, ())
 
 
 def test_too_many_words_for_the_parameters_are_refused() -> None:
     command = Command("one", "Takes one word", nothing, params=(Param("word", "A word"),))
     with pytest.raises(UsageError, match="Too many arguments"):
-        parse_text(command, "a b", ())
+        parse_text(command.params, "a b", ())
 
 
 def test_usage_is_derived_from_the_declaration() -> None:

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from bot.core import Moot
 from bot.events import Attachment, Reply, Visibility
 from bot.features import ALL_FEATURES
+from storage.models import Role
 from tests.helpers import RecordingOutlet, Resident, dm, group, texts
 
 ELM = "1"  # Elm Court's community id: its refs are "1.N"
@@ -333,8 +334,8 @@ async def test_role_commands(world: World, line: str, may: set[str]) -> None:
 
 async def test_commands_for_anyone_are_open_to_all(world: World) -> None:
     for who in PEOPLE:
-        for line in ("/help", "/whoami", "/link", "/mydata", "/forgetme"):
-            await allowed(world, who, line)
+        for name in FOR_ANYONE:
+            await allowed(world, who, f"/{name}")
 
 
 async def test_help_lists_only_what_each_person_may_do_here(world: World) -> None:
@@ -371,13 +372,48 @@ TESTED_ELSEWHERE = {
 }
 
 
-def test_every_declared_command_is_in_the_matrix() -> None:
-    """A new command cannot ship without saying who may use it here."""
-    covered = {line.split()[0].lstrip("/") for line, _, _ in POLL_MATRIX + MEETING_MATRIX}
-    covered |= {line.split()[0].lstrip("/") for line, _ in ROLE_MATRIX + REPAIR_MATRIX}
-    covered |= {"help", "whoami", "link", "mydata", "forgetme"} | set(TESTED_ELSEWHERE)
-    declared = {command.name for feature in ALL_FEATURES for command in feature.commands}
-    assert declared - covered == set()
+FOR_ANYONE = ("help", "whoami", "link", "mydata", "forgetme")
+COMMANDS = {command.name: command for feature in ALL_FEATURES for command in feature.commands}
+# Each person's role in Elm Court, as the rules see it.
+ROLE_OF: dict[str, Role | None] = {
+    "visitor": None,
+    "member": Role.MEMBER,
+    "creator": Role.MEMBER,
+    "repairs": Role.REPAIRS,
+    "organiser": Role.ORGANISER,
+    "admin": Role.ADMIN,
+}
+
+
+def expected() -> dict[str, set[str]]:
+    """Everyone the tables above let use each command here (in some state, on some thing)."""
+    rows = [(line, may) for line, _, may in POLL_MATRIX + MEETING_MATRIX]
+    rows += REPAIR_MATRIX + ROLE_MATRIX + [(f"/{name}", set(ROLE_OF)) for name in FOR_ANYONE]
+    table: dict[str, set[str]] = {}
+    for line, may in rows:
+        table.setdefault(line.split()[0].lstrip("/"), set()).update(may)
+    return table
+
+
+@pytest.mark.parametrize("name", sorted(set(COMMANDS) - set(TESTED_ELSEWHERE)))
+def test_every_command_s_rule_agrees_with_its_row(name: str) -> None:
+    """A new command cannot ship without a row saying who may use it here; and its declared
+    rule, which the core applies before anything is looked up and /help reads, lets through
+    everyone its row lets use it (exactly them, for a rule on no one thing and with no check),
+    and the least role it names can use it for something."""
+    table = expected()
+    assert name in table, f"/{name} has no row in the permission matrix: add one"
+    rule = COMMANDS[name].rule
+    passes = {who for who, role in ROLE_OF.items() if rule.lists_for(role)}
+    if rule.subject is None and rule.check is None:
+        assert passes == table[name]
+    else:
+        assert table[name] <= passes
+        assert any(ROLE_OF[who] == rule.least for who in table[name])
+
+
+def test_commands_tested_elsewhere_exist() -> None:
+    assert set(TESTED_ELSEWHERE) <= set(COMMANDS)
 
 
 async def test_import_is_for_organisers(world: World) -> None:

@@ -14,7 +14,6 @@ from typing import TextIO
 from adapters.console.lines import LineSource
 from adapters.console.render import reply_text
 from bot.clock import ShiftedClock
-from bot.commands import ParamKind
 from bot.core import Moot
 from bot.events import (
     CONSOLE,
@@ -33,6 +32,7 @@ from bot.events import (
     Visibility,
 )
 from bot.outlet import RefusedError
+from bot.params import ParamKind
 from bot.text import clean, one_line
 
 GROUP = Place(CONSOLE, "console", "Console", is_private=False)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.commands import Command, Param, ParamKind, Where
+from bot.commands import Command, Where
+from bot.params import Param, ParamKind
 
 STRING, INTEGER, ATTACHMENT = 3, 4, 11
 CHAT_INPUT = 1

@@ -4,7 +4,8 @@ two people become one."""
 
 from __future__ import annotations
 
-from bot.commands import Command, Param, ParamKind, Where
+from bot.access import ADMINS, ORGANISERS
+from bot.commands import Command, Where
 from bot.community import privacy
 from bot.community.commands import (
     approve,
@@ -20,6 +21,7 @@ from bot.community.commands import (
     timezone,
 )
 from bot.feature import Feature
+from bot.params import Param, ParamKind
 from storage.models import NAME_MAX, JoinPolicy, Role
 
 MEMBER_PARAM = Param("member", "The member's number, as shown by /members", ParamKind.REF)
@@ -56,8 +58,7 @@ FEATURE = Feature(
             "members",
             "List the register and requests to join",
             members,
-            role=Role.ORGANISER,
-            needs_community=True,
+            rule=ORGANISERS,
         ),
         Command(
             "approve",
@@ -65,8 +66,7 @@ FEATURE = Feature(
             approve,
             params=(MEMBER_PARAM,),
             scope="member",
-            role=Role.ORGANISER,
-            needs_community=True,
+            rule=ORGANISERS,
         ),
         Command(
             "reject",
@@ -74,8 +74,7 @@ FEATURE = Feature(
             reject,
             params=(MEMBER_PARAM,),
             scope="member",
-            role=Role.ORGANISER,
-            needs_community=True,
+            rule=ORGANISERS,
         ),
         Command(
             "remove",
@@ -83,8 +82,7 @@ FEATURE = Feature(
             remove,
             params=(MEMBER_PARAM,),
             scope="member",
-            role=Role.ORGANISER,
-            needs_community=True,
+            rule=ORGANISERS,
         ),
         Command(
             "role",
@@ -94,8 +92,7 @@ FEATURE = Feature(
                 MEMBER_PARAM,
                 Param("role", "The new role", ParamKind.CHOICE, choices=tuple(Role)),
             ),
-            role=Role.ADMIN,
-            needs_community=True,
+            rule=ADMINS,
             scope="member",
         ),
         Command(
@@ -105,31 +102,27 @@ FEATURE = Feature(
             params=(
                 Param("policy", "approval or open", ParamKind.CHOICE, choices=tuple(JoinPolicy)),
             ),
-            role=Role.ADMIN,
-            needs_community=True,
+            rule=ADMINS,
         ),
         Command(
             "timezone",
             "Set the community's time zone",
             timezone,
             params=(Param("zone", "A time zone name such as Europe/London"),),
-            role=Role.ADMIN,
-            needs_community=True,
+            rule=ADMINS,
         ),
         Command(
             "import",
             "Import members from a CSV file (columns: name, role, unit)",
             import_members,
             params=(Param("file", "The CSV file", ParamKind.ATTACHMENT),),
-            role=Role.ORGANISER,
-            needs_community=True,
+            rule=ORGANISERS,
         ),
         Command(
             "claimcodes",
             "The joining codes of imported members who have not claimed their place",
             claim_codes,
-            role=Role.ORGANISER,
-            needs_community=True,
+            rule=ORGANISERS,
         ),
     ),
     merge_people=privacy.merge_memberships,

@@ -210,6 +210,16 @@ def decide_request(
     return _logged(session, membership, person, decider_id, action, f"#{number}", now)
 
 
+def check_may_remove_admin(
+    session: Session, community_id: int, number: int, actor_role: Role
+) -> None:
+    """Only an admin removes an admin, and never the last one (checked as the removal is
+    written, against the roles as they are then)."""
+    if actor_role != Role.ADMIN:
+        raise NotAllowedError("Only an admin can remove an admin.")
+    _keep_an_admin(session, community_id, number)
+
+
 def remove_member(
     session: Session,
     community_id: int,
@@ -219,10 +229,8 @@ def remove_member(
     now: datetime,
 ) -> Decision:
     membership, person = _target(session, community_id, number, MembershipStatus.ACTIVE)
-    if membership.role == Role.ADMIN and actor_role != Role.ADMIN:
-        raise NotAllowedError("Only an admin can remove an admin.")
     if membership.role == Role.ADMIN:
-        _keep_an_admin(session, community_id, number)
+        check_may_remove_admin(session, community_id, number, actor_role)
     membership.status = MembershipStatus.REMOVED
     membership.decided_at = now
     membership.decided_by_person_id = actor_id

@@ -20,20 +20,17 @@ LISTINGS = FeatureState("help.listings", None, _start)
 
 
 def command_line(command: Command, role: Role | None) -> str:
-    own = (
-        f" ({command.own_note})"
-        if command.own_note and not roles.allows(role, Role.ORGANISER)
-        else ""
-    )
+    note = command.rule.note_for(role)
+    own = f" ({note})" if note else ""
     return f"{command.usage}: {command.description}{own}{_WHERE_NOTE[command.where]}"
 
 
 def usable(command: Command, ctx: Context) -> bool:
-    """Whether this person may use the command here: their role in this community is enough
-    (for scoped commands, enough for at least some of what they name)."""
+    """Whether the command's rule lets this person use it here (for a command on a poll,
+    meeting or report: some of them)."""
     if command.needs_community and ctx.community_id is None:
         return False
-    return roles.allows(ctx.role, command.role or command.listed_for)
+    return command.rule.lists_for(ctx.role)
 
 
 def listing(ctx: Context) -> str:

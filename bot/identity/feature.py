@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bot.commands import Command, Param
+from bot.commands import Command
 from bot.feature import Feature
 from bot.identity import jobs, linking
 from bot.identity.commands import link, whoami
+from bot.params import Param
 
 FEATURE = Feature(
     name="identity",

@@ -2,40 +2,28 @@
 
 from __future__ import annotations
 
-from bot.commands import Command, Handler, Param, ParamKind, Where
+from bot.access import ADMINS, MEMBERS, ORGANISERS
+from bot.commands import Command, Where
 from bot.feature import Feature
 from bot.meetings import cards, jobs, privacy, service
-from bot.meetings.access import FINDER, MEETING
+from bot.meetings.access import (
+    ACTIONS,
+    ANSWERING_FINDER,
+    FOR_MEMBERS,
+    FOR_ORGANISERS,
+    GUEST_LIST,
+    PICKING_FROM_FINDER,
+    SEEN_BY_ALL,
+)
 from bot.meetings.commands import agenda, findtime, meetings, record
 from bot.meetings.findtime import CARD as FINDER_CARD
 from bot.meetings.native import EVENT_JOB, SYNC_LOCKS
 from bot.meetings.record import ACTION_JOB
 from bot.meetings.reminders import NUDGE_JOB, PERSONAL_JOB
 from bot.meetings.spec import GUESTS_SEEN_BY
-from storage.models import Role
+from bot.params import Param, ParamKind
 
 REASON = Param("reason", "Why (optional)", ParamKind.TEXT, required=False)
-
-
-def _on_meeting(
-    name: str,
-    description: str,
-    handler: Handler,
-    *params: Param,
-    listed_for: Role | None = None,
-    own_note: str = "",
-) -> Command:
-    """A command on one meeting, named first by its number; who may use it is checked on the
-    meeting (`listed_for` is the least role /help lists it for)."""
-    return Command(
-        name,
-        description,
-        handler,
-        params=(MEETING, *params),
-        scope="meeting",
-        listed_for=listed_for,
-        own_note=own_note,
-    )
 
 
 MEETING_COMMANDS = (
@@ -72,86 +60,84 @@ MEETING_COMMANDS = (
                 multiline=True,
             ),
         ),
-        role=Role.ORGANISER,
+        rule=ORGANISERS,
         where=Where.GROUP,
-        needs_community=True,
         guided=True,
         form_in_private=True,
     ),
-    _on_meeting(
+    Command(
         "announce",
         "Announce a meeting here (or: all)",
         meetings.announce,
-        Param("where", "all", required=False),
-        listed_for=Role.ORGANISER,
+        params=(Param("where", "all", required=False),),
+        rule=FOR_ORGANISERS,
     ),
-    _on_meeting(
+    Command(
         "meetingtime",
         "Choose which time a draft meeting means",
         meetings.meeting_time,
-        Param("time", "The time", ParamKind.TEXT),
-        listed_for=Role.ORGANISER,
+        params=(Param("time", "The time", ParamKind.TEXT),),
+        rule=FOR_ORGANISERS,
     ),
-    _on_meeting(
-        "discardmeeting",
-        "Discard a draft meeting",
-        meetings.discard_meeting,
-        listed_for=Role.ORGANISER,
+    Command(
+        "discardmeeting", "Discard a draft meeting", meetings.discard_meeting, rule=FOR_ORGANISERS
     ),
-    _on_meeting(
+    Command(
         "movemeeting",
         "Move a meeting to another time",
         meetings.move_meeting,
-        Param("when", "The new time", ParamKind.TEXT),
-        listed_for=Role.ORGANISER,
+        params=(Param("when", "The new time", ParamKind.TEXT),),
+        rule=FOR_ORGANISERS,
     ),
-    _on_meeting(
+    Command(
         "cancelmeeting",
         "Cancel a meeting (everyone who answered is told)",
         meetings.cancel_meeting,
-        REASON,
-        listed_for=Role.ORGANISER,
+        params=(REASON,),
+        rule=FOR_ORGANISERS,
     ),
-    _on_meeting(
+    Command(
         "endseries",
         "End a repeating meeting from this one on",
         meetings.end_series,
-        REASON,
-        listed_for=Role.ORGANISER,
+        params=(REASON,),
+        rule=FOR_ORGANISERS,
     ),
-    _on_meeting(
+    Command(
         "rsvp",
         "Answer a meeting: going, maybe or cant",
         meetings.rsvp,
-        Param(
-            "answer",
-            "going, maybe or cant",
-            ParamKind.CHOICE,
-            choices=("going", "maybe", "cant"),
+        params=(
+            Param(
+                "answer",
+                "going, maybe or cant",
+                ParamKind.CHOICE,
+                choices=("going", "maybe", "cant"),
+            ),
         ),
-        listed_for=Role.MEMBER,
+        rule=FOR_MEMBERS,
     ),
-    _on_meeting(
+    Command(
         "whosgoing",
         "Who is going to a meeting; organisers: who may see it",
         meetings.whos_going,
-        Param(
-            "who",
-            "Organisers: members or organisers may see it",
-            ParamKind.CHOICE,
-            required=False,
-            choices=GUESTS_SEEN_BY,
+        params=(
+            Param(
+                "who",
+                "Organisers: members or organisers may see it",
+                ParamKind.CHOICE,
+                required=False,
+                choices=GUESTS_SEEN_BY,
+            ),
         ),
-        listed_for=Role.MEMBER,
-        own_note="where its organisers share it",
+        rule=GUEST_LIST,
     ),
     Command(
         "meetings",
         "List meetings coming up, a page at a time",
         meetings.meetings,
         params=(Param("page", "Page number", ParamKind.REF, required=False),),
-        role=Role.MEMBER,
-        needs_community=True,
+        rule=MEMBERS,
         scope="page",
     ),
     Command(
@@ -159,80 +145,80 @@ MEETING_COMMANDS = (
         "Your meeting reminders by DM: off, on, or a time like 2h",
         meetings.my_reminders,
         params=(Param("choice", "off, on, or e.g. 2h", required=False),),
-        role=Role.MEMBER,
-        needs_community=True,
+        rule=MEMBERS,
     ),
-    _on_meeting("ics", "A meeting as a calendar file", meetings.ics),
+    Command("ics", "A meeting as a calendar file", meetings.ics, rule=SEEN_BY_ALL),
 )
 
 AGENDA_COMMANDS = (
-    _on_meeting(
+    Command(
         "propose",
         "Propose an item for a meeting's agenda",
         agenda.propose,
-        Param("item", "The item", ParamKind.TEXT),
-        listed_for=Role.MEMBER,
+        params=(Param("item", "The item", ParamKind.TEXT),),
+        rule=FOR_MEMBERS,
     ),
-    _on_meeting(
-        "agenda", "A meeting's agenda (organisers: and what is proposed)", agenda.show_agenda
+    Command(
+        "agenda",
+        "A meeting's agenda (organisers: and what is proposed)",
+        agenda.show_agenda,
+        rule=SEEN_BY_ALL,
     ),
-    _on_meeting(
+    Command(
         "agendaitem",
         "Accept or decline a proposed agenda item",
         agenda.decide_item,
-        Param("item", "The item's number", ParamKind.INTEGER),
-        Param("decision", "accept or decline", ParamKind.CHOICE, choices=("accept", "decline")),
-        listed_for=Role.ORGANISER,
+        params=(
+            Param("item", "The item's number", ParamKind.INTEGER),
+            Param("decision", "accept or decline", ParamKind.CHOICE, choices=("accept", "decline")),
+        ),
+        rule=FOR_ORGANISERS,
     ),
-    _on_meeting(
+    Command(
         "agendaorder",
         "Put a meeting's agenda in order: /agendaorder N 3 1 2",
         agenda.order_agenda,
-        Param("order", "Item numbers in order", ParamKind.TEXT),
-        listed_for=Role.ORGANISER,
+        params=(Param("order", "Item numbers in order", ParamKind.TEXT),),
+        rule=FOR_ORGANISERS,
     ),
 )
 
 RECORD_COMMANDS = (
-    _on_meeting(
-        "checkin", "Check in at a meeting you are at", record.check_in, listed_for=Role.MEMBER
-    ),
-    _on_meeting(
+    Command("checkin", "Check in at a meeting you are at", record.check_in, rule=FOR_MEMBERS),
+    Command(
         "attended",
         "Mark who was at a meeting: /attended N 3 7 12-20",
         record.attended,
-        Param("members", "Member numbers", ParamKind.TEXT),
-        listed_for=Role.ORGANISER,
+        params=(Param("members", "Member numbers", ParamKind.TEXT),),
+        rule=FOR_ORGANISERS,
     ),
-    _on_meeting(
+    Command(
         "minutes",
         "Record a meeting's minutes and post them",
         record.minutes,
-        Param("minutes", "The minutes", ParamKind.TEXT, max_length=5000, multiline=True),
-        listed_for=Role.ORGANISER,
+        params=(Param("minutes", "The minutes", ParamKind.TEXT, max_length=5000, multiline=True),),
+        rule=FOR_ORGANISERS,
     ),
-    _on_meeting(
+    Command(
         "actionitem",
         "Give someone an action: N member | what | due: when",
         record.action_item,
-        Param("action", "member | what | due: when", ParamKind.TEXT),
-        listed_for=Role.ORGANISER,
+        params=(Param("action", "member | what | due: when", ParamKind.TEXT),),
+        rule=FOR_ORGANISERS,
     ),
     Command(
         "actions",
         "Your open actions (organisers: all)",
         record.actions,
         params=(Param("whose", "all", required=False),),
-        role=Role.MEMBER,
-        needs_community=True,
+        rule=ACTIONS,
     ),
     Command(
         "done",
         "Mark one of your actions done",
         record.done,
         params=(Param("action", "The action's number", ParamKind.REF),),
-        role=Role.MEMBER,
-        needs_community=True,
+        rule=MEMBERS,
         scope="action",
     ),
     Command(
@@ -240,8 +226,7 @@ RECORD_COMMANDS = (
         "How many make a meeting quorate: 10, 25% or none",
         record.meeting_quorum,
         params=(Param("rule", "10, 25% or none"),),
-        role=Role.ADMIN,
-        needs_community=True,
+        rule=ADMINS,
     ),
 )
 
@@ -251,27 +236,22 @@ FINDTIME_COMMANDS = (
         "Find a time for a meeting: title | time | time …",
         findtime.find_time,
         params=(Param("definition", "title | time | time …", ParamKind.TEXT),),
-        role=Role.ORGANISER,
+        rule=ORGANISERS,
         where=Where.GROUP,
-        needs_community=True,
     ),
     Command(
         "available",
         "Say which offered times you can make",
         findtime.available,
-        params=(FINDER, Param("answers", "yes, maybe or no for each time", ParamKind.TEXT)),
-        role=Role.MEMBER,
-        needs_community=True,
-        scope="finder",
+        params=(Param("answers", "yes, maybe or no for each time", ParamKind.TEXT),),
+        rule=ANSWERING_FINDER,
     ),
     Command(
         "picktime",
         "Pick the time: the meeting is made",
         findtime.pick_time,
-        params=(FINDER, Param("time", "The time's number", ParamKind.INTEGER)),
-        role=Role.ORGANISER,
-        needs_community=True,
-        scope="finder",
+        params=(Param("time", "The time's number", ParamKind.INTEGER),),
+        rule=PICKING_FROM_FINDER,
     ),
 )
 

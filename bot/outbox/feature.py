@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bot.commands import Command, Param, ParamKind
+from bot.access import ADMINS
+from bot.commands import Command
 from bot.feature import Feature
 from bot.outbox.commands import outbox, resend
-from storage.models import Role
+from bot.params import Param, ParamKind
 
 FEATURE = Feature(
     name="outbox",
@@ -14,16 +15,14 @@ FEATURE = Feature(
             "outbox",
             "What Moot is waiting to send, or could not send",
             outbox,
-            role=Role.ADMIN,
-            needs_community=True,
+            rule=ADMINS,
         ),
         Command(
             "resend",
             "Send a failed message again (after fixing what stopped it)",
             resend,
             params=(Param("message", "Its number, as /outbox shows it", ParamKind.INTEGER),),
-            role=Role.ADMIN,
-            needs_community=True,
+            rule=ADMINS,
         ),
     ),
 )

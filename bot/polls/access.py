@@ -2,7 +2,8 @@
 
 A poll is named by its number in the actor's community ("7"), or, on buttons, with its
 community ("3.7"), so that a button in a direct message acts on the poll it was sent for
-whatever community the presser used last. The rule, one per role:
+whatever community the presser used last. Each command's rule is one of those below (the
+manifest, bot/polls/feature.py, says which); together:
 
 - someone from another community (neither an active member nor speaking from one of its chats)
   learns nothing, not even that the number exists;
@@ -17,19 +18,15 @@ whatever community the presser used last. The rule, one per role:
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
-
 from bot import refs, roles
-from bot.commands import Param, ParamKind
+from bot.access import ANYONE, MEMBERS, ORGANISERS, Asker, Subject
 from bot.context import Context
-from bot.errors import NotAllowedError, UserError
+from bot.errors import UserError
+from bot.params import Args, Param, ParamKind
 from bot.polls.live import state_of
 from bot.polls.views import PollView, find
-from storage.models import Membership, MembershipStatus, Role
+from storage.models import Role
 from storage.polls import PollStatus
-
-# The parameter naming the poll a command acts on (see poll_named).
-POLL = Param("poll", "The poll's number", ParamKind.REF)
 
 
 def parse_ref(ctx: Context, given: str) -> tuple[int, int]:
@@ -44,44 +41,19 @@ def parse_ref(ctx: Context, given: str) -> tuple[int, int]:
     return ctx.community_id, number
 
 
-async def role_in(ctx: Context, community_id: int) -> Role | None:
-    """The person's role in a community (the chat's, or another they belong to)."""
-    if community_id == ctx.community_id:
-        return ctx.role
-    person = ctx.person_id
-
-    def read(session: Session) -> Role | None:
-        row = session.exec(
-            select(Membership).where(
-                Membership.community_id == community_id, Membership.person_id == person
-            )
-        ).first()
-        return Role(row.role) if row is not None and row.status == MembershipStatus.ACTIVE else None
-
-    return await ctx.runtime.read(read)
-
-
 def _hidden(number: int) -> UserError:
     return UserError(f"There is no poll #{number} here. /polls lists the open ones.")
 
 
-async def _role_if_inside(ctx: Context, community_id: int, number: int) -> Role | None:
-    """The person's role there; refused as if the poll did not exist if they are outside."""
-    role = await role_in(ctx, community_id)
-    if role is None and ctx.community_id != community_id:
-        raise _hidden(number)
-    return role
-
-
-async def poll_named(ctx: Context, param: str = "poll") -> PollView:
-    """The poll the command names, as it stands now, if this person may see it."""
-    community_id, number = parse_ref(ctx, ctx.args.text(param))
-    role = await _role_if_inside(ctx, community_id, number)
+async def poll_named(ctx: Context) -> PollView:
+    """The poll the command names, as it stands now, if this person may see it. (The core has
+    already refused outsiders: a poll named with its community, "3.7", acts in community 3.)"""
+    community_id, number = parse_ref(ctx, ctx.args.text("poll"))
     view = await ctx.runtime.read(lambda s: find(s, community_id, number))
     if view is None:
         raise _hidden(number)
     if view.status is PollStatus.DRAFT and not (
-        view.poll.created_by_person_id == ctx.person_id or roles.allows(role, Role.ORGANISER)
+        view.poll.created_by_person_id == ctx.person_id or roles.allows(ctx.role, Role.ORGANISER)
     ):
         raise _hidden(number)
     return view
@@ -98,30 +70,30 @@ async def definition_named(ctx: Context) -> PollView:
         view = await poll_named(ctx)
         if view.status is not PollStatus.DRAFT:
             known[(community_id, number)] = view
-    else:
-        await _role_if_inside(ctx, community_id, number)
     return view
 
 
-async def require_manager(ctx: Context, view: PollView) -> None:
+def _manages(asker: Asker, view: PollView, args: Args) -> str | None:
     """The creator may manage a quick poll; binding ballots are the organisers' alone."""
-    role = await role_in(ctx, view.poll.community_id)
-    is_organiser = roles.allows(role, Role.ORGANISER)
-    if is_organiser or (view.poll.created_by_person_id == ctx.person_id and not view.poll.binding):
-        return
-    raise NotAllowedError(
-        f"Only {'organisers' if view.poll.binding else 'its creator or organisers'} can do that "
-        f"to poll #{view.number}."
-    )
+    poll = view.poll
+    if roles.allows(asker.role, Role.ORGANISER) or (
+        poll.created_by_person_id == asker.person_id and not poll.binding
+    ):
+        return None
+    whom = "organisers" if poll.binding else "its creator or organisers"
+    return f"Only {whom} can do that to poll #{view.number}."
 
 
-async def require_organiser(ctx: Context, view: PollView) -> None:
-    if not roles.allows(await role_in(ctx, view.poll.community_id), Role.ORGANISER):
-        raise NotAllowedError(f"Only organisers of {view.community.name} can do that.")
+POLL = Subject(Param("poll", "The poll's number", ParamKind.REF), PollView, poll_named)
+# The same poll for voting, read from its unchanging definition (see definition_named).
+BALLOT = Subject(POLL.param, PollView, definition_named)
 
-
-async def require_member(ctx: Context, view: PollView, what: str = "see that") -> None:
-    """For the community's members, not visitors to its chat (how named people voted; a secret
-    ballot to confirm)."""
-    if await role_in(ctx, view.poll.community_id) is None:
-        raise NotAllowedError(f"Only members of {view.community.name} can {what}; /join first.")
+# Visitors to the community's chats see its published polls, as the chat does.
+SEEN_IN_CHAT = ANYONE.on(POLL)
+FOR_MEMBERS = MEMBERS.on(POLL)
+FOR_MANAGERS = MEMBERS.on(POLL, _manages, note="only polls you started", always_for=Role.ORGANISER)
+FOR_ORGANISERS = ORGANISERS.on(POLL)
+# Ballots are filled in by anyone who sees the poll; whether their vote counts (the electorate
+# when it is cast) is checked in the vote's own write (service.cast).
+BALLOTS = ANYONE.on(BALLOT)
+VOTING = MEMBERS.on(BALLOT)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from bot.commands import Command, Handler, Param, ParamKind, Where
+from bot.access import ADMINS, MEMBERS
+from bot.commands import Command, Where
 from bot.feature import Feature
+from bot.params import Param, ParamKind
 from bot.polls import privacy, service
-from bot.polls.access import POLL
+from bot.polls.access import (
+    BALLOTS,
+    FOR_MANAGERS,
+    FOR_MEMBERS,
+    FOR_ORGANISERS,
+    SEEN_IN_CHAT,
+    VOTING,
+)
 from bot.polls.cards import card, final_results
 from bot.polls.commands.creating import discard, poll, pollset, post, publish
 from bot.polls.commands.managing import close, extend, outcome, paper, paper_voters, polls_by
@@ -13,42 +22,10 @@ from bot.polls.commands.reading import export_poll, polls, results, who_voted
 from bot.polls.commands.voting import cast, clear_ballot, open_ballot, pick, vote
 from bot.polls.jobs import close_job, open_job, recover_ballots, remind_job, review_job
 from bot.polls.live import STATE
-from storage.models import PollsBy, Role
+from storage.models import PollsBy
 from storage.polls import OUTCOME_MAX
 
 DEFINITION_HELP = "The question (or the whole poll: question | option | option | settings)"
-
-
-def _on_poll(
-    name: str,
-    description: str,
-    handler: Handler,
-    *params: Param,
-    listed_for: Role | None = None,
-    own_note: str = "",
-) -> Command:
-    """A command on one poll, named by its number before any other parameters."""
-    return Command(
-        name,
-        description,
-        handler,
-        params=(POLL, *params),
-        scope="poll",
-        listed_for=listed_for,
-        own_note=own_note,
-    )
-
-
-def _managing(name: str, description: str, handler: Handler, *params: Param) -> Command:
-    """A command for the poll's creator (a quick poll's) or the community's organisers."""
-    return _on_poll(
-        name,
-        description,
-        handler,
-        *params,
-        listed_for=Role.MEMBER,
-        own_note="only polls you started",
-    )
 
 
 FEATURE = Feature(
@@ -84,88 +61,94 @@ FEATURE = Feature(
                     max_length=100,
                 ),
             ),
-            role=Role.MEMBER,
+            rule=MEMBERS,
             where=Where.GROUP,
-            needs_community=True,
             guided=True,
             form_in_private=True,
         ),
-        _managing(
+        Command(
             "pollset",
             "Change a draft poll's setting",
             pollset,
-            Param("setting", "setting: value", ParamKind.TEXT),
+            params=(Param("setting", "setting: value", ParamKind.TEXT),),
+            rule=FOR_MANAGERS,
         ),
-        _managing("publish", "Publish a draft poll", publish),
-        _managing("discard", "Throw away a draft poll", discard),
-        _managing(
+        Command("publish", "Publish a draft poll", publish, rule=FOR_MANAGERS),
+        Command("discard", "Throw away a draft poll", discard, rule=FOR_MANAGERS),
+        Command(
             "post",
             "Post a poll in this chat too (or in all: /post N all)",
             post,
-            Param("where", "all", required=False),
+            params=(Param("where", "all", required=False),),
+            rule=FOR_MANAGERS,
         ),
-        _on_poll(
+        Command(
             "vote",
             "Vote in a poll",
             vote,
-            Param("choices", "Your choice(s)", ParamKind.TEXT),
-            listed_for=Role.MEMBER,
+            params=(Param("choices", "Your choice(s)", ParamKind.TEXT),),
+            rule=VOTING,
         ),
-        _on_poll("ballot", "Open your ballot for a poll", open_ballot),
-        _on_poll(
+        Command("ballot", "Open your ballot for a poll", open_ballot, rule=BALLOTS),
+        Command(
             "pick",
             "Add or remove an option on your ballot",
             pick,
-            Param("option", "Option number", ParamKind.INTEGER),
+            params=(Param("option", "Option number", ParamKind.INTEGER),),
+            rule=BALLOTS,
         ),
-        _on_poll("clearballot", "Start your ballot again", clear_ballot),
-        _on_poll("cast", "Cast the ballot you filled in", cast),
-        _on_poll("results", "See a poll's results (with a chart)", results),
+        Command("clearballot", "Start your ballot again", clear_ballot, rule=BALLOTS),
+        Command("cast", "Cast the ballot you filled in", cast, rule=BALLOTS),
+        Command("results", "See a poll's results (with a chart)", results, rule=SEEN_IN_CHAT),
         Command(
             "polls",
             "List open polls, a page at a time",
             polls,
             params=(Param("page", "Page number", ParamKind.REF, required=False),),
-            role=Role.MEMBER,
-            needs_community=True,
+            rule=MEMBERS,
             scope="page",
         ),
-        _managing("close", "Close a poll now", close),
-        _managing(
+        Command("close", "Close a poll now", close, rule=FOR_MANAGERS),
+        Command(
             "extend",
             "Give a poll more time",
             extend,
-            Param("until", "New closing time", ParamKind.TEXT),
+            params=(Param("until", "New closing time", ParamKind.TEXT),),
+            rule=FOR_MANAGERS,
         ),
-        _on_poll(
+        Command(
             "paper",
             "Add paper or meeting votes: /paper N ballots 1=25 2=15",
             paper,
-            Param("ballots", "How many paper ballots", ParamKind.INTEGER),
-            Param("counts", "option=votes …", ParamKind.TEXT),
-            listed_for=Role.ORGANISER,
+            params=(
+                Param("ballots", "How many paper ballots", ParamKind.INTEGER),
+                Param("counts", "option=votes …", ParamKind.TEXT),
+            ),
+            rule=FOR_ORGANISERS,
         ),
-        _on_poll(
+        Command(
             "papervoters",
             "Mark who voted on paper: /papervoters N 3 7 12-20 (or remove 7)",
             paper_voters,
-            Param("members", "Member numbers, e.g. 3 7 12-20", ParamKind.TEXT),
-            listed_for=Role.ORGANISER,
+            params=(Param("members", "Member numbers, e.g. 3 7 12-20", ParamKind.TEXT),),
+            rule=FOR_ORGANISERS,
         ),
-        _on_poll(
+        Command(
             "outcome",
             "Record what will happen after a poll: /outcome N text | review: date",
             outcome,
-            Param("outcome", "What will happen", ParamKind.TEXT, max_length=OUTCOME_MAX + 100),
-            listed_for=Role.ORGANISER,
+            params=(
+                Param("outcome", "What will happen", ParamKind.TEXT, max_length=OUTCOME_MAX + 100),
+            ),
+            rule=FOR_ORGANISERS,
         ),
-        _on_poll(
+        Command(
             "voters",
             "How people voted in an open poll (turnout for secret ballots)",
             who_voted,
-            listed_for=Role.MEMBER,
+            rule=FOR_MEMBERS,
         ),
-        _on_poll("export", "Export a poll as CSV and JSON", export_poll, listed_for=Role.ORGANISER),
+        Command("export", "Export a poll as CSV and JSON", export_poll, rule=FOR_ORGANISERS),
         Command(
             "pollsby",
             "Choose who may start quick polls",
@@ -173,8 +156,7 @@ FEATURE = Feature(
             params=(
                 Param("who", "members or organisers", ParamKind.CHOICE, choices=tuple(PollsBy)),
             ),
-            role=Role.ADMIN,
-            needs_community=True,
+            rule=ADMINS,
         ),
     ),
     jobs={

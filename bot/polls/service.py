@@ -13,7 +13,7 @@ from sqlmodel import Session, col, delete, select
 from bot import audit, roles
 from bot.community.service import members_numbered
 from bot.dates import Reading
-from bot.errors import UserError
+from bot.errors import NotAllowedError, UserError
 from bot.events import Place
 from bot.numbers import next_number
 from bot.outbox import queue as outbox
@@ -25,7 +25,7 @@ from bot.polls.sealing import Sealer
 from bot.polls.spec import PollSpec
 from bot.polls.views import PollView, electorate, electorate_size, freeze, load, tally, voters
 from bot.scheduler import reschedule, schedule, unschedule
-from storage.models import MembershipStatus, Role
+from storage.models import Community, MembershipStatus, PollsBy, Role
 from storage.polls import (
     Electorate,
     PaperTally,
@@ -51,6 +51,17 @@ OPEN_JOB, CLOSE_JOB, REMIND_JOB, REVIEW_JOB = (
 NUMBERS = "poll"  # the kind of thing polls are numbered as, per community
 # Live messages the outbox renders when it sends them (bot/polls/cards.py).
 CARD, RESULTS = "poll-card", "poll-results"
+
+
+def check_may_start(session: Session, community_id: int, role: Role | None, spec: PollSpec) -> None:
+    """Binding ballots are the organisers' to start, and all polls where the community says so
+    (checked as the draft is written, against the setting as it is then)."""
+    community = session.get_one(Community, community_id)
+    if (spec.binding or community.polls_by == PollsBy.ORGANISERS) and not roles.allows(
+        role, Role.ORGANISER
+    ):
+        what = "binding ballots" if spec.binding else "polls"
+        raise NotAllowedError(f"In {community.name}, only organisers start {what}.")
 
 
 def create_draft(

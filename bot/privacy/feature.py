@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.commands import Command, Param, ParamKind
+from bot.commands import Command
 from bot.feature import Feature
+from bot.params import Param, ParamKind
 from bot.privacy.commands import forget_me, my_data
 
 FEATURE = Feature(

@@ -2,57 +2,25 @@
 
 from __future__ import annotations
 
-from bot.commands import Command, Handler, Param, ParamKind, Where
+from bot.access import ADMINS, MEMBERS, ORGANISERS, REPAIRS_TEAM
+from bot.commands import Command, Where
 from bot.feature import Feature
+from bot.params import Param, ParamKind
 from bot.repairs import photos, privacy, service, statuses
-from bot.repairs.access import REPORT
+from bot.repairs.access import (
+    ADDING_TO_IT,
+    FOR_TEAM,
+    ITS_REPORTER,
+    ITS_TENANTS,
+    ME_TOO,
+    RECORDS,
+    TENANTS_AND_TEAM,
+)
 from bot.repairs.cards import card
 from bot.repairs.clocks import Nation, Priority
 from bot.repairs.commands import records, settings, team, tenants
 from bot.repairs.jobs import alert_job, digest_job, visit_reminder_job
-from storage.models import Role
 from storage.repairs import DESCRIPTION_MAX, EMERGENCY_TEXT_MAX
-
-
-def _for_tenants(name: str, description: str, handler: Handler, *params: Param) -> Command:
-    """A command on one report (named first, then `params`) for the tenants who made it, and
-    the repairs team."""
-    return Command(
-        name,
-        description,
-        handler,
-        params=(REPORT, *params),
-        scope="report",
-        listed_for=Role.MEMBER,
-        own_note="only reports you made",
-    )
-
-
-def _for_team(name: str, description: str, handler: Handler, *params: Param) -> Command:
-    """A command on one report (named first, then `params`) for the repairs team only."""
-    return Command(
-        name,
-        description,
-        handler,
-        params=(REPORT, *params),
-        scope="report",
-        listed_for=Role.REPAIRS,
-    )
-
-
-def _in_community(
-    name: str,
-    description: str,
-    handler: Handler,
-    role: Role,
-    *params: Param,
-    where: Where = Where.ANYWHERE,
-) -> Command:
-    """A command on the community the chat is in, for `role` and above."""
-    return Command(
-        name, description, handler, params=params, role=role, where=where, needs_community=True
-    )
-
 
 # The statuses the team sets: those the transition table moves a report to (a report starts
 # reported; only its tenant withdraws it).
@@ -102,194 +70,236 @@ FEATURE = Feature(
                     max_length=500,
                 ),
             ),
-            role=Role.MEMBER,
-            needs_community=True,
+            rule=MEMBERS,
             guided=True,
             form_in_private=True,
         ),
-        _in_community(
+        Command(
             "myreports",
             "Your repair reports, where they stand and their targets",
             tenants.my_reports,
-            Role.MEMBER,
+            rule=MEMBERS,
         ),
-        _for_tenants("repair", "A repair report and its timeline", tenants.repair),
-        _for_tenants(
+        Command(
+            "repair", "A repair report and its timeline", tenants.repair, rule=TENANTS_AND_TEAM
+        ),
+        Command(
             "photo",
             "Add a photo to a repair report (sent as a photo or a file)",
             tenants.photo,
-            Param("photo", "The photo", ParamKind.ATTACHMENT),
+            params=(Param("photo", "The photo", ParamKind.ATTACHMENT),),
+            rule=TENANTS_AND_TEAM,
         ),
-        _for_tenants("photos", "The photos of a repair report", tenants.show_photos),
-        _for_tenants(
-            "repairexport", "The full record of a repair report as a file", tenants.repair_export
+        Command(
+            "photos", "The photos of a repair report", tenants.show_photos, rule=TENANTS_AND_TEAM
         ),
-        _in_community(
-            "communal", "Open communal problems, to say me too", tenants.communal, Role.MEMBER
+        Command(
+            "repairexport",
+            "The full record of a repair report as a file",
+            tenants.repair_export,
+            rule=TENANTS_AND_TEAM,
+        ),
+        Command(
+            "communal",
+            "Open communal problems, to say me too",
+            tenants.communal,
+            rule=MEMBERS,
         ),
         Command(
             "metoo",
             "You have the same communal problem: hear its updates",
             tenants.me_too,
-            params=(REPORT,),
-            role=Role.MEMBER,
-            needs_community=True,
-            scope="report",
+            rule=ME_TOO,
         ),
-        _for_team(
+        Command(
             "duplicate",
             "Close a report as the same as another: R-N R-M",
             team.duplicate,
-            Param("of", "The report it repeats", ParamKind.REF),
+            params=(Param("of", "The report it repeats", ParamKind.REF),),
+            rule=FOR_TEAM,
         ),
-        _for_team(
+        Command(
             "repairstatus",
             "Move a report on and tell the tenant: R-N status message",
             team.repair_status,
-            Param("status", "The new status", ParamKind.CHOICE, choices=STATUSES),
-            Param("message", "What to tell the tenant", ParamKind.TEXT, required=False),
+            params=(
+                Param("status", "The new status", ParamKind.CHOICE, choices=STATUSES),
+                Param("message", "What to tell the tenant", ParamKind.TEXT, required=False),
+            ),
+            rule=FOR_TEAM,
         ),
-        _for_tenants(
+        Command(
             "isfixed",
             "Answer whether your repair is really fixed: yes or no",
             tenants.is_fixed,
-            Param("answer", "yes or no", ParamKind.CHOICE, choices=("yes", "no")),
+            params=(Param("answer", "yes or no", ParamKind.CHOICE, choices=("yes", "no")),),
+            rule=ITS_TENANTS,
         ),
-        _for_tenants(
+        Command(
             "repaircomment",
             "Add to your repair report, or answer the team: R-N what to add",
             tenants.repair_comment,
-            Param("comment", "What to add", ParamKind.TEXT, max_length=2000, multiline=True),
+            params=(
+                Param("comment", "What to add", ParamKind.TEXT, max_length=2000, multiline=True),
+            ),
+            rule=ADDING_TO_IT,
         ),
-        _for_tenants(
+        Command(
             "withdraw",
             "Withdraw a repair report you no longer need: R-N why",
             tenants.withdraw,
-            Param("reason", "Why (optional)", ParamKind.TEXT, required=False, max_length=300),
+            params=(
+                Param("reason", "Why (optional)", ParamKind.TEXT, required=False, max_length=300),
+            ),
+            rule=ITS_REPORTER,
         ),
-        _for_team(
+        Command(
             "priority",
             "Set a report's priority: emergency, urgent, routine or planned",
             team.priority,
-            _PRIORITY,
+            params=(_PRIORITY,),
+            rule=FOR_TEAM,
         ),
-        _for_team(
+        Command(
             "visit",
             "Book a visit; the tenant is told and reminded: R-N when",
             team.visit,
-            Param("when", "When (e.g. Thursday 10:00)", ParamKind.TEXT),
+            params=(Param("when", "When (e.g. Thursday 10:00)", ParamKind.TEXT),),
+            rule=FOR_TEAM,
         ),
-        _for_team(
+        Command(
             "assign",
             "Give a report to a member of the repairs team: R-N member",
             team.assign,
-            Param("member", "The member's number, or me"),
+            params=(Param("member", "The member's number, or me"),),
+            rule=FOR_TEAM,
         ),
-        _for_team(
+        Command(
             "investigated",
             "Damp and mould investigated (Awaab's Law): R-N what was found",
             team.investigated,
-            Param("findings", "What was found", ParamKind.TEXT, max_length=2000),
+            params=(Param("findings", "What was found", ParamKind.TEXT, max_length=2000),),
+            rule=FOR_TEAM,
         ),
-        _for_team(
+        Command(
             "summary",
             "Send the tenant the written summary (Awaab's Law): R-N text",
             team.summary,
-            Param("summary", "The summary", ParamKind.TEXT, max_length=3000),
+            params=(Param("summary", "The summary", ParamKind.TEXT, max_length=3000),),
+            rule=FOR_TEAM,
         ),
-        _for_team(
+        Command(
             "emergencyhazard",
             "An emergency hazard (Awaab's Law): make safe within 24 hours: R-N what",
             team.emergency_hazard,
-            Param("hazard", "What the hazard is", ParamKind.TEXT, max_length=1000),
+            params=(Param("hazard", "What the hazard is", ParamKind.TEXT, max_length=1000),),
+            rule=FOR_TEAM,
         ),
-        _for_team(
+        Command(
             "madesafe",
             "The emergency hazard is made safe (Awaab's Law): R-N what was done",
             team.made_safe,
-            Param("done", "What was done", ParamKind.TEXT, max_length=2000),
+            params=(Param("done", "What was done", ParamKind.TEXT, max_length=2000),),
+            rule=FOR_TEAM,
         ),
-        _for_team(
+        Command(
             "repairnote",
             "An internal note on a report (the tenant never sees it)",
             team.repair_note,
-            Param("note", "The note", ParamKind.TEXT, max_length=2000),
+            params=(Param("note", "The note", ParamKind.TEXT, max_length=2000),),
+            rule=FOR_TEAM,
         ),
-        _in_community(
+        Command(
             "repairs",
             "How fast repairs get fixed here: /repairs stats (organisers and the team: export)",
             records.repairs,
-            Role.MEMBER,
-            Param(
-                "what",
-                "stats, or export (every report as a CSV file)",
-                ParamKind.CHOICE,
-                required=False,
-                choices=("stats", "export"),
+            params=(
+                Param(
+                    "what",
+                    "stats, or export (every report as a CSV file)",
+                    ParamKind.CHOICE,
+                    required=False,
+                    choices=("stats", "export"),
+                ),
             ),
+            rule=RECORDS,
         ),
-        _in_community(
+        Command(
             "importhomes",
             "Import the homes register from a CSV file (columns: ref, address)",
             records.import_homes,
-            Role.ORGANISER,
-            Param("file", "The CSV file", ParamKind.ATTACHMENT),
+            params=(Param("file", "The CSV file", ParamKind.ATTACHMENT),),
+            rule=ORGANISERS,
         ),
-        _in_community(
+        Command(
             "tenant",
             "Link a member to their home: /tenant 7 12A (or none)",
             records.tenant,
-            Role.ORGANISER,
-            Param("member", "The member's number"),
-            Param("home", "The home's ref, or none", ParamKind.TEXT, max_length=40),
+            params=(
+                Param("member", "The member's number"),
+                Param("home", "The home's ref, or none", ParamKind.TEXT, max_length=40),
+            ),
+            rule=ORGANISERS,
         ),
-        _in_community(
-            "homes", "The homes register and who lives where", records.list_homes, Role.ORGANISER
+        Command(
+            "homes",
+            "The homes register and who lives where",
+            records.list_homes,
+            rule=ORGANISERS,
         ),
-        _in_community(
+        Command(
             "triagechat",
             "Make this chat the repairs team's: new reports arrive here",
             settings.triage_chat,
-            Role.ADMIN,
+            rule=ADMINS,
             where=Where.GROUP,
         ),
-        _in_community(
+        Command(
             "repairtarget",
             "Set a priority's target here: urgent 7 working days (or default)",
             settings.repair_target,
-            Role.ADMIN,
-            _PRIORITY,
-            Param("length", "24 hours, 5 working days, 28 days or default", ParamKind.TEXT),
+            params=(
+                _PRIORITY,
+                Param("length", "24 hours, 5 working days, 28 days or default", ParamKind.TEXT),
+            ),
+            rule=ADMINS,
         ),
-        _in_community(
+        Command(
             "emergencyinfo",
             "What tenants are told to do in an emergency out of hours: text, or default",
             settings.emergency_info,
-            Role.ADMIN,
-            Param(
-                "text",
-                "Who to call out of hours (or default)",
-                ParamKind.TEXT,
-                required=False,
-                max_length=EMERGENCY_TEXT_MAX,
-                multiline=True,
+            params=(
+                Param(
+                    "text",
+                    "Who to call out of hours (or default)",
+                    ParamKind.TEXT,
+                    required=False,
+                    max_length=EMERGENCY_TEXT_MAX,
+                    multiline=True,
+                ),
             ),
+            rule=ADMINS,
         ),
-        _in_community(
+        Command(
             "repairnation",
             "Whose bank holidays repair targets skip",
             settings.repair_nation,
-            Role.ADMIN,
-            Param(
-                "nation", "The UK nation", ParamKind.CHOICE, choices=tuple(n.value for n in Nation)
+            params=(
+                Param(
+                    "nation",
+                    "The UK nation",
+                    ParamKind.CHOICE,
+                    choices=tuple(n.value for n in Nation),
+                ),
             ),
+            rule=ADMINS,
         ),
-        _in_community(
+        Command(
             "homerepairs",
             "A home's repair history, repeat damp and mould flagged: /homerepairs 12A",
             records.home_repairs,
-            Role.REPAIRS,
-            Param("home", "The home's ref", ParamKind.TEXT, max_length=40),
+            params=(Param("home", "The home's ref", ParamKind.TEXT, max_length=40),),
+            rule=REPAIRS_TEAM,
         ),
     ),
     jobs={

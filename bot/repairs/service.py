@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from bot import roles
 from bot.community.service import active_member
-from bot.errors import NotAllowedError, UserError
+from bot.errors import UserError
 from bot.events import Reply
 from bot.numbers import next_number
 from bot.outbox import queue as outbox
@@ -685,15 +685,10 @@ def _status_before_needs_info(session: Session, report_id: int) -> RepairStatus:
     return RepairStatus.ACKNOWLEDGED
 
 
-def withdraw(
-    session: Session, report_id: int, person_id: int, reason: str | None, now: datetime
-) -> None:
-    """The tenant no longer needs it: settled, its alerts and visit reminder cancelled, the
-    team told, the card updated."""
-    view = load(session, report_id)
+def check_may_withdraw(view: ReportView) -> None:
+    """Only a report still open, that no neighbour has joined, is withdrawn (checked as the
+    withdrawal is written: the team may have moved it on meanwhile)."""
     filed, ref = view.report, view.reference
-    if person_id != filed.reporter_person_id:
-        raise NotAllowedError(f"Only the tenant who reported {ref} can withdraw it.")
     if filed.status == RepairStatus.FIXED:
         raise UserError(
             f"{ref} is marked fixed: if it is, close it with /isfixed {filed.number} yes; if "
@@ -708,6 +703,16 @@ def withdraw(
             "for them; the repairs team closes it once it is sorted. Tell them with "
             f"/repaircomment {filed.number} …"
         )
+
+
+def withdraw(
+    session: Session, report_id: int, person_id: int, reason: str | None, now: datetime
+) -> None:
+    """The tenant no longer needs it: settled, its alerts and visit reminder cancelled, the
+    team told, the card updated."""
+    view = load(session, report_id)
+    check_may_withdraw(view)
+    filed, ref = view.report, view.reference
     for pause in _open_pauses(session, report_id):
         pause.ended = now
     filed.status, filed.closed_at = RepairStatus.WITHDRAWN, now

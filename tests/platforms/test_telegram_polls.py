@@ -87,7 +87,7 @@ async def test_typed_votes_and_bad_input_on_telegram(telegram: FakeTelegram) -> 
     telegram.push(updates.message(GROUP, ADMIN, "Admin", "/vote 1 2 1"))
     await telegram.wait_for(ADMIN, "(Salad > Soup) is counted")
     telegram.push(updates.message(GROUP, ALICE, "Alice", "/vote 1 1"))
-    await telegram.wait_for(ALICE, "Only members of this community can vote in poll #1")
+    await telegram.wait_for(ALICE, "Only members of Elm Court can use /vote; send /join first.")
 
 
 async def test_forty_residents_voting_at_once_cost_one_admin_lookup(

@@ -127,10 +127,10 @@ async def test_who_may_vote_is_told_why_not(moot: Moot, community: str, host: Re
     outsider = Resident(moot, "telegram", "77", "Outsider")
     visitor = Resident(moot, "console", "78", "Visitor")
     poll_id = await published(host, "Trees? | Oak | Ash")
-    assert "Only members of this community can vote" in texts(
-        await visitor.say(f"/vote {poll_id} 1")  # in the community's chat, not a member
+    assert texts(await visitor.say(f"/vote {poll_id} 1")) == (  # in its chat, not a member
+        "Only members of Elm Court can use /vote; send /join first."
     )
-    assert "Which community's poll?" in texts(await outsider.privately(f"/vote {poll_id} 1"))
+    assert "/vote needs a community" in texts(await outsider.privately(f"/vote {poll_id} 1"))
     assert texts(await outsider.privately(f"/vote 1.{poll_id} 1")) == (
         f"There is no poll 1.{poll_id} here."
     )

@@ -9,14 +9,14 @@ from bot import roles
 from bot.context import Context
 from bot.errors import UserError
 from bot.meetings import agenda
-from bot.meetings.access import meeting_named, require_organiser
+from bot.meetings.access import MEETING
 from bot.meetings.views import load
 from storage.meetings import MeetingStatus
 from storage.models import Role
 
 
 async def propose(ctx: Context) -> None:
-    view = await meeting_named(ctx)
+    view = MEETING.of(ctx)
     meeting_id, text = view.id, ctx.args.text("item")
     number = await ctx.runtime.write(
         lambda s: agenda.propose(s, meeting_id, ctx.person_id, text, ctx.now)
@@ -28,7 +28,7 @@ async def propose(ctx: Context) -> None:
 
 
 async def show_agenda(ctx: Context) -> None:
-    view = await meeting_named(ctx)
+    view = MEETING.of(ctx)
     if view.status is MeetingStatus.DRAFT:
         raise UserError(f"Meeting #{view.number} is still a draft.")
     meeting_id = view.id
@@ -49,8 +49,7 @@ async def show_agenda(ctx: Context) -> None:
 
 
 async def decide_item(ctx: Context) -> None:
-    view = await meeting_named(ctx)
-    require_organiser(ctx, view)
+    view = MEETING.of(ctx)
     meeting_id, number = view.id, ctx.args.integer("item")
     accept = ctx.args.text("decision").lower() == "accept"
     item = await ctx.runtime.write(
@@ -64,8 +63,7 @@ async def decide_item(ctx: Context) -> None:
 
 
 async def order_agenda(ctx: Context) -> None:
-    view = await meeting_named(ctx)
-    require_organiser(ctx, view)
+    view = MEETING.of(ctx)
     words = ctx.args.text("order").replace(",", " ").split()
     if not words or not all(word.isascii() and word.isdecimal() for word in words):
         raise UserError(

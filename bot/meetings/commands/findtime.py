@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.meetings import findtime
-from bot.meetings.access import finder_named
+from bot.meetings.access import FINDER
 from storage.models import Community
 
 
@@ -22,7 +22,7 @@ async def find_time(ctx: Context) -> None:
 
 
 async def available(ctx: Context) -> None:
-    view = await finder_named(ctx)
+    view = FINDER.of(ctx)
     answers = findtime.read_answers(ctx.args.text("answers").split(), len(view.slots))
     finder_id, platform = view.finder.id or 0, ctx.place.platform
     await ctx.runtime.write(
@@ -35,7 +35,7 @@ async def available(ctx: Context) -> None:
 
 
 async def pick_time(ctx: Context) -> None:
-    view = await finder_named(ctx)  # organisers only: declared in feature.py
+    view = FINDER.of(ctx)  # organisers only: declared in feature.py
     finder_id, slot = view.finder.id or 0, ctx.args.integer("time")
     _, told = await ctx.runtime.write(
         lambda s: findtime.pick(s, finder_id, slot, ctx.person_id, ctx.now)

@@ -18,10 +18,10 @@ from sqlmodel import Session, select
 from bot import paging, roles
 from bot.context import Context
 from bot.dates import length, read_duration, read_moment
-from bot.errors import NotAllowedError, UserError
+from bot.errors import UserError
 from bot.events import FileOut
 from bot.meetings import reminders, render, service
-from bot.meetings.access import meeting_named, require_organiser
+from bot.meetings.access import MEETING
 from bot.meetings.spec import LATEST_REMINDER, SHORTEST, build, parse_one_line
 from bot.meetings.views import MeetingView, guest_list, load, upcoming
 from bot.text import one_line
@@ -60,8 +60,7 @@ async def show_preview(ctx: Context, meeting_id: int) -> None:
 
 
 async def meeting_time(ctx: Context) -> None:
-    view = await meeting_named(ctx)
-    require_organiser(ctx, view)
+    view = MEETING.of(ctx)
     try:
         chosen = datetime.fromisoformat(ctx.args.text("time").strip())
         if chosen.tzinfo is None:  # the buttons' times carry +00:00; no guessing a local zone
@@ -77,16 +76,14 @@ async def meeting_time(ctx: Context) -> None:
 
 
 async def discard_meeting(ctx: Context) -> None:
-    view = await meeting_named(ctx)
-    require_organiser(ctx, view)
+    view = MEETING.of(ctx)
     meeting_id = view.id
     await ctx.runtime.write(lambda s: service.discard(s, meeting_id, ctx.person_id, ctx.now))
     ctx.reply_privately(f"Draft meeting #{view.number} discarded.", updating_pressed=True)
 
 
 async def announce(ctx: Context) -> None:
-    view = await meeting_named(ctx)
-    require_organiser(ctx, view)
+    view = MEETING.of(ctx)
     where = ctx.args.optional_text("where")
     meeting_id, n, meeting_ = view.id, view.number, view.meeting
     chats: list[tuple[str, str, str | None]]
@@ -135,8 +132,7 @@ def _reminder_words(stored: str) -> str:
 
 
 async def move_meeting(ctx: Context) -> None:
-    view = await meeting_named(ctx)
-    require_organiser(ctx, view)
+    view = MEETING.of(ctx)
     reading = read_moment(ctx.args.text("when"), view.community.timezone, ctx.now)
     if reading.alternative is not None:
         raise UserError("That date could be read two ways; write it as 2026-12-01 19:00.")
@@ -167,8 +163,7 @@ async def _cancelled(
     ctx: Context, cancel: Callable[[Session, int, str | None, int, datetime], int]
 ) -> tuple[MeetingView, int]:
     """Cancel the named meeting (or its series) with the reason given; how many were told."""
-    view = await meeting_named(ctx)
-    require_organiser(ctx, view)
+    view = MEETING.of(ctx)
     reason = one_line(ctx.args.optional_text("reason") or "")
     if len(reason) > REASON_MAX:
         raise UserError(f"Keep the reason to {REASON_MAX} characters.")
@@ -195,7 +190,7 @@ def _word_goes(count: int) -> str:
 
 
 async def rsvp(ctx: Context) -> None:
-    view = await meeting_named(ctx)
+    view = MEETING.of(ctx)
     answer = Answer(ctx.args.text("answer").lower())
     meeting_id = view.id
     platform = ctx.place.platform
@@ -212,12 +207,11 @@ async def rsvp(ctx: Context) -> None:
 async def whos_going(ctx: Context) -> None:
     """Who is going, maybe going, waiting or can't come: for organisers, and for members when
     the meeting's organisers share it (`guests: members`). Organisers also choose that here."""
-    view = await meeting_named(ctx)
+    view = MEETING.of(ctx)
     organiser = roles.allows(ctx.role, Role.ORGANISER)
     choice = (ctx.args.optional_text("who") or "").lower()
     meeting_id, n = view.id, view.number
     if choice:
-        require_organiser(ctx, view)
         visible = choice == "members"
         changed = await ctx.runtime.write(
             lambda s: service.set_guests_visible(s, meeting_id, visible, ctx.person_id, ctx.now)
@@ -229,12 +223,6 @@ async def whos_going(ctx: Context) -> None:
             else f"Now only organisers see who is going to meeting #{n}{later}."
         )
         return
-    if not organiser and not (view.meeting.guests_visible and roles.allows(ctx.role, Role.MEMBER)):
-        raise NotAllowedError(
-            f"Only members of {view.community.name} see who is going to meeting #{n}."
-            if view.meeting.guests_visible
-            else f"Only organisers see who is going to meeting #{n}."
-        )
     guests = await ctx.runtime.read(lambda s: guest_list(s, meeting_id))
     text, shortened = render.guest_list(view, guests, organiser=organiser)
     ctx.reply_privately(
@@ -266,7 +254,7 @@ async def meetings(ctx: Context) -> None:
 
 
 async def ics(ctx: Context) -> None:
-    view = await meeting_named(ctx)
+    view = MEETING.of(ctx)
     if view.status is MeetingStatus.DRAFT:
         raise UserError(f"Meeting #{view.number} is still a draft.")
     # Imported here: icalendar is only needed for calendar files (start-up stays fast).

@@ -10,9 +10,9 @@ from sqlmodel import Session, col, select
 from bot import audit, refs, roles
 from bot.context import Context
 from bot.dates import format_due, read_moment
-from bot.errors import NotAllowedError, UserError
+from bot.errors import UserError
 from bot.meetings import record
-from bot.meetings.access import meeting_named, require_organiser
+from bot.meetings.access import MEETING
 from bot.meetings.views import load
 from storage.meetings import ActionItem
 from storage.models import Community, Person, Role
@@ -22,15 +22,14 @@ _QUORUM = re.compile(r"(\d{1,5})(%?)", re.ASCII)
 
 
 async def check_in(ctx: Context) -> None:
-    view = await meeting_named(ctx)
+    view = MEETING.of(ctx)
     meeting_id = view.id
     await ctx.runtime.write(lambda s: record.check_in(s, meeting_id, ctx.person_id, ctx.now))
     ctx.reply_privately(f"You are checked in at meeting #{view.number}. Welcome!")
 
 
 async def attended(ctx: Context) -> None:
-    view = await meeting_named(ctx)
-    require_organiser(ctx, view)
+    view = MEETING.of(ctx)
     numbers = refs.member_numbers(ctx.args.text("members").replace(",", " ").split())
     meeting_id = view.id
 
@@ -69,8 +68,7 @@ async def meeting_quorum(ctx: Context) -> None:
 
 
 async def minutes(ctx: Context) -> None:
-    view = await meeting_named(ctx)
-    require_organiser(ctx, view)
+    view = MEETING.of(ctx)
     meeting_id, body = view.id, ctx.args.text("minutes")
     await ctx.runtime.write(
         lambda s: record.record_minutes(s, meeting_id, body, ctx.person_id, ctx.now)
@@ -83,8 +81,7 @@ async def minutes(ctx: Context) -> None:
 
 
 async def action_item(ctx: Context) -> None:
-    view = await meeting_named(ctx)
-    require_organiser(ctx, view)
+    view = MEETING.of(ctx)
     parts = [part.strip() for part in ctx.args.text("action").split("|")]
     due = _DUE.match(parts[-1]) if len(parts) == 3 else None
     if len(parts) != 3 or due is None:
@@ -117,8 +114,6 @@ async def action_item(ctx: Context) -> None:
 async def actions(ctx: Context) -> None:
     community_id = ctx.community
     everyone = (ctx.args.optional_text("whose") or "").lower() == "all"
-    if everyone and not roles.allows(ctx.role, Role.ORGANISER):
-        raise NotAllowedError("Only organisers see everyone's actions; /actions shows yours.")
     person = None if everyone else ctx.person_id
 
     def read(session: Session) -> tuple[str, list[tuple[ActionItem, str]]]:

@@ -7,17 +7,13 @@ import re
 
 from sqlmodel import Session, select
 
-from bot import roles
 from bot.context import Context
-from bot.errors import NotAllowedError, UserError
+from bot.errors import UserError
 from bot.polls import render, service
-from bot.polls.access import (
-    poll_named,
-    require_manager,
-)
+from bot.polls.access import POLL
 from bot.polls.spec import SETTINGS_HELP, build, parse_one_line, with_setting
 from bot.polls.views import load
-from storage.models import Chat, Community, PollsBy, Role
+from storage.models import Chat, Community
 from storage.polls import PollStatus
 
 
@@ -33,14 +29,12 @@ async def poll(ctx: Context) -> None:
         spec = build(ctx.args.text("question"), lines, settings, community.timezone, ctx.now)
     else:
         spec = parse_one_line(ctx.args.text("question"), community.timezone, ctx.now)
-    if (spec.binding or community.polls_by == PollsBy.ORGANISERS) and not roles.allows(
-        ctx.role, Role.ORGANISER
-    ):
-        what = "binding ballots" if spec.binding else "polls"
-        raise NotAllowedError(f"In {community.name}, only organisers start {what}.")
-    poll_id = await ctx.runtime.write(
-        lambda s: service.create_draft(s, community_id, ctx.person_id, ctx.place, spec, ctx.now)
-    )
+
+    def start(session: Session) -> int:
+        service.check_may_start(session, community_id, ctx.role, spec)
+        return service.create_draft(session, community_id, ctx.person_id, ctx.place, spec, ctx.now)
+
+    poll_id = await ctx.runtime.write(start)
     await show_preview(ctx, poll_id)
 
 
@@ -53,9 +47,8 @@ async def show_preview(ctx: Context, poll_id: int) -> None:
 
 
 async def pollset(ctx: Context) -> None:
-    view, setting = await poll_named(ctx), ctx.args.text("setting")
+    view, setting = POLL.of(ctx), ctx.args.text("setting")
     poll_id, n = view.id, view.number
-    await require_manager(ctx, view)
     if view.status is not PollStatus.DRAFT:
         raise UserError(
             f"Poll #{n} is published; only drafts can be changed (/extend changes the deadline)."
@@ -70,9 +63,8 @@ async def pollset(ctx: Context) -> None:
 
 
 async def publish(ctx: Context) -> None:
-    view = await poll_named(ctx)
+    view = POLL.of(ctx)
     poll_id, n = view.id, view.number
-    await require_manager(ctx, view)
     poll = view.poll
     origin = (poll.origin_platform, poll.origin_chat_id)
 
@@ -97,17 +89,15 @@ async def publish(ctx: Context) -> None:
 
 
 async def discard(ctx: Context) -> None:
-    view = await poll_named(ctx)
+    view = POLL.of(ctx)
     poll_id, n = view.id, view.number
-    await require_manager(ctx, view)
     await ctx.runtime.write(lambda s: service.discard(s, poll_id, ctx.person_id, ctx.now))
     ctx.reply_privately(f"Draft poll #{n} discarded.", updating_pressed=True)
 
 
 async def post(ctx: Context) -> None:
-    view, where = await poll_named(ctx), ctx.args.optional_text("where")
+    view, where = POLL.of(ctx), ctx.args.optional_text("where")
     poll_id, n = view.id, view.number
-    await require_manager(ctx, view)
     if view.status not in (PollStatus.OPEN, PollStatus.SCHEDULED):
         raise UserError(f"Poll #{n} is {view.status}; only open or announced polls can be posted.")
     if where is not None and where.lower() != "all":

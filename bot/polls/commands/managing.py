@@ -14,11 +14,7 @@ from bot.errors import UserError
 from bot.events import Reply
 from bot.outbox.queue import Message
 from bot.polls import ballots, render, service
-from bot.polls.access import (
-    poll_named,
-    require_manager,
-    require_organiser,
-)
+from bot.polls.access import POLL
 from bot.polls.jobs import close_poll
 from bot.polls.live import refresh, state_of
 from bot.text import one_line
@@ -29,18 +25,16 @@ _REVIEW = re.compile(r"\|\s*review\s*:", re.IGNORECASE)
 
 
 async def close(ctx: Context) -> None:
-    view = await poll_named(ctx)
+    view = POLL.of(ctx)
     poll_id, n = view.id, view.number
-    await require_manager(ctx, view)
     if not await close_poll(ctx.runtime, poll_id, ctx.person_id, ctx.now):
         raise UserError(f"Poll #{n} has already closed.")
     ctx.reply_privately(f"Poll #{n} is closed; its results are going where it ran.")
 
 
 async def extend(ctx: Context) -> None:
-    view = await poll_named(ctx)
+    view = POLL.of(ctx)
     poll_id, n = view.id, view.number
-    await require_manager(ctx, view)
     reading = read_moment(ctx.args.text("until"), view.community.timezone, ctx.now)
     if reading.alternative is not None:
         raise UserError("That date could be read two ways; write it as 2026-12-01 18:00.")
@@ -54,9 +48,8 @@ async def extend(ctx: Context) -> None:
 
 
 async def paper(ctx: Context) -> None:
-    view = await poll_named(ctx)
+    view = POLL.of(ctx)
     poll_id, n = view.id, view.number
-    await require_organiser(ctx, view)
     if view.kind in (PollKind.RANKED, PollKind.SCORE):
         raise UserError(
             f"Paper tallies are counts per option; a {view.kind} poll needs whole ballots, so enter each with its voter online."
@@ -87,9 +80,8 @@ async def paper(ctx: Context) -> None:
 
 
 async def paper_voters(ctx: Context) -> None:
-    view = await poll_named(ctx)
+    view = POLL.of(ctx)
     poll_id, n = view.id, view.number
-    await require_organiser(ctx, view)
     words = ctx.args.text("members").replace(",", " ").split()
     removing = bool(words) and words[0].lower() == "remove"
     numbers = refs.member_numbers(words[1:] if removing else words)
@@ -111,9 +103,8 @@ async def paper_voters(ctx: Context) -> None:
 
 
 async def outcome(ctx: Context) -> None:
-    view = await poll_named(ctx)
+    view = POLL.of(ctx)
     poll_id, n = view.id, view.number
-    await require_organiser(ctx, view)
     # "| review: …", however it is spaced or capitalised ("|review:", "| Review :").
     statement, *rest = _REVIEW.split(ctx.args.text("outcome"), maxsplit=1)
     review = rest[0] if rest else ""

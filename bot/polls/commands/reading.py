@@ -7,11 +7,7 @@ from bot.context import Context
 from bot.errors import UserError
 from bot.events import FileOut
 from bot.polls import export, render
-from bot.polls.access import (
-    poll_named,
-    require_member,
-    require_organiser,
-)
+from bot.polls.access import POLL
 from bot.polls.chart import results_chart
 from bot.polls.commands.voting import describe_ballot
 from bot.polls.live import results_of
@@ -21,7 +17,7 @@ from storage.polls import PollStatus, ResultsShown
 
 
 async def results(ctx: Context) -> None:
-    poll_id, n = (named := await poll_named(ctx)).id, named.number
+    poll_id, n = (named := POLL.of(ctx)).id, named.number
     view, outcome = await results_of(ctx.runtime, poll_id)
     closed = view.status is PollStatus.CLOSED
     shown = ResultsShown(view.poll.results_shown)
@@ -63,9 +59,8 @@ async def polls(ctx: Context) -> None:
 
 
 async def who_voted(ctx: Context) -> None:
-    view = await poll_named(ctx)
+    view = POLL.of(ctx)
     poll_id, n = view.id, view.number
-    await require_member(ctx, view)
     if view.poll.secret:
         _, counted = await results_of(ctx.runtime, poll_id)
         ctx.reply_privately(
@@ -82,9 +77,8 @@ async def who_voted(ctx: Context) -> None:
 
 
 async def export_poll(ctx: Context) -> None:
-    view = await poll_named(ctx)
+    view = POLL.of(ctx)
     poll_id, n = view.id, view.number
-    await require_organiser(ctx, view)
     csv_text, json_text = await ctx.runtime.read(lambda s: export.poll_files(s, [poll_id]))
     level = (
         "one row per ballot"

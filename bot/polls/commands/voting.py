@@ -7,22 +7,17 @@ from bot.context import Context
 from bot.errors import UserError
 from bot.events import Button, ButtonStyle
 from bot.polls import ballots, render, service
-from bot.polls.access import (
-    definition_named,
-    require_member,
-)
+from bot.polls.access import BALLOT
 from bot.polls.live import results_of, state_of
 from bot.polls.views import PollView, voters
 from storage.polls import PollKind, ResultsShown
 
 
 async def vote(ctx: Context) -> None:
-    view = await definition_named(ctx)
-    if view.poll.secret:
-        await require_member(ctx, view, f"vote in poll #{view.number}")
-        if not ctx.place.is_private and not ctx.pressed:  # typed where everyone can read it
-            ctx.withdraw_request(render.typed_secret_vote(view.number))
-            return
+    view = BALLOT.of(ctx)
+    if view.poll.secret and not ctx.place.is_private and not ctx.pressed:
+        ctx.withdraw_request(render.typed_secret_vote(view.number))  # typed for all to read
+        return
     ballot = ballots.read(view.rules, ctx.args.text("choices"))
     if view.poll.secret:
         await confirm_secret(
@@ -84,7 +79,7 @@ def describe_ballot(view: PollView, ballot: ballots.Ballot) -> str:
 
 
 async def open_ballot(ctx: Context) -> None:
-    view = await definition_named(ctx)
+    view = BALLOT.of(ctx)
     poll_id = view.id
     if view.kind in ballots.CHOICE_KINDS or view.kind is PollKind.SCORE:
         raise UserError(render.how_to_vote(view))
@@ -94,7 +89,7 @@ async def open_ballot(ctx: Context) -> None:
 
 
 async def pick(ctx: Context) -> None:
-    view, option = await definition_named(ctx), ctx.args.integer("option")
+    view, option = BALLOT.of(ctx), ctx.args.integer("option")
     poll_id = view.id
     drafts = state_of(ctx.runtime).drafts
     if view.kind in ballots.CHOICE_KINDS:
@@ -107,7 +102,7 @@ async def pick(ctx: Context) -> None:
 
 
 async def clear_ballot(ctx: Context) -> None:
-    view = await definition_named(ctx)
+    view = BALLOT.of(ctx)
     state_of(ctx.runtime).drafts.pop((view.id, ctx.person_id), None)
     ctx.reply_privately(
         f"Your unsent ballot for poll #{view.number} is cleared.", updating_pressed=True
@@ -115,7 +110,7 @@ async def clear_ballot(ctx: Context) -> None:
 
 
 async def cast(ctx: Context) -> None:
-    view = await definition_named(ctx)
+    view = BALLOT.of(ctx)
     poll_id, n = view.id, view.number
     marks = state_of(ctx.runtime).drafts.get((poll_id, ctx.person_id))
     if marks is None:

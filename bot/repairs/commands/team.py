@@ -11,7 +11,7 @@ from bot.context import Context
 from bot.dates import format_moment, read_moment
 from bot.errors import UserError
 from bot.repairs import render, service
-from bot.repairs.access import report_named, require_team
+from bot.repairs.access import REPORT
 from bot.repairs.clocks import Priority
 from bot.repairs.views import find, load
 from bot.text import clean, one_line
@@ -20,8 +20,7 @@ from storage.repairs import RepairStatus
 
 
 async def duplicate(ctx: Context) -> None:
-    view = await report_named(ctx)
-    require_team(ctx, view)
+    view = REPORT.of(ctx)
     number = refs.parse(ctx.args.text("of"), "report")[1]
     community_id = view.report.community_id
     kept = await ctx.runtime.read(lambda s: find(s, community_id, number))
@@ -38,8 +37,7 @@ async def duplicate(ctx: Context) -> None:
 
 
 async def repair_status(ctx: Context) -> None:
-    view = await report_named(ctx)
-    require_team(ctx, view)
+    view = REPORT.of(ctx)
     status = RepairStatus(ctx.args.text("status"))
     said = (ctx.args.optional_text("message") or "").strip() or None
     report_id = view.id
@@ -53,8 +51,7 @@ async def repair_status(ctx: Context) -> None:
 
 
 async def priority(ctx: Context) -> None:
-    view = await report_named(ctx)
-    require_team(ctx, view)
+    view = REPORT.of(ctx)
     chosen = Priority(ctx.args.text("priority"))
     report_id = view.id
     await ctx.runtime.write(
@@ -65,8 +62,7 @@ async def priority(ctx: Context) -> None:
 
 
 async def visit(ctx: Context) -> None:
-    view = await report_named(ctx)
-    require_team(ctx, view)
+    view = REPORT.of(ctx)
     reading = read_moment(ctx.args.text("when"), view.community.timezone, ctx.now)
     if reading.alternative is not None:
         zone = view.community.timezone
@@ -91,8 +87,7 @@ async def visit(ctx: Context) -> None:
 
 
 async def assign(ctx: Context) -> None:
-    view = await report_named(ctx)
-    require_team(ctx, view)
+    view = REPORT.of(ctx)
     given = ctx.args.text("member").strip().lower()
     if given == "me":  # the card's Take it button
         community_id, person_id = view.report.community_id, ctx.person_id
@@ -122,8 +117,7 @@ async def assign(ctx: Context) -> None:
 
 
 async def investigated(ctx: Context) -> None:
-    view = await report_named(ctx)
-    require_team(ctx, view)
+    view = REPORT.of(ctx)
     findings, report_id = ctx.args.text("findings"), view.id
     await ctx.runtime.write(
         lambda s: service.investigated(s, report_id, findings, ctx.person_id, ctx.now)
@@ -137,8 +131,7 @@ async def investigated(ctx: Context) -> None:
 
 
 async def summary(ctx: Context) -> None:
-    view = await report_named(ctx)
-    require_team(ctx, view)
+    view = REPORT.of(ctx)
     text, report_id = ctx.args.text("summary"), view.id
     await ctx.runtime.write(
         lambda s: service.send_summary(s, report_id, text, ctx.person_id, ctx.now)
@@ -149,8 +142,7 @@ async def summary(ctx: Context) -> None:
 
 
 async def emergency_hazard(ctx: Context) -> None:
-    view = await report_named(ctx)
-    require_team(ctx, view)
+    view = REPORT.of(ctx)
     hazard, report_id = one_line(ctx.args.text("hazard")), view.id
     if not hazard:
         raise UserError(f"Say what the hazard is: /emergencyhazard {view.report.number} …")
@@ -174,8 +166,7 @@ async def emergency_hazard(ctx: Context) -> None:
 
 
 async def made_safe(ctx: Context) -> None:
-    view = await report_named(ctx)
-    require_team(ctx, view)
+    view = REPORT.of(ctx)
     done, report_id = clean(ctx.args.text("done")).strip(), view.id
     if not done:
         raise UserError(f"Say what was done: /madesafe {view.report.number} …")
@@ -188,8 +179,7 @@ async def made_safe(ctx: Context) -> None:
 
 
 async def repair_note(ctx: Context) -> None:
-    view = await report_named(ctx)
-    require_team(ctx, view)
+    view = REPORT.of(ctx)
     note, report_id = ctx.args.text("note"), view.id
     await ctx.runtime.write(lambda s: service.add_note(s, report_id, note, ctx.person_id, ctx.now))
     ctx.reply_privately(

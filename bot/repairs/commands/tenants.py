@@ -11,10 +11,9 @@ from pathlib import Path
 from sqlmodel import Session
 
 from bot.context import Context
-from bot.errors import NotAllowedError
 from bot.events import FileOut
 from bot.repairs import photos, render, service
-from bot.repairs.access import communal_named, is_team, report_named
+from bot.repairs.access import COMMUNAL, REPORT, is_team
 from bot.repairs.repeats import with_repeats
 from bot.repairs.spec import LABELS, build, parse_one_line
 from bot.repairs.views import communal_open, load, reports_of
@@ -64,7 +63,7 @@ async def my_reports(ctx: Context) -> None:
 
 
 async def repair(ctx: Context) -> None:
-    view = await report_named(ctx)
+    view = REPORT.of(ctx)
     if is_team(ctx):  # repeat damp and mould at the same home, for the team
         view = await ctx.runtime.read(lambda s: with_repeats(s, view))
     ctx.reply_privately(render.page(view, for_team=is_team(ctx)))
@@ -78,7 +77,7 @@ async def communal(ctx: Context) -> None:
 
 
 async def me_too(ctx: Context) -> None:
-    view = await communal_named(ctx)
+    view = COMMUNAL.of(ctx)
     report_id, platform = view.id, ctx.place.platform
     following = await ctx.runtime.write(
         lambda s: service.me_too(s, report_id, ctx.person_id, platform, ctx.now)
@@ -96,7 +95,7 @@ def _clean_and_keep(data: bytes, folder: Path) -> photos.CleanPhoto:
 
 
 async def photo(ctx: Context) -> None:
-    view = await report_named(ctx)
+    view = REPORT.of(ctx)
     folder = photos.folder(ctx.runtime)
     cleaned = await asyncio.to_thread(_clean_and_keep, ctx.args.attachment("photo").data, folder)
     report_id = view.id
@@ -111,7 +110,7 @@ async def photo(ctx: Context) -> None:
 
 
 async def show_photos(ctx: Context) -> None:
-    view = await report_named(ctx)
+    view = REPORT.of(ctx)
     if not view.photos:
         ctx.reply_privately(f"{view.reference} has no photos yet. Add one with /photo.")
         return
@@ -130,7 +129,7 @@ async def show_photos(ctx: Context) -> None:
 
 
 async def repair_export(ctx: Context) -> None:
-    view = await report_named(ctx)
+    view = REPORT.of(ctx)
     document = render.evidence(view, for_team=is_team(ctx), exported_at=ctx.now)
     ctx.reply_privately(
         f"The full record of {view.reference}, to keep or send on (for example to the Housing "
@@ -140,9 +139,7 @@ async def repair_export(ctx: Context) -> None:
 
 
 async def is_fixed(ctx: Context) -> None:
-    view = await report_named(ctx)
-    if not view.may_follow(ctx.person_id):
-        raise NotAllowedError(f"Only the tenants who reported {view.reference} can answer that.")
+    view = REPORT.of(ctx)
     fixed, report_id = ctx.args.text("answer") == "yes", view.id
     await ctx.runtime.write(lambda s: service.confirm_fixed(s, report_id, fixed, ctx.now))
     ctx.reply_privately(
@@ -155,14 +152,7 @@ async def is_fixed(ctx: Context) -> None:
 
 
 async def repair_comment(ctx: Context) -> None:
-    view = await report_named(ctx)
-    if not view.may_follow(ctx.person_id):
-        n = view.report.number
-        raise NotAllowedError(
-            f"Only the tenants who reported {view.reference} (or said me too) add to it this way: "
-            f"write to them with /repairstatus {n} <status> <message>; /repairnote {n} is for the "
-            "team."
-        )
+    view = REPORT.of(ctx)
     report_id, comment = view.id, ctx.args.text("comment")
     resumed = await ctx.runtime.write(
         lambda s: service.tenant_comment(s, report_id, ctx.person_id, comment, ctx.now)
@@ -172,7 +162,7 @@ async def repair_comment(ctx: Context) -> None:
 
 
 async def withdraw(ctx: Context) -> None:
-    view = await report_named(ctx)
+    view = REPORT.of(ctx)
     reason = one_line(ctx.args.optional_text("reason") or "") or None
     report_id = view.id
     await ctx.runtime.write(
