@@ -4,19 +4,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from zoneinfo import ZoneInfo, available_timezones
-
-from sqlmodel import Session
 
 from bot import codes, refs, roles
 from bot.community import importer, render, service
 from bot.community.register import entries
 from bot.context import Context
 from bot.errors import UserError
-from bot.events import FileOut, Reply
-from bot.outbox import queue as outbox
-from bot.outbox.queue import Message
+from bot.events import FileOut
 from bot.text import one_line
 from storage.models import NAME_MAX, JoinPolicy, MembershipStatus, Role
 
@@ -63,35 +58,15 @@ async def join(ctx: Context) -> None:
             "Send /join in your community's group chat, or /join with the code an organiser gave you."
         )
     community_id = ctx.community_id
-
-    def request(session: Session) -> tuple[service.JoinOutcome, bool]:
-        outcome = service.request_membership(session, community_id, ctx.person_id, ctx.now)
-        if outcome.status == MembershipStatus.ACTIVE:
-            return outcome, True
-        number = outcome.number
-        heard = outbox.tell_someone(
-            session,
-            outcome.organiser_ids,
-            Message(
-                f"{ctx.person_name}'s request to join",
-                Reply(
-                    f"{ctx.person_name} asks to join {outcome.community_name} (request "
-                    f"#{number}). Approve or reject here, or send /approve {number} or "
-                    f"/reject {number}.",
-                    buttons=tuple(render.decision_buttons(community_id, number)),
-                ),
-            ),
-            ctx.now,
-            community_id=community_id,
-            topic=f"join:{community_id}:{number}",
+    outcome = await ctx.runtime.write(
+        lambda s: service.request_membership(
+            s, community_id, ctx.person_id, ctx.person_name, ctx.now
         )
-        return outcome, heard
-
-    outcome, heard = await ctx.runtime.write(request)
+    )
     if outcome.status == MembershipStatus.ACTIVE:
         ctx.reply(f"Welcome to {outcome.community_name}, {ctx.person_name}!")
         return
-    if heard:
+    if outcome.heard:
         ctx.reply_privately(  # true even if the organisers' messages fail later (see tell_someone)
             f"Your request to join {outcome.community_name} is with the organisers. "
             "I'll message you when they decide."
@@ -133,65 +108,17 @@ async def members(ctx: Context) -> None:
     )
 
 
-def _telling(
-    ctx: Context,
-    change: Callable[[Session], service.Decision],
-    summary: str,
-    message: Callable[[str], str],
-) -> Callable[[Session], service.Decision]:
-    """A change to someone's membership that they hear about by direct message, written with it."""
-
-    def write(session: Session) -> service.Decision:
-        decision = change(session)
-        outbox.direct(
-            session,
-            decision.person_id,
-            Message(summary, Reply(message(decision.community_name))),
-            ctx.now,
-            community_id=ctx.community_id,
-            requested_by=ctx.person_id,
-        )
-        return decision
-
-    return write
-
-
 async def _decide(ctx: Context, approve: bool) -> None:
     community_id, member = ctx.community, member_number(ctx)
-
-    def change(session: Session) -> service.Decision:
-        return service.decide_request(
-            session, community_id, member, approve, ctx.person_id, ctx.now
-        )
-
-    if approve:
-        decision = await ctx.runtime.write(
-            _telling(
-                ctx,
-                change,
-                "word that they are in",
-                lambda name: f"Welcome! You are now a member of {name}.",
-            )
-        )
-        ctx.reply_privately(
-            f"Approved: #{decision.number} {decision.person_name} is now a member."
-            + await _still_waiting(ctx, community_id),
-            updating_pressed=True,
-        )
-    else:
-        decision = await ctx.runtime.write(
-            _telling(
-                ctx,
-                change,
-                "word of the decision",
-                lambda name: f"Your request to join {name} was not approved.",
-            )
-        )
-        ctx.reply_privately(
-            f"Rejected the request from #{decision.number} {decision.person_name}."
-            + await _still_waiting(ctx, community_id),
-            updating_pressed=True,
-        )
+    decision = await ctx.runtime.write(
+        lambda s: service.decide_request(s, community_id, member, approve, ctx.person_id, ctx.now)
+    )
+    said = (
+        f"Approved: #{decision.number} {decision.person_name} is now a member."
+        if approve
+        else f"Rejected the request from #{decision.number} {decision.person_name}."
+    )
+    ctx.reply_privately(said + await _still_waiting(ctx, community_id), updating_pressed=True)
 
 
 async def _still_waiting(ctx: Context, community_id: int) -> str:
@@ -224,17 +151,8 @@ async def reject(ctx: Context) -> None:
 async def remove(ctx: Context) -> None:
     community_id, member, role = ctx.community, member_number(ctx), ctx.role
     assert role is not None
-
-    def change(session: Session) -> service.Decision:
-        return service.remove_member(session, community_id, member, ctx.person_id, role, ctx.now)
-
     decision = await ctx.runtime.write(
-        _telling(
-            ctx,
-            change,
-            "word that they were removed",
-            lambda name: f"You are no longer a member of {name}.",
-        )
+        lambda s: service.remove_member(s, community_id, member, ctx.person_id, role, ctx.now)
     )
     ctx.reply_privately(f"Removed #{decision.number} {decision.person_name} from the register.")
 
@@ -242,17 +160,8 @@ async def remove(ctx: Context) -> None:
 async def role(ctx: Context) -> None:
     community_id, member = ctx.community, member_number(ctx)
     new_role = Role(ctx.args.text("role"))
-
-    def change(session: Session) -> service.Decision:
-        return service.set_role(session, community_id, member, new_role, ctx.person_id, ctx.now)
-
     decision = await ctx.runtime.write(
-        _telling(
-            ctx,
-            change,
-            "word of their new role",
-            lambda name: f"You are now {roles.as_title(new_role)} in {name}.",
-        )
+        lambda s: service.set_role(s, community_id, member, new_role, ctx.person_id, ctx.now)
     )
     ctx.reply_privately(
         f"#{decision.number} {decision.person_name} is now {roles.as_title(new_role)}."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import refs
 from bot.community.register import Entry
-from bot.events import Button, ButtonStyle
+from bot.events import Button, ButtonStyle, Reply
 from bot.spreadsheet import csv_bytes
 from storage.models import MembershipStatus, Role
 
@@ -67,6 +67,15 @@ def decision_buttons(community_id: int, number: int) -> list[Button]:
         Button("Approve", f"approve {ref}", ButtonStyle.PRIMARY),
         Button("Reject", f"reject {ref}", ButtonStyle.DANGER),
     ]
+
+
+def join_request(community_id: int, number: int, person_name: str, community_name: str) -> Reply:
+    """What each organiser gets when someone asks to join."""
+    return Reply(
+        f"{person_name} asks to join {community_name} (request #{number}). Approve or reject "
+        f"here, or send /approve {number} or /reject {number}.",
+        buttons=tuple(decision_buttons(community_id, number)),
+    )
 
 
 # Asked of whoever sets a community up: repair reports need somewhere to go.

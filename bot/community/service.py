@@ -8,11 +8,14 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bot import audit
+from bot import audit, roles
 from bot.codes import new_code
+from bot.community import render
 from bot.errors import NotAllowedError, UserError
-from bot.events import Place
+from bot.events import Place, Reply
 from bot.numbers import next_number
+from bot.outbox import queue as outbox
+from bot.outbox.queue import Message
 from storage.models import (
     Chat,
     Community,
@@ -106,12 +109,14 @@ class JoinOutcome:
     number: int
     status: MembershipStatus
     community_name: str
-    organiser_ids: list[int]
+    heard: bool  # a request waiting: an organiser has it, or still may (see tell_someone)
 
 
 def request_membership(
-    session: Session, community_id: int, person_id: int, now: datetime
+    session: Session, community_id: int, person_id: int, person_name: str, now: datetime
 ) -> JoinOutcome:
+    """Join at once where joining is open; otherwise ask the organisers, whose direct messages
+    carry buttons to decide."""
     community = session.get_one(Community, community_id)
     membership = membership_of(session, community_id, person_id)
     if membership is not None and membership.status == MembershipStatus.ACTIVE:
@@ -147,7 +152,21 @@ def request_membership(
         detail=f"#{membership.number}",
         at=now,
     )
-    return JoinOutcome(membership.number, status, community.name, organisers(session, community_id))
+    number = membership.number
+    if status == MembershipStatus.ACTIVE:
+        return JoinOutcome(number, status, community.name, heard=False)
+    heard = outbox.tell_someone(
+        session,
+        organisers(session, community_id),
+        Message(
+            f"{person_name}'s request to join",
+            render.join_request(community_id, number, person_name, community.name),
+        ),
+        now,
+        community_id=community_id,
+        topic=f"join:{community_id}:{number}",
+    )
+    return JoinOutcome(number, status, community.name, heard)
 
 
 def claim_membership(session: Session, code: str, person_id: int, now: datetime) -> tuple[int, str]:
@@ -207,7 +226,14 @@ def decide_request(
     membership.decided_at = now
     membership.decided_by_person_id = decider_id
     action = "member.approved" if approve else "member.rejected"
-    return _logged(session, membership, person, decider_id, action, f"#{number}", now)
+    decision = _logged(session, membership, person, decider_id, action, f"#{number}", now)
+    name = decision.community_name
+    summary, text = (
+        ("word that they are in", f"Welcome! You are now a member of {name}.")
+        if approve
+        else ("word of the decision", f"Your request to join {name} was not approved.")
+    )
+    return _told(session, community_id, decision, summary, text, decider_id, now)
 
 
 def check_may_remove_admin(
@@ -234,7 +260,11 @@ def remove_member(
     membership.status = MembershipStatus.REMOVED
     membership.decided_at = now
     membership.decided_by_person_id = actor_id
-    return _logged(session, membership, person, actor_id, "member.removed", f"#{number}", now)
+    decision = _logged(session, membership, person, actor_id, "member.removed", f"#{number}", now)
+    news = f"You are no longer a member of {decision.community_name}."
+    return _told(
+        session, community_id, decision, "word that they were removed", news, actor_id, now
+    )
 
 
 def set_role(
@@ -250,7 +280,9 @@ def set_role(
         _keep_an_admin(session, community_id, number)
     detail = f"#{number} {membership.role} -> {role}"
     membership.role = role
-    return _logged(session, membership, person, actor_id, "member.role", detail, now)
+    decision = _logged(session, membership, person, actor_id, "member.role", detail, now)
+    news = f"You are now {roles.as_title(role)} in {decision.community_name}."
+    return _told(session, community_id, decision, "word of their new role", news, actor_id, now)
 
 
 def _target(
@@ -288,6 +320,27 @@ def _logged(
     community = session.get_one(Community, membership.community_id)
     assert person.id is not None
     return Decision(membership.number, person.id, person.name, community.name)
+
+
+def _told(
+    session: Session,
+    community_id: int,
+    decision: Decision,
+    summary: str,
+    text: str,
+    actor_id: int,
+    now: datetime,
+) -> Decision:
+    """The member hears of a change to their membership by direct message, sent with it."""
+    outbox.direct(
+        session,
+        decision.person_id,
+        Message(summary, Reply(text)),
+        now,
+        community_id=community_id,
+        requested_by=actor_id,
+    )
+    return decision
 
 
 def update_settings(

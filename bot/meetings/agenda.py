@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 from bot.community.service import organisers
 from bot.errors import UserError
 from bot.events import Button, ButtonStyle, Reply
-from bot.meetings.views import MeetingView, is_active_member
+from bot.meetings.views import MeetingView, is_active_member, load
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.text import one_line
@@ -114,8 +114,9 @@ def decide(
     return item
 
 
-def reorder(session: Session, meeting_id: int, numbers: list[int]) -> None:
-    """Put the accepted items in this order (every one of them, each once)."""
+def reorder(session: Session, meeting_id: int, numbers: list[int]) -> str:
+    """Put the accepted items in this order (every one of them, each once); the agenda as it
+    now reads."""
     meeting = session.get_one(Meeting, meeting_id)
     accepted = accepted_items(session, meeting_id)
     if sorted(numbers) != sorted(item.number for item in accepted):
@@ -127,6 +128,7 @@ def reorder(session: Session, meeting_id: int, numbers: list[int]) -> None:
     by_number = {item.number: item for item in accepted}
     for position, number in enumerate(numbers, start=1):
         by_number[number].position = position
+    return agenda_text(load(session, meeting_id), accepted_items(session, meeting_id))
 
 
 def accepted_items(session: Session, meeting_id: int) -> list[AgendaItem]:

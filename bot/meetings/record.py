@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from bot import audit
+from bot import audit, roles
 from bot.community.service import members_numbered
 from bot.dates import format_due, format_moment, is_end_of_day
 from bot.errors import UserError
@@ -33,7 +33,7 @@ from storage.meetings import (
     MeetingResponse,
     MeetingStatus,
 )
-from storage.models import Membership, MembershipStatus, Person
+from storage.models import Membership, MembershipStatus, Person, Role
 
 ACTION_JOB = "meetings.action_due"
 ACTIONS = "action"  # numbered per community
@@ -61,14 +61,15 @@ def check_in(session: Session, meeting_id: int, person_id: int, now: datetime) -
 
 def mark_attended(
     session: Session, meeting_id: int, numbers: list[int], actor_id: int, now: datetime
-) -> list[str]:
-    """Organisers mark members as there, by member number; the names marked."""
+) -> tuple[list[str], Turnout]:
+    """Organisers mark members as there, by member number; the names marked, and the turnout
+    with them."""
     meeting = session.get_one(Meeting, meeting_id)
     _started(meeting, now, "Taking attendance")
     people = members_numbered(session, meeting.community_id, numbers)
     for member in people:
         _mark(session, meeting_id, member.person_id, actor_id, now)
-    return [member.label for member in people]
+    return [member.label for member in people], turnout(session, load(session, meeting_id))
 
 
 def _mark(session: Session, meeting_id: int, person_id: int, by: int, now: datetime) -> None:
@@ -231,11 +232,38 @@ def remind_owner(session: Session, action_id: int, now: datetime) -> None:
     )
 
 
-def finish(session: Session, item: ActionItem, now: datetime) -> None:
+def finish(
+    session: Session,
+    community_id: int,
+    number: int,
+    actor_id: int,
+    actor_role: Role | None,
+    now: datetime,
+) -> ActionItem:
+    """Mark action #number done: its owner's to close, or any organiser's. To anyone else it
+    does not exist."""
+    item = session.exec(
+        select(ActionItem).where(
+            ActionItem.community_id == community_id, ActionItem.number == number
+        )
+    ).first()
+    if item is None or not (
+        roles.allows(actor_role, Role.ORGANISER) or item.owner_person_id == actor_id
+    ):
+        raise UserError(f"You have no action #{number}. /actions lists yours.")
     if item.done_at is not None:
         raise UserError(f"Action #{item.number} is done already.")
     item.done_at = now
     session.add(item)
+    audit.record(
+        session,
+        community_id=community_id,
+        actor_person_id=actor_id,
+        action="meetings.action_done",
+        detail=f"#{number}",
+        at=now,
+    )
+    return item
 
 
 def actions_of(session: Session, meeting_id: int) -> list[tuple[ActionItem, str]]:

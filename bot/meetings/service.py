@@ -5,7 +5,7 @@ delivery written in the same transaction as the change that causes it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -118,6 +118,21 @@ def announce(session: Session, meeting_id: int, actor_id: int, now: datetime) ->
     if meeting.series_id is not None:
         extend_series(session, meeting.series_id, now)
         _arm_next(session, meeting)
+
+
+def announce_in(
+    session: Session,
+    meeting_id: int,
+    chats: Iterable[tuple[str, str, str | None]],
+    actor_id: int,
+    now: datetime,
+) -> int:
+    """Announce the meeting if it is still a draft, and post its card in each chat (platform,
+    chat id, thread); how many cards were not there already."""
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None or meeting.status == MeetingStatus.DRAFT:
+        announce(session, meeting_id, actor_id, now)  # refuses a draft discarded meanwhile
+    return sum(add_post(session, meeting_id, *chat, actor_id, now) for chat in chats)
 
 
 def extend_series(session: Session, series_id: int, now: datetime) -> None:
@@ -373,6 +388,21 @@ def respond(
         _fill_freed_place(session, meeting, now)
     line = _place_in_line(session, meeting_id, person_id) if answer is Answer.WAITING else 0
     return Answered(answer, line)
+
+
+def answer(
+    session: Session,
+    meeting_id: int,
+    person_id: int,
+    given: Answer,
+    platform: str,
+    now: datetime,
+) -> Answered:
+    """Record one person's answer (see `respond`) and bring the meeting's card up to date
+    (edits of one card waiting in the outbox coalesce)."""
+    answered = respond(session, meeting_id, person_id, given, platform, now)
+    edit_cards(session, meeting_id, now)
+    return answered
 
 
 def _fill_freed_place(session: Session, meeting: Meeting, now: datetime) -> None:

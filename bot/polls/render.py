@@ -400,3 +400,13 @@ def secret_ballot_cast(number: int, batch: int) -> str:
         "others vote, and at the close. If Moot restarts before yours is sealed, you will be "
         "asked to cast it again."
     )
+
+
+def outcome_note(
+    number: int, question: str, outcome: str, review_at: datetime | None, zone: str
+) -> str:
+    """What is posted wherever a poll ran when its outcome is recorded."""
+    note = f"Outcome of poll #{number} ({question}): {outcome}"
+    if review_at:
+        note += f"\nTo be reviewed {when(review_at, zone)}."
+    return note

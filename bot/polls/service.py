@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,11 +15,11 @@ from bot import audit, roles
 from bot.community.service import members_numbered
 from bot.dates import Reading
 from bot.errors import NotAllowedError, UserError
-from bot.events import Place
+from bot.events import Place, Reply
 from bot.numbers import next_number
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
-from bot.polls import sealing
+from bot.polls import render, sealing
 from bot.polls.ballots import CHOICE_KINDS, Ballot
 from bot.polls.counting import Threshold
 from bot.polls.sealing import Sealer
@@ -62,6 +63,20 @@ def check_may_start(session: Session, community_id: int, role: Role | None, spec
     ):
         what = "binding ballots" if spec.binding else "polls"
         raise NotAllowedError(f"In {community.name}, only organisers start {what}.")
+
+
+def start_draft(
+    session: Session,
+    community_id: int,
+    person_id: int,
+    role: Role | None,
+    place: Place,
+    spec: PollSpec,
+    now: datetime,
+) -> int:
+    """Draft a poll, where this person may start it (`check_may_start`); its id."""
+    check_may_start(session, community_id, role, spec)
+    return create_draft(session, community_id, person_id, place, spec, now)
 
 
 def create_draft(
@@ -205,6 +220,25 @@ def publish(session: Session, poll_id: int, actor_id: int, now: datetime) -> Pol
     return PollStatus(poll.status)
 
 
+def publish_where_drafted(
+    session: Session, poll_id: int, actor_id: int, now: datetime
+) -> PollStatus:
+    """Publish the draft (`publish`) and post its card in the chat, and thread, it was
+    drafted in."""
+    status = publish(session, poll_id, actor_id, now)
+    poll = session.get_one(Poll, poll_id)
+    add_post(
+        session,
+        poll_id,
+        poll.origin_platform,
+        poll.origin_chat_id,
+        actor_id,
+        now,
+        thread_id=poll.origin_thread_id,
+    )
+    return status
+
+
 def open_scheduled(session: Session, poll_id: int, now: datetime) -> bool:
     poll = session.get(Poll, poll_id)
     if poll is None or poll.status != PollStatus.SCHEDULED:
@@ -295,6 +329,21 @@ def add_post(
         at=now,
     )
     return True
+
+
+def post_in(
+    session: Session,
+    poll_id: int,
+    chats: Iterable[tuple[str, str, str | None]],
+    actor_id: int,
+    now: datetime,
+) -> int:
+    """Post the poll's card in each chat (platform, chat id, thread); how many cards were not
+    there already."""
+    return sum(
+        add_post(session, poll_id, platform, chat_id, actor_id, now, thread)
+        for platform, chat_id, thread in chats
+    )
 
 
 def edit_cards(session: Session, poll_id: int, now: datetime) -> None:
@@ -625,6 +674,8 @@ def record_outcome(
     actor_id: int,
     now: datetime,
 ) -> None:
+    """Record what will happen after a closed poll (and when to review it), and post it
+    wherever the poll ran."""
     poll = session.get_one(Poll, poll_id)
     if poll.status != PollStatus.CLOSED:
         raise UserError(
@@ -643,6 +694,30 @@ def record_outcome(
         actor_person_id=actor_id,
         action="poll.outcome",
         detail=f"#{poll.number}",
+        at=now,
+    )
+    zone = session.get_one(Community, poll.community_id).timezone
+    note = render.outcome_note(poll.number, poll.question, outcome, review_at, zone)
+    post_everywhere(
+        session,
+        poll_id,
+        Message(f"the outcome of poll #{poll.number}", reply=Reply(note)),
+        now,
+        actor_id,
+    )
+
+
+def set_polls_by(
+    session: Session, community_id: int, who: PollsBy, actor_id: int, now: datetime
+) -> None:
+    """Who may start quick polls in the community (binding ballots stay the organisers')."""
+    session.get_one(Community, community_id).polls_by = who
+    audit.record(
+        session,
+        community_id=community_id,
+        actor_person_id=actor_id,
+        action="community.polls_by",
+        detail=str(who),
         at=now,
     )
 

@@ -49,15 +49,9 @@ async def forget_me(ctx: Context) -> None:
         return
     forgets = ctx.runtime.people.forgets
 
-    def forget(session: Session) -> list[Path]:
-        service.check_may_be_forgotten(session, person_id)  # still so, inside the write
-        files: list[Path] = []
-        for forget_person in forgets:
-            files += forget_person(session, person_id, ctx.now)
-        service.forget(session, person_id, ctx.now)
-        return files
-
-    files = await ctx.runtime.write(forget)
+    files = await ctx.runtime.write(
+        lambda s: service.forget_everywhere(s, person_id, forgets, ctx.now)
+    )
     await asyncio.to_thread(_delete, files)
     # What was overwritten must not linger in the write-ahead log or in freed pages.
     await ctx.runtime.compact()

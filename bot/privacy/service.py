@@ -5,13 +5,16 @@ counted, repair statistics), but nothing in it says who they were or how to reac
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.errors import UserError
+from bot.runtime import PersonForget
 from storage.models import (
     Account,
     AuditEntry,
@@ -93,6 +96,19 @@ def check_may_be_forgotten(session: Session, person_id: int) -> None:
             f"You are the only admin of {', '.join(alone)}; a community always keeps one admin. "
             "Make someone else admin first (/role N admin), then send /forgetme again."
         )
+
+
+def forget_everywhere(
+    session: Session, person_id: int, forgets: Iterable[PersonForget], now: datetime
+) -> list[Path]:
+    """Forget the person in every feature (`forgets`, each feature's own) and here, checking
+    again inside the write that they may be forgotten; the files to delete once it commits."""
+    check_may_be_forgotten(session, person_id)
+    files: list[Path] = []
+    for forget_person in forgets:
+        files += forget_person(session, person_id, now)
+    forget(session, person_id, now)
+    return files
 
 
 def forget(session: Session, person_id: int, now: datetime) -> None:

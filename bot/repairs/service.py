@@ -67,8 +67,9 @@ def report(
     platform: str,
     spec: ReportSpec,
     now: datetime,
-) -> int:
-    """File a report; its id. The triage chat, if there is one, gets the team's card."""
+) -> str:
+    """File a report; the receipt the tenant gets at once. The triage chat, if there is one,
+    gets the team's card."""
     location, home_id = homes.where_reported(session, community_id, person_id, spec.location)
     number = next_number(session, community_id, NUMBER_KIND)
     filed = RepairReport(
@@ -108,9 +109,10 @@ def report(
             community_id=community_id,
         )
         session.flush()
-    if not team_reached(session, filed.id):
+    reached = team_reached(session, filed.id)
+    if not reached:
         _nobody_heard(session, filed, now, tell_tenant=False)
-    return filed.id
+    return render.receipt(load(session, filed.id), team_reached=reached)
 
 
 TEAM_NEWS = "repair-team"

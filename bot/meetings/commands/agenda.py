@@ -71,10 +71,5 @@ async def order_agenda(ctx: Context) -> None:
         )
     numbers, meeting_id = [int(word) for word in words], view.id
 
-    def reorder(session: Session) -> str:
-        agenda.reorder(session, meeting_id, numbers)
-        return agenda.agenda_text(
-            load(session, meeting_id), agenda.accepted_items(session, meeting_id)
-        )
-
-    ctx.reply_privately(await ctx.runtime.write(reorder))
+    reordered = await ctx.runtime.write(lambda s: agenda.reorder(s, meeting_id, numbers))
+    ctx.reply_privately(reordered)

@@ -105,14 +105,9 @@ async def announce(ctx: Context) -> None:
     else:
         chats = [(ctx.place.platform, ctx.place.chat_id, ctx.place.thread_id)]
 
-    def announce_and_post(session: Session) -> int:
-        if view.status is MeetingStatus.DRAFT:
-            service.announce(session, meeting_id, ctx.person_id, ctx.now)
-        return sum(
-            service.add_post(session, meeting_id, *chat, ctx.person_id, ctx.now) for chat in chats
-        )
-
-    posted = await ctx.runtime.write(announce_and_post)
+    posted = await ctx.runtime.write(
+        lambda s: service.announce_in(s, meeting_id, chats, ctx.person_id, ctx.now)
+    )
     if view.status is MeetingStatus.DRAFT:
         ctx.reply_privately(
             f"Meeting #{n} is announced; reminders go out "
@@ -195,12 +190,9 @@ async def rsvp(ctx: Context) -> None:
     meeting_id = view.id
     platform = ctx.place.platform
 
-    def answer_and_update(session: Session) -> service.Answered:
-        answered = service.respond(session, meeting_id, ctx.person_id, answer, platform, ctx.now)
-        service.edit_cards(session, meeting_id, ctx.now)  # edits of one card coalesce (outbox)
-        return answered
-
-    answered = await ctx.runtime.write(answer_and_update)
+    answered = await ctx.runtime.write(
+        lambda s: service.answer(s, meeting_id, ctx.person_id, answer, platform, ctx.now)
+    )
     ctx.reply_privately(render.answered(view, answered.answer, answered.place_in_line))
 
 

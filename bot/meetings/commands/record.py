@@ -7,15 +7,14 @@ import re
 
 from sqlmodel import Session, col, select
 
-from bot import audit, refs, roles
+from bot import refs
 from bot.context import Context
 from bot.dates import format_due, read_moment
 from bot.errors import UserError
 from bot.meetings import record
 from bot.meetings.access import MEETING
-from bot.meetings.views import load
 from storage.meetings import ActionItem
-from storage.models import Community, Person, Role
+from storage.models import Community, Person
 
 _DUE = re.compile(r"^\s*due\s*:\s*(.+)$", re.IGNORECASE | re.DOTALL)
 _QUORUM = re.compile(r"(\d{1,5})(%?)", re.ASCII)
@@ -33,11 +32,9 @@ async def attended(ctx: Context) -> None:
     numbers = refs.member_numbers(ctx.args.text("members").replace(",", " ").split())
     meeting_id = view.id
 
-    def mark(session: Session) -> tuple[list[str], record.Turnout]:
-        names = record.mark_attended(session, meeting_id, numbers, ctx.person_id, ctx.now)
-        return names, record.turnout(session, load(session, meeting_id))
-
-    names, counted = await ctx.runtime.write(mark)
+    names, counted = await ctx.runtime.write(
+        lambda s: record.mark_attended(s, meeting_id, numbers, ctx.person_id, ctx.now)
+    )
     lines = [f"Marked as there: {', '.join(names)}.", f"{len(counted.attended)} there in all."]
     if counted.quorum:
         lines.append(counted.quorum)
@@ -142,26 +139,7 @@ async def actions(ctx: Context) -> None:
 async def done(ctx: Context) -> None:
     community_id = ctx.community
     number = refs.parse(ctx.args.text("action"), "action")[1]
-    organiser = roles.allows(ctx.role, Role.ORGANISER)
-
-    def finish(session: Session) -> str:
-        item = session.exec(
-            select(ActionItem).where(
-                ActionItem.community_id == community_id, ActionItem.number == number
-            )
-        ).first()
-        if item is None or not (organiser or item.owner_person_id == ctx.person_id):
-            raise UserError(f"You have no action #{number}. /actions lists yours.")
-        record.finish(session, item, ctx.now)
-        audit.record(
-            session,
-            community_id=community_id,
-            actor_person_id=ctx.person_id,
-            action="meetings.action_done",
-            detail=f"#{number}",
-            at=ctx.now,
-        )
-        return item.text
-
-    text = await ctx.runtime.write(finish)
-    ctx.reply_privately(f"Action #{number} ({text}) is done. Thank you!")
+    item = await ctx.runtime.write(
+        lambda s: record.finish(s, community_id, number, ctx.person_id, ctx.role, ctx.now)
+    )
+    ctx.reply_privately(f"Action #{number} ({item.text}) is done. Thank you!")

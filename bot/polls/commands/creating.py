@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from bot.context import Context
 from bot.errors import UserError
@@ -30,11 +30,11 @@ async def poll(ctx: Context) -> None:
     else:
         spec = parse_one_line(ctx.args.text("question"), community.timezone, ctx.now)
 
-    def start(session: Session) -> int:
-        service.check_may_start(session, community_id, ctx.role, spec)
-        return service.create_draft(session, community_id, ctx.person_id, ctx.place, spec, ctx.now)
-
-    poll_id = await ctx.runtime.write(start)
+    poll_id = await ctx.runtime.write(
+        lambda s: service.start_draft(
+            s, community_id, ctx.person_id, ctx.role, ctx.place, spec, ctx.now
+        )
+    )
     await show_preview(ctx, poll_id)
 
 
@@ -65,17 +65,9 @@ async def pollset(ctx: Context) -> None:
 async def publish(ctx: Context) -> None:
     view = POLL.of(ctx)
     poll_id, n = view.id, view.number
-    poll = view.poll
-    origin = (poll.origin_platform, poll.origin_chat_id)
-
-    def publish_and_post(session: Session) -> PollStatus:
-        status = service.publish(session, poll_id, ctx.person_id, ctx.now)
-        service.add_post(
-            session, poll_id, *origin, ctx.person_id, ctx.now, thread_id=poll.origin_thread_id
-        )
-        return status
-
-    status = await ctx.runtime.write(publish_and_post)
+    status = await ctx.runtime.write(
+        lambda s: service.publish_where_drafted(s, poll_id, ctx.person_id, ctx.now)
+    )
     # Pressed on the draft's preview: the preview becomes this, so its buttons are gone.
     if status is PollStatus.SCHEDULED:
         ctx.reply_privately(
@@ -114,10 +106,7 @@ async def post(ctx: Context) -> None:
         )
         chats = [(c.platform, c.platform_chat_id, None) for c in rows]
     posted = await ctx.runtime.write(
-        lambda s: sum(
-            service.add_post(s, poll_id, platform, chat_id, ctx.person_id, ctx.now, thread)
-            for platform, chat_id, thread in chats
-        )
+        lambda s: service.post_in(s, poll_id, chats, ctx.person_id, ctx.now)
     )
     if not posted:
         ctx.reply_privately(f"Poll #{n} is already there.")

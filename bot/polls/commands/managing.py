@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import Session
-
-from bot import audit, refs
+from bot import refs
 from bot.context import Context
 from bot.dates import read_moment
 from bot.errors import UserError
-from bot.events import Reply
-from bot.outbox.queue import Message
 from bot.polls import ballots, render, service
 from bot.polls.access import POLL
 from bot.polls.jobs import close_poll
 from bot.polls.live import refresh, state_of
 from bot.text import one_line
-from storage.models import Community, PollsBy
+from storage.models import PollsBy
 from storage.polls import OUTCOME_MAX, PollKind
 
 _REVIEW = re.compile(r"\|\s*review\s*:", re.IGNORECASE)
@@ -114,39 +110,17 @@ async def outcome(ctx: Context) -> None:
     review_at = (
         read_moment(review, view.community.timezone, ctx.now).moment if review.strip() else None
     )
-    note = f"Outcome of poll #{n} ({view.poll.question}): {statement}"
-    if review_at:
-        note += f"\nTo be reviewed {render.when(review_at, view.community.timezone)}."
-
-    def record_and_post(session: Session) -> None:
-        service.record_outcome(session, poll_id, statement, review_at, ctx.person_id, ctx.now)
-        service.post_everywhere(
-            session,
-            poll_id,
-            Message(f"the outcome of poll #{n}", reply=Reply(note)),
-            ctx.now,
-            ctx.person_id,
-        )
-
-    await ctx.runtime.write(record_and_post)
+    await ctx.runtime.write(
+        lambda s: service.record_outcome(s, poll_id, statement, review_at, ctx.person_id, ctx.now)
+    )
     ctx.reply_privately(f"Recorded the outcome of poll #{n}.")
 
 
 async def polls_by(ctx: Context) -> None:
     community_id, who = ctx.community, PollsBy(ctx.args.text("who"))
-
-    def change(session: Session) -> None:
-        session.get_one(Community, community_id).polls_by = who
-        audit.record(
-            session,
-            community_id=community_id,
-            actor_person_id=ctx.person_id,
-            action="community.polls_by",
-            detail=str(who),
-            at=ctx.now,
-        )
-
-    await ctx.runtime.write(change)
+    await ctx.runtime.write(
+        lambda s: service.set_polls_by(s, community_id, who, ctx.person_id, ctx.now)
+    )
     ctx.reply(
         f"Quick polls in {ctx.community_name} can now be started by {who}. Binding ballots are always for organisers."
     )

@@ -8,15 +8,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from sqlmodel import Session
-
 from bot.context import Context
 from bot.events import FileOut
 from bot.repairs import photos, render, service
 from bot.repairs.access import COMMUNAL, REPORT, is_team
 from bot.repairs.repeats import with_repeats
 from bot.repairs.spec import LABELS, build, parse_one_line
-from bot.repairs.views import communal_open, load, reports_of
+from bot.repairs.views import communal_open, reports_of
 from bot.text import one_line
 
 
@@ -35,12 +33,9 @@ async def report(ctx: Context) -> None:
         spec = parse_one_line(ctx.args.text("details"))
     platform = ctx.place.platform
 
-    def file(session: Session) -> str:
-        report_id = service.report(session, community_id, ctx.person_id, platform, spec, ctx.now)
-        reached = service.team_reached(session, report_id)
-        return render.receipt(load(session, report_id), team_reached=reached)
-
-    receipt = await ctx.runtime.write(file)
+    receipt = await ctx.runtime.write(
+        lambda s: service.report(s, community_id, ctx.person_id, platform, spec, ctx.now)
+    )
     if what is None:  # typed in one line, where the chat may see it
         _answer_privately(ctx, receipt)
     else:
