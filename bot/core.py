@@ -418,12 +418,6 @@ class Moot:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    def edit_interval(self, platforms: Sequence[str]) -> float:
-        """How long to gather changes before editing messages on these platforms."""
-        return max(
-            (self._outlets[p].edit_interval for p in platforms if p in self._outlets), default=0.0
-        )
-
 
 def _command_of(event: Inbound) -> tuple[str, str, dict[str, ArgValue] | None]:
     """The command name, typed-out arguments and pre-parsed options an event stands for."""

@@ -83,9 +83,6 @@ class Runtime(Protocol):
     def outlet(self, platform: str) -> Outlet | None:
         """The connected adapter for `platform`, if any (for what only some platforms offer)."""
 
-    def edit_interval(self, platforms: Sequence[str]) -> float:
-        """How long to gather changes before editing messages on these platforms."""
-
     async def compact(self) -> None:
         """Rewrite the database so that what was overwritten lingers nowhere (privacy)."""
 

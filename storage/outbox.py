@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String, Text
+from sqlalchemy import Column, Index, String, Text, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -43,6 +43,14 @@ class OutboxEntry(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outbox_waiting", "status", "platform", "id"),
         Index("ux_outbox_number", "community_id", "number", unique=True),
+        # "Does an edit of this card wait already?" (bot.outbox.queue.edit_cards), asked by
+        # votes once per group: only waiting entries are indexed.
+        Index(
+            "ix_outbox_edits_waiting",
+            "edit_of",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -70,6 +78,8 @@ class OutboxEntry(SQLModel, table=True):
     error: str | None = Field(default=None, sa_type=String(ERROR_MAX))
     message_id: str | None = Field(default=None, sa_type=String(64))
     # Not sent before this moment: a reminder prepared ahead waits here and leaves on the second.
+    # On a live card's edit: the moment it was queued, while no dispatcher has taken it for
+    # sending yet (later changes to the card count on it: bot.outbox.queue.edit_cards).
     not_before: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     # What the message is about, so it can be withdrawn while it waits if that changes
     # ("meeting-reminder:12": moving meeting 12 withdraws its prepared reminders).

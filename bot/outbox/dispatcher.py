@@ -4,9 +4,12 @@ Entries go out in order within a *lane* (one chat, or one person's direct messag
 message never overtakes an earlier one there, and a lane that is backing off does not hold up
 the others. Failures are sorted by what they mean (bot/outlet.py): try later (with the
 platform's `retry_after`, else doubling waits), follow a moved chat, or give up with the reason,
-marking the chat or account so Moot stops trying. An edit is rendered when it is sent and a
-newer edit of the same message replaces an older one waiting, so a card shows the latest state
-at most one edit interval late, however many changes arrive.
+marking the chat or account so Moot stops trying. An edit is rendered when it is sent, and
+changes to a card count on the edit of it already waiting until the dispatcher takes that edit
+for sending (in a write, before rendering: bot.outbox.queue.edit_cards); edits of one card leave
+at most once per the platform's edit interval, counted from the last one sent (by an earlier
+process too), so a card shows the latest state at most one edit interval late, however many
+changes arrive.
 
 Up to `LANES_AT_ONCE` sends are with the platform at any moment, each in its own lane, and a
 lane whose send returns takes the next as soon as that outcome is stored: one slow chat never
@@ -21,6 +24,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import math
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -38,7 +42,7 @@ from bot.outlet import ChatMovedError, Outlet, RefusedError, TransientError
 from storage.models import Account, Chat
 from storage.outbox import ERROR_MAX, DeliveryKind, DeliveryStatus, OutboxEntry
 from storage.store import driver_connection
-from storage.types import stored_moment
+from storage.types import stored_moment, stored_to_aware
 
 if TYPE_CHECKING:
     from bot.outbox.service import Outbox
@@ -102,7 +106,8 @@ class Dispatcher:
         self.quiet_requests = 0
         self.quiet_answered = 0
         self._not_before: dict[int, float] = {}  # entry id -> monotonic time (backing off)
-        self._last_edit: dict[tuple[str, str], float] = {}  # (chat, message) -> monotonic time
+        # A card's post (delivery id) -> when this process last sent an edit of it (monotonic).
+        self._last_edit: dict[int, float] = {}
         self._slots = asyncio.Semaphore(LANES_AT_ONCE)
         self._busy: set[str] = set()  # lanes with an entry under way
         # Lanes whose outcome was stored after the last read began: that read may have seen
@@ -276,8 +281,9 @@ class Dispatcher:
             await self._finish(entry, DeliveryStatus.SENT, None, message_id)
 
     def _late(self, entry: Waiting) -> timedelta:
-        """How long after its moment a message prepared for one is leaving (zero for others)."""
-        if entry.not_before is None:
+        """How long after its moment a message prepared for one is leaving (zero for others; a
+        card's edit shows the card as it is when sent, so it is never late)."""
+        if entry.not_before is None or entry.kind == DeliveryKind.EDIT:
             return timedelta(0)
         return max(timedelta(0), self._outbox.runtime.clock.now() - entry.not_before)
 
@@ -296,10 +302,13 @@ class Dispatcher:
         if entry.kind == DeliveryKind.POST:
             return _Target(entry.chat_id)
         entry_id, original = entry.id, entry.edit_of
-
+        assert original is not None
         chat_id, platform = entry.chat_id, entry.platform
+        # The first edit of a card this process sends keeps its distance from the last one an
+        # earlier process sent (it is stored): a restart does not bring the next edit forward.
+        known = original in self._last_edit or not self._outlet.edit_interval
 
-        def look(session: Session) -> tuple[OutboxEntry | None, bool]:
+        def look(session: Session) -> tuple[OutboxEntry | None, bool, datetime | None]:
             newer = session.exec(
                 select(OutboxEntry.id).where(
                     OutboxEntry.edit_of == original,
@@ -312,9 +321,14 @@ class Dispatcher:
                     Chat.platform == platform, Chat.platform_chat_id == chat_id
                 )
             ).first()
-            return session.get(OutboxEntry, original), newer is not None or bool(shut_out)
+            last_sent = None if known else _last_sent_edit(session, platform, original)
+            return (
+                session.get(OutboxEntry, original),
+                newer is not None or bool(shut_out),
+                last_sent,
+            )
 
-        post, superseded = await self._outbox.runtime.read(look)
+        post, superseded, last_sent = await self._outbox.runtime.read(look)
         if (
             superseded
             or post is None
@@ -331,12 +345,18 @@ class Dispatcher:
         if post.status == DeliveryStatus.PENDING or post.message_id is None:
             self._not_before[entry_id] = time.monotonic() + 1  # the post goes first
             return None
-        key = (entry.chat_id, post.message_id)
-        next_edit = self._last_edit.get(key, 0.0) + self._outlet.edit_interval
+        if last_sent is not None and original not in self._last_edit:
+            ago = (self._outbox.runtime.clock.now() - last_sent).total_seconds()
+            self._last_edit[original] = time.monotonic() - max(0.0, ago)
+        next_edit = self._last_edit.get(original, -math.inf) + self._outlet.edit_interval
         if next_edit > time.monotonic():
             self._not_before[entry_id] = next_edit
             return None
-        self._last_edit[key] = time.monotonic()
+        if entry.not_before is not None:
+            # Taken, before it is rendered: a change committed from now on is not in what it
+            # shows, so it queues an edit of its own (bot.outbox.queue.edit_cards).
+            await self._outbox.runtime.write(functools.partial(_take, entry_id=entry_id))
+        self._last_edit[original] = time.monotonic()
         return _Target(entry.chat_id, message_id=post.message_id)
 
     async def _render(self, entry: Waiting) -> Reply | None:
@@ -500,6 +520,26 @@ def _store(session: Session, rows: list[_OutcomeRow]) -> dict[int, OutboxEntry]:
         entry_id: session.get_one(OutboxEntry, entry_id, populate_existing=True)
         for entry_id in failed
     }
+
+
+def _take(session: Session, entry_id: int) -> None:
+    """A card's edit is taken for sending: no later change counts on it any more."""
+    driver_connection(session).execute(
+        "UPDATE outbox SET not_before = NULL WHERE id = ?", (entry_id,)
+    )
+
+
+_LAST_SENT_EDIT = (
+    "SELECT finished_at FROM outbox WHERE status = 'sent' AND platform = ? AND edit_of = ? "
+    "AND kind = 'edit' ORDER BY id DESC LIMIT 1"
+)
+
+
+def _last_sent_edit(session: Session, platform: str, post_id: int) -> datetime | None:
+    """When the last edit of a card's post was sent, if one was (newest first on
+    ix_outbox_waiting: a busy card's last edit is among the latest rows)."""
+    row = driver_connection(session).execute(_LAST_SENT_EDIT, (platform, post_id)).fetchone()
+    return None if row is None or row[0] is None else stored_to_aware(row[0])
 
 
 def _lane(entry: Waiting) -> str:

@@ -19,6 +19,7 @@ from bot.events import Reply
 from bot.outbox import messages
 from storage.models import Account, Chat, Community, Person
 from storage.outbox import ERROR_MAX, SUMMARY_MAX, DeliveryKind, DeliveryStatus, OutboxEntry
+from storage.store import driver_connection
 
 NEW_DELIVERIES = "moot.new_deliveries"
 # A message prepared for its moment (`not_before`) that could not leave then, because Moot was
@@ -238,12 +239,38 @@ def retired_card(
     )
 
 
+# Whether a card's post (by delivery id) needs a new edit queued: it did not fail, its chat has
+# not shut Moot out, and no edit of it waits *untaken*. A card's edit waits untaken while its
+# `not_before` is set (to the moment it was queued, so it never holds it back); the dispatcher
+# takes it, clearing `not_before` in a write of its own, before it renders the card
+# (bot/outbox/dispatcher.py). A change committed while an untaken edit waits is therefore in what
+# that edit shows, and a change committed after the take queues an edit of its own. One
+# statement on SQLite's driver: votes run it once per poll per group (bot.polls.service.cast).
+_NEEDS_EDIT = (
+    "SELECT 1 FROM outbox o WHERE o.id = ? AND o.status != 'failed' AND NOT EXISTS ("
+    "SELECT 1 FROM outbox e WHERE e.edit_of = o.id AND e.status = 'pending' AND e.kind = 'edit' "
+    "AND e.not_before IS NOT NULL) AND NOT EXISTS ("
+    "SELECT 1 FROM chat c WHERE c.platform = o.platform AND c.platform_chat_id = o.chat_id "
+    "AND c.unreachable IS NOT NULL)"
+)
+
+
 def edit_cards(session: Session, posted_by: Iterable[int], message: Message, now: datetime) -> None:
-    """Bring live cards up to date wherever they were posted (each rendered when sent)."""
+    """Bring live cards up to date wherever they were posted (each rendered when sent). An edit
+    of the card already waiting, not yet taken for sending, covers this change too: a burst of
+    changes queues one edit per card, which the dispatcher sends at most once per the platform's
+    edit interval."""
+    session.flush()  # the statement below goes straight to SQLite
+    db = driver_connection(session)
+    queued = False
     for delivery_id in posted_by:
+        if db.execute(_NEEDS_EDIT, (delivery_id,)).fetchone() is None:
+            continue
         delivery = session.get_one(OutboxEntry, delivery_id)
-        if delivery.status != DeliveryStatus.FAILED:
-            edit(session, of=delivery, message=message, now=now)
+        edit(session, of=delivery, message=replace(message, not_before=now), now=now)
+        queued = True
+    if queued:
+        session.flush()  # so that the next change in this transaction finds it waiting
 
 
 def direct(

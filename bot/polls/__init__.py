@@ -4,12 +4,12 @@
 - commands/    the command handlers: creating, voting, reading (lists, results, exports) and
                managing (closing, extending, paper votes, outcomes)
 - access.py    finding the poll a command names, and who may do what with it (and POLL)
-- service.py   writes, each inside one writer transaction; moving posts when a chat moves
+- service.py   writes, each inside one writer transaction with the card edits it causes (a
+               vote's once per group of writes); moving posts when a chat moves
 - views.py     reading polls and their tallies
 - render.py    how polls read in a chat
 - cards.py     live messages: a poll's card, a closed poll's results with their chart
-- live.py      keeping cards current (edits at most once per platform interval), and the
-               ballots and definitions held in memory
+- live.py      the ballots and definitions held in memory, and reading results
 - jobs.py      opening, closing, reminders and reviews on time; unsealed ballots at start-up
 - spec.py      reading a poll's definition from what people type
 - privacy.py   a person's votes for their own copy; merging two accounts' votes

@@ -1,20 +1,17 @@
-"""Keeping poll cards current, and ballots people are filling in.
+"""The polls feature's state in memory (ballots people are filling in, published polls'
+definitions, secret ballots waiting to be sealed), and reading a poll's results.
 
-Every vote marks its poll as changed. Once per the slowest edit interval of the platforms it is
-posted on, the changed poll's cards get an edit in the outbox; the card's text is rendered when
-the edit is sent (bot/polls/cards.py), so it shows the count as it is then, and platform rate
-limits (Telegram: 20 messages a minute in a group) are never approached however many votes
-arrive.
+Poll cards need nothing here: every change to a poll (a vote too) queues the edit of its cards in
+its own transaction (bot.polls.service), and the outbox renders the card when it sends the edit,
+at most once per the platform's edit interval (bot/outbox/queue.py, bot/outbox/dispatcher.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from bot.polls import service
 from bot.polls.results import Results, compute
 from bot.polls.sealing import DEFAULT_BATCH, Sealer
 from bot.polls.views import PollView, load, tally
@@ -39,19 +36,6 @@ class PollsState:
     definitions: dict[tuple[int, int], PollView] = field(default_factory=dict)
     # Secret ballots waiting to be sealed are unreadable without what this keeps in memory.
     sealer: Sealer = field(default_factory=Sealer)
-    _pending: set[int] = field(default_factory=set)
-
-    def changed(self, poll_id: int) -> None:
-        if poll_id in self._pending:
-            return
-        self._pending.add(poll_id)
-        self.runtime.spawn(self._refresh_later(poll_id))
-
-    async def _refresh_later(self, poll_id: int) -> None:
-        posts = await self.runtime.read(lambda s: load(s, poll_id).posts)
-        await asyncio.sleep(self.runtime.edit_interval([p.platform for p in posts]))
-        self._pending.discard(poll_id)
-        await refresh(self.runtime, poll_id)
 
 
 def _start(runtime: Runtime, settings: PollsSettings) -> PollsState:
@@ -63,12 +47,6 @@ STATE = FeatureState("polls", PollsSettings(), _start)
 
 def state_of(runtime: Runtime) -> PollsState:
     return runtime.state(STATE)
-
-
-async def refresh(runtime: Runtime, poll_id: int) -> None:
-    """Queue an edit of the poll's card in every chat where it was posted."""
-    now = runtime.clock.now()
-    await runtime.write(lambda s: service.edit_cards(s, poll_id, now))
 
 
 async def results_of(runtime: Runtime, poll_id: int) -> tuple[PollView, Results]:

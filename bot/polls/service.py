@@ -347,11 +347,35 @@ def post_in(
 
 
 def edit_cards(session: Session, poll_id: int, now: datetime) -> None:
-    """Bring the poll's card up to date wherever it was posted (rendered when sent)."""
+    """Bring the poll's card up to date wherever it was posted (rendered when sent; an edit
+    already waiting covers this change too, see bot.outbox.queue.edit_cards)."""
     poll = session.get_one(Poll, poll_id)
-    posts = session.exec(select(PollPost.outbox_id).where(PollPost.poll_id == poll_id))
-    message = Message(f"poll #{poll.number}", live=f"{CARD}:{poll_id}")
+    _edit_cards(session, poll_id, poll.number, now)
+
+
+_POSTS = "SELECT outbox_id FROM pollpost WHERE poll_id = ?"
+# Polls whose cards a vote in this transaction has already brought up to date.
+_CARDS_EDITED = "polls.cards_edited"
+
+
+def _edit_cards(session: Session, poll_id: int, number: int, now: datetime) -> None:
+    session.flush()  # the statement below goes straight to SQLite
+    posts = [row[0] for row in driver_connection(session).execute(_POSTS, (poll_id,))]
+    message = Message(f"poll #{number}", live=f"{CARD}:{poll_id}")
     outbox.edit_cards(session, posts, message, now)
+
+
+def _voted(session: Session, poll_id: int, number: int, now: datetime) -> None:
+    """A vote changed the poll's card: queue its edit in the vote's own transaction, once per
+    poll per group of writes (storage/writer.py) however many votes the group holds. What a
+    write queues inside a savepoint (its group redone one write at a time, so that one can roll
+    back alone) is not remembered: it may not stay, so the next vote asks the outbox again."""
+    edited = session.info.get(_CARDS_EDITED)
+    if edited is not None and poll_id in edited:
+        return
+    _edit_cards(session, poll_id, number, now)
+    if not session.in_nested_transaction():
+        session.info.setdefault(_CARDS_EDITED, set()).add(poll_id)
 
 
 def post_everywhere(
@@ -448,7 +472,9 @@ def cast(
             raise UserError(
                 f"You have already cast your secret ballot in poll #{number}; it is final."
             )
-        return Cast(first=True, waiting=sealer.hold(session, poll_id, person_id, ballot, now))
+        waiting = sealer.hold(session, poll_id, person_id, ballot, now)
+        _voted(session, poll_id, number, now)
+        return Cast(first=True, waiting=waiting)
     db.execute(
         _UPSERT_VOTE,
         (poll_id, person_id, ballot.choice, ballot.stored_marks, moment),
@@ -458,6 +484,7 @@ def cast(
             db.execute(_COUNT_UP, (poll_id, ballot.choice))
         else:
             db.execute(_COUNT_MOVE, (ballot.choice, poll_id, ballot.choice, previous))
+    _voted(session, poll_id, number, now)
     return Cast(first=not voted)
 
 
@@ -505,6 +532,7 @@ def extend(
         raise UserError("An extension must close later than the poll does now.")
     previous, poll.closes_at = poll.closes_at, closes_at
     _arm_close(session, poll, now)  # the timers for the old deadline find it changed and do nothing
+    edit_cards(session, poll_id, now)
     audit.record(
         session,
         community_id=poll.community_id,
@@ -664,6 +692,7 @@ def add_paper(
         detail=f"#{poll.number} {ballots} ballots {json.dumps(counts)}",
         at=now,
     )
+    edit_cards(session, poll_id, now)
 
 
 def record_outcome(

@@ -12,7 +12,6 @@ from bot.errors import UserError
 from bot.polls import ballots, render, service
 from bot.polls.access import POLL
 from bot.polls.jobs import close_poll
-from bot.polls.live import refresh, state_of
 from bot.text import one_line
 from storage.models import PollsBy
 from storage.polls import OUTCOME_MAX, PollKind
@@ -37,7 +36,6 @@ async def extend(ctx: Context) -> None:
     await ctx.runtime.write(
         lambda s: service.extend(s, poll_id, reading.moment, ctx.person_id, ctx.now)
     )
-    await refresh(ctx.runtime, poll_id)
     ctx.reply_privately(
         f"Poll #{n} now closes {render.when(reading.moment, view.community.timezone)}."
     )
@@ -69,7 +67,6 @@ async def paper(ctx: Context) -> None:
     await ctx.runtime.write(
         lambda s: service.add_paper(s, poll_id, count_ballots, counts, ctx.person_id, ctx.now)
     )
-    state_of(ctx.runtime).changed(poll_id)
     ctx.reply_privately(
         f"Added {count_ballots} paper ballot(s) to poll #{n}; the audit log records that you did."
     )

@@ -54,7 +54,6 @@ async def record(ctx: Context, view: PollView, ballot: ballots.Ballot) -> None:
         lambda s: service.cast(s, poll_id, ctx.person_id, ballot, ctx.now, state.sealer)
     )
     state.drafts.pop((poll_id, ctx.person_id), None)
-    state.changed(poll_id)
     if view.poll.secret:
         # No receipt: nothing after the cast restates the choice.
         ctx.reply_privately(render.secret_ballot_cast(n, state.sealer.batch), updating_pressed=True)
