@@ -45,7 +45,8 @@ from bot.polls.sealing import Sealer
 from bot.polls.views import load, tally
 from moot.heap import freeze_what_lives_for_good
 from storage.migrate import upgrade
-from storage.store import CHECKPOINT_SECONDS, Store, driver_connection
+from storage.raw import raw_connection
+from storage.store import CHECKPOINT_SECONDS, Store
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 NAIVE_NOW = "2026-11-23 09:00:00.000000"
@@ -203,7 +204,7 @@ def plain_loop(url: str, votes: int, voters: int, *, as_presses: bool) -> float:
                     person = rng.randint(1, voters)
                     if as_presses:
                         actor = Actor("bench", str(person), f"Voter {person}")
-                        found = recognise(driver_connection(session), actor, place, f"p{i}", NOW)
+                        found = recognise(raw_connection(session), actor, place, f"p{i}", NOW)
                         assert found is not None
                         found[1].write(session)
                     ballot = Ballot(choice=rng.randint(1, 5))

@@ -12,13 +12,13 @@ from sqlmodel import Session
 
 _NEXT = text(
     "INSERT INTO numbersequence (community_id, kind, last) VALUES (:community, :kind, 1) "
-    "ON CONFLICT (community_id, kind) DO UPDATE SET last = last + 1 RETURNING last"
+    "ON CONFLICT (community_id, kind) DO UPDATE SET last = numbersequence.last + 1 RETURNING last"
 )
 
 
 _RESERVE = text(
     "INSERT INTO numbersequence (community_id, kind, last) VALUES (:community, :kind, :count) "
-    "ON CONFLICT (community_id, kind) DO UPDATE SET last = last + :count RETURNING last"
+    "ON CONFLICT (community_id, kind) DO UPDATE SET last = numbersequence.last + :count RETURNING last"
 )
 
 

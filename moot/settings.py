@@ -61,10 +61,17 @@ class Settings(BaseSettings):
 
     @field_validator("database_url")
     @classmethod
-    def _sqlite_only(cls, value: str) -> str:
-        if not value.startswith("sqlite:///") or not value.removeprefix("sqlite:///").strip():
+    def _a_store_moot_runs_on(cls, value: str) -> str:
+        """A SQLite file, or PostgreSQL through psycopg 3 (a plain postgresql:// URL, as managed
+        databases hand them out, means the same)."""
+        for plain in ("postgresql://", "postgres://"):
+            if value.startswith(plain):
+                value = "postgresql+psycopg://" + value.removeprefix(plain)
+        sqlite_file = value.startswith("sqlite:///") and value.removeprefix("sqlite:///").strip()
+        if not sqlite_file and not value.startswith("postgresql+psycopg://"):
             raise ValueError(
-                "DATABASE_URL must be a SQLite file URL such as sqlite:///./data/moot.db"
+                "DATABASE_URL must be a SQLite file URL such as sqlite:///./data/moot.db, or a "
+                "PostgreSQL one such as postgresql://moot@localhost/moot"
             )
         return value
 

@@ -1,6 +1,7 @@
-"""Engines for the store: every SQLite connection gets WAL, synchronous=NORMAL, a busy timeout
+"""Engines for the store. Every SQLite connection gets WAL, synchronous=NORMAL, a busy timeout
 and foreign keys, and transactions are begun explicitly so savepoints work (see SQLAlchemy's
-pysqlite notes on serializable isolation)."""
+pysqlite notes on serializable isolation). PostgreSQL (`postgresql+psycopg://…`, psycopg 3) runs
+at its default READ COMMITTED isolation."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ CACHE_KIB = 32 * 1024  # per connection; the default 2 MB evicts a large registe
 
 class StoreConfigError(Exception):
     """The database URL cannot be used; the message is one sentence for the operator."""
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).drivername.startswith("sqlite")
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -55,15 +60,17 @@ def make_engine(
     writer commits on the event loop, and a checkpoint can take tens of milliseconds, so the
     store runs checkpoints on a worker thread instead (Store.checkpoint). With `one_connection`,
     every use of the engine shares a single connection (the writer's: see Writer.idle_connection)."""
-    is_sqlite = make_url(url).drivername.startswith("sqlite")
     connect_args: dict[str, Any] = {}
     options: dict[str, Any] = {}
-    if is_sqlite:
+    if one_connection:
+        options["poolclass"] = StaticPool
+    if is_sqlite(url):
         connect_args = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
-        if one_connection:
-            options["poolclass"] = StaticPool
+    else:
+        connect_args = {"application_name": "moot"}
+        options["pool_pre_ping"] = True
     engine = create_engine(url, connect_args=connect_args, **options)
-    if is_sqlite:
+    if is_sqlite(url):
         _configure_sqlite(engine, begin, autocheckpoint)
     return engine
 

@@ -13,22 +13,17 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session
 
-from storage.engine import StoreConfigError, make_engine, prepare_sqlite_file, sqlite_path
+from storage.engine import (
+    StoreConfigError,
+    is_sqlite,
+    make_engine,
+    prepare_sqlite_file,
+    sqlite_path,
+)
+from storage.raw import RawConnection, wrap
 from storage.writer import WriteOp, Writer
 
 T = TypeVar("T")
-
-
-def driver_connection(session: Session) -> sqlite3.Connection:
-    """The SQLite connection under a session's transaction, for the few hot paths that skip
-    SQLAlchemy's statement machinery. Looked up once per writer group, not once per write."""
-    found = session.info.get("driver_connection")
-    if found is None:
-        found = session.info["driver_connection"] = (
-            session.connection().connection.driver_connection
-        )
-    assert isinstance(found, sqlite3.Connection)
-    return found
 
 
 # How often the write-ahead log is copied into the database file, when there were writes.
@@ -38,20 +33,25 @@ log = logging.getLogger(__name__)
 
 
 class Store:
+    """On SQLite (the embedded default) or PostgreSQL, chosen by the URL. On PostgreSQL the
+    writer's groups run on a worker thread, since each statement is a round trip to the server,
+    and there is no log to checkpoint: the server does that."""
+
     def __init__(self, url: str, *, max_batch: int = 1000) -> None:
         prepare_sqlite_file(url)
         self.url = url
+        self.is_sqlite = is_sqlite(url)
         self.read_engine = make_engine(url)
         self.write_engine = make_engine(
             url, begin="BEGIN IMMEDIATE", autocheckpoint=False, one_connection=True
         )
-        self.writer = Writer(self.write_engine, max_batch=max_batch)
+        self.writer = Writer(self.write_engine, max_batch=max_batch, off_loop=not self.is_sqlite)
         self._checkpoints: asyncio.Task[None] | None = None
         self._peeking: Any = None  # the read connection kept for `peek`
 
     def start(self) -> None:
         self.writer.start()
-        if self._checkpoints is None:
+        if self._checkpoints is None and self.is_sqlite:
             self._checkpoints = asyncio.create_task(self._checkpoint_now_and_then())
 
     async def close(self) -> None:
@@ -93,21 +93,24 @@ class Store:
         """Rewrite the database file table by table in key order and empty its write-ahead log:
         afterwards no row's place in the file, no freed page and no logged frame tells in what
         order rows were written (bot.polls.sealing relies on this after a secret ballot)."""
-        await self.writer.maintain(_vacuum_and_empty_the_log)
+        await self.writer.maintain(
+            _vacuum_and_empty_the_log if self.is_sqlite else _vacuum_postgresql
+        )
 
-    def peek(self, query: Callable[[sqlite3.Connection], T]) -> T:
+    def peek(self, query: Callable[[RawConnection], T]) -> T:
         """A read of a few indexed rows on the event loop itself, with no hop to a thread and
         back: for the one lookup every event needs before anything else (bot.identity.arrival).
         It reads committed rows through the writer's own connection when no group holds it,
         since that connection's cache is warm (see Writer.idle_connection). The query must read
         its rows to the end, so no read stays open."""
         connection = self.writer.idle_connection()
-        if connection is None:
-            if self._peeking is None:
-                self._peeking = self.read_engine.raw_connection()
-            connection = self._peeking.driver_connection
-        assert isinstance(connection, sqlite3.Connection)
-        return query(connection)
+        if connection is not None:
+            return query(connection)
+        if self._peeking is None:
+            self._peeking = self.read_engine.raw_connection()
+            if not self.is_sqlite:  # each peek sees what is committed, and holds nothing open
+                self._peeking.driver_connection.autocommit = True
+        return query(wrap(self._peeking.driver_connection))
 
     async def read(self, query: Callable[[Session], T]) -> T:
         """Run a read-only query on a worker thread (WAL lets it run beside the writer)."""
@@ -118,7 +121,16 @@ class Store:
             return query(session)
 
 
-def _vacuum_and_empty_the_log(db: sqlite3.Connection) -> None:
+def _vacuum_postgresql(db: Any) -> None:
+    """PostgreSQL's VACUUM, outside a transaction (what it leaves behind: docs/secret-ballots.md)."""
+    db.autocommit = True
+    try:
+        db.execute("VACUUM FULL secretballot, voterroll")
+    finally:
+        db.autocommit = False
+
+
+def _vacuum_and_empty_the_log(db: Any) -> None:
     db.execute("VACUUM")
     # A reader still on an older snapshot keeps the log from being emptied: wait for it.
     for _ in range(TRUNCATE_TRIES):
@@ -133,7 +145,10 @@ def backup_sqlite(url: str, destination: Path) -> None:
     """Copy a live SQLite database with SQLite's online backup API (safe while Moot runs)."""
     source_path = sqlite_path(url)
     if source_path is None:
-        raise StoreConfigError("moot backup works on a SQLite database file")
+        raise StoreConfigError(
+            "moot backup copies a SQLite database file; on PostgreSQL use pg_dump (or your "
+            "server's own backups, such as pg_basebackup with its WAL archive)."
+        )
     if not source_path.is_file():
         raise StoreConfigError(f"There is no database at {source_path} to back up.")
     if destination.is_dir():

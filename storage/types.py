@@ -20,13 +20,16 @@ def naive_utc(value: datetime) -> datetime:
 
 def stored_moment(value: datetime) -> str:
     """A moment as SQLAlchemy stores a `UTCDateTime` in SQLite, for statements that bypass it.
-    Stored moments compare as strings in the same order as the moments themselves."""
+    Stored moments compare as strings in the same order as the moments themselves; PostgreSQL
+    reads the same text as a timestamp."""
     return naive_utc(value).isoformat(" ", "microseconds")
 
 
-def stored_to_aware(value: str) -> datetime:
-    """A stored moment read by a statement that bypasses SQLAlchemy, as an aware datetime."""
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+def stored_to_aware(value: str | datetime) -> datetime:
+    """A stored moment read by a statement that bypasses SQLAlchemy (text from SQLite, a naive
+    UTC datetime from PostgreSQL), as an aware datetime."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment.replace(tzinfo=UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

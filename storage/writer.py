@@ -42,9 +42,9 @@ class _Pending:
 
 @dataclass
 class _Maintenance:
-    """Work on the whole file outside any transaction (VACUUM), between two groups."""
+    """Work on the whole store outside any transaction (VACUUM), between two groups."""
 
-    work: Callable[[sqlite3.Connection], None]
+    work: Callable[[Any], None]  # given the driver's own connection
     future: asyncio.Future[None]
 
 
@@ -55,9 +55,11 @@ class WriterClosedError(RuntimeError):
 class Writer:
     """Serialises and group-commits all writes to one database."""
 
-    def __init__(self, engine: Engine, *, max_batch: int = 1000) -> None:
+    def __init__(self, engine: Engine, *, max_batch: int = 1000, off_loop: bool = False) -> None:
         self._engine = engine
         self._max_batch = max_batch
+        # Every group on a worker thread (PostgreSQL: each statement waits on the server).
+        self._always_off_loop = off_loop
         self._queue: asyncio.Queue[_Pending | _Maintenance | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
@@ -106,7 +108,7 @@ class Writer:
             self._connection = driver
         return None if self._connection.in_transaction else self._connection
 
-    async def maintain(self, work: Callable[[sqlite3.Connection], None]) -> None:
+    async def maintain(self, work: Callable[[Any], None]) -> None:
         """Run `work` (such as VACUUM) on a connection outside any transaction, after the writes
         already queued and before any queued later; on a worker thread, so the loop keeps
         serving."""
@@ -140,7 +142,7 @@ class Writer:
                     held = item  # after this group, on its own
                     break
                 batch.append(item)
-            if any(pending.long for pending in batch):
+            if self._always_off_loop or any(pending.long for pending in batch):
                 self._off_loop = True
                 try:
                     failed = await asyncio.to_thread(self._commit, batch)
@@ -165,12 +167,10 @@ class Writer:
         finally:
             self._off_loop = False
 
-    def _run_maintenance(self, work: Callable[[sqlite3.Connection], None]) -> None:
+    def _run_maintenance(self, work: Callable[[Any], None]) -> None:
         connection = self._engine.raw_connection()
         try:
-            driver = connection.driver_connection
-            assert isinstance(driver, sqlite3.Connection)
-            work(driver)
+            work(connection.driver_connection)
         finally:
             connection.close()
 

@@ -1,14 +1,23 @@
 """Fixtures every test may use: a store, a clock that tests move, a running Moot, a console
-platform that records what Moot sends, and residents of Elm Court."""
+platform that records what Moot sends, and residents of Elm Court.
+
+Every test that uses the store runs twice: on SQLite, and on PostgreSQL when
+MOOT_TEST_POSTGRES_URL names a server to make throwaway databases on (`.ci/postgres start` runs
+one; `.ci/run` always does). Without one, the PostgreSQL half is reported as not run at the end,
+and with MOOT_REQUIRE_POSTGRES=1 (as in CI) its absence fails the run instead."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from bot.clock import ManualClock
 from bot.core import Moot
@@ -22,11 +31,61 @@ START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 STOP_WITHIN_SECONDS = 10
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'moot.db'}"
-    upgrade(url)
-    return url
+POSTGRES_SERVER = os.environ.get("MOOT_TEST_POSTGRES_URL", "")
+POSTGRES_REQUIRED = os.environ.get("MOOT_REQUIRE_POSTGRES") == "1"
+NOT_RUN = "PostgreSQL half not run: no MOOT_TEST_POSTGRES_URL (see docs/operating.md)"
+_not_run: list[str] = []
+
+
+def _on_server(database: str) -> str:
+    return make_url(POSTGRES_SERVER).set(database=database).render_as_string(hide_password=False)
+
+
+def _admin(statement: str) -> None:
+    engine = create_engine(_on_server("postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A database migrated once per run, that each test's database is copied from."""
+    name = f"moot_template_{uuid.uuid4().hex[:8]}"
+    _admin(f"CREATE DATABASE {name}")
+    upgrade(_on_server(name))
+    yield name
+    _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty store for one test: a SQLite file, or a PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'moot.db'}"
+        upgrade(url)
+        yield url
+        return
+    only = request.node.get_closest_marker("sqlite_only")
+    if only is not None:
+        pytest.skip(f"SQLite only: {only.args[0]}")
+    if not POSTGRES_SERVER:
+        if POSTGRES_REQUIRED:
+            pytest.fail("MOOT_REQUIRE_POSTGRES=1 but MOOT_TEST_POSTGRES_URL is not set")
+        _not_run.append(request.node.nodeid)
+        pytest.skip(NOT_RUN)
+    template = request.getfixturevalue("postgres_template")
+    name = f"moot_test_{uuid.uuid4().hex[:12]}"
+    _admin(f"CREATE DATABASE {name} TEMPLATE {template}")
+    yield _on_server(name)
+    _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _not_run:
+        terminalreporter.write_sep("!", f"{NOT_RUN}: {len(_not_run)} tests", red=True, bold=True)
 
 
 @pytest.fixture

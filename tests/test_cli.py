@@ -53,10 +53,11 @@ def test_a_malformed_token_stops_start_up_with_one_sentence(tmp_path: Path) -> N
 
 
 def test_a_database_moot_cannot_use_stops_start_up_with_one_sentence(tmp_path: Path) -> None:
-    result = moot(["run"], tmp_path, env={"DATABASE_URL": "postgresql://localhost/moot"})
+    result = moot(["run"], tmp_path, env={"DATABASE_URL": "mysql://localhost/moot"})
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "moot: Bad setting DATABASE_URL: DATABASE_URL must be a SQLite file URL such as sqlite:///./data/moot.db."
+        "moot: Bad setting DATABASE_URL: DATABASE_URL must be a SQLite file URL such as "
+        "sqlite:///./data/moot.db, or a PostgreSQL one such as postgresql://moot@localhost/moot."
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import threading
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +12,7 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from storage.models import Person
+from storage.raw import RawConnection
 from storage.store import Store, backup_sqlite
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -29,6 +29,7 @@ def add_person(name: str) -> Any:
     return op
 
 
+@pytest.mark.sqlite_only("SQLite's pragmas")
 async def test_every_connection_has_wal_normal_sync_busy_timeout_and_foreign_keys(
     database_url: str,
 ) -> None:
@@ -97,7 +98,7 @@ async def test_a_write_is_visible_to_other_connections_when_acknowledged(databas
 
 
 def names_peeked(store: Store) -> list[str]:
-    def query(db: sqlite3.Connection) -> list[str]:
+    def query(db: RawConnection) -> list[str]:
         return [name for (name,) in db.execute("SELECT name FROM person").fetchall()]
 
     return store.peek(query)
@@ -137,6 +138,7 @@ async def test_writes_after_close_are_refused(database_url: str) -> None:
         await store.write(add_person("late"))
 
 
+@pytest.mark.sqlite_only("moot backup copies a SQLite file; PostgreSQL's is pg_dump")
 async def test_online_backup_copies_a_live_database(database_url: str, tmp_path: Any) -> None:
     store = Store(database_url)
     store.start()

@@ -9,7 +9,6 @@ one commit, not two. Someone Moot has never seen goes through `arrive`, which wr
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,15 +19,17 @@ from bot.errors import UserError
 from bot.events import Actor, Place
 from bot.text import one_line
 from storage.models import NAME_MAX, MembershipStatus, Role
-from storage.store import driver_connection
+from storage.raw import RawConnection, raw_connection
 from storage.types import stored_moment, stored_to_aware
 
 ALREADY_HANDLED = "That was already handled; nothing more was done."
 
 SEEN_REFRESH = timedelta(minutes=5)
 
-# Plain SQLite statements on the driver connection (see storage.store.driver_connection).
-_RECORD_UPDATE = "INSERT OR IGNORE INTO processedupdate (platform, update_id, at) VALUES (?, ?, ?)"
+# Hand-written statements for both stores (see storage/raw.py).
+_RECORD_UPDATE = (
+    "INSERT INTO processedupdate (platform, update_id, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+)
 # Everything about an event, in one statement: whether its update was handled before, the actor's
 # account and person, the chat (in a group) and the community that applies with their membership
 # there. The community is the chat's in a group, and the one they last used in a private chat.
@@ -37,13 +38,13 @@ _ARRIVAL = (
     "SELECT EXISTS (SELECT 1 FROM processedupdate WHERE platform = ? AND update_id = ?), "
     "a.id, a.person_id, a.display_name, a.direct_chat_id, a.last_seen_at, a.unreachable, "
     "p.name, p.current_community_id, c.community_id, c.unreachable, co.id, co.name, m.role, m.status "
-    "FROM (SELECT 1) LEFT JOIN account a ON a.platform = ? AND a.platform_user_id = ? "
+    "FROM (SELECT 1) AS one LEFT JOIN account a ON a.platform = ? AND a.platform_user_id = ? "
     "LEFT JOIN person p ON p.id = a.person_id "
     "LEFT JOIN chat c ON c.platform = ? AND c.platform_chat_id = ? "
     "LEFT JOIN community co ON co.id = CASE WHEN ? THEN p.current_community_id ELSE c.community_id END "
     "LEFT JOIN membership m ON m.community_id = co.id AND m.person_id = a.person_id"
 )
-_NEW_PERSON = "INSERT INTO person (name, created_at) VALUES (?, ?)"
+_NEW_PERSON = "INSERT INTO person (name, created_at) VALUES (?, ?) RETURNING id"
 _NEW_ACCOUNT = (
     "INSERT INTO account (platform, platform_user_id, person_id, display_name, direct_chat_id, last_seen_at) "
     "VALUES (?, ?, ?, ?, ?, ?)"
@@ -90,7 +91,7 @@ class Traces:
 
     def write(self, session: Session) -> None:
         """Raises ReplayedError, changing nothing, if the update was handled meanwhile."""
-        db = driver_connection(session)
+        db = raw_connection(session)
         recorded = (
             self.update_id is None
             or db.execute(_RECORD_UPDATE, (self.platform, self.update_id, self.at)).rowcount
@@ -109,7 +110,7 @@ _REPLAY = Arrival(True, 0, "", None, None, None)
 
 
 def recognise(
-    db: sqlite3.Connection, actor: Actor, place: Place, update_id: str | None, now: datetime
+    db: RawConnection, actor: Actor, place: Place, update_id: str | None, now: datetime
 ) -> tuple[Arrival, Traces] | None:
     """Who the actor is and where, without writing; None for someone Moot has never seen."""
     at = stored_moment(now)
@@ -160,12 +161,12 @@ def arrive(
 ) -> Arrival:
     """Recognise the actor inside a write, making them a person first if Moot has never seen
     them, and write the traces at once."""
-    db = driver_connection(session)
+    db = raw_connection(session)
     found = recognise(db, actor, place, update_id, now)
     if found is None:
         at = stored_moment(now)
         name = one_line(actor.display_name)[:NAME_MAX] or "Someone"
-        person_id = db.execute(_NEW_PERSON, (name, at)).lastrowid
+        person_id = db.execute(_NEW_PERSON, (name, at)).fetchone()[0]
         direct_chat_id = place.chat_id if place.is_private else None
         db.execute(
             _NEW_ACCOUNT, (actor.platform, actor.user_id, person_id, name, direct_chat_id, at)
@@ -186,7 +187,7 @@ def elsewhere(session: Session, arrival: Arrival, community_id: int) -> Arrival:
     """The same person acting in another community (named by a button): their membership's
     role there, if any; a chat's platform admins are admins only in their own chat."""
     standing = (
-        driver_connection(session).execute(_STANDING, (arrival.person_id, community_id)).fetchone()
+        raw_connection(session).execute(_STANDING, (arrival.person_id, community_id)).fetchone()
     )
     if standing is None:
         return replace(arrival, community_id=None, community_name=None, role=None)

@@ -41,7 +41,7 @@ from bot.outbox.queue import LATE_AT_MOST, SAYS_LATE_FROM, address
 from bot.outlet import ChatMovedError, Outlet, RefusedError, TransientError
 from storage.models import Account, Chat
 from storage.outbox import ERROR_MAX, DeliveryKind, DeliveryStatus, OutboxEntry
-from storage.store import driver_connection
+from storage.raw import raw_connection
 from storage.types import stored_moment, stored_to_aware
 
 if TYPE_CHECKING:
@@ -514,7 +514,7 @@ _STORE_OUTCOME = (
 def _store(session: Session, rows: list[_OutcomeRow]) -> dict[int, OutboxEntry]:
     """Many outcomes in one statement (a hot path: straight to SQLite); the entries that
     failed, as stored, to report on."""
-    driver_connection(session).executemany(_STORE_OUTCOME, rows)
+    raw_connection(session).executemany(_STORE_OUTCOME, rows)
     failed = [row[-1] for row in rows if row[0] == DeliveryStatus.FAILED]
     return {
         entry_id: session.get_one(OutboxEntry, entry_id, populate_existing=True)
@@ -524,9 +524,7 @@ def _store(session: Session, rows: list[_OutcomeRow]) -> dict[int, OutboxEntry]:
 
 def _take(session: Session, entry_id: int) -> None:
     """A card's edit is taken for sending: no later change counts on it any more."""
-    driver_connection(session).execute(
-        "UPDATE outbox SET not_before = NULL WHERE id = ?", (entry_id,)
-    )
+    raw_connection(session).execute("UPDATE outbox SET not_before = NULL WHERE id = ?", (entry_id,))
 
 
 _LAST_SENT_EDIT = (
@@ -538,7 +536,7 @@ _LAST_SENT_EDIT = (
 def _last_sent_edit(session: Session, platform: str, post_id: int) -> datetime | None:
     """When the last edit of a card's post was sent, if one was (newest first on
     ix_outbox_waiting: a busy card's last edit is among the latest rows)."""
-    row = driver_connection(session).execute(_LAST_SENT_EDIT, (platform, post_id)).fetchone()
+    row = raw_connection(session).execute(_LAST_SENT_EDIT, (platform, post_id)).fetchone()
     return None if row is None or row[0] is None else stored_to_aware(row[0])
 
 

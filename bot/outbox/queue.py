@@ -6,7 +6,6 @@ with the change, and the dispatchers are woken once the write has committed.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -19,7 +18,7 @@ from bot.events import Reply
 from bot.outbox import messages
 from storage.models import Account, Chat, Community, Person
 from storage.outbox import ERROR_MAX, SUMMARY_MAX, DeliveryKind, DeliveryStatus, OutboxEntry
-from storage.store import driver_connection
+from storage.raw import RawConnection, raw_connection
 
 NEW_DELIVERIES = "moot.new_deliveries"
 # A message prepared for its moment (`not_before`) that could not leave then, because Moot was
@@ -214,23 +213,20 @@ def post_again(session: Session, card: OutboxEntry, reason: str, now: datetime) 
 
 _RETIRED_CARD = """
 SELECT summary FROM outbox
-WHERE status = 'retired' AND platform = :platform AND chat_id = :chat AND message_id = :message
+WHERE status = 'retired' AND platform = ? AND chat_id = ? AND message_id = ?
   AND NOT EXISTS (
-    SELECT 1 FROM outbox WHERE status = 'sent' AND kind = 'post' AND platform = :platform
-      AND chat_id = :chat AND message_id = :message)
+    SELECT 1 FROM outbox WHERE status = 'sent' AND kind = 'post' AND platform = ?
+      AND chat_id = ? AND message_id = ?)
 LIMIT 1
 """
 
 
-def retired_card(
-    db: sqlite3.Connection, platform: str, chat_id: str, message_id: str
-) -> str | None:
+def retired_card(db: RawConnection, platform: str, chat_id: str, message_id: str) -> str | None:
     """What to tell someone who pressed a button on a card's old message, which Moot can no
     longer update; None when it is not one (or a chat that moved gave its id to a live card).
     A peek on every press in a group (`Store.peek`), so one statement on ix_outbox_waiting."""
-    row = db.execute(
-        _RETIRED_CARD, {"platform": platform, "chat": chat_id, "message": message_id}
-    ).fetchone()
+    where = (platform, chat_id, message_id)
+    row = db.execute(_RETIRED_CARD, (*where, *where)).fetchone()
     if row is None:
         return None
     return (
@@ -260,8 +256,8 @@ def edit_cards(session: Session, posted_by: Iterable[int], message: Message, now
     of the card already waiting, not yet taken for sending, covers this change too: a burst of
     changes queues one edit per card, which the dispatcher sends at most once per the platform's
     edit interval."""
-    session.flush()  # the statement below goes straight to SQLite
-    db = driver_connection(session)
+    session.flush()  # the statement below goes straight to the driver
+    db = raw_connection(session)
     queued = False
     for delivery_id in posted_by:
         if db.execute(_NEEDS_EDIT, (delivery_id,)).fetchone() is None:

@@ -28,7 +28,6 @@ they cast; if it happens, their roll entry is removed and they are asked to cast
 from __future__ import annotations
 
 import secrets
-import sqlite3
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,7 +39,7 @@ from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.polls.ballots import Ballot
 from bot.polls.spec import MAX_OPTIONS
-from storage.store import driver_connection
+from storage.raw import RawConnection, raw_connection
 from storage.types import stored_to_aware
 
 DEFAULT_BATCH = 5
@@ -78,7 +77,7 @@ class Sealer:
     ) -> int:
         """Put a cast ballot on the roll, unreadable, and seal the oldest batch once there are
         two batches waiting. Returns how many ballots are waiting afterwards."""
-        db = driver_connection(session)
+        db = raw_connection(session)
         tag, pad = secrets.token_bytes(TAG_BYTES), secrets.token_bytes(HELD_BYTES)
         db.execute(_HOLD, (poll_id, person_id, poll_id, tag + _xor(_encode(ballot), pad)))
         # Kept only once the row is written; a write that is rolled back leaves a pad nobody
@@ -95,7 +94,7 @@ class Sealer:
         """Seal the oldest `limit` held ballots (all of them when None) in an order of fresh
         random keys. Ballots held by an earlier process are lost: their voters are told. Returns
         how many ballots left the queue."""
-        db = driver_connection(session)
+        db = raw_connection(session)
         held = db.execute(_HELD, (poll_id,)).fetchall()
         lost = [person for person, data in held if not self._readable(data)]
         if lost:
@@ -126,7 +125,7 @@ class Sealer:
     def recover(self, session: Session, now: datetime) -> int:
         """At start-up: every ballot an earlier process held is lost; its voter is removed from
         the roll and asked to cast again. Returns how many were lost."""
-        db = driver_connection(session)
+        db = raw_connection(session)
         lost = 0
         for (poll_id,) in db.execute(_ALL_HELD).fetchall():
             held = db.execute(_HELD, (poll_id,)).fetchall()
@@ -140,7 +139,7 @@ class Sealer:
 def rebuild(session: Session, poll_id: int) -> None:
     """At the close, once every ballot is sealed: rewrite the poll's ballots and roll in key
     order, so that where each row sits says nothing about when it was written."""
-    db = driver_connection(session)
+    db = raw_connection(session)
     ballots = db.execute(
         "SELECT key, poll_id, choice, marks FROM secretballot WHERE poll_id = ? ORDER BY key",
         (poll_id,),
@@ -157,7 +156,7 @@ def rebuild(session: Session, poll_id: int) -> None:
 
 def _forget(
     session: Session,
-    db: sqlite3.Connection,
+    db: RawConnection,
     poll_id: int,
     people: list[int],
     now: datetime,

@@ -40,8 +40,8 @@ from storage.polls import (
     ResultsShown,
     ThresholdBase,
 )
-from storage.store import driver_connection
-from storage.types import stored_moment
+from storage.raw import raw_connection
+from storage.types import stored_moment, stored_to_aware
 
 OPEN_JOB, CLOSE_JOB, REMIND_JOB, REVIEW_JOB = (
     "polls.open",
@@ -359,8 +359,8 @@ _CARDS_EDITED = "polls.cards_edited"
 
 
 def _edit_cards(session: Session, poll_id: int, number: int, now: datetime) -> None:
-    session.flush()  # the statement below goes straight to SQLite
-    posts = [row[0] for row in driver_connection(session).execute(_POSTS, (poll_id,))]
+    session.flush()  # the statement below goes straight to the driver
+    posts = [row[0] for row in raw_connection(session).execute(_POSTS, (poll_id,))]
     message = Message(f"poll #{number}", live=f"{CARD}:{poll_id}")
     outbox.edit_cards(session, posts, message, now)
 
@@ -440,7 +440,7 @@ def cast(
 ) -> Cast:
     """Count one person's vote, exactly once. A secret ballot is held until `sealer` seals it
     with others."""
-    db = driver_connection(session)
+    db = raw_connection(session)
     state = db.execute(_CAST_STATE, (person_id, person_id, person_id, poll_id)).fetchone()
     if state is None:
         raise UserError("That poll no longer exists.")
@@ -449,7 +449,7 @@ def cast(
     if status in (PollStatus.SCHEDULED, PollStatus.DRAFT):
         raise UserError(f"Poll #{number} is not open yet.")
     moment = stored_moment(now)
-    if status == PollStatus.CLOSED or closes_at <= moment:
+    if status == PollStatus.CLOSED or stored_to_aware(closes_at) <= now:
         raise UserError(f"Poll #{number} has closed; votes are no longer counted.")
     if who_votes == Electorate.REGISTER:
         if db.execute(_ELECTOR, (poll_id, person_id)).fetchone() is None:

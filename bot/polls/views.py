@@ -192,8 +192,8 @@ def electorate_size(session: Session, view: PollView) -> int:
 _MEMBERS_WHO_VOTED = {
     secret: text(
         f"SELECT m.person_id FROM membership m CROSS JOIN {table} v "
-        "ON v.poll_id = :poll AND v.person_id = m.person_id "
-        "WHERE m.community_id = :community AND (m.status != :active OR :by_role)"
+        "WHERE v.poll_id = :poll AND v.person_id = m.person_id "
+        "AND m.community_id = :community AND (m.status != :active OR :by_role)"
     )
     for secret, table in ((False, "vote"), (True, "voterroll"))
 }

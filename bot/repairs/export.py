@@ -25,8 +25,8 @@ from bot.repairs.spec import AWAAB, HOME, LABELS
 from bot.repairs.views import SETTLED, reference, settings_of
 from bot.spreadsheet import csv_bytes
 from storage.models import Community
+from storage.raw import raw_connection
 from storage.repairs import RepairCategory
-from storage.store import driver_connection
 from storage.types import stored_moment, stored_to_aware
 
 HEADER = (
@@ -64,7 +64,8 @@ _COUNTS = (
 )
 # Completed (marked fixed, and not reopened since) in a stretch of time, by emergency or not.
 _RP02 = (
-    "SELECT priority = 'emergency', count(*), total(fixed_on_time) FROM repairreport "
+    "SELECT priority = 'emergency', count(*), count(*) FILTER (WHERE fixed_on_time) "
+    "FROM repairreport "
     "WHERE community_id = ? AND fixed_at >= ? AND fixed_at < ? GROUP BY priority = 'emergency'"
 )
 _SETTLED = {status.value for status in SETTLED}
@@ -76,7 +77,7 @@ def _yes(value: object) -> str:
 
 def csv_file(session: Session, community_id: int, now: datetime) -> bytes:
     """One row per report, in the community's local time."""
-    db = driver_connection(session)
+    db = raw_connection(session)
     zone = ZoneInfo(session.get_one(Community, community_id).timezone)
     targets = read_targets(settings_of(session, community_id).targets)
     me_too = dict(db.execute(_COUNTS.format(table="repairsupporter"), (community_id,)).fetchall())
@@ -151,7 +152,7 @@ def _share(within: int, count: int) -> str:
 
 def rp02(session: Session, community_id: int, now: datetime) -> str:
     """RP02 for the TSM year so far, and for the year before when it had completed repairs."""
-    db = driver_connection(session)
+    db = raw_connection(session)
     zone = ZoneInfo(session.get_one(Community, community_id).timezone)
     start = _year_start(now, zone)
     before = start.replace(year=start.year - 1)

@@ -17,26 +17,27 @@ from sqlmodel import Session
 from bot.repairs.spec import AWAAB, HOME, LABELS
 from bot.repairs.views import SETTLED, reference
 from storage.models import Community
+from storage.raw import raw_connection
 from storage.repairs import RepairCategory, RepairStatus
-from storage.store import driver_connection
 from storage.types import stored_moment, stored_to_aware
 
 OVERDUE_SHOWN = 10
 _OPEN_STATUSES = ", ".join(repr(s.value) for s in RepairStatus if s not in SETTLED)
-# Named, because without statistics on the table SQLite picks the index of fixes.
+# Named, because without statistics on the table SQLite picks the index of fixes (the hint is
+# SQLite's alone: storage/raw.py drops it on PostgreSQL, whose planner keeps statistics).
 _OPEN = (
     "SELECT priority, count(*) FROM repairreport INDEXED BY ix_repairreport_stats "
     f"WHERE community_id = ? AND status IN ({_OPEN_STATUSES}) GROUP BY priority"
 )
 _FIXED = (
-    "SELECT priority, count(*), total(fixed_on_time) FROM repairreport "
+    "SELECT priority, count(*), count(*) FILTER (WHERE fixed_on_time) FROM repairreport "
     "WHERE community_id = ? AND fix_hours IS NOT NULL GROUP BY priority"
 )
 # The middle one or two of a priority's times, walking its index.
 _MIDDLE = (
     "SELECT avg(fix_hours) FROM (SELECT fix_hours FROM repairreport "
     "WHERE community_id = ? AND priority = ? AND fix_hours IS NOT NULL "
-    "ORDER BY fix_hours LIMIT ? OFFSET ?)"
+    "ORDER BY fix_hours LIMIT ? OFFSET ?) AS middle"
 )
 # Only open reports keep a target.
 _OVERDUE = (
@@ -73,7 +74,7 @@ class RepairStats:
 
 
 def gather(session: Session, community_id: int, now: datetime) -> RepairStats:
-    db = driver_connection(session)
+    db = raw_connection(session)
     community = session.get_one(Community, community_id)
     opened = dict(db.execute(_OPEN, (community_id,)).fetchall())
     fixed = {}
