@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 from adapters.base import Adapter, supervise
 from bot.clock import Clock
@@ -12,6 +13,7 @@ from bot.core import Moot
 from bot.features import ALL_FEATURES
 from bot.polls.live import PollsSettings
 from bot.polls.sealing import DEFAULT_BATCH
+from bot.repairs.photos import RepairsSettings
 from moot.heap import freeze_what_lives_for_good
 from storage.migrate import upgrade
 from storage.store import Store
@@ -23,13 +25,18 @@ CONNECT_SECONDS = 10.0
 
 
 async def build_moot(
-    database_url: str, clock: Clock, *, secret_ballot_batch: int = DEFAULT_BATCH
+    database_url: str,
+    clock: Clock,
+    *,
+    secret_ballot_batch: int = DEFAULT_BATCH,
+    photo_folder: Path | None = None,
 ) -> Moot:
     """Migrate the database and open the store; `serve` catches up on scheduled work once the
     platforms have had their chance to connect."""
     await asyncio.to_thread(upgrade, database_url)
     polls = PollsSettings(secret_ballot_batch=secret_ballot_batch)
-    moot = Moot(Store(database_url), clock, ALL_FEATURES, settings=[polls])
+    repairs = RepairsSettings(photo_folder=photo_folder)
+    moot = Moot(Store(database_url), clock, ALL_FEATURES, settings=[polls, repairs])
     await moot.start(catch_up=False)
     return moot
 

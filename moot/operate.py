@@ -73,7 +73,10 @@ async def _serve(settings: Settings, *, console: bool) -> None:
 
         clock = ShiftedClock()
         moot = await build_moot(
-            settings.database_url, clock, secret_ballot_batch=settings.secret_ballot_batch
+            settings.database_url,
+            clock,
+            secret_ballot_batch=settings.secret_ballot_batch,
+            photo_folder=settings.photo_folder,
         )
         adapter: Adapter = ConsoleAdapter(
             Terminal() if sys.stdin.isatty() else piped_stdin(),
@@ -85,7 +88,10 @@ async def _serve(settings: Settings, *, console: bool) -> None:
         await serve(moot, [adapter])
         return
     moot = await build_moot(
-        settings.database_url, SystemClock(), secret_ballot_batch=settings.secret_ballot_batch
+        settings.database_url,
+        SystemClock(),
+        secret_ballot_batch=settings.secret_ballot_batch,
+        photo_folder=settings.photo_folder,
     )
     await serve(moot, _platform_adapters(settings))
 

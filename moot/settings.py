@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,8 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str | None = None
     log_level: str = "INFO"
     console_files_dir: str = "./data/console-files"
+    # None: repair photos go in a `photos` folder beside the SQLite file (PostgreSQL has none).
+    photo_folder: Path | None = None
     # k: secret ballots are sealed at least this many at a time (see bot/polls/sealing.py).
     secret_ballot_batch: int = Field(default=5, ge=5, le=1000)
 
@@ -37,6 +40,11 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
+
+    @field_validator("photo_folder", mode="before")
+    @classmethod
+    def _blank_folder_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     def secrets(self) -> list[str]:
         """What must never appear in a log."""

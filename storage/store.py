@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,7 @@ from storage.engine import (
     sqlite_path,
 )
 from storage.raw import RawConnection, wrap
-from storage.writer import WriteOp, Writer
+from storage.writer import WriteOp, Writer, WriterClosedError
 
 T = TypeVar("T")
 
@@ -48,6 +49,9 @@ class Store:
         self.writer = Writer(self.write_engine, max_batch=max_batch, off_loop=not self.is_sqlite)
         self._checkpoints: asyncio.Task[None] | None = None
         self._peeking: Any = None  # the read connection kept for `peek`
+        self._reads = 0  # reads running on worker threads
+        self._reads_changed = threading.Condition()
+        self._closing = False
 
     def start(self) -> None:
         self.writer.start()
@@ -64,6 +68,7 @@ class Store:
         if self._peeking is not None:
             self._peeking.close()
             self._peeking = None
+        await asyncio.to_thread(self._end_reads)
         self.read_engine.dispose()
         self.write_engine.dispose()
 
@@ -117,8 +122,25 @@ class Store:
         return await asyncio.to_thread(self._read, query)
 
     def _read(self, query: Callable[[Session], T]) -> T:
-        with Session(self.read_engine, expire_on_commit=False) as session:
-            return query(session)
+        with self._reads_changed:
+            if self._closing:
+                raise WriterClosedError("the store is shutting down")
+            self._reads += 1
+        try:
+            with Session(self.read_engine, expire_on_commit=False) as session:
+                return query(session)
+        finally:
+            with self._reads_changed:
+                self._reads -= 1
+                self._reads_changed.notify_all()
+
+    def _end_reads(self) -> None:
+        """Refuse new reads and wait for those still running. A task cancelled while awaiting
+        `read` leaves its thread running; were the pool disposed under it, its connection would
+        go back to a pool nobody closes (on PostgreSQL, a server connection left open)."""
+        with self._reads_changed:
+            self._closing = True
+            self._reads_changed.wait_for(lambda: self._reads == 0)
 
 
 def _vacuum_postgresql(db: Any) -> None:
