@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -155,6 +155,14 @@ class RepairPhoto(SQLModel, table=True):
     size: int
     added_by_person_id: int = Field(foreign_key="person.id")
     added_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class RepairPhotoData(SQLModel, table=True):
+    """A cleaned photo's bytes, by their hash, where the store is a server every Moot process
+    reaches (PostgreSQL); beside a SQLite file they are kept in a folder (bot.repairs.photos)."""
+
+    sha256: str = Field(sa_type=String(64), primary_key=True)
+    data: bytes = Field(sa_type=LargeBinary)
 
 
 class RepairPause(SQLModel, table=True):

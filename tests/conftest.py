@@ -22,7 +22,6 @@ from sqlalchemy.engine import make_url
 from bot.clock import ManualClock
 from bot.core import Moot
 from bot.features import ALL_FEATURES
-from bot.repairs.photos import RepairsSettings
 from storage.migrate import upgrade
 from storage.store import Store
 from tests.helpers import RecordingOutlet, Resident
@@ -89,20 +88,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_sep("!", f"{NOT_RUN}: {len(_not_run)} tests", red=True, bold=True)
 
 
-def photos_in(folder: Path) -> RepairsSettings:
-    """Photos kept in `folder`, as an operator sets PHOTO_FOLDER: a PostgreSQL store has no
-    database file for them to go beside."""
-    return RepairsSettings(photo_folder=folder / "photos")
-
-
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(START)
 
 
 @pytest.fixture
-async def moot(database_url: str, clock: ManualClock, tmp_path: Path) -> AsyncIterator[Moot]:
-    core = Moot(Store(database_url), clock, ALL_FEATURES, settings=[photos_in(tmp_path)])
+async def moot(database_url: str, clock: ManualClock) -> AsyncIterator[Moot]:
+    core = Moot(Store(database_url), clock, ALL_FEATURES)
     await core.start()
     yield core
     try:

@@ -12,7 +12,6 @@ from bot.clock import ShiftedClock
 from bot.core import Moot
 from bot.features import ALL_FEATURES
 from storage.store import Store
-from tests.conftest import photos_in
 from tests.repairs.test_repairs import photo_with_location
 
 
@@ -23,7 +22,7 @@ async def lines_of(script: str) -> AsyncIterator[str]:
 
 async def run_console(database_url: str, script: str, files: Path) -> str:
     clock = ShiftedClock()
-    moot = Moot(Store(database_url), clock, ALL_FEATURES, settings=[photos_in(files)])
+    moot = Moot(Store(database_url), clock, ALL_FEATURES)
     await moot.start()
     out = io.StringIO()
     await ConsoleAdapter(Script(lines_of(script)), out, clock, files).run(moot)

@@ -9,6 +9,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
 from sqlmodel import Session, SQLModel
 
 import storage.models
@@ -35,12 +36,11 @@ def test_upgrade_twice_is_harmless(database_url: str) -> None:
     upgrade(database_url)
     engine = make_engine(database_url)
     with engine.connect() as connection:
-        tables = set(
-            connection.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type='table'"
-            ).scalars()
-        )
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, SQLModel.metadata)
+        tables = set(inspect(connection).get_table_names())
     engine.dispose()
+    assert differences == []
     assert {"person", "account", "community", "chat", "membership", "scheduledjob"} <= tables
 
 

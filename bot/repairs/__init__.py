@@ -12,7 +12,7 @@ spec.py      parsing a report as people type it
 privacy.py   a tenant's copy of their data, forgetting them, two accounts becoming one
 clocks.py    targets, priorities, and working days across UK bank holidays (Awaab's Law steps)
 homes.py     the homes register and who is a tenant of which home
-photos.py    cleaning and keeping photos on disk
+photos.py    cleaning and keeping photos (a folder, or the store on PostgreSQL)
 repeats.py   repeat damp and mould at the same home
 history.py   a home's repair history
 stats.py     how fast repairs get fixed

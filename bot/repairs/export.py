@@ -82,9 +82,8 @@ def csv_file(session: Session, community_id: int, now: datetime) -> bytes:
     targets = read_targets(settings_of(session, community_id).targets)
     me_too = dict(db.execute(_COUNTS.format(table="repairsupporter"), (community_id,)).fetchall())
     photos = dict(db.execute(_COUNTS.format(table="repairphoto"), (community_id,)).fetchall())
-    late = stored_moment(now)
 
-    def local(stored: str | None) -> str:
+    def local(stored: str | datetime | None) -> str:
         if stored is None:
             return ""
         return stored_to_aware(stored).astimezone(zone).strftime("%Y-%m-%d %H:%M")
@@ -122,7 +121,7 @@ def csv_file(session: Session, community_id: int, now: datetime) -> bytes:
                 if priority == AWAAB
                 else targets[Priority(priority)].describe(),
                 local(due),
-                "" if status in _SETTLED else _yes(due is not None and due < late),
+                "" if status in _SETTLED else _yes(due is not None and stored_to_aware(due) < now),
                 local(fixed),
                 "" if fix_hours is None else round(fix_hours / 24, 1),
                 _yes(on_time),

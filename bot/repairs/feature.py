@@ -317,5 +317,5 @@ FEATURE = Feature(
     },
     export_person=privacy.export,
     forget_person=privacy.forget,
-    state=photos.PHOTO_FOLDER,
+    state=photos.PHOTO_STORE,
 )

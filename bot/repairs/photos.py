@@ -1,6 +1,7 @@
 """Photos of a repair: checked by what they contain (not what they are called), stripped of
-their metadata (GPS position, camera, time) before anyone else sees them, and kept on disk next
-to the database under the hash of the cleaned image, so the same photo is stored once.
+their metadata (GPS position, camera, time) before anyone else sees them, and kept under the hash of
+the cleaned image, so the same photo is stored once: in a folder next to a SQLite database, or
+in the store itself on PostgreSQL (see PhotoStore).
 
 Decoding and re-encoding a large photo takes a few hundred milliseconds, so `clean` runs on a
 worker thread; the event loop keeps answering everyone else meanwhile (bench/repairs.py)."""
@@ -12,13 +13,18 @@ import io
 import os
 import tempfile
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import delete
+from sqlmodel import Session, col
 
 from bot.errors import UserError
 from bot.runtime import FeatureState, Runtime
+from storage.repairs import RepairPhotoData
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo; more is a decompression bomb, not a photo
@@ -72,36 +78,90 @@ def folder_for(database_file: Path) -> Path:
     return database_file.parent / "photos"
 
 
+def file_name(sha256: str, content_type: str) -> str:
+    extension = next(ext for kind, ext in KINDS.values() if kind == content_type)
+    return f"{sha256}.{extension}"
+
+
+class PhotoStore(Protocol):
+    """Where cleaned photos are kept, under the hash of their content."""
+
+    def prepare(self, photo: CleanPhoto) -> None:
+        """Before the write that attaches it, on a worker thread."""
+
+    def add(self, session: Session, photo: CleanPhoto) -> None:
+        """In the write that attaches it."""
+
+    def read(self, session: Session, sha256: str, content_type: str) -> bytes | None:
+        """The photo's bytes; None if it is missing."""
+
+
+@dataclass(frozen=True)
+class FolderPhotos:
+    """Photos as files in a folder: beside a SQLite database, so that the file stays small and
+    its compaction fast, and the writer never stalls the event loop on megabytes."""
+
+    folder: Path
+
+    def prepare(self, photo: CleanPhoto) -> None:
+        keep(self.folder, photo)
+
+    def add(self, session: Session, photo: CleanPhoto) -> None:
+        pass  # prepared already
+
+    def read(self, session: Session, sha256: str, content_type: str) -> bytes | None:
+        try:
+            return (self.folder / file_name(sha256, content_type)).read_bytes()
+        except OSError:
+            return None
+
+
+class TablePhotos:
+    """Photos in the store itself (RepairPhotoData): on PostgreSQL, which every Moot process
+    reaches and whose backups then hold them; forgetting a photo is part of the same commit."""
+
+    def prepare(self, photo: CleanPhoto) -> None:
+        pass  # added in the write
+
+    def add(self, session: Session, photo: CleanPhoto) -> None:
+        if session.get(RepairPhotoData, photo.sha256) is None:
+            session.add(RepairPhotoData(sha256=photo.sha256, data=photo.data))
+
+    def read(self, session: Session, sha256: str, content_type: str) -> bytes | None:
+        found = session.get(RepairPhotoData, sha256)
+        return None if found is None else found.data
+
+
 @dataclass(frozen=True)
 class RepairsSettings:
-    """What the application may set for repairs: where photos are kept (default: a `photos`
-    folder beside the SQLite database file)."""
+    """What the application may set for repairs: a folder to keep photos in (default: a
+    `photos` folder beside the SQLite database file, or the store itself on PostgreSQL)."""
 
     photo_folder: Path | None = None
 
 
-def _start(runtime: Runtime, settings: RepairsSettings) -> Path | None:
-    """The photo folder; None when none is set and the store has no database file."""
+def _start(runtime: Runtime, settings: RepairsSettings) -> PhotoStore:
     if settings.photo_folder is not None:
-        return settings.photo_folder
+        return FolderPhotos(settings.photo_folder)
     database = runtime.database_file
-    return None if database is None else folder_for(database)
+    return TablePhotos() if database is None else FolderPhotos(folder_for(database))
 
 
-PHOTO_FOLDER = FeatureState("repairs.photos", RepairsSettings(), _start)
+PHOTO_STORE = FeatureState("repairs.photos", RepairsSettings(), _start)
 
 
-def folder(runtime: Runtime) -> Path:
+def store(runtime: Runtime) -> PhotoStore:
     """Where this process keeps repair photos."""
-    found = runtime.state(PHOTO_FOLDER)
-    if found is None:
-        raise UserError("Photos are kept next to a SQLite database file, and this store has none.")
-    return found
+    return runtime.state(PHOTO_STORE)
+
+
+def drop(session: Session, gone: Iterable[str]) -> None:
+    """Drop the bytes kept in the store of photos (by hash) that no report holds any longer."""
+    session.exec(delete(RepairPhotoData).where(col(RepairPhotoData.sha256).in_(set(gone))))
 
 
 def path_of(folder: Path, sha256: str, content_type: str) -> Path:
-    extension = next(ext for kind, ext in KINDS.values() if kind == content_type)
-    return folder / f"{sha256}.{extension}"
+    return folder / file_name(sha256, content_type)
 
 
 def keep(folder: Path, photo: CleanPhoto) -> Path:

@@ -109,16 +109,14 @@ def forget(session: Session, person_id: int, now: datetime) -> list[Path]:
     session.exec(delete(RepairPhoto).where(col(RepairPhoto.report_id).in_(own)))
     session.exec(delete(RepairSupporter).where(col(RepairSupporter.person_id) == person_id))
     session.exec(delete(Tenancy).where(col(Tenancy.person_id) == person_id))
+    still_held = set(session.exec(select(RepairPhoto.sha256)).all())
+    unheld = [photo for photo in gone if photo.sha256 not in still_held]
+    photos.drop(session, (photo.sha256 for photo in unheld))
     database = sqlite_path(session.connection().engine.url.render_as_string())
     if database is None:
         return []
     folder = photos.folder_for(database)
-    still_held = set(session.exec(select(RepairPhoto.sha256)).all())
-    return [
-        photos.path_of(folder, photo.sha256, photo.content_type)
-        for photo in gone
-        if photo.sha256 not in still_held
-    ]
+    return [photos.path_of(folder, photo.sha256, photo.content_type) for photo in unheld]
 
 
 def merge_people(session: Session, source_id: int, target_id: int, now: datetime) -> list[str]:

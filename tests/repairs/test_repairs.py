@@ -7,14 +7,16 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 from PIL import Image
+from sqlmodel import select
 
 from bot.clock import ManualClock
 from bot.core import Moot
 from bot.events import Attachment, DirectAddress, Reply, Visibility
 from bot.outlet import RefusedError
+from bot.repairs import photos
+from storage.repairs import RepairPhotoData
 from tests.helpers import RecordingOutlet, Resident, dm, group, texts
 from tests.poll_helpers import members
 
@@ -425,6 +427,15 @@ async def test_the_homes_register_lets_tenants_report_their_own_home_only(
     assert "R-0003" not in texts(await alice.privately("/myreports"))
 
 
+async def stored_photos(moot: Moot) -> list[bytes]:
+    """Every photo as it is stored, read as someone who got hold of the disk (or the PostgreSQL
+    server) would: the files in the photo folder, or the rows of the photo table."""
+    kept = photos.store(moot)
+    if isinstance(kept, photos.FolderPhotos):
+        return [path.read_bytes() for path in kept.folder.glob("*")]
+    return await moot.read(lambda s: list(s.exec(select(RepairPhotoData.data))))
+
+
 def photo_with_location() -> bytes:
     """A JPEG as a phone takes it: camera, GPS position, and turned on its side by EXIF."""
     image = Image.new("RGB", (64, 48), "red")
@@ -438,7 +449,7 @@ def photo_with_location() -> bytes:
 
 
 async def test_photos_are_checked_by_content_and_stored_without_their_location(
-    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet, database_url: str
+    moot: Moot, community: str, host: Resident, outlet: RecordingOutlet
 ) -> None:
     alice, fixer, bob = await with_team(moot, host, community)
     await alice.privately("/report leak | Water through the ceiling")
@@ -455,13 +466,10 @@ async def test_photos_are_checked_by_content_and_stored_without_their_location(
         await bob.say("/photo 1", dm("console", "bob"), files=(named_png,))
     )
 
-    # Read what is stored as someone who got hold of the disk would.
-    folder = Path(database_url.removeprefix("sqlite:///")).parent / "photos"
-    (stored,) = folder.iterdir()
-    raw = stored.read_bytes()
+    (raw,) = await stored_photos(moot)
     assert b"SpyCam" not in raw
     assert b"Exif" not in raw
-    with Image.open(stored) as kept:
+    with Image.open(io.BytesIO(raw)) as kept:
         assert kept.format == "JPEG"
         assert dict(kept.getexif()) == {}
         assert kept.size == (48, 64)  # turned the right way up before the EXIF went

@@ -6,7 +6,8 @@ a communal problem, confirm a fix or withdraw; the repairs team may read any rep
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
+
+from sqlmodel import Session
 
 from bot.context import Context
 from bot.events import FileOut
@@ -83,20 +84,24 @@ async def me_too(ctx: Context) -> None:
     )
 
 
-def _clean_and_keep(data: bytes, folder: Path) -> photos.CleanPhoto:
+def _clean_and_prepare(data: bytes, kept: photos.PhotoStore) -> photos.CleanPhoto:
     cleaned = photos.clean(data)
-    photos.keep(folder, cleaned)
+    kept.prepare(cleaned)
     return cleaned
 
 
 async def photo(ctx: Context) -> None:
     view = REPORT.of(ctx)
-    folder = photos.folder(ctx.runtime)
-    cleaned = await asyncio.to_thread(_clean_and_keep, ctx.args.attachment("photo").data, folder)
+    kept = photos.store(ctx.runtime)
+    cleaned = await asyncio.to_thread(_clean_and_prepare, ctx.args.attachment("photo").data, kept)
     report_id = view.id
-    count = await ctx.runtime.write(
-        lambda s: service.add_photo(s, report_id, cleaned, ctx.person_id, ctx.now)
-    )
+
+    def attach(session: Session) -> int:
+        count = service.add_photo(session, report_id, cleaned, ctx.person_id, ctx.now)
+        kept.add(session, cleaned)
+        return count
+
+    count = await ctx.runtime.write(attach)
     _answer_privately(
         ctx,
         f"The photo is on {view.reference} ({count} in all), with its location and camera "
@@ -109,17 +114,19 @@ async def show_photos(ctx: Context) -> None:
     if not view.photos:
         ctx.reply_privately(f"{view.reference} has no photos yet. Add one with /photo.")
         return
-    folder = photos.folder(ctx.runtime)
-    for number, kept in enumerate(view.photos, start=1):
-        path = photos.path_of(folder, kept.sha256, kept.content_type)
-        try:
-            data = await asyncio.to_thread(path.read_bytes)
-        except OSError:
-            ctx.reply_privately(f"Photo {number} of {view.reference} is missing from the disk.")
+    kept = photos.store(ctx.runtime)
+    found = await ctx.runtime.read(
+        lambda s: [kept.read(s, photo.sha256, photo.content_type) for photo in view.photos]
+    )
+    for number, (photo, data) in enumerate(zip(view.photos, found, strict=True), start=1):
+        if data is None:
+            ctx.reply_privately(f"Photo {number} of {view.reference} is missing.")
             continue
         ctx.reply_privately(
             f"{view.reference}, photo {number} of {len(view.photos)}",
-            file=FileOut(path.name, data, kept.content_type),
+            file=FileOut(
+                photos.file_name(photo.sha256, photo.content_type), data, photo.content_type
+            ),
         )
 
 
