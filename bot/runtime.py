@@ -44,7 +44,8 @@ PersonMerge = Callable[[Session, int, int, datetime], list[str]]
 PersonExport = Callable[[Session, int], Mapping[str, Any]]
 # Inside a write: remove or anonymise what a feature holds about a person who asked to be
 # forgotten; the files to delete once the write has committed.
-PersonForget = Callable[[Session, int, datetime], list[Path]]
+# Given the runtime, to reach the feature's own state (where its files are kept).
+PersonForget = Callable[["Runtime", Session, int, datetime], list[Path]]
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,19 @@ itself on SQLite."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from sqlalchemy import inspect, text
 from sqlmodel import Session, select
 
+from bot.clock import ManualClock
 from bot.core import Moot
 from bot.events import Attachment, Visibility
+from bot.features import ALL_FEATURES
+from bot.repairs.photos import RepairsSettings
 from storage.engine import sqlite_path
 from storage.models import Account, AuditEntry, Person
+from storage.store import Store
 from tests.conftest import START
 from tests.helpers import RecordingOutlet, Resident, dm, texts
 from tests.poll_helpers import members, published
@@ -115,3 +120,25 @@ async def test_a_forgotten_name_leaves_no_trace_in_the_stored_file(
         assert b"Quillfeather" not in raw, where
     details = await moot.read(lambda s: list(s.exec(select(AuditEntry.detail))))
     assert "#1 marked member #2" in details
+
+
+async def test_forgetting_deletes_photos_from_the_folder_the_operator_chose(
+    database_url: str, clock: ManualClock, tmp_path: Path
+) -> None:
+    chosen = tmp_path / "chosen-photos"
+    moot = Moot(
+        Store(database_url), clock, ALL_FEATURES, settings=[RepairsSettings(photo_folder=chosen)]
+    )
+    await moot.start()
+    try:
+        host = Resident(moot, "console", "host", "Host", chat_admin=True)
+        await host.say("/setup Elm Court")
+        (alice,) = await members(moot, host, "Alice")
+        await alice.privately(f"/report leak | {SECRET_WORDS}")
+        photo = Attachment("leak.jpg", photo_with_location())
+        await alice.say("/photo 1", dm("console", "alice"), files=(photo,))
+        assert len(list(chosen.glob("*.jpg"))) == 1
+        await alice.press("forgetme confirm", dm("console", "alice"))
+        assert list(chosen.glob("*.jpg")) == []
+    finally:
+        await moot.stop()

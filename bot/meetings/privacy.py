@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from bot.meetings import render
 from bot.meetings.service import edit_cards
+from bot.runtime import Runtime
 from storage.meetings import Answer, Meeting, MeetingResponse, ReminderChoice
 from storage.models import Community
 
@@ -41,7 +42,7 @@ def export(session: Session, person_id: int) -> dict[str, Any]:
     }
 
 
-def forget(session: Session, person_id: int, now: datetime) -> list[Path]:
+def forget(runtime: Runtime, session: Session, person_id: int, now: datetime) -> list[Path]:
     session.exec(delete(ReminderChoice).where(col(ReminderChoice.person_id) == person_id))
     return []
 

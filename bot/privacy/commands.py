@@ -50,7 +50,7 @@ async def forget_me(ctx: Context) -> None:
     forgets = ctx.runtime.people.forgets
 
     files = await ctx.runtime.write(
-        lambda s: service.forget_everywhere(s, person_id, forgets, ctx.now)
+        lambda s: service.forget_everywhere(ctx.runtime, s, person_id, forgets, ctx.now)
     )
     await asyncio.to_thread(_delete, files)
     # What was overwritten must not linger in the write-ahead log or in freed pages.

@@ -14,7 +14,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.errors import UserError
-from bot.runtime import PersonForget
+from bot.runtime import PersonForget, Runtime
 from storage.models import (
     Account,
     AuditEntry,
@@ -99,14 +99,18 @@ def check_may_be_forgotten(session: Session, person_id: int) -> None:
 
 
 def forget_everywhere(
-    session: Session, person_id: int, forgets: Iterable[PersonForget], now: datetime
+    runtime: Runtime,
+    session: Session,
+    person_id: int,
+    forgets: Iterable[PersonForget],
+    now: datetime,
 ) -> list[Path]:
     """Forget the person in every feature (`forgets`, each feature's own) and here, checking
     again inside the write that they may be forgotten; the files to delete once it commits."""
     check_may_be_forgotten(session, person_id)
     files: list[Path] = []
     for forget_person in forgets:
-        files += forget_person(session, person_id, now)
+        files += forget_person(runtime, session, person_id, now)
     forget(session, person_id, now)
     return files
 

@@ -24,7 +24,7 @@ from sqlmodel import Session, col
 
 from bot.errors import UserError
 from bot.runtime import FeatureState, Runtime
-from storage.repairs import RepairPhotoData
+from storage.repairs import RepairPhoto, RepairPhotoData
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo; more is a decompression bomb, not a photo
@@ -95,6 +95,10 @@ class PhotoStore(Protocol):
     def read(self, session: Session, sha256: str, content_type: str) -> bytes | None:
         """The photo's bytes; None if it is missing."""
 
+    def files(self, photos: Iterable[RepairPhoto]) -> list[Path]:
+        """The files to delete once the write that forgets these photos commits (none when
+        they are rows, deleted in that write)."""
+
 
 @dataclass(frozen=True)
 class FolderPhotos:
@@ -115,6 +119,9 @@ class FolderPhotos:
         except OSError:
             return None
 
+    def files(self, photos: Iterable[RepairPhoto]) -> list[Path]:
+        return [path_of(self.folder, photo.sha256, photo.content_type) for photo in photos]
+
 
 class TablePhotos:
     """Photos in the store itself (RepairPhotoData): on PostgreSQL, which every Moot process
@@ -130,6 +137,9 @@ class TablePhotos:
     def read(self, session: Session, sha256: str, content_type: str) -> bytes | None:
         found = session.get(RepairPhotoData, sha256)
         return None if found is None else found.data
+
+    def files(self, photos: Iterable[RepairPhoto]) -> list[Path]:
+        return []
 
 
 @dataclass(frozen=True)

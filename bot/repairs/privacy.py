@@ -16,7 +16,7 @@ from bot.repairs import photos, render
 from bot.repairs.service import COMMENT
 from bot.repairs.spec import LABELS
 from bot.repairs.views import load
-from storage.engine import sqlite_path
+from bot.runtime import Runtime
 from storage.repairs import (
     Home,
     RepairEvent,
@@ -75,7 +75,7 @@ def export(session: Session, person_id: int) -> dict[str, Any]:
     }
 
 
-def forget(session: Session, person_id: int, now: datetime) -> list[Path]:
+def forget(runtime: Runtime, session: Session, person_id: int, now: datetime) -> list[Path]:
     """Anonymise their reports and drop their photos, follows and homes; the photo files to
     delete once this commits (a photo another report also holds stays)."""
     own = [
@@ -112,11 +112,7 @@ def forget(session: Session, person_id: int, now: datetime) -> list[Path]:
     still_held = set(session.exec(select(RepairPhoto.sha256)).all())
     unheld = [photo for photo in gone if photo.sha256 not in still_held]
     photos.drop(session, (photo.sha256 for photo in unheld))
-    database = sqlite_path(session.connection().engine.url.render_as_string())
-    if database is None:
-        return []
-    folder = photos.folder_for(database)
-    return [photos.path_of(folder, photo.sha256, photo.content_type) for photo in unheld]
+    return photos.store(runtime).files(unheld)
 
 
 def merge_people(session: Session, source_id: int, target_id: int, now: datetime) -> list[str]:
