@@ -10,11 +10,13 @@ import argparse
 from pathlib import Path
 
 from bot import __version__
+from moot import heap
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    from moot import operate  # the heavy part: SQLAlchemy, the adapters, the features
+    with heap.loading():
+        from moot import operate  # the heavy part: SQLAlchemy, the adapters, the features
 
     return operate.run(args)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from adapters.base import Adapter
 from bot.clock import ShiftedClock, SystemClock
 from bot.errors import UserError
-from moot import logs
+from moot import heap, logs
 from moot.app import build_moot, serve
 from moot.settings import Settings, SettingsError, load_settings
 from storage.engine import StoreConfigError
@@ -99,11 +99,13 @@ async def _serve(settings: Settings, *, console: bool) -> None:
 def _platform_adapters(settings: Settings) -> list[Adapter]:
     adapters: list[Adapter] = []
     if settings.discord_token:
-        from adapters.discord.adapter import DiscordAdapter
+        with heap.loading():
+            from adapters.discord.adapter import DiscordAdapter
 
         adapters.append(DiscordAdapter(settings.discord_token))
     if settings.telegram_token:
-        from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
+        with heap.loading():
+            from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
 
         adapters.append(TelegramAdapter(TelegramOptions.from_settings(settings)))
     return adapters

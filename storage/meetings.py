@@ -11,8 +11,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, String, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from storage.table import Table
 from storage.types import UTCDateTime
 
 TITLE_MAX = 200
@@ -49,7 +50,7 @@ class Answer(StrEnum):
     WAITING = "waiting"  # wanted to go when it was full: first in line for a place
 
 
-class Meeting(SQLModel, table=True):
+class Meeting(Table, table=True):
     __table_args__ = (UniqueConstraint("community_id", "number"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -90,7 +91,7 @@ class Meeting(SQLModel, table=True):
     )
 
 
-class MeetingSeries(SQLModel, table=True):
+class MeetingSeries(Table, table=True):
     """A recurring meeting: an RFC 5545 rule evaluated in the community's zone, so that a weekly
     19:00 meeting stays at 19:00 local time across clock changes. Occurrences are `Meeting` rows,
     made a few weeks ahead; each can be moved or cancelled on its own."""
@@ -105,7 +106,7 @@ class MeetingSeries(SQLModel, table=True):
     )
 
 
-class MeetingResponse(SQLModel, table=True):
+class MeetingResponse(Table, table=True):
     """One person's answer, whichever platform they gave it on (that one hears of changes)."""
 
     meeting_id: int = Field(foreign_key="meeting.id", primary_key=True)
@@ -115,7 +116,7 @@ class MeetingResponse(SQLModel, table=True):
     responded_at: datetime = Field(sa_column=_utc())
 
 
-class MeetingPost(SQLModel, table=True):
+class MeetingPost(Table, table=True):
     """Each chat (or thread) a meeting was announced in; `outbox_id` delivers its card."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -132,7 +133,7 @@ class ItemStatus(StrEnum):
     DECLINED = "declined"
 
 
-class AgendaItem(SQLModel, table=True):
+class AgendaItem(Table, table=True):
     """An item a member proposed for a meeting's agenda; organisers accept and order them."""
 
     __table_args__ = (UniqueConstraint("meeting_id", "number"),)
@@ -147,7 +148,7 @@ class AgendaItem(SQLModel, table=True):
     proposed_at: datetime = Field(sa_column=_utc())
 
 
-class Attendance(SQLModel, table=True):
+class Attendance(Table, table=True):
     """Someone who was there: checked in themselves, or marked by an organiser."""
 
     meeting_id: int = Field(foreign_key="meeting.id", primary_key=True)
@@ -156,7 +157,7 @@ class Attendance(SQLModel, table=True):
     at: datetime = Field(sa_column=_utc())
 
 
-class ActionItem(SQLModel, table=True):
+class ActionItem(Table, table=True):
     """Something someone agreed to do at a meeting, by a date; numbered per community."""
 
     __table_args__ = (UniqueConstraint("community_id", "number"),)
@@ -173,7 +174,7 @@ class ActionItem(SQLModel, table=True):
     done_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
-class MeetingQuorum(SQLModel, table=True):
+class MeetingQuorum(Table, table=True):
     """A community's rule for a quorate meeting: a number of members, or a share of them."""
 
     community_id: int = Field(foreign_key="community.id", primary_key=True)
@@ -181,7 +182,7 @@ class MeetingQuorum(SQLModel, table=True):
     percent: int | None = None
 
 
-class ReminderChoice(SQLModel, table=True):
+class ReminderChoice(Table, table=True):
     """How one person wants meeting reminders by direct message in one community: none, or at
     their own time before each meeting they are going (or might go) to."""
 
@@ -197,7 +198,7 @@ class Availability(StrEnum):
     NO = "no"
 
 
-class TimeFinder(SQLModel, table=True):
+class TimeFinder(Table, table=True):
     """Finding a time: candidate slots people say they can make; the organiser picks one and
     the meeting is made from it. Numbered per community."""
 
@@ -216,13 +217,13 @@ class TimeFinder(SQLModel, table=True):
     outbox_id: int | None = Field(default=None, foreign_key="outbox.id")  # its card
 
 
-class TimeSlot(SQLModel, table=True):
+class TimeSlot(Table, table=True):
     finder_id: int = Field(foreign_key="timefinder.id", primary_key=True)
     number: int = Field(primary_key=True)
     starts_at: datetime = Field(sa_column=_utc())
 
 
-class SlotAnswer(SQLModel, table=True):
+class SlotAnswer(Table, table=True):
     finder_id: int = Field(foreign_key="timefinder.id", primary_key=True)
     number: int = Field(primary_key=True)  # the slot
     person_id: int = Field(foreign_key="person.id", primary_key=True)
@@ -230,7 +231,7 @@ class SlotAnswer(SQLModel, table=True):
     platform: str = Field(sa_type=String(16))
 
 
-class MeetingEvent(SQLModel, table=True):
+class MeetingEvent(Table, table=True):
     """A meeting mirrored as a platform's own calendar event (Discord's scheduled events)."""
 
     meeting_id: int = Field(foreign_key="meeting.id", primary_key=True)

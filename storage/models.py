@@ -11,8 +11,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Index, String, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from storage.table import Table
 from storage.types import UTCDateTime
 
 NAME_MAX = 80
@@ -51,7 +52,7 @@ class PollsBy(StrEnum):
     ORGANISERS = "organisers"
 
 
-class Person(SQLModel, table=True):
+class Person(Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_type=String(NAME_MAX))
     created_at: datetime = Field(sa_column=_utc_column())
@@ -59,7 +60,7 @@ class Person(SQLModel, table=True):
     current_community_id: int | None = Field(default=None, foreign_key="community.id")
 
 
-class Account(SQLModel, table=True):
+class Account(Table, table=True):
     __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -75,7 +76,7 @@ class Account(SQLModel, table=True):
     unreachable: str | None = Field(default=None, sa_type=String(300))
 
 
-class Community(SQLModel, table=True):
+class Community(Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_type=String(NAME_MAX))
     timezone: str = Field(default="Europe/London", sa_type=String(64))
@@ -88,7 +89,7 @@ class Community(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc_column())
 
 
-class Chat(SQLModel, table=True):
+class Chat(Table, table=True):
     __table_args__ = (UniqueConstraint("platform", "platform_chat_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -102,7 +103,7 @@ class Chat(SQLModel, table=True):
     unreachable: str | None = Field(default=None, sa_type=String(300))
 
 
-class Membership(SQLModel, table=True):
+class Membership(Table, table=True):
     __table_args__ = (
         UniqueConstraint("community_id", "person_id"),
         UniqueConstraint("community_id", "number"),
@@ -122,7 +123,7 @@ class Membership(SQLModel, table=True):
     decided_by_person_id: int | None = Field(default=None, foreign_key="person.id")
 
 
-class LinkCode(SQLModel, table=True):
+class LinkCode(Table, table=True):
     """A one-time code that joins the account which redeems it to the person who asked for it."""
 
     code: str = Field(primary_key=True, sa_type=String(CODE_MAX))
@@ -131,7 +132,7 @@ class LinkCode(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=_utc_column())
 
 
-class ScheduledJob(SQLModel, table=True):
+class ScheduledJob(Table, table=True):
     """Anything Moot must do later. The scheduler is rebuilt from the undone rows at start-up."""
 
     __table_args__ = (
@@ -157,7 +158,7 @@ class ScheduledJob(SQLModel, table=True):
     done_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 
-class AuditEntry(SQLModel, table=True):
+class AuditEntry(Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     community_id: int | None = Field(default=None, foreign_key="community.id", index=True)
     actor_person_id: int | None = Field(default=None, foreign_key="person.id")
@@ -166,7 +167,7 @@ class AuditEntry(SQLModel, table=True):
     at: datetime = Field(sa_column=_utc_column())
 
 
-class NumberSequence(SQLModel, table=True):
+class NumberSequence(Table, table=True):
     """The last number a community gave to each kind of thing (polls, meetings, repairs): numbers
     people see are per community, sequential and never reused, even after a draft is discarded."""
 
@@ -175,7 +176,7 @@ class NumberSequence(SQLModel, table=True):
     last: int = 0
 
 
-class ProcessedUpdate(SQLModel, table=True):
+class ProcessedUpdate(Table, table=True):
     """Platform update ids already handled, so a replayed update changes nothing."""
 
     platform: str = Field(primary_key=True, sa_type=String(16))

@@ -12,8 +12,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Index, String, Text, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from storage.table import Table
 from storage.types import UTCDateTime
 
 SUMMARY_MAX = 200
@@ -38,7 +39,7 @@ class DeliveryStatus(StrEnum):
     RETIRED = "retired"
 
 
-class OutboxEntry(SQLModel, table=True):
+class OutboxEntry(Table, table=True):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_waiting", "status", "platform", "id"),

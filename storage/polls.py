@@ -13,8 +13,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Index, LargeBinary, String, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from storage.table import Table
 from storage.types import UTCDateTime
 
 QUESTION_MAX = 300
@@ -60,7 +61,7 @@ class ThresholdBase(StrEnum):
     ELECTORATE = "electorate"
 
 
-class Poll(SQLModel, table=True):
+class Poll(Table, table=True):
     __table_args__ = (UniqueConstraint("community_id", "number"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -102,14 +103,14 @@ class Poll(SQLModel, table=True):
     review_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
-class PollOption(SQLModel, table=True):
+class PollOption(Table, table=True):
     poll_id: int = Field(foreign_key="poll.id", primary_key=True)
     number: int = Field(primary_key=True)
     label: str = Field(sa_type=String(OPTION_MAX))
     cost: int | None = None  # in pence, for budget polls
 
 
-class PollPost(SQLModel, table=True):
+class PollPost(Table, table=True):
     """Each chat a poll was posted to. `outbox_id` is the delivery that posts its card there; the
     card's message id is that delivery's, once sent, and edits replace it."""
 
@@ -121,14 +122,14 @@ class PollPost(SQLModel, table=True):
     outbox_id: int = Field(foreign_key="outbox.id")
 
 
-class PollElector(SQLModel, table=True):
+class PollElector(Table, table=True):
     """The register as it stood when a poll with a fixed electorate opened."""
 
     poll_id: int = Field(foreign_key="poll.id", primary_key=True)
     person_id: int = Field(foreign_key="person.id", primary_key=True)
 
 
-class Vote(SQLModel, table=True):
+class Vote(Table, table=True):
     """One person's current vote in an open (not secret) poll.
 
     Stored in its primary key's b-tree (no rowid, no other index): each vote then touches one
@@ -144,7 +145,7 @@ class Vote(SQLModel, table=True):
     cast_at: datetime = Field(sa_column=_utc())
 
 
-class PollCount(SQLModel, table=True):
+class PollCount(Table, table=True):
     """Running totals per option of an open single-choice poll or proposal, kept in the same
     transaction as each vote, so live results never recount. (Secret ballots keep none: a total
     that ticks as someone is added to the roll would say how they voted.)"""
@@ -154,7 +155,7 @@ class PollCount(SQLModel, table=True):
     votes: int = 0
 
 
-class VoterRoll(SQLModel, table=True):
+class VoterRoll(Table, table=True):
     """Who has voted in a secret ballot. Until a ballot is sealed with others, its voter's entry
     also holds it, made unreadable with a one-time pad that exists only in Moot's memory, and
     its place in the queue of ballots waiting (see bot.polls.sealing); both are cleared when it
@@ -168,7 +169,7 @@ class VoterRoll(SQLModel, table=True):
     held: bytes | None = Field(default=None, sa_type=LargeBinary)
 
 
-class SecretBallot(SQLModel, table=True):
+class SecretBallot(Table, table=True):
     """What was chosen in a secret ballot: a random key, no person, no time, no rowid."""
 
     __table_args__ = (
@@ -182,7 +183,7 @@ class SecretBallot(SQLModel, table=True):
     marks: str | None = Field(default=None, sa_type=Text)
 
 
-class PaperTally(SQLModel, table=True):
+class PaperTally(Table, table=True):
     """Votes cast on paper or in a meeting, added by an organiser."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -193,7 +194,7 @@ class PaperTally(SQLModel, table=True):
     added_at: datetime = Field(sa_column=_utc())
 
 
-class PaperVoter(SQLModel, table=True):
+class PaperVoter(Table, table=True):
     """A member an organiser marked on the register as having voted on paper or in the room:
     they cannot also vote online, and paper ballots never outnumber these marks."""
 

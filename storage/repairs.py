@@ -6,8 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Index, LargeBinary, String, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from storage.table import Table
 from storage.types import UTCDateTime
 
 DESCRIPTION_MAX = 2000
@@ -49,7 +50,7 @@ HOME_REF_MAX = 40
 ADDRESS_MAX = 200
 
 
-class Home(SQLModel, table=True):
+class Home(Table, table=True):
     """A home in the community's register (imported by organisers), by its own reference."""
 
     __table_args__ = (UniqueConstraint("community_id", "ref"),)
@@ -60,14 +61,14 @@ class Home(SQLModel, table=True):
     address: str = Field(sa_type=String(ADDRESS_MAX))
 
 
-class Tenancy(SQLModel, table=True):
+class Tenancy(Table, table=True):
     """A member who lives in a home: they may report repairs there."""
 
     home_id: int = Field(foreign_key="home.id", primary_key=True)
     person_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
 
 
-class RepairSettings(SQLModel, table=True):
+class RepairSettings(Table, table=True):
     """A community's repairs settings: whose bank holidays count, and where the team triages."""
 
     community_id: int = Field(foreign_key="community.id", primary_key=True)
@@ -85,7 +86,7 @@ class RepairSettings(SQLModel, table=True):
     emergency_text: str | None = Field(default=None, sa_type=String(EMERGENCY_TEXT_MAX))
 
 
-class RepairReport(SQLModel, table=True):
+class RepairReport(Table, table=True):
     __table_args__ = (
         UniqueConstraint("community_id", "number"),
         Index("ix_repairreport_stats", "community_id", "status", "priority"),
@@ -132,7 +133,7 @@ class RepairReport(SQLModel, table=True):
     overdue_told_for: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
-class RepairSupporter(SQLModel, table=True):
+class RepairSupporter(Table, table=True):
     """Someone else with the same (communal) problem: they hear every update the reporter does,
     on the platform they said "me too" from."""
 
@@ -142,7 +143,7 @@ class RepairSupporter(SQLModel, table=True):
     added_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class RepairPhoto(SQLModel, table=True):
+class RepairPhoto(Table, table=True):
     """A photo of the problem, kept on disk by the hash of its cleaned content (metadata such
     as GPS removed before anyone else sees it)."""
 
@@ -157,7 +158,7 @@ class RepairPhoto(SQLModel, table=True):
     added_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class RepairPhotoData(SQLModel, table=True):
+class RepairPhotoData(Table, table=True):
     """A cleaned photo's bytes, by their hash, where the store is a server every Moot process
     reaches (PostgreSQL); beside a SQLite file they are kept in a folder (bot.repairs.photos)."""
 
@@ -165,7 +166,7 @@ class RepairPhotoData(SQLModel, table=True):
     data: bytes = Field(sa_type=LargeBinary)
 
 
-class RepairPause(SQLModel, table=True):
+class RepairPause(Table, table=True):
     """A stretch when the report's clock stood still (no access at a visit)."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -175,7 +176,7 @@ class RepairPause(SQLModel, table=True):
     reason: str = Field(sa_type=String(200))
 
 
-class RepairEvent(SQLModel, table=True):
+class RepairEvent(Table, table=True):
     """One step on a report's timeline. Internal notes are for the repairs team only."""
 
     id: int | None = Field(default=None, primary_key=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -18,9 +19,10 @@ import storage.polls  # noqa: F401
 from bot.meetings.calendar import meeting_events
 from bot.meetings.views import load
 from bot.scheduler import job_key
+from storage import migrate
 from storage.engine import make_engine, prepare_sqlite_file
 from storage.meetings import Meeting
-from storage.migrate import alembic_config, upgrade
+from storage.migrate import alembic_config, head_revision, stored_revisions, upgrade
 
 
 def test_migrations_produce_the_models_schema(database_url: str) -> None:
@@ -42,6 +44,49 @@ def test_upgrade_twice_is_harmless(database_url: str) -> None:
     engine.dispose()
     assert differences == []
     assert {"person", "account", "community", "chat", "membership", "scheduledjob"} <= tables
+
+
+def test_the_head_read_from_the_scripts_is_alembics(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'moot.db'}"
+    assert head_revision() == ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+
+
+def test_a_current_database_is_not_handed_to_alembic(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Start-up only reads the recorded revision; Alembic is imported when there is work."""
+    assert stored_revisions(database_url) == {head_revision()}
+
+    def refuse(*_args: object) -> None:
+        raise AssertionError("Alembic was asked to upgrade a current database")
+
+    monkeypatch.setattr(command, "upgrade", refuse)
+    upgrade(database_url)
+
+
+def test_a_database_behind_or_new_is_migrated(tmp_path: Path) -> None:
+    behind = f"sqlite:///{tmp_path / 'behind.db'}"
+    prepare_sqlite_file(behind)
+    command.upgrade(alembic_config(behind), "0019")
+    new = f"sqlite:///{tmp_path / 'new.db'}"
+    assert stored_revisions(new) == set()
+    for url in (behind, new):
+        upgrade(url)
+        assert stored_revisions(url) == {head_revision()}
+
+
+def test_scripts_it_cannot_read_plainly_leave_the_check_to_alembic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "versions").mkdir()
+    (tmp_path / "versions" / "0001_a.py").write_text('revision = "0001"\ndown_revision = None\n')
+    (tmp_path / "versions" / "0002_b.py").write_text('revision = "0002"\ndown_revision = "0001"\n')
+    monkeypatch.setattr(migrate, "MIGRATIONS", tmp_path)
+    assert head_revision() == "0002"
+    (tmp_path / "versions" / "0003_merge.py").write_text(
+        'revision = "0003"\ndown_revision = ("0001", "0002")\n'
+    )
+    assert head_revision() is None
 
 
 def test_meetings_made_before_0021_keep_their_calendar_uids(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
+import httpx
 from telegram import (
     Bot,
     BotCommand,
@@ -38,6 +39,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from adapters.telegram import failures, translate
 from adapters.telegram.render import chunks, keyboard
@@ -144,11 +146,17 @@ class TelegramAdapter:
     # --- life cycle -------------------------------------------------------------------------
 
     def _build(self) -> Application:  # type: ignore[type-arg]
+        # python-telegram-bot keeps two connection pools, one for getUpdates; left to itself,
+        # each builds its own TLS context, loading the certificate bundle again (a fiftieth of
+        # a second and a megabyte each). They share one; otherwise these are its defaults.
+        tls = httpx.create_ssl_context()
         app = (
             ApplicationBuilder()
             .token(self._options.token)
             .base_url(self._options.base_url)
             .base_file_url(self._options.base_file_url)
+            .request(HTTPXRequest(httpx_kwargs={"verify": tls}))
+            .get_updates_request(HTTPXRequest(connection_pool_size=1, httpx_kwargs={"verify": tls}))
             .rate_limiter(
                 # Telegram allows about 30 messages a second in all: one every 1/30 s, with no
                 # burst allowance, so a thousand reminders never meet a 429 (each of which
@@ -176,14 +184,16 @@ class TelegramAdapter:
         self._moot = moot
         app = self._app = self._build()
         async with app:
-            await app.bot.set_my_commands(
-                [BotCommand(c.name, c.description[:256]) for c in moot.registry.all()]
-            )
             # Stopped in order however early a cancellation comes (a shutdown during start-up).
             try:
                 await app.start()
                 moot.attach(self)
                 await self._receive(app)
+                # The command menu once Moot listens, not before: a round trip to Telegram
+                # less before the first update. Failing, it stops the adapter as before.
+                await app.bot.set_my_commands(
+                    [BotCommand(c.name, c.description[:256]) for c in moot.registry.all()]
+                )
                 await asyncio.Event().wait()
             finally:
                 await moot.detach(TELEGRAM)

@@ -9,8 +9,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
-
 from bot.errors import UserError
 
 _DAYS = {
@@ -82,7 +80,10 @@ def describe(rule: str) -> str:
 
 
 def occurrences(rule: str, first: datetime, zone: str) -> Iterator[datetime]:
-    """Every occurrence from `first` (UTC) on, in UTC, at the same local time of day."""
+    """Every occurrence from `first` (UTC) on, in UTC, at the same local time of day. dateutil
+    is imported here, not at the top: only a community with a series needs it."""
+    from dateutil.rrule import rrulestr
+
     local = ZoneInfo(zone)
     start = first.astimezone(local).replace(tzinfo=None)
     for moment in rrulestr(rule, dtstart=start):

@@ -13,13 +13,12 @@ and the team see why a date stands where it does.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cache
 from zoneinfo import ZoneInfo
-
-import holidays
 
 
 class Nation(StrEnum):
@@ -111,7 +110,16 @@ AWAAB_TARGETS = {
 
 @cache
 def _bank_holidays(nation: Nation, year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("GB", subdiv=_SUBDIVISION[nation], years=year))
+    return frozenset(_country_holidays(nation, [year]))
+
+
+def _country_holidays(nation: Nation, years: Iterable[int]) -> dict[date, str]:
+    """The nation's bank holidays by day, with their names. `holidays` is imported here, not
+    at the top: its calendars cost start-up 3 MiB and a fiftieth of a second, and only a
+    community with repairs in hand needs them."""
+    import holidays
+
+    return dict(holidays.country_holidays("GB", subdiv=_SUBDIVISION[nation], years=years))
 
 
 def is_working_day(day: date, nation: Nation) -> bool:
@@ -233,9 +241,7 @@ def _when(moment: datetime, zone: ZoneInfo) -> str:
 
 def _holidays_between(start: datetime, end: datetime, nation: Nation, zone: ZoneInfo) -> str:
     first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
-    names = holidays.country_holidays(
-        "GB", subdiv=_SUBDIVISION[nation], years=range(first.year, last.year + 1)
-    )
+    names = _country_holidays(nation, range(first.year, last.year + 1))
     skipped = [
         f"{day.strftime('%a %d %b')} ({names[day]})"
         for day in sorted(names)

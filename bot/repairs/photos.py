@@ -4,7 +4,8 @@ the cleaned image, so the same photo is stored once: in a folder next to a SQLit
 in the store itself on PostgreSQL (see PhotoStore).
 
 Decoding and re-encoding a large photo takes a few hundred milliseconds, so `clean` runs on a
-worker thread; the event loop keeps answering everyone else meanwhile (bench/repairs.py)."""
+worker thread; the event loop keeps answering everyone else meanwhile (bench/repairs.py). Pillow
+is imported there, with the first photo, rather than at start-up, which it would cost 2 MiB."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import delete
 from sqlmodel import Session, col
 
@@ -45,6 +45,8 @@ def clean(data: bytes) -> CleanPhoto:
     large or is not a JPEG, PNG or WebP image, whatever its name says."""
     if len(data) > MAX_BYTES:
         raise UserError(f"That photo is over {MAX_BYTES // 1024 // 1024} MB; send a smaller one.")
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
