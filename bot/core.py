@@ -460,5 +460,7 @@ async def _apply_rule(command: Command, context: Context) -> str | None:
     rule = command.rule
     if rule.subject is not None:
         context.subject = await rule.subject.find(context)
+    if rule.check is None:
+        return None
     asker = Asker(context.person_id, context.role, context.community_name or "")
     return rule.refusal(asker, context.subject, context.args)

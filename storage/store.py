@@ -95,9 +95,11 @@ class Store:
         return await self.writer.write(op, long=long)
 
     async def compact(self) -> None:
-        """Rewrite the database file table by table in key order and empty its write-ahead log:
-        afterwards no row's place in the file, no freed page and no logged frame tells in what
-        order rows were written (bot.polls.sealing relies on this after a secret ballot)."""
+        """On SQLite, rewrite the database file table by table in key order and empty its
+        write-ahead log: afterwards no row's place in the file, no freed page and no logged frame
+        tells in what order rows were written (bot.polls.sealing relies on this after a secret
+        ballot). On PostgreSQL, rewrite the ballot tables with VACUUM FULL; what the server's
+        files and WAL still keep is not yet established (docs/secret-ballots.md)."""
         await self.writer.maintain(
             _vacuum_and_empty_the_log if self.is_sqlite else _vacuum_postgresql
         )

@@ -96,15 +96,16 @@ class Writer:
         Between groups it has no transaction open, so it reads committed rows like any other
         connection, but faster: SQLite empties a connection's page cache whenever another
         connection has committed, so on a separate reader every read after a vote starts cold,
-        while the writer's cache holds what it has just written (bench/polls.py)."""
-        if self._off_loop:
+        while the writer's cache holds what it has just written (bench/polls.py). None always
+        when every group runs on a worker thread (PostgreSQL): its connection is never idle on
+        the loop."""
+        if self._off_loop or self._always_off_loop:
             return None
         if self._connection is None:
             pooled = self._engine.raw_connection()  # the engine's one connection (StaticPool)
             driver = pooled.driver_connection
             pooled.close()  # back to the pool, still open
-            if not isinstance(driver, sqlite3.Connection):
-                return None
+            assert isinstance(driver, sqlite3.Connection)
             self._connection = driver
         return None if self._connection.in_transaction else self._connection
 
