@@ -39,6 +39,16 @@ from tests.fakes.telegram_api import Call, FakeTelegram
 from tests.telegram_harness import TOKEN as TELEGRAM_TOKEN
 
 RUNS = 5
+# What `moot run` with both platforms imports from others before any of Moot's own code runs.
+LIBRARIES = (
+    "discord, discord.gateway, telegram, telegram.ext, telegram.request, httpx, aiohttp, "
+    "sqlalchemy.orm, sqlalchemy.dialects.sqlite, sqlalchemy.dialects.postgresql, sqlmodel, "
+    "apscheduler.schedulers.asyncio, pydantic_settings"
+)
+REPORT_RSS = (
+    "import re; status = open('/proc/self/status').read(); "
+    "print(int(re.search(r'VmRSS:\\s+(\\d+)', status).group(1)) / 1024)"
+)
 IDLE_SECONDS = 4.0  # after the first getUpdates: Discord's READY waits 2 s for servers first
 DISCORD_TOKEN = "MTA" + "a" * 21 + ".Gabcde." + "b" * 27
 # `moot run`, with discord.py's REST base and gateway pointed at the fake first.
@@ -80,6 +90,16 @@ def _timed(args: list[str], cwd: Path, stdin: str = "", until: str | None = None
         process.stdout.read()
         process.wait()
     return elapsed
+
+
+def libraries_alone(cwd: Path) -> tuple[float, float]:
+    """Seconds for a process that only imports LIBRARIES, and its RSS in MiB at the end."""
+    script = f"import {LIBRARIES}; {REPORT_RSS}"
+    seconds = median_of(RUNS, lambda: _timed([sys.executable, "-c", script], cwd))
+    output = subprocess.run(
+        [sys.executable, "-c", script], cwd=cwd, capture_output=True, text=True, check=True
+    )
+    return seconds, float(output.stdout)
 
 
 def median_of(runs: int, measure: Callable[[], float]) -> float:
@@ -172,6 +192,7 @@ def main() -> None:
             return _timed([python, "-m", "moot", "chat"], here, "/help\n", until="Moot")
 
         ready = median_of(RUNS, console)
+        floor_seconds, floor_mib = libraries_alone(here)
         # The first start creates and migrates the database; the others find it ready.
         (fresh, _, _), *served = asyncio.run(serve_runs(here, 1 + RUNS))
     first_poll = statistics.median(s[0] for s in served)
@@ -202,6 +223,11 @@ def main() -> None:
     print(
         f"TARGET idle memory (RSS) after start-up      {resident:7.1f} MiB  "
         f"target <= 100 MiB  {verdict(resident <= 100)}  (after {IDLE_SECONDS:.0f} s idle)"
+    )
+    print(
+        f"  their floor, the libraries alone imported:  {floor_seconds * 1000:7.0f} ms, "
+        f"{floor_mib:.1f} MiB  (Moot's own share: {(first_poll - floor_seconds) * 1000:.0f} ms, "
+        f"{resident - floor_mib:.1f} MiB)"
     )
 
 
