@@ -1,4 +1,4 @@
-"""`moot`: run the bot, chat in the console, migrate or back up the database.
+"""`moot`: run the bot, chat in the console, migrate, copy or back up the database.
 
 Only the argument parser lives here, so that `moot --version` and `moot --help` answer at once;
 everything else is imported from moot.operate once a command needs it.
@@ -28,9 +28,13 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="serve the configured platforms (the console if none)")
     commands.add_parser("chat", help="talk to Moot in this terminal")
     db = commands.add_parser("db", help="database maintenance")
-    db.add_subparsers(dest="db_command", required=True).add_parser(
-        "upgrade", help="apply migrations"
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply migrations")
+    copy = db_commands.add_parser(
+        "copy", help="copy the whole store into an empty database (SQLite to PostgreSQL, say)"
     )
+    copy.add_argument("--from", dest="source", required=True, metavar="URL", help="the store")
+    copy.add_argument("--to", dest="target", required=True, metavar="URL", help="an empty one")
     backup = commands.add_parser("backup", help="copy the live SQLite database to PATH")
     backup.add_argument("path", type=Path)
     export = commands.add_parser("export", help="export data as CSV and JSON")

@@ -12,12 +12,15 @@ from pathlib import Path
 from adapters.base import Adapter
 from bot.clock import ShiftedClock, SystemClock
 from bot.errors import UserError
+from bot.repairs import photos
 from moot import heap, logs
 from moot.app import build_moot, serve
-from moot.settings import Settings, SettingsError, load_settings
-from storage.engine import StoreConfigError
+from moot.settings import Settings, SettingsError, load_settings, store_url
+from storage.copy import copy_store, shown
+from storage.engine import StoreConfigError, sqlite_path
 from storage.migrate import upgrade
 from storage.models import Community
+from storage.repairs import RepairPhotoData
 from storage.store import Store, backup_sqlite
 
 
@@ -25,7 +28,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
         logs.configure(settings.log_level, settings.secrets())
-        if args.command == "db":
+        if args.command == "db" and args.db_command == "copy":
+            for line in copy_command(args.source, args.target, settings.photo_folder):
+                print(line)
+        elif args.command == "db":
             upgrade(settings.database_url)
             print("The database is up to date.")
         elif args.command == "export":
@@ -193,3 +199,43 @@ def outbox_command(database_url: str, community_id: int | None, resend: int | No
             await store.close()
 
     return asyncio.run(run())
+
+
+def copy_command(source: str, target: str, photo_folder: Path | None) -> list[str]:
+    """`moot db copy`: the whole store into an empty database, and the repair photos put where
+    a Moot on the target looks for them with the same settings (bot.repairs.photos.move)."""
+    urls = []
+    for flag, url in (("--from", source), ("--to", target)):
+        try:
+            urls.append(store_url(url))
+        except ValueError as error:
+            raise StoreConfigError(f"{flag} {error}.") from error
+    kept_from, kept_to = (photos.kept_at(photo_folder, sqlite_path(url)) for url in urls)
+    moved: list[photos.Moved] = []
+    copied = copy_store(
+        urls[0],
+        urls[1],
+        leave_out=frozenset({str(RepairPhotoData.__tablename__)}),
+        then=lambda src, dst: moved.append(photos.move(kept_from, kept_to, src, dst)),
+    )
+    tables = ", ".join(f"{name} {rows}" for name, rows in copied.rows.items() if rows)
+    lines = [
+        f"Copied {sum(copied.rows.values())} rows from {shown(urls[0])} to {shown(urls[1])} "
+        f"in {copied.seconds:.1f} s.",
+        f"  {tables or 'The source was empty.'}",  # the tables that had rows, and how many
+    ]
+    (done,) = moved
+    if photos.same_place(kept_from, kept_to):
+        lines.append(f"Repair photos stay in {_where(kept_to, 'the target')}, for both.")
+    else:
+        lines.append(f"Repair photos copied to {_where(kept_to, 'the target')}: {done.photos}.")
+    if done.missing:
+        lines.append(
+            f"Repair photos missing from {_where(kept_from, 'the source')} already, and so on "
+            f"the target too: {done.missing}."
+        )
+    return lines
+
+
+def _where(kept: photos.PhotoStore, side: str) -> str:
+    return str(kept.folder) if isinstance(kept, photos.FolderPhotos) else f"{side}'s database"

@@ -70,18 +70,10 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _a_store_moot_runs_on(cls, value: str) -> str:
-        """A SQLite file, or PostgreSQL through psycopg 3 (a plain postgresql:// URL, as managed
-        databases hand them out, means the same)."""
-        for plain in ("postgresql://", "postgres://"):
-            if value.startswith(plain):
-                value = "postgresql+psycopg://" + value.removeprefix(plain)
-        sqlite_file = value.startswith("sqlite:///") and value.removeprefix("sqlite:///").strip()
-        if not sqlite_file and not value.startswith("postgresql+psycopg://"):
-            raise ValueError(
-                "DATABASE_URL must be a SQLite file URL such as sqlite:///./data/moot.db, or a "
-                "PostgreSQL one such as postgresql://moot@localhost/moot"
-            )
-        return value
+        try:
+            return store_url(value)
+        except ValueError as error:
+            raise ValueError(f"DATABASE_URL {error}") from error
 
     @field_validator("log_level")
     @classmethod
@@ -89,6 +81,21 @@ class Settings(BaseSettings):
         if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
         return value.upper()
+
+
+def store_url(value: str) -> str:
+    """A SQLite file, or PostgreSQL through psycopg 3 (a plain postgresql:// URL, as managed
+    databases hand them out, means the same); ValueError for anything else."""
+    for plain in ("postgresql://", "postgres://"):
+        if value.startswith(plain):
+            value = "postgresql+psycopg://" + value.removeprefix(plain)
+    sqlite_file = value.startswith("sqlite:///") and value.removeprefix("sqlite:///").strip()
+    if not sqlite_file and not value.startswith("postgresql+psycopg://"):
+        raise ValueError(
+            "must be a SQLite file URL such as sqlite:///./data/moot.db, or a PostgreSQL one "
+            "such as postgresql://moot@localhost/moot"
+        )
+    return value
 
 
 def load_settings() -> Settings:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import delete
+from sqlalchemy import Connection, delete, select
 from sqlmodel import Session, col
 
 from bot.errors import UserError
@@ -152,11 +152,15 @@ class RepairsSettings:
     photo_folder: Path | None = None
 
 
+def kept_at(photo_folder: Path | None, database_file: Path | None) -> PhotoStore:
+    """Where photos are kept: the folder chosen, else beside the SQLite file, else the store."""
+    if photo_folder is not None:
+        return FolderPhotos(photo_folder)
+    return TablePhotos() if database_file is None else FolderPhotos(folder_for(database_file))
+
+
 def _start(runtime: Runtime, settings: RepairsSettings) -> PhotoStore:
-    if settings.photo_folder is not None:
-        return FolderPhotos(settings.photo_folder)
-    database = runtime.database_file
-    return TablePhotos() if database is None else FolderPhotos(folder_for(database))
+    return kept_at(settings.photo_folder, runtime.database_file)
 
 
 PHOTO_STORE = FeatureState("repairs.photos", RepairsSettings(), _start)
@@ -170,6 +174,49 @@ def store(runtime: Runtime) -> PhotoStore:
 def drop(session: Session, gone: Iterable[str]) -> None:
     """Drop the bytes kept in the store of photos (by hash) that no report holds any longer."""
     session.exec(delete(RepairPhotoData).where(col(RepairPhotoData.sha256).in_(set(gone))))
+
+
+@dataclass(frozen=True)
+class Moved:
+    """What `move` did: photos put where the target keeps them, and those the source lacked."""
+
+    photos: int
+    missing: int
+
+
+def move(source: PhotoStore, target: PhotoStore, from_db: Connection, to_db: Connection) -> Moved:
+    """Put every photo the source's reports hold where the target store keeps photos, inside the
+    copy's transaction on the target (`moot db copy`): files become rows when the target keeps
+    photos in the store, rows become files when it keeps them in a folder. Photos in a folder
+    both use stay where they are. A photo already missing from the source stays missing."""
+    if same_place(source, target):
+        return Moved(0, 0)
+    held = from_db.execute(
+        select(col(RepairPhoto.sha256), col(RepairPhoto.content_type)).distinct()
+    ).all()
+    missing = 0
+    for sha256, content_type in held:
+        with Session(from_db) as reading:  # one photo's bytes in memory at a time
+            data = source.read(reading, sha256, content_type)
+        if data is None:
+            missing += 1
+            continue
+        extension = file_name(sha256, content_type).rpartition(".")[2]
+        photo = CleanPhoto(data, sha256, content_type, extension)
+        target.prepare(photo)
+        with Session(to_db) as writing:
+            target.add(writing, photo)
+            writing.flush()
+    return Moved(len(held) - missing, missing)
+
+
+def same_place(source: PhotoStore, target: PhotoStore) -> bool:
+    """Whether both keep photos in one folder (two stores' tables are two places)."""
+    return (
+        isinstance(source, FolderPhotos)
+        and isinstance(target, FolderPhotos)
+        and source.folder.resolve() == target.folder.resolve()
+    )
 
 
 def path_of(folder: Path, sha256: str, content_type: str) -> Path:
