@@ -14,13 +14,22 @@ bench/polls.py). Writes are therefore short by design; long work (parsing an imp
 chart) happens before the write is queued. The exception is a write declared `long` (an import of
 thousands of rows): its group goes to a worker thread so that the loop keeps answering everyone
 else (bench/stalls.py measures the longest stall).
+
+On PostgreSQL, where other processes write to the same database, a group can lose a deadlock or
+a serialisation conflict to another process's transaction. Nothing of it was written, and the
+same group run again usually succeeds, so it is retried as a whole (`RETRIES` times, after a
+short random pause) before anyone is answered: falling back to write by write would turn one
+lost race into errors for the people whose writes happened to share the group.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import random
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -30,6 +39,14 @@ from sqlmodel import Session
 
 T = TypeVar("T")
 WriteOp = Callable[[Session], T]
+
+# A group that lost a race to another process's transaction is run again this many times.
+RETRIES = 4
+RETRY_PAUSE_SECONDS = 0.005  # doubled each time, times a random factor in [0.5, 1.5)
+# SQLSTATEs after which the whole transaction may simply be run again: serialization_failure and
+# deadlock_detected (PostgreSQL; SQLite, with its single writer, raises neither).
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -201,8 +218,19 @@ class Writer:
                 pending.future.set_exception(value)
 
     def _apply(self, batch: list[_Pending]) -> None:
-        if not self._apply_together(batch):
-            self._apply_one_by_one(batch)
+        """Apply the group; run it again from the start if it lost a race (see the module)."""
+        for attempt in range(RETRIES + 1):
+            try:
+                if not self._apply_together(batch):
+                    self._apply_one_by_one(batch)
+                return
+            except Exception as error:
+                if not is_transient(error) or attempt == RETRIES:
+                    raise
+                log.info(
+                    "a group of %d writes lost a race (%s); running it again", len(batch), error
+                )
+                time.sleep(RETRY_PAUSE_SECONDS * 2**attempt * random.uniform(0.5, 1.5))
 
     def _apply_together(self, batch: list[_Pending]) -> bool:
         """The common case: the whole group in one transaction, no savepoints.
@@ -217,6 +245,8 @@ class Writer:
                     results.append(pending.op(session))
                     session.flush()
         except Exception as error:
+            if is_transient(error):
+                raise
             if len(batch) == 1:
                 batch[0].outcome = (False, error)
                 return True
@@ -234,9 +264,19 @@ class Writer:
                     result = pending.op(session)
                     session.flush()
                 except Exception as error:
+                    if is_transient(error):
+                        raise  # the whole transaction is lost, not only this write
                     with contextlib.suppress(Exception):
                         savepoint.rollback()
                     pending.outcome = (False, error)
                 else:
                     savepoint.commit()
                     pending.outcome = (True, result)
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether `error` is a lost race after which the transaction may be run again: the driver's
+    error as raised by a hand-written statement, or wrapped by SQLAlchemy (in `.orig`). Read by
+    its SQLSTATE, so that nothing here needs psycopg installed."""
+    driver_error = getattr(error, "orig", None) or error
+    return getattr(driver_error, "sqlstate", None) in TRANSIENT_SQLSTATES

@@ -93,6 +93,20 @@ def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NewSto
     only = request.node.get_closest_marker("sqlite_only")
     if only is not None:
         pytest.skip(f"SQLite only: {only.args[0]}")
+    yield from _postgres_databases(request)
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A migrated, empty PostgreSQL database, for a test that means something only there (two
+    processes' writers racing on one database): not run without a server, reported as such, and
+    a failure with MOOT_REQUIRE_POSTGRES=1."""
+    for new_database in _postgres_databases(request):
+        yield new_database()
+
+
+def _postgres_databases(request: pytest.FixtureRequest) -> Iterator[NewStore]:
+    """Yields a maker of throwaway databases on the server once, and then drops what it made."""
     if not POSTGRES_SERVER:
         if POSTGRES_REQUIRED:
             pytest.fail("MOOT_REQUIRE_POSTGRES=1 but MOOT_TEST_POSTGRES_URL is not set")

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from storage.models import Person
 from storage.raw import RawConnection
 from storage.store import Store, backup_sqlite
+from storage.writer import RETRIES
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -83,6 +86,62 @@ async def test_a_failing_write_rolls_back_alone(database_url: str) -> None:
     await store.close()
     assert isinstance(results[1], ValueError)
     assert names == ["after", "before"]
+
+
+class _DeadlockError(Exception):
+    """What psycopg raises when PostgreSQL ends a deadlock (psycopg.errors.DeadlockDetected)."""
+
+    sqlstate = "40P01"
+
+
+def lost_race(times: int) -> tuple[Callable[[Session], str], list[int]]:
+    """A write whose first `times` runs lose a race to another process, as SQLAlchemy reports
+    it; and the list its runs are counted in."""
+    runs: list[int] = []
+
+    def op(session: Session) -> str:
+        runs.append(1)
+        session.add(Person(name="loser", created_at=NOW))
+        session.flush()
+        if len(runs) <= times:
+            raise OperationalError("UPDATE …", {}, _DeadlockError("deadlock detected"))
+        return "landed"
+
+    return op, runs
+
+
+async def test_a_group_that_loses_a_race_runs_again_whole_and_nobody_sees_it(
+    database_url: str,
+) -> None:
+    store = Store(database_url)
+    store.start()
+    op, runs = lost_race(times=2)  # lost twice: write by write would have told its caller
+
+    results = await asyncio.gather(
+        store.write(add_person("before")), store.write(op), store.write(add_person("after"))
+    )
+
+    names = await store.read(lambda s: sorted(s.exec(select(Person.name))))
+    await store.close()
+    assert results[1] == "landed"
+    assert len(runs) == 3
+    assert names == ["after", "before", "loser"]
+
+
+async def test_a_group_that_keeps_losing_tells_each_of_its_callers(database_url: str) -> None:
+    store = Store(database_url)
+    store.start()
+    op, runs = lost_race(times=100)
+
+    results = await asyncio.gather(
+        store.write(add_person("before")), store.write(op), return_exceptions=True
+    )
+
+    names = await store.read(lambda s: list(s.exec(select(Person.name))))
+    await store.close()
+    assert all(isinstance(result, OperationalError) for result in results)
+    assert len(runs) == RETRIES + 1
+    assert names == []
 
 
 async def test_a_write_is_visible_to_other_connections_when_acknowledged(database_url: str) -> None:

@@ -16,6 +16,7 @@ from bot.events import Place, Reply
 from bot.numbers import next_number
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
+from storage.locking import locked_one, locking
 from storage.models import (
     Chat,
     Community,
@@ -118,7 +119,9 @@ def request_membership(
     """Join at once where joining is open; otherwise ask the organisers, whose direct messages
     carry buttons to decide."""
     community = session.get_one(Community, community_id)
-    membership = membership_of(session, community_id, person_id)
+    # Locked: a second /join sent at once finds the first one's request (a first one ever is
+    # kept single by the unique (community, person)).
+    membership = membership_of(session, community_id, person_id, lock=True)
     if membership is not None and membership.status == MembershipStatus.ACTIVE:
         raise UserError(f"You are already a member of {community.name}.")
     if membership is not None and membership.status == MembershipStatus.PENDING:
@@ -171,7 +174,8 @@ def request_membership(
 
 def claim_membership(session: Session, code: str, person_id: int, now: datetime) -> tuple[int, str]:
     """Put the person on an imported register entry; returns the community id and name."""
-    entry = session.exec(select(Membership).where(Membership.claim_code == code)).first()
+    # Locked: of two people claiming one code at once, the second finds it used.
+    entry = session.exec(locking(select(Membership).where(Membership.claim_code == code))).first()
     if entry is None:
         raise UserError("That joining code is not valid or has already been used.")
     community = session.get_one(Community, entry.community_id)
@@ -288,7 +292,11 @@ def set_role(
 def _target(
     session: Session, community_id: int, number: int, expected: MembershipStatus
 ) -> tuple[Membership, Person]:
-    """The membership an organiser's command is about, in the state the command needs."""
+    """The membership an organiser's command is about, in the state the command needs. The
+    community's row is locked first, then the membership's, until the decision commits: one
+    membership decision at a time per community, so two admins demoting each other at once
+    cannot leave it with none, and a request is approved or rejected once."""
+    locked_one(session, Community, community_id)
     membership = _in_community(session, community_id, number)
     person = session.get_one(Person, membership.person_id)
     if membership.status != expected:
@@ -399,12 +407,13 @@ def _chat(session: Session, place: Place) -> Chat | None:
     ).first()
 
 
-def membership_of(session: Session, community_id: int, person_id: int) -> Membership | None:
-    return session.exec(
-        select(Membership).where(
-            Membership.community_id == community_id, Membership.person_id == person_id
-        )
-    ).first()
+def membership_of(
+    session: Session, community_id: int, person_id: int, *, lock: bool = False
+) -> Membership | None:
+    query = select(Membership).where(
+        Membership.community_id == community_id, Membership.person_id == person_id
+    )
+    return session.exec(locking(query) if lock else query).first()
 
 
 def active_member(session: Session, community_id: int, number: int) -> Membership | None:
@@ -452,11 +461,11 @@ def members_numbered(
 
 
 def _in_community(session: Session, community_id: int, number: int) -> Membership:
-    membership = session.exec(
-        select(Membership).where(
-            Membership.community_id == community_id, Membership.number == number
-        )
-    ).first()
+    """Member #number's membership, locked until the write commits."""
+    query = select(Membership).where(
+        Membership.community_id == community_id, Membership.number == number
+    )
+    membership = session.exec(locking(query)).first()
     if membership is None:
         raise UserError(f"There is no member #{number} in this community. See /members.")
     return membership

@@ -14,14 +14,16 @@ from bot.meetings.views import MeetingView, is_active_member, load
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.text import one_line
+from storage.locking import locked_one
 from storage.meetings import ITEM_MAX, AgendaItem, ItemStatus, Meeting, MeetingStatus
 
 MOST_ITEMS = 50
 
 
 def propose(session: Session, meeting_id: int, person_id: int, text: str, now: datetime) -> int:
-    """Add a proposed item; its number on this meeting's list."""
-    meeting = session.get_one(Meeting, meeting_id)
+    """Add a proposed item; its number on this meeting's list (the meeting stays locked until
+    the write commits, so two items proposed at once get different numbers)."""
+    meeting = locked_one(session, Meeting, meeting_id)
     if not is_active_member(session, meeting.community_id, person_id):
         raise UserError("Only members can propose agenda items; send /join in the group chat.")
     if meeting.status != MeetingStatus.SCHEDULED or meeting.starts_at <= now:
@@ -83,7 +85,7 @@ def decide(
     actor_id: int | None = None,
 ) -> AgendaItem:
     """Accept an item onto the end of the agenda, or decline it; the proposer is told."""
-    meeting = session.get_one(Meeting, meeting_id)
+    meeting = locked_one(session, Meeting, meeting_id)  # one decision at a time, one position each
     item = _item(session, meeting, number)
     wanted = ItemStatus.ACCEPTED if accept else ItemStatus.DECLINED
     if item.status == wanted:

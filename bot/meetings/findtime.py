@@ -21,6 +21,7 @@ from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.refs import qualified
 from bot.text import one_line
+from storage.locking import locked_one
 from storage.meetings import TITLE_MAX, Availability, SlotAnswer, TimeFinder, TimeSlot
 from storage.models import Community
 from storage.outbox import OutboxEntry
@@ -172,7 +173,7 @@ def answer(
     platform: str,
     now: datetime,
 ) -> None:
-    finder = session.get_one(TimeFinder, finder_id)
+    finder = locked_one(session, TimeFinder, finder_id)  # answers wait for a pick being made
     if finder.meeting_id is not None:
         raise UserError(f"A time has been picked for #{finder.number} already; see /meetings.")
     if not is_active_member(session, finder.community_id, person_id):
@@ -198,7 +199,9 @@ def pick(
     session: Session, finder_id: int, slot: int, actor_id: int, now: datetime
 ) -> tuple[int, int]:
     """Make the meeting at the picked slot, announce it where the question was asked and tell
-    everyone who answered; (meeting id, people told)."""
+    everyone who answered; (meeting id, people told). The finder stays locked until the write
+    commits, so two organisers picking at once make one meeting."""
+    locked_one(session, TimeFinder, finder_id)
     view = load_finder(session, finder_id)
     finder = view.finder
     if finder.meeting_id is not None:

@@ -22,6 +22,7 @@ from bot.numbers import next_number
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.scheduler import reschedule, unschedule
+from storage.locking import locked, locked_one
 from storage.meetings import (
     Answer,
     Meeting,
@@ -129,7 +130,7 @@ def announce_in(
 ) -> int:
     """Announce the meeting if it is still a draft, and post its card in each chat (platform,
     chat id, thread); how many cards were not there already."""
-    meeting = session.get(Meeting, meeting_id)
+    meeting = locked(session, Meeting, meeting_id)
     if meeting is None or meeting.status == MeetingStatus.DRAFT:
         announce(session, meeting_id, actor_id, now)  # refuses a draft discarded meanwhile
     return sum(add_post(session, meeting_id, *chat, actor_id, now) for chat in chats)
@@ -137,8 +138,9 @@ def announce_in(
 
 def extend_series(session: Session, series_id: int, now: datetime) -> None:
     """Make the series' occurrences up to `SERIES_AHEAD` from now (at least the next one), each
-    a scheduled meeting like the last, with its reminders armed."""
-    series = session.get_one(MeetingSeries, series_id)
+    a scheduled meeting like the last, with its reminders armed. The series stays locked until
+    the write commits, so two processes extending it at once do not both add the next one."""
+    series = locked_one(session, MeetingSeries, series_id)
     if series.ended_at is not None:
         return
     last = session.exec(
@@ -258,7 +260,7 @@ def add_post(
 ) -> bool:
     """Post the meeting's card in a chat (or thread), unless it is there already or on its way;
     a card whose post failed is posted again."""
-    meeting = session.get_one(Meeting, meeting_id)
+    meeting = locked_one(session, Meeting, meeting_id)  # one card per chat, however many post it
     existing = session.exec(
         select(MeetingPost).where(
             MeetingPost.meeting_id == meeting_id,
@@ -345,8 +347,10 @@ def respond(
     now: datetime,
 ) -> Answered:
     """Record one person's answer (the latest counts). Asking to go when every place is taken
-    puts them in line; giving up a place moves the first in line in, and tells them."""
-    meeting = session.get_one(Meeting, meeting_id)
+    puts them in line; giving up a place moves the first in line in, and tells them. The
+    meeting stays locked until the answer commits: answers to one meeting are counted one at a
+    time, so the last place goes to one person however many processes take answers."""
+    meeting = locked_one(session, Meeting, meeting_id)
     if meeting.status == MeetingStatus.CANCELLED:
         raise UserError(f"Meeting #{meeting.number} was cancelled, so it takes no answers.")
     if meeting.status != MeetingStatus.SCHEDULED:
@@ -459,7 +463,7 @@ def cancel_series(
     meeting = _in(session, meeting_id, MeetingStatus.SCHEDULED)
     if meeting.series_id is None:
         raise UserError(f"Meeting #{meeting.number} does not repeat.")
-    session.get_one(MeetingSeries, meeting.series_id).ended_at = now
+    locked_one(session, MeetingSeries, meeting.series_id).ended_at = now
     later = session.exec(
         select(Meeting.id).where(
             Meeting.series_id == meeting.series_id,
@@ -613,7 +617,8 @@ def move_posts(session: Session, platform: str, old_chat_id: str, new_chat_id: s
 
 
 def _in(session: Session, meeting_id: int, status: MeetingStatus) -> Meeting:
-    meeting = session.get(Meeting, meeting_id)
+    """The meeting, locked for the change its status allows (announce, move, cancel)."""
+    meeting = locked(session, Meeting, meeting_id)
     if meeting is None:
         raise UserError("That meeting no longer exists.")
     if meeting.status != status:

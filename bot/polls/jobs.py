@@ -18,7 +18,8 @@ from bot.polls import render, service
 from bot.polls.live import state_of
 from bot.polls.views import PollView, electorate, load, voters
 from bot.runtime import Runtime
-from storage.polls import PollStatus
+from storage.locking import locked
+from storage.polls import Poll, PollStatus
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ async def close_poll(
     sealer = state_of(runtime).sealer
 
     def close_and_announce(session: Session) -> bool:
+        locked(session, Poll, poll_id)  # the deadline checked is the one the close acts on
         view = load(session, poll_id)
         if due is not None and not _still_due(view, due):
             return False

@@ -26,6 +26,7 @@ from bot.polls.sealing import Sealer
 from bot.polls.spec import PollSpec
 from bot.polls.views import PollView, electorate, electorate_size, freeze, load, tally, voters
 from bot.scheduler import reschedule, schedule, unschedule
+from storage.locking import locked, locked_one
 from storage.models import Community, MembershipStatus, PollsBy, Role
 from storage.polls import (
     Electorate,
@@ -240,7 +241,7 @@ def publish_where_drafted(
 
 
 def open_scheduled(session: Session, poll_id: int, now: datetime) -> bool:
-    poll = session.get(Poll, poll_id)
+    poll = locked(session, Poll, poll_id)
     if poll is None or poll.status != PollStatus.SCHEDULED:
         return False
     _open(session, poll, now)
@@ -291,7 +292,7 @@ def add_post(
 ) -> bool:
     """Post the poll's card in a chat (or a thread of it), unless it is there already (or on its
     way). A card whose post failed is posted again."""
-    poll = session.get_one(Poll, poll_id)
+    poll = locked_one(session, Poll, poll_id)  # one card per chat, however many post it at once
     existing = session.exec(
         select(PollPost).where(
             PollPost.poll_id == poll_id,
@@ -493,8 +494,10 @@ def close(
 ) -> bool:
     """Close an open poll; False if it was closed already (a late timer, a second click). A
     secret ballot's waiting ballots are sealed first, and its rows rewritten in key order (the
-    caller then compacts the store: see bot.polls.sealing)."""
-    poll = session.get(Poll, poll_id)
+    caller then compacts the store: see bot.polls.sealing). The poll's row stays locked until
+    the close commits, so a vote still being counted elsewhere is counted before the tally is
+    frozen, and a vote arriving later finds the poll closed."""
+    poll = locked(session, Poll, poll_id)
     if poll is None:
         raise UserError("That poll no longer exists.")
     if poll.status == PollStatus.CLOSED:
@@ -523,7 +526,7 @@ def close(
 def extend(
     session: Session, poll_id: int, closes_at: datetime, actor_id: int, now: datetime
 ) -> None:
-    poll = session.get(Poll, poll_id)
+    poll = locked(session, Poll, poll_id)
     if poll is None:
         raise UserError("That poll no longer exists.")
     if poll.status not in (PollStatus.OPEN, PollStatus.SCHEDULED):
@@ -637,8 +640,10 @@ def unmark_paper_voters(
 
 
 def _taking_paper(session: Session, poll_id: int) -> Poll:
-    """Paper votes and marks are taken only while the poll is open: never once it has closed."""
-    poll = session.get(Poll, poll_id)
+    """Paper votes and marks are taken only while the poll is open: never once it has closed.
+    The poll stays locked until the write commits: a close waits for the paper, and marks and
+    the paper ballots they allow are counted one change at a time."""
+    poll = locked(session, Poll, poll_id)
     if poll is None:
         raise UserError("That poll no longer exists.")
     if poll.status == PollStatus.CLOSED:
@@ -705,7 +710,7 @@ def record_outcome(
 ) -> None:
     """Record what will happen after a closed poll (and when to review it), and post it
     wherever the poll ran."""
-    poll = session.get_one(Poll, poll_id)
+    poll = locked_one(session, Poll, poll_id)
     if poll.status != PollStatus.CLOSED:
         raise UserError(
             f"Poll #{poll.number} has not closed yet; record its outcome after the close."
@@ -752,7 +757,8 @@ def set_polls_by(
 
 
 def _poll_in(session: Session, poll_id: int, status: PollStatus) -> Poll:
-    poll = session.get(Poll, poll_id)
+    """The poll, locked for the change its status allows (publishing, editing a draft)."""
+    poll = locked(session, Poll, poll_id)
     if poll is None:
         raise UserError("That poll no longer exists.")
     if poll.status != status:

@@ -36,6 +36,7 @@ from bot.repairs.spec import AWAAB, FIRST_PRIORITY, HOME, ReportSpec
 from bot.repairs.views import SETTLED, ReportView, emergency_step, load, reference, settings_of
 from bot.scheduler import reschedule, unschedule
 from bot.text import clean
+from storage.locking import locked, locked_one
 from storage.models import Chat, Community, Membership, MembershipStatus, Person, Role
 from storage.outbox import DeliveryStatus, OutboxEntry
 from storage.repairs import (
@@ -156,8 +157,9 @@ def team_unreachable(session: Session, entry: OutboxEntry, now: datetime) -> Non
     team has the report or still may, the truth is told: the community's chats are asked for
     a triage chat, and the tenant hears that the report waits (once)."""
     report_id = int((entry.about or "").partition(":")[2])
+    filed = locked_one(session, RepairReport, report_id)  # failures landing at once: told once
     if not team_reached(session, report_id):
-        _nobody_heard(session, session.get_one(RepairReport, report_id), now, tell_tenant=True)
+        _nobody_heard(session, filed, now, tell_tenant=True)
 
 
 def _nobody_heard(
@@ -229,7 +231,7 @@ def schedule_visit(
     session: Session, report_id: int, visit_at: datetime, actor_id: int, now: datetime
 ) -> None:
     """Book (or move) a visit: the tenant is told now and reminded the day before."""
-    filed = session.get_one(RepairReport, report_id)
+    filed = locked_one(session, RepairReport, report_id)
     if filed.visit_at == visit_at and filed.status == RepairStatus.VISIT:
         raise UserError(f"The visit for {reference(filed.number)} is at that time already.")
     filed.visit_at = visit_at
@@ -249,7 +251,7 @@ def schedule_visit(
 
 def remind_visit(session: Session, report_id: int, visit: str, now: datetime) -> None:
     """The day before a visit, tell the tenant again (unless it moved or the report moved on)."""
-    filed = session.get_one(RepairReport, report_id)
+    filed = locked_one(session, RepairReport, report_id)
     if (
         filed.status != RepairStatus.VISIT
         or filed.visit_at is None
@@ -275,7 +277,7 @@ def change_status(
     """Move the report on, as the transition table (`statuses.TABLE`) allows and says, and tell
     the tenant; the report as it now stands. A move the table does not allow is refused before
     anything changes. `again`: the same status set afresh (a visit moved)."""
-    filed = session.get_one(RepairReport, report_id)
+    filed = locked_one(session, RepairReport, report_id)
     refused = statuses.refusal(
         reference(filed.number), filed.number, filed.status, status, said, again=again
     )
@@ -316,7 +318,7 @@ def change_status(
 def confirm_fixed(session: Session, report_id: int, fixed: bool, now: datetime) -> None:
     """The tenant answers "Is it fixed?": yes closes the report, no reopens it for the team
     (and the triage chat hears so)."""
-    filed = session.get_one(RepairReport, report_id)
+    filed = locked_one(session, RepairReport, report_id)
     ref = reference(filed.number)
     if filed.status != RepairStatus.FIXED:
         raise UserError(f"{ref} is not marked fixed, so there is nothing to confirm.")
@@ -336,7 +338,7 @@ def confirm_fixed(session: Session, report_id: int, fixed: bool, now: datetime) 
 def set_priority(
     session: Session, report_id: int, priority: Priority, actor_id: int, now: datetime
 ) -> None:
-    filed = session.get_one(RepairReport, report_id)
+    filed = locked_one(session, RepairReport, report_id)
     ref = reference(filed.number)
     if filed.status in FINISHED:
         raise UserError(f"{ref} is {render.STATUS_WORDS[filed.status]}.")
@@ -350,7 +352,7 @@ def assign(
     session: Session, report_id: int, member_number: int, actor_id: int, now: datetime
 ) -> str:
     """Give the report to a member of the repairs team, who is told; their name."""
-    filed = session.get_one(RepairReport, report_id)
+    filed = locked_one(session, RepairReport, report_id)
     ref = reference(filed.number)
     if filed.status in FINISHED:
         raise UserError(f"{ref} is {render.STATUS_WORDS[filed.status]}.")
@@ -383,6 +385,7 @@ def alert(session: Session, report_id: int, due: str, overdue: bool, now: dateti
     """A target is a working day away, or passed: the triage chat and the assignee hear, once
     per target. An alert armed for a target that has since moved, for a report settled
     meanwhile, or for a target it was already sent for (moved away and back), says nothing."""
+    locked_one(session, RepairReport, report_id)  # sent once, however many processes run it
     view = load(session, report_id)
     current, filed = view.due, view.report
     if filed.status in SETTLED or current is None or current.isoformat() != due:
@@ -562,7 +565,7 @@ def send_summary(
 
 
 def _awaab(session: Session, report_id: int) -> RepairReport:
-    filed = session.get_one(RepairReport, report_id)
+    filed = locked_one(session, RepairReport, report_id)
     ref = reference(filed.number)
     if filed.status in FINISHED:
         raise UserError(f"{ref} is {render.STATUS_WORDS[filed.status]}.")
@@ -575,7 +578,7 @@ def add_photo(
     session: Session, report_id: int, photo: CleanPhoto, person_id: int, now: datetime
 ) -> int:
     """Attach a cleaned photo (kept on disk already); how many the report has now."""
-    filed = session.get_one(RepairReport, report_id)
+    filed = locked_one(session, RepairReport, report_id)
     ref = reference(filed.number)
     if filed.status in FINISHED:
         raise UserError(f"{ref} is {render.STATUS_WORDS[filed.status]}.")
@@ -626,7 +629,7 @@ def tenant_comment(
     """The tenant (or a neighbour who said me too) adds to a report, and the triage chat and
     the assignee hear at once. The reporter's answer to "needs information" puts the report
     back where it was: the status it went back to, if it did."""
-    filed = session.get_one(RepairReport, report_id)
+    filed = locked_one(session, RepairReport, report_id)
     ref = reference(filed.number)
     if filed.status in FINISHED:
         raise UserError(
@@ -712,6 +715,7 @@ def withdraw(
 ) -> None:
     """The tenant no longer needs it: settled, its alerts and visit reminder cancelled, the
     team told, the card updated."""
+    locked_one(session, RepairReport, report_id)  # a move made meanwhile is seen, not undone
     view = load(session, report_id)
     check_may_withdraw(view)
     filed, ref = view.report, view.reference
@@ -742,7 +746,7 @@ def emergency_hazard(
 ) -> None:
     """The team judges the report an emergency hazard (Awaab's Law, any category): it must be
     made safe within 24 hours of the report, and the tenant hears so, with what to do now."""
-    filed = session.get_one(RepairReport, report_id)
+    filed = locked_one(session, RepairReport, report_id)
     ref = reference(filed.number)
     if filed.status in SETTLED:
         raise UserError(f"{ref} is {render.STATUS_WORDS[filed.status]}.")
@@ -762,7 +766,7 @@ def emergency_hazard(
 
 def made_safe(session: Session, report_id: int, done: str, actor_id: int, now: datetime) -> None:
     """The emergency hazard is made safe: its clock stops, the repair goes on to its own."""
-    filed = session.get_one(RepairReport, report_id)
+    filed = locked_one(session, RepairReport, report_id)
     ref = reference(filed.number)
     if filed.emergency_at is None:
         raise UserError(
@@ -798,7 +802,7 @@ def set_emergency_text(session: Session, community_id: int, text: str | None) ->
 
 def add_note(session: Session, report_id: int, note: str, actor_id: int, now: datetime) -> None:
     """An internal note for the repairs team: on the timeline, never sent to the tenant."""
-    filed = session.get_one(RepairReport, report_id)
+    filed = locked_one(session, RepairReport, report_id)
     _event(session, filed, actor_id, "note", note, now, internal=True)
 
 
@@ -852,24 +856,28 @@ def set_target(
     """The community's own target for a priority (None: back to the usual one); open reports
     of that priority take it at once. How many open reports that moved, and the references of
     those now overdue: the triage chat gets one summary, not an alert per report."""
-    settings = settings_of(session, community_id)
+    # Locked (a first setting: the primary key), so two targets set at once both stand.
+    settings = locked(session, RepairSettings, community_id) or settings_of(session, community_id)
     targets = read_targets(settings.targets)
     targets[priority] = target or DEFAULT_TARGETS[priority]
     settings.targets = store_targets(targets)
     session.add(settings)
     session.flush()
     open_ids = session.exec(
-        select(RepairReport.id).where(
+        select(RepairReport.id)
+        .where(
             RepairReport.community_id == community_id,
             RepairReport.priority == priority.value,
             col(RepairReport.status).not_in(list(SETTLED)),
         )
+        .order_by(col(RepairReport.id))
     ).all()
     overdue: list[str] = []
     moved_count = 0
     for report_id in open_ids:
         if report_id is None:
             continue
+        locked_one(session, RepairReport, report_id)  # in id order, as every write locks them
         view = load(session, report_id)
         if not _keep_target(session, view, now, alert_if_passed=False):
             continue
@@ -958,7 +966,7 @@ def _tell_tenant(
 
 def tenant_unreachable(session: Session, entry: OutboxEntry, now: datetime) -> None:
     """A tenant's news could not be delivered, for good: tell the repairs team."""
-    filed = session.get_one(RepairReport, int((entry.about or "").partition(":")[2]))
+    filed = locked_one(session, RepairReport, int((entry.about or "").partition(":")[2]))
     person = session.get(Person, entry.person_id) if entry.person_id is not None else None
     name = person.name if person is not None and person.name else "A tenant"
     role = "the tenant" if entry.person_id == filed.reporter_person_id else "said me too"
@@ -980,6 +988,7 @@ def tenant_unreachable(session: Session, entry: OutboxEntry, now: datetime) -> N
 def me_too(session: Session, report_id: int, person_id: int, platform: str, now: datetime) -> int:
     """Someone else has the same communal problem: they follow the report from now on; how
     many follow it."""
+    locked_one(session, RepairReport, report_id)  # a report settled meanwhile takes none
     view = load(session, report_id)
     if view.report.location == HOME:
         raise UserError(
@@ -1005,6 +1014,8 @@ def mark_duplicate(
     reporter and followers follow the earlier one."""
     if report_id == of_report_id:
         raise UserError("A report cannot be a duplicate of itself.")
+    for both in sorted((report_id, of_report_id)):  # lower id first, as every write locks them
+        locked_one(session, RepairReport, both)
     kept = load(session, of_report_id)
     if kept.report.status in SETTLED:
         raise UserError(f"{kept.reference} is {render.STATUS_WORDS[kept.report.status]} already.")
