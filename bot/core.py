@@ -155,6 +155,10 @@ class Moot:
         return self._people
 
     @property
+    def keeps_old_rows(self) -> bool:
+        return not self.store.is_sqlite
+
+    @property
     def database_file(self) -> Path | None:
         return sqlite_path(self.store.url)
 

@@ -96,6 +96,11 @@ class Runtime(Protocol):
         """What each feature holds about a person, to merge, export or forget it."""
 
     @property
+    def keeps_old_rows(self) -> bool:
+        """Whether the store keeps, beyond `compact`'s reach, what rows were written together
+        and when (PostgreSQL's WAL does: docs/secret-ballots.md; SQLite's file and log do not)."""
+
+    @property
     def database_file(self) -> Path | None:
         """The SQLite file, for settings whose default lies beside it (None: there is none)."""
 

@@ -22,6 +22,7 @@ from storage.engine import (
     sqlite_path,
 )
 from storage.raw import RawConnection, wrap
+from storage.statement_log import statement_logging, warning
 from storage.writer import WriteOp, Writer, WriterClosedError
 
 T = TypeVar("T")
@@ -54,6 +55,8 @@ class Store:
         self._closing = False
 
     def start(self) -> None:
+        if not self.is_sqlite and (found := statement_logging(self.read_engine)):
+            log.warning(warning(found, self.read_engine.url.username))
         self.writer.start()
         if self._checkpoints is None and self.is_sqlite:
             self._checkpoints = asyncio.create_task(self._checkpoint_now_and_then())
@@ -98,8 +101,9 @@ class Store:
         """On SQLite, rewrite the database file table by table in key order and empty its
         write-ahead log: afterwards no row's place in the file, no freed page and no logged frame
         tells in what order rows were written (bot.polls.sealing relies on this after a secret
-        ballot). On PostgreSQL, rewrite the ballot tables with VACUUM FULL; what the server's
-        files and WAL still keep is not yet established (docs/secret-ballots.md)."""
+        ballot). On PostgreSQL, rewrite the ballot tables into new files with VACUUM FULL, which
+        leaves out the row versions the close's rewrite left dead; the server's WAL keeps them
+        (what that means: docs/secret-ballots.md)."""
         await self.writer.maintain(
             _vacuum_and_empty_the_log if self.is_sqlite else _vacuum_postgresql
         )
@@ -145,10 +149,29 @@ class Store:
             self._reads_changed.wait_for(lambda: self._reads == 0)
 
 
+# Another session of this database whose snapshot is older than the close (a read still running).
+_OLDER_SNAPSHOTS = (
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+    "AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL "
+    "AND age(backend_xmin) >= age(%s::xid)"
+)
+
+
 def _vacuum_postgresql(db: Any) -> None:
-    """PostgreSQL's VACUUM, outside a transaction (what it leaves behind: docs/secret-ballots.md)."""
+    """PostgreSQL's VACUUM FULL, outside a transaction (what it leaves behind:
+    docs/secret-ballots.md). It copies into the new file the dead row versions that a snapshot
+    still running might see, so it first waits for snapshots older than now to end."""
     db.autocommit = True
     try:
+        now = db.execute("SELECT xid(pg_current_xact_id())::text").fetchone()[0]
+        for _ in range(TRUNCATE_TRIES):
+            if not db.execute(_OLDER_SNAPSHOTS, (now,)).fetchone()[0]:
+                break
+            time.sleep(TRUNCATE_PAUSE)
+        else:
+            log.warning(
+                "a long transaction kept old ballot rows through a compaction; the next drops them"
+            )
         db.execute("VACUUM FULL secretballot, voterroll")
     finally:
         db.autocommit = False

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
@@ -30,6 +31,27 @@ def add_person(name: str) -> Any:
         return person.id
 
     return op
+
+
+async def test_moot_warns_at_start_when_the_server_logs_its_statements(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    database_url = postgres_url
+    store = Store(database_url)
+    store.start()
+    await store.close()
+    assert "logs Moot's statements" not in caplog.text
+
+    database = make_url(database_url).database
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:  # as an operator might have it, for Moot's database
+        connection.exec_driver_sql(f"ALTER DATABASE {database} SET log_statement = 'mod'")
+    admin.dispose()
+    store = Store(database_url)
+    store.start()
+    await store.close()
+    assert "logs Moot's statements (log_statement=mod)" in caplog.text
+    assert "ALTER ROLE moot SET log_statement = 'none'" in caplog.text
 
 
 @pytest.mark.sqlite_only("SQLite's pragmas")

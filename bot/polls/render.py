@@ -260,8 +260,9 @@ def setting_menus(view: PollView) -> list[Menu]:
     ]
 
 
-def preview(view: PollView) -> tuple[str, list[Button]]:
-    """A draft, as its creator checks it before publishing."""
+def preview(view: PollView, *, batches_kept: int | None = None) -> tuple[str, list[Button]]:
+    """A draft, as its creator checks it before publishing. `batches_kept` is k when the store
+    keeps which secret ballots were sealed together after the close (PostgreSQL)."""
     poll, zone = view.poll, view.community.timezone
     lines = [
         f"Draft poll #{view.number}: {poll.question}",
@@ -270,6 +271,13 @@ def preview(view: PollView) -> tuple[str, list[Button]]:
         *option_lines(view, None),
         "",
     ]
+    if poll.secret and batches_kept is not None:
+        lines += [
+            "This Moot keeps its data on a PostgreSQL server, whose logs and backups keep which "
+            f"ballots were sealed together ({batches_kept} or more at a time) even after the "
+            f"close: each ballot stays hidden among at least {batches_kept} voters, not among all.",
+            "",
+        ]
     buttons: list[Button] = []
     if poll.closes_alternative is not None:
         lines.append(

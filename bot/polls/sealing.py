@@ -12,13 +12,15 @@ it appeared. So a cast ballot is first *held*:
   accounts, which moves roll entries between people, keeps it readable), plus its place in the
   queue of waiting ballots;
 - when `2k` ballots are held, the oldest `k` are *sealed* in one commit: their pads are used, the
-  choices go into `secretballot` in the order of fresh random keys, and their roll entries are
-  cleared. A copy taken at any moment shows `k` voters and `k` ballots appearing together, and
+  choices go into `secretballot` in the order of fresh random keys with one statement, and their
+  roll entries are cleared with one more (on PostgreSQL each row records the statement that wrote
+  it). A copy taken at any moment shows `k` voters and `k` ballots appearing together, and
   nothing finer. Holding `2k` before sealing `k` leaves at least `k` for the close, so the last
   batch is no smaller than the others;
-- at the close, every held ballot is sealed, both tables are rewritten in key order and the file
-  is vacuumed with its log truncated (`Store.compact`), with SQLite's secure_delete on, so
-  nothing that records the order of voting survives.
+- at the close, every held ballot is sealed, both tables are rewritten in key order and the
+  store is compacted (`Store.compact`): on SQLite the file is vacuumed with secure_delete on and
+  its log truncated, so nothing that records the order of voting survives; on PostgreSQL the live
+  tables keep none, but the server's WAL keeps the batches (docs/secret-ballots.md).
 
 A held ballot dies with the process that held it, because its pad does. Its voter is told so when
 they cast; if it happens, their roll entry is removed and they are asked to cast it again
@@ -57,8 +59,8 @@ _HELD = (
     "SELECT person_id, held FROM voterroll WHERE poll_id = ? AND held IS NOT NULL ORDER BY waiting"
 )
 _ALL_HELD = "SELECT DISTINCT poll_id FROM voterroll WHERE held IS NOT NULL"
-_SEAL = "INSERT INTO secretballot (key, poll_id, choice, marks) VALUES (?, ?, ?, ?)"
-_CLEAR = "UPDATE voterroll SET waiting = NULL, held = NULL WHERE poll_id = ? AND person_id = ?"
+_SEAL = "INSERT INTO secretballot (key, poll_id, choice, marks) VALUES "
+_CLEAR = "UPDATE voterroll SET waiting = NULL, held = NULL WHERE poll_id = ? AND person_id IN "
 _DROP = "DELETE FROM voterroll WHERE poll_id = ? AND person_id = ?"
 _POLL = "SELECT number, community_id, status, closes_at FROM poll WHERE id = ?"
 
@@ -104,10 +106,8 @@ class Sealer:
         # Pads stay until the poll closes (`forget_poll`): if this write is rolled back and run
         # again, they are needed again.
         sealed = sorted((str(uuid.uuid4()), self._open(data)) for _, data in kept)
-        db.executemany(
-            _SEAL, [(key, poll_id, ballot.choice, ballot.stored_marks) for key, ballot in sealed]
-        )
-        db.executemany(_CLEAR, [(poll_id, person) for person, _ in kept])
+        if sealed:
+            _seal_in_one_statement(db, poll_id, sealed, sorted(person for person, _ in kept))
         return len(kept) + len(lost)
 
     def _readable(self, held: bytes) -> bool:
@@ -136,22 +136,67 @@ class Sealer:
         return lost
 
 
+def _seal_in_one_statement(
+    db: RawConnection, poll_id: int, sealed: list[tuple[str, Ballot]], people: list[int]
+) -> None:
+    """Write a batch's ballots, in key order, with one statement, and clear its voters' roll
+    entries with one more. On PostgreSQL every row a statement writes carries that statement's
+    number in the transaction (its `cmin`) on disk, and its WAL records follow the order of the
+    statements: a statement per ballot and per voter, in any order tied to the queue, would pair
+    them up. (`SECRET_BALLOT_BATCH` is at most 1000, so a statement has at most 8000 values.)"""
+    rows = ", ".join(["(?, ?, ?, ?)"] * len(sealed))
+    db.execute(
+        _SEAL + rows,
+        [v for key, b in sealed for v in (key, poll_id, b.choice, b.stored_marks)],
+    )
+    db.execute(f"{_CLEAR}({', '.join(['?'] * len(people))})", [poll_id, *people])
+
+
 def rebuild(session: Session, poll_id: int) -> None:
     """At the close, once every ballot is sealed: rewrite the poll's ballots and roll in key
-    order, so that where each row sits says nothing about when it was written."""
-    db = raw_connection(session)
+    order, so that where each row sits (and, on PostgreSQL, which transaction and statement
+    wrote it) says nothing about when it was written."""
+    _REBUILD[session.get_bind().dialect.name](raw_connection(session), poll_id)
+
+
+def _rebuild_postgresql(db: RawConnection, poll_id: int) -> None:
+    """One statement per table: every row rewritten gets the close's transaction id and one
+    statement number, so the batches' ids and statement numbers (`xmin`, `cmin`) are gone from
+    the live rows; the old versions are left dead for `Store.compact` (VACUUM FULL)."""
+    db.execute(
+        "WITH gone AS (DELETE FROM secretballot WHERE poll_id = ? "
+        "RETURNING key, poll_id, choice, marks) "
+        "INSERT INTO secretballot (key, poll_id, choice, marks) "
+        "SELECT key, poll_id, choice, marks FROM gone ORDER BY key",
+        (poll_id,),
+    )
+    db.execute(
+        "WITH gone AS (DELETE FROM voterroll WHERE poll_id = ? RETURNING poll_id, person_id) "
+        "INSERT INTO voterroll (poll_id, person_id) "
+        "SELECT poll_id, person_id FROM gone ORDER BY person_id",
+        (poll_id,),
+    )
+
+
+def _rebuild_sqlite(db: RawConnection, poll_id: int) -> None:
+    """Rows of a table without rowid sit in key order whatever order they are written in;
+    rewriting them leaves the old pages free, and `Store.compact` (VACUUM, with secure_delete)
+    overwrites those."""
     ballots = db.execute(
         "SELECT key, poll_id, choice, marks FROM secretballot WHERE poll_id = ? ORDER BY key",
         (poll_id,),
     ).fetchall()
     db.execute("DELETE FROM secretballot WHERE poll_id = ?", (poll_id,))
-    db.executemany(_SEAL, ballots)
+    db.executemany(f"{_SEAL}(?, ?, ?, ?)", ballots)
     roll = db.execute(
         "SELECT poll_id, person_id FROM voterroll WHERE poll_id = ? ORDER BY person_id",
         (poll_id,),
     ).fetchall()
     db.execute("DELETE FROM voterroll WHERE poll_id = ?", (poll_id,))
     db.executemany("INSERT INTO voterroll (poll_id, person_id) VALUES (?, ?)", roll)
+
+
+_REBUILD = {"postgresql": _rebuild_postgresql, "sqlite": _rebuild_sqlite}
 
 
 def _forget(

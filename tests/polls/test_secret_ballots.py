@@ -1,62 +1,55 @@
-"""Secret ballots against someone who can copy the database file and its log at any moment.
+"""Secret ballots against someone who can copy the store at any moment: on SQLite its file and
+log, on PostgreSQL its data directory (the ballot tables' pages, row headers and all) and its WAL.
 
-The attacker here copies `moot.db` and `moot.db-wal` after every single ballot and after the
-close, and uses everything the copies hold: which roll entries and which ballots appear or change
-between two copies, the bytes of ballots waiting to be sealed, and where each ballot sits in the
-final file. Each voter casts a different ranking, so the test knows whose each ballot is.
+The attacker here copies the store after every single ballot and after the close, and uses
+everything the copies hold: which roll entries and which ballots appear or change between two
+copies, the bytes of ballots waiting to be sealed, where each ballot sits in storage, and on
+PostgreSQL which transaction and statement wrote each row version (`xmin`, `cmin`) and what the
+WAL says each transaction wrote. Each voter casts a different ranking, so the test knows whose
+each ballot is. The copies are read by tests/polls/ballot_copies.py.
 """
 
 from __future__ import annotations
 
 import itertools
-import shutil
 import sqlite3
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from bot.clock import ManualClock
 from bot.core import Moot
 from bot.features import ALL_FEATURES
 from bot.polls.sealing import DEFAULT_BATCH, HELD_BYTES
-from storage.engine import sqlite_path
 from storage.store import Store
 from tests.helpers import RecordingOutlet, Resident, group, texts
-from tests.poll_helpers import members, published
+from tests.poll_helpers import draft, members, published
+from tests.polls.ballot_copies import (
+    Copier,
+    Copy,
+    PostgresCopier,
+    SqliteCopier,
+    WalRecord,
+    copier,
+)
 
 VOTERS = 30
 OPTIONS = ("Ann", "Raj", "Sue", "Tom", "Una")
 RANKINGS = list(itertools.permutations(range(1, len(OPTIONS) + 1)))[:VOTERS]
 
-
-@dataclass(frozen=True)
-class Copy:
-    """What one copy of the database shows the attacker."""
-
-    roll: dict[int, tuple[int | None, bytes | None]]  # person -> (place in queue, held bytes)
-    ballots: dict[str, str]  # key -> marks
+Links = dict[int, set[str]]  # voter -> the ballots an attack says may be theirs
 
 
-def take_copy(database: Path, into: Path) -> Copy:
-    into.mkdir()
-    for suffix in ("", "-wal"):
-        source = Path(f"{database}{suffix}")
-        if source.exists():
-            shutil.copyfile(source, into / f"moot.db{suffix}")
-    db = sqlite3.connect(into / "moot.db")
-    try:
-        roll = {
-            person: (waiting, held)
-            for person, waiting, held in db.execute(
-                "SELECT person_id, waiting, held FROM voterroll"
-            )
-        }
-        ballots = dict(db.execute("SELECT key, marks FROM secretballot").fetchall())
-    finally:
-        db.close()
-    return Copy(roll, ballots)
+@pytest.fixture
+def store(database_url: str, tmp_path: Path) -> Iterator[Copier]:
+    """The attacker's copier for the test's store."""
+    copies = copier(database_url, tmp_path)
+    yield copies
+    copies.close()
 
 
 def kendall_tau(order: list[int]) -> float:
@@ -71,107 +64,208 @@ def plaintexts() -> set[bytes]:
     return {f"|{','.join(map(str, r))}".encode().ljust(HELD_BYTES, b"\0") for r in RANKINGS}
 
 
-async def ranked_ballot(
-    moot: Moot, host: Resident, database_url: str
-) -> tuple[Path, list[Resident], int]:
-    """The database file, VOTERS members and an open secret ranked ballot among OPTIONS."""
-    database = sqlite_path(database_url)
-    assert database is not None
+async def ranked_ballot(moot: Moot, host: Resident) -> tuple[list[Resident], int]:
+    """VOTERS members and an open secret ranked ballot among OPTIONS."""
     voters = await members(moot, host, *(f"Voter{i}" for i in range(VOTERS)))
     poll = await published(host, f"Chair? | {' | '.join(OPTIONS)} | kind: ranked | secret | ballot")
-    return database, voters, poll
+    return voters, poll
 
 
-@pytest.mark.sqlite_only("the PostgreSQL attack test is issue 18's own work")
-async def test_a_copy_taken_at_any_moment_links_a_ballot_to_no_fewer_than_k_voters(
-    moot: Moot, community: str, host: Resident, database_url: str, tmp_path: Path
-) -> None:
-    database, voters, poll = await ranked_ballot(moot, host, database_url)
-    person_of = {
-        v.user_id: person
-        for v, person in zip(
-            voters,
-            await moot.read(
-                lambda s: [
-                    int(p)
-                    for (p,) in s.connection().exec_driver_sql(
-                        "SELECT person_id FROM account WHERE platform_user_id LIKE 'voter%' "
-                        "ORDER BY CAST(substr(platform_user_id, 6) AS INTEGER)"
-                    )
-                ]
-            ),
-            strict=True,
-        )
-    }
-    whose = {
+async def whose_ballot(moot: Moot, voters: list[Resident]) -> dict[str, int]:
+    """Each voter's ranking (as stored) -> their person id."""
+    people = await moot.read(
+        lambda s: [
+            int(p)
+            for (p,) in s.connection().execute(
+                text(
+                    "SELECT person_id FROM account WHERE platform_user_id LIKE 'voter%' "
+                    "ORDER BY CAST(substr(platform_user_id, 6) AS INTEGER)"
+                )
+            )
+        ]
+    )
+    person_of = {v.user_id: person for v, person in zip(voters, people, strict=True)}
+    return {
         ",".join(map(str, ranking)): person_of[voter.user_id]
         for voter, ranking in zip(voters, RANKINGS, strict=True)
     }
 
-    copies = [take_copy(database, tmp_path / "copy-start")]
-    for n, (voter, ranking) in enumerate(zip(voters, RANKINGS, strict=True)):
-        await voter.privately(f"/vote {poll} {' '.join(map(str, ranking))}")
-        cast = texts(await voter.press(f"cast {poll}"))
-        assert "is cast" in cast
-        assert not any(name in cast for name in OPTIONS)  # no receipt restating the choice
-        copies.append(take_copy(database, tmp_path / f"copy-{n}"))
-    sealed_during_vote = len(copies[-1].ballots)
-    assert "is closed" in texts(await host.say(f"/close {poll}"))
-    copies.append(take_copy(database, tmp_path / "copy-closed"))
 
-    # Ballots were sealed as people voted, not all at the close, and all count at the end.
-    assert sealed_during_vote >= VOTERS - 2 * DEFAULT_BATCH
-    assert sorted(copies[-1].ballots.values()) == sorted(whose)
-    # A waiting ballot's bytes are not the ballot.
-    held = {data for copy in copies for _, data in copy.roll.values() if data is not None}
-    assert len(held) == VOTERS
-    assert not any(plain in data for data in held for plain in plaintexts())
-
-    # Link each voter to every ballot that appeared in a copy where their roll entry changed.
-    candidates: dict[int, set[str]] = {person: set() for person in whose.values()}
+def linked_by_changes(copies: list[Copy]) -> Links:
+    """Each voter, to every ballot that appeared in a copy where their roll entry changed."""
+    candidates: Links = defaultdict(set)
     for before, after in itertools.pairwise(copies):
         touched = {p for p, row in after.roll.items() if before.roll.get(p) != row}
         touched |= set(before.roll) - set(after.roll)
         appeared = set(after.ballots) - set(before.ballots)
         for person in touched:
             candidates[person] |= appeared
-    for marks, person in whose.items():
-        key = next(k for k, m in copies[-1].ballots.items() if m == marks)
-        assert key in candidates[person]  # the attack does find the true ballot among them
-        assert len(candidates[person]) >= DEFAULT_BATCH, "a ballot linked to fewer than k voters"
+    return candidates
 
 
-@pytest.mark.sqlite_only("the PostgreSQL attack test is issue 18's own work")
-async def test_after_the_close_the_file_keeps_no_order_of_voting(
-    moot: Moot, community: str, host: Resident, database_url: str, tmp_path: Path
+def linked_by_row_headers(copies: list[Copy]) -> Links:
+    """PostgreSQL: each voter, to every ballot written by a transaction that wrote or replaced
+    one of their roll entries' versions (a row version's `xmin` and `xmax`)."""
+    touched: dict[int, set[int]] = defaultdict(set)  # transaction -> voters
+    for version in (v for copy in copies for v in copy.versions if v.table == "voterroll"):
+        touched[version.xmin].add(version.person)
+        touched[version.xmax].add(version.person)
+    candidates: Links = defaultdict(set)
+    for ballot in (v for copy in copies for v in copy.versions if v.table == "secretballot"):
+        for person in touched[ballot.xmin]:
+            candidates[person].add(ballot.key)
+    return candidates
+
+
+def linked_by_wal(records: list[WalRecord], copies: list[Copy]) -> Links:
+    """PostgreSQL: each voter, to every ballot that a transaction wrote in the WAL together with
+    their roll entry. Which row a record writes is read in the first copy taken after it."""
+    ballots: dict[int, set[str]] = defaultdict(set)
+    voters: dict[int, set[int]] = defaultdict(set)
+    for record in records:
+        copy = next((c for c in copies if c.wal_at > record.lsn), None)
+        if copy is None or record.place is None or record.kind == "DELETE":
+            continue
+        (version,) = (
+            v for v in copy.versions if (v.table, v.place) == (record.table, record.place)
+        )
+        if record.table == "secretballot":
+            ballots[record.tx].add(version.key)
+        else:
+            voters[record.tx].add(version.person)
+    candidates: Links = defaultdict(set)
+    for tx, people in voters.items():
+        for person in people:
+            candidates[person] |= ballots[tx]
+    return candidates
+
+
+def assert_no_ballot_linked_to_fewer_than_k(
+    links: Links, whose: dict[str, int], final: Copy
 ) -> None:
-    database, voters, poll = await ranked_ballot(moot, host, database_url)
+    for marks, person in whose.items():
+        key = next(k for k, m in final.ballots.items() if m == marks)
+        assert key in links[person]  # the attack does find the true ballot among them
+        assert len(links[person]) >= DEFAULT_BATCH, "a ballot linked to fewer than k voters"
+
+
+def assert_batches_say_no_more_than_their_keys(copies: list[Copy]) -> None:
+    """PostgreSQL: the ballots a seal wrote share one statement number, and sit in the order of
+    their random keys; the voters it cleared share one statement number too. So within a batch,
+    neither the row headers nor the places pair a ballot with a voter."""
+    batches: dict[int, dict[str, tuple[int, tuple[int, int]]]] = defaultdict(dict)
+    cleared: dict[int, set[int]] = defaultdict(set)  # transaction -> cmins of cleared entries
+    for version in (v for copy in copies for v in copy.versions):
+        if version.table == "secretballot":
+            batches[version.xmin][version.key] = (version.cmin, version.place)
+        elif len(version.data) == 8:  # a cleared entry: poll and person, no queue place or bytes
+            cleared[version.xmin].add(version.cmin)
+    for batch in batches.values():
+        assert len({cmin for cmin, _ in batch.values()}) == 1, "ballots of a batch told apart"
+        assert sorted(batch) == sorted(batch, key=lambda key: batch[key][1])
+    assert all(len(cmins) == 1 for cmins in cleared.values()), "voters of a batch told apart"
+
+
+async def test_a_copy_taken_at_any_moment_links_a_ballot_to_no_fewer_than_k_voters(
+    moot: Moot, community: str, host: Resident, store: Copier
+) -> None:
+    voters, poll = await ranked_ballot(moot, host)
+    whose = await whose_ballot(moot, voters)
+
+    copies = [store.take("copy-start")]
+    for n, (voter, ranking) in enumerate(zip(voters, RANKINGS, strict=True)):
+        await voter.privately(f"/vote {poll} {' '.join(map(str, ranking))}")
+        cast = texts(await voter.press(f"cast {poll}"))
+        assert "is cast" in cast
+        assert not any(name in cast for name in OPTIONS)  # no receipt restating the choice
+        copies.append(store.take(f"copy-{n}"))
+    sealed_during_vote = len(copies[-1].ballots)
+    assert "is closed" in texts(await host.say(f"/close {poll}"))
+    final = store.take("copy-closed")
+
+    # Ballots were sealed as people voted, not all at the close, and all count at the end.
+    assert sealed_during_vote >= VOTERS - 2 * DEFAULT_BATCH
+    assert sorted(final.ballots.values()) == sorted(whose)
+    # A waiting ballot's bytes are not the ballot.
+    held = {data for copy in copies for _, data in copy.roll.values() if data is not None}
+    assert len(held) == VOTERS
+    assert not any(plain in data for data in held for plain in plaintexts())
+
+    assert_no_ballot_linked_to_fewer_than_k(linked_by_changes([*copies, final]), whose, final)
+    if isinstance(store, PostgresCopier):
+        assert_no_ballot_linked_to_fewer_than_k(
+            linked_by_row_headers([*copies, final]), whose, final
+        )
+        assert_batches_say_no_more_than_their_keys(copies)
+        # The WAL as far as the last copy of the vote; the close is the next test's.
+        records = [r for r in store.wal() if r.lsn < copies[-1].wal_at]
+        sealed_at_close = set(final.ballots) - set(copies[-1].ballots)
+        links = linked_by_wal(records, copies)
+        for person in whose.values():  # a ballot sealed at the close: see the next test
+            links[person] |= sealed_at_close
+        assert_no_ballot_linked_to_fewer_than_k(links, whose, final)
+
+
+async def test_after_the_close_the_store_keeps_no_order_of_voting(
+    moot: Moot, community: str, host: Resident, store: Copier
+) -> None:
+    voters, poll = await ranked_ballot(moot, host)
     held: set[bytes] = set()
     for n, (voter, ranking) in enumerate(zip(voters, RANKINGS, strict=True)):
         await voter.privately(f"/vote {poll} {' '.join(map(str, ranking))}")
         await voter.press(f"cast {poll}")
-        copy = take_copy(database, tmp_path / f"copy-{n}")
+        copy = store.take(f"copy-{n}")
         held |= {data for _, data in copy.roll.values() if data is not None}
     await host.say(f"/close {poll}")
-    final = take_copy(database, tmp_path / "closed")
+    final = store.take("closed")
 
-    # The log was emptied at the close: what it holds now (the results going out) has no ballot.
-    wal = Path(f"{database}-wal")
-    logged = wal.read_bytes() if wal.exists() else b""
-    assert not any(key.encode() in logged for key in final.ballots)
-    data = database.read_bytes()
-    assert not any(blob in data + logged for blob in held)  # nothing held lingers anywhere
-    db = sqlite3.connect(database)
-    assert db.execute("PRAGMA freelist_count").fetchone()[0] == 0
-    db.close()
+    stored = store.stored_bytes()
+    assert not any(blob in stored for blob in held)  # nothing held lingers anywhere
     assert all(entry == (None, None) for entry in final.roll.values())
+    if isinstance(store, SqliteCopier):
+        # The log was emptied at the close: what it holds now (the results going out) has no
+        # ballot, and no page is left free with old rows in it.
+        wal = Path(f"{store.database}-wal")
+        logged = wal.read_bytes() if wal.exists() else b""
+        assert not any(key.encode() in logged for key in final.ballots)
+        db = sqlite3.connect(store.database)
+        assert db.execute("PRAGMA freelist_count").fetchone()[0] == 0
+        db.close()
+    if isinstance(store, PostgresCopier):
+        # Every row was rewritten by one statement of the close, and nothing else is left in
+        # the pages: no dead version, no second copy of a ballot.
+        assert all(v.xmax == 0 for v in final.versions), "a dead row version was kept"
+        for table in ("secretballot", "voterroll"):
+            rows = [v for v in final.versions if v.table == table]
+            assert len(rows) == VOTERS
+            assert len({(v.xmin, v.cmin) for v in rows}) == 1, f"{table} keeps batches"
+        assert all(stored.count(key.encode()) == 1 for key in final.ballots)
+        # The WAL keeps every batch (the operator's backup), but never one smaller than k.
+        ballots: dict[int, int] = defaultdict(int)  # transaction -> ballots it wrote
+        roll: dict[int, int] = defaultdict(int)  # transaction -> roll entries it wrote
+        for record in store.wal():
+            if record.table == "secretballot" and record.kind == "INSERT":
+                ballots[record.tx] += 1
+            elif record.table == "voterroll" and record.kind != "DELETE":
+                roll[record.tx] += 1
+        assert ballots, "the WAL shows no ballot written"
+        assert all(n >= DEFAULT_BATCH for n in ballots.values()), "a batch smaller than k"
+        assert all(roll[tx] >= DEFAULT_BATCH for tx in ballots), "a batch with fewer voters than k"
 
-    # Where each ballot sits in the file says nothing about when it was cast.
+    # Where each ballot sits in storage says nothing about when it was cast.
     cast_order = {",".join(map(str, r)): n for n, r in enumerate(RANKINGS)}
-    by_position = sorted(final.ballots, key=lambda key: data.find(key.encode()))
-    assert all(data.find(key.encode()) >= 0 for key in by_position)
-    tau = kendall_tau([cast_order[final.ballots[key]] for key in by_position])
-    assert abs(tau) < 0.55, f"ballots sit in the file in the order of voting (tau {tau:.2f})"
+    tau = kendall_tau([cast_order[final.ballots[key]] for key in store.in_stored_order(final)])
+    assert abs(tau) < 0.55, f"ballots sit in storage in the order of voting (tau {tau:.2f})"
+
+
+async def test_a_secret_draft_says_what_a_postgresql_database_keeps_after_the_close(
+    community: str, host: Resident, database_url: str
+) -> None:
+    _, secret = await draft(host, "Chair? | Ann | Raj | secret | ballot")
+    _, open_vote = await draft(host, "Chair? | Ann | Raj")
+    kept = "keep which ballots were sealed together (5 or more at a time) even after the close"
+    assert (kept in secret.text) == database_url.startswith("postgresql")
+    assert kept not in open_vote.text
 
 
 async def start(url: str, clock: ManualClock) -> tuple[Moot, RecordingOutlet]:

@@ -11,6 +11,7 @@ from bot.context import Context
 from bot.errors import UserError
 from bot.polls import render, service
 from bot.polls.access import POLL
+from bot.polls.live import state_of
 from bot.polls.spec import SETTINGS_HELP, build, parse_one_line, with_setting
 from bot.polls.views import load
 from storage.models import Chat, Community
@@ -40,7 +41,8 @@ async def poll(ctx: Context) -> None:
 
 async def show_preview(ctx: Context, poll_id: int) -> None:
     view = await ctx.runtime.read(lambda s: load(s, poll_id))
-    text, buttons = render.preview(view)
+    kept = state_of(ctx.runtime).sealer.batch if ctx.runtime.keeps_old_rows else None
+    text, buttons = render.preview(view, batches_kept=kept)
     ctx.reply_privately(
         text, buttons=buttons, menus=render.setting_menus(view), updating_pressed=True
     )
