@@ -29,6 +29,9 @@ format: $(STAMP_DEV)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Each benchmark prints its figures on SQLite, then on PostgreSQL: MOOT_BENCH_POSTGRES_URL if set,
+# else a throwaway durable cluster of Debian's postgresql-15 (bench/postgres.py), else a loud
+# "PostgreSQL: NOT MEASURED".
 bench: $(STAMP_DEV)
 	@$(COMPILE) >/dev/null
 	$(BIN)/python -m bench.write_path

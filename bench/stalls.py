@@ -17,12 +17,13 @@ import time
 from collections.abc import Awaitable
 from pathlib import Path
 
-from bench.polls import NOW, database, fill_votes
+from bench.polls import NOW, fill_votes, seed
 from bot.clock import ManualClock
 from bot.core import Moot
 from bot.events import Actor, Attachment, CommandInvoked, Place
 from bot.features import ALL_FEATURES
 from moot.heap import freeze_what_lives_for_good
+from storage.migrate import upgrade
 from storage.store import Store
 
 TARGET_MS = 50.0
@@ -59,8 +60,10 @@ def register_csv(rows: int) -> bytes:
 
 
 async def measure(folder: Path) -> tuple[float, float, float]:
-    path, url = database(str(folder), "stalls.db", 10, "ranked")
-    fill_votes(path, 100_000, "ranked")
+    url = f"sqlite:///{folder / 'stalls.db'}"
+    upgrade(url)
+    seed(url, 10, "ranked")
+    fill_votes(url, 100_000, "ranked")
     moot = Moot(Store(url), ManualClock(NOW), ALL_FEATURES)
     await moot.start()
     freeze_what_lives_for_good()  # as `moot` does once started

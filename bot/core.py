@@ -52,6 +52,7 @@ from storage.engine import sqlite_path
 from storage.models import ScheduledJob
 from storage.outbox import OutboxEntry
 from storage.store import Store
+from storage.writer import Batched
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -238,11 +239,14 @@ class Moot:
     async def read(self, query: Callable[[Session], T]) -> T:
         return await self.store.read(query)
 
-    async def write(self, op: Callable[[Session], T], *, long: bool = False) -> T:
+    async def write(
+        self, op: Callable[[Session], T], *, long: bool = False, batched: Batched | None = None
+    ) -> T:
         """Write through the single writer. Once committed, jobs it scheduled are armed and
         deliveries it queued are sent; during a command, their outcome is told to the actor.
         The command's first write also carries its arrival's traces (bot.identity.arrival).
-        `long` writes (an import) run off the event loop (see storage/writer.py)."""
+        `long` writes (an import) run off the event loop, `batched` ones together with their
+        kind's (see storage/writer.py)."""
         traces = _TRACES.get()
         if traces is not None and (traces.written or traces.task is not asyncio.current_task()):
             traces = None
@@ -259,7 +263,7 @@ class Moot:
                 session.flush()  # gives them their ids
             return result, jobs, deliveries
 
-        result, jobs, deliveries = await self.store.write(tracked, long=long)
+        result, jobs, deliveries = await self.store.write(tracked, long=long, batched=batched)
         if traces is not None:
             traces.written = True
         for job in jobs:

@@ -32,6 +32,7 @@ from sqlmodel import Session
 from bot.clock import Clock
 from bot.commands import Command
 from bot.outlet import Outlet
+from storage.writer import Batched
 
 T = TypeVar("T")
 S = TypeVar("S")  # a feature's state
@@ -76,7 +77,9 @@ class Runtime(Protocol):
 
     async def read(self, query: Callable[[Session], T]) -> T: ...
 
-    async def write(self, op: Callable[[Session], T], *, long: bool = False) -> T: ...
+    async def write(
+        self, op: Callable[[Session], T], *, long: bool = False, batched: Batched | None = None
+    ) -> T: ...
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` in the background; the core waits for it before stopping."""

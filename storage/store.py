@@ -23,7 +23,7 @@ from storage.engine import (
 )
 from storage.raw import RawConnection, wrap
 from storage.statement_log import statement_logging, warning
-from storage.writer import WriteOp, Writer, WriterClosedError
+from storage.writer import Batched, WriteOp, Writer, WriterClosedError
 
 T = TypeVar("T")
 
@@ -94,8 +94,10 @@ class Store:
         finally:
             connection.close()
 
-    async def write(self, op: WriteOp[T], *, long: bool = False) -> T:
-        return await self.writer.write(op, long=long)
+    async def write(
+        self, op: WriteOp[T], *, long: bool = False, batched: Batched | None = None
+    ) -> T:
+        return await self.writer.write(op, long=long, batched=batched)
 
     async def compact(self) -> None:
         """On SQLite, rewrite the database file table by table in key order and empty its

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import random
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -49,11 +50,33 @@ TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
 log = logging.getLogger(__name__)
 
 
+class BatchKind(Protocol):
+    """Writes that run faster together: see `Batched`."""
+
+    def prepare(self, session: Session, keys: Sequence[Hashable]) -> None:
+        """Before the first write of a run, with every write's key in the run's order."""
+
+    def finish(self, session: Session) -> None:
+        """After the last write of a run that raised nothing."""
+
+
+@dataclass(frozen=True)
+class Batched:
+    """Marks a write as one of a kind (votes: bot.polls.batching). Writes of one kind that follow
+    one another in a group form a run, prepared and finished together. A group replayed write by
+    write (one of its writes failed) prepares nothing: such a write must then do the work of a
+    run of one itself."""
+
+    kind: BatchKind
+    key: Hashable
+
+
 @dataclass
 class _Pending:
     op: Callable[[Session], Any]
     future: asyncio.Future[Any]
     long: bool = False  # run its group on a worker thread, not the event loop
+    batched: Batched | None = None
     outcome: tuple[bool, Any] = field(default=(False, None))
 
 
@@ -96,14 +119,16 @@ class Writer:
             await self._task
             self._task = None
 
-    async def write(self, op: WriteOp[T], *, long: bool = False) -> T:
+    async def write(
+        self, op: WriteOp[T], *, long: bool = False, batched: Batched | None = None
+    ) -> T:
         """Run `op` in the writer's transaction; return its result once committed. A `long`
         write (hundreds of rows, such as an import) runs on a worker thread, so the event loop
         keeps serving everyone else meanwhile; writes still happen one group at a time."""
         if self._closed:
             raise WriterClosedError("the store is shutting down")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Pending(op, future, long))  # unbounded: never waits
+        self._queue.put_nowait(_Pending(op, future, long, batched))  # unbounded: never waits
         return await future
 
     def idle_connection(self) -> sqlite3.Connection | None:
@@ -241,9 +266,8 @@ class Writer:
         results: list[Any] = []
         try:
             with Session(self._engine, expire_on_commit=False) as session, session.begin():
-                for pending in batch:
-                    results.append(pending.op(session))
-                    session.flush()
+                for kind, run in itertools.groupby(batch, _kind):
+                    results.extend(_apply_run(session, kind, list(run)))
         except Exception as error:
             if is_transient(error):
                 raise
@@ -280,3 +304,20 @@ def is_transient(error: BaseException) -> bool:
     its SQLSTATE, so that nothing here needs psycopg installed."""
     driver_error = getattr(error, "orig", None) or error
     return getattr(driver_error, "sqlstate", None) in TRANSIENT_SQLSTATES
+
+
+def _kind(pending: _Pending) -> BatchKind | None:
+    return pending.batched.kind if pending.batched is not None else None
+
+
+def _apply_run(session: Session, kind: BatchKind | None, run: list[_Pending]) -> list[Any]:
+    """Writes of one kind (or unmarked ones) that follow one another in a group."""
+    if kind is not None:
+        kind.prepare(session, [pending.batched.key for pending in run if pending.batched])
+    results = []
+    for pending in run:
+        results.append(pending.op(session))
+        session.flush()
+    if kind is not None:
+        kind.finish(session)
+    return results

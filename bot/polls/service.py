@@ -19,7 +19,7 @@ from bot.events import Place, Reply
 from bot.numbers import next_number
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
-from bot.polls import render, sealing
+from bot.polls import batching, render, sealing
 from bot.polls.ballots import CHOICE_KINDS, Ballot
 from bot.polls.counting import Threshold
 from bot.polls.sealing import Sealer
@@ -43,6 +43,7 @@ from storage.polls import (
 )
 from storage.raw import raw_connection
 from storage.types import stored_moment, stored_to_aware
+from storage.votes import VoteRow
 
 OPEN_JOB, CLOSE_JOB, REMIND_JOB, REVIEW_JOB = (
     "polls.open",
@@ -406,27 +407,8 @@ def move_posts(session: Session, platform: str, old_chat_id: str, new_chat_id: s
     )
 
 
-# The vote path speaks to SQLite's driver directly: a vote is Moot's hottest write, and these few
-# prebuilt statements cost a fraction of the same work through SQLAlchemy (bench/polls.py).
-_CAST_STATE = (
-    "SELECT p.status, p.secret, p.electorate, p.electorate_role, p.closes_at, p.kind, p.number, "
-    "m.role, m.status, "
-    "v.choice, v.person_id IS NOT NULL, pv.person_id IS NOT NULL FROM poll p "
-    "LEFT JOIN membership m ON m.community_id = p.community_id AND m.person_id = ? "
-    "LEFT JOIN vote v ON v.poll_id = p.id AND v.person_id = ? "
-    "LEFT JOIN papervoter pv ON pv.poll_id = p.id AND pv.person_id = ? WHERE p.id = ?"
-)
-_ELECTOR = "SELECT 1 FROM pollelector WHERE poll_id = ? AND person_id = ?"
-_UPSERT_VOTE = (
-    "INSERT INTO vote (poll_id, person_id, choice, marks, cast_at) VALUES (?, ?, ?, ?, ?) "
-    "ON CONFLICT (poll_id, person_id) DO UPDATE SET choice = excluded.choice, marks = excluded.marks, "
-    "cast_at = excluded.cast_at"
-)
-_COUNT_UP = "UPDATE pollcount SET votes = votes + 1 WHERE poll_id = ? AND choice = ?"
-_COUNT_MOVE = (
-    "UPDATE pollcount SET votes = votes + CASE choice WHEN ? THEN 1 ELSE -1 END "
-    "WHERE poll_id = ? AND choice IN (?, ?)"
-)
+# A vote is Moot's hottest write: its statements are prebuilt, one module per store, and the
+# votes of a writer group are read and written together (bot.polls.batching, storage.votes).
 _ON_ROLL = "SELECT 1 FROM voterroll WHERE poll_id = ? AND person_id = ?"
 
 
@@ -440,35 +422,50 @@ def cast(
     session: Session, poll_id: int, person_id: int, ballot: Ballot, now: datetime, sealer: Sealer
 ) -> Cast:
     """Count one person's vote, exactly once. A secret ballot is held until `sealer` seals it
-    with others."""
-    db = raw_connection(session)
-    state = db.execute(_CAST_STATE, (person_id, person_id, person_id, poll_id)).fetchone()
+    with others. Run it as a write marked `batching.vote(poll_id, person_id)` so that it is
+    read and written with the other votes of its group."""
+    if batching.running(session):
+        return _cast(session, poll_id, person_id, ballot, now, sealer)
+    batching.VOTES.prepare(session, [(poll_id, person_id)])  # a run of one
+    try:
+        outcome = _cast(session, poll_id, person_id, ballot, now, sealer)
+    except BaseException:
+        batching.discard(session)
+        raise
+    batching.VOTES.finish(session)
+    return outcome
+
+
+def _cast(
+    session: Session, poll_id: int, person_id: int, ballot: Ballot, now: datetime, sealer: Sealer
+) -> Cast:
+    state = batching.state(session, poll_id, person_id)
     if state is None:
         raise UserError("That poll no longer exists.")
-    status, secret, who_votes, needed, closes_at, kind, number = state[:7]
-    role, standing, previous, voted, on_paper = state[7:]
-    if status in (PollStatus.SCHEDULED, PollStatus.DRAFT):
+    number = state.number
+    if state.status in (PollStatus.SCHEDULED, PollStatus.DRAFT):
         raise UserError(f"Poll #{number} is not open yet.")
-    moment = stored_moment(now)
-    if status == PollStatus.CLOSED or stored_to_aware(closes_at) <= now:
+    if state.status == PollStatus.CLOSED or stored_to_aware(state.closes_at) <= now:
         raise UserError(f"Poll #{number} has closed; votes are no longer counted.")
-    if who_votes == Electorate.REGISTER:
-        if db.execute(_ELECTOR, (poll_id, person_id)).fetchone() is None:
+    needed, role = state.electorate_role, Role(state.role) if state.role else None
+    if state.electorate == Electorate.REGISTER:
+        if not state.on_register:
             raise UserError(
                 f"Only people on the register when poll #{number} opened can vote in it."
             )
-    elif standing != MembershipStatus.ACTIVE:
+    elif state.standing != MembershipStatus.ACTIVE:
         raise UserError(
             f"Only members of this community can vote in poll #{number}; send /join in its group chat."
         )
-    elif who_votes == Electorate.ROLE and needed and not roles.allows(Role(role), Role(needed)):
+    elif state.electorate == Electorate.ROLE and needed and not roles.allows(role, Role(needed)):
         raise UserError(f"Poll #{number} is for {roles.describe(Role(needed))} only.")
-    if on_paper:
+    if state.on_paper:
         raise UserError(
             f"An organiser has marked you as voting on paper in poll #{number}, so you cannot also "
             "vote online. If that is wrong, ask them to take the mark off."
         )
-    if secret:
+    if state.secret:
+        db = raw_connection(session)
         if db.execute(_ON_ROLL, (poll_id, person_id)).fetchone() is not None:
             raise UserError(
                 f"You have already cast your secret ballot in poll #{number}; it is final."
@@ -476,17 +473,11 @@ def cast(
         waiting = sealer.hold(session, poll_id, person_id, ballot, now)
         _voted(session, poll_id, number, now)
         return Cast(first=True, waiting=waiting)
-    db.execute(
-        _UPSERT_VOTE,
-        (poll_id, person_id, ballot.choice, ballot.stored_marks, moment),
-    )
-    if kind in CHOICE_KINDS and previous != ballot.choice:
-        if previous is None:
-            db.execute(_COUNT_UP, (poll_id, ballot.choice))
-        else:
-            db.execute(_COUNT_MOVE, (ballot.choice, poll_id, ballot.choice, previous))
+    first = not state.voted
+    row = VoteRow(poll_id, person_id, ballot.choice, ballot.stored_marks, stored_moment(now))
+    batching.record(session, row, counted=state.kind in CHOICE_KINDS)  # updates `state` too
     _voted(session, poll_id, number, now)
-    return Cast(first=not voted)
+    return Cast(first=first)
 
 
 def close(
@@ -495,8 +486,9 @@ def close(
     """Close an open poll; False if it was closed already (a late timer, a second click). A
     secret ballot's waiting ballots are sealed first, and its rows rewritten in key order (the
     caller then compacts the store: see bot.polls.sealing). The poll's row stays locked until
-    the close commits, so a vote still being counted elsewhere is counted before the tally is
-    frozen, and a vote arriving later finds the poll closed."""
+    the close commits: on PostgreSQL a vote in another process waits for the close and then
+    finds the poll closed, or the close waits for that vote's commit and counts it
+    (storage/votes/postgresql.py)."""
     poll = locked(session, Poll, poll_id)
     if poll is None:
         raise UserError("That poll no longer exists.")

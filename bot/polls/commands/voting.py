@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import UserError
 from bot.events import Button, ButtonStyle
-from bot.polls import ballots, render, service
+from bot.polls import ballots, batching, render, service
 from bot.polls.access import BALLOT
 from bot.polls.live import results_of, state_of
 from bot.polls.views import PollView, voters
@@ -51,7 +51,8 @@ async def record(ctx: Context, view: PollView, ballot: ballots.Ballot) -> None:
     poll_id, n = view.id, view.number
     state = state_of(ctx.runtime)
     outcome = await ctx.runtime.write(
-        lambda s: service.cast(s, poll_id, ctx.person_id, ballot, ctx.now, state.sealer)
+        lambda s: service.cast(s, poll_id, ctx.person_id, ballot, ctx.now, state.sealer),
+        batched=batching.vote(poll_id, ctx.person_id),
     )
     state.drafts.pop((poll_id, ctx.person_id), None)
     if view.poll.secret:
