@@ -29,9 +29,10 @@ format: $(STAMP_DEV)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Each benchmark prints its figures on SQLite, then on PostgreSQL: MOOT_BENCH_POSTGRES_URL if set,
-# else a throwaway durable cluster of Debian's postgresql-15 (bench/postgres.py), else a loud
-# "PostgreSQL: NOT MEASURED".
+# write_path, polls, meetings and repairs print their figures on SQLite, then on PostgreSQL:
+# MOOT_BENCH_POSTGRES_URL if set, else a throwaway durable cluster of Debian's postgresql-15
+# (bench/postgres.py), else a loud "PostgreSQL: NOT MEASURED". The others measure the process
+# (start-up, stalls, Telegram) on SQLite.
 bench: $(STAMP_DEV)
 	@$(COMPILE) >/dev/null
 	$(BIN)/python -m bench.write_path

@@ -156,7 +156,7 @@ class Moot:
         return self._people
 
     @property
-    def keeps_old_rows(self) -> bool:
+    def keeps_seal_batches(self) -> bool:
         return not self.store.is_sqlite
 
     @property

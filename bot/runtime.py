@@ -99,9 +99,10 @@ class Runtime(Protocol):
         """What each feature holds about a person, to merge, export or forget it."""
 
     @property
-    def keeps_old_rows(self) -> bool:
-        """Whether the store keeps, beyond `compact`'s reach, what rows were written together
-        and when (PostgreSQL's WAL does: docs/secret-ballots.md; SQLite's file and log do not)."""
+    def keeps_seal_batches(self) -> bool:
+        """Whether the store keeps, beyond `compact`'s reach, which secret ballots were sealed
+        together and when (PostgreSQL's WAL and backups do: docs/secret-ballots.md; SQLite's
+        file and log do not)."""
 
     @property
     def database_file(self) -> Path | None:

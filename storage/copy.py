@@ -143,6 +143,7 @@ def _check_target_is_empty(url: str) -> None:
     try:
         with engine.connect() as connection:
             present = set(inspect(connection).get_table_names())
+            foreign = sorted(present - set(SQLModel.metadata.tables) - {"alembic_version"})
             holding = [
                 table.name
                 for table in SQLModel.metadata.sorted_tables
@@ -151,6 +152,11 @@ def _check_target_is_empty(url: str) -> None:
             ]
     finally:
         engine.dispose()
+    if foreign:
+        raise StoreConfigError(
+            f"The target {shown(url)} holds tables that are not Moot's ({foreign[0]} among "
+            "them); copy into a new, empty database."
+        )
     if holding:
         raise StoreConfigError(
             f"The target {shown(url)} is not empty (its {holding[0]} table has rows); copy "

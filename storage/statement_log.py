@@ -13,7 +13,8 @@ from sqlalchemy import Engine, text
 _SETTINGS = text(
     "SELECT name, setting FROM pg_settings WHERE name IN ('log_statement', "
     "'log_min_duration_statement', 'log_min_duration_sample', 'log_statement_sample_rate', "
-    "'log_transaction_sample_rate', 'auto_explain.log_min_duration')"
+    "'log_transaction_sample_rate', 'auto_explain.log_min_duration', "
+    "'log_parameter_max_length_on_error')"
 )
 
 
@@ -34,6 +35,10 @@ def statement_logging(engine: Engine) -> list[str]:
         found.append("log_min_duration_sample")
     if float(settings.get("log_transaction_sample_rate", "0")):
         found.append("log_transaction_sample_rate")
+    # A statement that fails (a seal that lost a deadlock and is run again) is logged by default;
+    # this setting adds its values: the ballots and voters of that batch.
+    if int(settings.get("log_parameter_max_length_on_error", "0")) != 0:
+        found.append("log_parameter_max_length_on_error")
     return [f"{name}={settings[name]}" for name in found]
 
 

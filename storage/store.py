@@ -31,6 +31,8 @@ T = TypeVar("T")
 # How often the write-ahead log is copied into the database file, when there were writes.
 CHECKPOINT_SECONDS = 1.0
 TRUNCATE_TRIES, TRUNCATE_PAUSE = 100, 0.05
+VACUUM_LOCK_WAIT = "2s"  # PostgreSQL: how long a compaction waits for the tables
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout runs out
 log = logging.getLogger(__name__)
 
 
@@ -174,7 +176,20 @@ def _vacuum_postgresql(db: Any) -> None:
             log.warning(
                 "a long transaction kept old ballot rows through a compaction; the next drops them"
             )
-        db.execute("VACUUM FULL secretballot, voterroll")
+        # VACUUM FULL waits for every lock on the tables (a pg_dump holds one for the whole
+        # dump) while this process's writes wait for it: give up soon rather than stall them.
+        db.execute(f"SET lock_timeout = '{VACUUM_LOCK_WAIT}'")
+        try:
+            db.execute("VACUUM FULL secretballot, voterroll")
+        except Exception as error:
+            if getattr(error, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            log.warning(
+                "the secret ballot tables were in use (a backup running?), so they were not "
+                "compacted after a close; the next secret poll's close compacts them"
+            )
+        finally:
+            db.execute("RESET lock_timeout")
     finally:
         db.autocommit = False
 

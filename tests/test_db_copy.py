@@ -294,6 +294,19 @@ async def test_a_target_that_is_not_empty_is_refused_and_left_as_it_was(
     assert every_row(database_url) == before
 
 
+def test_a_database_holding_another_applications_tables_is_refused(
+    database_url: str, tmp_path: Path
+) -> None:
+    source = f"sqlite:///{tmp_path / 'moot.db'}"
+    upgrade(source)
+    other = create_engine(database_url)
+    with other.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    other.dispose()
+    with pytest.raises(StoreConfigError, match="holds tables that are not Moot's"):
+        copy_command(source, database_url, None)
+
+
 def test_the_command_line_says_in_one_sentence_why_it_will_not_copy(tmp_path: Path) -> None:
     source, target = (f"sqlite:///{tmp_path / name}" for name in ("source.db", "target.db"))
     upgrade(source)

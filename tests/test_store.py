@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -231,3 +232,24 @@ async def test_online_backup_copies_a_live_database(database_url: str, tmp_path:
     await copy.close()
     await store.close()
     assert names == ["kept"]
+
+
+async def test_a_compaction_during_a_backup_gives_up_soon_and_writes_go_on(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = Store(postgres_url)
+    store.start()
+    backup = create_engine(postgres_url)  # as pg_dump holds every table it dumps, till it ends
+    with backup.connect() as dumping, dumping.begin():
+        dumping.exec_driver_sql("LOCK TABLE secretballot IN ACCESS SHARE MODE")
+        started = time.perf_counter()
+        await asyncio.wait_for(store.compact(), 15)  # without a lock timeout: till the dump ends
+        waited = time.perf_counter() - started
+        person = await asyncio.wait_for(store.write(add_person("Alice")), 5)
+    backup.dispose()
+    await store.close()
+    # Five seconds for the backup's older snapshot to end, two for the tables' locks; not the
+    # whole backup.
+    assert waited < 10
+    assert person > 0
+    assert "were not compacted after a close" in caplog.text

@@ -41,6 +41,7 @@ from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.polls.ballots import Ballot
 from bot.polls.spec import MAX_OPTIONS
+from storage.ballots import rewrite_in_key_order
 from storage.raw import RawConnection, raw_connection
 from storage.types import stored_to_aware
 
@@ -156,47 +157,7 @@ def rebuild(session: Session, poll_id: int) -> None:
     """At the close, once every ballot is sealed: rewrite the poll's ballots and roll in key
     order, so that where each row sits (and, on PostgreSQL, which transaction and statement
     wrote it) says nothing about when it was written."""
-    _REBUILD[session.get_bind().dialect.name](raw_connection(session), poll_id)
-
-
-def _rebuild_postgresql(db: RawConnection, poll_id: int) -> None:
-    """One statement per table: every row rewritten gets the close's transaction id and one
-    statement number, so the batches' ids and statement numbers (`xmin`, `cmin`) are gone from
-    the live rows; the old versions are left dead for `Store.compact` (VACUUM FULL)."""
-    db.execute(
-        "WITH gone AS (DELETE FROM secretballot WHERE poll_id = ? "
-        "RETURNING key, poll_id, choice, marks) "
-        "INSERT INTO secretballot (key, poll_id, choice, marks) "
-        "SELECT key, poll_id, choice, marks FROM gone ORDER BY key",
-        (poll_id,),
-    )
-    db.execute(
-        "WITH gone AS (DELETE FROM voterroll WHERE poll_id = ? RETURNING poll_id, person_id) "
-        "INSERT INTO voterroll (poll_id, person_id) "
-        "SELECT poll_id, person_id FROM gone ORDER BY person_id",
-        (poll_id,),
-    )
-
-
-def _rebuild_sqlite(db: RawConnection, poll_id: int) -> None:
-    """Rows of a table without rowid sit in key order whatever order they are written in;
-    rewriting them leaves the old pages free, and `Store.compact` (VACUUM, with secure_delete)
-    overwrites those."""
-    ballots = db.execute(
-        "SELECT key, poll_id, choice, marks FROM secretballot WHERE poll_id = ? ORDER BY key",
-        (poll_id,),
-    ).fetchall()
-    db.execute("DELETE FROM secretballot WHERE poll_id = ?", (poll_id,))
-    db.executemany(f"{_SEAL}(?, ?, ?, ?)", ballots)
-    roll = db.execute(
-        "SELECT poll_id, person_id FROM voterroll WHERE poll_id = ? ORDER BY person_id",
-        (poll_id,),
-    ).fetchall()
-    db.execute("DELETE FROM voterroll WHERE poll_id = ?", (poll_id,))
-    db.executemany("INSERT INTO voterroll (poll_id, person_id) VALUES (?, ?)", roll)
-
-
-_REBUILD = {"postgresql": _rebuild_postgresql, "sqlite": _rebuild_sqlite}
+    rewrite_in_key_order(session, poll_id)
 
 
 def _forget(

@@ -856,7 +856,8 @@ def set_target(
     """The community's own target for a priority (None: back to the usual one); open reports
     of that priority take it at once. How many open reports that moved, and the references of
     those now overdue: the triage chat gets one summary, not an alert per report."""
-    # Locked (a first setting: the primary key), so two targets set at once both stand.
+    # Locked, so two targets set at once both stand. (A first setting ever, made by two
+    # processes at once, is kept single by the primary key: the second fails.)
     settings = locked(session, RepairSettings, community_id) or settings_of(session, community_id)
     targets = read_targets(settings.targets)
     targets[priority] = target or DEFAULT_TARGETS[priority]

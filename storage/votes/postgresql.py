@@ -2,8 +2,9 @@
 safe when other processes vote and close polls on the same database.
 
 - The group's (poll, person) pairs are locked for the rest of the transaction
-  (`pg_advisory_xact_lock`, in sorted order, so two groups never wait on each other in a
-  circle). The same person voting through two processes at once is then read and written one
+  (`pg_advisory_xact_lock`, in sorted order, so two runs of votes alone never wait on each
+  other in a circle; a group that also closes a poll between its runs can still meet another
+  group in a deadlock, which the writer answers by running the group again). The same person voting through two processes at once is then read and written one
   after the other: the second sees the first's vote and moves the running total instead of
   adding to it. The lock is a statement of its own, before the read: a statement sees what was
   committed when it started, so a read that waited for the lock inside itself would miss the

@@ -41,7 +41,7 @@ async def poll(ctx: Context) -> None:
 
 async def show_preview(ctx: Context, poll_id: int) -> None:
     view = await ctx.runtime.read(lambda s: load(s, poll_id))
-    kept = state_of(ctx.runtime).sealer.batch if ctx.runtime.keeps_old_rows else None
+    kept = state_of(ctx.runtime).sealer.batch if ctx.runtime.keeps_seal_batches else None
     text, buttons = render.preview(view, batches_kept=kept)
     ctx.reply_privately(
         text, buttons=buttons, menus=render.setting_menus(view), updating_pressed=True
