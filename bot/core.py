@@ -308,7 +308,7 @@ class Moot:
 
     async def _handle(self, event: Inbound) -> list[Reply]:
         actor, place, update_id, now = event.actor, event.place, event.update_id, self.clock.now()
-        found = self.store.peek(lambda db: recognise(db, actor, place, update_id, now))
+        found = await self.store.peek(lambda db: recognise(db, actor, place, update_id, now))
         if found is None:  # someone new: they become a person before anything else
             arrival = await self.write(lambda s: arrive(s, actor, place, update_id, now))
             if arrival.replay:
@@ -331,7 +331,7 @@ class Moot:
         if isinstance(event, ButtonPressed) and event.message_id and not event.place.is_private:
             # A card Moot could no longer update and posted again: its old buttons point there.
             place, message_id = event.place, event.message_id
-            moved = self.store.peek(
+            moved = await self.store.peek(
                 lambda db: retired_card(db, place.platform, place.chat_id, message_id)
             )
             if moved is not None:

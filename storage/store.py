@@ -8,7 +8,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -112,33 +112,53 @@ class Store:
             _vacuum_and_empty_the_log if self.is_sqlite else _vacuum_postgresql
         )
 
-    def peek(self, query: Callable[[RawConnection], T]) -> T:
-        """A read of a few indexed rows on the event loop itself, with no hop to a thread and
-        back: for the one lookup every event needs before anything else (bot.identity.arrival).
-        It reads committed rows through the writer's own connection when no group holds it,
-        since that connection's cache is warm (see Writer.idle_connection). The query must read
-        its rows to the end, so no read stays open."""
+    async def peek(self, query: Callable[[RawConnection], T]) -> T:
+        """A read of a few indexed rows, for the one lookup every event needs before anything
+        else (bot.identity.arrival). The query must read its rows to the end, so no read stays
+        open.
+
+        On SQLite it runs on the event loop itself, with no hop to a thread and back, and reads
+        committed rows through the writer's own connection when no group holds it, since that
+        connection's cache is warm (see Writer.idle_connection). On PostgreSQL each statement is
+        a round trip to the server, which the event loop must not sit waiting for: the query runs
+        on a worker thread, on a pooled connection outside any transaction."""
+        if not self.is_sqlite:
+            return await asyncio.to_thread(self._peek_on_the_server, query)
         connection = self.writer.idle_connection()
         if connection is not None:
             return query(connection)
         if self._peeking is None:
             self._peeking = self.read_engine.raw_connection()
-            if not self.is_sqlite:  # each peek sees what is committed, and holds nothing open
-                self._peeking.driver_connection.autocommit = True
         return query(wrap(self._peeking.driver_connection))
+
+    def _peek_on_the_server(self, query: Callable[[RawConnection], T]) -> T:
+        with self._reading():
+            pooled = self.read_engine.raw_connection()
+            driver = pooled.driver_connection
+            try:
+                driver.autocommit = True  # type: ignore[union-attr]  # each statement sees what is committed
+                return query(wrap(driver))
+            finally:
+                driver.autocommit = False  # type: ignore[union-attr]  # as the pool lends it to reads
+                pooled.close()
 
     async def read(self, query: Callable[[Session], T]) -> T:
         """Run a read-only query on a worker thread (WAL lets it run beside the writer)."""
         return await asyncio.to_thread(self._read, query)
 
     def _read(self, query: Callable[[Session], T]) -> T:
+        with self._reading(), Session(self.read_engine, expire_on_commit=False) as session:
+            return query(session)
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Counts a read running on a worker thread, so that `close` waits for it."""
         with self._reads_changed:
             if self._closing:
                 raise WriterClosedError("the store is shutting down")
             self._reads += 1
         try:
-            with Session(self.read_engine, expire_on_commit=False) as session:
-                return query(session)
+            yield
         finally:
             with self._reads_changed:
                 self._reads -= 1

@@ -179,11 +179,11 @@ async def test_a_write_is_visible_to_other_connections_when_acknowledged(databas
     assert found.name == "durable"
 
 
-def names_peeked(store: Store) -> list[str]:
+async def names_peeked(store: Store) -> list[str]:
     def query(db: RawConnection) -> list[str]:
         return [name for (name,) in db.execute("SELECT name FROM person").fetchall()]
 
-    return store.peek(query)
+    return await store.peek(query)
 
 
 async def test_a_peek_sees_only_committed_rows_even_while_an_import_is_half_written(
@@ -203,10 +203,10 @@ async def test_a_peek_sees_only_committed_rows_even_while_an_import_is_half_writ
 
     importing = asyncio.create_task(store.write(long_import, long=True))
     assert await asyncio.to_thread(halfway.wait, 5)
-    during = names_peeked(store)
+    during = await names_peeked(store)
     finish.set()
     await importing
-    after = names_peeked(store)
+    after = await names_peeked(store)
     await store.close()
     assert during == ["committed"]
     assert sorted(after) == ["committed", "half-imported"]
