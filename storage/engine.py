@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 BUSY_TIMEOUT_MS = 10_000
@@ -22,6 +23,12 @@ class StoreConfigError(Exception):
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).drivername.startswith("sqlite")
+
+
+def session_on_sqlite(session: Session) -> bool:
+    """Whether a session's store is SQLite: for the few places where each store has its own
+    statements (storage/votes, storage/ballots) or needs no row locks (storage/locking)."""
+    return session.get_bind().dialect.name == "sqlite"
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 from sqlmodel import Session
 from sqlmodel.sql.expression import SelectOfScalar
 
+from storage.engine import session_on_sqlite
+
 M = TypeVar("M")
 
 
@@ -41,6 +43,6 @@ def locking(statement: SelectOfScalar[M]) -> SelectOfScalar[M]:
 
 
 def _lock_options(session: Session) -> dict[str, Any]:
-    if session.get_bind().dialect.name == "sqlite":
+    if session_on_sqlite(session):
         return {}  # the single writer: a plain read, served from the session when it can be
     return {"with_for_update": True, "populate_existing": True}

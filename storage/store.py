@@ -51,7 +51,7 @@ class Store:
         )
         self.writer = Writer(self.write_engine, max_batch=max_batch, off_loop=not self.is_sqlite)
         self._checkpoints: asyncio.Task[None] | None = None
-        self._peeking: Any = None  # the read connection kept for `peek`
+        self._peeking: Any = None  # SQLite: the read connection kept for `peek` while a group runs
         self._reads = 0  # reads running on worker threads
         self._reads_changed = threading.Condition()
         self._closing = False

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from storage.ballots.postgresql import rewrite_postgresql
 from storage.ballots.sqlite import rewrite_sqlite
+from storage.engine import session_on_sqlite
 from storage.raw import raw_connection
 
 __all__ = ["rewrite_in_key_order"]
@@ -18,7 +19,5 @@ __all__ = ["rewrite_in_key_order"]
 
 def rewrite_in_key_order(session: Session, poll_id: int) -> None:
     """Rewrite the poll's `secretballot` rows in key order and its `voterroll` in person order."""
-    rewrite = (
-        rewrite_postgresql if session.get_bind().dialect.name == "postgresql" else rewrite_sqlite
-    )
+    rewrite = rewrite_sqlite if session_on_sqlite(session) else rewrite_postgresql
     rewrite(raw_connection(session), poll_id)

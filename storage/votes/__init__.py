@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from storage.engine import session_on_sqlite
 from storage.votes.interface import Key, VoteRow, VoterState, VoteStatements
 from storage.votes.postgresql import POSTGRESQL
 from storage.votes.sqlite import SQLITE
@@ -20,4 +21,4 @@ __all__ = ["Key", "VoteRow", "VoteStatements", "VoterState", "statements"]
 
 def statements(session: Session) -> VoteStatements:
     """The vote statements for the store under `session`."""
-    return POSTGRESQL if session.get_bind().dialect.name == "postgresql" else SQLITE
+    return SQLITE if session_on_sqlite(session) else POSTGRESQL
