@@ -48,6 +48,7 @@ from bot.params import Args, parse_options, parse_text
 from bot.runtime import FeatureState, PersonHooks
 from bot.scheduler import NEW_JOBS, Scheduler
 from bot.text import clean
+from bot.turns import TurnsPerAccount
 from storage.engine import sqlite_path
 from storage.models import ScheduledJob
 from storage.outbox import OutboxEntry
@@ -133,6 +134,7 @@ class Moot:
         self._in_flight = 0
         self._no_events_in_hand = asyncio.Event()
         self._no_events_in_hand.set()
+        self._turns = TurnsPerAccount()
         self._closing = False
         # Per-process state each feature keeps for itself (for example ballots being filled in).
         self._settings = tuple(settings)
@@ -300,7 +302,8 @@ class Moot:
         self._in_flight += 1
         self._no_events_in_hand.clear()
         try:
-            return await self._handle(event)
+            async with self._turns.turn((event.actor.platform, event.actor.user_id)):
+                return await self._handle(event)
         finally:
             self._in_flight -= 1
             if not self._in_flight:

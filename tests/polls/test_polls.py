@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
+import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
@@ -15,8 +19,11 @@ from bot.events import Visibility
 from bot.polls.sealing import HELD_BYTES
 from storage.models import AuditEntry
 from storage.polls import PollCount, SecretBallot, VoterRoll
+from storage.raw import RawConnection
 from tests.helpers import RecordingOutlet, Resident, dm, group, shown, texts
 from tests.poll_helpers import draft, latest_poll_text, members, poll_messages, published
+
+T = TypeVar("T")
 
 
 def link_code(text_: str) -> str:
@@ -683,3 +690,28 @@ async def test_a_vote_cast_before_its_voter_left_keeps_its_place_in_the_turnout(
     assert "Turnout: 1 of 3 eligible (33%)" in result  # not "1 of 2": Bob has not voted
     await host.say(f"/close {bins}")
     assert "Turnout: 1 of 3 eligible (33%)" in texts(await host.say(f"/results {bins}"))
+
+
+async def test_one_persons_quick_presses_count_in_the_order_they_were_made(
+    moot: Moot, community: str, host: Resident, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two presses a moment apart: the first one's arrival lookup is slow (a busy server), and
+    still the ranking is the one pressed, not the one that finished first."""
+    (alice,) = await members(moot, host, "Alice")
+    poll_id = await published(host, "Name the garden | Oak | Elm | Yew | kind: ranked")
+    await alice.press(f"ballot {poll_id}")
+    peek = moot.store.peek
+    slowed = [0.3]
+
+    async def slow_first_peek(query: Callable[[RawConnection], T]) -> T:
+        if slowed:
+            await asyncio.sleep(slowed.pop())
+        return await peek(query)
+
+    monkeypatch.setattr(moot.store, "peek", slow_first_peek)
+    first = asyncio.create_task(alice.press(f"pick {poll_id} 3"))
+    await asyncio.sleep(0.05)  # the second press arrives while the first is still looked up
+    second = await alice.press(f"pick {poll_id} 1")
+    await first
+    assert "Yew > Oak" in texts(second)
+    assert "(Yew > Oak) is counted" in texts(await alice.press(f"cast {poll_id}"))
