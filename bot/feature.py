@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from bot.commands import Command
 from bot.events import Reply
+from bot.pages import Page, Panel
 from bot.runtime import FeatureState, PersonExport, PersonForget, PersonMerge, Runtime
 from storage.outbox import OutboxEntry
 
@@ -43,3 +44,6 @@ class Feature:
     forget_person: PersonForget | None = None
     # What the feature keeps in memory, built at start-up from its settings (bot/runtime.py).
     state: FeatureState[Any, Any] | None = None
+    # Its web pages and its part of a community's home page (bot/pages.py, adapters/web).
+    pages: tuple[Page, ...] = ()
+    panels: tuple[Panel, ...] = ()
