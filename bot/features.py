@@ -12,6 +12,7 @@ from bot.outbox.feature import FEATURE as OUTBOX
 from bot.polls.feature import FEATURE as POLLS
 from bot.privacy.feature import FEATURE as PRIVACY
 from bot.repairs.feature import FEATURE as REPAIRS
+from bot.web.feature import FEATURE as WEB
 
 ALL_FEATURES: tuple[Feature, ...] = (
     HELP,
@@ -23,4 +24,5 @@ ALL_FEATURES: tuple[Feature, ...] = (
     OUTBOX,
     HOUSEKEEPING,
     PRIVACY,
+    WEB,
 )

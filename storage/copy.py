@@ -24,7 +24,8 @@ import storage.meetings
 import storage.models
 import storage.outbox
 import storage.polls
-import storage.repairs  # noqa: F401  (every table in SQLModel.metadata)
+import storage.repairs
+import storage.web  # noqa: F401  (every table in SQLModel.metadata)
 from storage.engine import StoreConfigError, make_engine, prepare_sqlite_file, sqlite_path
 from storage.migrate import head_revision, stored_revisions, upgrade
 

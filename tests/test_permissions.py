@@ -102,6 +102,9 @@ async def snapshot(moot: Moot) -> tuple[object, ...]:
                 "SELECT id, status, priority FROM repairreport ORDER BY id",
                 "SELECT report_id, kind, detail FROM repairevent ORDER BY id",
                 "SELECT * FROM repairsettings",
+                "SELECT community_id, access FROM communityweb",
+                "SELECT count(*) FROM signinlink",
+                "SELECT community_id, person_id FROM feedtoken ORDER BY 1, 2",
             )
         )
 
@@ -320,6 +323,9 @@ ROLE_MATRIX: list[tuple[str, set[str]]] = [
     ("/repairtarget urgent 7 working days", {"admin"}),
     ("/emergencyinfo Out of hours: Elm Homes on 0300 000 0000", {"admin"}),
     ("/resend 1", {"admin"}),
+    ("/web", MEMBERS),
+    ("/web public", {"admin"}),
+    ("/web off", {"admin"}),
 ]
 
 

@@ -6,6 +6,8 @@
 - Update ids older than `KEEP_UPDATE_IDS`: platforms redeliver an update within a day at most
   (Telegram keeps unconfirmed updates for 24 hours), so the replay guard needs no more.
 - Scheduled jobs done more than `KEEP_DELIVERIES` ago, and link codes a week after they expired.
+- Web sessions once they expired, and sign-in links an hour after (bot.web: the hour counts
+  towards the limit of links a person may ask for).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 from sqlmodel import Session
 
+from bot.web.service import LIMIT_WINDOW
 from storage.types import stored_moment
 
 KEEP_DELIVERIES = timedelta(days=30)
@@ -28,6 +31,8 @@ _PRUNE = (
     "DELETE FROM scheduledjob WHERE done_at IS NOT NULL AND done_at < :deliveries",
     # Kept a week after expiring, so that someone late with a code hears it expired.
     "DELETE FROM linkcode WHERE expires_at < :update_ids",
+    "DELETE FROM websession WHERE expires_at < :now",
+    "DELETE FROM signinlink WHERE expires_at < :sign_in_links",
 )
 
 
@@ -36,6 +41,8 @@ def tidy(session: Session, now: datetime) -> int:
     bounds = {
         "deliveries": stored_moment(now - KEEP_DELIVERIES),
         "update_ids": stored_moment(now - KEEP_UPDATE_IDS),
+        "now": stored_moment(now),
+        "sign_in_links": stored_moment(now - LIMIT_WINDOW),
     }
     run = session.connection().execute
     return sum(int(run(text(sql), bounds).rowcount) for sql in _PRUNE)

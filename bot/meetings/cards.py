@@ -9,16 +9,26 @@ from bot.events import Reply
 from bot.meetings import findtime, render
 from bot.meetings.views import load
 from bot.runtime import Runtime
+from bot.web.addresses import meeting_url
+from bot.web.service import known_feed_token
+from bot.web.settings import web_state
 from storage.meetings import Meeting
 
 
 async def meeting_card(runtime: Runtime, key: str) -> Reply | None:
-    """The meeting's card as it stands when sent (a live outbox message)."""
+    """The meeting's card as it stands when sent (a live outbox message), with a link that adds
+    the meeting to a calendar."""
+
+    base_url = web_state(runtime).base_url
 
     def build(session: Session) -> Reply | None:
-        if session.get(Meeting, int(key)) is None:
+        meeting = session.get(Meeting, int(key))
+        if meeting is None:
             return None
-        text, buttons = render.card(load(session, int(key)))
+        # Made when the card was posted (service.add_post); a card older than feeds has none.
+        token = known_feed_token(session, meeting.community_id, None)
+        link = None if token is None else meeting_url(base_url, token, meeting.number)
+        text, buttons = render.card(load(session, int(key)), link)
         return Reply(text, buttons=tuple(buttons))
 
     return await runtime.read(build)

@@ -67,16 +67,19 @@ def counts(view: MeetingView) -> str:
     return " · ".join(parts)
 
 
-def card(view: MeetingView) -> tuple[str, list[Button]]:
-    """The message posted in each chat, kept up to date as people answer."""
+def card(view: MeetingView, calendar_url: str | None = None) -> tuple[str, list[Button]]:
+    """The message posted in each chat, kept up to date as people answer; `calendar_url` is
+    the meeting's own calendar file on the web (bot.web.addresses.meeting_url), when known."""
     n = view.number
     if view.status is MeetingStatus.CANCELLED:
         lines = [f"❌ Cancelled · Meeting #{n}: {view.meeting.title}", *details(view)]
         return "\n".join(lines), []
     lines = [f"📅 Meeting #{n}: {view.meeting.title}", *details(view), "", counts(view)]
-    lines.append(
-        f"Answer with the buttons, or /rsvp {n} going|maybe|cant · add it to your calendar: /ics {n}"
-    )
+    lines.append(f"Answer with the buttons, or /rsvp {n} going|maybe|cant")
+    if calendar_url is None:
+        lines.append(f"Add it to your calendar: /ics {n}")
+    else:
+        lines.append(f"Add to calendar: {calendar_url} (or /ics {n})")
     buttons = answer_buttons(view)
     if view.meeting.guests_visible:
         lines.append(f"Who is going: /whosgoing {n}")

@@ -9,7 +9,8 @@ import storage.meetings
 import storage.models
 import storage.outbox
 import storage.polls
-import storage.repairs  # noqa: F401
+import storage.repairs
+import storage.web  # noqa: F401
 from storage.engine import make_engine
 
 config = context.config

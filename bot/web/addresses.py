@@ -1,0 +1,22 @@
+"""The web addresses Moot gives out. None carries personal data: a token is random, a number
+is a community's or a meeting's (adapters/web serves them)."""
+
+from __future__ import annotations
+
+
+def community_url(base_url: str, community_id: int) -> str:
+    return f"{base_url}/c/{community_id}/"
+
+
+def sign_in_url(base_url: str, token: str) -> str:
+    return f"{base_url}/sign-in/{token}"
+
+
+def feed_url(base_url: str, feed_token: str) -> str:
+    """A calendar to subscribe to: a community's meetings, or the ones a member is going to."""
+    return f"{base_url}/feeds/{feed_token}.ics"
+
+
+def meeting_url(base_url: str, feed_token: str, number: int) -> str:
+    """One meeting as a calendar file, for a card's "add to calendar" link."""
+    return f"{base_url}/feeds/{feed_token}/meeting-{number}.ics"

@@ -1,0 +1,29 @@
+"""The web feature's settings: the public address every link Moot gives out starts with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.runtime import FeatureState, Runtime
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8080"
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """What the application may set for the web: the address people reach the web server at
+    (behind a proxy, the proxy's), from which sign-in, page and calendar links are built."""
+
+    base_url: str = DEFAULT_BASE_URL
+
+
+def _start(runtime: Runtime, settings: WebSettings) -> WebSettings:
+    return WebSettings(settings.base_url.rstrip("/"))
+
+
+WEB = FeatureState("web", WebSettings(), _start)
+
+
+def web_state(runtime: Runtime) -> WebSettings:
+    """This process's web settings (its base URL without a trailing slash)."""
+    return runtime.state(WEB)
