@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -61,10 +62,18 @@ sys.exit(main(["run"]))
 """
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 def _timed(args: list[str], cwd: Path, stdin: str = "", until: str | None = None) -> float:
     """Seconds until the command exits, or until its output shows `until`."""
     env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN")}
     env["DATABASE_URL"] = f"sqlite:///{cwd / 'moot.db'}"
+    env["WEB_PORT"] = str(_free_port())  # the web pages start too, as with `make run`
     started = time.perf_counter()
     with subprocess.Popen(
         args,
@@ -144,6 +153,7 @@ async def serve_once(
     env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN")}
     env |= {
         "DATABASE_URL": f"sqlite:///{folder / 'moot.db'}",
+        "WEB_PORT": str(_free_port()),
         "TELEGRAM_TOKEN": TELEGRAM_TOKEN,
         "TELEGRAM_BASE_URL": telegram.base_url,
         "DISCORD_TOKEN": DISCORD_TOKEN,

@@ -154,3 +154,29 @@ def length(span: timedelta) -> str:
         if n
     ]
     return " ".join(parts) or "no time"
+
+
+def format_local(moment: datetime, zone: str) -> str:
+    """A moment as a web page shows it, in the community's zone: "Tue 8 Dec 2026, 19:00"."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+
+
+def format_day(moment: datetime, zone: str) -> str:
+    """The day a moment falls on in the community's zone: "Tue 8 Dec 2026"."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{local:%a} {local.day} {local:%b %Y}"
+
+
+def month_starts(now: datetime, zone: str, months: int) -> list[datetime]:
+    """The starts (in UTC) of the last `months` months in the community's zone, this one last,
+    and then the start of the next month: `months + 1` edges, so that month i runs from edge i
+    to edge i + 1."""
+    local = ZoneInfo(zone)
+    here = now.astimezone(local)
+    index = here.year * 12 + here.month - 1 - (months - 1)
+    edges = []
+    for step in range(months + 1):
+        year, month = divmod(index + step, 12)
+        edges.append(datetime(year, month + 1, 1, tzinfo=local).astimezone(UTC))
+    return edges

@@ -8,9 +8,11 @@ import contextlib
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from adapters.base import Adapter
 from bot.clock import ShiftedClock, SystemClock
+from bot.core import Moot
 from bot.errors import UserError
 from bot.repairs import photos
 from moot import heap, logs
@@ -22,6 +24,9 @@ from storage.migrate import upgrade
 from storage.models import Community
 from storage.repairs import RepairPhotoData
 from storage.store import Store, backup_sqlite
+
+if TYPE_CHECKING:
+    from adapters.web.server import WebServer
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,6 +88,7 @@ async def _serve(settings: Settings, *, console: bool) -> None:
             clock,
             secret_ballot_batch=settings.secret_ballot_batch,
             photo_folder=settings.photo_folder,
+            web_base_url=settings.web_address,
         )
         adapter: Adapter = ConsoleAdapter(
             Terminal() if sys.stdin.isatty() else piped_stdin(),
@@ -91,15 +97,26 @@ async def _serve(settings: Settings, *, console: bool) -> None:
             Path(settings.console_files_dir),
             interactive=sys.stdin.isatty(),
         )
-        await serve(moot, [adapter])
+        await serve(moot, [adapter], _web_server(moot, settings))
         return
     moot = await build_moot(
         settings.database_url,
         SystemClock(),
         secret_ballot_batch=settings.secret_ballot_batch,
         photo_folder=settings.photo_folder,
+        web_base_url=settings.web_address,
     )
-    await serve(moot, _platform_adapters(settings))
+    await serve(moot, _platform_adapters(settings), _web_server(moot, settings))
+
+
+def _web_server(moot: Moot, settings: Settings) -> WebServer | None:
+    """The web pages, unless WEB_PORT=0 turns them off."""
+    if not settings.web_port:
+        return None
+    with heap.loading():
+        from adapters.web.server import WebServer
+
+    return WebServer(moot, settings.web_host, settings.web_port, settings.web_address)
 
 
 def _platform_adapters(settings: Settings) -> list[Adapter]:

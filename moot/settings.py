@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,9 +34,18 @@ class Settings(BaseSettings):
     photo_folder: Path | None = None
     # k: secret ballots are sealed at least this many at a time (see bot/polls/sealing.py).
     secret_ballot_batch: int = Field(default=5, ge=5, le=1000)
+    # The web pages (adapters/web): where they listen (port 0: no web pages), and the public
+    # address links point to (None: http://WEB_HOST:WEB_PORT, for a machine of one's own).
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=0, le=65535)
+    web_base_url: str | None = None
 
     @field_validator(
-        "discord_token", "telegram_token", "telegram_webhook_url", "telegram_webhook_secret"
+        "discord_token",
+        "telegram_token",
+        "telegram_webhook_url",
+        "telegram_webhook_secret",
+        "web_base_url",
     )
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
@@ -45,6 +55,14 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_folder_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def web_address(self) -> str:
+        """The public address of the web pages, without a trailing slash."""
+        if self.web_base_url is not None:
+            return self.web_base_url
+        host = f"[{self.web_host}]" if ":" in self.web_host else self.web_host
+        return f"http://{host}:{self.web_port}"
 
     def secrets(self) -> list[str]:
         """What must never appear in a log."""
@@ -74,6 +92,26 @@ class Settings(BaseSettings):
             return store_url(value)
         except ValueError as error:
             raise ValueError(f"DATABASE_URL {error}") from error
+
+    @field_validator("web_base_url")
+    @classmethod
+    def _web_base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.username is not None
+            or parts.path not in ("", "/")  # the pages' own links start at the root
+            or parts.query
+            or parts.fragment
+        ):
+            raise ValueError(
+                "WEB_BASE_URL must be the address people open the web pages at, such as "
+                "https://moot.example.org (http or https, with no path or query)"
+            )
+        return value.rstrip("/")
 
     @field_validator("log_level")
     @classmethod

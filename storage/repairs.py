@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlmodel import Field
 
 from storage.table import Table
@@ -45,6 +45,23 @@ class RepairStatus(StrEnum):
     NOT_OURS = "not-ours"
     WITHDRAWN = "withdrawn"  # by the tenant, who no longer needs it
 
+
+# Reports about a shared place (not someone's home) that are still open: the condition of the
+# partial index of open communal problems, written out as queries must repeat it to use it.
+OPEN_STATUSES = (
+    RepairStatus.REPORTED,
+    RepairStatus.ACKNOWLEDGED,
+    RepairStatus.INVESTIGATING,
+    RepairStatus.VISIT,
+    RepairStatus.IN_PROGRESS,
+    RepairStatus.NEEDS_INFO,
+    RepairStatus.NO_ACCESS,
+)
+COMMUNAL_OPEN = (
+    "location <> 'home' AND status IN ("
+    + ", ".join(f"'{status.value}'" for status in OPEN_STATUSES)
+    + ")"
+)
 
 HOME_REF_MAX = 40
 ADDRESS_MAX = 200
@@ -92,6 +109,25 @@ class RepairReport(Table, table=True):
         Index("ix_repairreport_stats", "community_id", "status", "priority"),
         Index("ix_repairreport_targets", "community_id", "target_at"),
         Index("ix_repairreport_fixes", "community_id", "priority", "fix_hours", "fixed_on_time"),
+        # The web's figures month by month: fixes by date, with what they are counted by.
+        Index(
+            "ix_repairreport_fixed_on",
+            "community_id",
+            "fixed_at",
+            "priority",
+            "fix_hours",
+            "fixed_on_time",
+        ),
+        # Open problems in shared places, newest first (the web's Repairs page and home).
+        Index(
+            "ix_repairreport_communal",
+            "community_id",
+            "number",
+            sqlite_where=text(COMMUNAL_OPEN),
+            postgresql_where=text(COMMUNAL_OPEN),
+        ),
+        # A tenant's own reports, newest first.
+        Index("ix_repairreport_reporter", "community_id", "reporter_person_id", "number"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -23,7 +24,7 @@ def moot(
     return subprocess.run(
         [sys.executable, "-m", "moot", *args],
         cwd=cwd,
-        env={**clean_env, **(env or {})},
+        env={**clean_env, "WEB_PORT": "0", **(env or {})},  # no web pages unless a test asks
         input=stdin,
         capture_output=True,
         text=True,
@@ -70,6 +71,15 @@ def test_an_unwritable_database_path_stops_start_up_with_one_sentence(tmp_path: 
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_the_console_serves_the_web_pages_and_says_where(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = moot([], tmp_path, env={"WEB_PORT": str(port)}, stdin="/setup Elm Court\n")
+    assert result.returncode == 0, result.stderr
+    assert f"Web pages at http://127.0.0.1:{port}" in result.stderr
+
+
 def test_plain_moot_without_tokens_is_a_scriptable_console(tmp_path: Path) -> None:
     result = moot([], tmp_path, stdin="/setup Elm Court\n/whoami\n")
     assert result.returncode == 0, result.stderr
@@ -98,6 +108,7 @@ async def test_moot_run_serves_telegram_logs_no_secret_and_stops_cleanly(tmp_pat
         "TELEGRAM_BASE_URL": telegram.base_url,
         "TELEGRAM_WEBHOOK_SECRET": "never-log-me",
         "LOG_LEVEL": "DEBUG",  # every library's most talkative level
+        "WEB_PORT": "0",
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,

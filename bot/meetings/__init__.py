@@ -19,4 +19,6 @@ minutes and action items; calendar files and platforms' own event calendars.
 - reminders.py  each person's reminder choice, personal reminders and nudges
 - native.py     meetings mirrored in platforms' own calendars (Discord's scheduled events)
 - calendar.py   meetings as iCalendar files and feeds
+- feeds.py      the calendar feeds the web serves: a community's, a member's, one meeting
+- web.py        the Meetings page and the home page's next meetings (templates/)
 """

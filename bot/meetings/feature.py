@@ -21,6 +21,7 @@ from bot.meetings.native import EVENT_JOB, SYNC_LOCKS
 from bot.meetings.record import ACTION_JOB
 from bot.meetings.reminders import NUDGE_JOB, PERSONAL_JOB
 from bot.meetings.spec import GUESTS_SEEN_BY
+from bot.meetings.web import MEETINGS, NEXT_MEETINGS
 from bot.params import Param, ParamKind
 
 REASON = Param("reason", "Why (optional)", ParamKind.TEXT, required=False)
@@ -272,4 +273,6 @@ FEATURE = Feature(
     export_person=privacy.export,
     forget_person=privacy.forget,
     state=SYNC_LOCKS,
+    pages=(MEETINGS,),
+    panels=(NEXT_MEETINGS,),
 )

@@ -19,4 +19,5 @@
 - sealing.py   secret ballots sealed in shuffled batches
 - chart.py     what a results chart shows; drawing.py draws it, in the chart process
 - export.py    polls as CSV and JSON
+- web.py       the Decisions page and the home page's open polls (templates/)
 """

@@ -22,6 +22,7 @@ from bot.polls.commands.reading import export_poll, polls, results, who_voted
 from bot.polls.commands.voting import cast, clear_ballot, open_ballot, pick, vote
 from bot.polls.jobs import close_job, open_job, recover_ballots, remind_job, review_job
 from bot.polls.live import STATE
+from bot.polls.web import DECISIONS, OPEN_POLLS
 from storage.models import PollsBy
 from storage.polls import OUTCOME_MAX
 
@@ -171,4 +172,6 @@ FEATURE = Feature(
     catch_up=recover_ballots,
     export_person=privacy.export,
     state=STATE,
+    pages=(DECISIONS,),
+    panels=(OPEN_POLLS,),
 )

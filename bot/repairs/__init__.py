@@ -17,4 +17,6 @@ repeats.py   repeat damp and mould at the same home
 history.py   a home's repair history
 stats.py     how fast repairs get fixed
 export.py    every report as a CSV file, with RP02
+web.py       the Repairs page (figures by month, communal problems, your reports) and its
+             part of the home page (templates/)
 """

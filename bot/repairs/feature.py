@@ -20,6 +20,7 @@ from bot.repairs.cards import card
 from bot.repairs.clocks import Nation, Priority
 from bot.repairs.commands import records, settings, team, tenants
 from bot.repairs.jobs import alert_job, digest_job, visit_reminder_job
+from bot.repairs.web import REPAIRS, REPAIRS_NOW
 from storage.repairs import DESCRIPTION_MAX, EMERGENCY_TEXT_MAX
 
 # The statuses the team sets: those the transition table moves a report to (a report starts
@@ -318,4 +319,6 @@ FEATURE = Feature(
     export_person=privacy.export,
     forget_person=privacy.forget,
     state=photos.PHOTO_STORE,
+    pages=(REPAIRS,),
+    panels=(REPAIRS_NOW,),
 )

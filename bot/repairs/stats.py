@@ -8,6 +8,7 @@ within target, all indexed: the figures are index walks, not a recount of every 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -94,21 +95,22 @@ def gather(session: Session, community_id: int, now: datetime) -> RepairStats:
     )
 
 
-def _name(priority: str) -> str:
+def priority_name(priority: str) -> str:
     return "damp and mould (Awaab's Law)" if priority == AWAAB else priority
 
 
-def _ordered(priorities: dict[str, object]) -> list[str]:
+def by_priority(priorities: Iterable[str]) -> list[str]:
     return sorted(priorities, key=lambda p: _ORDER.index(p) if p in _ORDER else len(_ORDER))
 
 
 def render(stats: RepairStats) -> str:
     lines = [f"Repairs in {stats.community}"]
     open_total = sum(stats.open_by_priority.values())
-    by_priority = " · ".join(
-        f"{_name(p)} {stats.open_by_priority[p]}" for p in _ordered(dict(stats.open_by_priority))
+    open_parts = " · ".join(
+        f"{priority_name(p)} {stats.open_by_priority[p]}"
+        for p in by_priority(stats.open_by_priority)
     )
-    lines.append(f"Open: {open_total}" + (f" ({by_priority})" if open_total else ""))
+    lines.append(f"Open: {open_total}" + (f" ({open_parts})" if open_total else ""))
     fixed_total = sum(f.count for f in stats.fixed_by_priority.values())
     if fixed_total:
         on_time = sum(f.on_time for f in stats.fixed_by_priority.values())
@@ -116,10 +118,10 @@ def render(stats: RepairStats) -> str:
             f"Fixed within target: {round(100 * on_time / fixed_total)}% "
             f"({on_time} of {fixed_total})"
         )
-        for priority in _ordered(dict(stats.fixed_by_priority)):
+        for priority in by_priority(stats.fixed_by_priority):
             fixed = stats.fixed_by_priority[priority]
             lines.append(
-                f"· {_name(priority)}: median {_days(fixed.median_days)} to fix, "
+                f"· {priority_name(priority)}: median {days_words(fixed.median_days)} to fix, "
                 f"{round(100 * fixed.on_time / fixed.count)}% within target ({fixed.count} fixed)"
             )
     else:
@@ -137,7 +139,7 @@ def render(stats: RepairStats) -> str:
     return "\n".join(lines)
 
 
-def _days(days: float) -> str:
+def days_words(days: float) -> str:
     if days < 1:
         hours = round(days * 24)
         return f"{hours} hour{'' if hours == 1 else 's'}"

@@ -1,0 +1,28 @@
+"""The web face's addresses (no personal data in any of them), and the handler behind each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from adapters.web import feeds, pages, signing
+
+STATIC = Path(__file__).parent / "static"
+# Community ids and meeting numbers fit the store's integers; tokens are URL-safe base64.
+COMMUNITY = r"/c/{community:\d{1,9}}"
+TOKEN = r"{token:[A-Za-z0-9_-]{1,128}}"
+
+
+def add(app: web.Application) -> None:
+    router = app.router
+    router.add_get("/", pages.landing)
+    router.add_get("/hello", pages.hello)
+    router.add_static("/static/", STATIC)
+    router.add_get(f"{COMMUNITY}/", pages.home)
+    router.add_get(COMMUNITY + r"/{slug:[a-z0-9-]{1,40}}", pages.page)
+    router.add_get(f"/sign-in/{TOKEN}", signing.show)
+    router.add_post(f"/sign-in/{TOKEN}", signing.redeem)
+    router.add_post("/sign-out", signing.sign_out)
+    router.add_get(f"/feeds/{TOKEN}.ics", feeds.calendar)
+    router.add_get(f"/feeds/{TOKEN}" + r"/meeting-{number:\d{1,9}}.ics", feeds.meeting)

@@ -1,0 +1,213 @@
+"""Meetings on the web: the Meetings page (coming up and past, each as its card shows it to the
+chat: time, place, answers so far, cancelled ones marked) and the home page's next meetings.
+
+Members (who may /rsvp, /propose and read the minutes posted in their chats) also see each
+meeting's online link, agenda, minutes and action items. Someone who is not a member sees what
+a meeting's card shows a visitor, less the link to join: on a public page that would be anyone
+on the internet, not a visitor to the community's chat. Drafts are never listed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from bot.access import ANYONE, MEMBERS
+from bot.dates import format_day, format_local, is_end_of_day, length
+from bot.meetings import render
+from bot.meetings.agenda import accepted_items
+from bot.meetings.record import actions_of
+from bot.meetings.recurrence import describe
+from bot.meetings.views import LONGEST_MEETING, MeetingView
+from bot.pages import Page, Panel, Viewer
+from bot.webcharts import Chart, Row, bars
+from storage.meetings import Answer, Meeting, MeetingResponse, MeetingSeries, MeetingStatus
+from storage.models import Community
+
+COMING_SHOWN = 20
+PAST_SHOWN = 20
+PANEL_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    number: int
+    text: str
+    owner: str
+    due: str
+    done: bool
+
+
+@dataclass(frozen=True)
+class MeetingCard:
+    number: int
+    title: str
+    when: str  # in the community's zone
+    length: str
+    repeats: str | None
+    place: str | None
+    link: str | None  # members only
+    about: str | None
+    cancelled: bool
+    counts: str  # "Going 4 · Maybe 1 · Can't come 0", as the card says it
+    answers: list[tuple[str, int]]  # (answer, how many), for the table beside the chart
+    chart: Chart
+    # Members only: the agenda, the minutes and the action items.
+    agenda: list[str]
+    minutes: str | None
+    actions: list[ActionLine]
+
+
+def meetings_page(session: Session, viewer: Viewer) -> Mapping[str, Any]:
+    coming, coming_total = _coming(session, viewer, COMING_SHOWN)
+    past_where = (
+        Meeting.community_id == viewer.community_id,
+        Meeting.status != MeetingStatus.DRAFT,
+        col(Meeting.starts_at) <= viewer.now,
+    )
+    past = [
+        m
+        for m in session.exec(
+            select(Meeting)
+            .where(*past_where)
+            .order_by(col(Meeting.starts_at).desc(), col(Meeting.number).desc())
+            .limit(PAST_SHOWN + len(coming))  # those still going on are listed as coming
+        )
+        if not _still_on(m, viewer.now)
+    ][:PAST_SHOWN]
+    past_total = session.exec(
+        select(func.count()).select_from(Meeting).where(*past_where)
+    ).one() - sum(1 for m in coming if m.starts_at <= viewer.now)
+    member = viewer.may_see(MEMBERS)
+    return {
+        "coming": _cards(session, viewer, coming, member=member),
+        "coming_total": coming_total,
+        "past": _cards(session, viewer, past, member=member),
+        "past_total": past_total,
+        "member": member,
+    }
+
+
+def next_panel(session: Session, viewer: Viewer) -> Mapping[str, Any]:
+    coming, total = _coming(session, viewer, PANEL_SHOWN)
+    return {"meetings": _cards(session, viewer, coming, member=False), "total": total}
+
+
+def _still_on(meeting: Meeting, now: datetime) -> bool:
+    return meeting.starts_at + timedelta(minutes=meeting.duration_minutes) > now
+
+
+def _coming(session: Session, viewer: Viewer, most: int) -> tuple[list[Meeting], int]:
+    """Announced meetings not yet over (cancelled ones too, marked), soonest first, and how
+    many there are: those under way, read apart from those to come, so that a community with
+    thousands of meetings ahead reads only the few it shows."""
+    mine = (Meeting.community_id == viewer.community_id, Meeting.status != MeetingStatus.DRAFT)
+    under_way = [
+        m
+        for m in session.exec(
+            select(Meeting)
+            .where(
+                *mine,
+                col(Meeting.starts_at) > viewer.now - LONGEST_MEETING,
+                col(Meeting.starts_at) <= viewer.now,
+            )
+            .order_by(col(Meeting.starts_at), col(Meeting.number))
+        )
+        if _still_on(m, viewer.now)
+    ]
+    ahead = (*mine, col(Meeting.starts_at) > viewer.now)
+    later = session.exec(
+        select(Meeting)
+        .where(*ahead)
+        .order_by(col(Meeting.starts_at), col(Meeting.number))
+        .limit(most)
+    )
+    total = (
+        len(under_way) + session.exec(select(func.count()).select_from(Meeting).where(*ahead)).one()
+    )
+    return [*under_way, *later][:most], total
+
+
+def _cards(
+    session: Session, viewer: Viewer, meetings: list[Meeting], *, member: bool
+) -> list[MeetingCard]:
+    if not meetings:
+        return []
+    community = session.get_one(Community, viewer.community_id)
+    ids = [m.id for m in meetings]
+    answers: dict[int, Counter[Answer]] = {m.id or 0: Counter() for m in meetings}
+    for meeting_id, answer, count in session.exec(
+        select(MeetingResponse.meeting_id, MeetingResponse.answer, func.count())
+        .where(col(MeetingResponse.meeting_id).in_(ids))
+        .group_by(col(MeetingResponse.meeting_id), col(MeetingResponse.answer))
+    ):
+        answers[meeting_id][Answer(answer)] = count
+    series_ids = {m.series_id for m in meetings if m.series_id is not None}
+    rules = {
+        s.id: s.rule
+        for s in session.exec(select(MeetingSeries).where(col(MeetingSeries.id).in_(series_ids)))
+        if s.ended_at is None
+    }
+    return [
+        _card(
+            session,
+            viewer,
+            MeetingView(m, community, answers[m.id or 0], (), rules.get(m.series_id)),
+            member=member,
+        )
+        for m in meetings
+    ]
+
+
+def _card(session: Session, viewer: Viewer, view: MeetingView, *, member: bool) -> MeetingCard:
+    meeting, zone = view.meeting, viewer.timezone
+    counted = [
+        (render.ANSWER_WORDS[answer].capitalize(), view.answers[answer])
+        for answer in (Answer.GOING, Answer.MAYBE, Answer.CANT, Answer.WAITING)
+        if answer is not Answer.WAITING or view.answers[answer]
+    ]
+    return MeetingCard(
+        number=view.number,
+        title=meeting.title,
+        when=format_local(meeting.starts_at, zone),
+        length=length(timedelta(minutes=meeting.duration_minutes)),
+        repeats=describe(view.repeats) if view.repeats else None,
+        place=meeting.place,
+        link=meeting.link if member else None,
+        about=meeting.about,
+        cancelled=view.status is MeetingStatus.CANCELLED,
+        counts=render.counts(view),
+        answers=counted,
+        chart=bars(
+            f"Meeting #{view.number}: answers so far",
+            [Row(label, count, str(count)) for label, count in counted],
+        ),
+        agenda=[item.text for item in accepted_items(session, view.id)] if member else [],
+        minutes=meeting.minutes if member else None,
+        actions=[
+            ActionLine(
+                item.number,
+                item.text,
+                owner,
+                _due(item.due_at, zone),
+                item.done_at is not None,
+            )
+            for item, owner in (actions_of(session, view.id) if member else [])
+        ],
+    )
+
+
+def _due(moment: datetime, zone: str) -> str:
+    """A deadline as /actions says it (a day's end for one given as a day), on the web's clock."""
+    if is_end_of_day(moment, zone):
+        return f"{format_day(moment, zone)}, end of the day"
+    return format_local(moment, zone)
+
+
+MEETINGS = Page("meetings", "Meetings", ANYONE, "meetings/meetings.html", meetings_page)
+NEXT_MEETINGS = Panel("Coming up", ANYONE, "meetings/home.html", next_panel)
