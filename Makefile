@@ -29,7 +29,7 @@ format: $(STAMP_DEV)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# write_path, polls, meetings and repairs print their figures on SQLite, then on PostgreSQL:
+# write_path, polls, meetings, repairs and web print their figures on SQLite, then on PostgreSQL:
 # MOOT_BENCH_POSTGRES_URL if set, else a throwaway durable cluster of Debian's postgresql-15
 # (bench/postgres.py), else a loud "PostgreSQL: NOT MEASURED". The others measure the process
 # (start-up, stalls, Telegram) on SQLite.
@@ -43,6 +43,7 @@ bench: $(STAMP_DEV)
 	$(BIN)/python -m bench.telegram_burst
 	$(BIN)/python -m bench.telegram_e2e
 	$(BIN)/python -m bench.repairs
+	$(BIN)/python -m bench.web
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from bot.access import MEMBERS
+from bot.access import ANYONE
 from bot.dates import format_local, month_starts
 from bot.pages import Page, Panel, Viewer
 from bot.repairs import stats
@@ -324,5 +324,9 @@ def repairs_panel(session: Session, viewer: Viewer) -> Mapping[str, Any]:
     }
 
 
-REPAIRS = Page("repairs", "Repairs", MEMBERS, "repairs/repairs.html", repairs_page)
-REPAIRS_NOW = Panel("Repairs", MEMBERS, "repairs/home.html", repairs_panel)
+# The figures and the open communal problems carry no names, and a community that chooses
+# `/web public` publishes them for anyone (a councillor asking how fast damp is fixed); in
+# chat, `/repairs stats` and `/communal` are for members. A visitor's own reports need them
+# signed in (own_reports).
+REPAIRS = Page("repairs", "Repairs", ANYONE, "repairs/repairs.html", repairs_page)
+REPAIRS_NOW = Panel("Repairs", ANYONE, "repairs/home.html", repairs_panel)

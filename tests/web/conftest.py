@@ -1,18 +1,28 @@
-"""A running web server over the test's Moot, Elm Court with one visitor of every kind, and
-browsers that keep cookies as a real one does."""
+"""The web's test fixtures: a running web server over the test's Moot, Elm Court with one
+visitor of every kind, and HTTP browsers that keep cookies as a real one does; one headless
+Chromium for the whole run, where screenshots go, and stores that live for a whole test module
+(the browser tests build one neighbourhood and let each kind of visitor look at it).
+
+A test that uses Chromium and finds none is reported as not run at the end (or fails, with
+MOOT_REQUIRE_BROWSER=1), the way tests/conftest.py treats a missing PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
-from collections.abc import AsyncIterator, Callable
+import shutil
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 import pytest
+import pytest_asyncio
 from jinja2 import FileSystemLoader, PrefixLoader
 from multidict import CIMultiDictProxy
+from playwright.async_api import Browser as Chromium
+from playwright.async_api import async_playwright
 from sqlmodel import Session
 
 from adapters.web.server import WebServer
@@ -25,8 +35,17 @@ from bot.pages import WebAccess
 from bot.web import service
 from storage.models import Membership, MembershipStatus, Person, Role
 from storage.store import Store
-from tests.conftest import STOP_WITHIN_SECONDS
+from tests.conftest import STOP_WITHIN_SECONDS, NewStore, _postgres_databases
 from tests.helpers import Resident, texts
+from tests.web.browser import (
+    BROWSER_REQUIRED,
+    CHROMIUM,
+    DOCS_SCREENSHOTS,
+    MISSING,
+    NOT_RUN,
+    SCREENSHOTS_WANTED,
+    launch_arguments,
+)
 from tests.web.sample import SAMPLE
 
 # Each kind of visitor, and their role in Elm Court (None: not a member).
@@ -186,3 +205,63 @@ async def visitors(
         if kind in people:
             await sign_in(moot, found[kind], people[kind])
     return Visitors(community_id, found)
+
+
+_not_run: list[str] = []
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before any fixture is built: a browser test without a browser fails or is not run."""
+    if "browser" not in getattr(item, "fixturenames", ()) or CHROMIUM.exists():
+        return
+    if BROWSER_REQUIRED:
+        pytest.fail(MISSING, pytrace=False)
+    _not_run.append(item.nodeid)
+    pytest.skip(NOT_RUN)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _not_run:
+        terminalreporter.write_sep("!", f"{NOT_RUN}: {len(_not_run)} tests", red=True, bold=True)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def browser() -> AsyncIterator[Chromium]:
+    """Debian's Chromium, headless, started once for the run."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=launch_arguments()
+        )
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture(scope="session")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """docs/screenshots with MOOT_SCREENSHOTS=1 (to refresh the docs' pictures), else a
+    throwaway folder."""
+    if SCREENSHOTS_WANTED:
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return DOCS_SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[NewStore]:
+    """As `new_store`, but for a whole module: SQLite files, or PostgreSQL databases (dropped
+    after the module; not run without a server, as for every other test)."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        folder = tmp_path_factory.mktemp("web-store")
+        files = itertools.count(1)
+
+        def new_sqlite() -> str:
+            path = folder / f"moot-{next(files)}.db"
+            shutil.copyfile(template, path)
+            return f"sqlite:///{path}"
+
+        yield new_sqlite
+        return
+    yield from _postgres_databases(request)
