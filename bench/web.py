@@ -8,6 +8,9 @@ a community with 100,000 repair reports, 10,000 polls and 5,000 meetings, public
   signed in as the member who made all the reports (the most a page shows anyone);
 - beside them, the static /hello page from the same server in the same run: the baseline, the
   cost of HTTP itself (targets: each page at least x0.3 of it, and its p99 at most 50 ms);
+- the same two pages rendered afresh for every request, as right after each write (the server
+  otherwise serves a page again as rendered until something is written or the minute turns:
+  adapters/web/rendered.py), AFRESH requests each;
 - the longest the bot's event loop went without running a 1 ms ticker while the pages were
   served (target: at most 50 ms; bench/stalls.py measures it the same way).
 
@@ -40,6 +43,7 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 
 from adapters.web.server import WebServer
+from adapters.web.site import SITE
 from bench import postgres, repairs
 from bench.stalls import longest_stall
 from bench.stores import analyze, connected
@@ -57,6 +61,7 @@ REPORTS, POLLS, MEETINGS = 100_000, 10_000, 5_000
 OPEN_POLLS, UPCOMING_MEETINGS = 20, 30
 CLIENTS = 8
 REQUESTS = 2_000
+AFRESH = 300  # requests for each page rendered afresh
 SECONDS = 10.0
 WARM_UP = 20
 NOW = repairs.NOW
@@ -241,6 +246,7 @@ class Figures:
     label: str
     hello: Load | None = None
     pages: dict[str, Load] = field(default_factory=dict)
+    afresh: dict[str, Load] = field(default_factory=dict)  # rendered for each request
     stall: float = 0.0
 
 
@@ -269,6 +275,11 @@ async def serve(url: str, label: str) -> Figures:
             load = asyncio.ensure_future(loaded(base + path, cookie))
             figures.stall = max(figures.stall, await longest_stall(load))
             figures.pages[name] = load.result()
+        server.app[SITE].rendered.kept = 0  # every request renders its page, as after a write
+        for name, path in PAGES:
+            load = asyncio.ensure_future(loaded(base + path, cookie, AFRESH))
+            figures.stall = max(figures.stall, await longest_stall(load))
+            figures.afresh[name] = load.result()
     finally:
         await server.stop()
         await moot.stop()
@@ -333,6 +344,13 @@ def report(f: Figures) -> None:
             f"{name + ' ' + path:<44} {load.rate:>7,.0f} req/s, "
             f"p50 {statistics.median(load.latencies):.1f} ms, p99 {load.p99:.1f} ms "
             f"({load.requests:,} requests in {load.seconds:.1f} s)"
+        )
+    for name, _ in PAGES:
+        load = f.afresh[name]
+        print(
+            f"{name + ' rendered for each request':<44} {load.rate:>7,.0f} req/s, "
+            f"p50 {statistics.median(load.latencies):.1f} ms, p99 {load.p99:.1f} ms "
+            "(as after every write: no page kept)"
         )
     for name, _ in PAGES:
         load = f.pages[name]

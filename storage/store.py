@@ -55,6 +55,11 @@ class Store:
         self._reads = 0  # reads running on worker threads
         self._reads_changed = threading.Condition()
         self._closing = False
+        # Changes once any write through this store has ended (committed or not): what was read
+        # before may be out of date (the web's rendered pages: adapters/web/rendered.py). It
+        # counts this process's writes only; with one Moot process per database
+        # (docs/operating.md), that is every write.
+        self.version = 0
 
     def start(self) -> None:
         if not self.is_sqlite and (found := statement_logging(self.read_engine)):
@@ -99,7 +104,10 @@ class Store:
     async def write(
         self, op: WriteOp[T], *, long: bool = False, batched: Batched | None = None
     ) -> T:
-        return await self.writer.write(op, long=long, batched=batched)
+        try:
+            return await self.writer.write(op, long=long, batched=batched)
+        finally:
+            self.version += 1
 
     async def compact(self) -> None:
         """On SQLite, rewrite the database file table by table in key order and empty its

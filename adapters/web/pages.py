@@ -2,12 +2,14 @@
 
 Each page is one read on a worker thread (`moot.read`): who the cookie signs in, the viewer as
 they stand in the community, the declared rule, the feature's `load`, and the rendering, so
-serving a page never holds up the bot's event loop. A viewer who may not see a page gets the
+serving a page never holds up the bot's event loop. The same page asked again before anything
+is written is served as it was rendered (adapters/web/rendered.py). A viewer who may not see a page gets the
 same 404 as for a community that does not exist.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +18,7 @@ from aiohttp import web
 from markupsafe import Markup
 from sqlmodel import Session
 
+from adapters.web.rendered import PageKey
 from adapters.web.security import SESSION_COOKIE, forget_session
 from adapters.web.site import SITE, Site, csrf_token, html
 from bot import roles
@@ -91,8 +94,7 @@ async def hello(request: web.Request) -> web.Response:
 
 async def home(request: web.Request) -> web.Response:
     asked = _asked(request)
-    page = await asked.site.moot.read(lambda s: _home(asked, s))
-    return _page_or_not_found(page)
+    return _page_or_not_found(await _rendered(asked, "", lambda s: _home(asked, s)))
 
 
 def _home(asked: _Request, session: Session) -> str | None:
@@ -117,8 +119,29 @@ async def page(request: web.Request) -> web.Response:
     declared = asked.site.pages.get(request.match_info["slug"])
     if declared is None:
         raise web.HTTPNotFound()
-    found = await asked.site.moot.read(lambda s: _page(asked, declared, s))
+    found = await _rendered(asked, declared.slug, lambda s: _page(asked, declared, s))
     return _page_or_not_found(found)
+
+
+async def _rendered(
+    asked: _Request, slug: str, render: Callable[[Session], str | None]
+) -> str | None:
+    """The page as rendered for this visitor since the last write this minute, or rendered
+    now in a read (adapters/web/rendered.py)."""
+    site = asked.site
+    key = PageKey(
+        asked.community_id,
+        slug,
+        asked.cookie,
+        asked.csrf if asked.cookie else None,
+        site.moot.store.version,  # before the read: a write during it makes the key old
+        asked.now.replace(second=0, microsecond=0),
+    )
+    kept, page = site.rendered.get(key)
+    if not kept:
+        page = await site.moot.read(render)
+        site.rendered.keep(key, page)
+    return page
 
 
 def _page(asked: _Request, declared: Page, session: Session) -> str | None:

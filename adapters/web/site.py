@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -11,6 +11,7 @@ from jinja2 import Environment
 
 from adapters.web import security
 from adapters.web.limits import RateLimit
+from adapters.web.rendered import RenderedPages
 from bot.core import Moot
 from bot.pages import Page, Panel
 
@@ -27,6 +28,7 @@ class Site:
     sign_ins: RateLimit
     pages: Mapping[str, Page]  # by slug
     panels: tuple[Panel, ...]
+    rendered: RenderedPages = field(default_factory=RenderedPages)
 
 
 SITE = web.AppKey("site", Site)
