@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.typedefs import Handler
 
 from adapters.web import routes, security
@@ -34,7 +35,10 @@ def application(moot: Moot, *, secure: bool) -> web.Application:
         pages=pages,
         panels=tuple(p for feature in moot.features for p in feature.panels),
     )
-    app = web.Application(middlewares=[_guard], client_max_size=LARGEST_FORM)
+    app = web.Application(
+        middlewares=[web.normalize_path_middleware(append_slash=True), _guard],
+        client_max_size=LARGEST_FORM,
+    )
     app[SITE] = site
     app.on_response_prepare.append(_headers)
     routes.add(app)
@@ -50,9 +54,16 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     seed = site.csrf.seed_of(request)
     request[SEED] = security.new_seed() if seed is None else seed
     response: web.StreamResponse
-    if request.method == "POST" and not site.csrf.valid(
-        seed, str((await request.post()).get(security.CSRF_FIELD, ""))
-    ):
+    posted = await _form_token(request) if request.method == "POST" else ""
+    if posted is None:
+        response = message(
+            request,
+            400,
+            "Moot could not read this form",
+            "What your browser sent was not a form Moot can read. Go back, reload the page "
+            "and try again.",
+        )
+    elif request.method == "POST" and not site.csrf.valid(seed, posted):
         response = message(
             request,
             403,
@@ -72,3 +83,15 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 async def _headers(request: web.Request, response: web.StreamResponse) -> None:
     security.add_headers(request, response)
+    if request.app[SITE].secure:  # browsers that came once by HTTPS never fall back to HTTP
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+
+
+async def _form_token(request: web.Request) -> str | None:
+    """The CSRF token a POSTed form carries ("" without one); None when the body is not a
+    form at all (a broken or oversized body, an unknown charset)."""
+    try:
+        form = await request.post()
+    except (ValueError, LookupError, HttpProcessingError, web.HTTPException):
+        return None
+    return str(form.get(security.CSRF_FIELD, ""))

@@ -3,8 +3,9 @@ chat: time, place, answers so far, cancelled ones marked) and the home page's ne
 
 Members (who may /rsvp, /propose and read the minutes posted in their chats) also see each
 meeting's online link, agenda, minutes and action items. Someone who is not a member sees what
-a meeting's card shows a visitor, less the link to join: on a public page that would be anyone
-on the internet, not a visitor to the community's chat. Drafts are never listed.
+a meeting's card shows a visitor, less the link to join and the place (which may be someone's
+home): on a public page that would be anyone on the internet, not a visitor to the community's
+chat. Drafts are never listed.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class MeetingCard:
     when: str  # in the community's zone
     length: str
     repeats: str | None
-    place: str | None
+    place: str | None  # members only
     link: str | None  # members only
     about: str | None
     cancelled: bool
@@ -177,7 +178,7 @@ def _card(session: Session, viewer: Viewer, view: MeetingView, *, member: bool) 
         when=format_local(meeting.starts_at, zone),
         length=length(timedelta(minutes=meeting.duration_minutes)),
         repeats=describe(view.repeats) if view.repeats else None,
-        place=meeting.place,
+        place=meeting.place if member else None,
         link=meeting.link if member else None,
         about=meeting.about,
         cancelled=view.status is MeetingStatus.CANCELLED,

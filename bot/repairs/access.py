@@ -92,3 +92,6 @@ FOR_TEAM = REPAIRS_TEAM.on(REPORT)
 ME_TOO = MEMBERS.on(COMMUNAL)
 # Figures for members; the export of every report for organisers and the team.
 RECORDS = MEMBERS.checking(_exporting)
+
+# Which communal problems are open, and where: /communal in chat, the list on the Repairs page.
+OPEN_COMMUNAL = MEMBERS

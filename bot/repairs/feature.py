@@ -13,6 +13,7 @@ from bot.repairs.access import (
     ITS_REPORTER,
     ITS_TENANTS,
     ME_TOO,
+    OPEN_COMMUNAL,
     RECORDS,
     TENANTS_AND_TEAM,
 )
@@ -104,7 +105,7 @@ FEATURE = Feature(
             "communal",
             "Open communal problems, to say me too",
             tenants.communal,
-            rule=MEMBERS,
+            rule=OPEN_COMMUNAL,
         ),
         Command(
             "metoo",

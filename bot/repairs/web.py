@@ -21,10 +21,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from bot import roles
 from bot.access import ANYONE
 from bot.dates import format_local, month_starts
 from bot.pages import Page, Panel, Viewer
 from bot.repairs import stats
+from bot.repairs.access import OPEN_COMMUNAL
 from bot.repairs.clocks import Priority
 from bot.repairs.render import STATUS_WORDS, place, target
 from bot.repairs.spec import AWAAB, LABELS
@@ -288,6 +290,8 @@ def own_reports(session: Session, viewer: Viewer) -> tuple[list[OwnReport], bool
 
 def repairs_page(session: Session, viewer: Viewer) -> Mapping[str, Any]:
     problems, problems_total = communal(session, viewer.community_id)
+    if not roles.allows(viewer.role, OPEN_COMMUNAL.least):  # which and where: as /communal, in chat
+        problems = []
     mine, more_of_mine = own_reports(session, viewer)
     return {
         "trends": trends(session, viewer),

@@ -82,6 +82,7 @@ async def test_behind_https_every_cookie_is_sent_over_https_only(https_server: W
         http.get(f"http://127.0.0.1:{https_server.port}/") as response,
     ):
         set_cookie = response.headers["Set-Cookie"]
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
     assert set_cookie.startswith("moot_csrf=")
     assert "Secure" in set_cookie
     assert "HttpOnly" in set_cookie
@@ -128,3 +129,32 @@ async def test_a_second_browser_cannot_post_with_a_token_copied_into_another_coo
     finally:
         await planted.close()
     assert "Your communities" in (await browser.get("/")).text
+
+
+async def test_a_body_that_is_not_a_form_gets_a_page_saying_so_and_changes_nothing(
+    moot: Moot, open_browser: OpenBrowser
+) -> None:
+    person = await new_person(moot, "Ada", None, None)
+    browser = open_browser()
+    await sign_in(moot, browser, person)
+    broken = (
+        ("multipart/form-data", b"no boundary at all"),
+        ("multipart/form-data; boundary=x", b"--x\r\nnot a part\r\n"),
+        ("application/x-www-form-urlencoded; charset=bogus", b"csrf=1"),
+    )
+    for content_type, body in broken:
+        async with browser.http.post(
+            browser.base + "/sign-out", data=body, headers={"Content-Type": content_type}
+        ) as response:
+            assert response.status == 400, content_type
+            assert "Moot could not read this form" in await response.text()
+    assert "Your communities" in (await browser.get("/")).text  # still signed in
+
+
+async def test_a_community_address_without_its_last_slash_leads_to_its_home(
+    host: Resident, visitors: Visitors
+) -> None:
+    await set_access(host, WebAccess.PUBLIC)
+    moved = await visitors.browsers["stranger"].get("/c/1")
+    assert moved.status in (301, 308)
+    assert moved.headers["Location"] == "/c/1/"

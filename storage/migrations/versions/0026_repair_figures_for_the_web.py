@@ -5,7 +5,7 @@ in shared places (a partial index, counted without reading reports about homes),
 tenant's own reports newest first (bot/repairs/web.py).
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 Create Date: 2026-12-08 10:00:00
 """
 
