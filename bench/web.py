@@ -275,7 +275,9 @@ async def serve(url: str, label: str) -> Figures:
             load = asyncio.ensure_future(loaded(base + path, cookie))
             figures.stall = max(figures.stall, await longest_stall(load))
             figures.pages[name] = load.result()
-        server.app[SITE].rendered.kept = 0  # every request renders its page, as after a write
+        server.app[SITE].rendered.keep_at_most(
+            0
+        )  # every request renders its page, as after a write
         for name, path in PAGES:
             load = asyncio.ensure_future(loaded(base + path, cookie, AFRESH))
             figures.stall = max(figures.stall, await longest_stall(load))

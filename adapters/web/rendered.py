@@ -34,8 +34,15 @@ class RenderedPages:
     """A bounded map from a request's `PageKey` to its HTML (None: the 404 page)."""
 
     def __init__(self, kept: int = KEPT) -> None:
-        self.kept = kept  # 0: none (bench/web.py measures pages rendered afresh)
+        self._kept = kept
         self._pages: OrderedDict[PageKey, str | None] = OrderedDict()
+
+    def keep_at_most(self, kept: int) -> None:
+        """Keep no more than `kept` pages from now on (0: none; bench/web.py measures pages
+        rendered afresh)."""
+        self._kept = kept
+        while len(self._pages) > kept:
+            self._pages.popitem(last=False)
 
     def get(self, key: PageKey) -> tuple[bool, str | None]:
         """Whether the page was kept, and its HTML."""
@@ -47,7 +54,7 @@ class RenderedPages:
     def keep(self, key: PageKey, page: str | None) -> None:
         self._pages[key] = page
         self._pages.move_to_end(key)
-        while len(self._pages) > self.kept:
+        while len(self._pages) > self._kept:
             self._pages.popitem(last=False)
 
     def __len__(self) -> int:
