@@ -87,7 +87,7 @@ class Meeting(Table, table=True):
     # the series' one). Set on every row (0023 gave older ones `meeting-<id>@moot`); nullable
     # only because SQLite adds a column to a table in place only so.
     calendar_uid: str | None = Field(
-        default_factory=new_calendar_uid, sa_type=String(CALENDAR_UID_MAX)
+        default_factory=new_calendar_uid, sa_type=String(CALENDAR_UID_MAX), index=True
     )
 
 
@@ -101,8 +101,8 @@ class MeetingSeries(Table, table=True):
     rule: str = Field(sa_type=String(100))  # e.g. FREQ=MONTHLY;BYDAY=+1TU
     timezone: str = Field(sa_type=String(64))
     ended_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
-    calendar_uid: str | None = Field(  # as Meeting's (0023 gave older ones `series-<id>@moot`)
-        default_factory=new_calendar_uid, sa_type=String(CALENDAR_UID_MAX)
+    calendar_uid: str | None = Field(  # as Meeting's (0021 gave older ones `series-<id>@moot`)
+        default_factory=new_calendar_uid, sa_type=String(CALENDAR_UID_MAX), index=True
     )
 
 

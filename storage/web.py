@@ -2,15 +2,15 @@
 calendar feed tokens (bot/web).
 
 Sign-in links and sessions are kept as the sha256 of their token only: a copy of the database
-signs nobody in. Feed tokens are kept as they are, since a member is shown theirs again; a feed
-shows only meetings, which the token's community announced anyway.
+signs nobody in. Feed tokens are kept as they are, since a member is shown theirs again; each
+belongs to one member and opens only while they are an active member of its community.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, String, text
+from sqlalchemy import Column, Index, String
 from sqlmodel import Field
 
 from storage.table import Table
@@ -54,28 +54,16 @@ class WebSession(Table, table=True):
 
 
 class FeedToken(Table, table=True):
-    """The secret part of a calendar subscription URL: a community's feed (no person) or one
-    member's own (only the meetings they are going to). One of each, made once."""
+    """The secret part of one member's calendar subscription URL: their community's meetings
+    (whole) or only the ones they are going to. One of each per community, made once; it opens
+    only while they are an active member there (bot.web.service.feed_owner)."""
 
     __table_args__ = (
-        Index(
-            "ux_feedtoken_community",
-            "community_id",
-            unique=True,
-            sqlite_where=text("person_id IS NULL"),
-            postgresql_where=text("person_id IS NULL"),
-        ),
-        Index(
-            "ux_feedtoken_member",
-            "community_id",
-            "person_id",
-            unique=True,
-            sqlite_where=text("person_id IS NOT NULL"),
-            postgresql_where=text("person_id IS NOT NULL"),
-        ),
+        Index("ux_feedtoken_member", "community_id", "person_id", "whole", unique=True),
         Index("ix_feedtoken_person_id", "person_id"),
     )
 
     token: str = Field(primary_key=True, sa_type=String(TOKEN_MAX))
     community_id: int = Field(foreign_key="community.id")
-    person_id: int | None = Field(default=None, foreign_key="person.id")
+    person_id: int = Field(foreign_key="person.id")
+    whole: bool  # the community's calendar; False: only the meetings they are going to

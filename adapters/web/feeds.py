@@ -1,6 +1,8 @@
-"""Calendar subscriptions: a community's meetings, a member's (those they are going to), and one
-meeting (the "add to calendar" link on its card). The token in the address is the only key:
-an unknown one is the same 404 as any page that is not there."""
+"""Calendar subscriptions: a member's calendar of their community's meetings or of those they
+are going to (each token is one member's, and opens only while they are a member there), and
+one meeting (the "add to calendar" link on its card, keyed by its calendar UID's random part,
+which opens nothing else). The key in the address is the only key: an unknown one is the same
+404 as any page that is not there."""
 
 from __future__ import annotations
 
@@ -20,23 +22,18 @@ async def calendar(request: web.Request) -> web.Response:
         owner = service.feed_owner(session, token)
         if owner is None:
             return None
-        community_id, person_id = owner
-        if person_id is None:
-            return feeds.community_feed(session, community_id, now)
-        return feeds.personal_feed(session, community_id, person_id, now)
+        if owner.whole:
+            return feeds.community_feed(session, owner.community_id, now)
+        return feeds.personal_feed(session, owner.community_id, owner.person_id, now)
 
     return _ics(await site.moot.read(read), None)
 
 
 async def meeting(request: web.Request) -> web.Response:
-    site, token = request.app[SITE], request.match_info["token"]
-    number, now = int(request.match_info["number"]), site.moot.clock.now()
-
-    def read(session: Session) -> bytes | None:
-        owner = service.feed_owner(session, token)
-        return None if owner is None else feeds.one_meeting(session, owner[0], number, now)
-
-    return _ics(await site.moot.read(read), f"meeting-{number}.ics")
+    site, key = request.app[SITE], request.match_info["key"]
+    now = site.moot.clock.now()
+    body = await site.moot.read(lambda session: feeds.one_meeting(session, key, now))
+    return _ics(body, "meeting.ics")
 
 
 def _ics(body: bytes | None, download: str | None) -> web.Response:

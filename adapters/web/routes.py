@@ -12,6 +12,8 @@ STATIC = Path(__file__).parent / "static"
 # Community ids and meeting numbers fit the store's integers; tokens are URL-safe base64.
 COMMUNITY = r"/c/{community:\d{1,9}}"
 TOKEN = r"{token:[A-Za-z0-9_-]{1,128}}"
+# A meeting's calendar key: the random (uuid4) part of its calendar UID.
+CALENDAR_KEY = r"{key:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}}"
 
 
 def add(app: web.Application) -> None:
@@ -25,4 +27,4 @@ def add(app: web.Application) -> None:
     router.add_post(f"/sign-in/{TOKEN}", signing.redeem)
     router.add_post("/sign-out", signing.sign_out)
     router.add_get(f"/feeds/{TOKEN}.ics", feeds.calendar)
-    router.add_get(f"/feeds/{TOKEN}" + r"/meeting-{number:\d{1,9}}.ics", feeds.meeting)
+    router.add_get(f"/calendar/{CALENDAR_KEY}.ics", feeds.meeting)

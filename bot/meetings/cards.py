@@ -7,31 +7,44 @@ from sqlmodel import Session
 
 from bot.events import Reply
 from bot.meetings import findtime, render
+from bot.meetings.calendar import calendar_key
 from bot.meetings.views import load
 from bot.runtime import Runtime
 from bot.web.addresses import meeting_url
-from bot.web.service import known_feed_token
-from bot.web.settings import web_state
-from storage.meetings import Meeting
+from bot.web.settings import reachable, web_state
+from storage.meetings import Meeting, MeetingSeries, MeetingStatus
 
 
 async def meeting_card(runtime: Runtime, key: str) -> Reply | None:
     """The meeting's card as it stands when sent (a live outbox message), with a link that adds
-    the meeting to a calendar."""
+    the meeting to a calendar when others can reach the web (not a loopback base URL)."""
 
     base_url = web_state(runtime).base_url
+    linked = reachable(base_url)
 
     def build(session: Session) -> Reply | None:
         meeting = session.get(Meeting, int(key))
         if meeting is None:
             return None
-        # Made when the card was posted (service.add_post); a card older than feeds has none.
-        token = known_feed_token(session, meeting.community_id, None)
-        link = None if token is None else meeting_url(base_url, token, meeting.number)
+        link = _calendar_link(session, meeting, base_url) if linked else None
         text, buttons = render.card(load(session, int(key)), link)
         return Reply(text, buttons=tuple(buttons))
 
     return await runtime.read(build)
+
+
+def _calendar_link(session: Session, meeting: Meeting, base_url: str) -> str | None:
+    """The address of this meeting's calendar file (its series' for an occurrence), keyed by
+    the random part of its calendar UID so it opens nothing else; none for a draft or an old
+    guessable UID."""
+    if meeting.status == MeetingStatus.DRAFT:
+        return None
+    uid = meeting.calendar_uid
+    if meeting.series_id is not None:
+        series = session.get(MeetingSeries, meeting.series_id)
+        uid = None if series is None else series.calendar_uid
+    key = calendar_key(uid)
+    return None if key is None else meeting_url(base_url, key)
 
 
 async def finder_card(runtime: Runtime, key: str) -> Reply | None:

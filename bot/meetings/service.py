@@ -22,7 +22,6 @@ from bot.numbers import next_number
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.scheduler import reschedule, unschedule
-from bot.web.service import feed_token
 from storage.locking import locked, locked_one
 from storage.meetings import (
     Answer,
@@ -270,7 +269,6 @@ def add_post(
             MeetingPost.thread_id == thread_id,
         )
     ).first()
-    feed_token(session, meeting.community_id, None)  # the card's "add to calendar" link
     placed = outbox.place_card(
         session,
         existing,

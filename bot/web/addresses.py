@@ -1,5 +1,6 @@
 """The web addresses Moot gives out. None carries personal data: a token is random, a number
-is a community's or a meeting's (adapters/web serves them)."""
+is a community's, and a meeting's calendar key is the random part of its calendar UID
+(adapters/web serves them)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ def feed_url(base_url: str, feed_token: str) -> str:
     return f"{base_url}/feeds/{feed_token}.ics"
 
 
-def meeting_url(base_url: str, feed_token: str, number: int) -> str:
-    """One meeting as a calendar file, for a card's "add to calendar" link."""
-    return f"{base_url}/feeds/{feed_token}/meeting-{number}.ics"
+def meeting_url(base_url: str, calendar_key: str) -> str:
+    """One meeting (or series) as a calendar file, for a card's "add to calendar" link: the key
+    opens that meeting and nothing else (bot.meetings.calendar.calendar_key)."""
+    return f"{base_url}/calendar/{calendar_key}.ics"

@@ -13,7 +13,7 @@ from bot import roles
 from bot.context import Context
 from bot.pages import WebAccess
 from bot.web import render, service
-from bot.web.settings import web_state
+from bot.web.settings import reachable, web_state
 from storage.models import Role
 
 
@@ -40,8 +40,8 @@ async def web(ctx: Context) -> None:
         on = service.access_of(session, community_id) is not WebAccess.OFF
         return _Links(
             service.issue_sign_in(session, ctx.person_id, ctx.now) if on else None,
-            service.feed_token(session, community_id, None),
-            service.feed_token(session, community_id, ctx.person_id),
+            service.feed_token(session, community_id, ctx.person_id, whole=True),
+            service.feed_token(session, community_id, ctx.person_id, whole=False),
         )
 
     links = await ctx.runtime.write(issue)
@@ -54,5 +54,6 @@ async def web(ctx: Context) -> None:
             links.community_feed,
             links.own_feed,
             admin=roles.allows(ctx.role, Role.ADMIN),
+            local=not reachable(base_url),
         )
     )

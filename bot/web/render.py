@@ -32,9 +32,11 @@ def links(
     own_feed: str,
     *,
     admin: bool,
+    local: bool = False,
 ) -> str:
     """The private answer to /web: a sign-in link (None while the community's pages are off)
-    and the member's two calendar addresses."""
+    and the member's two calendar addresses; `local` when the base URL is a loopback address,
+    which only the computer Moot runs on can open."""
     if sign_in is None:
         lines = [f"{community} has no web pages: they are off."]
         if admin:
@@ -56,6 +58,12 @@ def links(
         f"• {community}'s meetings: {addresses.feed_url(base_url, community_feed)}",
         f"• the meetings you are going to: {addresses.feed_url(base_url, own_feed)}",
     ]
+    if local:
+        lines += [
+            "",
+            "These links work only on the computer Moot runs on until its WEB_BASE_URL is set "
+            "to an address others can reach.",
+        ]
     return "\n".join(lines)
 
 

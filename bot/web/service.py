@@ -4,7 +4,9 @@ web sessions and calendar feed tokens; and who is looking at a community's pages
 The web adapter calls these inside `moot.read` (looking) or `moot.write` (changing). Sign-in
 links and sessions are stored as the sha256 of their token, so a copy of the database signs
 nobody in: only the person holding the link or the cookie has the token itself. Feed tokens are
-stored as they are, because a member is shown theirs again each time they ask.
+stored as they are, because a member is shown theirs again each time they ask; every one belongs
+to one member and opens only while they are an active member of its community, so removing
+someone stops their calendars and no address is shared by a whole community.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
@@ -125,40 +128,49 @@ def sign_out(session: Session, session_token: str) -> None:
     session.exec(delete(WebSession).where(col(WebSession.token_hash) == _hashed(session_token)))
 
 
-def known_feed_token(session: Session, community_id: int, person_id: int | None) -> str | None:
-    """The feed token made already for the community (person None) or one member, if any: for
-    reads, which make nothing (a meeting card's link)."""
-    owner = (
-        col(FeedToken.person_id).is_(None)
-        if person_id is None
-        else col(FeedToken.person_id) == person_id
-    )
+@dataclass(frozen=True)
+class FeedOwner:
+    """What a feed token opens: one member's calendar of their community's meetings (whole) or
+    of only the ones they are going to."""
+
+    community_id: int
+    person_id: int
+    whole: bool
+
+
+def known_feed_token(
+    session: Session, community_id: int, person_id: int, *, whole: bool
+) -> str | None:
+    """The member's feed token for the community's calendar (whole) or their own meetings, if
+    made already."""
     return session.exec(
-        select(FeedToken.token).where(FeedToken.community_id == community_id, owner)
+        select(FeedToken.token).where(
+            FeedToken.community_id == community_id,
+            FeedToken.person_id == person_id,
+            FeedToken.whole == whole,
+        )
     ).first()
 
 
-def feed_token(session: Session, community_id: int, person_id: int | None) -> str:
-    """Inside a write: the community's feed token (person None) or a member's own, made the
-    first time it is asked for and the same ever after (subscribed calendars keep working)."""
-    known = known_feed_token(session, community_id, person_id)
+def feed_token(session: Session, community_id: int, person_id: int, *, whole: bool) -> str:
+    """Inside a write: the member's feed token for the community's calendar (whole) or only the
+    meetings they are going to, made the first time it is asked for and the same ever after
+    (subscribed calendars keep working)."""
+    known = known_feed_token(session, community_id, person_id, whole=whole)
     if known is not None:
         return known
     token = _token()
-    session.add(FeedToken(token=token, community_id=community_id, person_id=person_id))
+    session.add(FeedToken(token=token, community_id=community_id, person_id=person_id, whole=whole))
     return token
 
 
-def feed_owner(session: Session, token: str) -> tuple[int, int | None] | None:
-    """Whose feed a token opens: (community id, person id or None for the community's feed).
-    None for an unknown token, and for a member's own feed once they are no longer an active
-    member there."""
+def feed_owner(session: Session, token: str) -> FeedOwner | None:
+    """Whose calendar a token opens; None for an unknown token, and for one whose member is no
+    longer an active member of its community (removed, left, banned)."""
     row = session.get(FeedToken, token)
-    if row is None:
+    if row is None or _role(session, row.community_id, row.person_id) is None:
         return None
-    if row.person_id is not None and _role(session, row.community_id, row.person_id) is None:
-        return None
-    return row.community_id, row.person_id
+    return FeedOwner(row.community_id, row.person_id, row.whole)
 
 
 def viewer(

@@ -1,7 +1,8 @@
 """The web feature through the core, as residents use it: admins choose what a community shows,
 a member asks for a one-time sign-in link (privately, never in the group) and their calendar
 addresses, the link signs them in once within ten minutes, a removed member sees no more than a
-stranger, /forgetme ends all of it, and each meeting's card carries an "add to calendar" link."""
+stranger (and their calendar addresses stop), /forgetme ends all of it, and each meeting's card
+carries an "add to calendar" link once the web has an address others can reach."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from bot.events import Reply, Visibility
 from bot.features import ALL_FEATURES
 from bot.pages import WebAccess
 from bot.web import service
-from bot.web.settings import WebSettings
+from bot.web.service import FeedOwner
+from bot.web.settings import WebSettings, reachable
+from storage.meetings import Meeting
 from storage.models import Account, AuditEntry, Role
 from storage.store import Store
 from storage.web import FeedToken, SignInLink, WebSession
@@ -48,7 +51,8 @@ def sign_in_token(replies: list[Reply]) -> str:
 
 
 def feeds(replies: list[Reply]) -> tuple[str, str]:
-    """The community's feed token and the member's own, in the order /web gives them."""
+    """The member's two feed tokens, in the order /web gives them: the community's calendar and
+    the meetings they are going to."""
     community, own = FEED.findall(texts(replies))
     return community[1], own[1]
 
@@ -59,6 +63,10 @@ async def redeem(moot: Moot, clock: ManualClock, token: str) -> str | None:
 
 async def who_is_signed_in(moot: Moot, clock: ManualClock, session_token: str) -> int | None:
     return await moot.read(lambda s: service.signed_in(s, session_token, clock.now()))
+
+
+async def owner_of(moot: Moot, token: str) -> FeedOwner | None:
+    return await moot.read(lambda s: service.feed_owner(s, token))
 
 
 async def rows(moot: Moot, table: type[SignInLink | WebSession | FeedToken], person: int) -> int:
@@ -113,6 +121,7 @@ async def test_a_member_gets_a_sign_in_link_privately_and_the_group_never_sees_o
     assert f"The pages: {BASE}/c/1/" in said
     assert re.search(rf"Elm Court's meetings: {BASE}/feeds/\S+\.ics", said)
     assert re.search(rf"the meetings you are going to: {BASE}/feeds/\S+\.ics", said)
+    assert "work only on the computer Moot runs on until its WEB_BASE_URL is set" in said
 
     in_group = await alice.say("/web")
     assert in_group
@@ -130,8 +139,10 @@ async def test_while_the_pages_are_off_members_are_told_and_calendars_still_work
     assert "Elm Court has no web pages: they are off." in said
     assert "/sign-in/" not in said
     assert "/web members" not in said
+    alice_id = await person_of(moot, alice)
     community_feed, _ = feeds(await alice.privately("/web"))
-    assert await moot.read(lambda s: service.feed_owner(s, community_feed)) == (1, None)
+    owner = await moot.read(lambda s: service.feed_owner(s, community_feed))
+    assert owner == FeedOwner(community_id=1, person_id=alice_id, whole=True)
     assert await rows(moot, SignInLink, await person_of(moot, alice)) == 0
     told = texts(await host.privately("/web"))
     assert "Turn them on with /web members" in told
@@ -201,7 +212,7 @@ async def test_a_removed_member_is_no_more_than_a_stranger_on_the_pages(
 ) -> None:
     alice, _ = elm
     alice_id = await person_of(moot, alice)
-    _, own_feed = feeds(await alice.privately("/web"))
+    community_feed, own_feed = feeds(await alice.privately("/web"))
 
     async def seen_as(person: int | None, community: int = 1) -> tuple[object, ...] | None:
         """How the pages see this person: (role, access, community's name, person)."""
@@ -217,12 +228,15 @@ async def test_a_removed_member_is_no_more_than_a_stranger_on_the_pages(
     assert await moot.read(lambda s: service.communities_of(s, alice_id)) == [
         (1, "Elm Court", Role.MEMBER)
     ]
-    assert await moot.read(lambda s: service.feed_owner(s, own_feed)) == (1, alice_id)
+    assert await moot.read(lambda s: service.feed_owner(s, own_feed)) == FeedOwner(
+        1, alice_id, whole=False
+    )
 
     assert "Removed" in texts(await host.say("/remove 2"))
     assert await seen_as(alice_id) == (None, WebAccess.MEMBERS, "Elm Court", alice_id)
     assert await moot.read(lambda s: service.communities_of(s, alice_id)) == []
-    assert await moot.read(lambda s: service.feed_owner(s, own_feed)) is None
+    for token in (community_feed, own_feed):  # both of her calendar addresses stop
+        assert await owner_of(moot, token) is None
 
 
 async def test_feed_tokens_are_made_once_and_each_opens_only_its_own_feed(
@@ -233,24 +247,27 @@ async def test_feed_tokens_are_made_once_and_each_opens_only_its_own_feed(
     community_feed, alices = feeds(await alice.privately("/web"))
     assert feeds(await alice.say("/web")) == (community_feed, alices)  # the same every time
     bobs_community_feed, bobs = feeds(await bob.privately("/web"))
-    assert bobs_community_feed == community_feed
+    assert bobs_community_feed != community_feed  # no address is shared by the community
     assert bobs != alices
 
     oak_admin = Resident(moot, "console", "oak", "Oak Admin", chat_admin=True)
     await oak_admin.say("/setup Oak Lane", group("console", "oak-chat"))
     oak_feed, _ = feeds(await oak_admin.privately("/web"))  # Oak Lane, where they last were
-    assert oak_feed != community_feed
+    oak_id = await person_of(moot, oak_admin)
 
-    owners = await moot.read(
-        lambda s: [
-            service.feed_owner(s, token) for token in (community_feed, alices, bobs, oak_feed)
-        ]
-    )
-    assert owners == [(1, None), (1, alice_id), (1, bob_id), (2, None)]
+    tokens = (community_feed, alices, bobs_community_feed, bobs, oak_feed)
+    owners = await moot.read(lambda s: [service.feed_owner(s, token) for token in tokens])
+    assert owners == [
+        FeedOwner(1, alice_id, whole=True),
+        FeedOwner(1, alice_id, whole=False),
+        FeedOwner(1, bob_id, whole=True),
+        FeedOwner(1, bob_id, whole=False),
+        FeedOwner(2, oak_id, whole=True),
+    ]
     assert await moot.read(lambda s: service.feed_owner(s, "made-up")) is None
 
 
-async def test_forgetting_a_member_ends_their_sessions_links_and_own_feed(
+async def test_forgetting_a_member_ends_their_sessions_links_and_feeds(
     moot: Moot, elm: list[Resident], clock: ManualClock
 ) -> None:
     alice, bob = elm
@@ -265,15 +282,19 @@ async def test_forgetting_a_member_ends_their_sessions_links_and_own_feed(
     web = json.loads(copy.file.data)["web"]
     assert len(web["signed_in_sessions"]) == 1
     assert len(web["sign_in_links"]) == 2
-    assert web["own_calendar_feeds"] == [{"community": "Elm Court"}]
+    assert web["calendar_feeds"] == [
+        {"community": "Elm Court", "meetings": "going"},
+        {"community": "Elm Court", "meetings": "all"},
+    ]
     assert own_feed not in copy.file.data.decode()
+    assert community_feed not in copy.file.data.decode()
 
     await alice.press("forgetme confirm", dm("console", "alice"))
     assert await who_is_signed_in(moot, clock, cookie) is None
     for table in (SignInLink, WebSession, FeedToken):
         assert await rows(moot, table, alice_id) == 0
     assert await moot.read(lambda s: service.feed_owner(s, own_feed)) is None
-    assert await moot.read(lambda s: service.feed_owner(s, community_feed)) == (1, None)
+    assert await moot.read(lambda s: service.feed_owner(s, community_feed)) is None
     assert bobs is not None
     assert await who_is_signed_in(moot, clock, bobs) is not None
 
@@ -286,8 +307,8 @@ async def test_linking_two_accounts_keeps_one_set_of_sessions_and_feeds(
     await admin.say(f"/setup {community}", group("telegram"))
     on_telegram = Resident(moot, "telegram", "222", "Alice T")
     await on_telegram.say("/join", group("telegram"))
-    _, kept_feed = feeds(await alice.privately("/web"))
-    _, dropped_feed = feeds(await on_telegram.privately("/web"))
+    kept_whole, kept_feed = feeds(await alice.privately("/web"))
+    dropped_whole, dropped_feed = feeds(await on_telegram.privately("/web"))
     cookie = await redeem(moot, clock, sign_in_token(await alice.privately("/web")))
     other_cookie = await redeem(moot, clock, sign_in_token(await on_telegram.privately("/web")))
     assert cookie is not None
@@ -295,14 +316,20 @@ async def test_linking_two_accounts_keeps_one_set_of_sessions_and_feeds(
 
     code = next(w for w in texts(await alice.privately("/link")).split() if w.startswith("LINK-"))
     linked = texts(await on_telegram.privately(f"/link {code}"))
-    assert "Elm Court: both accounts had their own calendar address" in linked
+    assert "Elm Court: both accounts had calendar addresses" in linked
     alice_id = await person_of(moot, alice)
     assert await person_of(moot, on_telegram) == alice_id
     assert await who_is_signed_in(moot, clock, cookie) == alice_id
     assert await who_is_signed_in(moot, clock, other_cookie) == alice_id  # still signed in
-    assert await moot.read(lambda s: service.feed_owner(s, kept_feed)) == (1, alice_id)
-    assert await moot.read(lambda s: service.feed_owner(s, dropped_feed)) is None
-    assert feeds(await on_telegram.privately("/web"))[1] == kept_feed
+    assert await moot.read(lambda s: service.feed_owner(s, kept_feed)) == FeedOwner(
+        1, alice_id, whole=False
+    )
+    assert await moot.read(lambda s: service.feed_owner(s, kept_whole)) == FeedOwner(
+        1, alice_id, whole=True
+    )
+    for dropped in (dropped_whole, dropped_feed):
+        assert await owner_of(moot, dropped) is None
+    assert feeds(await on_telegram.privately("/web")) == (kept_whole, kept_feed)
 
 
 async def test_the_daily_tidy_up_deletes_expired_links_and_sessions(
@@ -321,22 +348,22 @@ async def test_the_daily_tidy_up_deletes_expired_links_and_sessions(
     assert await rows(moot, WebSession, alice_id) == 0
     assert cookie is not None
     assert await who_is_signed_in(moot, clock, cookie) is None
-    assert await rows(moot, FeedToken, alice_id) == 1  # a subscribed calendar keeps working
+    assert await rows(moot, FeedToken, alice_id) == 2  # subscribed calendars keep working
 
 
-async def test_each_meeting_card_links_to_the_meeting_in_a_calendar(
+async def test_a_loopback_base_url_puts_no_link_on_cards(
     moot: Moot, elm: list[Resident], host: Resident, outlet: RecordingOutlet
 ) -> None:
+    """By default the web's address is 127.0.0.1, which nobody else in the chat can open."""
     alice, _ = elm
     await host.say("/meeting Garden day | Saturday 10:00 | place: The garden")
     await host.press("announce 1.1")
     card = next(shown(r) for _, r in outlet.chats if r.text.startswith("📅 Meeting #1"))
-    community_feed, _ = feeds(await alice.privately("/web"))
-    assert f"Add to calendar: {BASE}/feeds/{community_feed}/meeting-1.ics (or /ics 1)" in card
+    assert "Add it to your calendar: /ics 1" in card
     await alice.press("rsvp 1.1 going")
     edited = shown(outlet.edits[-1][2])
     assert "Going 1" in edited
-    assert f"{BASE}/feeds/{community_feed}/meeting-1.ics" in edited
+    assert "http" not in edited
 
 
 @pytest.fixture
@@ -364,4 +391,28 @@ async def test_links_are_built_from_the_base_url_the_application_sets(
     await host.say("/meeting Garden day | Saturday 10:00")
     await host.press("announce 1.1")
     card = next(shown(r) for _, r in outlet.chats if r.text.startswith("📅 Meeting #1"))
-    assert "Add to calendar: https://moot.example/feeds/" in card
+    found = re.search(r"Add to calendar: https://moot\.example/calendar/([0-9a-f-]{36})\.ics", card)
+    assert found is not None, card
+    uid = await moot.read(lambda s: s.exec(select(Meeting.calendar_uid)).one())
+    assert uid == f"{found.group(1)}@moot"  # the meeting's own key, no feed token
+    tokens = await moot.read(lambda s: s.exec(select(FeedToken.token)).all())
+    assert len(tokens) == 2  # the host's own two, from /web
+    assert all(token not in card for token in tokens)
+    assert "work only on the computer" not in said
+
+
+@pytest.mark.parametrize(
+    ("base_url", "others_can_open"),
+    [
+        ("http://127.0.0.1:8080", False),
+        ("http://127.8.9.10", False),
+        ("http://localhost:8080", False),
+        ("http://LOCALHOST.", False),
+        ("http://[::1]:8080", False),
+        ("https://moot.example", True),
+        ("http://192.168.1.20:8080", True),
+        ("http://[2001:db8::1]", True),
+    ],
+)
+def test_only_a_base_url_others_can_open_is_reachable(base_url: str, others_can_open: bool) -> None:
+    assert reachable(base_url) is others_can_open

@@ -1,8 +1,9 @@
 """web: what each community shows, sign-in links, web sessions and calendar feed tokens
 
 A community shows nothing until an admin says otherwise (no row: off). Sign-in links and
-sessions keep only the sha256 of their token; feed tokens are kept as they are, one for each
-community's feed and one for each member's own (bot.web.service).
+sessions keep only the sha256 of their token; feed tokens are kept as they are, two for each
+member of a community (its whole calendar, and the meetings they are going to; bot.web.service).
+Meetings and series are indexed by calendar UID, which a card's "add to calendar" link names.
 
 Revision ID: 0025
 Revises: 0024
@@ -58,7 +59,8 @@ def upgrade() -> None:
         "feedtoken",
         sa.Column("token", sa.String(length=64), nullable=False),
         sa.Column("community_id", sa.Integer(), nullable=False),
-        sa.Column("person_id", sa.Integer(), nullable=True),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("whole", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(["community_id"], ["community.id"]),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
         sa.PrimaryKeyConstraint("token"),
@@ -66,22 +68,19 @@ def upgrade() -> None:
     with op.batch_alter_table("feedtoken", schema=None) as batch_op:
         batch_op.create_index("ix_feedtoken_person_id", ["person_id"])
         batch_op.create_index(
-            "ux_feedtoken_community",
-            ["community_id"],
-            unique=True,
-            sqlite_where=sa.text("person_id IS NULL"),
-            postgresql_where=sa.text("person_id IS NULL"),
+            "ux_feedtoken_member", ["community_id", "person_id", "whole"], unique=True
         )
-        batch_op.create_index(
-            "ux_feedtoken_member",
-            ["community_id", "person_id"],
-            unique=True,
-            sqlite_where=sa.text("person_id IS NOT NULL"),
-            postgresql_where=sa.text("person_id IS NOT NULL"),
-        )
+    with op.batch_alter_table("meeting", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_meeting_calendar_uid"), ["calendar_uid"])
+    with op.batch_alter_table("meetingseries", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_meetingseries_calendar_uid"), ["calendar_uid"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("meetingseries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_meetingseries_calendar_uid"))
+    with op.batch_alter_table("meeting", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_meeting_calendar_uid"))
     op.drop_table("feedtoken")
     op.drop_table("websession")
     op.drop_table("signinlink")
