@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, String, Text, UniqueConstraint
+from sqlalchemy import Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field
 
 from storage.table import Table
@@ -51,7 +51,11 @@ class Answer(StrEnum):
 
 
 class Meeting(Table, table=True):
-    __table_args__ = (UniqueConstraint("community_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("community_id", "number"),
+        # The web's Meetings page: meetings by start, both ways from now.
+        Index("ix_meeting_community_starts", "community_id", "starts_at", "number"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="community.id", index=True)

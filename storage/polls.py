@@ -62,7 +62,12 @@ class ThresholdBase(StrEnum):
 
 
 class Poll(Table, table=True):
-    __table_args__ = (UniqueConstraint("community_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("community_id", "number"),
+        # The web's Decisions page: closed polls newest first, open ones soonest to close first.
+        Index("ix_poll_community_closed", "community_id", "status", "closed_at", "number"),
+        Index("ix_poll_community_closes", "community_id", "status", "closes_at", "number"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="community.id", index=True)

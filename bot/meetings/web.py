@@ -10,7 +10,7 @@ chat. Drafts are never listed.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,14 +21,21 @@ from sqlmodel import Session, col, func, select
 from bot.access import ANYONE, MEMBERS
 from bot.dates import format_day, format_local, is_end_of_day, length
 from bot.meetings import render
-from bot.meetings.agenda import accepted_items
-from bot.meetings.record import actions_of
 from bot.meetings.recurrence import describe
 from bot.meetings.views import LONGEST_MEETING, MeetingView
 from bot.pages import Page, Panel, Viewer
 from bot.webcharts import Chart, Row, bars
-from storage.meetings import Answer, Meeting, MeetingResponse, MeetingSeries, MeetingStatus
-from storage.models import Community
+from storage.meetings import (
+    ActionItem,
+    AgendaItem,
+    Answer,
+    ItemStatus,
+    Meeting,
+    MeetingResponse,
+    MeetingSeries,
+    MeetingStatus,
+)
+from storage.models import Community, Person
 
 COMING_SHOWN = 20
 PAST_SHOWN = 20
@@ -85,10 +92,11 @@ def meetings_page(session: Session, viewer: Viewer) -> Mapping[str, Any]:
         select(func.count()).select_from(Meeting).where(*past_where)
     ).one() - sum(1 for m in coming if m.starts_at <= viewer.now)
     member = viewer.may_see(MEMBERS)
+    cards = _cards(session, viewer, [*coming, *past], member=member)
     return {
-        "coming": _cards(session, viewer, coming, member=member),
+        "coming": cards[: len(coming)],
         "coming_total": coming_total,
-        "past": _cards(session, viewer, past, member=member),
+        "past": cards[len(coming) :],
         "past_total": past_total,
         "member": member,
     }
@@ -140,7 +148,7 @@ def _cards(
     if not meetings:
         return []
     community = session.get_one(Community, viewer.community_id)
-    ids = [m.id for m in meetings]
+    ids = [m.id or 0 for m in meetings]
     answers: dict[int, Counter[Answer]] = {m.id or 0: Counter() for m in meetings}
     for meeting_id, answer, count in session.exec(
         select(MeetingResponse.meeting_id, MeetingResponse.answer, func.count())
@@ -151,21 +159,67 @@ def _cards(
     series_ids = {m.series_id for m in meetings if m.series_id is not None}
     rules = {
         s.id: s.rule
-        for s in session.exec(select(MeetingSeries).where(col(MeetingSeries.id).in_(series_ids)))
+        for s in (
+            session.exec(select(MeetingSeries).where(col(MeetingSeries.id).in_(series_ids)))
+            if series_ids
+            else ()
+        )
         if s.ended_at is None
     }
+    agendas = _agendas(session, ids) if member else {}
+    actions = _actions(session, ids, viewer.timezone) if member else {}
     return [
         _card(
-            session,
             viewer,
             MeetingView(m, community, answers[m.id or 0], (), rules.get(m.series_id)),
             member=member,
+            agenda=agendas.get(m.id or 0, []),
+            actions=actions.get(m.id or 0, []),
         )
         for m in meetings
     ]
 
 
-def _card(session: Session, viewer: Viewer, view: MeetingView, *, member: bool) -> MeetingCard:
+def _agendas(session: Session, meeting_ids: list[int]) -> dict[int, list[str]]:
+    """Each meeting's accepted agenda items, in order (agenda.accepted_items), in one query."""
+    found: dict[int, list[str]] = defaultdict(list)
+    for meeting_id, text in session.exec(
+        select(AgendaItem.meeting_id, AgendaItem.text)
+        .where(
+            col(AgendaItem.meeting_id).in_(meeting_ids), AgendaItem.status == ItemStatus.ACCEPTED
+        )
+        .order_by(col(AgendaItem.meeting_id), col(AgendaItem.position))
+    ):
+        found[meeting_id].append(text)
+    return found
+
+
+def _actions(session: Session, meeting_ids: list[int], zone: str) -> dict[int, list[ActionLine]]:
+    """Each meeting's action items with their owners (record.actions_of), in one query."""
+    found: dict[int, list[ActionLine]] = defaultdict(list)
+    for item, owner in session.exec(
+        select(ActionItem, Person.name)
+        .join(Person, col(Person.id) == ActionItem.owner_person_id)
+        .where(col(ActionItem.meeting_id).in_(meeting_ids))
+        .order_by(col(ActionItem.meeting_id), col(ActionItem.number))
+    ):
+        found[item.meeting_id].append(
+            ActionLine(
+                item.number, item.text, owner, _due(item.due_at, zone), item.done_at is not None
+            )
+        )
+    return found
+
+
+def _card(
+    viewer: Viewer,
+    view: MeetingView,
+    *,
+    member: bool,
+    agenda: list[str],
+    actions: list[ActionLine],
+) -> MeetingCard:
+    """A meeting's card; `agenda` and `actions` are read only for members."""
     meeting, zone = view.meeting, viewer.timezone
     counted = [
         (render.ANSWER_WORDS[answer].capitalize(), view.answers[answer])
@@ -188,18 +242,9 @@ def _card(session: Session, viewer: Viewer, view: MeetingView, *, member: bool) 
             f"Meeting #{view.number}: answers so far",
             [Row(label, count, str(count)) for label, count in counted],
         ),
-        agenda=[item.text for item in accepted_items(session, view.id)] if member else [],
+        agenda=agenda,
         minutes=meeting.minutes if member else None,
-        actions=[
-            ActionLine(
-                item.number,
-                item.text,
-                owner,
-                _due(item.due_at, zone),
-                item.done_at is not None,
-            )
-            for item, owner in (actions_of(session, view.id) if member else [])
-        ],
+        actions=actions,
     )
 
 

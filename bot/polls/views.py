@@ -135,7 +135,7 @@ def freeze(tally_: Tally) -> str:
     )
 
 
-def _thaw(stored: str) -> Tally:
+def thaw(stored: str) -> Tally:
     data = json.loads(stored)
     return Tally(
         data["online"],
@@ -151,7 +151,7 @@ def tally(session: Session, view: PollView) -> Tally:
     """The votes as they stand; for a closed poll, as they stood at the close. Nothing after the
     close (linking two accounts, someone leaving, a late paper tally) changes a closed result."""
     if view.poll.final_tally is not None:
-        return _thaw(view.poll.final_tally)
+        return thaw(view.poll.final_tally)
     run = session.connection().execute
     secret, key = bool(view.poll.secret), {"poll": view.id}
     ballots: list[tuple[int, ...]] = []

@@ -21,10 +21,11 @@ from bot.pages import Page, Panel, Viewer
 from bot.polls import render
 from bot.polls.counting import Threshold
 from bot.polls.results import PROPOSAL_AGREE, Results, compute
-from bot.polls.views import PollView, Tally, open_polls, tally
+from bot.polls.tallies import tallies, voted_in
+from bot.polls.views import PollView, Tally, open_polls
 from bot.webcharts import Chart, Row, bars
 from storage.models import Community
-from storage.polls import Poll, PollKind, PollOption, PollStatus, ResultsShown, Vote
+from storage.polls import Poll, PollKind, PollOption, PollStatus, ResultsShown
 
 # The newest closed polls shown: a community may have ten thousand.
 CLOSED_SHOWN = 50
@@ -92,12 +93,12 @@ def decisions(session: Session, viewer: Viewer) -> Mapping[str, Any]:
     closed_total = session.exec(select(func.count()).select_from(Poll).where(*closed_where)).one()
     current, open_total = open_polls(session, viewer.community_id, most=OPEN_SHOWN)
     views = _views(session, community, [*closed, *current])
+    counted = tallies(session, [v for v in views if v.status is not PollStatus.SCHEDULED])
+    voted = voted_in(session, [v.id for v in views[len(closed) :]], viewer.person_id)
     return {
-        "closed": [
-            _decision(v, compute(v, tally(session, v)), viewer) for v in views[: len(closed)]
-        ],
+        "closed": [_decision(v, compute(v, counted[v.id]), viewer) for v in views[: len(closed)]],
         "closed_total": closed_total,
-        "open": [_open(session, v, viewer) for v in views[len(closed) :]],
+        "open": [_open(v, counted.get(v.id), viewer, v.id in voted) for v in views[len(closed) :]],
         "open_total": open_total,
     }
 
@@ -106,7 +107,12 @@ def open_panel(session: Session, viewer: Viewer) -> Mapping[str, Any]:
     community = session.get_one(Community, viewer.community_id)
     current, total = open_polls(session, viewer.community_id, most=PANEL_SHOWN)
     views = _views(session, community, current)
-    return {"polls": [_open(session, v, viewer, choices=False) for v in views], "total": total}
+    counted = tallies(session, [v for v in views if v.status is not PollStatus.SCHEDULED])
+    voted = voted_in(session, [v.id for v in views], viewer.person_id)
+    return {
+        "polls": [_open(v, counted.get(v.id), viewer, v.id in voted, choices=False) for v in views],
+        "total": total,
+    }
 
 
 def _views(session: Session, community: Community, polls: list[Poll]) -> list[PollView]:
@@ -149,12 +155,14 @@ def _decision(view: PollView, results: Results, viewer: Viewer) -> Decision:
     )
 
 
-def _open(session: Session, view: PollView, viewer: Viewer, *, choices: bool = True) -> OpenPoll:
+def _open(
+    view: PollView, counted: Tally | None, viewer: Viewer, voted: bool, *, choices: bool = True
+) -> OpenPoll:
+    """An open poll; `counted` is None for a scheduled one, `voted` whether the viewer has."""
     poll = view.poll
     scheduled = view.status is PollStatus.SCHEDULED
-    counted = None if scheduled else tally(session, view)
     results = None if counted is None else compute(view, counted)
-    hidden = _why_hidden(session, view, viewer, counted)
+    hidden = _why_hidden(view, counted, voted)
     shown = results if choices and hidden is None else None
     return OpenPoll(
         number=view.number,
@@ -169,9 +177,7 @@ def _open(session: Session, view: PollView, viewer: Viewer, *, choices: bool = T
     )
 
 
-def _why_hidden(
-    session: Session, view: PollView, viewer: Viewer, counted: Tally | None
-) -> str | None:
+def _why_hidden(view: PollView, counted: Tally | None, voted: bool) -> str | None:
     """Why an open poll's choices are not shown to this viewer (as /results decides), or
     None when they are."""
     if counted is None:
@@ -179,18 +185,9 @@ def _why_hidden(
     shown = ResultsShown(view.poll.results_shown)
     if view.poll.secret or shown is ResultsShown.AFTER_CLOSE:
         return "Results are shown after it closes."
-    if shown is ResultsShown.AFTER_VOTE and not _voted(session, view, viewer.person_id):
+    if shown is ResultsShown.AFTER_VOTE and not voted:
         return "Results are shown once you have voted."
     return None
-
-
-def _voted(session: Session, view: PollView, person_id: int | None) -> bool:
-    if person_id is None:
-        return False
-    found = session.exec(
-        select(Vote.person_id).where(Vote.poll_id == view.id, Vote.person_id == person_id)
-    ).first()
-    return found is not None
 
 
 def _options(view: PollView, results: Results) -> list[OptionResult]:
