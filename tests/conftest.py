@@ -80,20 +80,24 @@ def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NewSto
     """Makes migrated, empty stores for one test, as many as it asks for: SQLite files, or
     PostgreSQL databases (dropped after the test)."""
     if request.param == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
-        files = itertools.count(1)
-
-        def new_sqlite() -> str:
-            path = tmp_path / f"moot-{next(files)}.db"
-            shutil.copyfile(template, path)
-            return f"sqlite:///{path}"
-
-        yield new_sqlite
+        yield sqlite_copies(request.getfixturevalue("sqlite_template"), tmp_path)
         return
     only = request.node.get_closest_marker("sqlite_only")
     if only is not None:
         pytest.skip(f"SQLite only: {only.args[0]}")
     yield from _postgres_databases(request)
+
+
+def sqlite_copies(template: Path, folder: Path) -> NewStore:
+    """Makes SQLite files in `folder`, each a copy of the migrated, empty `template`."""
+    files = itertools.count(1)
+
+    def new_sqlite() -> str:
+        path = folder / f"moot-{next(files)}.db"
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+
+    return new_sqlite
 
 
 @pytest.fixture

@@ -211,3 +211,20 @@ async def test_webhook_mode_accepts_only_updates_carrying_the_secret(
         assert await moot.read(lambda s: [c.name for c in s.exec(select(Community))]) == [
             "Elm Court"
         ]
+
+
+async def test_web_said_in_the_group_never_posts_a_sign_in_link_there(
+    telegram: FakeTelegram, updates: Updates
+) -> None:
+    """Someone who never opened a chat with Moot asks for their link in the group: the group
+    hears only how to open one, and the link arrives privately once they do."""
+    await setup_group(telegram, updates)
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/web public"))
+    await telegram.wait_for(GROUP, "web pages are now public")
+    telegram.blocked.add(ADMIN)
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/web"))
+    await telegram.wait_for(GROUP, "Tap the button below, then Start")
+    telegram.blocked.discard(ADMIN)
+    telegram.push(updates.message(ADMIN, ADMIN, "Admin", "/start answers"))
+    await telegram.wait_for(ADMIN, "/sign-in/")
+    assert not any("/sign-in/" in t or "/feeds/" in t for t in telegram.texts_to(GROUP))

@@ -9,9 +9,7 @@ MOOT_REQUIRE_BROWSER=1), the way tests/conftest.py treats a missing PostgreSQL."
 from __future__ import annotations
 
 import asyncio
-import itertools
 import re
-import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +33,7 @@ from bot.pages import WebAccess
 from bot.web import service
 from storage.models import Membership, MembershipStatus, Person, Role
 from storage.store import Store
-from tests.conftest import STOP_WITHIN_SECONDS, NewStore, _postgres_databases
+from tests.conftest import STOP_WITHIN_SECONDS, NewStore, _postgres_databases, sqlite_copies
 from tests.helpers import Resident, texts
 from tests.web.browser import (
     BROWSER_REQUIRED,
@@ -254,14 +252,6 @@ def module_store(
     after the module; not run without a server, as for every other test)."""
     if request.param == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
-        folder = tmp_path_factory.mktemp("web-store")
-        files = itertools.count(1)
-
-        def new_sqlite() -> str:
-            path = folder / f"moot-{next(files)}.db"
-            shutil.copyfile(template, path)
-            return f"sqlite:///{path}"
-
-        yield new_sqlite
+        yield sqlite_copies(template, tmp_path_factory.mktemp("web-store"))
         return
     yield from _postgres_databases(request)
