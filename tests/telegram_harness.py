@@ -50,5 +50,8 @@ async def elm_court_with(
     api.push(updates.message(group, admin, "Admin", "/setup Elm Court"))
     await api.wait_for(group, "home of Elm Court")
     api.push(updates.message(group, admin, "Admin", "/joinpolicy open"))
+    # Two people's messages a moment apart may be handled in either order: the member joins
+    # once joining is open, as they would after reading that it is.
+    await api.wait_for(group, "Joining Elm Court is now open")
     api.push(updates.message(group, member, name, "/join"))
     await api.wait_for(group, f"Welcome to Elm Court, {name}")

@@ -43,6 +43,7 @@ async def joined(api: FakeDiscord, adapter: DiscordAdapter, interactions: Intera
     deliver(
         adapter, interactions.command(ADMIN, "Admin", "joinpolicy", {"policy": "open"}, admin=True)
     )
+    await api.wait_for("Joining Elm Court is now open")
     deliver(adapter, interactions.command(ALICE, "Alice", "join"))
     await api.wait_for("Welcome to Elm Court, Alice")
 

@@ -21,6 +21,7 @@ async def test_a_poll_from_modal_to_an_edited_poll_message(
     deliver(
         adapter, interactions.command(ADMIN, "Admin", "joinpolicy", {"policy": "open"}, admin=True)
     )
+    await api.wait_for("Joining Elm Court is now open")
     deliver(adapter, interactions.command(ALICE, "Alice", "join"))
     await api.wait_for("Welcome to Elm Court, Alice")
 

@@ -74,6 +74,7 @@ async def test_a_meeting_on_discord(discord_env: tuple[FakeDiscord, DiscordAdapt
     deliver(
         adapter, interactions.command(101, "Admin", "joinpolicy", {"policy": "open"}, admin=True)
     )
+    await api.wait_for("Joining Elm Court is now open")
     deliver(adapter, interactions.command(202, "Alice", "join"))
     await api.wait_for("Welcome to Elm Court, Alice")
     deliver(

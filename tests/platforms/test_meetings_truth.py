@@ -24,6 +24,7 @@ async def test_a_move_names_who_was_not_told(telegram: FakeTelegram) -> None:
     telegram.push(updates.message(GROUP, ADMIN, "Admin", "/setup Elm Court"))
     await telegram.wait_for(GROUP, "home of Elm Court")
     telegram.push(updates.message(GROUP, ADMIN, "Admin", "/joinpolicy open"))
+    await telegram.wait_for(GROUP, "Joining Elm Court is now open")
     for user, name in ((ALICE, "Alice"), (CAROL, "Carol")):
         telegram.push(updates.message(GROUP, user, name, "/join"))
         await telegram.wait_for(GROUP, f"Welcome to Elm Court, {name}")

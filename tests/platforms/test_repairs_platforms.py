@@ -57,6 +57,7 @@ async def test_a_repair_on_discord(discord_env: tuple[FakeDiscord, DiscordAdapte
     deliver(
         adapter, interactions.command(101, "Admin", "joinpolicy", {"policy": "open"}, admin=True)
     )
+    await api.wait_for("Joining Elm Court is now open")
     deliver(adapter, interactions.command(202, "Alice", "join"))
     await api.wait_for("Welcome to Elm Court, Alice")
     deliver(
