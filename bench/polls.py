@@ -321,7 +321,8 @@ class Figures:
     cold: float = 0.0
     service_floor: float = 0.0
     press_floor: float = 0.0
-    baseline: float = 0.0  # raw sqlite3 per-write commits, or the raw psycopg batched loop
+    baseline: float = 0.0  # raw sqlite3 per-write commits
+    baselines: list[float] = field(default_factory=list)  # the raw psycopg loop, before and after
     tally_seconds: float = 0.0
     counted: int = 0
     recount_seconds: float = 0.0
@@ -333,9 +334,13 @@ class Figures:
 def measure(figures: Figures, stores: Stores, args: argparse.Namespace) -> Figures:
     with stores("cast") as url:
         seed(url, args.voters, "single")
+        if not is_sqlite(url):  # the baseline either side of the service: the server is noisy
+            figures.baselines.append(raw_psycopg(url, args.votes, args.voters))
         figures.rate, figures.latencies = asyncio.run(
             cast_through_service(url, args.votes, args.voters)
         )
+        if not is_sqlite(url):
+            figures.baselines.append(raw_psycopg(url, args.votes, args.voters))
         figures.core_rate, figures.core_latencies, figures.cold = asyncio.run(
             cast_through_core(url, args.votes // 4, args.voters)
         )
@@ -343,8 +348,6 @@ def measure(figures: Figures, stores: Stores, args: argparse.Namespace) -> Figur
         seed(url, args.voters, "single")
         figures.service_floor = plain_loop(url, args.votes, args.voters, as_presses=False)
         figures.press_floor = plain_loop(url, args.votes // 4, args.voters, as_presses=True)
-        if not is_sqlite(url):
-            figures.baseline = raw_psycopg(url, args.votes, args.voters)
     with stores("tally") as url:
         seed(url, 1, "single")
         fill_votes(url, args.tally, "single")
@@ -368,9 +371,10 @@ def report(f: Figures, args: argparse.Namespace, *, sqlite: bool) -> None:
     if sqlite:
         print(f"raw sqlite3, upsert + commit per vote (context)  {f.baseline:>9,.0f} votes/s")
     else:
+        before, after = f.baselines
         print(
-            f"raw psycopg, upsert + total pipelined, groups of {CONCURRENCY}  {f.baseline:>9,.0f} votes/s "
-            "(the baseline: no checks)"
+            f"raw psycopg, upsert + total pipelined, groups of {CONCURRENCY}  {max(before, after):>9,.0f} votes/s "
+            f"(the baseline: no checks; the better of {before:,.0f} before and {after:,.0f} after the service)"
         )
     print(
         f"votes through poll service + store, {CONCURRENCY} voters   {f.rate:>9,.0f} votes/s, "
@@ -390,7 +394,7 @@ def report(f: Figures, args: argparse.Namespace, *, sqlite: bool) -> None:
         "(with the arrival lookup and replay guard)"
     )
     if not sqlite:
-        raw_ratio = f.rate / f.baseline
+        raw_ratio = f.rate / max(f.baselines)
         print(
             f"TARGET votes through the service                {f.rate:>9,.0f}/s  "
             f"target >= 20,000/s  {verdict(f.rate >= 20_000)}"
