@@ -18,6 +18,7 @@ from bot.repairs import photos
 from moot import heap, logs
 from moot.app import build_moot, serve
 from moot.settings import Settings, SettingsError, load_settings, store_url
+from moot.single_process import only_process
 from storage.copy import copy_store, shown
 from storage.engine import StoreConfigError, sqlite_path
 from storage.migrate import upgrade
@@ -57,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
             console = args.command == "chat" or not (
                 settings.discord_token or settings.telegram_token
             )
-            asyncio.run(_run(settings, console=console))
+            with only_process(settings.database_url):  # before migrating or sending anything
+                asyncio.run(_run(settings, console=console))
     except (SettingsError, StoreConfigError, UserError) as error:
         print(f"moot: {error}", file=sys.stderr)
         return 2
