@@ -40,6 +40,7 @@ from bot.identity.arrival import (
     elsewhere,
     recognise,
 )
+from bot.leases import SCHEDULER, Leases
 from bot.outbox import report
 from bot.outbox.queue import NEW_DELIVERIES, retired_card
 from bot.outbox.service import Outbox
@@ -117,6 +118,8 @@ class Moot:
             exports=tuple((f.name, f.export_person) for f in features if f.export_person),
             forgets=tuple(f.forget_person for f in features if f.forget_person is not None),
         )
+        self.leases = Leases(store)
+        self._seeking_scheduler: asyncio.Task[None] | None = None
         self.scheduler = Scheduler(store, clock)
         for feature in features:
             for kind, handler in feature.jobs.items():
@@ -126,6 +129,7 @@ class Moot:
             {kind: r for feature in features for kind, r in feature.renderers.items()},
             {kind: h for feature in features for kind, h in feature.undelivered.items()},
             [feature.move_chat for feature in features if feature.move_chat is not None],
+            self.leases,
         )
         self.settle_within = SETTLE_WITHIN_SECONDS
         self.flush_within = FLUSH_SECONDS
@@ -201,12 +205,43 @@ class Moot:
             await self.catch_up()
 
     async def catch_up(self) -> None:
-        """Let each feature settle what an earlier process left unfinished, then re-arm
-        scheduled work; what fell due while Moot was down runs now (once)."""
+        """Take up scheduled work, if no other process has it (bot/leases.py): let each feature
+        settle what an earlier process left unfinished, then re-arm scheduled work; what fell
+        due while Moot was down runs now (once). Another process's scheduling is taken over
+        here, the same way, if that process dies."""
+        if await self.leases.acquire(SCHEDULER, on_loss=self._scheduling_lost):
+            await self._take_up_scheduling()
+        else:
+            self._seek_scheduling()
+
+    async def _take_up_scheduling(self) -> None:
         for feature in self.features:
             if feature.catch_up is not None:
                 await feature.catch_up(self)
         await self.scheduler.start(self)
+
+    def _scheduling_lost(self) -> None:
+        async def stop_then_seek() -> None:
+            await self.scheduler.stop()
+            self._seek_scheduling()
+
+        self.spawn(stop_then_seek())
+
+    def _seek_scheduling(self) -> None:
+        """Try for the scheduler's lease now and then, until this process holds it."""
+
+        async def seek() -> None:
+            while not self._closing:
+                await asyncio.sleep(self.leases.renew_every)
+                try:
+                    if await self.leases.acquire(SCHEDULER, on_loss=self._scheduling_lost):
+                        await self._take_up_scheduling()
+                        return
+                except Exception:  # the store is failing us: try again later
+                    log.warning("could not try for the scheduler's lease", exc_info=True)
+
+        if self._seeking_scheduler is None or self._seeking_scheduler.done():
+            self._seeking_scheduler = asyncio.get_running_loop().create_task(seek())
 
     async def drain(self) -> None:
         """Wait for background work, scheduled jobs under way and what the outbox can send now."""
@@ -227,6 +262,10 @@ class Moot:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(self.flush_within):
                 await self._no_events_in_hand.wait()
+        if self._seeking_scheduler is not None:
+            self._seeking_scheduler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._seeking_scheduler
         await self.scheduler.stop()
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
@@ -234,6 +273,7 @@ class Moot:
         if not await self.outbox.flush(remaining):
             log.warning("stopping with deliveries still in the outbox; they go at the next start")
         await self.outbox.stop()
+        await self.leases.stop()
         await self.store.close()
 
     # --- store ------------------------------------------------------------------------------

@@ -162,6 +162,7 @@ class Scheduler:
         if self._timers.running:
             self._timers.shutdown(wait=False)
         await self.drain()
+        self._runtime = None  # arms nothing more; `start` may take scheduling up again
 
     async def drain(self) -> None:
         """Wait for jobs that are running now."""

@@ -20,15 +20,18 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
+import storage.leases
 import storage.meetings
 import storage.models
 import storage.outbox
 import storage.polls
 import storage.repairs
-import storage.web  # noqa: F401  (every table in SQLModel.metadata)
+import storage.web
 from storage.engine import StoreConfigError, make_engine, prepare_sqlite_file, sqlite_path
 from storage.migrate import head_revision, stored_revisions, upgrade
 
+# What running processes keep about themselves, not the community's store: not copied.
+PROCESS_STATE = frozenset({str(storage.leases.Lease.__tablename__)})
 CHUNK = 1000  # rows per executemany: large enough to batch, small enough to stay in memory
 
 
@@ -61,7 +64,8 @@ def copy_store(
         raise StoreConfigError(
             f"Moot could not migrate {shown(target_url)}: {_reason(error)}."
         ) from error
-    tables = [t for t in SQLModel.metadata.sorted_tables if t.name not in leave_out]
+    left_out = leave_out | PROCESS_STATE
+    tables = [t for t in SQLModel.metadata.sorted_tables if t.name not in left_out]
     source, target = make_engine(source_url), make_engine(target_url)
     started = time.perf_counter()
     try:

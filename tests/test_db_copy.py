@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from alembic import command
 from sqlalchemy import Connection, create_engine, insert, select
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from bot.clock import ManualClock
 from bot.core import Moot
@@ -21,8 +21,9 @@ from bot.events import Attachment
 from bot.features import ALL_FEATURES
 from bot.repairs.photos import RepairsSettings
 from moot.operate import copy_command
-from storage.copy import copy_store
+from storage.copy import PROCESS_STATE, copy_store
 from storage.engine import StoreConfigError, sqlite_path
+from storage.leases import Lease
 from storage.migrate import alembic_config, head_revision, upgrade
 from storage.models import Community
 from storage.store import Store
@@ -113,6 +114,15 @@ async def a_lived_in_store(url: str, clock: ManualClock) -> None:
         await fixer.say("/repairstatus 1 visit-scheduled Monday at 9", TEAM_CHAT)
 
 
+def roles_held(url: str) -> list[str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.scalars(select(col(Lease.role))))
+    finally:
+        engine.dispose()
+
+
 def every_row(url: str) -> dict[str, list[tuple[Any, ...]]]:
     """Every table's rows in key order, as SQLAlchemy reads them (moments as aware UTC)."""
     engine = create_engine(url)
@@ -126,6 +136,7 @@ def every_row(url: str) -> dict[str, list[tuple[Any, ...]]]:
                     )
                 ]
                 for table in SQLModel.metadata.sorted_tables
+                if table.name not in PROCESS_STATE  # the running process's roles: not copied
             }
     finally:
         engine.dispose()
@@ -160,6 +171,8 @@ async def copy_reads_the_same(source: str, target: str, clock: ManualClock) -> N
     assert said[2] == f"Repair photos copied to {kept}: 1."
 
     source_rows, target_rows = every_row(source), every_row(target)
+    assert roles_held(source)  # the process that ran on the source held its roles there
+    assert not roles_held(target)  # and they stay behind
     assert source_rows.pop(PHOTO_ROWS) == []  # beside SQLite, photos are files
     assert len(target_rows.pop(PHOTO_ROWS)) == (1 if on_postgresql else 0)
     for table, rows in source_rows.items():

@@ -36,6 +36,7 @@ from sqlmodel import Session, col, select
 
 from bot.dates import length
 from bot.events import DirectAddress, Reply
+from bot.leases import outbox_role
 from bot.outbox import messages
 from bot.outbox.queue import LATE_AT_MOST, SAYS_LATE_FROM, address
 from bot.outlet import ChatMovedError, Outlet, RefusedError, TransientError
@@ -96,6 +97,7 @@ class Dispatcher:
         self._outbox = outbox
         self._outlet = outlet
         self.platform = outlet.platform
+        self._role = outbox_role(outlet.platform)
         self._news = asyncio.Event()  # new entries, or a moment come: read the outbox again
         self._stirred = asyncio.Event()  # news, or a lane freed
         self.idle = asyncio.Event()
@@ -148,6 +150,13 @@ class Dispatcher:
             self._news.clear()
             self._stirred.clear()
             began = self.quiet_requests
+            if not await self._holding():  # another process sends this platform's outbox
+                self.quiet_answered = max(self.quiet_answered, began)
+                self.idle.set()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._outbox.leases.renew_every):
+                        await self._stirred.wait()
+                continue
             try:
                 ready, next_at = await self._ready()
             except Exception:  # the store failed us: look again shortly, never stop
@@ -156,8 +165,8 @@ class Dispatcher:
             if ready:
                 self.idle.clear()
                 for entry in ready:
-                    if self._news.is_set():
-                        break  # something newer may come first: read again
+                    if self._news.is_set() or not self._outbox.leases.holds(self._role):
+                        break  # something newer may come first, or the role is lost: look again
                     await self._slots.acquire()
                     self._begin(entry)
                 continue
@@ -172,6 +181,18 @@ class Dispatcher:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout):
                     await self._stirred.wait()
+
+    async def _holding(self) -> bool:
+        """Whether this process sends the platform's outbox (bot/leases.py): it holds the role,
+        or takes it now."""
+        leases = self._outbox.leases
+        if leases.holds(self._role):
+            return True
+        try:
+            return await leases.acquire(self._role, on_loss=self.wake)
+        except Exception:  # the store failed us: try again shortly
+            log.warning("could not try for %s", self._role, exc_info=True)
+            return False
 
     def _begin(self, entry: Waiting) -> None:
         """Send `entry` in its lane (a slot is taken for it)."""

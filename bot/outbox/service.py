@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from bot.events import Reply
 from bot.feature import ChatMove, LiveRenderer, Undelivered
+from bot.leases import Leases, outbox_role
 from bot.outbox import report
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.queue import (
@@ -42,8 +43,10 @@ class Outbox:
         renderers: Mapping[str, LiveRenderer],
         undelivered: Mapping[str, Undelivered],
         chat_moves: Sequence[ChatMove],
+        leases: Leases,
     ) -> None:
         self.runtime = runtime
+        self.leases = leases
         self._renderers = dict(renderers)
         self._undelivered = {**undelivered, SOMEONE_OF: _someone_unreached}
         self._chat_moves = tuple(chat_moves)
@@ -69,6 +72,7 @@ class Outbox:
         dispatcher = self._dispatchers.pop(platform, None)
         if dispatcher is not None:
             await dispatcher.stop()
+            await self.leases.release(outbox_role(platform))
 
     @property
     def connected(self) -> frozenset[str]:

@@ -1,0 +1,164 @@
+"""The roles this process holds among the Moot processes on one database.
+
+Work that must have one owner at a time (the scheduler's timers; the outbox dispatcher of each
+platform, which keeps each chat's order and the platform's overall rate limit) runs only while
+its process holds the role's lease (storage/leases.py). A process tries for a role when it
+starts the work and again every `RENEW_SECONDS` while someone else holds it; it renews what it
+holds just as often. A holder that dies stops renewing, and another process takes the role once
+the lease has run out, within `LEASE_SECONDS`. A holder that stops cleanly gives its roles up at
+once.
+
+A holder counts a role as its own only while its last renewal is recent enough that nobody else
+can have taken the role yet (`holds`): a process paused for longer than that (a stalled machine,
+a debugger) stops sending before the next holder starts, rather than after. One send under way
+when the pause began can still go out twice on a platform without idempotency keys
+(docs/operating.md).
+
+With one process (SQLite always, PostgreSQL usually) it takes every role at once at start-up,
+and this changes nothing; on SQLite even after a crash, since the file's lock
+(moot/single_process.py) shows the last holder is dead."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Callable
+
+from sqlmodel import Session
+
+from storage import leases
+from storage.leases import Held
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 15.0
+RENEW_SECONDS = 5.0
+
+SCHEDULER = "scheduler"
+
+
+def outbox_role(platform: str) -> str:
+    """The role of sending one platform's outbox."""
+    return f"outbox:{platform}"
+
+
+def new_holder() -> str:
+    """This process's name in the lease table: where it runs, and a random part, since a
+    process id alone repeats across machines and containers."""
+    return f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(3)}"
+
+
+class Leases:
+    """The leases one Moot process holds, renewed in the background."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        holder: str | None = None,
+        seconds: float = LEASE_SECONDS,
+        renew_every: float = RENEW_SECONDS,
+    ) -> None:
+        self._store = store
+        self.holder = holder or new_holder()
+        self.seconds = seconds
+        self.renew_every = renew_every
+        self._held: dict[str, Held] = {}
+        self._renewed: dict[str, float] = {}  # role -> when last taken or renewed (monotonic)
+        self._on_loss: dict[str, Callable[[], None]] = {}
+        self._renewing: asyncio.Task[None] | None = None
+        # Whether this process knows it is the only one on the database (moot/app.py sets it
+        # for a SQLite file, which one serving process locks): any other holder is a process
+        # that died, and this one takes its roles at once instead of waiting them out.
+        self.sole = False
+
+    def holds(self, role: str) -> bool:
+        """Whether this process may act as `role` now: it holds the lease, and renewed it
+        recently enough that nobody else can have taken it over."""
+        renewed = self._renewed.get(role)
+        safe_for = self.seconds - self.renew_every
+        return renewed is not None and time.monotonic() - renewed < safe_for
+
+    def held(self, role: str) -> Held | None:
+        """The lease this process holds for `role` (its epoch is the fencing token)."""
+        return self._held.get(role) if self.holds(role) else None
+
+    async def acquire(self, role: str, *, on_loss: Callable[[], None] | None = None) -> bool:
+        """Take `role` if it is free (or renew it if already held); whether this process holds
+        it now. `on_loss` is called if a later renewal finds it lost."""
+        if on_loss is not None:
+            self._on_loss[role] = on_loss
+        asked = time.monotonic()
+        held = await self._store.writer.write(
+            lambda s: leases.take(s, role, self.holder, time.time(), self.seconds, force=self.sole)
+        )
+        if held is None:
+            self._forget(role)
+            return False
+        if role not in self._held or self._held[role].epoch != held.epoch:
+            log.info("this process now holds %s (epoch %d)", role, held.epoch)
+        self._held[role], self._renewed[role] = held, asked
+        self._renew_in_the_background()
+        return True
+
+    async def release(self, role: str) -> None:
+        """Give `role` up now, for another process to take at once."""
+        held = self._held.get(role)
+        self._forget(role)
+        self._on_loss.pop(role, None)
+        if held is not None:
+            await self._store.writer.write(lambda s: leases.release(s, held, time.time()))
+
+    async def stop(self) -> None:
+        """Stop renewing and give every role up (a process that dies instead lets them run
+        out)."""
+        if self._renewing is not None:
+            self._renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._renewing
+            self._renewing = None
+        for role in list(self._held):
+            try:
+                await self.release(role)
+            except Exception:  # the store is failing us: the lease runs out by itself
+                log.warning("could not give up %s; it runs out by itself", role, exc_info=True)
+
+    def _renew_in_the_background(self) -> None:
+        if self._renewing is None or self._renewing.done():
+            self._renewing = asyncio.get_running_loop().create_task(
+                self._renew_now_and_then(), name="leases"
+            )
+
+    async def _renew_now_and_then(self) -> None:
+        while self._held:
+            await asyncio.sleep(self.renew_every)
+            for role, held in list(self._held.items()):
+                asked = time.monotonic()
+                try:
+                    kept = await self._store.writer.write(
+                        lambda s, h=held: _renew(s, h, self.seconds)  # type: ignore[misc]
+                    )
+                except Exception:  # keep trying until it runs out; `holds` stops the work
+                    log.warning("could not renew %s", role, exc_info=True)
+                    continue
+                if kept:
+                    self._renewed[role] = asked
+                else:
+                    log.warning("this process lost %s to another", role)
+                    self._forget(role)
+                    if (lost := self._on_loss.get(role)) is not None:
+                        lost()
+
+    def _forget(self, role: str) -> None:
+        self._held.pop(role, None)
+        self._renewed.pop(role, None)
+
+
+def _renew(session: Session, held: Held, seconds: float) -> bool:
+    return leases.renew(session, held, time.time(), seconds)
