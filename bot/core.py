@@ -52,6 +52,7 @@ from bot.text import clean
 from bot.turns import TurnsPerAccount
 from storage.engine import sqlite_path
 from storage.models import ScheduledJob
+from storage.notices import Listener, notify
 from storage.outbox import OutboxEntry
 from storage.store import Store
 from storage.writer import Batched
@@ -64,6 +65,10 @@ OUR_FAULT = (
     "Sorry, something went wrong on Moot's side. It has been logged; please try again shortly."
 )
 
+
+# What a write says to every process on the database once it commits (storage/notices.py).
+JOBS_NOTICE = "jobs"
+OUTBOX_NOTICE = "outbox:"
 
 RESTARTING = "Moot is restarting; please try again in a minute."
 # How long a command waits to say where what it sent arrived (Discord's answer is deferred).
@@ -119,6 +124,9 @@ class Moot:
             forgets=tuple(f.forget_person for f in features if f.forget_person is not None),
         )
         self.leases = Leases(store)
+        # Other processes on the same PostgreSQL database say when they queue work for the
+        # roles this one may hold (storage/notices.py).
+        self._listener = None if store.is_sqlite else Listener(store.url, self._heard)
         self._seeking_scheduler: asyncio.Task[None] | None = None
         self.scheduler = Scheduler(store, clock)
         for feature in features:
@@ -201,6 +209,8 @@ class Moot:
         """Open the store and (unless told to wait) re-arm scheduled work. Adapters may attach
         before or after: what jobs send waits in the outbox for its platform."""
         self.store.start()
+        if self._listener is not None:
+            self._listener.start()
         if catch_up:
             await self.catch_up()
 
@@ -274,7 +284,16 @@ class Moot:
             log.warning("stopping with deliveries still in the outbox; they go at the next start")
         await self.outbox.stop()
         await self.leases.stop()
+        if self._listener is not None:
+            await self._listener.stop()
         await self.store.close()
+
+    def _heard(self, notice: str) -> None:
+        """Another process (or this one) queued work: wake what this process holds of it."""
+        if notice == JOBS_NOTICE:
+            self.scheduler.rearm()
+        elif notice.startswith(OUTBOX_NOTICE):
+            self.outbox.wake(notice.removeprefix(OUTBOX_NOTICE))
 
     # --- store ------------------------------------------------------------------------------
 
@@ -303,6 +322,10 @@ class Moot:
             deliveries: list[OutboxEntry] = session.info.pop(NEW_DELIVERIES)
             if jobs or deliveries:
                 session.flush()  # gives them their ids
+            if jobs:
+                notify(session, JOBS_NOTICE)
+            for platform in sorted({entry.platform for entry in deliveries}):
+                notify(session, OUTBOX_NOTICE + platform)
             return result, jobs, deliveries
 
         result, jobs, deliveries = await self.store.write(tracked, long=long, batched=batched)

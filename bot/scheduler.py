@@ -136,6 +136,14 @@ class Scheduler:
                 replace_existing=True,
             )
 
+    def rearm(self) -> None:
+        """Jobs were scheduled by another process: arm those due within the horizon (if this
+        process schedules: bot/leases.py)."""
+        if self._runtime is not None:
+            task = asyncio.get_running_loop().create_task(self._arm_pending())
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
     async def _next_due(self, after: datetime, until: datetime) -> datetime | None:
         """When the next waiting job falls due after `after`, up to `until` (a clock moved by
         hand stops there)."""

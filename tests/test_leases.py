@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from types import SimpleNamespace
 
@@ -20,6 +20,7 @@ from bot.features import ALL_FEATURES
 from bot.leases import SCHEDULER, outbox_role
 from bot.outbox import queue
 from bot.outbox.queue import Message
+from bot.scheduler import schedule
 from storage import leases
 from storage.store import Store
 from tests.helpers import RecordingOutlet
@@ -155,3 +156,35 @@ async def test_a_holder_that_goes_silent_stops_sending_before_another_takes_over
         assert taken.epoch == epoch.epoch + 1
         assert sent(first_outlet) == []
         first.leases._store = store  # for a clean stop
+
+
+async def test_work_queued_by_another_process_goes_out_from_the_holder_at_once(
+    postgres_url: str, clock: ManualClock
+) -> None:
+    """PostgreSQL: the holder hears of what another process queued or scheduled (LISTEN/NOTIFY)
+    rather than finding it at its next look, half a minute or five minutes later."""
+    ran: list[tuple[str, object]] = []
+
+    async def ping(_runtime: object, payload: Mapping[str, object]) -> None:
+        ran.append(("ping", payload["n"]))
+
+    holder_outlet, other_outlet = RecordingOutlet("console"), RecordingOutlet("console")
+    async with process(postgres_url, clock) as holder, process(postgres_url, clock) as other:
+        for moot in (holder, other):
+            moot.scheduler.register("test.ping", ping)
+        holder.attach(holder_outlet)
+        await until(lambda: holder.leases.holds(outbox_role("console")), 2)
+        other.attach(other_outlet)
+        assert holder.leases.holds(SCHEDULER)
+        await asyncio.sleep(0.2)  # both dispatchers have looked and found nothing
+        await other.write(post(other, "Poll #3 is open"))
+        took = await until(lambda: sent(holder_outlet) == ["Poll #3 is open"], 5)
+        assert took < 1.0
+
+        def plan(session: Session) -> None:
+            schedule(session, "test.ping", clock.now(), {"n": 1})
+
+        await other.write(plan)
+        took = await until(lambda: ran == [("ping", 1)], 5)
+        assert took < 1.0
+        assert sent(other_outlet) == []
