@@ -27,12 +27,12 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlmodel import Session
 
 from storage import leases
-from storage.leases import Held
+from storage.leases import Held, Lease
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -43,9 +43,12 @@ RENEW_SECONDS = 5.0
 SCHEDULER = "scheduler"
 
 
+OUTBOX_ROLE = "outbox:"
+
+
 def outbox_role(platform: str) -> str:
     """The role of sending one platform's outbox."""
-    return f"outbox:{platform}"
+    return OUTBOX_ROLE + platform
 
 
 def new_holder() -> str:
@@ -162,3 +165,36 @@ class Leases:
 
 def _renew(session: Session, held: Held, seconds: float) -> bool:
     return leases.renew(session, held, time.time(), seconds)
+
+
+def described(held: Sequence[Lease], now: float) -> list[str]:
+    """Which process holds which role, as `moot status` and `/outbox` show it."""
+    if not held:
+        return ["No Moot process holds a role here: none has run on this database yet."]
+    lines = [
+        "Roles (one process at a time each; a holder renews every 5 s, or loses it after 15 s):"
+    ]
+    for lease in held:
+        if lease.expires_at > now:
+            state = f"held by {lease.holder} (epoch {lease.epoch}), runs out in {lease.expires_at - now:.0f} s unless renewed"
+        else:
+            state = f"free: {lease.holder} gave it up or stopped {now - lease.expires_at:.0f} s ago"
+        lines.append(f"- {lease.role}: {state}")
+    return lines
+
+
+def sending(held: Sequence[Lease], now: float) -> list[str]:
+    """For an admin's `/outbox`: whether some Moot process is sending each platform's messages
+    now (which machine does is for operators: `moot status`)."""
+    lines = []
+    for lease in held:
+        if not lease.role.startswith(OUTBOX_ROLE):
+            continue
+        platform = lease.role.removeprefix(OUTBOX_ROLE)
+        if lease.expires_at > now:
+            lines.append(f"{platform}: sending.")
+        else:
+            lines.append(
+                f"{platform}: nothing is sending now; messages wait until Moot is connected again."
+            )
+    return lines

@@ -45,6 +45,7 @@ def parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--out", type=Path, default=Path("exports"), help="folder to write into")
     export.add_argument("--community", type=int, help="only this community's")
+    commands.add_parser("status", help="which running Moot process holds which role")
     outbox = commands.add_parser("outbox", help="what Moot is waiting to send, or could not")
     outbox.add_argument("--community", type=int, help="only this community's messages")
     outbox_commands = outbox.add_subparsers(dest="outbox_command")

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,6 +51,9 @@ def run(args: argparse.Namespace) -> int:
                 args.community,
                 args.message if args.outbox_command == "resend" else None,
             ):
+                print(line)
+        elif args.command == "status":
+            for line in status_command(settings.database_url):
                 print(line)
         elif args.command == "backup":
             backup_sqlite(settings.database_url, args.path)
@@ -214,6 +218,24 @@ def outbox_command(database_url: str, community_id: int | None, resend: int | No
             return await store.read(lambda s: status.listing(s, community_id, now)) or [
                 "Nothing is waiting and nothing failed in the last two weeks."
             ]
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+def status_command(database_url: str) -> list[str]:
+    """`moot status`: which process holds which role (bot/leases.py), read from the store."""
+    from bot.leases import described
+    from storage.leases import holders
+
+    upgrade(database_url)
+
+    async def run() -> list[str]:
+        store = Store(database_url)
+        store.start()
+        try:
+            return described(await store.read(holders), time.time())
         finally:
             await store.close()
 

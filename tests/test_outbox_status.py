@@ -9,7 +9,7 @@ from bot.outbox import queue
 from bot.outbox.queue import Message
 from storage.models import Community
 from storage.outbox import DeliveryStatus, OutboxEntry
-from tests.helpers import Resident, group, texts
+from tests.helpers import RecordingOutlet, Resident, group, texts
 
 
 async def queue_post(moot: Moot, community: str, chat_id: str, summary: str) -> None:
@@ -70,3 +70,18 @@ async def test_each_community_numbers_its_own_messages_and_resends_only_its_own(
     await elm.say("/resend 2", elm_chat)
     statuses = await moot.read(lambda s: {e.summary: e.status for e in s.exec(select(OutboxEntry))})
     assert statuses["the rent notice"] == DeliveryStatus.PENDING
+
+
+async def test_admins_see_whether_messages_are_being_sent_on_each_platform(
+    moot: Moot, outlet: RecordingOutlet
+) -> None:
+    admin = Resident(moot, "console", "elm-admin", "Elm Admin", chat_admin=True)
+    await admin.say("/setup Elm Court", group("console", "elm"))
+    await moot.drain()
+    said = texts(await admin.say("/outbox", group("console", "elm")))
+    assert said.endswith("Sending now, by platform:\nconsole: sending.")
+    await moot.detach("console")  # the platform went away: the role is given up
+    said = texts(await admin.say("/outbox", group("console", "elm")))
+    assert said.endswith(
+        "console: nothing is sending now; messages wait until Moot is connected again."
+    )
