@@ -41,6 +41,7 @@ from bot.identity.arrival import (
     recognise,
 )
 from bot.leases import SCHEDULER, Leases
+from bot.metrics import Counts
 from bot.outbox import report
 from bot.outbox.queue import NEW_DELIVERIES, retired_card
 from bot.outbox.service import Outbox
@@ -141,6 +142,7 @@ class Moot:
         )
         self.settle_within = SETTLE_WITHIN_SECONDS
         self.flush_within = FLUSH_SECONDS
+        self.counts = Counts()  # for operators' metrics (bot/metrics.py)
         self._outlets: dict[str, Outlet] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._in_flight = 0
@@ -172,6 +174,11 @@ class Moot:
     @property
     def keeps_seal_batches(self) -> bool:
         return not self.store.is_sqlite
+
+    @property
+    def stopping(self) -> bool:
+        """Whether `stop` has begun: new events are turned away (the health check says so)."""
+        return self._closing
 
     @property
     def database_file(self) -> Path | None:
@@ -406,6 +413,7 @@ class Moot:
         command = self.registry.get(name)
         if command is None:
             return private(f"I don't know /{name[:32]}. Send /help to see what you can do here.")
+        self.counts.command(command.name)
         try:
             if options is not None:
                 args = parse_options(command.name, (*command.params, *command.form_only), options)
@@ -462,6 +470,7 @@ class Moot:
             return private(str(error))
         except Exception:
             log.exception("/%s failed", command.name)
+            self.counts.command_failed()
             return private(OUR_FAULT)
         finally:
             _WATCHING.reset(token)

@@ -31,6 +31,7 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.commands import Command
+from bot.metrics import Counts
 from bot.outlet import Outlet
 from storage.writer import Batched
 
@@ -97,6 +98,10 @@ class Runtime(Protocol):
     @property
     def people(self) -> PersonHooks:
         """What each feature holds about a person, to merge, export or forget it."""
+
+    @property
+    def counts(self) -> Counts:
+        """What the core counts for operators' metrics (bot/metrics.py)."""
 
     @property
     def keeps_seal_batches(self) -> bool:

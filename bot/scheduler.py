@@ -251,6 +251,18 @@ class Scheduler:
         await self._runtime.write(put_back)
 
 
+def lag(session: Session, now: datetime) -> timedelta:
+    """How late the most overdue job is that fell due but nobody has claimed (zero when none):
+    a job is claimed as it starts, so this grows only while the scheduler falls behind or is
+    not running."""
+    due = session.exec(
+        select(func.min(ScheduledJob.due_at)).where(
+            col(ScheduledJob.done_at).is_(None), col(ScheduledJob.due_at) <= now
+        )
+    ).one()
+    return timedelta(0) if due is None else now - due
+
+
 def is_planned(session: Session, kind: str, subject: str) -> bool:
     """Inside a read or write: whether the job of `kind` about `subject` waits to run."""
     return _waiting(session, job_key(kind, subject))

@@ -73,6 +73,8 @@ async def serve(moot: Moot, adapters: Sequence[Adapter], web: WebServer | None =
         freeze_what_lives_for_good()
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
+        if web is not None:
+            web.stopping()
         await _stop_receiving(adapters)
         if web is not None:
             await web.stop()

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 def run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
-        logs.configure(settings.log_level, settings.secrets())
+        logs.configure(settings.log_level, settings.secrets(), json=settings.log_format == "json")
         if args.command == "db" and args.db_command == "copy":
             for line in copy_command(args.source, args.target, settings.photo_folder):
                 print(line)
@@ -122,7 +122,13 @@ def _web_server(moot: Moot, settings: Settings) -> WebServer | None:
     with heap.loading():
         from adapters.web.server import WebServer
 
-    return WebServer(moot, settings.web_host, settings.web_port, settings.web_address)
+    return WebServer(
+        moot,
+        settings.web_host,
+        settings.web_port,
+        settings.web_address,
+        metrics_token=settings.metrics_token,
+    )
 
 
 def _platform_adapters(settings: Settings) -> list[Adapter]:

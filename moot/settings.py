@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DISCORD_TOKEN = re.compile(r"^[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}$")
 TELEGRAM_TOKEN = re.compile(r"^\d{5,}:[\w-]{30,}$")
+# What fits in an Authorization header as it is, and is too long to guess.
+METRICS_TOKEN = re.compile(r"^[A-Za-z0-9._-]{16,}$")
 
 
 class SettingsError(Exception):
@@ -29,6 +31,7 @@ class Settings(BaseSettings):
     telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
     telegram_webhook_secret: str | None = None
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one JSON object a line (moot/logs.py)
     console_files_dir: str = "./data/console-files"
     # None: repair photos go in a `photos` folder beside the SQLite file (PostgreSQL has none).
     photo_folder: Path | None = None
@@ -39,6 +42,8 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=0, le=65535)
     web_base_url: str | None = None
+    # Prometheus metrics at /metrics, for requests carrying it as a bearer token (None: none).
+    metrics_token: str | None = None
 
     @field_validator(
         "discord_token",
@@ -46,6 +51,7 @@ class Settings(BaseSettings):
         "telegram_webhook_url",
         "telegram_webhook_secret",
         "web_base_url",
+        "metrics_token",
     )
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
@@ -66,7 +72,12 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """What must never appear in a log."""
-        found = (self.discord_token, self.telegram_token, self.telegram_webhook_secret)
+        found = (
+            self.discord_token,
+            self.telegram_token,
+            self.telegram_webhook_secret,
+            self.metrics_token,
+        )
         return [secret for secret in found if secret]
 
     @field_validator("discord_token")
@@ -112,6 +123,23 @@ class Settings(BaseSettings):
                 "https://moot.example.org (http or https, with no path or query)"
             )
         return value.rstrip("/")
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, value: str | None) -> str | None:
+        if value is not None and not METRICS_TOKEN.match(value):
+            raise ValueError(
+                "METRICS_TOKEN must be at least 16 letters, digits, '-', '_' or '.' (such as "
+                "the output of `openssl rand -hex 32`)"
+            )
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value.strip().lower() not in ("text", "json"):
+            raise ValueError("LOG_FORMAT must be text or json")
+        return value.strip().lower()
 
     @field_validator("log_level")
     @classmethod

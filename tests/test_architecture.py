@@ -13,7 +13,8 @@ from bot.commands import Command
 from bot.feature import Feature
 from bot.features import ALL_FEATURES
 
-PLATFORM_LIBRARIES = {"discord", "telegram"}
+# The chat platforms, and the web and metrics libraries the adapters serve with.
+PLATFORM_LIBRARIES = {"discord", "telegram", "aiohttp", "prometheus_client"}
 BOT = Path(__file__).resolve().parent.parent / "bot"
 
 

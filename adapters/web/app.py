@@ -6,8 +6,9 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.typedefs import Handler
 
-from adapters.web import routes, security
+from adapters.web import operations, routes, security
 from adapters.web.limits import RateLimit
+from adapters.web.metrics import Metrics
 from adapters.web.site import SEED, SITE, Site, message, not_found
 from adapters.web.templating import environment
 from bot.core import Moot
@@ -20,7 +21,7 @@ SIGN_INS_A_MINUTE = 10
 LARGEST_FORM = 16 * 1024
 
 
-def application(moot: Moot, *, secure: bool) -> web.Application:
+def application(moot: Moot, *, secure: bool, metrics_token: str | None = None) -> web.Application:
     pages: dict[str, Page] = {}
     for page in (p for feature in moot.features for p in feature.pages):
         if page.slug in pages:
@@ -34,12 +35,15 @@ def application(moot: Moot, *, secure: bool) -> web.Application:
         sign_ins=RateLimit(SIGN_INS_A_MINUTE, 60.0),
         pages=pages,
         panels=tuple(p for feature in moot.features for p in feature.panels),
+        metrics=Metrics(moot),
+        metrics_token=metrics_token,
     )
     app = web.Application(
         middlewares=[web.normalize_path_middleware(append_slash=True), _guard],
         client_max_size=LARGEST_FORM,
     )
     app[SITE] = site
+    app[operations.PROBE] = operations.StoreProbe()
     app.on_response_prepare.append(_headers)
     routes.add(app)
     return app

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from adapters.web import feeds, pages, signing
+from adapters.web import feeds, operations, pages, signing
 
 STATIC = Path(__file__).parent / "static"
 # Community ids and meeting numbers fit the store's integers; tokens are URL-safe base64.
@@ -28,3 +28,5 @@ def add(app: web.Application) -> None:
     router.add_post("/sign-out", signing.sign_out)
     router.add_get(f"/feeds/{TOKEN}.ics", feeds.calendar)
     router.add_get(f"/calendar/{CALENDAR_KEY}.ics", feeds.meeting)
+    router.add_get("/healthz", operations.healthz)
+    router.add_get("/metrics", operations.metrics)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from adapters.web.app import application
+from adapters.web.site import SITE
 from bot.core import Moot
 
 # At shutdown, how long requests under way may take to finish.
@@ -16,11 +17,21 @@ STOP_SECONDS = 3.0
 
 
 class WebServer:
-    def __init__(self, moot: Moot, host: str, port: int, base_url: str) -> None:
+    def __init__(
+        self,
+        moot: Moot,
+        host: str,
+        port: int,
+        base_url: str,
+        *,
+        metrics_token: str | None = None,
+    ) -> None:
         self.host = host
         self.port = port  # 0: any free port; the bound one once started
         self.base_url = base_url.rstrip("/")
-        self.app = application(moot, secure=self.base_url.startswith("https://"))
+        self.app = application(
+            moot, secure=self.base_url.startswith("https://"), metrics_token=metrics_token
+        )
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
@@ -36,8 +47,14 @@ class WebServer:
         self._runner = runner
         self.port = runner.addresses[0][1]
 
+    def stopping(self) -> None:
+        """Moot has begun to stop: /healthz answers 503 from now on, so that a load balancer
+        sends new visitors elsewhere while the pages are still served."""
+        self.app[SITE].stopping.set()
+
     async def stop(self) -> None:
         """Stop listening and let requests under way finish (a few seconds at most)."""
+        self.stopping()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,7 @@ from jinja2 import Environment
 
 from adapters.web import security
 from adapters.web.limits import RateLimit
+from adapters.web.metrics import Metrics
 from adapters.web.rendered import RenderedPages
 from bot.core import Moot
 from bot.pages import Page, Panel
@@ -28,7 +30,10 @@ class Site:
     sign_ins: RateLimit
     pages: Mapping[str, Page]  # by slug
     panels: tuple[Panel, ...]
+    metrics: Metrics
+    metrics_token: str | None  # None: no /metrics
     rendered: RenderedPages = field(default_factory=RenderedPages)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)  # /healthz answers 503
 
 
 SITE = web.AppKey("site", Site)

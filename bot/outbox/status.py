@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
 from bot.errors import UserError
@@ -35,6 +37,37 @@ def _shown(session: Session, community_id: int | None, now: datetime) -> list[Ou
     if community_id is not None:
         query = query.where(OutboxEntry.community_id == community_id)
     return list(session.exec(query))
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A platform's entries due to go now and not sent yet (operators' metrics)."""
+
+    entries: int
+    since: datetime  # the moment the oldest of them was due
+
+
+def waiting(session: Session, now: datetime) -> dict[str, Waiting]:
+    """By platform, what waits to be sent now: pending entries, less those prepared for a moment
+    still to come (a reminder waits for its `not_before`, and is due from then)."""
+    pending = col(OutboxEntry.status) == DeliveryStatus.PENDING
+    found: dict[str, Waiting] = {}
+    for moment, due in (
+        (OutboxEntry.created_at, col(OutboxEntry.not_before).is_(None)),
+        (OutboxEntry.not_before, col(OutboxEntry.not_before) <= now),
+    ):
+        rows = session.exec(
+            select(OutboxEntry.platform, func.count(), func.min(moment))
+            .where(pending, due)
+            .group_by(col(OutboxEntry.platform))
+        )
+        for platform, entries, since in rows:
+            assert since is not None  # every row counted has the moment grouped on
+            before = found.get(platform)
+            if before is not None:
+                entries, since = entries + before.entries, min(since, before.since)
+            found[platform] = Waiting(entries, since)
+    return found
 
 
 def listing(session: Session, community_id: int | None, now: datetime) -> list[str]:

@@ -54,6 +54,7 @@ async def record(ctx: Context, view: PollView, ballot: ballots.Ballot) -> None:
         lambda s: service.cast(s, poll_id, ctx.person_id, ballot, ctx.now, state.sealer),
         batched=batching.vote(poll_id, ctx.person_id),
     )
+    ctx.runtime.counts.voted()  # committed: a vote the store holds
     state.drafts.pop((poll_id, ctx.person_id), None)
     if view.poll.secret:
         # No receipt: nothing after the cast restates the choice.
