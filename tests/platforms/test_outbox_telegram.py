@@ -114,7 +114,9 @@ async def test_a_group_that_removed_moot_is_reported_not_claimed(
     telegram.push(updates.message(ADMIN, ADMIN, "Admin", "/outbox"))
     listing = await telegram.wait_for(ADMIN, "waiting or failed")
     # Numbered in this community, not by the row id every community shares.
-    shown = str(listing.params["text"]).splitlines()
+    listed, sending = str(listing.params["text"]).split("\n\n")
+    assert sending == "Sending now, by platform:\ntelegram: sending."
+    shown = listed.splitlines()
     failed = next(line for line in shown if "failed: the outcome of poll #1" in line)
     number = failed.split()[0].lstrip("#")
     assert failed.endswith(f"/resend {number}")
