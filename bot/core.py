@@ -129,7 +129,7 @@ class Moot:
         # roles this one may hold (storage/notices.py).
         self._listener = None if store.is_sqlite else Listener(store.url, self._heard)
         self._seeking_scheduler: asyncio.Task[None] | None = None
-        self.scheduler = Scheduler(store, clock)
+        self.scheduler = Scheduler(store, clock, allowed=lambda: self.leases.holds(SCHEDULER))
         for feature in features:
             for kind, handler in feature.jobs.items():
                 self.scheduler.register(kind, handler)

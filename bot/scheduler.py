@@ -38,6 +38,7 @@ HORIZON = timedelta(minutes=10)
 REFILL = "moot.refill"  # the timer that arms the next stretch of the horizon
 MAX_ATTEMPTS = 5
 RETRY_DELAY = timedelta(minutes=1)
+WAIT_FOR_LEASE_SECONDS = 0.5
 
 
 def schedule(session: Session, kind: str, due_at: datetime, payload: Mapping[str, Any]) -> None:
@@ -84,9 +85,15 @@ def _add(
 
 
 class Scheduler:
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, *, allowed: Callable[[], bool] = lambda: True
+    ) -> None:
         self._store = store
         self._clock = clock
+        # Whether this process may run jobs now (it holds the scheduler's lease: bot/leases.py).
+        # A process that lost it without hearing so yet (stalled) leaves jobs to the new holder.
+        self._allowed = allowed
+        self._stopping = False
         self._handlers: dict[str, JobHandler] = {}
         self._timers = AsyncIOScheduler(
             timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True}
@@ -105,7 +112,7 @@ class Scheduler:
         """Arm every job that is not done yet (once; starting again does nothing)."""
         if self._runtime is not None:
             return
-        self._runtime = runtime
+        self._runtime, self._stopping = runtime, False
         self._stop_listening = self._clock.on_move(self._clock_moved)
         self._stop_walking = self._clock.walk_through(self._next_due, self.drain)
         if self._clock.ticks:
@@ -163,6 +170,7 @@ class Scheduler:
             await self._arm_pending()
 
     async def stop(self) -> None:
+        self._stopping = True
         self._stop_listening()
         self._stop_listening = lambda: None
         self._stop_walking()
@@ -220,6 +228,10 @@ class Scheduler:
         task.add_done_callback(self._running.discard)
 
     async def _run(self, job_id: int) -> None:
+        while not self._allowed():  # stalled: wait to hear whether this process keeps the role
+            if self._stopping:
+                return  # it did not: the new holder runs the job
+            await asyncio.sleep(WAIT_FOR_LEASE_SECONDS)
         now = self._clock.now()
         job = await self._store.write(lambda s: _claim(s, job_id, now))
         if job is None:
