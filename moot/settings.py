@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
     telegram_webhook_secret: str | None = None
+    # How many connections Telegram may open to the webhook at once (1-100): several Moot
+    # processes behind a load balancer share them.
+    telegram_webhook_max_connections: int = Field(default=40, ge=1, le=100)
     log_level: str = "INFO"
     log_format: str = "text"  # or "json": one JSON object a line (moot/logs.py)
     console_files_dir: str = "./data/console-files"

@@ -96,6 +96,7 @@ class TelegramOptions:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_secret: str | None = None
+    webhook_max_connections: int = 40
     poll_timeout: timedelta = timedelta(seconds=10)
 
     @property
@@ -113,6 +114,7 @@ class TelegramOptions:
             webhook_listen=settings.telegram_webhook_listen,
             webhook_port=settings.telegram_webhook_port,
             webhook_secret=settings.telegram_webhook_secret,
+            webhook_max_connections=settings.telegram_webhook_max_connections,
         )
 
 
@@ -211,6 +213,7 @@ class TelegramAdapter:
                 url_path=urlparse(self._options.webhook_url).path.lstrip("/"),
                 webhook_url=self._options.webhook_url,
                 secret_token=self._options.webhook_secret,
+                max_connections=self._options.webhook_max_connections,
                 allowed_updates=UPDATES,
             )
         else:

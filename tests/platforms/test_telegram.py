@@ -184,6 +184,7 @@ async def test_webhook_mode_accepts_only_updates_carrying_the_secret(
         webhook_listen="127.0.0.1",
         webhook_port=port,
         webhook_secret="s3cret-token",
+        webhook_max_connections=12,
     )
     async with telegram_adapter(moot, {(GROUP, ADMIN)}, options=options, wait_for="setWebhook") as (
         api,
@@ -192,6 +193,7 @@ async def test_webhook_mode_accepts_only_updates_carrying_the_secret(
         registered = next(c for c in api.calls if c.method == "setWebhook")
         assert registered.params["url"] == "https://moot.example.org/telegram/hook"
         assert registered.params["secret_token"] == "s3cret-token"
+        assert int(registered.params["max_connections"]) == 12
         hook = f"http://127.0.0.1:{port}/telegram/hook"
         await listening(port)  # PTB registers the webhook before its server is bound
         async with aiohttp.ClientSession() as http:
