@@ -30,8 +30,11 @@ import storage.web
 from storage.engine import StoreConfigError, make_engine, prepare_sqlite_file, sqlite_path
 from storage.migrate import head_revision, stored_revisions, upgrade
 
-# What running processes keep about themselves, not the community's store: not copied.
-PROCESS_STATE = frozenset({str(storage.leases.Lease.__tablename__)})
+# What running processes keep about themselves, not the community's store: not copied (the
+# ballot key's private half lives in the memory of the process that published it).
+PROCESS_STATE = frozenset(
+    {str(storage.leases.Lease.__tablename__), str(storage.polls.BallotKey.__tablename__)}
+)
 CHUNK = 1000  # rows per executemany: large enough to batch, small enough to stay in memory
 
 

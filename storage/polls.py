@@ -162,7 +162,7 @@ class PollCount(Table, table=True):
 
 class VoterRoll(Table, table=True):
     """Who has voted in a secret ballot. Until a ballot is sealed with others, its voter's entry
-    also holds it, made unreadable with a one-time pad that exists only in Moot's memory, and
+    also holds it, encrypted to a key whose private half exists only in Moot's memory, and
     its place in the queue of ballots waiting (see bot.polls.sealing); both are cleared when it
     is sealed. No rowid: after the close nothing here records the order of voting."""
 
@@ -172,6 +172,16 @@ class VoterRoll(Table, table=True):
     person_id: int = Field(foreign_key="person.id", primary_key=True)
     waiting: int | None = None
     held: bytes | None = Field(default=None, sa_type=LargeBinary)
+
+
+class BallotKey(Table, table=True):
+    """The public key secret ballots are sealed to now (one row). Its private half exists only
+    in the memory of the Moot process that seals (bot.polls.sealing): a ballot cast on any
+    process is written encrypted to it, and dies with that process if it is not sealed first."""
+
+    id: int = Field(default=1, primary_key=True)
+    key_id: bytes = Field(sa_type=LargeBinary)
+    public_key: bytes = Field(sa_type=LargeBinary)
 
 
 class SecretBallot(Table, table=True):

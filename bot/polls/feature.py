@@ -20,8 +20,17 @@ from bot.polls.commands.creating import discard, poll, pollset, post, publish
 from bot.polls.commands.managing import close, extend, outcome, paper, paper_voters, polls_by
 from bot.polls.commands.reading import export_poll, polls, results, who_voted
 from bot.polls.commands.voting import cast, clear_ballot, open_ballot, pick, vote
-from bot.polls.jobs import close_job, open_job, recover_ballots, remind_job, review_job
+from bot.polls.jobs import (
+    close_job,
+    close_now_job,
+    open_job,
+    recover_ballots,
+    remind_job,
+    review_job,
+    seal_job,
+)
 from bot.polls.live import STATE
+from bot.polls.sealing import SEAL_JOB
 from bot.polls.web import DECISIONS, OPEN_POLLS
 from storage.models import PollsBy
 from storage.polls import OUTCOME_MAX
@@ -165,6 +174,8 @@ FEATURE = Feature(
         service.CLOSE_JOB: close_job,
         service.REMIND_JOB: remind_job,
         service.REVIEW_JOB: review_job,
+        service.CLOSE_NOW_JOB: close_now_job,
+        SEAL_JOB: seal_job,
     },
     merge_people=privacy.merge_votes,
     renderers={service.CARD: card, service.RESULTS: final_results},

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from sqlmodel import Session
@@ -16,12 +17,22 @@ from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.polls import render, service
 from bot.polls.live import state_of
+from bot.polls.sealing import NotSealingError
 from bot.polls.views import PollView, electorate, load, voters
 from bot.runtime import Runtime
+from bot.scheduler import schedule
 from storage.locking import locked
 from storage.polls import Poll, PollStatus
 
 log = logging.getLogger(__name__)
+
+
+class Closing(Enum):
+    """What asking for a close did."""
+
+    CLOSED = "closed"
+    ALREADY = "closed already"
+    HANDED_OVER = "handed to the process that seals"  # a secret poll, closed there at once
 
 
 async def close_poll(
@@ -31,11 +42,12 @@ async def close_poll(
     now: datetime,
     *,
     due: Mapping[str, Any] | None = None,
-) -> bool:
+) -> Closing:
     """Close the poll (only if still `due`, for a timer), post its results where it ran and
-    update its cards, in one write; False if it had closed already. Whoever closed it, or else
-    its creator, hears about any post that does not arrive. A secret ballot's file is then
-    compacted, so that nothing in it keeps the order of voting (bot.polls.sealing)."""
+    update its cards, in one write. Whoever closed it, or else its creator, hears about any post
+    that does not arrive. A secret ballot's file is then compacted, so that nothing in it keeps
+    the order of voting (bot.polls.sealing); and only the process that seals secret ballots can
+    close a secret poll: another hands the close to it, as a job it runs at once."""
     sealer = state_of(runtime).sealer
 
     def close_and_announce(session: Session) -> bool:
@@ -49,12 +61,33 @@ async def close_poll(
         announce_close(session, poll_id, view.number, now, tell)
         return True
 
-    if not await runtime.write(close_and_announce):
-        return False
-    sealer.forget_poll(poll_id)
+    try:
+        closed = await runtime.write(close_and_announce)
+    except NotSealingError:
+        payload = {"poll": poll_id, "actor": actor_id}
+        await runtime.write(lambda s: schedule(s, service.CLOSE_NOW_JOB, now, payload))
+        return Closing.HANDED_OVER
+    if not closed:
+        return Closing.ALREADY
     if (await runtime.read(lambda s: load(s, poll_id))).poll.secret:
         await runtime.compact()
-    return True
+    return Closing.CLOSED
+
+
+async def close_now_job(runtime: Runtime, payload: Mapping[str, Any]) -> None:
+    """A close asked for on a process that does not seal secret ballots (`close_poll`)."""
+    actor = payload["actor"]
+    closing = await close_poll(
+        runtime, int(payload["poll"]), None if actor is None else int(actor), runtime.clock.now()
+    )
+    if closing is Closing.HANDED_OVER:  # this process no longer seals either: try again later
+        raise NotSealingError
+
+
+async def seal_job(runtime: Runtime, payload: Mapping[str, Any]) -> None:
+    """Two batches of secret ballots cast on other processes are waiting: seal them."""
+    poll_id, now, sealer = int(payload["poll"]), runtime.clock.now(), state_of(runtime).sealer
+    await runtime.write(lambda s: sealer.seal_batches(s, poll_id, now))
 
 
 def announce_close(
@@ -152,10 +185,17 @@ async def review_job(runtime: Runtime, payload: Mapping[str, Any]) -> None:
 
 
 async def recover_ballots(runtime: Runtime) -> None:
-    """Secret ballots an earlier process held unsealed are lost with its memory: their voters
-    are taken off the roll and asked to cast again (bot.polls.sealing)."""
+    """This process now runs the scheduler, so it seals secret ballots: it publishes a fresh
+    key, and the ballots held for a key it cannot read are lost with the process that held
+    that key: their voters are taken off the roll and asked to cast again
+    (bot.polls.sealing)."""
     now, sealer = runtime.clock.now(), state_of(runtime).sealer
-    lost = await runtime.write(lambda s: sealer.recover(s, now))
+
+    def take_up(session: Session) -> int:
+        sealer.take_up(session)
+        return sealer.recover(session, now)
+
+    lost = await runtime.write(take_up)
     if lost:
         log.warning(
             "%d secret ballot(s) were waiting to be sealed at the last stop; their voters are asked to cast again",

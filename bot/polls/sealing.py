@@ -7,41 +7,54 @@ the threat model). A ballot written to `secretballot` as it is cast would be lin
 its voter by the order of commits in the log, by where its cell lands in its page and by the time
 it appeared. So a cast ballot is first *held*:
 
-- its voter's roll entry carries it, XORed with a one-time pad of random bytes that exists only in
-  this process's memory (found by a random tag stored in front of it, so that linking two
-  accounts, which moves roll entries between people, keeps it readable), plus its place in the
-  queue of waiting ballots;
-- when `2k` ballots are held, the oldest `k` are *sealed* in one commit: their pads are used, the
+- one Moot process seals: the one that runs the scheduler (bot/leases.py). When it takes that
+  role up it makes a fresh X25519 key pair, keeps the private half in memory only and publishes
+  the public half (`ballotkey`);
+- a ballot cast on any process is encrypted to that public key (an ephemeral key exchange, then
+  ChaCha20-Poly1305, every held ballot the same length) and carried on its voter's roll entry,
+  with its place in the queue of waiting ballots, so its choice never touches the database in a
+  form anyone but the sealing process could read;
+- when `2k` ballots are held, the sealing process seals the oldest `k` in one commit (at once
+  if it took the ballot itself, else through a job it runs as soon as it hears of it): the
   choices go into `secretballot` in the order of fresh random keys with one statement, and their
-  roll entries are cleared with one more (on PostgreSQL each row records the statement that wrote
-  it). A copy taken at any moment shows `k` voters and `k` ballots appearing together, and
+  roll entries are cleared with one more (on PostgreSQL each row records the statement that
+  wrote it). A copy taken at any moment shows `k` voters and `k` ballots appearing together, and
   nothing finer. Holding `2k` before sealing `k` leaves at least `k` for the close, so the last
   batch is no smaller than the others;
-- at the close, every held ballot is sealed, both tables are rewritten in key order and the
-  store is compacted (`Store.compact`): on SQLite the file is vacuumed with secure_delete on and
-  its log truncated, so nothing that records the order of voting survives; on PostgreSQL the live
-  tables keep none, but the server's WAL keeps the batches (docs/secret-ballots.md).
+- at the close, which only the sealing process runs (another hands the close to it), every held
+  ballot is sealed, both tables are rewritten in key order and the store is compacted
+  (`Store.compact`): on SQLite the file is vacuumed with secure_delete on and its log
+  truncated, so nothing that records the order of voting survives; on PostgreSQL the live tables
+  keep none, but the server's WAL keeps the batches (docs/secret-ballots.md).
 
-A held ballot dies with the process that held it, because its pad does. Its voter is told so when
-they cast; if it happens, their roll entry is removed and they are asked to cast it again
-(`recover`).
+A held ballot dies with the sealing process, because its key does. Its voter is told so when
+they cast; when the next process takes sealing up, exactly the ballots held for keys it cannot
+read are lost: their voters are taken off the roll and asked to cast again (`recover`).
 """
 
 from __future__ import annotations
 
-import secrets
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlmodel import Session
 
+from bot.errors import UserError
 from bot.events import Reply
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.polls.ballots import Ballot
 from bot.polls.spec import MAX_OPTIONS
+from bot.scheduler import reschedule
 from storage.ballots import rewrite_in_key_order
+from storage.engine import session_on_sqlite
 from storage.raw import RawConnection, raw_connection
 from storage.types import stored_to_aware
 
@@ -49,7 +62,15 @@ DEFAULT_BATCH = 5
 # Room for the longest ballot (twenty 2-digit marks and their commas) so every held ballot is the
 # same length: a longer ciphertext would say it is a ranking rather than a single choice.
 HELD_BYTES = 4 * MAX_OPTIONS + 16
-TAG_BYTES = 16
+KEY_ID_BYTES = 16  # which public key a held ballot was encrypted to
+PUBLIC_BYTES = 32  # an X25519 public key
+_CONTEXT = b"moot secret ballot"
+SEAL_JOB = "polls.seal"  # run by the sealing process: bot.polls.jobs.seal_job
+
+NOT_TAKING = (
+    "Moot is starting up and is not taking secret ballots for a moment; please cast yours again "
+    "in a minute."
+)
 
 _HOLD = (
     "INSERT INTO voterroll (poll_id, person_id, waiting, held) VALUES (?, ?, "
@@ -64,39 +85,73 @@ _SEAL = "INSERT INTO secretballot (key, poll_id, choice, marks) VALUES "
 _CLEAR = "UPDATE voterroll SET waiting = NULL, held = NULL WHERE poll_id = ? AND person_id IN "
 _DROP = "DELETE FROM voterroll WHERE poll_id = ? AND person_id = ?"
 _POLL = "SELECT number, community_id, status, closes_at FROM poll WHERE id = ?"
+_PUBLISHED = "SELECT key_id, public_key FROM ballotkey WHERE id = 1"
+_PUBLISH = (
+    "INSERT INTO ballotkey (id, key_id, public_key) VALUES (1, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET key_id = excluded.key_id, public_key = excluded.public_key"
+)
+
+
+class NotSealingError(Exception):
+    """This process does not seal secret ballots now (another does, or none yet): a close must
+    be handed to the one that does (bot.polls.jobs.close_poll)."""
 
 
 @dataclass
 class Sealer:
-    """Holds and seals one process's secret ballots. `batch` is k: the fewest ballots sealed
-    together, so the fewest voters a ballot could belong to in any copy of the database."""
+    """Holds and seals secret ballots. `batch` is k: the fewest ballots sealed together, so the
+    fewest voters a ballot could belong to in any copy of the database."""
 
     batch: int = DEFAULT_BATCH
-    # tag -> (poll, pad)
-    _pads: dict[bytes, tuple[int, bytes]] = field(default_factory=dict, repr=False)
+    # key id -> private key, for every key this process published (kept for its whole life, so
+    # ballots held for a key it published before are still sealed if it takes sealing up again)
+    _keys: dict[bytes, X25519PrivateKey] = field(default_factory=dict, repr=False)
+
+    def take_up(self, session: Session) -> None:
+        """Inside a write, once this process runs the scheduler: publish a fresh key, so that
+        from this commit on every ballot, on whichever process it is cast, is held for this
+        process to seal."""
+        private = X25519PrivateKey.generate()
+        public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        key_id = hashlib.sha256(public).digest()[:KEY_ID_BYTES]
+        raw_connection(session).execute(_PUBLISH, (key_id, public))
+        self._keys[key_id] = private
 
     def hold(
         self, session: Session, poll_id: int, person_id: int, ballot: Ballot, now: datetime
     ) -> int:
-        """Put a cast ballot on the roll, unreadable, and seal the oldest batch once there are
-        two batches waiting. Returns how many ballots are waiting afterwards."""
+        """Put a cast ballot on the roll, encrypted to the sealing process's key, and seal the
+        oldest batch once there are two batches waiting (if this process seals; otherwise the
+        sealing process does, through a job). Returns how many ballots are waiting afterwards."""
         db = raw_connection(session)
-        tag, pad = secrets.token_bytes(TAG_BYTES), secrets.token_bytes(HELD_BYTES)
-        db.execute(_HOLD, (poll_id, person_id, poll_id, tag + _xor(_encode(ballot), pad)))
-        # Kept only once the row is written; a write that is rolled back leaves a pad nobody
-        # uses (a few bytes, forgotten at the close).
-        self._pads[tag] = (poll_id, pad)
+        published = _published(session, db)
+        if published is None:
+            raise UserError(NOT_TAKING)
+        key_id, public = published
+        db.execute(_HOLD, (poll_id, person_id, poll_id, _encrypt(key_id, public, ballot)))
         waiting = int(db.execute(_HELD_COUNT, (poll_id,)).fetchone()[0])
-        if waiting >= 2 * self.batch:
+        if waiting < 2 * self.batch:
+            return waiting
+        if key_id in self._keys:
             return waiting - self.seal(session, poll_id, now, limit=self.batch)
+        # Another process seals: it runs this at once, hearing of it (storage/notices.py).
+        reschedule(session, SEAL_JOB, str(poll_id), now, {"poll": poll_id})
         return waiting
+
+    def seals(self, session: Session) -> bool:
+        """Inside a write: whether this process seals now (its key is the published one)."""
+        published = _published(session, raw_connection(session))
+        return published is not None and published[0] in self._keys
 
     def seal(
         self, session: Session, poll_id: int, now: datetime, *, limit: int | None = None
     ) -> int:
         """Seal the oldest `limit` held ballots (all of them when None) in an order of fresh
-        random keys. Ballots held by an earlier process are lost: their voters are told. Returns
-        how many ballots left the queue."""
+        random keys. Ballots held for a key this process cannot read are lost (their sealing
+        process died): their voters are told. Returns how many ballots left the queue. Raises
+        `NotSealingError` in a process that does not seal now."""
+        if not self.seals(session):
+            raise NotSealingError
         db = raw_connection(session)
         held = db.execute(_HELD, (poll_id,)).fetchall()
         lost = [person for person, data in held if not self._readable(data)]
@@ -104,28 +159,28 @@ class Sealer:
             _forget(session, db, poll_id, lost, now)
         kept = [(person, data) for person, data in held if self._readable(data)]
         kept = kept[:limit] if limit is not None else kept
-        # Pads stay until the poll closes (`forget_poll`): if this write is rolled back and run
-        # again, they are needed again.
         sealed = sorted((str(uuid.uuid4()), self._open(data)) for _, data in kept)
         if sealed:
             _seal_in_one_statement(db, poll_id, sealed, sorted(person for person, _ in kept))
         return len(kept) + len(lost)
 
+    def seal_batches(self, session: Session, poll_id: int, now: datetime) -> None:
+        """Seal batches of k while two batches or more are waiting (ballots another process
+        took; bot.polls.jobs.seal_job)."""
+        db = raw_connection(session)
+        while int(db.execute(_HELD_COUNT, (poll_id,)).fetchone()[0]) >= 2 * self.batch:
+            self.seal(session, poll_id, now, limit=self.batch)
+
     def _readable(self, held: bytes) -> bool:
-        return held[:TAG_BYTES] in self._pads
+        return held[:KEY_ID_BYTES] in self._keys
 
     def _open(self, held: bytes) -> Ballot:
-        _, pad = self._pads[held[:TAG_BYTES]]
-        return _decode(_xor(held[TAG_BYTES:], pad))
-
-    def forget_poll(self, poll_id: int) -> None:
-        """The poll has closed: its pads are no longer needed."""
-        for tag in [tag for tag, (poll, _) in self._pads.items() if poll == poll_id]:
-            del self._pads[tag]
+        return _decrypt(self._keys[held[:KEY_ID_BYTES]], held)
 
     def recover(self, session: Session, now: datetime) -> int:
-        """At start-up: every ballot an earlier process held is lost; its voter is removed from
-        the roll and asked to cast again. Returns how many were lost."""
+        """Once this process has taken sealing up: every ballot held for a key it cannot read
+        is lost with the process that published that key; its voter is removed from the roll
+        and asked to cast again. Returns how many were lost."""
         db = raw_connection(session)
         lost = 0
         for (poll_id,) in db.execute(_ALL_HELD).fetchall():
@@ -135,6 +190,40 @@ class Sealer:
                 _forget(session, db, poll_id, people, now)
                 lost += len(people)
         return lost
+
+
+def _published(session: Session, db: RawConnection) -> tuple[bytes, bytes] | None:
+    """The key ballots are sealed to now. On PostgreSQL its row stays locked (shared) until the
+    write commits, so a process taking sealing up waits for the ballots being held for the old
+    key and then finds them (`recover`)."""
+    statement = _PUBLISHED if session_on_sqlite(session) else _PUBLISHED + " FOR SHARE"
+    row = db.execute(statement).fetchone()
+    return None if row is None else (bytes(row[0]), bytes(row[1]))
+
+
+def _encrypt(key_id: bytes, public: bytes, ballot: Ballot) -> bytes:
+    """The ballot, readable only with the private half of `public`: a fresh key pair's
+    exchange with it gives a one-time key (HKDF-SHA256) for ChaCha20-Poly1305, so the fixed
+    nonce is never used twice with one key."""
+    ephemeral = X25519PrivateKey.generate()
+    mine = ephemeral.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    secret = ephemeral.exchange(X25519PublicKey.from_public_bytes(public))
+    key = _one_time_key(secret, mine, public)
+    return key_id + mine + ChaCha20Poly1305(key).encrypt(bytes(12), _encode(ballot), key_id)
+
+
+def _decrypt(private: X25519PrivateKey, held: bytes) -> Ballot:
+    key_id = held[:KEY_ID_BYTES]
+    theirs = held[KEY_ID_BYTES : KEY_ID_BYTES + PUBLIC_BYTES]
+    public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    secret = private.exchange(X25519PublicKey.from_public_bytes(theirs))
+    key = _one_time_key(secret, theirs, public)
+    plain = ChaCha20Poly1305(key).decrypt(bytes(12), held[KEY_ID_BYTES + PUBLIC_BYTES :], key_id)
+    return _decode(plain)
+
+
+def _one_time_key(secret: bytes, sender: bytes, recipient: bytes) -> bytes:
+    return HKDF(hashes.SHA256(), 32, salt=None, info=_CONTEXT + sender + recipient).derive(secret)
 
 
 def _seal_in_one_statement(
@@ -200,7 +289,3 @@ def _decode(data: bytes) -> Ballot:
     if choice:
         return Ballot(choice=int(choice))
     return Ballot(marks=tuple(int(m) for m in marks.split(",")) if marks else ())
-
-
-def _xor(data: bytes, pad: bytes) -> bytes:
-    return bytes(a ^ b for a, b in zip(data, pad, strict=True))

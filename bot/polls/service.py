@@ -51,6 +51,8 @@ OPEN_JOB, CLOSE_JOB, REMIND_JOB, REVIEW_JOB = (
     "polls.remind",
     "polls.review",
 )
+# A close only the process that seals secret ballots can make (bot.polls.sealing), handed to it.
+CLOSE_NOW_JOB = "polls.close-now"
 NUMBERS = "poll"  # the kind of thing polls are numbered as, per community
 # Live messages the outbox renders when it sends them (bot/polls/cards.py).
 CARD, RESULTS = "poll-card", "poll-results"

@@ -11,7 +11,7 @@ from bot.dates import read_moment
 from bot.errors import UserError
 from bot.polls import ballots, render, service
 from bot.polls.access import POLL
-from bot.polls.jobs import close_poll
+from bot.polls.jobs import Closing, close_poll
 from bot.text import one_line
 from storage.models import PollsBy
 from storage.polls import OUTCOME_MAX, PollKind
@@ -22,8 +22,12 @@ _REVIEW = re.compile(r"\|\s*review\s*:", re.IGNORECASE)
 async def close(ctx: Context) -> None:
     view = POLL.of(ctx)
     poll_id, n = view.id, view.number
-    if not await close_poll(ctx.runtime, poll_id, ctx.person_id, ctx.now):
+    closing = await close_poll(ctx.runtime, poll_id, ctx.person_id, ctx.now)
+    if closing is Closing.ALREADY:
         raise UserError(f"Poll #{n} has already closed.")
+    if closing is Closing.HANDED_OVER:
+        ctx.reply_privately(f"Poll #{n} is closing; its results go where it ran in a moment.")
+        return
     ctx.reply_privately(f"Poll #{n} is closed; its results are going where it ran.")
 
 
