@@ -19,9 +19,10 @@ from tests.test_cli import moot
 class Console:
     """A `moot chat` kept running: its standard input stays open until `finish`."""
 
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, cwd: Path, settings: dict[str, str] | None = None) -> None:
         env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN")}
         env = {k: v for k, v in env.items() if k != "DATABASE_URL"} | {"WEB_PORT": "0"}
+        env |= settings or {}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "moot", "chat"],
             cwd=cwd,
@@ -45,6 +46,14 @@ class Console:
                 self.seen += os.read(self.process.stdout.fileno(), 4096)
         assert then.encode() in self.seen, self.seen[-500:]
 
+    def close(self) -> None:
+        """Kill it if a test left it running, and close its pipes."""
+        self.process.kill()
+        self.process.wait(timeout=30)
+        for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
+            if pipe is not None:
+                pipe.close()
+
     def finish(self) -> int:
         """End of input: Moot finishes what it has in hand and exits."""
         _, stderr = self.process.communicate(timeout=30)
@@ -59,11 +68,7 @@ def running(cwd: Path) -> Iterator[Console]:
         console.say("/setup Elm Court", then="home of Elm Court")
         yield console
     finally:
-        console.process.kill()  # if a test left it running
-        console.process.wait(timeout=30)
-        for pipe in (console.process.stdin, console.process.stdout, console.process.stderr):
-            if pipe is not None:
-                pipe.close()
+        console.close()
 
 
 def contents(database: Path) -> tuple[list[str], list[str]]:
