@@ -213,28 +213,35 @@ class Moot:
         await self.outbox.detach(platform)
 
     async def start(self, *, catch_up: bool = True) -> None:
-        """Open the store and (unless told to wait) re-arm scheduled work. Adapters may attach
-        before or after: what jobs send waits in the outbox for its platform."""
+        """Open the store, take up scheduled work if no other process has it (bot/leases.py)
+        and let each feature settle what an earlier process left unfinished (secret ballots'
+        sealing among it, before any event arrives); then, unless told to wait, re-arm
+        scheduled work. Adapters may attach before or after: what jobs send waits in the
+        outbox for its platform."""
         self.store.start()
         if self._listener is not None:
             self._listener.start()
+        if await self.leases.acquire(SCHEDULER, on_loss=self._scheduling_lost):
+            await self._settle()
         if catch_up:
             await self.catch_up()
 
     async def catch_up(self) -> None:
-        """Take up scheduled work, if no other process has it (bot/leases.py): let each feature
-        settle what an earlier process left unfinished, then re-arm scheduled work; what fell
-        due while Moot was down runs now (once). Another process's scheduling is taken over
-        here, the same way, if that process dies."""
-        if await self.leases.acquire(SCHEDULER, on_loss=self._scheduling_lost):
-            await self._take_up_scheduling()
+        """Re-arm scheduled work if this process holds its role: what fell due while Moot was
+        down runs now (once). Otherwise try for the role now and then, and take scheduled work
+        up the same way if the process holding it dies."""
+        if self.leases.holds(SCHEDULER):
+            await self.scheduler.start(self)
         else:
             self._seek_scheduling()
 
-    async def _take_up_scheduling(self) -> None:
+    async def _settle(self) -> None:
         for feature in self.features:
             if feature.catch_up is not None:
                 await feature.catch_up(self)
+
+    async def _take_up_scheduling(self) -> None:
+        await self._settle()
         await self.scheduler.start(self)
 
     def _scheduling_lost(self) -> None:

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 15.0
 RENEW_SECONDS = 5.0
+RELEASE_WITHIN_SECONDS = 2.0
 
 SCHEDULER = "scheduler"
 
@@ -76,20 +77,21 @@ class Leases:
         self._renewed: dict[str, float] = {}  # role -> when last taken or renewed (monotonic)
         self._on_loss: dict[str, Callable[[], None]] = {}
         self._renewing: asyncio.Task[None] | None = None
-        # Whether this process knows it is the only one on the database (moot/app.py sets it
-        # for a SQLite file, which one serving process locks): any other holder is a process
-        # that died, and this one takes its roles at once instead of waiting them out.
-        self.sole = False
+        # Whether this process is the only one on the database: on SQLite it is (the serving
+        # process locks the file: moot/single_process.py), so any other holder is a process
+        # that died, whose roles it takes at once, and a stall of its own loses it nothing.
+        self.sole = store.is_sqlite
 
     def holds(self, role: str) -> bool:
         """Whether this process may act as `role` now: it holds the lease, and renewed it
         recently enough that nobody else can have taken it over."""
         renewed = self._renewed.get(role)
-        safe_for = self.seconds - self.renew_every
-        return renewed is not None and time.monotonic() - renewed < safe_for
+        if renewed is None or self.sole:
+            return renewed is not None
+        return time.monotonic() - renewed < self.seconds - self.renew_every
 
     def held(self, role: str) -> Held | None:
-        """The lease this process holds for `role` (its epoch is the fencing token)."""
+        """The lease this process holds for `role` (with the epoch it was taken at)."""
         return self._held.get(role) if self.holds(role) else None
 
     async def acquire(self, role: str, *, on_loss: Callable[[], None] | None = None) -> bool:
@@ -115,8 +117,14 @@ class Leases:
         held = self._held.get(role)
         self._forget(role)
         self._on_loss.pop(role, None)
-        if held is not None:
-            await self._store.writer.write(lambda s: leases.release(s, held, time.time()))
+        if held is not None:  # an unreachable store must not hold a stop up: it runs out
+            async with asyncio.timeout(RELEASE_WITHIN_SECONDS):
+                await self._store.writer.write(lambda s: leases.release(s, held, time.time()))
+
+    def abandon(self, role: str) -> None:
+        """Stop renewing `role` without giving it up: it runs out for another to take."""
+        self._forget(role)
+        self._on_loss.pop(role, None)
 
     async def stop(self) -> None:
         """Stop renewing and give every role up (a process that dies instead lets them run

@@ -146,7 +146,7 @@ class Scheduler:
     def rearm(self) -> None:
         """Jobs were scheduled by another process: arm those due within the horizon (if this
         process schedules: bot/leases.py)."""
-        if self._runtime is not None:
+        if self._runtime is not None and not self._stopping:
             task = asyncio.get_running_loop().create_task(self._arm_pending())
             self._running.add(task)
             task.add_done_callback(self._running.discard)
@@ -188,7 +188,7 @@ class Scheduler:
     def arm(self, job_id: int, due_at: datetime) -> None:
         """Run the job when it is due by Moot's clock (at once if it is due already). Before
         `start`, nothing: start arms every job still waiting in the table."""
-        if self._runtime is None:
+        if self._runtime is None or self._stopping:
             return
         wait = due_at - self._clock.now()
         if wait <= timedelta(0):

@@ -45,9 +45,6 @@ async def build_moot(
     repairs = RepairsSettings(photo_folder=photo_folder)
     web = WebSettings(base_url=web_base_url)
     moot = Moot(Store(database_url), clock, ALL_FEATURES, settings=[polls, repairs, web])
-    # On SQLite this process holds the file's lock (moot/single_process.py): whoever else holds
-    # a role there died, and its roles are taken at once rather than after they run out.
-    moot.leases.sole = moot.store.is_sqlite
     await moot.start(catch_up=False)
     return moot
 

@@ -3,10 +3,12 @@ scheduler's timers, the outbox dispatcher of each platform) is held through a ro
 
 A holder takes a role when nobody holds it or its holder let it run out, and renews it well
 before it runs out; a holder that dies simply stops renewing, and another process takes the role
-once `expires_at` has passed. Each taking raises the role's `epoch`, the fencing token: work
-done under a lease checks, in the same transaction, that the lease is still its holder's at that
-epoch (`still_held`), so a process that was paused past its lease (and so lost it without
-knowing) cannot act on what the new holder now owns.
+once `expires_at` has passed. Each taking raises the role's `epoch`, so `moot status` and a
+holder's renewal tell one holding from the next: a renewal names the epoch it took, and fails
+once anyone else has taken the role since, however briefly. A holder also stops acting on its
+own well before its lease can run out (bot/leases.py `holds`), and the work that must never be
+done by a process that lost its role checks in its own transaction (the sealing of secret
+ballots: bot/polls/sealing.py).
 
 Times are the holders' own clocks, as seconds since 1970 (wall-clock time, never a test's
 moved clock). Processes on different machines must keep their clocks within a few seconds of
@@ -66,10 +68,6 @@ _RENEW = text(
 _RELEASE = text(
     "UPDATE lease SET expires_at = :now WHERE role = :role AND holder = :holder AND epoch = :epoch"
 )
-_STILL_HELD = text(
-    "SELECT 1 FROM lease "
-    "WHERE role = :role AND holder = :holder AND epoch = :epoch AND expires_at > :now"
-)
 
 
 def take(
@@ -98,17 +96,6 @@ def release(session: Session, held: Held, now: float) -> None:
     session.execute(
         _RELEASE, {"role": held.role, "holder": held.holder, "epoch": held.epoch, "now": now}
     )
-
-
-def still_held(session: Session, held: Held, now: float) -> bool:
-    """Inside a write, before acting under `held`: whether it is still the holder's at its
-    epoch. On PostgreSQL the row is locked until the write commits, so no one can take the role
-    over between this check and the commit."""
-    statement = _STILL_HELD
-    if session.get_bind().dialect.name == "postgresql":
-        statement = text(f"{_STILL_HELD.text} FOR SHARE")
-    parameters = {"role": held.role, "holder": held.holder, "epoch": held.epoch, "now": now}
-    return session.execute(statement, parameters).first() is not None
 
 
 def holders(session: Session) -> list[Lease]:

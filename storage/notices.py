@@ -68,7 +68,7 @@ class Listener:
                     self.listening.set()
                     async for notice in connection.notifies():
                         self._heard(notice.payload)
-            except psycopg.Error:
+            except Exception:  # a lost connection, or a wake-up that failed: listen again
                 self.listening.clear()
                 log.warning("lost the notices connection; connecting again", exc_info=True)
                 await asyncio.sleep(RECONNECT_SECONDS)

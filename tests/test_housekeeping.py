@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from bot.clock import ManualClock
 from bot.core import Moot
-from bot.housekeeping.jobs import DAILY_JOB
+from bot.housekeeping.jobs import DAILY_JOB, keep_tidy
 from storage.models import ProcessedUpdate, ScheduledJob
 from storage.outbox import DeliveryKind, DeliveryStatus, OutboxEntry
 from tests.helpers import Resident, texts
@@ -57,7 +57,7 @@ async def test_old_deliveries_and_update_ids_go_and_posts_stay(
 async def test_one_daily_tidy_up_waits_however_often_moot_restarts(
     moot: Moot, clock: ManualClock
 ) -> None:
-    await moot.catch_up()  # as a second start-up would
+    await keep_tidy(moot)  # as a second start-up does
     await clock.advance(timedelta(days=3))
     await moot.drain()
     jobs = await moot.read(

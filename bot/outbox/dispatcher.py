@@ -98,6 +98,7 @@ class Dispatcher:
         self._outlet = outlet
         self.platform = outlet.platform
         self._role = outbox_role(outlet.platform)
+        self._next_try = 0.0  # not holding the role: when to try for it next (monotonic)
         self._news = asyncio.Event()  # new entries, or a moment come: read the outbox again
         self._stirred = asyncio.Event()  # news, or a lane freed
         self.idle = asyncio.Event()
@@ -188,11 +189,25 @@ class Dispatcher:
         leases = self._outbox.leases
         if leases.holds(self._role):
             return True
+        if time.monotonic() < self._next_try:  # woken by news: the holder sends it
+            return False
+        self._next_try = time.monotonic() + leases.renew_every
         try:
-            return await leases.acquire(self._role, on_loss=self.wake)
+            return await leases.acquire(self._role, on_loss=self._lost)
         except Exception:  # the store failed us: try again shortly
             log.warning("could not try for %s", self._role, exc_info=True)
             return False
+
+    def _lost(self) -> None:
+        """Another process took the role over: try for it again at the next look."""
+        self._next_try = 0.0
+        self.wake()
+
+    @property
+    def settled(self) -> bool:
+        """Stopped with every send's outcome stored: another process may take over at once
+        without sending any of them again."""
+        return not self._deliveries and not self._outcomes and not self._unstored
 
     def _begin(self, entry: Waiting) -> None:
         """Send `entry` in its lane (a slot is taken for it)."""

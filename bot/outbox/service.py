@@ -72,7 +72,13 @@ class Outbox:
         dispatcher = self._dispatchers.pop(platform, None)
         if dispatcher is not None:
             await dispatcher.stop()
-            await self.leases.release(outbox_role(platform))
+            # With a send's outcome not stored, another process would send it again: let the
+            # role run out instead (the outcome is stored meanwhile, or the send is repeated
+            # once, as after a crash).
+            if dispatcher.settled:
+                await self.leases.release(outbox_role(platform))
+            else:
+                self.leases.abandon(outbox_role(platform))
 
     @property
     def connected(self) -> frozenset[str]:

@@ -1,7 +1,7 @@
 """lease: one owner at a time for the scheduler and each platform's outbox dispatcher
 
 Several Moot processes on one PostgreSQL share the work; what must have one owner at a time is
-held through a lease row with a fencing epoch (storage/leases.py, bot/leases.py).
+held through a lease row with an epoch (storage/leases.py, bot/leases.py).
 
 Revision ID: 0028
 Revises: 0027
