@@ -82,7 +82,7 @@ class _FromTheStore(Collector):
         )
         connected = GaugeMetricFamily(
             "moot_platform_connected",
-            "1 while the platform is connected to this process (its outbox is being sent), else 0.",
+            "1 while the platform is connected to this process, else 0.",
             labels=["platform"],
         )
         for platform in platforms:

@@ -42,6 +42,7 @@ async def close_poll(
     now: datetime,
     *,
     due: Mapping[str, Any] | None = None,
+    hand_over: bool = True,
 ) -> Closing:
     """Close the poll (only if still `due`, for a timer), post its results where it ran and
     update its cards, in one write. Whoever closed it, or else its creator, hears about any post
@@ -64,6 +65,8 @@ async def close_poll(
     try:
         closed = await runtime.write(close_and_announce)
     except NotSealingError:
+        if not hand_over:
+            raise
         payload = {"poll": poll_id, "actor": actor_id}
         await runtime.write(lambda s: schedule(s, service.CLOSE_NOW_JOB, now, payload))
         return Closing.HANDED_OVER
@@ -75,13 +78,17 @@ async def close_poll(
 
 
 async def close_now_job(runtime: Runtime, payload: Mapping[str, Any]) -> None:
-    """A close asked for on a process that does not seal secret ballots (`close_poll`)."""
+    """A close asked for on a process that does not seal secret ballots (`close_poll`). Were
+    this process not sealing either (it lost the role a moment ago), the job fails and is
+    tried again later, by whichever process runs jobs then."""
     actor = payload["actor"]
-    closing = await close_poll(
-        runtime, int(payload["poll"]), None if actor is None else int(actor), runtime.clock.now()
+    await close_poll(
+        runtime,
+        int(payload["poll"]),
+        None if actor is None else int(actor),
+        runtime.clock.now(),
+        hand_over=False,
     )
-    if closing is Closing.HANDED_OVER:  # this process no longer seals either: try again later
-        raise NotSealingError
 
 
 async def seal_job(runtime: Runtime, payload: Mapping[str, Any]) -> None:

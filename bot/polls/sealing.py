@@ -35,6 +35,7 @@ read are lost: their voters are taken off the roll and asked to cast again (`rec
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -48,6 +49,7 @@ from sqlmodel import Session
 
 from bot.errors import UserError
 from bot.events import Reply
+from bot.leases import SCHEDULER
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.polls.ballots import Ballot
@@ -68,8 +70,8 @@ _CONTEXT = b"moot secret ballot"
 SEAL_JOB = "polls.seal"  # run by the sealing process: bot.polls.jobs.seal_job
 
 NOT_TAKING = (
-    "Moot is starting up and is not taking secret ballots for a moment; please cast yours again "
-    "in a minute."
+    "Moot is restarting and is not taking secret ballots for a moment; nothing was recorded. "
+    "Please cast yours again in a minute."
 )
 
 _HOLD = (
@@ -85,7 +87,12 @@ _SEAL = "INSERT INTO secretballot (key, poll_id, choice, marks) VALUES "
 _CLEAR = "UPDATE voterroll SET waiting = NULL, held = NULL WHERE poll_id = ? AND person_id IN "
 _DROP = "DELETE FROM voterroll WHERE poll_id = ? AND person_id = ?"
 _POLL = "SELECT number, community_id, status, closes_at FROM poll WHERE id = ?"
-_PUBLISHED = "SELECT key_id, public_key FROM ballotkey WHERE id = 1"
+# The published key, while the process that published it still holds the scheduler's role:
+# once it has stopped (or its lease ran out) no ballot is held for a key nobody will read.
+_PUBLISHED = (
+    "SELECT b.key_id, b.public_key FROM ballotkey b "
+    "JOIN lease l ON l.role = ? AND l.expires_at > ? WHERE b.id = 1"
+)
 _PUBLISH = (
     "INSERT INTO ballotkey (id, key_id, public_key) VALUES (1, ?, ?) "
     "ON CONFLICT (id) DO UPDATE SET key_id = excluded.key_id, public_key = excluded.public_key"
@@ -193,11 +200,13 @@ class Sealer:
 
 
 def _published(session: Session, db: RawConnection) -> tuple[bytes, bytes] | None:
-    """The key ballots are sealed to now. On PostgreSQL its row stays locked (shared) until the
-    write commits, so a process taking sealing up waits for the ballots being held for the old
-    key and then finds them (`recover`)."""
-    statement = _PUBLISHED if session_on_sqlite(session) else _PUBLISHED + " FOR SHARE"
-    row = db.execute(statement).fetchone()
+    """The key ballots are sealed to now, None while no process seals (one stopped and the
+    next has not taken over yet). On PostgreSQL its row stays locked (shared) until the write
+    commits, so a process taking sealing up waits for the ballots being held for the old key
+    and then finds them (`recover`). The lease's time is the processes' wall clock
+    (bot/leases.py), not Moot's clock."""
+    statement = _PUBLISHED if session_on_sqlite(session) else _PUBLISHED + " FOR SHARE OF b"
+    row = db.execute(statement, (SCHEDULER, time.time())).fetchone()
     return None if row is None else (bytes(row[0]), bytes(row[1]))
 
 

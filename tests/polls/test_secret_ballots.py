@@ -24,7 +24,8 @@ from sqlalchemy import text
 from bot.clock import ManualClock
 from bot.core import Moot
 from bot.features import ALL_FEATURES
-from bot.polls.sealing import DEFAULT_BATCH, HELD_BYTES
+from bot.leases import SCHEDULER
+from bot.polls.sealing import DEFAULT_BATCH, HELD_BYTES, NOT_TAKING
 from storage.store import Store
 from tests.helpers import RecordingOutlet, Resident, group, texts
 from tests.poll_helpers import draft, members, published
@@ -350,3 +351,17 @@ async def test_a_waiting_ballot_still_counts_after_its_voter_links_another_accou
     result = texts(await host.say(f"/results {poll}"))
     assert "Winner: Raj" in result
     assert not any("lost" in text for _, reply in outlet.directs for text in [reply.text])
+
+
+async def test_while_no_process_seals_a_ballot_is_refused_and_nothing_is_recorded(
+    moot: Moot, community: str, host: Resident
+) -> None:
+    """Between a sealing process's stop and the next one taking sealing up, a ballot would be
+    held for a key nobody will read: it is refused instead, in one sentence."""
+    (alice,) = await members(moot, host, "Alice")
+    poll = await published(host, "Chair? | Ann | Raj | secret | ballot")
+    await moot.leases.release(SCHEDULER)  # as the sealing process does when it stops
+    await alice.privately(f"/vote {poll} 1")
+    refused = texts(await alice.press(f"cast {poll}"))
+    assert refused == NOT_TAKING
+    assert "Turnout: 0 of 2" in texts(await host.say(f"/voters {poll}"))
