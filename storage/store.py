@@ -57,8 +57,8 @@ class Store:
         self._closing = False
         # Changes once any write through this store has ended (committed or not): what was read
         # before may be out of date (the web's rendered pages: adapters/web/rendered.py). It
-        # counts this process's writes only; with one Moot process per database
-        # (docs/operating.md), that is every write.
+        # counts this process's writes only: on SQLite, which one process serves, that is
+        # every write; on PostgreSQL the pages also expire after a few seconds.
         self.version = 0
 
     def start(self) -> None:

@@ -18,7 +18,7 @@ from aiohttp import web
 from markupsafe import Markup
 from sqlmodel import Session
 
-from adapters.web.rendered import PageKey
+from adapters.web.rendered import PageKey, period
 from adapters.web.security import SESSION_COOKIE, forget_session
 from adapters.web.site import SITE, Site, csrf_token, html
 from bot import roles
@@ -126,8 +126,8 @@ async def page(request: web.Request) -> web.Response:
 async def _rendered(
     asked: _Request, slug: str, render: Callable[[Session], str | None]
 ) -> str | None:
-    """The page as rendered for this visitor since the last write this minute, or rendered
-    now in a read (adapters/web/rendered.py)."""
+    """The page as rendered for this visitor since the last write this minute (these few
+    seconds, on PostgreSQL), or rendered now in a read (adapters/web/rendered.py)."""
     site = asked.site
     key = PageKey(
         asked.community_id,
@@ -135,7 +135,7 @@ async def _rendered(
         asked.cookie,
         asked.csrf if asked.cookie else None,
         site.moot.store.version,  # before the read: a write during it makes the key old
-        asked.now.replace(second=0, microsecond=0),
+        period(asked.now, shared=not site.moot.store.is_sqlite),
     )
     kept, page = site.rendered.get(key)
     if not kept:

@@ -6,6 +6,10 @@ store has not changed (`Store.version`) and the clock shows the same minute (pag
 in 3 days" and move a meeting from coming to past on the minute). Looked up on the event loop,
 before any read, so a hit costs no worker thread.
 
+`Store.version` counts this process's writes. On PostgreSQL other Moot processes may write too
+(docs/operating.md, "Several processes"), so there a page is kept for `SHARED_SECONDS` at most:
+another process's change shows within that.
+
 Signed-in visitors' pages are kept under their session cookie and their CSRF token (the page's
 sign-out form carries it), so nobody is ever given a page rendered for someone else. The number
 of pages kept is bounded; the least recently used go first.
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 KEPT = 256  # pages; a page is 5-100 KB
+SHARED_SECONDS = 5  # how long a page is kept where other processes may write (PostgreSQL)
 
 
 @dataclass(frozen=True)
@@ -27,7 +32,15 @@ class PageKey:
     cookie: str | None  # the session cookie, if any: whose page it is
     csrf: str | None  # the token its forms carry (signed in only)
     version: int  # Store.version when the read began
-    minute: datetime
+    period: datetime  # `period` of the clock when it was asked
+
+
+def period(now: datetime, *, shared: bool) -> datetime:
+    """The stretch of time a page rendered at `now` is kept for: its minute, or on a store
+    other processes write to (`shared`), its `SHARED_SECONDS`."""
+    if not shared:
+        return now.replace(second=0, microsecond=0)
+    return now.replace(second=now.second - now.second % SHARED_SECONDS, microsecond=0)
 
 
 class RenderedPages:

@@ -8,10 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
+from adapters.web.rendered import SHARED_SECONDS
 from bot.clock import ManualClock
 from bot.core import Moot
 from bot.pages import WebAccess
+from storage.store import Store
 from tests.helpers import Resident
 from tests.poll_helpers import published
 from tests.web.conftest import Visitors, set_access
@@ -77,3 +80,28 @@ async def test_the_minute_turning_renders_the_page_again(
     reads[0] = 0
     await stranger.get("/c/1/meetings")
     assert reads[0] >= 1  # (a job the minute woke may read too)
+
+
+async def test_another_processs_write_shows_within_seconds_where_processes_share_the_store(
+    moot: Moot, host: Resident, visitors: Visitors, clock: ManualClock
+) -> None:
+    """A write this process did not make does not change `Store.version`. On PostgreSQL, which
+    several processes may share, a page is kept a few seconds at most; on SQLite, which one
+    process serves, until the minute turns."""
+    await set_access(host, WebAccess.PUBLIC)
+    await clock.set(clock.now().replace(second=0))
+    stranger = visitors.browsers["stranger"]
+    assert "Elm Court" in (await stranger.get("/c/1/")).text
+    elsewhere = Store(moot.store.url)  # another process's store
+    elsewhere.start()
+    try:
+        await elsewhere.write(
+            lambda s: s.execute(text("UPDATE community SET name = 'Elm Court North'"))
+        )
+    finally:
+        await elsewhere.close()
+    await clock.advance(timedelta(seconds=SHARED_SECONDS))
+    renamed = "Elm Court North" in (await stranger.get("/c/1/")).text
+    assert renamed == (not moot.store.is_sqlite)
+    await clock.advance(timedelta(minutes=1))
+    assert "Elm Court North" in (await stranger.get("/c/1/")).text
