@@ -180,10 +180,11 @@ def described(held: Sequence[Lease], now: float) -> list[str]:
     if not held:
         return ["No Moot process holds a role here: none has run on this database yet."]
     lines = [
-        "Roles (one process at a time each; a holder renews every 5 s, or loses it after 15 s):"
+        f"Roles (one process at a time each; a holder renews every {RENEW_SECONDS:.0f} s, "
+        f"or loses it after {LEASE_SECONDS:.0f} s):"
     ]
     for lease in held:
-        if lease.expires_at > now:
+        if lease.live(now):
             state = f"held by {lease.holder} (epoch {lease.epoch}), runs out in {lease.expires_at - now:.0f} s unless renewed"
         else:
             state = f"free: {lease.holder} gave it up or stopped {now - lease.expires_at:.0f} s ago"
@@ -199,7 +200,7 @@ def sending(held: Sequence[Lease], now: float) -> list[str]:
         if not lease.role.startswith(OUTBOX_ROLE):
             continue
         platform = lease.role.removeprefix(OUTBOX_ROLE)
-        if lease.expires_at > now:
+        if lease.live(now):
             lines.append(f"{platform}: sending.")
         else:
             lines.append(

@@ -40,6 +40,10 @@ class Lease(Table, table=True):
     taken_at: float = Field(sa_type=Float())
     expires_at: float = Field(sa_type=Float())
 
+    def live(self, now: float) -> bool:
+        """Whether its holder still holds it at `now` (wall-clock seconds)."""
+        return self.expires_at > now
+
 
 @dataclass(frozen=True)
 class Held:

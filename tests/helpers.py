@@ -25,6 +25,8 @@ from bot.events import (
     render_moments,
 )
 from bot.meetings.native import EVENT_JOB
+from bot.outbox import queue
+from bot.outbox.queue import Message
 from storage.models import ScheduledJob
 
 
@@ -158,3 +160,20 @@ def jobs_run() -> Iterator[list[tuple[str, str, datetime]]]:
         yield claimed
     finally:
         scheduler._claim = original
+
+
+def post_now(
+    moot: Moot, text: str, *, platform: str = "console", chat_id: str = "group-1"
+) -> Callable[[Session], None]:
+    """A write that queues `text` as a post in a chat, to go out now."""
+
+    def write(session: Session) -> None:
+        queue.post(
+            session,
+            platform=platform,
+            chat_id=chat_id,
+            message=Message("a notice", reply=Reply(text)),
+            now=moot.clock.now(),
+        )
+
+    return write

@@ -15,15 +15,12 @@ from sqlmodel import Session
 
 from bot.clock import ManualClock
 from bot.core import Moot
-from bot.events import Reply
 from bot.features import ALL_FEATURES
 from bot.leases import SCHEDULER, outbox_role
-from bot.outbox import queue
-from bot.outbox.queue import Message
 from bot.scheduler import schedule
 from storage import leases
 from storage.store import Store
-from tests.helpers import RecordingOutlet
+from tests.helpers import RecordingOutlet, post_now
 
 SHORT = 1.2  # seconds a lease runs in these tests (15 in service)
 RENEW = 0.3
@@ -48,19 +45,6 @@ async def process(url: str, clock: ManualClock) -> AsyncIterator[Moot]:
         yield moot
     finally:
         await moot.stop()
-
-
-def post(moot: Moot, text: str) -> Callable[[Session], None]:
-    def write(session: Session) -> None:
-        queue.post(
-            session,
-            platform="console",
-            chat_id="group-1",
-            message=Message("a notice", reply=Reply(text)),
-            now=moot.clock.now(),
-        )
-
-    return write
 
 
 def sent(*outlets: RecordingOutlet) -> list[str]:
@@ -121,15 +105,15 @@ async def test_only_one_process_sends_the_outbox_and_another_takes_over_when_it_
             leaving.attach(leaving_outlet)
             await until(lambda: leaving.leases.holds(outbox_role("console")), 2)
             staying.attach(staying_outlet)
-            await staying.write(post(staying, "Poll #1 is open"))
-            await leaving.write(post(leaving, "Meeting #1 moved"))
+            await staying.write(post_now(staying, "Poll #1 is open"))
+            await leaving.write(post_now(leaving, "Meeting #1 moved"))
             await until(lambda: len(sent(staying_outlet, leaving_outlet)) == 2, 5)
             await staying.drain()
             await leaving.drain()
             assert sent(leaving_outlet) == ["Meeting #1 moved", "Poll #1 is open"]
             assert sent(staying_outlet) == []
         # It stopped and gave its roles up: the other takes them at its next try.
-        await staying.write(post(staying, "Reminder: AGM tomorrow"))
+        await staying.write(post_now(staying, "Reminder: AGM tomorrow"))
         took = await until(lambda: sent(staying_outlet) == ["Reminder: AGM tomorrow"], 3)
         assert took <= 2 * RENEW
         assert sent(leaving_outlet) == ["Meeting #1 moved", "Poll #1 is open"]
@@ -150,7 +134,7 @@ async def test_a_holder_that_goes_silent_stops_sending_before_another_takes_over
         store = first.leases._store
         first.leases._store = STALLED  # type: ignore[assignment]
         await until(lambda: not first.leases.holds(outbox_role("console")), SHORT)
-        await first.write(post(first, "Poll #2 is open"))
+        await first.write(post_now(first, "Poll #2 is open"))
         took = await until(lambda: sent(second_outlet) == ["Poll #2 is open"], 3 * SHORT)
         assert took <= 2 * SHORT  # within the lease's length and one try, as 15 s + 5 s are
         taken = second.leases.held(outbox_role("console"))
@@ -179,7 +163,7 @@ async def test_work_queued_by_another_process_goes_out_from_the_holder_at_once(
         other.attach(other_outlet)
         assert holder.leases.holds(SCHEDULER)
         await asyncio.sleep(0.2)  # both dispatchers have looked and found nothing
-        await other.write(post(other, "Poll #3 is open"))
+        await other.write(post_now(other, "Poll #3 is open"))
         took = await until(lambda: sent(holder_outlet) == ["Poll #3 is open"], 5)
         assert took < 1.0
 

@@ -4,12 +4,11 @@ sends what it can before disconnecting, and keeps the rest for the next start.""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import Session
 
 from adapters.base import supervise
 from bot.clock import ManualClock
@@ -17,14 +16,12 @@ from bot.core import Moot
 from bot.events import DirectAddress, Reply
 from bot.feature import Feature
 from bot.features import ALL_FEATURES
-from bot.outbox import queue
-from bot.outbox.queue import Message
 from bot.runtime import Runtime
 from bot.scheduler import schedule
 from moot import app
 from moot.app import serve
 from storage.store import Store
-from tests.helpers import wait_until
+from tests.helpers import post_now, wait_until
 
 
 class FlakyAdapter:
@@ -119,24 +116,11 @@ class PlatformStub:
         raise AssertionError("no direct messages here")
 
 
-def post_now(moot: Moot, text: str) -> Callable[[Session], None]:
-    def write(session: Session) -> None:
-        queue.post(
-            session,
-            platform="stub",
-            chat_id="c1",
-            message=Message("a notice", reply=Reply(text)),
-            now=moot.clock.now(),
-        )
-
-    return write
-
-
 async def test_stopping_sends_what_is_under_way_before_disconnecting(moot: Moot) -> None:
     stub = PlatformStub(send_seconds=0.3)
     serving = asyncio.create_task(serve(moot, [stub]))
     await stub.attached.wait()
-    await moot.write(post_now(moot, "Poll #1 is open"))
+    await moot.write(post_now(moot, "Poll #1 is open", platform="stub", chat_id="c1"))
     serving.cancel()
     await asyncio.gather(serving, return_exceptions=True)
     assert stub.happened == ["stopped receiving", "sent Poll #1 is open", "disconnected"]
@@ -149,7 +133,7 @@ async def test_what_could_not_be_sent_by_the_deadline_goes_at_the_next_start(
     moot.flush_within = 0.5
     serving = asyncio.create_task(serve(moot, [hanging]))
     await hanging.attached.wait()
-    await moot.write(post_now(moot, "Results of poll #1"))
+    await moot.write(post_now(moot, "Results of poll #1", platform="stub", chat_id="c1"))
     started = asyncio.get_running_loop().time()
     serving.cancel()
     await asyncio.gather(serving, return_exceptions=True)

@@ -44,7 +44,7 @@ def lease_holders(session: Session) -> tuple[tuple[str, str], ...]:
     """Who holds which role now (bot/leases.py), as (role, holder) pairs; leases run on the
     holders' wall clocks, not the core's."""
     now = time.time()
-    return tuple((lease.role, lease.holder) for lease in holders(session) if lease.expires_at > now)
+    return tuple((lease.role, lease.holder) for lease in holders(session) if lease.live(now))
 
 
 @dataclass(frozen=True)
