@@ -25,7 +25,9 @@ def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="moot", description="Moot, the neighbourhood forum bot.")
     parser.add_argument("--version", action="version", version=f"moot {__version__}")
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("run", help="serve the configured platforms (the console if none)")
+    commands.add_parser(
+        "run", aliases=["serve"], help="serve the configured platforms (the console if none)"
+    )
     commands.add_parser("chat", help="talk to Moot in this terminal")
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
