@@ -22,12 +22,16 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bench.stores import connected
 from tests.fakes.loopback import serve
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram_harness import TOKEN
 
 WEBHOOK_SECRET = "cluster-test-secret"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# A lease runs 15 s and the others try every 5 s: a role moves within 20 s of its holder's
+# death; the rest is slack for a busy two-core CI machine.
+TAKE_OVER_WITHIN = 25.0
 READY_WITHIN = 60.0  # seconds for a process to start serving, on a busy two-core machine
 
 
@@ -202,6 +206,29 @@ class Cluster:
             await self._proxy.cleanup()
         if self._http is not None:
             await self._http.close()
+
+    def holders(self) -> dict[str, Process]:
+        """Each role whose lease is live, to the process holding it."""
+        by_pid = {str(p.popen.pid): p for p in self.processes if p.popen is not None}
+        with connected(self.url) as db:
+            leases = db.execute("SELECT role, holder, expires_at FROM lease").fetchall()
+        now = time.time()
+        return {
+            role: by_pid[holder.split("/")[1]]
+            for role, holder, expires_at in leases
+            if expires_at > now and holder.split("/")[1] in by_pid
+        }
+
+    async def taken_over(
+        self, role: str, dead: Process, within: float = TAKE_OVER_WITHIN
+    ) -> Process:
+        """Once another process holds `role`, it; fails if that takes longer than `within`."""
+        started = time.monotonic()
+        while (holder := self.holders().get(role)) in (None, dead):
+            assert time.monotonic() - started < within, f"nobody took {role} over"
+            await asyncio.sleep(0.2)
+        assert holder is not None
+        return holder
 
     def tracebacks(self) -> list[str]:
         """Every process's log, where it shows a traceback."""

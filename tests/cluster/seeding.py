@@ -18,7 +18,7 @@ def telegram_id(person: int) -> int:
 
 def community(url: str, people: int) -> None:
     """Elm Court, at home in GROUP, with `people` active members, each with a Telegram account
-    and a private chat with the bot."""
+    and a private chat with the bot, in which their commands apply to Elm Court."""
     numbers = range(1, people + 1)
     with connected(url) as db:
         db.execute(
@@ -28,7 +28,7 @@ def community(url: str, people: int) -> None:
             (NOW,),
         )
         db.executemany(
-            "INSERT INTO person (id, name, created_at) VALUES (?, ?, ?)",
+            "INSERT INTO person (id, name, created_at, current_community_id) VALUES (?, ?, ?, 1)",
             ((i, f"Resident {i}", NOW) for i in numbers),
         )
         db.executemany(
