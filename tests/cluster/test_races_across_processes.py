@@ -8,6 +8,7 @@ import asyncio
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from bench.stores import connected
 from tests.cluster.harness import Cluster, cluster
@@ -22,9 +23,9 @@ WANTING_TO_GO = 60
 IN_FLIGHT = 24
 
 
-def buttons(card: dict[str, object]) -> list[str]:
-    rows = card["reply_markup"]["inline_keyboard"]  # type: ignore[index]
-    return [b["callback_data"] for row in rows for b in row]  # type: ignore[attr-defined]
+def buttons(message: dict[str, Any]) -> list[str]:
+    """The callback data of a message's buttons, in order."""
+    return [b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
 
 
 async def pressed_by_all(
@@ -36,9 +37,11 @@ async def pressed_by_all(
     answered_before = len(running.telegram.toasts())
     presser: dict[str, int] = {}
     for sent, person in enumerate(people):
-        await wait_until(
-            lambda sent=sent: len(running.telegram.toasts()) - answered_before > sent - IN_FLIGHT
-        )
+
+        def room_for_another(sent: int = sent) -> bool:
+            return len(running.telegram.toasts()) - answered_before > sent - IN_FLIGHT
+
+        await wait_until(room_for_another)
         update = updates.press(GROUP, telegram_id(person), f"Resident {person}", data)
         presser[update["callback_query"]["id"]] = person
         assert await running.deliver(update) == 200
