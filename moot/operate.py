@@ -95,6 +95,7 @@ async def _serve(settings: Settings, *, console: bool) -> None:
             secret_ballot_batch=settings.secret_ballot_batch,
             photo_folder=settings.photo_folder,
             web_base_url=settings.web_address,
+            secret_key=settings.secret_key,
         )
         adapter: Adapter = ConsoleAdapter(
             Terminal() if sys.stdin.isatty() else piped_stdin(),
@@ -111,6 +112,7 @@ async def _serve(settings: Settings, *, console: bool) -> None:
         secret_ballot_batch=settings.secret_ballot_batch,
         photo_folder=settings.photo_folder,
         web_base_url=settings.web_address,
+        secret_key=settings.secret_key,
     )
     await serve(moot, _platform_adapters(settings), _web_server(moot, settings))
 

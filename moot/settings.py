@@ -13,6 +13,7 @@ DISCORD_TOKEN = re.compile(r"^[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}$")
 TELEGRAM_TOKEN = re.compile(r"^\d{5,}:[\w-]{30,}$")
 # What fits in an Authorization header as it is, and is too long to guess.
 METRICS_TOKEN = re.compile(r"^[A-Za-z0-9._-]{16,}$")
+SECRET_KEY_MIN = 32
 
 
 class SettingsError(Exception):
@@ -47,6 +48,9 @@ class Settings(BaseSettings):
     web_base_url: str | None = None
     # Prometheus metrics at /metrics, for requests carrying it as a bearer token (None: none).
     metrics_token: str | None = None
+    # A long random string all Moot processes share: keeps secret ballots in progress unreadable
+    # in the database (None: each process makes its own key; see bot/polls/drafts.py).
+    secret_key: str | None = None
 
     @field_validator(
         "discord_token",
@@ -55,6 +59,7 @@ class Settings(BaseSettings):
         "telegram_webhook_secret",
         "web_base_url",
         "metrics_token",
+        "secret_key",
     )
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
@@ -80,6 +85,7 @@ class Settings(BaseSettings):
             self.telegram_token,
             self.telegram_webhook_secret,
             self.metrics_token,
+            self.secret_key,
         )
         return [secret for secret in found if secret]
 
@@ -134,6 +140,16 @@ class Settings(BaseSettings):
             raise ValueError(
                 "METRICS_TOKEN must be at least 16 letters, digits, '-', '_' or '.' (such as "
                 "the output of `openssl rand -hex 32`)"
+            )
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < SECRET_KEY_MIN:
+            raise ValueError(
+                f"SECRET_KEY must be a long random string, at least {SECRET_KEY_MIN} characters "
+                "(such as the output of `openssl rand -hex 32`)"
             )
         return value
 

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
+import storage.conversations
 import storage.leases
 import storage.meetings
 import storage.models
@@ -31,7 +32,10 @@ from storage.engine import StoreConfigError, make_engine, prepare_sqlite_file, s
 from storage.migrate import head_revision, stored_revisions, upgrade
 
 # What running processes keep about themselves, not the community's store: not copied (the
-# ballot key's private half lives in the memory of the process that published it).
+# ballot key's private half lives in the memory of the process that published it). What a
+# conversation left half-way (forms in progress, answers held for a /start, ballots being filled
+# in) is the community's, which any process carries on, and is copied; a secret poll's ballot
+# in progress opens on the target only under the same SECRET_KEY, and otherwise starts afresh.
 PROCESS_STATE = frozenset(
     {str(storage.leases.Lease.__tablename__), str(storage.polls.BallotKey.__tablename__)}
 )

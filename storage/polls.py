@@ -174,6 +174,19 @@ class VoterRoll(Table, table=True):
     held: bytes | None = Field(default=None, sa_type=LargeBinary)
 
 
+class BallotDraft(Table, table=True):
+    """A ballot someone is filling in by pressing options (ranked, approval), or a secret choice
+    waiting for its confirmation. A secret poll's marks are never stored in clear next to the
+    voter: `sealed` holds them encrypted, at a constant length, under a key every Moot process
+    has and the database does not (bot/polls/drafts.py); other polls' drafts are in `marks`."""
+
+    poll_id: int = Field(foreign_key="poll.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    marks: str | None = Field(default=None, sa_type=Text)
+    sealed: bytes | None = Field(default=None, sa_type=LargeBinary)
+    changed_at: datetime = Field(sa_column=_utc())
+
+
 class BallotKey(Table, table=True):
     """The public key secret ballots are sealed to now (one row). Its private half exists only
     in the memory of the Moot process that seals (bot.polls.sealing): a ballot cast on any

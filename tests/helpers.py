@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session
 
 from bot import scheduler
+from bot.clock import Clock
 from bot.core import Moot
 from bot.events import (
     Actor,
@@ -24,10 +25,13 @@ from bot.events import (
     Reply,
     render_moments,
 )
+from bot.features import ALL_FEATURES
 from bot.meetings.native import EVENT_JOB
 from bot.outbox import queue
 from bot.outbox.queue import Message
+from bot.polls.live import PollsSettings
 from storage.models import ScheduledJob
+from storage.store import Store
 
 
 @dataclass
@@ -177,3 +181,17 @@ def post_now(
         )
 
     return write
+
+
+@asynccontextmanager
+async def another_process(
+    url: str, clock: Clock, *, secret_key: str | None = None
+) -> AsyncIterator[Moot]:
+    """A second core on the same database, standing in for another Moot process (with its own
+    memory, and SECRET_KEY if given)."""
+    core = Moot(Store(url), clock, ALL_FEATURES, settings=[PollsSettings(secret_key=secret_key)])
+    await core.start()
+    try:
+        yield core
+    finally:
+        await asyncio.wait_for(core.stop(), 10)

@@ -104,3 +104,12 @@ def test_a_guessable_metrics_token_stops_start_up_with_one_sentence(tmp_path: Pa
     assert result.returncode == 2
     assert result.stderr.strip().startswith("moot: Bad setting METRICS_TOKEN: METRICS_TOKEN must")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_short_secret_key_stops_start_up_with_one_sentence(tmp_path: Path) -> None:
+    result = moot(["run"], tmp_path, env={"SECRET_KEY": "changeme"})
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "moot: Bad setting SECRET_KEY: SECRET_KEY must be a long random string, at least 32 "
+        "characters (such as the output of `openssl rand -hex 32`)."
+    )

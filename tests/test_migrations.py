@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlmodel import Session, SQLModel
 
+import storage.conversations
 import storage.models
 import storage.outbox
 import storage.polls  # noqa: F401

@@ -11,16 +11,17 @@ from pathlib import Path
 from sqlalchemy import inspect, text
 from sqlmodel import Session, select
 
+from bot import forms, held
 from bot.clock import ManualClock
 from bot.core import Moot
-from bot.events import Attachment, Visibility
+from bot.events import Attachment, Form, FormField, Reply, Visibility
 from bot.features import ALL_FEATURES
 from bot.repairs.photos import RepairsSettings
 from storage.engine import sqlite_path
 from storage.models import Account, AuditEntry, Person
 from storage.store import Store
 from tests.conftest import START
-from tests.helpers import RecordingOutlet, Resident, dm, texts
+from tests.helpers import RecordingOutlet, Resident, dm, group, texts
 from tests.poll_helpers import members, published
 from tests.repairs.test_repairs import photo_with_location, stored_photos
 
@@ -142,3 +143,19 @@ async def test_forgetting_deletes_photos_from_the_folder_the_operator_chose(
         assert list(chosen.glob("*.jpg")) == []
     finally:
         await moot.stop()
+
+
+async def test_forgetting_drops_what_their_conversations_left_half_way(
+    moot: Moot, community: str, host: Resident
+) -> None:
+    (alice,) = await members(moot, host, "Alice")
+    waiting = Reply("Your private answer about the leak at flat 4", Visibility.ACTOR)
+    assert await held.hold(moot, "console", "alice", waiting)
+    form = Form("report", "Report a repair", (FormField("what", "What is broken", 200),))
+    here = group()
+    await forms.begin(moot, forms.FormInProgress(form, here, alice.actor(), here.chat_id))
+    assert await forms.waiting(moot, "console", here.chat_id, "alice")
+
+    await alice.privately("/forgetme confirm")
+    assert await held.release(moot, "console", "alice") == []
+    assert not await forms.waiting(moot, "console", here.chat_id, "alice")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
@@ -43,6 +43,7 @@ from telegram.request import HTTPXRequest
 
 from adapters.telegram import failures, translate
 from adapters.telegram.render import chunks, keyboard
+from bot import forms, held
 from bot.core import Moot
 from bot.events import (
     TELEGRAM,
@@ -71,7 +72,6 @@ ADMIN_RETRY_SECONDS = 30.0  # after Telegram would not say
 ADMIN_STATUSES = ("creator", "administrator")
 UPDATES = ["message", "callback_query", "chat_member", "my_chat_member"]
 TOAST_LIMIT = 200  # what answerCallbackQuery shows
-UNDELIVERED_KEPT = 5
 START_PAYLOAD = "answers"
 GONE = ("left", "kicked")
 INTRODUCTION = (
@@ -118,18 +118,6 @@ class TelegramOptions:
         )
 
 
-@dataclass
-class _FormInProgress:
-    """A form being answered one question at a time, by replies in the chat where it started."""
-
-    form: Form
-    place: Place  # where the form was asked for: its answers act there
-    actor: Actor
-    asked_in: str  # the chat the questions go to: the same one, or a DM for private forms
-    values: dict[str, str] = field(default_factory=dict)
-    index: int = 0
-
-
 class TelegramAdapter:
     platform = TELEGRAM
     edit_interval = 3.0  # 20 messages a minute in one group, edits included
@@ -141,9 +129,6 @@ class TelegramAdapter:
         # Each group's admins (user ids) and until when to trust the list.
         self._admins: dict[int, tuple[frozenset[int], float]] = {}
         self._admin_reads: dict[int, asyncio.Future[tuple[frozenset[int], float]]] = {}
-        self._forms: dict[tuple[str, str], _FormInProgress] = {}
-        # Private answers for people Telegram would not let Moot message yet, until they /start.
-        self._undelivered: dict[str, list[Reply]] = {}
 
     # --- life cycle -------------------------------------------------------------------------
 
@@ -235,9 +220,11 @@ class TelegramAdapter:
             return
         text = message.text or message.caption or ""
         where = translate.place(message.chat, message)
-        key = (where.chat_id, str(user.id))
+        moot = self._running()
         if text.startswith("/"):
-            self._forms.pop(key, None)  # a new command abandons a form in progress
+            # A new command abandons a form in progress (forms in progress are in the store:
+            # the next message may reach another Moot process).
+            await forms.abandon(moot, TELEGRAM, where.chat_id, str(user.id))
             parsed = translate.split_command(text, context.bot.username)
             if parsed is None:
                 return
@@ -253,8 +240,8 @@ class TelegramAdapter:
                 who, where, name, args, attachments=attachments, update_id=str(update.update_id)
             )
             await self._handle(event, message)
-        elif key in self._forms:
-            await self._answer_form(key, text, message)
+        elif progress := await forms.answer(moot, TELEGRAM, where.chat_id, str(user.id), text):
+            await self._carry_on(progress, message)
         elif where.is_private:
             await message.reply_text("Send /help to see what I can do.")
 
@@ -307,8 +294,8 @@ class TelegramAdapter:
 
     async def _welcome(self, user_id: str, where: Place) -> None:
         """/start (a deep link from a group included): hello, and the private answers that
-        could not reach this person before they opened the chat."""
-        waiting = self._undelivered.pop(user_id, [])
+        could not reach this person before they opened the chat (on any Moot process)."""
+        waiting = await held.release(self._running(), TELEGRAM, user_id)
         if not waiting:
             await self._send(where.chat_id, Reply(WELCOME))
             return
@@ -451,16 +438,17 @@ class TelegramAdapter:
     async def _start_form(self, form: Form, event: Inbound, message: Message | None) -> None:
         in_private = form.private and not event.place.is_private
         asked_in = event.actor.user_id if in_private else event.place.chat_id
-        progress = _FormInProgress(form, event.place, event.actor, asked_in)
-        self._forms[(asked_in, event.actor.user_id)] = progress
+        progress = forms.FormInProgress(form, event.place, event.actor, asked_in)
+        moot = self._running()
+        await forms.begin(moot, progress)  # before asking: the reply may reach another process
         try:
             await self._ask(progress, None if in_private else message)
         except Forbidden:  # Telegram won't let Moot start the private conversation
-            del self._forms[(asked_in, event.actor.user_id)]
+            await forms.abandon(moot, TELEGRAM, asked_in, event.actor.user_id)
             await self._send_private(event.actor, event.place, Reply(form.title))
 
-    async def _ask(self, progress: _FormInProgress, message: Message | None) -> None:
-        question = progress.form.fields[progress.index]
+    async def _ask(self, progress: forms.FormInProgress, message: Message | None) -> None:
+        question = progress.question
         optional = " (optional: send - to skip)" if not question.required else ""
         header = f"{progress.form.title}\n" if progress.index == 0 else ""
         in_place = progress.asked_in == progress.place.chat_id
@@ -472,23 +460,22 @@ class TelegramAdapter:
             message_thread_id=_thread(progress.place) if in_place else None,
         )
 
-    async def _answer_form(self, key: tuple[str, str], text: str, message: Message) -> None:
-        progress = self._forms[key]
-        question = progress.form.fields[progress.index]
-        answer = text.strip()
-        if answer and not (answer == "-" and not question.required):
-            progress.values[question.name] = answer
-        progress.index += 1
-        if progress.index < len(progress.form.fields):
+    async def _carry_on(self, progress: forms.FormInProgress, message: Message) -> None:
+        """A reply answered a question (on whichever process asked it): the next question, or
+        the answers to the core."""
+        if not progress.done:
             await self._ask(progress, message)
             return
-        del self._forms[key]
         submitted = FormSubmitted(
             progress.actor, progress.place, progress.form.form_id, progress.values
         )
         await self._handle(submitted, message)
 
     # --- outbound ---------------------------------------------------------------------------
+
+    def _running(self) -> Moot:
+        assert self._moot is not None, "the adapter handles updates only while running"
+        return self._moot
 
     def _bot(self) -> Bot:
         assert self._app is not None, "the adapter sends only while running"
@@ -528,9 +515,7 @@ class TelegramAdapter:
             return
         if await self._try_direct(who.user_id, reply):
             return
-        waiting = self._undelivered.setdefault(who.user_id, [])
-        waiting[:] = [*waiting, reply][-UNDELIVERED_KEPT:]
-        if len(waiting) > 1:
+        if not await held.hold(self._running(), TELEGRAM, who.user_id, reply):
             return  # the group has already been told how to get them
         bot = self._bot()
         await bot.send_message(

@@ -8,6 +8,9 @@
 - Scheduled jobs done more than `KEEP_DELIVERIES` ago, and link codes a week after they expired.
 - Web sessions once they expired, and sign-in links an hour after (bot.web: the hour counts
   towards the limit of links a person may ask for).
+- What a conversation left half-way: forms in progress and ballots being filled in untouched for
+  a day (bot.forms, bot.polls.drafts), and private answers nobody opened a chat for in
+  a week (bot.held).
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 from sqlmodel import Session
 
+from bot.forms import KEEP_FORMS
+from bot.held import KEEP_HELD
+from bot.polls.drafts import KEEP_DRAFTS
 from bot.web.service import LIMIT_WINDOW
 from storage.types import stored_moment
 
@@ -33,6 +39,9 @@ _PRUNE = (
     "DELETE FROM linkcode WHERE expires_at < :update_ids",
     "DELETE FROM websession WHERE expires_at < :now",
     "DELETE FROM signinlink WHERE expires_at < :sign_in_links",
+    "DELETE FROM formprogress WHERE started_at < :forms",
+    "DELETE FROM ballotdraft WHERE changed_at < :drafts",
+    "DELETE FROM heldanswer WHERE held_at < :held",
 )
 
 
@@ -43,6 +52,9 @@ def tidy(session: Session, now: datetime) -> int:
         "update_ids": stored_moment(now - KEEP_UPDATE_IDS),
         "now": stored_moment(now),
         "sign_in_links": stored_moment(now - LIMIT_WINDOW),
+        "forms": stored_moment(now - KEEP_FORMS),
+        "drafts": stored_moment(now - KEEP_DRAFTS),
+        "held": stored_moment(now - KEEP_HELD),
     }
     run = session.connection().execute
     return sum(int(run(text(sql), bounds).rowcount) for sql in _PRUNE)

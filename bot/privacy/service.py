@@ -10,11 +10,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from bot.errors import UserError
 from bot.runtime import PersonForget, Runtime
+from storage.conversations import FormProgress, HeldAnswer
 from storage.models import (
     Account,
     AuditEntry,
@@ -122,6 +123,13 @@ def forget(session: Session, person_id: int, now: datetime) -> None:
     old_name = person.name
     person.name, person.current_community_id = FORGOTTEN_NAME, None
     for account in session.exec(select(Account).where(Account.person_id == person_id)):
+        for half_way in (HeldAnswer, FormProgress):  # what their conversations left half-way
+            session.exec(
+                delete(half_way).where(
+                    col(half_way.platform) == account.platform,
+                    col(half_way.user_id) == account.platform_user_id,
+                )
+            )
         account.platform_user_id = f"forgotten-{uuid.uuid4().hex}"
         account.display_name, account.direct_chat_id = FORGOTTEN_NAME, None
         account.unreachable = "forgotten at their request"

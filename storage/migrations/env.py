@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
+import storage.conversations
 import storage.leases
 import storage.meetings
 import storage.models

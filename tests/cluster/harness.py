@@ -87,6 +87,7 @@ class Cluster:
             "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{self.proxy_port}/telegram",
             "TELEGRAM_WEBHOOK_PORT": str(process.webhook_port),
             "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "SECRET_KEY": "cluster-test-key-shared-by-every-process",
             "WEB_PORT": str(process.web_port),
             "LOG_LEVEL": "WARNING",
         }

@@ -3,10 +3,12 @@ confirmed before they are cast."""
 
 from __future__ import annotations
 
+from sqlmodel import Session
+
 from bot.context import Context
 from bot.errors import UserError
 from bot.events import Button, ButtonStyle
-from bot.polls import ballots, batching, render, service
+from bot.polls import ballots, batching, drafts, render, service
 from bot.polls.access import BALLOT
 from bot.polls.live import results_of, state_of
 from bot.polls.views import PollView, voters
@@ -32,7 +34,7 @@ async def confirm_secret(ctx: Context, view: PollView, marks: tuple[int, ...]) -
         raise UserError(
             f"You have already cast your secret ballot in poll #{view.number}; it is final."
         )
-    state_of(ctx.runtime).drafts[(view.id, ctx.person_id)] = marks
+    await drafts.keep(ctx.runtime, state_of(ctx.runtime).draft_key, view, ctx.person_id, marks)
     chosen = (
         ", ".join(view.label(m) for m in marks)
         if view.kind is not PollKind.SCORE
@@ -49,13 +51,16 @@ async def confirm_secret(ctx: Context, view: PollView, marks: tuple[int, ...]) -
 
 async def record(ctx: Context, view: PollView, ballot: ballots.Ballot) -> None:
     poll_id, n = view.id, view.number
-    state = state_of(ctx.runtime)
-    outcome = await ctx.runtime.write(
-        lambda s: service.cast(s, poll_id, ctx.person_id, ballot, ctx.now, state.sealer),
-        batched=batching.vote(poll_id, ctx.person_id),
-    )
+    state, person_id, drafted = state_of(ctx.runtime), ctx.person_id, drafts.may_have_one(view)
+
+    def write(session: Session) -> service.Cast:
+        outcome = service.cast(session, poll_id, person_id, ballot, ctx.now, state.sealer)
+        if drafted:  # the ballot in progress is cast: it goes in the same commit
+            drafts.discard(session, poll_id, person_id)
+        return outcome
+
+    outcome = await ctx.runtime.write(write, batched=batching.vote(poll_id, person_id))
     ctx.runtime.counts.voted()  # committed: a vote the store holds
-    state.drafts.pop((poll_id, ctx.person_id), None)
     if view.poll.secret:
         # No receipt: nothing after the cast restates the choice.
         ctx.reply_privately(render.secret_ballot_cast(n, state.sealer.batch), updating_pressed=True)
@@ -84,27 +89,25 @@ async def open_ballot(ctx: Context) -> None:
     poll_id = view.id
     if view.kind in ballots.CHOICE_KINDS or view.kind is PollKind.SCORE:
         raise UserError(render.how_to_vote(view))
-    marks = state_of(ctx.runtime).drafts.get((poll_id, ctx.person_id), ())
-    text, buttons = render.ballot_message(view, marks)
+    key = state_of(ctx.runtime).draft_key
+    marks = await drafts.marks_of(ctx.runtime, key, poll_id, ctx.person_id)
+    text, buttons = render.ballot_message(view, marks or ())
     ctx.reply_privately(text, buttons=buttons)
 
 
 async def pick(ctx: Context) -> None:
     view, option = BALLOT.of(ctx), ctx.args.integer("option")
-    poll_id = view.id
-    drafts = state_of(ctx.runtime).drafts
     if view.kind in ballots.CHOICE_KINDS:
         raise UserError(render.how_to_vote(view))
-    drafts[(poll_id, ctx.person_id)] = ballots.toggle(
-        view.rules, drafts.get((poll_id, ctx.person_id), ()), option
-    )
-    text, buttons = render.ballot_message(view, drafts[(poll_id, ctx.person_id)])
+    key = state_of(ctx.runtime).draft_key
+    marks = await drafts.toggle(ctx.runtime, key, view, ctx.person_id, option)
+    text, buttons = render.ballot_message(view, marks)
     ctx.reply_privately(text, buttons=buttons, updating_pressed=True)
 
 
 async def clear_ballot(ctx: Context) -> None:
     view = BALLOT.of(ctx)
-    state_of(ctx.runtime).drafts.pop((view.id, ctx.person_id), None)
+    await drafts.drop(ctx.runtime, view.id, ctx.person_id)
     ctx.reply_privately(
         f"Your unsent ballot for poll #{view.number} is cleared.", updating_pressed=True
     )
@@ -113,7 +116,9 @@ async def clear_ballot(ctx: Context) -> None:
 async def cast(ctx: Context) -> None:
     view = BALLOT.of(ctx)
     poll_id, n = view.id, view.number
-    marks = state_of(ctx.runtime).drafts.get((poll_id, ctx.person_id))
+    marks = await drafts.marks_of(
+        ctx.runtime, state_of(ctx.runtime).draft_key, poll_id, ctx.person_id
+    )
     if marks is None:
         raise UserError(
             f"You have nothing waiting to cast in poll #{n}: " + render.how_to_vote(view)
