@@ -44,6 +44,7 @@ bench: $(STAMP_DEV)
 	$(BIN)/python -m bench.telegram_e2e
 	$(BIN)/python -m bench.repairs
 	$(BIN)/python -m bench.web
+	$(BIN)/python -m bench.processes
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
