@@ -16,7 +16,7 @@ run: $(STAMP_RUN)
 	$(BIN)/moot
 
 test: lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .
