@@ -43,6 +43,7 @@ from telegram.request import HTTPXRequest
 
 from adapters.telegram import failures, translate
 from adapters.telegram.render import chunks, keyboard
+from adapters.telegram.webhook import WebhookServer
 from bot import forms, held
 from bot.core import Moot
 from bot.events import (
@@ -128,6 +129,7 @@ class TelegramAdapter:
         self._app: Application | None = None  # type: ignore[type-arg]
         # Each group's admins (user ids) and until when to trust the list.
         self._admins: dict[int, tuple[frozenset[int], float]] = {}
+        self._webhook: WebhookServer | None = None
         self._admin_reads: dict[int, asyncio.Future[tuple[frozenset[int], float]]] = {}
 
     # --- life cycle -------------------------------------------------------------------------
@@ -189,22 +191,30 @@ class TelegramAdapter:
                     await app.stop()
 
     async def _receive(self, app: Application) -> None:  # type: ignore[type-arg]
-        updater = app.updater
-        assert updater is not None
-        if self._options.webhook_url:
-            await updater.start_webhook(
-                listen=self._options.webhook_listen,
-                port=self._options.webhook_port,
-                url_path=urlparse(self._options.webhook_url).path.lstrip("/"),
-                webhook_url=self._options.webhook_url,
-                secret_token=self._options.webhook_secret,
-                max_connections=self._options.webhook_max_connections,
+        options = self._options
+        if options.webhook_url:
+            webhook = self._webhook = WebhookServer(
+                app.bot,
+                app.process_update,
+                path=urlparse(options.webhook_url).path,
+                secret=options.webhook_secret,
+            )
+            await webhook.start(options.webhook_listen, options.webhook_port)
+            # The same registration from every process: Telegram keeps one.
+            await app.bot.set_webhook(
+                options.webhook_url,
+                secret_token=options.webhook_secret,
+                max_connections=options.webhook_max_connections,
                 allowed_updates=UPDATES,
             )
         else:
-            await updater.start_polling(timeout=self._options.poll_timeout, allowed_updates=UPDATES)
+            assert app.updater is not None
+            await app.updater.start_polling(timeout=options.poll_timeout, allowed_updates=UPDATES)
 
     async def stop_receiving(self) -> None:
+        if self._webhook is not None:
+            await self._webhook.stop()
+            self._webhook = None
         updater = self._app.updater if self._app is not None else None
         if updater is not None and updater.running:
             await updater.stop()
