@@ -7,6 +7,7 @@ import contextlib
 import contextvars
 import dataclasses
 import logging
+import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,14 @@ from bot.identity.arrival import (
     elsewhere,
     recognise,
 )
-from bot.leases import SCHEDULER, Leases
+from bot.leases import (
+    FREED,
+    HANDOVER,
+    HANDOVER_LOOK_SECONDS,
+    HANDOVER_SECONDS,
+    SCHEDULER,
+    Leases,
+)
 from bot.metrics import Counts
 from bot.outbox import report
 from bot.outbox.queue import NEW_DELIVERIES, retired_card
@@ -52,6 +60,7 @@ from bot.scheduler import NEW_JOBS, Scheduler
 from bot.text import clean
 from bot.turns import TurnsPerAccount
 from storage.engine import sqlite_path
+from storage.leases import holders
 from storage.models import ScheduledJob
 from storage.notices import Listener, notify
 from storage.outbox import OutboxEntry
@@ -129,6 +138,8 @@ class Moot:
         # roles this one may hold (storage/notices.py).
         self._listener = None if store.is_sqlite else Listener(store.url, self._heard)
         self._seeking_scheduler: asyncio.Task[None] | None = None
+        self._scheduler_freed = asyncio.Event()  # another process gave the role up
+        self.hand_over_within = HANDOVER_SECONDS
         self.scheduler = Scheduler(store, clock, allowed=lambda: self.leases.holds(SCHEDULER))
         for feature in features:
             for kind, handler in feature.jobs.items():
@@ -256,7 +267,10 @@ class Moot:
 
         async def seek() -> None:
             while not self._closing:
-                await asyncio.sleep(self.leases.renew_every)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.leases.renew_every):
+                        await self._scheduler_freed.wait()
+                self._scheduler_freed.clear()
                 try:
                     if await self.leases.acquire(SCHEDULER, on_loss=self._scheduling_lost):
                         await self._take_up_scheduling()
@@ -297,14 +311,65 @@ class Moot:
         if not await self.outbox.flush(remaining):
             log.warning("stopping with deliveries still in the outbox; they go at the next start")
         await self.outbox.stop()
+        await self._hand_over()
         await self.leases.stop()
         if self._listener is not None:
             await self._listener.stop()
         await self.store.close()
 
+    async def _hand_over(self) -> None:
+        """The process running the scheduler stops while other Moot processes share the
+        database: it holds `HANDOVER` and gives the scheduler's role up, for another process to
+        take up at once; once one has (within `hand_over_within` seconds, while others are
+        still running), it passes to that one what only this process can read (features'
+        `hand_over`). Alone on the database (SQLite always), it hands nothing over: whatever
+        was only this process's is settled at the next start, as after a crash."""
+        hooks = [f.hand_over for f in self.features if f.hand_over is not None]
+        if not hooks or self._listener is None or not self.leases.holds(SCHEDULER):
+            return
+        try:
+            if not await self._others_running() or not await self.leases.acquire(HANDOVER):
+                return
+            await self.leases.release(SCHEDULER)
+            deadline = asyncio.get_running_loop().time() + self.hand_over_within
+            if not await self._taken_over(deadline):
+                log.warning(
+                    "no other process took the scheduler's role over; what only this process "
+                    "could read (held secret ballots) is settled when one does"
+                )
+                return
+            for hook in hooks:
+                await hook(self, max(0.0, deadline - asyncio.get_running_loop().time()))
+        except Exception:  # the store is failing us: settled as after a crash
+            log.warning("could not hand over to another process", exc_info=True)
+
+    async def _others_running(self) -> bool:
+        assert self._listener is not None
+        return bool(await self.store.read(self._listener.others))
+
+    async def _taken_over(self, deadline: float) -> bool:
+        """Wait until another process holds the scheduler's role: False if none does by
+        `deadline`, or once no other process is running."""
+
+        def holder(session: Session) -> str | None:
+            now = time.time()
+            held = (lease for lease in holders(session) if lease.role == SCHEDULER)
+            return next((lease.holder for lease in held if lease.live(now)), None)
+
+        while asyncio.get_running_loop().time() < deadline:
+            if await self.store.read(holder) not in (None, self.leases.holder):
+                return True
+            if not await self._others_running():
+                return False
+            await asyncio.sleep(HANDOVER_LOOK_SECONDS)
+        return False
+
     def _heard(self, notice: str) -> None:
-        """Another process (or this one) queued work: wake what this process holds of it."""
-        if notice == JOBS_NOTICE:
+        """Another process (or this one) queued work or gave a role up: wake what this process
+        holds of it or waits for."""
+        if notice == FREED + SCHEDULER:
+            self._scheduler_freed.set()
+        elif notice == JOBS_NOTICE:
             self.scheduler.rearm()
         elif notice.startswith(OUTBOX_NOTICE):
             self.outbox.wake(notice.removeprefix(OUTBOX_NOTICE))

@@ -27,6 +27,10 @@ Undelivered = Callable[[Session, OutboxEntry, datetime], None]
 ChatMove = Callable[[Session, str, str, str], None]
 # At start-up, before scheduled work is caught up: settle what an earlier process left unfinished.
 CatchUp = Callable[[Runtime], Awaitable[None]]
+# At a clean stop, once this process has given the scheduler's role up to other processes on
+# the database: pass what only this process can read to whichever takes that role up, waiting
+# for it for up to the seconds given (bot/core.py `Moot._hand_over`).
+HandOver = Callable[[Runtime, float], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class Feature:
     renderers: Mapping[str, LiveRenderer] = field(default_factory=dict)
     move_chat: ChatMove | None = None
     catch_up: CatchUp | None = None
+    hand_over: HandOver | None = None
     # By the kind before the colon in an outbox entry's `about`.
     undelivered: Mapping[str, Undelivered] = field(default_factory=dict)
     export_person: PersonExport | None = None

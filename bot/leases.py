@@ -6,7 +6,8 @@ its process holds the role's lease (storage/leases.py). A process tries for a ro
 starts the work and again every `RENEW_SECONDS` while someone else holds it; it renews what it
 holds just as often. A holder that dies stops renewing, and another process takes the role once
 the lease has run out, within `LEASE_SECONDS`. A holder that stops cleanly gives its roles up at
-once.
+once, and says so (`FREED`), so a process waiting for one takes it at once; the scheduler's
+holder first passes on what only it can read (`HANDOVER`, bot/core.py `Moot._hand_over`).
 
 A holder counts a role as its own only while its last renewal is recent enough that nobody else
 can have taken the role yet (`holds`): a process paused for longer than that (a stalled machine,
@@ -33,6 +34,7 @@ from sqlmodel import Session
 
 from storage import leases
 from storage.leases import Held, Lease
+from storage.notices import notify
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,16 @@ RENEW_SECONDS = 5.0
 RELEASE_WITHIN_SECONDS = 2.0
 
 SCHEDULER = "scheduler"
-
+# Held by a process that runs the scheduler while it stops cleanly with others on the database:
+# from just before it gives the scheduler's role up until it has passed to the next holder what
+# only it can read (secret ballots held for its key: bot/polls/sealing.py), for at most
+# `HANDOVER_SECONDS` of waiting for that holder.
+HANDOVER = "handover"
+HANDOVER_SECONDS = 20.0
+HANDOVER_LOOK_SECONDS = 0.1  # how often each side of a handover looks for the other
+# Said on the notices channel (storage/notices.py) when a role is given up, followed by the
+# role, so a process waiting for it takes it at once rather than at its next try.
+FREED = "freed:"
 
 OUTBOX_ROLE = "outbox:"
 
@@ -119,7 +130,7 @@ class Leases:
         self._on_loss.pop(role, None)
         if held is not None:  # an unreachable store must not hold a stop up: it runs out
             async with asyncio.timeout(RELEASE_WITHIN_SECONDS):
-                await self._store.writer.write(lambda s: leases.release(s, held, time.time()))
+                await self._store.writer.write(lambda s: _release(s, held))
 
     def abandon(self, role: str) -> None:
         """Stop renewing `role` without giving it up: it runs out for another to take."""
@@ -169,6 +180,11 @@ class Leases:
     def _forget(self, role: str) -> None:
         self._held.pop(role, None)
         self._renewed.pop(role, None)
+
+
+def _release(session: Session, held: Held) -> None:
+    leases.release(session, held, time.time())
+    notify(session, FREED + held.role)
 
 
 def _renew(session: Session, held: Held, seconds: float) -> bool:

@@ -25,7 +25,12 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "moot"
 RECONNECT_SECONDS = 1.0
+APPLICATION = "moot-notices"  # every running Moot process has one connection by this name
 _NOTIFY = text(f"SELECT pg_notify('{CHANNEL}', :payload)")
+_OTHERS = text(
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+    "AND application_name = :name AND pid <> :mine"
+)
 
 
 def notify(session: Session, payload: str) -> None:
@@ -47,6 +52,7 @@ class Listener:
         self._heard = heard
         self._task: asyncio.Task[None] | None = None
         self.listening = asyncio.Event()
+        self._pid = 0  # the server process of this listener's connection, once connected
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._listen(), name="notices")
@@ -58,13 +64,20 @@ class Listener:
                 await self._task
             self._task = None
 
+    def others(self, session: Session) -> int:
+        """Inside a read: how many other Moot processes are running on this database now (each
+        listens on a connection of its own)."""
+        parameters = {"name": APPLICATION, "mine": self._pid}
+        return int(session.execute(_OTHERS, parameters).scalar_one())
+
     async def _listen(self) -> None:
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(
-                    self._conninfo, autocommit=True, application_name="moot-notices"
+                    self._conninfo, autocommit=True, application_name=APPLICATION
                 ) as connection:
                     await connection.execute(f"LISTEN {CHANNEL}")
+                    self._pid = connection.info.backend_pid
                     self.listening.set()
                     async for notice in connection.notifies():
                         self._heard(notice.payload)

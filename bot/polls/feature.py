@@ -23,6 +23,7 @@ from bot.polls.commands.voting import cast, clear_ballot, open_ballot, pick, vot
 from bot.polls.jobs import (
     close_job,
     close_now_job,
+    hand_over_ballots,
     open_job,
     recover_ballots,
     remind_job,
@@ -181,6 +182,7 @@ FEATURE = Feature(
     renderers={service.CARD: card, service.RESULTS: final_results},
     move_chat=service.move_posts,
     catch_up=recover_ballots,
+    hand_over=hand_over_ballots,
     export_person=privacy.export,
     state=STATE,
     pages=(DECISIONS,),

@@ -3,7 +3,9 @@ secret ballots an earlier process left unsealed. Closing is shared with /close."
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
@@ -13,11 +15,12 @@ from sqlmodel import Session
 
 from bot.community.service import organisers
 from bot.events import Reply
+from bot.leases import HANDOVER_LOOK_SECONDS
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.polls import render, service
 from bot.polls.live import state_of
-from bot.polls.sealing import NotSealingError
+from bot.polls.sealing import NotSealingError, handing_over
 from bot.polls.views import PollView, electorate, load, voters
 from bot.runtime import Runtime
 from bot.scheduler import schedule
@@ -50,6 +53,7 @@ async def close_poll(
     the order of voting (bot.polls.sealing); and only the process that seals secret ballots can
     close a secret poll: another hands the close to it, as a job it runs at once."""
     sealer = state_of(runtime).sealer
+    await _handed_over(runtime)  # a ballot still being handed over would be lost
 
     def close_and_announce(session: Session) -> bool:
         locked(session, Poll, poll_id)  # the deadline checked is the one the close acts on
@@ -92,9 +96,11 @@ async def close_now_job(runtime: Runtime, payload: Mapping[str, Any]) -> None:
 
 
 async def seal_job(runtime: Runtime, payload: Mapping[str, Any]) -> None:
-    """Two batches of secret ballots cast on other processes are waiting: seal them."""
+    """Two batches of secret ballots cast on other processes (or handed over) are waiting:
+    seal batches while two wait, each in a write of its own."""
     poll_id, now, sealer = int(payload["poll"]), runtime.clock.now(), state_of(runtime).sealer
-    await runtime.write(lambda s: sealer.seal_batches(s, poll_id, now))
+    while await runtime.write(lambda s: sealer.seal_batch(s, poll_id, now)):
+        pass
 
 
 def announce_close(
@@ -195,16 +201,62 @@ async def recover_ballots(runtime: Runtime) -> None:
     """This process now runs the scheduler, so it seals secret ballots: it publishes a fresh
     key, and the ballots held for a key it cannot read are lost with the process that held
     that key: their voters are taken off the roll and asked to cast again
-    (bot.polls.sealing)."""
+    (bot.polls.sealing). While the process that sealed before hands its ballots over, that
+    waits until it is done."""
     now, sealer = runtime.clock.now(), state_of(runtime).sealer
 
-    def take_up(session: Session) -> int:
+    def take_up(session: Session) -> int | None:
         sealer.take_up(session)
-        return sealer.recover(session, now)
+        return None if handing_over(session) else sealer.recover(session, now)
 
     lost = await runtime.write(take_up)
+    if lost is None:
+        runtime.spawn(_recover_after_handover(runtime))
+    else:
+        _report(lost)
+
+
+async def _recover_after_handover(runtime: Runtime) -> None:
+    """The process that sealed before stops and hands its ballots over: once it is done (or
+    has died), whatever it did not hand over is lost (`recover_ballots`)."""
+    await _handed_over(runtime)
+    now, sealer = runtime.clock.now(), state_of(runtime).sealer
+    _report(await runtime.write(lambda s: sealer.recover(s, now) if sealer.seals(s) else 0))
+
+
+async def _handed_over(runtime: Runtime) -> None:
+    """Wait while a process that stopped hands its held ballots over (at most until its
+    `HANDOVER` lease, no longer renewed, runs out). Looked for rather than heard of: a lease
+    that runs out says nothing."""
+    while True:
+        if not await runtime.read(handing_over):
+            return
+        await asyncio.sleep(HANDOVER_LOOK_SECONDS)
+
+
+def _report(lost: int) -> None:
     if lost:
         log.warning(
             "%d secret ballot(s) were waiting to be sealed at the last stop; their voters are asked to cast again",
             lost,
         )
+
+
+async def hand_over_ballots(runtime: Runtime, within: float) -> None:
+    """This process stops and another has taken the scheduler's role: once that one has
+    published its key (within `within` seconds), hold the ballots waiting for this process's
+    keys for that key instead, so none is lost (bot.polls.sealing). If it does not, they are
+    reported when it does, as after a crash."""
+    now, sealer = runtime.clock.now(), state_of(runtime).sealer
+    deadline = time.monotonic() + within
+    while not await runtime.read(sealer.successor):
+        if time.monotonic() > deadline:
+            held = await runtime.read(sealer.mine)
+            log.warning(
+                "the next sealer published no key in time; %d secret ballot(s) held here are reported lost",
+                held,
+            )
+            return
+        await asyncio.sleep(HANDOVER_LOOK_SECONDS)
+    handed = await runtime.write(lambda s: sealer.hand_over(s, now))
+    log.info("handed %d secret ballot(s) over to the process that seals now", handed)

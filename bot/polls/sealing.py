@@ -30,6 +30,17 @@ it appeared. So a cast ballot is first *held*:
 A held ballot dies with the sealing process, because its key does. Its voter is told so when
 they cast; when the next process takes sealing up, exactly the ballots held for keys it cannot
 read are lost: their voters are taken off the roll and asked to cast again (`recover`).
+
+Unless it stops cleanly with other processes on the database (a rolling restart): then it
+hands its ballots over (docs/decisions/0009). It holds the `HANDOVER` lease and gives the
+scheduler's role up; ballots cast meanwhile are still held for its key, which stays published
+while either lease is live. The next process takes the role up and publishes its own key; the
+stopping one then opens each ballot held for its keys in memory and encrypts it to the new key,
+in one write that first locks the published key's row (`hand_over`), so no ballot is being held
+for the old key meanwhile and none is ever written unsealed. Until the `HANDOVER` lease is
+given up or runs out, the new sealer reports no ballot as lost (it may still be handed over);
+nor does it seal a batch before two batches it can read wait, and a close waits for the
+handover to end.
 """
 
 from __future__ import annotations
@@ -49,7 +60,7 @@ from sqlmodel import Session
 
 from bot.errors import UserError
 from bot.events import Reply
-from bot.leases import SCHEDULER
+from bot.leases import HANDOVER, SCHEDULER
 from bot.outbox import queue as outbox
 from bot.outbox.queue import Message
 from bot.polls.ballots import Ballot
@@ -83,16 +94,28 @@ _HELD = (
     "SELECT person_id, held FROM voterroll WHERE poll_id = ? AND held IS NOT NULL ORDER BY waiting"
 )
 _ALL_HELD = "SELECT DISTINCT poll_id FROM voterroll WHERE held IS NOT NULL"
+_EVERY_HELD = (
+    "SELECT poll_id, person_id, held FROM voterroll WHERE held IS NOT NULL "
+    "ORDER BY poll_id, waiting"
+)
+_HOLD_AGAIN = "UPDATE voterroll SET held = ? WHERE poll_id = ? AND person_id = ?"
 _SEAL = "INSERT INTO secretballot (key, poll_id, choice, marks) VALUES "
 _CLEAR = "UPDATE voterroll SET waiting = NULL, held = NULL WHERE poll_id = ? AND person_id IN "
 _DROP = "DELETE FROM voterroll WHERE poll_id = ? AND person_id = ?"
 _POLL = "SELECT number, community_id, status, closes_at FROM poll WHERE id = ?"
-# The published key, while the process that published it still holds the scheduler's role:
-# once it has stopped (or its lease ran out) no ballot is held for a key nobody will read.
+# The published key, while the process that published it still holds the scheduler's role or
+# hands its ballots over: once it has stopped (or its lease ran out) no ballot is held for a
+# key nobody will read.
 _PUBLISHED = (
+    "SELECT b.key_id, b.public_key FROM ballotkey b WHERE b.id = 1 AND EXISTS "
+    "(SELECT 1 FROM lease l WHERE l.role IN (?, ?) AND l.expires_at > ?)"
+)
+# The key of the process that holds the scheduler's role now (for a handover).
+_SEALER_KEY = (
     "SELECT b.key_id, b.public_key FROM ballotkey b "
     "JOIN lease l ON l.role = ? AND l.expires_at > ? WHERE b.id = 1"
 )
+_HANDING_OVER = "SELECT count(*) FROM lease WHERE role = ? AND expires_at > ?"
 _PUBLISH = (
     "INSERT INTO ballotkey (id, key_id, public_key) VALUES (1, ?, ?) "
     "ON CONFLICT (id) DO UPDATE SET key_id = excluded.key_id, public_key = excluded.public_key"
@@ -155,28 +178,35 @@ class Sealer:
     ) -> int:
         """Seal the oldest `limit` held ballots (all of them when None) in an order of fresh
         random keys. Ballots held for a key this process cannot read are lost (their sealing
-        process died): their voters are told. Returns how many ballots left the queue. Raises
+        process died): their voters are told; but while a handover is under way only a close
+        (`limit` None) takes them for lost. With a `limit`, nothing is sealed until two batches
+        this process can read wait. Returns how many ballots left the queue. Raises
         `NotSealingError` in a process that does not seal now."""
         if not self.seals(session):
             raise NotSealingError
         db = raw_connection(session)
         held = db.execute(_HELD, (poll_id,)).fetchall()
         lost = [person for person, data in held if not self._readable(data)]
-        if lost:
+        if lost and (limit is None or not handing_over(session)):
             _forget(session, db, poll_id, lost, now)
+        else:
+            lost = []  # they may yet be handed over to this process
         kept = [(person, data) for person, data in held if self._readable(data)]
-        kept = kept[:limit] if limit is not None else kept
+        if limit is not None:  # two batches this process can read, or none is sealed yet
+            kept = kept[:limit] if len(kept) >= 2 * self.batch else []
         sealed = sorted((str(uuid.uuid4()), self._open(data)) for _, data in kept)
         if sealed:
             _seal_in_one_statement(db, poll_id, sealed, sorted(person for person, _ in kept))
         return len(kept) + len(lost)
 
-    def seal_batches(self, session: Session, poll_id: int, now: datetime) -> None:
-        """Seal batches of k while two batches or more are waiting (ballots another process
-        took; bot.polls.jobs.seal_job)."""
+    def seal_batch(self, session: Session, poll_id: int, now: datetime) -> bool:
+        """Seal a batch of k if two batches or more are waiting (ballots another process took,
+        or handed over: bot.polls.jobs.seal_job); whether any ballot left the queue. One batch
+        a transaction, so that its ballots share their transaction with its voters only."""
         db = raw_connection(session)
-        while int(db.execute(_HELD_COUNT, (poll_id,)).fetchone()[0]) >= 2 * self.batch:
-            self.seal(session, poll_id, now, limit=self.batch)
+        if int(db.execute(_HELD_COUNT, (poll_id,)).fetchone()[0]) < 2 * self.batch:
+            return False
+        return self.seal(session, poll_id, now, limit=self.batch) > 0
 
     def _readable(self, held: bytes) -> bool:
         return held[:KEY_ID_BYTES] in self._keys
@@ -187,7 +217,8 @@ class Sealer:
     def recover(self, session: Session, now: datetime) -> int:
         """Once this process has taken sealing up: every ballot held for a key it cannot read
         is lost with the process that published that key; its voter is removed from the roll
-        and asked to cast again. Returns how many were lost."""
+        and asked to cast again. Returns how many were lost. Not while a process that stopped
+        hands its ballots over (`handing_over`): they may yet become readable."""
         db = raw_connection(session)
         lost = 0
         for (poll_id,) in db.execute(_ALL_HELD).fetchall():
@@ -198,15 +229,57 @@ class Sealer:
                 lost += len(people)
         return lost
 
+    def successor(self, session: Session) -> bool:
+        """Whether another process holds the scheduler's role and has published its key, for
+        this one to hand its ballots over to."""
+        row = raw_connection(session).execute(_SEALER_KEY, (SCHEDULER, time.time())).fetchone()
+        return row is not None and bytes(row[0]) not in self._keys
+
+    def mine(self, session: Session) -> int:
+        """How many ballots wait for this process's keys."""
+        held = raw_connection(session).execute(_EVERY_HELD).fetchall()
+        return sum(1 for _, _, data in held if self._readable(data))
+
+    def hand_over(self, session: Session, now: datetime) -> int:
+        """Inside a write, in a process that stops and has given the scheduler's role up: hold
+        every ballot held for this process's keys for the key of the process that seals now,
+        opening each in memory only. The published key's row stays locked until the write
+        commits, so no ballot is held for the old key meanwhile and the key handed to does not
+        change. Schedules the new sealer's sealing where two batches wait. Returns how many
+        ballots were handed over (none if no other process seals now)."""
+        db = raw_connection(session)
+        row = db.execute(_SEALER_KEY + " FOR UPDATE OF b", (SCHEDULER, time.time())).fetchone()
+        if row is None or bytes(row[0]) in self._keys:
+            return 0
+        key_id, public = bytes(row[0]), bytes(row[1])
+        mine = [(p, v, d) for p, v, d in db.execute(_EVERY_HELD).fetchall() if self._readable(d)]
+        db.executemany(
+            _HOLD_AGAIN,
+            [
+                (_encrypt(key_id, public, self._open(data)), poll, person)
+                for poll, person, data in mine
+            ],
+        )
+        for poll_id in sorted({poll for poll, _, _ in mine}):
+            if int(db.execute(_HELD_COUNT, (poll_id,)).fetchone()[0]) >= 2 * self.batch:
+                reschedule(session, SEAL_JOB, str(poll_id), now, {"poll": poll_id})
+        return len(mine)
+
+
+def handing_over(session: Session) -> bool:
+    """Whether a process that stopped is handing its held ballots over to the sealer."""
+    db = raw_connection(session)
+    return bool(db.execute(_HANDING_OVER, (HANDOVER, time.time())).fetchone()[0])
+
 
 def _published(session: Session, db: RawConnection) -> tuple[bytes, bytes] | None:
-    """The key ballots are sealed to now, None while no process seals (one stopped and the
-    next has not taken over yet). On PostgreSQL its row stays locked (shared) until the write
-    commits, so a process taking sealing up waits for the ballots being held for the old key
-    and then finds them (`recover`). The lease's time is the processes' wall clock
+    """The key ballots are sealed to now, None while no process seals or hands its ballots
+    over (one stopped alone, and the next has not taken over yet). On PostgreSQL its row stays
+    locked (shared) until the write commits, so a process taking sealing up waits for the
+    ballots being held for the old key and then finds them (`recover`, or handed over). The lease's time is the processes' wall clock
     (bot/leases.py), not Moot's clock."""
     statement = _PUBLISHED if session_on_sqlite(session) else _PUBLISHED + " FOR SHARE OF b"
-    row = db.execute(statement, (SCHEDULER, time.time())).fetchone()
+    row = db.execute(statement, (SCHEDULER, HANDOVER, time.time())).fetchone()
     return None if row is None else (bytes(row[0]), bytes(row[1]))
 
 
