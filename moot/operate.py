@@ -130,6 +130,7 @@ def _web_server(moot: Moot, settings: Settings) -> WebServer | None:
         settings.web_port,
         settings.web_address,
         metrics_token=settings.metrics_token,
+        secret_key=settings.secret_key,
     )
 
 

@@ -21,7 +21,13 @@ SIGN_INS_A_MINUTE = 10
 LARGEST_FORM = 16 * 1024
 
 
-def application(moot: Moot, *, secure: bool, metrics_token: str | None = None) -> web.Application:
+def application(
+    moot: Moot,
+    *,
+    secure: bool,
+    metrics_token: str | None = None,
+    secret_key: str | None = None,
+) -> web.Application:
     pages: dict[str, Page] = {}
     for page in (p for feature in moot.features for p in feature.pages):
         if page.slug in pages:
@@ -31,7 +37,7 @@ def application(moot: Moot, *, secure: bool, metrics_token: str | None = None) -
         moot=moot,
         templates=environment(moot.features),
         secure=secure,
-        csrf=security.Csrf(),
+        csrf=security.Csrf(secret_key),
         sign_ins=RateLimit(SIGN_INS_A_MINUTE, 60.0),
         pages=pages,
         panels=tuple(p for feature in moot.features for p in feature.panels),

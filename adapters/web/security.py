@@ -70,10 +70,16 @@ def forget_session(response: web.StreamResponse, *, secure: bool) -> None:
 
 
 class Csrf:
-    """The tokens forms carry, tied to each browser's `moot_csrf` cookie."""
+    """The tokens forms carry, tied to each browser's `moot_csrf` cookie. Their key comes from
+    SECRET_KEY when it is set, so that a form shown by one Moot process may be posted to another
+    behind a load balancer; otherwise it is this process's own, made at start-up."""
 
-    def __init__(self) -> None:
-        self._key = secrets.token_bytes(32)
+    def __init__(self, secret_key: str | None = None) -> None:
+        self._key = (
+            secrets.token_bytes(32)
+            if secret_key is None
+            else hmac.new(secret_key.encode(), b"moot web forms", hashlib.sha256).digest()
+        )
 
     def seed_of(self, request: web.BaseRequest) -> str | None:
         seed = request.cookies.get(CSRF_COOKIE, "")

@@ -25,12 +25,16 @@ class WebServer:
         base_url: str,
         *,
         metrics_token: str | None = None,
+        secret_key: str | None = None,
     ) -> None:
         self.host = host
         self.port = port  # 0: any free port; the bound one once started
         self.base_url = base_url.rstrip("/")
         self.app = application(
-            moot, secure=self.base_url.startswith("https://"), metrics_token=metrics_token
+            moot,
+            secure=self.base_url.startswith("https://"),
+            metrics_token=metrics_token,
+            secret_key=secret_key,
         )
         self._runner: web.AppRunner | None = None
 

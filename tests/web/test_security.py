@@ -158,3 +158,29 @@ async def test_a_community_address_without_its_last_slash_leads_to_its_home(
     moved = await visitors.browsers["stranger"].get("/c/1")
     assert moved.status in (301, 308)
     assert moved.headers["Location"] == "/c/1/"
+
+
+@pytest.mark.parametrize(("secret_key", "status"), [("k" * 40, 303), (None, 403)])
+async def test_a_form_shown_by_one_process_may_be_posted_to_another_sharing_secret_key(
+    moot: Moot, secret_key: str | None, status: int
+) -> None:
+    """Behind a load balancer the page and its form's post may reach different processes."""
+    from bot.web import service
+
+    person = await new_person(moot, "Ada", None, None)
+    now = moot.clock.now()
+    token = await moot.write(lambda s: service.issue_sign_in(s, person, now))
+    shown_by, posted_to = (
+        WebServer(moot, "127.0.0.1", 0, "http://127.0.0.1", secret_key=secret_key) for _ in range(2)
+    )
+    await shown_by.start()
+    await posted_to.start()
+    browser = Browser(f"http://127.0.0.1:{shown_by.port}")
+    try:
+        form = (await browser.get(f"/sign-in/{token}")).form_token()
+        browser.base = f"http://127.0.0.1:{posted_to.port}"  # cookies go to every port
+        assert (await browser.post(f"/sign-in/{token}", {"csrf": form})).status == status
+    finally:
+        await browser.close()
+        await shown_by.stop()
+        await posted_to.stop()
