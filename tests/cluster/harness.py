@@ -62,6 +62,11 @@ class Process:
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
+    @property
+    def pid(self) -> int:
+        assert self.popen is not None
+        return self.popen.pid
+
 
 class Cluster:
     """N processes with one configuration; `deliver` posts an update as Telegram would."""
@@ -234,6 +239,14 @@ class Cluster:
     def tracebacks(self) -> list[str]:
         """Every process's log, where it shows a traceback."""
         return [p.output()[-4000:] for p in self.processes if "Traceback" in p.output()]
+
+
+def holders(url: str) -> dict[str, int]:
+    """Role -> the process id of its holder, for the roles whose lease has not run out (the lease
+    table, as `moot status` reads it; a holder is named host/pid/random)."""
+    with connected(url) as db:
+        rows = db.execute("SELECT role, holder FROM lease WHERE expires_at > ?", (time.time(),))
+        return {role: int(holder.split("/")[1]) for role, holder in rows}
 
 
 @asynccontextmanager

@@ -29,6 +29,7 @@ class Call:
     method: str
     params: Params
     ok: bool = True  # False when the fake answered with an error
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass
@@ -89,7 +90,7 @@ class FakeTelegram:
             self.on_request(call)
         if method != "getUpdates":
             self.calls.append(call)
-        failure = self._scripted(method, params) or self._over_the_limit(method)
+        failure = self._scripted(method, params) or self._over_the_limit(call)
         if failure is not None:
             call.ok = False
             return failure
@@ -111,15 +112,14 @@ class FakeTelegram:
             return error(403, "Forbidden: bot was kicked from the supergroup chat")
         return None
 
-    def _over_the_limit(self, method: str) -> web.Response | None:
-        """429 for a message beyond `messages_per_second` in the last second."""
-        if self.messages_per_second is None or method not in SENDING:
+    def _over_the_limit(self, call: Call) -> web.Response | None:
+        """429 for a message beyond `messages_per_second` in the second before it arrived."""
+        if self.messages_per_second is None or call.method not in SENDING:
             return None
-        now = time.monotonic()
-        self._sent_at = [at for at in self._sent_at if now - at < 1.0]
+        self._sent_at = [at for at in self._sent_at if call.at - at < 1.0]
         if len(self._sent_at) >= self.messages_per_second:
             return rate_limited(1)
-        self._sent_at.append(now)
+        self._sent_at.append(call.at)
         return None
 
     def fail_next(self, method: str, chat_id: int, *answers: web.Response) -> None:
@@ -237,6 +237,17 @@ class FakeTelegram:
         raise AssertionError(
             f"no message to {chat_id} containing {fragment!r}; got {self.texts_to(chat_id)}"
         )
+
+    def busiest_second(self, since: float = 0.0) -> int:
+        """The most sends (messages and edits, refused ones too) that arrived within one second
+        of each other (from `since` on, by the monotonic clock)."""
+        times = sorted(c.at for c in self.calls if c.method in SENDING and c.at >= since)
+        most, first = 0, 0
+        for last, at in enumerate(times):
+            while at - times[first] >= 1.0:
+                first += 1
+            most = max(most, last - first + 1)
+        return most
 
     def toasts(self) -> list[str]:
         """The texts button presses were answered with (answerCallbackQuery)."""
