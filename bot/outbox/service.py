@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 
 SETTLE_WITHIN = 5.0  # seconds
+# How often a command waiting for what another process sends for it looks at the store.
+WATCH_ELSEWHERE_SECONDS = 0.05
 
 
 class Outbox:
@@ -162,20 +164,46 @@ class Outbox:
 
     async def settle(self, ids: Sequence[int], within: float) -> list[OutboxEntry]:
         """Wait up to `within` seconds for these entries to arrive or fail on connected
-        platforms; afterwards their failures are reported by direct message instead."""
+        platforms; afterwards their failures are reported by direct message instead.
+
+        An entry another Moot process sends (it holds the platform's outbox role) is watched in
+        the store instead; if it fails, that process tells the person by direct message (no one
+        waits for it there), so it is left out of what this returns: told once, not twice."""
         entries = await self._read(ids)
         connected = [
             self._awaited[e.id]
             for e in entries
-            if e.id in self._awaited and e.platform in self._dispatchers
+            if e.id in self._awaited and self._sends_here(e.platform)
         ]
-        if connected:
+        elsewhere = [
+            e.id
+            for e in entries
+            if e.id is not None
+            and e.platform in self._dispatchers
+            and not self._sends_here(e.platform)
+            and e.status == DeliveryStatus.PENDING
+        ]
+        if connected or elsewhere:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(within):
-                    await asyncio.gather(*connected)
+                    await asyncio.gather(*connected, self._sent_elsewhere(elsewhere))
         for entry_id in ids:
             self._awaited.pop(entry_id, None)
-        return await self._read(ids)
+        return [
+            e
+            for e in await self._read(ids)
+            if not (e.status == DeliveryStatus.FAILED and not self._sends_here(e.platform))
+        ]
+
+    def _sends_here(self, platform: str) -> bool:
+        return platform in self._dispatchers and self.leases.holds(outbox_role(platform))
+
+    async def _sent_elsewhere(self, ids: list[int]) -> None:
+        """Returns once none of these entries, sent by another process, is pending."""
+        while ids:
+            await asyncio.sleep(WATCH_ELSEWHERE_SECONDS)
+            entries = await self._read(ids)
+            ids = [e.id for e in entries if e.id is not None and e.status == DeliveryStatus.PENDING]
 
     async def _read(self, ids: Sequence[int]) -> list[OutboxEntry]:
         wanted = list(ids)
