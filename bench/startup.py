@@ -52,14 +52,6 @@ REPORT_RSS = (
 )
 IDLE_SECONDS = 4.0  # after the first getUpdates: Discord's READY waits 2 s for servers first
 DISCORD_TOKEN = "MTA" + "a" * 21 + ".Gabcde." + "b" * 27
-# `moot run`, with discord.py's REST base and gateway pointed at the fake first.
-LAUNCH = """
-import os, sys, yarl, discord.gateway, discord.http
-discord.http.Route.BASE = os.environ["BENCH_DISCORD_API"]
-discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["BENCH_DISCORD_GATEWAY"])
-from moot.cli import main
-sys.exit(main(["run"]))
-"""
 
 
 def _free_port() -> int:
@@ -157,14 +149,14 @@ async def serve_once(
         "TELEGRAM_TOKEN": TELEGRAM_TOKEN,
         "TELEGRAM_BASE_URL": telegram.base_url,
         "DISCORD_TOKEN": DISCORD_TOKEN,
-        "BENCH_DISCORD_API": discord.api_base,
-        "BENCH_DISCORD_GATEWAY": discord.gateway_url,
+        "DISCORD_API_BASE": discord.api_base,  # the fake's gateway is where its API says
     }
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        "-c",
-        LAUNCH,
+        "-m",
+        "moot",
+        "run",
         cwd=folder,
         env=env,
         stdin=subprocess.DEVNULL,

@@ -1,7 +1,8 @@
 """The roles this process holds among the Moot processes on one database.
 
 Work that must have one owner at a time (the scheduler's timers; the outbox dispatcher of each
-platform, which keeps each chat's order and the platform's overall rate limit) runs only while
+platform, which keeps each chat's order and the platform's overall rate limit; a platform's one
+live connection, such as Discord's gateway: `hold_while`) runs only while
 its process holds the role's lease (storage/leases.py). A process tries for a role when it
 starts the work and again every `RENEW_SECONDS` while someone else holds it; it renews what it
 holds just as often. A holder that dies stops renewing, and another process takes the role once
@@ -28,7 +29,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from sqlmodel import Session
 
@@ -63,6 +64,14 @@ def outbox_role(platform: str) -> str:
     return OUTBOX_ROLE + platform
 
 
+GATEWAY_ROLE = "gateway:"
+
+
+def gateway_role(platform: str) -> str:
+    """The role of keeping a platform's one live connection (Discord's gateway)."""
+    return GATEWAY_ROLE + platform
+
+
 def new_holder() -> str:
     """This process's name in the lease table: where it runs, and a random part, since a
     process id alone repeats across machines and containers."""
@@ -88,6 +97,7 @@ class Leases:
         self._renewed: dict[str, float] = {}  # role -> when last taken or renewed (monotonic)
         self._on_loss: dict[str, Callable[[], None]] = {}
         self._renewing: asyncio.Task[None] | None = None
+        self.stopped = False  # `stop` gave every role up: none is taken again
         # Whether this process is the only one on the database: on SQLite it is (the serving
         # process locks the file: moot/single_process.py), so any other holder is a process
         # that died, whose roles it takes at once, and a stall of its own loses it nothing.
@@ -108,6 +118,8 @@ class Leases:
     async def acquire(self, role: str, *, on_loss: Callable[[], None] | None = None) -> bool:
         """Take `role` if it is free (or renew it if already held); whether this process holds
         it now. `on_loss` is called if a later renewal finds it lost."""
+        if self.stopped:
+            return False
         if on_loss is not None:
             self._on_loss[role] = on_loss
         asked = time.monotonic()
@@ -140,6 +152,7 @@ class Leases:
     async def stop(self) -> None:
         """Stop renewing and give every role up (a process that dies instead lets them run
         out)."""
+        self.stopped = True
         if self._renewing is not None:
             self._renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -180,6 +193,41 @@ class Leases:
     def _forget(self, role: str) -> None:
         self._held.pop(role, None)
         self._renewed.pop(role, None)
+
+
+async def hold_while(leases: Leases, role: str, work: Callable[[], Awaitable[None]]) -> None:
+    """Run `work` while this process holds `role`, trying for the role every `renew_every`
+    until it does. `work` is cancelled at once if the role is lost (or this process can no
+    longer count on it: `Leases.holds`), and runs again once the role is back. Returns, giving
+    the role up, when `work` does or once the leases have stopped (the process is stopping);
+    cancelling gives it up too."""
+    try:
+        while not leases.stopped:
+            lost = asyncio.Event()
+            try:
+                taken = await leases.acquire(role, on_loss=lost.set)
+            except Exception:  # the store is failing us: try again later
+                log.warning("could not try for %s", role, exc_info=True)
+                taken = False
+            if not taken:
+                await asyncio.sleep(leases.renew_every)
+                continue
+            running = asyncio.ensure_future(work())
+            try:
+                while not running.done() and not lost.is_set() and leases.holds(role):
+                    await asyncio.wait([running], timeout=min(leases.renew_every, 1.0))
+            finally:
+                while not running.done():  # again if it swallowed one (wait_for on 3.11 can)
+                    running.cancel()
+                    await asyncio.wait([running], timeout=1)
+            if not running.cancelled():
+                running.result()  # its error, if it failed
+                return
+            if not leases.stopped:
+                log.warning("this process stopped %s: it no longer holds the role", role)
+    finally:
+        with contextlib.suppress(Exception):
+            await leases.release(role)
 
 
 def _release(session: Session, held: Held) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +17,7 @@ from adapters.base import Adapter
 from bot.clock import ShiftedClock, SystemClock
 from bot.core import Moot
 from bot.errors import UserError
+from bot.events import DISCORD
 from bot.repairs import photos
 from moot import heap, logs
 from moot.app import build_moot, serve
@@ -28,7 +31,11 @@ from storage.repairs import RepairPhotoData
 from storage.store import Store, backup_sqlite
 
 if TYPE_CHECKING:
+    from aiohttp.typedefs import Handler
+
     from adapters.web.server import WebServer
+
+log = logging.getLogger(__name__)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -114,12 +121,21 @@ async def _serve(settings: Settings, *, console: bool) -> None:
         web_base_url=settings.web_address,
         secret_key=settings.secret_key,
     )
-    await serve(moot, _platform_adapters(settings), _web_server(moot, settings))
+    adapters = _platform_adapters(settings)
+    await serve(moot, adapters, _web_server(moot, settings, adapters))
 
 
-def _web_server(moot: Moot, settings: Settings) -> WebServer | None:
-    """The web pages, unless WEB_PORT=0 turns them off."""
+def _web_server(
+    moot: Moot, settings: Settings, adapters: Sequence[Adapter] = ()
+) -> WebServer | None:
+    """The web pages, unless WEB_PORT=0 turns them off; with Discord's interactions endpoint
+    when DISCORD_PUBLIC_KEY is set."""
     if not settings.web_port:
+        if settings.discord_public_key:
+            log.warning(
+                "DISCORD_PUBLIC_KEY is set but WEB_PORT=0: Discord's interactions endpoint is "
+                "on the web server, so Discord cannot reach this process"
+            )
         return None
     with heap.loading():
         from adapters.web.server import WebServer
@@ -131,7 +147,20 @@ def _web_server(moot: Moot, settings: Settings) -> WebServer | None:
         settings.web_address,
         metrics_token=settings.metrics_token,
         secret_key=settings.secret_key,
+        discord_interactions=_discord_interactions(settings, adapters),
     )
+
+
+def _discord_interactions(settings: Settings, adapters: Sequence[Adapter]) -> Handler | None:
+    discord = next((a for a in adapters if a.platform == DISCORD), None)
+    if settings.discord_public_key is None or discord is None:
+        return None
+    with heap.loading():
+        from adapters.discord.adapter import DiscordAdapter
+        from adapters.discord.endpoint import InteractionsEndpoint
+
+    assert isinstance(discord, DiscordAdapter)
+    return InteractionsEndpoint(discord, settings.discord_public_key).answer
 
 
 def _platform_adapters(settings: Settings) -> list[Adapter]:
@@ -140,7 +169,7 @@ def _platform_adapters(settings: Settings) -> list[Adapter]:
         with heap.loading():
             from adapters.discord.adapter import DiscordAdapter
 
-        adapters.append(DiscordAdapter(settings.discord_token))
+        adapters.append(DiscordAdapter(settings.discord_token, api_base=settings.discord_api_base))
     if settings.telegram_token:
         with heap.loading():
             from adapters.telegram.adapter import TelegramAdapter, TelegramOptions

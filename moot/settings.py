@@ -10,6 +10,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DISCORD_TOKEN = re.compile(r"^[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}$")
+DISCORD_PUBLIC_KEY = re.compile(r"^[0-9a-fA-F]{64}$")  # Ed25519, as the Developer Portal shows it
 TELEGRAM_TOKEN = re.compile(r"^\d{5,}:[\w-]{30,}$")
 # What fits in an Authorization header as it is, and is too long to guess.
 METRICS_TOKEN = re.compile(r"^[A-Za-z0-9._-]{16,}$")
@@ -25,6 +26,11 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///./data/moot.db"
     discord_token: str | None = None
+    # The application's public key: Discord's HTTP interactions endpoint (/discord/interactions
+    # on the web server) is there only with it.
+    discord_public_key: str | None = None
+    # Where discord.py's REST calls go: Discord's, unless a test or a proxy stands in for it.
+    discord_api_base: str = "https://discord.com/api/v10"
     telegram_token: str | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_webhook_url: str | None = None
@@ -54,6 +60,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "discord_token",
+        "discord_public_key",
         "telegram_token",
         "telegram_webhook_url",
         "telegram_webhook_secret",
@@ -95,6 +102,27 @@ class Settings(BaseSettings):
         if value is not None and not DISCORD_TOKEN.match(value):
             raise ValueError("DISCORD_TOKEN does not look like a Discord bot token")
         return value
+
+    @field_validator("discord_public_key")
+    @classmethod
+    def _discord_public_key(cls, value: str | None) -> str | None:
+        if value is not None and not DISCORD_PUBLIC_KEY.match(value):
+            raise ValueError(
+                "DISCORD_PUBLIC_KEY must be the Public Key from the Developer Portal's General "
+                "Information page (64 hexadecimal digits)"
+            )
+        return value
+
+    @field_validator("discord_api_base")
+    @classmethod
+    def _discord_api_base(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                "DISCORD_API_BASE must be an http or https address, such as "
+                "https://discord.com/api/v10"
+            )
+        return value.strip().rstrip("/")
 
     @field_validator("telegram_token")
     @classmethod

@@ -53,6 +53,23 @@ def test_a_malformed_token_stops_start_up_with_one_sentence(tmp_path: Path) -> N
     assert "Traceback" not in result.stderr
 
 
+def test_discord_settings_that_cannot_be_right_stop_start_up_with_one_sentence(
+    tmp_path: Path,
+) -> None:
+    result = moot(["run"], tmp_path, env={"DISCORD_PUBLIC_KEY": "the-bot-token-by-mistake"})
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "moot: Bad setting DISCORD_PUBLIC_KEY: DISCORD_PUBLIC_KEY must be the Public Key from "
+        "the Developer Portal's General Information page (64 hexadecimal digits)."
+    )
+    result = moot(["run"], tmp_path, env={"DISCORD_API_BASE": "discord.com/api/v10"})
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "moot: Bad setting DISCORD_API_BASE: DISCORD_API_BASE must be an http or https address, "
+        "such as https://discord.com/api/v10."
+    )
+
+
 def test_a_database_moot_cannot_use_stops_start_up_with_one_sentence(tmp_path: Path) -> None:
     result = moot(["run"], tmp_path, env={"DATABASE_URL": "mysql://localhost/moot"})
     assert result.returncode == 2

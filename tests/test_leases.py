@@ -37,6 +37,7 @@ STALLED = SimpleNamespace(writer=SimpleNamespace(write=_never))
 async def process(url: str, clock: ManualClock) -> AsyncIterator[Moot]:
     moot = Moot(Store(url), clock, ALL_FEATURES)
     moot.leases.seconds, moot.leases.renew_every = SHORT, RENEW
+    moot.hand_over_within = 0.0  # these tests are not about secret ballots: no handover wait
     moot.leases.sole = (
         False  # two processes, as only PostgreSQL allows (SQLite serves for the test)
     )

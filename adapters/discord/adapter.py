@@ -1,6 +1,7 @@
 """The Discord adapter.
 
-Every interaction is handled here, in `on_interaction`, from its raw data: slash commands map to
+Every interaction is handled here, in `on_interaction`, from its raw data, whether it came down
+the gateway or to the web server by HTTP (adapters/discord/endpoint.py): slash commands map to
 Moot's declarations, buttons carry their command in their custom id and modals carry the form's
 command, so all of them keep working after a restart without re-registering views. Moot answers
 within Discord's 3-second window: if the core has not replied in `answer_within` seconds the
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import discord
+import yarl
 
 from adapters.discord import failures, render
 from adapters.discord.declarations import global_commands, same_commands
@@ -34,11 +36,13 @@ from bot.events import (
     Reply,
     Visibility,
 )
+from bot.leases import gateway_role, hold_while
 from bot.outlet import RefusedError
 
 log = logging.getLogger(__name__)
 
 ANSWER_WITHIN_SECONDS = 2.0
+DISCORD_API = "https://discord.com/api/v10"
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # photos of a repair; the core limits each kind
 # Interaction already acknowledged (a replay), unknown interaction (expired): nothing to repair.
 QUIET_CODES = (40060, 10062)
@@ -63,7 +67,18 @@ class DiscordAdapter:
 
     edit_interval = 1.0  # Discord allows about 5 edits per 5 seconds in a channel
 
-    def __init__(self, token: str, *, answer_within: float = ANSWER_WITHIN_SECONDS) -> None:
+    def __init__(
+        self,
+        token: str,
+        *,
+        answer_within: float = ANSWER_WITHIN_SECONDS,
+        api_base: str | None = None,
+    ) -> None:
+        # DISCORD_API_BASE: discord.py keeps it for the whole process. A stand-in for Discord
+        # (a test's fake, a proxy) has its gateway where its API says, not at Discord's.
+        self._ask_for_gateway = api_base is not None and api_base != DISCORD_API
+        if api_base is not None:
+            discord.http.Route.BASE = api_base
         self._token = token
         self._answer_within = answer_within
         self._moot: Moot | None = None
@@ -73,17 +88,37 @@ class DiscordAdapter:
     # --- life cycle -------------------------------------------------------------------------
 
     async def run(self, moot: Moot) -> None:
+        """Log in over REST (enough to send and to answer interactions that come by HTTP:
+        adapters/discord/endpoint.py), and keep the gateway connection while this process
+        holds its role: Discord wants one session per bot, so with several processes on one
+        database one of them connects."""
         await self.log_in(moot)
+        try:
+            await hold_while(moot.leases, gateway_role(DISCORD), self._gateway)
+        finally:
+            assert self.client is not None
+            try:
+                await moot.detach(DISCORD)
+            finally:
+                await self.client.close()
+
+    async def _gateway(self) -> None:
+        """Connect to the gateway until cancelled (the role lost, or Moot stopping)."""
         assert self.client is not None
+        if self._ask_for_gateway:
+            _, url, _ = await self.client.http.get_bot_gateway()
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
         try:
             await self.client.connect(reconnect=True)
         finally:
-            await moot.detach(DISCORD)
-            await self.client.close()
+            socket = self.client.ws
+            if socket is not None and socket.open:
+                await socket.close(code=1000)
 
     async def stop_receiving(self) -> None:
-        """Nothing to stop: interactions that still arrive are answered that Moot is restarting,
-        since Discord does not keep them for later."""
+        """Nothing to stop: interactions that still arrive (by the gateway, or by HTTP until the
+        web server stops) are answered that Moot is restarting, since Discord does not keep them
+        for later."""
 
     async def log_in(self, moot: Moot) -> None:
         """Authenticate over REST and start sending for `moot` (the gateway comes after)."""

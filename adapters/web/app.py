@@ -27,6 +27,7 @@ def application(
     secure: bool,
     metrics_token: str | None = None,
     secret_key: str | None = None,
+    discord_interactions: Handler | None = None,
 ) -> web.Application:
     pages: dict[str, Page] = {}
     for page in (p for feature in moot.features for p in feature.pages):
@@ -51,7 +52,7 @@ def application(
     app[SITE] = site
     app[operations.PROBE] = operations.StoreProbe()
     app.on_response_prepare.append(_headers)
-    routes.add(app)
+    routes.add(app, discord_interactions)
     return app
 
 
@@ -59,7 +60,10 @@ def application(
 async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Gives every browser its CSRF cookie, refuses a POST whose form does not carry the
     matching token (before the handler: the refused request changes nothing), and answers
-    every unknown address with the same page."""
+    every unknown address with the same page. Discord's interactions are no browser's: their
+    signature is their check (and without DISCORD_PUBLIC_KEY, their address is not there)."""
+    if request.path == routes.DISCORD_INTERACTIONS:
+        return await handler(request)
     site = request.app[SITE]
     seed = site.csrf.seed_of(request)
     request[SEED] = security.new_seed() if seed is None else seed

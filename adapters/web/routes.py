@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from adapters.web import feeds, operations, pages, signing
 
@@ -14,9 +15,11 @@ COMMUNITY = r"/c/{community:\d{1,9}}"
 TOKEN = r"{token:[A-Za-z0-9_-]{1,128}}"
 # A meeting's calendar key: the random (uuid4) part of its calendar UID.
 CALENDAR_KEY = r"{key:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}}"
+# Where Discord posts interactions, when DISCORD_PUBLIC_KEY is set (adapters/discord/endpoint.py).
+DISCORD_INTERACTIONS = "/discord/interactions"
 
 
-def add(app: web.Application) -> None:
+def add(app: web.Application, discord_interactions: Handler | None = None) -> None:
     router = app.router
     router.add_get("/", pages.landing)
     router.add_get("/hello", pages.hello)
@@ -30,3 +33,5 @@ def add(app: web.Application) -> None:
     router.add_get(f"/calendar/{CALENDAR_KEY}.ics", feeds.meeting)
     router.add_get("/healthz", operations.healthz)
     router.add_get("/metrics", operations.metrics)
+    if discord_interactions is not None:
+        router.add_post(DISCORD_INTERACTIONS, discord_interactions)

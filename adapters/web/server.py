@@ -7,6 +7,7 @@ only parse, hand the page's read to a worker thread (`moot.read`) and send what 
 from __future__ import annotations
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from adapters.web.app import application
 from adapters.web.site import SITE
@@ -26,6 +27,7 @@ class WebServer:
         *,
         metrics_token: str | None = None,
         secret_key: str | None = None,
+        discord_interactions: Handler | None = None,
     ) -> None:
         self.host = host
         self.port = port  # 0: any free port; the bound one once started
@@ -35,6 +37,7 @@ class WebServer:
             secure=self.base_url.startswith("https://"),
             metrics_token=metrics_token,
             secret_key=secret_key,
+            discord_interactions=discord_interactions,
         )
         self._runner: web.AppRunner | None = None
 

@@ -10,7 +10,11 @@ Channels have kinds (`channels`): text by default, voice and stage channels (whi
 text chat), threads and forum posts (channels of their own, whose parent is the channel they sit
 in), and forums, which take no messages (50008) but new posts (`POST /channels/{forum}/threads`,
 the post's first message having the post's id). A message is edited in the channel it lives in,
-or Discord answers 10008 Unknown Message."""
+or Discord answers 10008 Unknown Message.
+
+It also posts interactions to a Moot process's HTTP interactions endpoint as Discord does,
+signed with the application's key (`post_interaction`), and keeps Moot's answers as if they
+had come to the callback endpoint, so `messages()` shows both paths alike."""
 
 from __future__ import annotations
 
@@ -21,7 +25,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import BodyPartReader, WSMsgType, web
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from tests.fakes.loopback import serve
 
@@ -134,6 +141,9 @@ class FakeDiscord:
     refusing_event_guilds: set[int] = field(default_factory=set)
     _acknowledged: set[str] = field(default_factory=set)  # interactions answered once
     identified: int = 0  # gateway sessions that identified (see `_gateway`)
+    connected: int = 0  # gateway sessions open now
+    # The application's signing key for the HTTP interactions endpoint.
+    signing_key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10_000))
     _runner: web.AppRunner | None = None
     port: int = 0
@@ -159,7 +169,8 @@ class FakeDiscord:
     @property
     def gateway_url(self) -> str:
         """Where discord.py's gateway connection goes once `DiscordWebSocket.DEFAULT_GATEWAY`
-        points here (tests feed interactions directly and never connect)."""
+        points here, as a `moot` process's does when DISCORD_API_BASE names this fake (it
+        asks GET /gateway/bot). Most tests feed interactions directly and never connect."""
         return f"ws://127.0.0.1:{self.port}/gateway"
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
@@ -169,6 +180,14 @@ class FakeDiscord:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         await socket.send_json({"op": 10, "s": None, "t": None, "d": {"heartbeat_interval": 41250}})
+        self.connected += 1
+        try:
+            await self._session(socket)
+        finally:
+            self.connected -= 1
+        return socket
+
+    async def _session(self, socket: web.WebSocketResponse) -> None:
         async for frame in socket:
             if frame.type != WSMsgType.TEXT:
                 continue
@@ -186,7 +205,6 @@ class FakeDiscord:
                 await socket.send_json({"op": 0, "s": 1, "t": "READY", "d": ready})
             elif op == 1:  # HEARTBEAT
                 await socket.send_json({"op": 11, "s": None, "t": None, "d": None})
-        return socket
 
     async def _cdn(self, request: web.Request) -> web.Response:
         await asyncio.sleep(self.cdn_delay)
@@ -220,6 +238,9 @@ class FakeDiscord:
         parts = path.strip("/").split("/")
         if path == "/users/@me":
             return _json(BOT)
+        if path == "/gateway/bot":
+            limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
+            return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
         if path == "/oauth2/applications/@me":
             return _json(
                 {
@@ -349,6 +370,49 @@ class FakeDiscord:
         return message_payload(
             str(next(self._ids)), channel_id, body.get("content", ""), body.get("flags", 0)
         )
+
+    # --- the HTTP interactions endpoint -----------------------------------------------------
+
+    @property
+    def public_key(self) -> str:
+        """The key's public half, as the Developer Portal shows it (DISCORD_PUBLIC_KEY)."""
+        raw = self.signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        return raw.hex()
+
+    def signed(self, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+        """The headers Discord sends with `body`, signed now (or at `timestamp`)."""
+        stamp = str(int(time.time()) if timestamp is None else timestamp)
+        signature = self.signing_key.sign(stamp.encode() + body).hex()
+        return {"X-Signature-Ed25519": signature, "X-Signature-Timestamp": stamp}
+
+    async def post_interaction(
+        self,
+        url: str,
+        payload: dict[str, Any],
+        *,
+        headers: dict[str, str] | None = None,
+        timestamp: int | None = None,
+    ) -> tuple[int, dict[str, Any]]:
+        """POST an interaction to a Moot process's endpoint as Discord does: signed (unless
+        `headers` says otherwise), giving up after Discord's 3 seconds. Moot's answer is kept
+        as an answer to the interaction's callback; returns its status and body."""
+        body = json.dumps(payload).encode()
+        sent = {"Content-Type": "application/json"} | (
+            self.signed(body, timestamp) if headers is None else headers
+        )
+        timeout = aiohttp.ClientTimeout(total=3)
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.post(url, data=body, headers=sent) as response,
+        ):
+            text = await response.text()
+        answer = json.loads(text) if text.startswith("{") else {"text": text}
+        if response.status == 200 and payload.get("type") != 1:
+            interaction = str(payload["id"])
+            path = f"/interactions/{interaction}/{payload['token']}/callback"
+            self.requests.append(Request("POST", path, answer))
+            self._acknowledged.add(interaction)
+        return response.status, answer
 
     # --- what tests use ---------------------------------------------------------------------
 
