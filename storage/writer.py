@@ -181,8 +181,8 @@ class Writer:
                 if item is None:
                     stopping = True
                     break
-                if isinstance(item, _Maintenance):
-                    held = item  # after this group, on its own
+                if isinstance(item, _Maintenance) or _second_run(batch, item):
+                    held = item  # after this group (a maintenance on its own)
                     break
                 batch.append(item)
             if self._always_off_loop or any(pending.long for pending in batch):
@@ -280,8 +280,15 @@ class Writer:
         return True
 
     def _apply_one_by_one(self, batch: list[_Pending]) -> None:
-        """Each write in its own savepoint: the ones that fail roll back alone."""
+        """Each write in its own savepoint: the ones that fail roll back alone. Each batched
+        kind first takes, for all of its writes at once, the locks its runs take (`prepare`, then
+        `finish` with nothing recorded), so that the writes, each a run of its own, take none in
+        an order another process's group could meet the other way round."""
         with Session(self._engine, expire_on_commit=False) as session, session.begin():
+            for kind, run in itertools.groupby(sorted(batch, key=_kind_order), _kind):
+                if kind is not None:
+                    kind.prepare(session, [p.batched.key for p in run if p.batched])
+                    kind.finish(session)
             for pending in batch:
                 savepoint = session.begin_nested()
                 try:
@@ -304,6 +311,19 @@ def is_transient(error: BaseException) -> bool:
     its SQLSTATE, so that nothing here needs psycopg installed."""
     driver_error = getattr(error, "orig", None) or error
     return getattr(driver_error, "sqlstate", None) in TRANSIENT_SQLSTATES
+
+
+def _second_run(batch: list[_Pending], item: _Pending) -> bool:
+    """Whether `item` would start a second run of its kind in the group. A run writes its rows in
+    one order (votes: the running totals, sorted by poll and choice); two runs in one transaction
+    would take those rows' locks in two orders, and two processes' groups doing so meet in a
+    deadlock, which PostgreSQL only breaks after a second (`deadlock_timeout`)."""
+    kind = _kind(item)
+    return kind is not None and kind is not _kind(batch[-1]) and kind in map(_kind, batch)
+
+
+def _kind_order(pending: _Pending) -> int:
+    return id(_kind(pending))
 
 
 def _kind(pending: _Pending) -> BatchKind | None:

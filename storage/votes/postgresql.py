@@ -15,6 +15,10 @@ safe when other processes vote and close polls on the same database.
   and then reads the poll as closed. Shared locks do not make votes wait for each other. Were
   the lock taken by the read itself, the read would see the poll row as the close left it but
   the rows joined to it (a paper mark) as they were before the wait.
+- The running totals of those polls are locked `FOR UPDATE`, in (poll, choice) order, before
+  any is changed: a transaction whose votes change totals in another order (a group replayed
+  write by write, storage/writer.py) then never holds one total while waiting for another that a
+  second process's group holds, a deadlock PostgreSQL would only break after a second.
 - One statement then reads every voter's state.
 - The vote rows go in one `INSERT … SELECT FROM unnest(…)`; the changes to the totals follow,
   sorted by (poll, choice) so that groups take the total rows' locks in one order.
@@ -36,6 +40,9 @@ _LOCK = (
     "FROM unnest(%s::int[], %s::int[]) AS k(poll_id, person_id)"
 )
 _LOCK_POLLS = "SELECT id FROM poll WHERE id = ANY(%s::int[]) ORDER BY id FOR SHARE"
+_LOCK_TOTALS = (
+    "SELECT 1 FROM pollcount WHERE poll_id = ANY(%s::int[]) ORDER BY poll_id, choice FOR UPDATE"
+)
 _STATES = (
     "SELECT k.poll_id, k.person_id, p.status, p.secret, p.electorate, p.electorate_role, "
     "p.closes_at, p.kind, p.number, m.role, m.status, v.choice, v.person_id IS NOT NULL, "
@@ -70,6 +77,7 @@ class _PostgreSQL:
             with db.pipeline():  # sent at once; their results are in once it ends
                 locking.execute(_LOCK, pairs)  # row by row, in the keys' (sorted) order
                 locking.execute(_LOCK_POLLS, (polls,))
+                locking.execute(_LOCK_TOTALS, (polls,))
                 reading.execute(_STATES, pairs)
             return {(row[0], row[1]): VoterState(*row[2:]) for row in reading.fetchall()}
 
