@@ -23,12 +23,15 @@ import aiohttp
 from aiohttp import web
 
 from bench.stores import connected
+from tests.discord_harness import TOKEN as DISCORD_TOKEN
+from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.loopback import serve
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram_harness import TOKEN
 
 WEBHOOK_SECRET = "cluster-test-secret"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+FORWARDED = (SECRET_HEADER, "X-Signature-Ed25519", "X-Signature-Timestamp", "Content-Type")
 # A lease runs 15 s and the others try every 5 s: a role moves within 20 s of its holder's
 # death; the rest is slack for a busy two-core CI machine.
 TAKE_OVER_WITHIN = 25.0
@@ -71,8 +74,15 @@ class Process:
 class Cluster:
     """N processes with one configuration; `deliver` posts an update as Telegram would."""
 
-    def __init__(self, url: str, telegram: FakeTelegram, folder: Path, size: int) -> None:
-        self.url, self.telegram = url, telegram
+    def __init__(
+        self,
+        url: str,
+        telegram: FakeTelegram,
+        folder: Path,
+        size: int,
+        discord: FakeDiscord | None = None,
+    ) -> None:
+        self.url, self.telegram, self.discord = url, telegram, discord
         self.processes = [Process(f"moot-{i + 1}", folder / f"moot-{i + 1}") for i in range(size)]
         self._turn = count()
         self._proxy: web.AppRunner | None = None
@@ -85,16 +95,30 @@ class Cluster:
         inherited = {
             k: v for k, v in os.environ.items() if not k.endswith("_TOKEN") and k != "DATABASE_URL"
         }
-        return inherited | {
-            "DATABASE_URL": self.url,
-            "TELEGRAM_TOKEN": TOKEN,
-            "TELEGRAM_BASE_URL": self.telegram.base_url,
-            "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{self.proxy_port}/telegram",
-            "TELEGRAM_WEBHOOK_PORT": str(process.webhook_port),
-            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "SECRET_KEY": "cluster-test-key-shared-by-every-process",
-            "WEB_PORT": str(process.web_port),
-            "LOG_LEVEL": "WARNING",
+        return (
+            inherited
+            | {
+                "DATABASE_URL": self.url,
+                "TELEGRAM_TOKEN": TOKEN,
+                "TELEGRAM_BASE_URL": self.telegram.base_url,
+                "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{self.proxy_port}/telegram",
+                "TELEGRAM_WEBHOOK_PORT": str(process.webhook_port),
+                "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+                "SECRET_KEY": "cluster-test-key-shared-by-every-process",
+                "WEB_PORT": str(process.web_port),
+                "LOG_LEVEL": "WARNING",
+            }
+            | self._discord_settings()
+        )
+
+    def _discord_settings(self) -> dict[str, str]:
+        """Discord too, when the cluster has its fake: interactions come to the web server."""
+        if self.discord is None:
+            return {}
+        return {
+            "DISCORD_TOKEN": DISCORD_TOKEN,
+            "DISCORD_API_BASE": self.discord.api_base,
+            "DISCORD_PUBLIC_KEY": self.discord.public_key,
         }
 
     async def start(self, process: Process) -> None:
@@ -119,7 +143,8 @@ class Cluster:
         try:
             async with self.http.get(f"http://127.0.0.1:{process.web_port}/healthz") as health:
                 body = await health.json()
-            if health.status != 200 or "telegram" not in body["connected"]:
+            wanted = {"telegram"} | ({"discord"} if self.discord is not None else set())
+            if health.status != 200 or not wanted <= set(body["connected"]):
                 return False
             # The webhook listens once the adapter has started receiving: an empty POST
             # without the secret is refused there (403), which is all this asks.
@@ -173,18 +198,34 @@ class Cluster:
             await asyncio.sleep(0.5)
         return status
 
+    async def interact(
+        self, payload: dict[str, Any], to: Process | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        """Post a Discord interaction as Discord does (signed, through the proxy or to one
+        process's web server); the status and the answer in the HTTP response."""
+        assert self.discord is not None
+        port = self.proxy_port if to is None else to.web_port
+        return await self.discord.post_interaction(
+            f"http://127.0.0.1:{port}/discord/interactions", payload
+        )
+
     async def _forward(self, request: web.Request) -> web.Response:
-        """Round robin over the processes, skipping one that does not answer."""
+        """Round robin over the processes, skipping one that does not answer: Telegram's posts
+        to their webhook ports, Discord's to their web servers."""
         body = await request.read()
-        headers = {SECRET_HEADER: request.headers.get(SECRET_HEADER, "")}
-        headers["Content-Type"] = "application/json"
+        headers = {k: v for k, v in request.headers.items() if k in FORWARDED}
         for _ in self.processes:
             process = self.processes[next(self._turn) % len(self.processes)]
+            port = process.webhook_port if request.path == "/telegram" else process.web_port
             try:
                 async with self.http.post(
-                    f"http://127.0.0.1:{process.webhook_port}/telegram", data=body, headers=headers
+                    f"http://127.0.0.1:{port}{request.path}", data=body, headers=headers
                 ) as answer:
-                    return web.Response(status=answer.status, body=await answer.read())
+                    return web.Response(
+                        status=answer.status,
+                        body=await answer.read(),
+                        content_type=answer.content_type,
+                    )
             except aiohttp.ClientError:
                 continue
         return web.Response(status=502)
@@ -192,6 +233,7 @@ class Cluster:
     async def _start_proxy(self) -> None:
         app = web.Application()
         app.router.add_post("/telegram", self._forward)
+        app.router.add_post("/discord/interactions", self._forward)
         self._proxy, self.proxy_port = await serve(app)
 
     # --- as a whole -------------------------------------------------------------------------
@@ -251,15 +293,26 @@ def holders(url: str) -> dict[str, int]:
 
 @asynccontextmanager
 async def cluster(
-    url: str, folder: Path, size: int = 3, admins: set[tuple[int, int]] | None = None
+    url: str,
+    folder: Path,
+    size: int = 3,
+    admins: set[tuple[int, int]] | None = None,
+    *,
+    discord: bool = False,
 ) -> AsyncIterator[Cluster]:
-    """A fake Telegram and `size` processes serving it from one database; torn down after."""
+    """A fake Telegram (and with `discord`, a fake Discord) and `size` processes serving them
+    from one database; torn down after."""
     telegram = FakeTelegram(admins=admins or set())
+    fake_discord = FakeDiscord() if discord else None
     await telegram.start()
-    running = Cluster(url, telegram, folder, size)
+    if fake_discord is not None:
+        await fake_discord.start()
+    running = Cluster(url, telegram, folder, size, fake_discord)
     try:
         await running.open()
         yield running
     finally:
         await running.close()
         await telegram.stop()
+        if fake_discord is not None:
+            await fake_discord.stop()

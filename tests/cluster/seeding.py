@@ -118,3 +118,27 @@ def draft_meetings(
             session.commit()
     finally:
         engine.dispose()
+
+
+DISCORD_CHANNEL = 50  # the community's Discord channel (tests.fakes.discord_api.Interactions)
+
+
+def discord_id(person: int) -> int:
+    return 800_000 + person
+
+
+def on_discord(url: str, people: range) -> None:
+    """These people's Discord accounts (linked to the same persons as their Telegram ones),
+    and the community's Discord channel."""
+    with connected(url) as db:
+        db.executemany(
+            "INSERT INTO account (platform, platform_user_id, person_id, display_name, "
+            "last_seen_at) VALUES ('discord', ?, ?, ?, ?)",
+            ((str(discord_id(i)), i, f"Resident {i}", NOW) for i in people),
+        )
+        db.execute(
+            "INSERT INTO chat (platform, platform_chat_id, title, community_id, "
+            "linked_by_person_id, linked_at) VALUES ('discord', ?, 'general', 1, 1, ?)",
+            (str(DISCORD_CHANNEL), NOW),
+        )
+    analyze(url)

@@ -1,6 +1,8 @@
 """Acceptance test 1 of issue 20: votes arriving at three processes behind a round-robin proxy,
-some delivered twice to different processes, some changed: every person's last vote counted
-once, and the running totals equal a recount."""
+half as Telegram webhook updates and half as Discord interactions (signed, to the HTTP
+interactions endpoint), some delivered twice to different processes, some changed: every
+person's last vote counted once, every duplicate answered without a second count, and the
+running totals equal a recount."""
 
 from __future__ import annotations
 
@@ -10,12 +12,23 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from adapters.discord.render import BUTTON_PREFIX
 from bench.stores import connected
-from tests.cluster.harness import Cluster, cluster
-from tests.cluster.seeding import ADMIN, GROUP, community, telegram_id
-from tests.fakes.telegram_api import FakeTelegram, Updates
+from tests.cluster.harness import Cluster, Process, cluster
+from tests.cluster.seeding import (
+    ADMIN,
+    DISCORD_CHANNEL,
+    GROUP,
+    community,
+    discord_id,
+    on_discord,
+    telegram_id,
+)
+from tests.fakes.discord_api import Interactions
+from tests.fakes.telegram_api import Updates
 
 PEOPLE = 5000
+ON_DISCORD = range(PEOPLE // 2 + 1, PEOPLE + 1)  # the others vote on Telegram
 POLLS = 2  # everyone votes in both: 10,000 votes
 DELIVERED_TWICE = 0.10
 CHANGING_THEIR_VOTE = 0.01
@@ -37,13 +50,17 @@ async def published(running: Cluster, updates: Updates, number: int, question: s
     ]
 
 
-def toasts_saying(telegram: FakeTelegram, fragment: str) -> int:
-    return sum(fragment in t for t in telegram.toasts())
+def toasts_saying(running: Cluster, fragment: str) -> int:
+    """Answers to presses saying `fragment`: Telegram's toasts and Discord's interaction
+    answers (in the HTTP response, or followed up once deferred)."""
+    assert running.discord is not None
+    answers = (str(body.get("content", "")) for _, body in running.discord.messages())
+    return sum(fragment in t for t in [*running.telegram.toasts(), *answers])
 
 
-async def all_answered(telegram: FakeTelegram, fragment: str, expected: int, within: float) -> None:
+async def all_answered(running: Cluster, fragment: str, expected: int, within: float) -> None:
     started = time.monotonic()
-    while (answered := toasts_saying(telegram, fragment)) < expected:
+    while (answered := toasts_saying(running, fragment)) < expected:
         assert time.monotonic() - started < within, f"{answered} of {expected} votes answered"
         await asyncio.sleep(0.2)
 
@@ -52,9 +69,12 @@ async def test_votes_through_three_processes_count_each_persons_last_vote_once(
     postgres_url: str, tmp_path: Path
 ) -> None:
     community(postgres_url, PEOPLE)
+    on_discord(postgres_url, ON_DISCORD)
     rng = random.Random(20)
-    updates = Updates()
-    async with cluster(postgres_url, tmp_path, admins={(GROUP, telegram_id(ADMIN))}) as running:
+    updates, interactions = Updates(), Interactions(channel_id=DISCORD_CHANNEL)
+    async with cluster(
+        postgres_url, tmp_path, admins={(GROUP, telegram_id(ADMIN))}, discord=True
+    ) as running:
         buttons = [
             await published(running, updates, n, f"Question {n}? | Yes | No | Maybe")
             for n in range(1, POLLS + 1)
@@ -71,32 +91,40 @@ async def test_votes_through_three_processes_count_each_persons_last_vote_once(
         gate = asyncio.Semaphore(IN_FLIGHT)
 
         async def press(index: int, poll: int, person: int, option: int) -> None:
-            user = telegram_id(person)
-            update = updates.press(GROUP, user, f"Resident {person}", buttons[poll - 1][option])
+            button, name = buttons[poll - 1][option], f"Resident {person}"
+            if person in ON_DISCORD:
+                interaction = interactions.press(discord_id(person), name, BUTTON_PREFIX + button)
+
+                async def deliver(to: Process | None = None) -> int:
+                    status, _ = await running.interact(interaction, to)
+                    return status
+
+            else:
+                update = updates.press(GROUP, telegram_id(person), name, button)
+
+                async def deliver(to: Process | None = None) -> int:
+                    return await running.deliver(update, to)
+
             async with gate:
                 if index in twice:  # the same update, to two different processes
                     first, second = rng.sample(running.processes, 2)
-                    statuses = list(
-                        await asyncio.gather(
-                            running.deliver(update, first), running.deliver(update, second)
-                        )
-                    )
+                    statuses = list(await asyncio.gather(deliver(first), deliver(second)))
                 else:
-                    statuses = [await running.deliver(update)]
+                    statuses = [await deliver()]
             assert all(s == 200 for s in statuses), statuses
             last[(poll, person)] = option
 
         await asyncio.gather(*(press(i, *vote) for i, vote in enumerate(plan)))
-        await all_answered(running.telegram, COUNTED, len(plan), within=240)
+        await all_answered(running, COUNTED, len(plan), within=240)
         for index in changers:  # a change of mind, once the first vote was answered
             poll, person, option = plan[index]
             await press(-1, poll, person, (option + 1) % 3)
-        await all_answered(running.telegram, REPLACED, len(changers), within=60)
+        await all_answered(running, REPLACED, len(changers), within=60)
         await asyncio.sleep(1)  # anything late would show up as one count too many
 
-        assert toasts_saying(running.telegram, COUNTED) == len(plan)
-        assert toasts_saying(running.telegram, REPLACED) == len(changers)
-        assert toasts_saying(running.telegram, "already handled") == len(twice)
+        assert toasts_saying(running, COUNTED) == len(plan)
+        assert toasts_saying(running, REPLACED) == len(changers)
+        assert toasts_saying(running, "already handled") == len(twice)
         assert running.tracebacks() == []
 
     with connected(postgres_url) as db:
