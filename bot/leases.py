@@ -40,8 +40,10 @@ from storage.store import Store
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 15.0
-RENEW_SECONDS = 5.0
+# A dead holder's role is free 12 s after its last renewal, and the others try every 3 s:
+# another process holds it within 15 s of the death.
+LEASE_SECONDS = 12.0
+RENEW_SECONDS = 3.0
 RELEASE_WITHIN_SECONDS = 2.0
 
 SCHEDULER = "scheduler"

@@ -14,7 +14,7 @@ from tests.test_cli import moot
 from tests.test_single_process import Console
 
 HELD = re.compile(r"^- (?P<role>\S+): held by (?P<holder>\S+) \(epoch (?P<epoch>\d+)\)")
-TAKE_OVER_WITHIN = 25.0  # a lease runs 15 s and the others try every 5 s; slack for a busy CI
+TAKE_OVER_WITHIN = 20.0  # a lease runs 12 s and the others try every 3 s; slack for a busy CI
 
 
 def holders(cwd: Path, url: str) -> dict[str, tuple[str, int]]:

@@ -61,6 +61,7 @@ from bot.events import (
     Visibility,
     render_moments,
 )
+from bot.leases import gateway_role, hold_while
 from bot.outlet import DeliveryError
 
 if TYPE_CHECKING:
@@ -179,39 +180,58 @@ class TelegramAdapter:
             try:
                 await app.start()
                 moot.attach(self)
-                await self._receive(app)
-                # The command menu once Moot listens, not before: a round trip to Telegram
-                # less before the first update. Failing, it stops the adapter as before.
-                await app.bot.set_my_commands(
-                    [BotCommand(c.name, c.description[:256]) for c in moot.registry.all()]
-                )
-                await asyncio.Event().wait()
+                if self._options.webhook_url:
+                    await self._listen(app)
+                    await self._publish_commands(app)
+                    await asyncio.Event().wait()
+                else:
+                    await self._publish_commands(app)
+                    # Telegram gives a bot's updates to one poller at a time: with several Moot
+                    # processes on one database, the holder of the bot's role polls.
+                    bot = self._options.token.partition(":")[0]  # the bot's id, not the secret
+                    role = gateway_role(f"{TELEGRAM}:{bot}")
+                    await hold_while(moot.leases, role, lambda: self._poll(app))
             finally:
                 await moot.detach(TELEGRAM)
                 await self.stop_receiving()
                 if app.running:
                     await app.stop()
 
-    async def _receive(self, app: Application) -> None:  # type: ignore[type-arg]
+    async def _publish_commands(self, app: Application) -> None:  # type: ignore[type-arg]
+        """The command menu, from the declarations. Failing, it stops the adapter."""
+        assert self._moot is not None
+        await app.bot.set_my_commands(
+            [BotCommand(c.name, c.description[:256]) for c in self._moot.registry.all()]
+        )
+
+    async def _listen(self, app: Application) -> None:  # type: ignore[type-arg]
+        """Serve the webhook, then register it (the same registration from every process:
+        Telegram keeps one)."""
         options = self._options
-        if options.webhook_url:
-            webhook = self._webhook = WebhookServer(
-                app.bot,
-                app.process_update,
-                path=urlparse(options.webhook_url).path,
-                secret=options.webhook_secret,
-            )
-            await webhook.start(options.webhook_listen, options.webhook_port)
-            # The same registration from every process: Telegram keeps one.
-            await app.bot.set_webhook(
-                options.webhook_url,
-                secret_token=options.webhook_secret,
-                max_connections=options.webhook_max_connections,
-                allowed_updates=UPDATES,
-            )
-        else:
-            assert app.updater is not None
-            await app.updater.start_polling(timeout=options.poll_timeout, allowed_updates=UPDATES)
+        assert options.webhook_url is not None
+        webhook = self._webhook = WebhookServer(
+            app.bot,
+            app.process_update,
+            path=urlparse(options.webhook_url).path,
+            secret=options.webhook_secret,
+        )
+        await webhook.start(options.webhook_listen, options.webhook_port)
+        await app.bot.set_webhook(
+            options.webhook_url,
+            secret_token=options.webhook_secret,
+            max_connections=options.webhook_max_connections,
+            allowed_updates=UPDATES,
+        )
+
+    async def _poll(self, app: Application) -> None:  # type: ignore[type-arg]
+        """Long-poll for updates until cancelled (the role lost, or Moot stopping)."""
+        assert app.updater is not None
+        await app.updater.start_polling(timeout=self._options.poll_timeout, allowed_updates=UPDATES)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            if app.updater.running:
+                await app.updater.stop()
 
     async def stop_receiving(self) -> None:
         if self._webhook is not None:

@@ -32,9 +32,9 @@ from tests.telegram_harness import TOKEN
 WEBHOOK_SECRET = "cluster-test-secret"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 FORWARDED = (SECRET_HEADER, "X-Signature-Ed25519", "X-Signature-Timestamp", "Content-Type")
-# A lease runs 15 s and the others try every 5 s: a role moves within 20 s of its holder's
-# death; the rest is slack for a busy two-core CI machine.
-TAKE_OVER_WITHIN = 25.0
+# A lease runs 12 s and the others try every 3 s: a role moves within 15 s of its holder's
+# death (bot/leases.py); the rest is slack for a busy two-core CI machine.
+TAKE_OVER_WITHIN = 20.0
 READY_WITHIN = 60.0  # seconds for a process to start serving, on a busy two-core machine
 
 

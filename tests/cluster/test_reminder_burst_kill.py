@@ -17,14 +17,11 @@ from pathlib import Path
 from bot.leases import outbox_role
 from bot.outbox.dispatcher import LANES_AT_ONCE
 from tests.cluster import burst
-from tests.cluster.harness import cluster, holders
+from tests.cluster.harness import TAKE_OVER_WITHIN, cluster, holders
 from tests.cluster.seeding import community, groups, organisers
 from tests.fakes.telegram_api import FakeTelegram
 
 KILL_AFTER = 300  # reminders Telegram has accepted when the sender is killed
-# A lease runs 15 s from its holder's last renewal and the others try every 5 s (20 s), with
-# slack for a busy machine: as tests/test_processes.py.
-TAKE_OVER_WITHIN = 25.0
 
 
 async def sent_at_least(telegram: FakeTelegram, count: int, within: float) -> None:

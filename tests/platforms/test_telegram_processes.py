@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 
+from adapters.telegram.adapter import TelegramOptions
 from bot.clock import ManualClock
 from bot.core import Moot
 from tests.fakes.telegram_api import FakeTelegram, Updates
@@ -26,11 +28,14 @@ ADMIN, BOB = 11, 33
 async def apis(
     moot: Moot, database_url: str, clock: ManualClock
 ) -> AsyncIterator[tuple[FakeTelegram, FakeTelegram]]:
-    """Telegram as two processes see it: what reaches the first, and what reaches the second."""
+    """Telegram as two processes see it: what reaches the first, and what reaches the second.
+    Only one process may long-poll a bot (the holder of its role polls), so the second polls as
+    another bot of its own, standing in for updates a webhook gives it."""
+    another_bot = TelegramOptions(token="654321:" + "B" * 35, poll_timeout=timedelta(seconds=1))
     async with (
         another_process(database_url, clock) as second,
         telegram_adapter(moot, {(GROUP, ADMIN)}) as (first_api, _),
-        telegram_adapter(second, {(GROUP, ADMIN)}) as (second_api, _),
+        telegram_adapter(second, {(GROUP, ADMIN)}, options=another_bot) as (second_api, _),
     ):
         yield first_api, second_api
 
