@@ -215,6 +215,14 @@ async def report(server_url: str) -> None:
         print(
             f"  {label}: 3 processes x{ratio:.2f} of 1 process's CPU per vote (<= x1.25) {verdict}"
         )
+        if hot:
+            busy = sum(figures[3][0]) * figures[3][1] / 1000
+            print(
+                f"  {label}, what bounds it: Moot and PostgreSQL kept {busy:.1f} of this machine's "
+                f"{os.cpu_count()} cores busy at {figures[3][1]:.0f} votes/s (the fake platform "
+                "and the proxy use the rest); each group of votes on it holds the poll's "
+                "running totals until it commits"
+            )
         latencies = figures[3][2]
         if latencies:
             peak = figures[3][1]
