@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from sqlalchemy import text
 from sqlmodel import Session
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -40,6 +41,17 @@ def locked_one(session: Session, model: type[M], key: Any) -> M:
 def locking(statement: SelectOfScalar[M]) -> SelectOfScalar[M]:
     """A select of rows to decide on, made to lock them as `locked` does (SQLite ignores it)."""
     return statement.with_for_update().execution_options(populate_existing=True)
+
+
+def lock_voter(session: Session, poll_id: int, person_id: int) -> None:
+    """Inside a write: the lock a run of votes takes first for this voter in this poll
+    (storage/votes/postgresql.py), so that a write about their ballot in progress queues behind a
+    vote of theirs, or a vote behind it, before either holds anything else."""
+    if not session_on_sqlite(session):
+        session.connection().execute(
+            text("SELECT pg_advisory_xact_lock(:poll, :person)"),
+            {"poll": poll_id, "person": person_id},
+        )
 
 
 def _lock_options(session: Session) -> dict[str, Any]:

@@ -13,6 +13,9 @@ TIMESTAMP_HEADER = "X-Signature-Timestamp"
 FRESH_SECONDS = 5 * 60
 
 
+TIMESTAMP_DIGITS = 12  # seconds since 1970 for the next 30,000 years
+
+
 def public_key(hex_key: str) -> Ed25519PublicKey:
     """The key from its hex form; ValueError if it is not one."""
     return Ed25519PublicKey.from_public_bytes(bytes.fromhex(hex_key))
@@ -22,7 +25,10 @@ def signed(
     key: Ed25519PublicKey, signature: str | None, timestamp: str | None, body: bytes, now: float
 ) -> bool:
     """Whether Discord signed `body` at `timestamp`, no more than `FRESH_SECONDS` from `now`."""
-    if not signature or not timestamp or not timestamp.isdigit():
+    # ASCII digits only, and not too many: `isdigit` alone takes "²", which int() refuses.
+    if not signature or not timestamp or not (timestamp.isascii() and timestamp.isdigit()):
+        return False
+    if len(timestamp) > TIMESTAMP_DIGITS:
         return False
     if abs(now - int(timestamp)) > FRESH_SECONDS:
         return False

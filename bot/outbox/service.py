@@ -167,8 +167,9 @@ class Outbox:
         platforms; afterwards their failures are reported by direct message instead.
 
         An entry another Moot process sends (it holds the platform's outbox role) is watched in
-        the store instead; if it fails, that process tells the person by direct message (no one
-        waits for it there), so it is left out of what this returns: told once, not twice."""
+        the store instead; if it fails meanwhile, that process tells the person by direct
+        message (no one waits for it there), so it is left out of what this returns: told once,
+        not twice. An entry that had failed already when queued is returned as ever."""
         entries = await self._read(ids)
         connected = [
             self._awaited[e.id]
@@ -189,10 +190,11 @@ class Outbox:
                     await asyncio.gather(*connected, self._sent_elsewhere(elsewhere))
         for entry_id in ids:
             self._awaited.pop(entry_id, None)
+        watched_elsewhere = set(elsewhere)
         return [
             e
             for e in await self._read(ids)
-            if not (e.status == DeliveryStatus.FAILED and not self._sends_here(e.platform))
+            if not (e.status == DeliveryStatus.FAILED and e.id in watched_elsewhere)
         ]
 
     def _sends_here(self, platform: str) -> bool:

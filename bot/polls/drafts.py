@@ -29,7 +29,7 @@ from bot.polls import ballots
 from bot.polls.spec import MAX_OPTIONS
 from bot.polls.views import PollView
 from bot.runtime import Runtime
-from storage.locking import locked_one
+from storage.locking import lock_voter, locked_one
 from storage.polls import BallotDraft, PollKind
 from storage.types import stored_moment
 
@@ -115,7 +115,10 @@ def _store(row: BallotDraft, key: DraftKey, secret: bool, marks: Marks, now: dat
 
 def _row(session: Session, poll_id: int, person_id: int, now: datetime) -> BallotDraft:
     """The voter's draft row, made if missing, locked for this write (two presses of one voter
-    reaching two processes at once are applied one after the other)."""
+    reaching two processes at once are applied one after the other). The voter's vote lock
+    comes first, as for a vote: otherwise a cast on another process, holding the poll's running
+    totals, could wait for this row while this write waits for the totals."""
+    lock_voter(session, poll_id, person_id)
     session.connection().execute(
         _MAKE_ROOM, {"poll": poll_id, "person": person_id, "now": stored_moment(now)}
     )

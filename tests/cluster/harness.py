@@ -279,8 +279,10 @@ class Cluster:
         return holder
 
     def tracebacks(self) -> list[str]:
-        """Every process's log, where it shows a traceback."""
-        return [p.output()[-4000:] for p in self.processes if "Traceback" in p.output()]
+        """Every process's log, where it shows a traceback, and the fake Telegram's own errors
+        (a request it failed on shows in a process's log too)."""
+        logs = [p.output()[-4000:] for p in self.processes if "Traceback" in p.output()]
+        return [*self.telegram.failures, *logs]
 
 
 def holders(url: str) -> dict[str, int]:

@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import json
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,7 @@ class FakeTelegram:
     scripted: dict[tuple[str, int], list[web.Response]] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # the fake's own errors, with tracebacks
     # Telegram's limit on messages a second across all chats: more get 429 with retry_after.
     messages_per_second: float | None = None
     # Called with every request as it arrives (getUpdates included, which `calls` leaves out):
@@ -97,7 +99,13 @@ class FakeTelegram:
         handler: Callable[[Params], Any] | None = getattr(self, f"_m_{method}", None)
         if handler is None:
             return web.json_response({"ok": True, "result": True})
-        result = await handler(params) if asyncio.iscoroutinefunction(handler) else handler(params)
+        try:
+            result = (
+                await handler(params) if asyncio.iscoroutinefunction(handler) else handler(params)
+            )
+        except Exception:  # the fake's own fault: kept for the test to show, then a 500
+            self.failures.append(f"{method} {params}\n{traceback.format_exc()}")
+            raise
         if isinstance(result, web.Response):
             call.ok = result.status < 400
             return result

@@ -138,6 +138,8 @@ async def test_without_discords_signature_nothing_happens(
         other.signed(body),
         {**api.signed(body), "X-Signature-Ed25519": "zz"},  # not even hex
         api.signed(b"another body"),  # signed, but not this body
+        {**api.signed(body), "X-Signature-Timestamp": "²"},  # a digit, but not an ASCII one
+        {**api.signed(body), "X-Signature-Timestamp": "9" * 5000},  # too long to be a time
     ]
     for headers in forged:
         status, answer = await api.post_interaction(url, pressed, headers=headers)
