@@ -46,3 +46,9 @@ async def test_a_move_names_who_was_not_told(telegram: FakeTelegram) -> None:
         "Telegram yet." in said
     )
     assert "Alice" not in said  # who it reached needs no word
+
+    # Moving it again: Moot knows now that it cannot reach her, and says so again.
+    telegram.push(updates.message(ADMIN, ADMIN, "Admin", "/movemeeting 1 Saturday 19:00"))
+    await telegram.wait_for(ADMIN, "now starts Sat")
+    again = [t for t in telegram.texts_to(ADMIN) if "now starts" in t][-1]
+    assert "Carol was not sent news of meeting #1" in again, again
