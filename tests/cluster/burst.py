@@ -25,7 +25,16 @@ from datetime import UTC, datetime, timedelta
 
 from bench.stores import connected
 from tests.cluster.harness import Cluster
-from tests.cluster.seeding import ADMIN, REMINDER_BEFORE, draft_meetings, group_id, telegram_id
+from tests.cluster.seeding import (
+    ADMIN,
+    REMINDER_BEFORE,
+    community,
+    draft_meetings,
+    group_id,
+    groups,
+    organisers,
+    telegram_id,
+)
 from tests.fakes.telegram_api import FakeTelegram, Updates
 
 MEETINGS = 200
@@ -70,6 +79,13 @@ def expected() -> set[Sent]:
         for person in people
     }
     return posts | direct
+
+
+def seed(url: str) -> None:
+    """The community, its 200 groups and the meetings' organisers, before the processes start."""
+    community(url, PEOPLE)
+    groups(url, MEETINGS)
+    organisers(url, ORGANISERS)
 
 
 async def set_up(running: Cluster, url: str) -> float:

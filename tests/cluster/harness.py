@@ -256,16 +256,9 @@ class Cluster:
             await self._http.close()
 
     def holders(self) -> dict[str, Process]:
-        """Each role whose lease is live, to the process holding it."""
-        by_pid = {str(p.popen.pid): p for p in self.processes if p.popen is not None}
-        with connected(self.url) as db:
-            leases = db.execute("SELECT role, holder, expires_at FROM lease").fetchall()
-        now = time.time()
-        return {
-            role: by_pid[holder.split("/")[1]]
-            for role, holder, expires_at in leases
-            if expires_at > now and holder.split("/")[1] in by_pid
-        }
+        """Each role whose lease is live, to the process of this cluster holding it."""
+        by_pid = {p.pid: p for p in self.processes if p.popen is not None}
+        return {role: by_pid[pid] for role, pid in holders(self.url).items() if pid in by_pid}
 
     async def taken_over(
         self, role: str, dead: Process, within: float = TAKE_OVER_WITHIN

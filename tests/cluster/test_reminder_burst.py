@@ -9,15 +9,12 @@ from pathlib import Path
 
 from tests.cluster import burst
 from tests.cluster.harness import cluster
-from tests.cluster.seeding import community, groups, organisers
 
 
 async def test_a_thousand_reminders_due_at_once_leave_in_order_within_the_limit_once(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    community(postgres_url, burst.PEOPLE)
-    groups(postgres_url, burst.MEETINGS)
-    organisers(postgres_url, burst.ORGANISERS)
+    burst.seed(postgres_url)
     async with cluster(postgres_url, tmp_path) as running:
         running.telegram.messages_per_second = burst.LIMIT
         moment = await burst.set_up(running, postgres_url)

@@ -18,7 +18,6 @@ from bot.leases import outbox_role
 from bot.outbox.dispatcher import LANES_AT_ONCE
 from tests.cluster import burst
 from tests.cluster.harness import TAKE_OVER_WITHIN, cluster, holders
-from tests.cluster.seeding import community, groups, organisers
 from tests.fakes.telegram_api import FakeTelegram
 
 KILL_AFTER = 300  # reminders Telegram has accepted when the sender is killed
@@ -34,9 +33,7 @@ async def sent_at_least(telegram: FakeTelegram, count: int, within: float) -> No
 async def test_killing_the_sender_mid_burst_moves_its_roles_and_loses_and_repeats_nothing_else(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    community(postgres_url, burst.PEOPLE)
-    groups(postgres_url, burst.MEETINGS)
-    organisers(postgres_url, burst.ORGANISERS)
+    burst.seed(postgres_url)
     async with cluster(postgres_url, tmp_path) as running:
         running.telegram.messages_per_second = burst.LIMIT
         moment = await burst.set_up(running, postgres_url)
