@@ -16,8 +16,6 @@ from bot.outlet import RefusedError
 from storage.store import Store
 from tests.helpers import RecordingOutlet, Resident, texts, wait_until
 
-SHORT, RENEW = 1.2, 0.3  # seconds a lease runs and is renewed in these tests (15 and 5)
-
 
 class RemovedFromTheGroup(RecordingOutlet):
     """Telegram, where Moot was removed from the group: every post there is refused."""
@@ -32,7 +30,6 @@ async def started(
     url: str, clock: ManualClock, outlet: RecordingOutlet | None = None
 ) -> tuple[Moot, RecordingOutlet]:
     moot = Moot(Store(url), clock, ALL_FEATURES)
-    moot.leases.seconds, moot.leases.renew_every = SHORT, RENEW
     outlet = outlet or RecordingOutlet("telegram")
     moot.attach(outlet)
     await moot.start()

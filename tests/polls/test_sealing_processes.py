@@ -30,7 +30,7 @@ from tests.polls.test_secret_ballots import (
 )
 
 K = 2  # ballots sealed together
-SHORT, RENEW = 1.2, 0.3  # seconds a lease runs and is renewed in these tests (15 and 5)
+SHORT, RENEW = 2.0, 0.5  # seconds a lease runs and is renewed in these tests (12 and 3)
 
 
 async def started(url: str, clock: ManualClock) -> tuple[Moot, RecordingOutlet]:
