@@ -57,9 +57,11 @@ class Context:
         file: FileOut | None = None,
         menus: Sequence[Menu] = (),
         updating_pressed: bool = False,
+        holds_secret: bool = False,
     ) -> None:
         """Answer only the actor. `updating_pressed`: the answer is the new state of the message
-        they pressed on (when they pressed at all), to replace it where the platform can."""
+        they pressed on (when they pressed at all), to replace it where the platform can.
+        `holds_secret`: it shows a secret ballot not yet cast, so it is never stored."""
         self.replies.append(
             Reply(
                 text,
@@ -68,6 +70,7 @@ class Context:
                 file,
                 menus=tuple(menus),
                 replaces_pressed=updating_pressed and self.pressed,
+                holds_secret=holds_secret,
             )
         )
 

@@ -169,6 +169,9 @@ class Reply:
     # a ballot being filled in): platforms that can replace that message do, instead of
     # stacking a new one under it.
     replaces_pressed: bool = False
+    # Shows a secret ballot before it is cast (a confirmation, a ballot being filled in): it is
+    # never kept in the store, not even for someone Moot cannot message yet (bot/held.py).
+    holds_secret: bool = False
 
     @property
     def choices(self) -> tuple[Button, ...]:

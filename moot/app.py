@@ -37,18 +37,11 @@ async def build_moot(
     secret_ballot_batch: int = DEFAULT_BATCH,
     photo_folder: Path | None = None,
     web_base_url: str = WebSettings.base_url,
-    secret_key: str | None = None,
 ) -> Moot:
     """Migrate the database and open the store; `serve` catches up on scheduled work once the
     platforms have had their chance to connect."""
     await asyncio.to_thread(upgrade, database_url)
-    if secret_key is None and not database_url.startswith("sqlite"):
-        log.warning(
-            "SECRET_KEY is not set: a ballot someone fills in on this process cannot be "
-            "continued on another one sharing the database; set it to the same long random "
-            "string on every process"
-        )
-    polls = PollsSettings(secret_ballot_batch=secret_ballot_batch, secret_key=secret_key)
+    polls = PollsSettings(secret_ballot_batch=secret_ballot_batch)
     repairs = RepairsSettings(photo_folder=photo_folder)
     web = WebSettings(base_url=web_base_url)
     moot = Moot(Store(database_url), clock, ALL_FEATURES, settings=[polls, repairs, web])

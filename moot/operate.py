@@ -102,7 +102,6 @@ async def _serve(settings: Settings, *, console: bool) -> None:
             secret_ballot_batch=settings.secret_ballot_batch,
             photo_folder=settings.photo_folder,
             web_base_url=settings.web_address,
-            secret_key=settings.secret_key,
         )
         adapter: Adapter = ConsoleAdapter(
             Terminal() if sys.stdin.isatty() else piped_stdin(),
@@ -119,7 +118,6 @@ async def _serve(settings: Settings, *, console: bool) -> None:
         secret_ballot_batch=settings.secret_ballot_batch,
         photo_folder=settings.photo_folder,
         web_base_url=settings.web_address,
-        secret_key=settings.secret_key,
     )
     adapters = _platform_adapters(settings)
     await serve(moot, adapters, _web_server(moot, settings, adapters))
@@ -137,6 +135,12 @@ def _web_server(
                 "on the web server, so Discord cannot reach this process"
             )
         return None
+    if settings.secret_key is None and not settings.database_url.startswith("sqlite"):
+        log.warning(
+            "SECRET_KEY is not set: a web form shown by this process cannot be sent to another "
+            "one sharing the database (the page asks to reload); set it to the same long random "
+            "string on every process"
+        )
     with heap.loading():
         from adapters.web.server import WebServer
 

@@ -34,8 +34,8 @@ from storage.migrate import head_revision, stored_revisions, upgrade
 # What running processes keep about themselves, not the community's store: not copied (the
 # ballot key's private half lives in the memory of the process that published it). What a
 # conversation left half-way (forms in progress, answers held for a /start, ballots being filled
-# in) is the community's, which any process carries on, and is copied; a secret poll's ballot
-# in progress opens on the target only under the same SECRET_KEY, and otherwise starts afresh.
+# in) is the community's, which any process carries on, and is copied (a secret ballot in
+# progress is in no table: its buttons carry it).
 PROCESS_STATE = frozenset(
     {str(storage.leases.Lease.__tablename__), str(storage.polls.BallotKey.__tablename__)}
 )

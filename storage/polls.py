@@ -175,15 +175,13 @@ class VoterRoll(Table, table=True):
 
 
 class BallotDraft(Table, table=True):
-    """A ballot someone is filling in by pressing options (ranked, approval), or a secret choice
-    waiting for its confirmation. A secret poll's marks are never stored in clear next to the
-    voter: `sealed` holds them encrypted, at a constant length, under a key every Moot process
-    has and the database does not (bot/polls/drafts.py); other polls' drafts are in `marks`."""
+    """A ballot someone is filling in by pressing options (ranked, approval, budget) in a poll
+    that is not secret: `marks` as a vote stores them ("3,1,2"). A secret ballot in progress is
+    never stored (bot/polls/carried.py)."""
 
     poll_id: int = Field(foreign_key="poll.id", primary_key=True)
     person_id: int = Field(foreign_key="person.id", primary_key=True)
-    marks: str | None = Field(default=None, sa_type=Text)
-    sealed: bytes | None = Field(default=None, sa_type=LargeBinary)
+    marks: str = Field(sa_type=Text)
     changed_at: datetime = Field(sa_column=_utc())
 
 

@@ -29,7 +29,6 @@ from bot.features import ALL_FEATURES
 from bot.meetings.native import EVENT_JOB
 from bot.outbox import queue
 from bot.outbox.queue import Message
-from bot.polls.live import PollsSettings
 from storage.models import ScheduledJob
 from storage.store import Store
 
@@ -130,6 +129,15 @@ def texts(replies: list[Reply]) -> str:
     return "\n".join(shown(r) for r in replies)
 
 
+def button(replies: list[Reply], label: str) -> str:
+    """What pressing the button labelled `label` (or beginning so) among `replies` sends."""
+    for reply in replies:
+        for choice in reply.choices:
+            if choice.label.startswith(label):
+                return choice.command
+    raise AssertionError(f"no button {label!r} in {[c.label for r in replies for c in r.choices]}")
+
+
 async def wait_until(condition: Callable[[], object], within: float = 20) -> None:
     """Wait for something a background task does (an outbox send, a platform edit)."""
     for _ in range(int(within / 0.02)):
@@ -184,12 +192,10 @@ def post_now(
 
 
 @asynccontextmanager
-async def another_process(
-    url: str, clock: Clock, *, secret_key: str | None = None
-) -> AsyncIterator[Moot]:
+async def another_process(url: str, clock: Clock) -> AsyncIterator[Moot]:
     """A second core on the same database, standing in for another Moot process (with its own
-    memory, and SECRET_KEY if given)."""
-    core = Moot(Store(url), clock, ALL_FEATURES, settings=[PollsSettings(secret_key=secret_key)])
+    memory)."""
+    core = Moot(Store(url), clock, ALL_FEATURES)
     await core.start()
     try:
         yield core

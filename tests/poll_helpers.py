@@ -6,7 +6,7 @@ import re
 
 from bot.core import Moot
 from bot.events import Reply
-from tests.helpers import RecordingOutlet, Resident, shown, texts
+from tests.helpers import RecordingOutlet, Resident, button, shown, texts
 
 
 async def members(moot: Moot, host: Resident, *names: str) -> list[Resident]:
@@ -31,6 +31,12 @@ async def published(host: Resident, definition: str) -> int:
     replies = await host.say(f"/publish {poll_id}")
     assert "is open" in texts(replies) or "announced" in texts(replies), texts(replies)
     return poll_id
+
+
+async def cast_secretly(voter: Resident, poll: int | str, choices: int | str) -> list[Reply]:
+    """A secret ballot voted in a direct message, then cast with the confirmation's button."""
+    asked = await voter.privately(f"/vote {poll} {choices}")
+    return await voter.press(button(asked, "Cast my ballot"))
 
 
 def poll_messages(outlet: RecordingOutlet) -> list[Reply]:

@@ -30,7 +30,7 @@ from storage.store import Store
 from tests.conftest import START
 from tests.helpers import RecordingOutlet, Resident, texts
 from tests.meetings.test_meetings import AGM, announced
-from tests.poll_helpers import members, published
+from tests.poll_helpers import cast_secretly, members, published
 from tests.repairs.test_repairs import ALICE_DM, TEAM_CHAT, photo_with_location, with_team
 from tests.test_cli import moot as moot_command
 
@@ -87,8 +87,7 @@ async def a_lived_in_store(url: str, clock: ManualClock) -> None:
         await host.say(f"/close {closed}")
         await host.say(f"/close {ranked}")
         for voter, choice in ((alice, "1"), (bob, "2"), (cat, "1"), (dan, "1"), (eve, "2")):
-            await voter.privately(f"/vote {secret} {choice}")
-            assert "is cast" in texts(await voter.press(f"cast {secret}"))
+            assert "is cast" in texts(await cast_secretly(voter, secret, choice))
         await host.say(f"/close {secret}")  # its held ballots sealed: they die with the process
 
         meeting = await announced(host, AGM)

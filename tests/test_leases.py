@@ -22,8 +22,8 @@ from storage import leases
 from storage.store import Store
 from tests.helpers import RecordingOutlet, post_now
 
-SHORT = 2.0  # seconds a lease runs in these tests (12 in service)
-RENEW = 0.5  # (3 in service)
+SHORT = 1.2  # seconds a lease runs in these tests (12 in service)
+RENEW = 0.3
 
 
 async def _never(_op: object) -> None:

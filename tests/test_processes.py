@@ -89,7 +89,7 @@ def test_a_clean_stop_of_the_sealer_hands_its_secret_ballots_to_the_next(
             answer(on, f":as {name}", f"You are now {name}")
             answer(on, "/join", "Elm Court")
             answer(on, ":dm /vote 1 1", "Cast it?")
-            answer(on, ":dm /cast 1.1", "is cast")
+            answer(on, ":dm /cast 1.1 1", "is cast")
         assert first.finish() == 0  # three ballots held for its key, fewer than a batch
         assert holders(tmp_path, postgres_url)["scheduler"][0] == str(second.process.pid)
         answer(second, ":as Host", "You are now Host")

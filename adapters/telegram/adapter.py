@@ -547,13 +547,22 @@ class TelegramAdapter:
             return
         if await self._try_direct(who.user_id, reply):
             return
-        if not await held.hold(self._running(), TELEGRAM, who.user_id, reply):
+        if reply.holds_secret:  # never stored, so it cannot wait for their /start
+            told = (
+                f"{who.display_name}, Telegram won't let me message you first, and I keep no "
+                "secret ballot for later. Tap the button below, then Start, and vote again."
+            )
+        elif await held.hold(self._running(), TELEGRAM, who.user_id, reply):
+            told = (
+                f"{who.display_name}, I have a private answer for you, but Telegram won't let me "
+                "message you first. Tap the button below, then Start, and it will arrive."
+            )
+        else:
             return  # the group has already been told how to get them
         bot = self._bot()
         await bot.send_message(
             where.chat_id,
-            f"{who.display_name}, I have a private answer for you, but Telegram won't let me "
-            "message you first. Tap the button below, then Start, and it will arrive.",
+            told,
             reply_markup=InlineKeyboardMarkup(
                 [[InlineKeyboardButton("Open a chat with me", url=_start_link(bot.username))]]
             ),

@@ -18,6 +18,8 @@ def _unbutton(data: list[str]) -> Button:
 
 
 def dump(reply: Reply) -> str:
+    if reply.holds_secret:
+        raise ValueError("a secret ballot before its cast is never stored")
     data: dict[str, Any] = {"text": reply.text}
     if reply.buttons:
         data["buttons"] = [_button(b) for b in reply.buttons]

@@ -36,6 +36,9 @@ from bot.polls.web import DECISIONS, OPEN_POLLS
 from storage.models import PollsBy
 from storage.polls import OUTCOME_MAX
 
+# The choices so far of a ballot filled in by pressing; a secret ballot's buttons carry them,
+# as it is stored nowhere (bot/polls/carried.py).
+SO_FAR = Param("choices", "Your choices so far", ParamKind.TEXT, required=False)
 DEFINITION_HELP = "The question (or the whole poll: question | option | option | settings)"
 
 
@@ -105,11 +108,17 @@ FEATURE = Feature(
             "pick",
             "Add or remove an option on your ballot",
             pick,
-            params=(Param("option", "Option number", ParamKind.INTEGER),),
+            params=(Param("option", "Option number", ParamKind.INTEGER), SO_FAR),
             rule=BALLOTS,
         ),
         Command("clearballot", "Start your ballot again", clear_ballot, rule=BALLOTS),
-        Command("cast", "Cast the ballot you filled in", cast, rule=BALLOTS),
+        Command(
+            "cast",
+            "Cast the ballot you filled in (or these choices)",
+            cast,
+            params=(SO_FAR,),
+            rule=BALLOTS,
+        ),
         Command("results", "See a poll's results (with a chart)", results, rule=SEEN_IN_CHAT),
         Command(
             "polls",

@@ -1,5 +1,5 @@
-"""The polls feature's state in memory (the key ballots being filled in are sealed under,
-published polls' definitions, secret ballots waiting to be sealed), and reading a poll's results.
+"""The polls feature's state in memory (published polls' definitions, secret ballots waiting to
+be sealed), and reading a poll's results.
 
 Poll cards need nothing here: every change to a poll (a vote too) queues the edit of its cards in
 its own transaction (bot.polls.service), and the outbox renders the card when it sends the edit,
@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from bot.polls.drafts import DraftKey
 from bot.polls.results import Results, compute
 from bot.polls.sealing import DEFAULT_BATCH, Sealer
 from bot.polls.views import PollView, load, tally
@@ -21,20 +20,14 @@ from bot.runtime import FeatureState, Runtime
 
 @dataclass(frozen=True)
 class PollsSettings:
-    """What the application may set for polls: k, the fewest secret ballots sealed together, and
-    the secret all Moot processes share, which keeps secret ballots in progress unreadable in the
-    database (None: each process makes its own key; see bot/polls/drafts.py)."""
+    """What the application may set for polls: k, the fewest secret ballots sealed together."""
 
     secret_ballot_batch: int = DEFAULT_BATCH
-    secret_key: str | None = field(default=None, repr=False)
 
 
 @dataclass
 class PollsState:
     runtime: Runtime
-    # Ballots being filled in are in the store (bot/polls/drafts.py); secret polls' sealed
-    # under this key, which is not.
-    draft_key: DraftKey
     # Published polls' definitions by (community, number), which never change
     # (see access.definition_named).
     definitions: dict[tuple[int, int], PollView] = field(default_factory=dict)
@@ -43,11 +36,7 @@ class PollsState:
 
 
 def _start(runtime: Runtime, settings: PollsSettings) -> PollsState:
-    return PollsState(
-        runtime,
-        DraftKey(settings.secret_key),
-        sealer=Sealer(batch=settings.secret_ballot_batch),
-    )
+    return PollsState(runtime, sealer=Sealer(batch=settings.secret_ballot_batch))
 
 
 STATE = FeatureState("polls", PollsSettings(), _start)

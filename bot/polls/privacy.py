@@ -80,7 +80,7 @@ def merge_votes(session: Session, source_id: int, target_id: int, now: datetime)
             f"Both accounts have cast a secret ballot in poll #{both[0]}. Link them after it "
             "closes, so no one votes twice."
         )
-    # Ballots the source was filling in go (a secret one is sealed to its voter).
+    # Ballots the source was filling in go.
     run(text("DELETE FROM ballotdraft WHERE person_id = :source"), {"source": source_id})
     notes: list[str] = []
     kept_by, dropped_by = _platforms(session, target_id), _platforms(session, source_id)

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from bot.dates import format_moment, length
 from bot.events import Button, ButtonStyle, Menu, moment_marker
+from bot.polls import carried
 from bot.polls.ballots import CHOICE_KINDS
 from bot.polls.counting import Threshold
 from bot.polls.results import Results
@@ -204,16 +205,18 @@ def ballot_message(view: PollView, marks: tuple[int, ...]) -> tuple[str, list[Bu
         intro += f"\nSpent {money(spent)} of {money(view.poll.budget_cap)}."
     if view.poll.secret:
         intro += "\nA secret ballot is final once cast."
+    # A secret ballot in progress is stored nowhere: its buttons carry it (bot/polls/carried.py).
+    so_far = f" {carried.written(marks)}" if view.poll.secret and marks else ""
     buttons = [
         Button(
             ("✓ " if o.number in marks else "") + f"{o.number}. {o.label}"[:38],
-            f"pick {view.ref} {o.number}",
+            f"pick {view.ref} {o.number}{so_far}",
         )
         for o in view.options
     ]
     buttons += [
         Button("Clear", f"clearballot {view.ref}", ButtonStyle.SECONDARY),
-        Button("Cast my vote", f"cast {view.ref}", ButtonStyle.PRIMARY),
+        Button("Cast my vote", f"cast {view.ref}{so_far}", ButtonStyle.PRIMARY),
     ]
     return intro, buttons
 

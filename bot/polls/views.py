@@ -248,6 +248,15 @@ def voters(session: Session, view: PollView) -> set[int]:
     return {int(person) for (person,) in rows}
 
 
+def has_voted(session: Session, view: PollView, person_id: int) -> bool:
+    table = "voterroll" if view.poll.secret else "vote"
+    found = session.connection().execute(
+        text(f"SELECT 1 FROM {table} WHERE poll_id = :poll AND person_id = :person"),
+        {"poll": view.id, "person": person_id},
+    )
+    return found.first() is not None
+
+
 def open_polls(
     session: Session, community_id: int, *, skip: int = 0, most: int = 10
 ) -> tuple[list[Poll], int]:

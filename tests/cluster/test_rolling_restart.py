@@ -52,8 +52,9 @@ async def secret_ballots(running: Cluster, updates: Updates) -> None:
         user, name = telegram_id(person), f"Resident {person}"
         typed = f"/vote 2 {' '.join(map(str, ranking))}"
         assert await running.deliver(updates.message(user, user, name, typed)) == 200
-        await running.telegram.wait_for(user, "Cast it?", within=30)
-        assert await running.deliver(updates.press(user, user, name, "cast 1.2")) == 200
+        confirmation = await running.telegram.wait_for(user, "Cast it?", within=30)
+        pressed = updates.press(user, user, name, confirmation.button("Cast my ballot"))
+        assert await running.deliver(pressed) == 200
 
         def cast(user: int = user) -> bool:
             return any("is cast" in t for t in running.telegram.edits(user))

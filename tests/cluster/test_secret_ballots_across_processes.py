@@ -48,7 +48,8 @@ async def cast(running: Cluster, updates: Updates, person: int, ranking: tuple[i
         updates.message(user, user, name, f"/vote 1 {' '.join(map(str, ranking))}")
     )
     await wait_until(lambda: sum("Cast it?" in t for t in messages_to(running, person)) > asked)
-    await running.deliver(updates.press(user, user, name, "cast 1.1"))
+    confirmation = running.telegram.last_to(user, "Cast it?")
+    await running.deliver(updates.press(user, user, name, confirmation.button("Cast my ballot")))
     await wait_until(
         lambda: sum("is cast" in t for t in messages_to(running, person)) > cast_before
     )

@@ -32,6 +32,16 @@ class Call:
     ok: bool = True  # False when the fake answered with an error
     at: float = field(default_factory=time.monotonic)  # when it arrived
 
+    def button(self, label: str) -> str:
+        """The data of the button labelled `label` (or beginning so) on this message."""
+        keys = [
+            k for row in self.params.get("reply_markup", {}).get("inline_keyboard", []) for k in row
+        ]
+        for key in keys:
+            if key["text"].startswith(label):
+                return str(key["callback_data"])
+        raise AssertionError(f"no button {label!r} among {[k['text'] for k in keys]}")
+
 
 @dataclass
 class FakeTelegram:
@@ -233,6 +243,12 @@ class FakeTelegram:
 
     def texts_to(self, chat_id: int) -> list[str]:
         return [str(c.params.get("text", "")) for c in self.sent(chat_id)]
+
+    def last_to(self, chat_id: int, fragment: str) -> Call:
+        """The last message to `chat_id` containing `fragment`."""
+        said = [c for c in self.sent(chat_id) if fragment in str(c.params.get("text", ""))]
+        assert said, f"no message to {chat_id} containing {fragment!r}"
+        return said[-1]
 
     async def wait_for(self, chat_id: int, fragment: str, within: float = 10) -> Call:
         """The first message to `chat_id` containing `fragment`, waiting for it if need be."""

@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from adapters.telegram.adapter import TelegramOptions
 from bot.core import Moot
+from storage.conversations import HeldAnswer
 from storage.models import Community
 from tests.fakes.telegram_api import FakeTelegram, Updates
 from tests.helpers import wait_until
@@ -103,6 +104,32 @@ async def test_a_private_answer_waits_for_one_tap_on_start(
     await telegram.wait_for(BOB, "Here is what I had for you")
     await wait_until(lambda: sum("You are Bob" in t for t in telegram.texts_to(BOB)) == 2)
     assert sum("Tap the button below" in t for t in telegram.texts_to(GROUP)) == 1
+
+
+async def test_a_secret_ballot_pressed_before_start_is_never_held_and_votes_again_after(
+    telegram: FakeTelegram, updates: Updates, moot: Moot
+) -> None:
+    await setup_group(telegram, updates)
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/joinpolicy open"))
+    telegram.push(updates.message(GROUP, BOB, "Bob", "/join"))
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/poll Chair? | Ann | Raj | secret"))
+    await telegram.wait_for(ADMIN, "Draft poll #1")
+    telegram.push(updates.message(GROUP, ADMIN, "Admin", "/publish 1"))
+    card = await telegram.wait_for(GROUP, "📊 Poll #1")
+    telegram.blocked.add(BOB)
+    telegram.push(updates.press(GROUP, BOB, "Bob", card.button("2. Raj")))
+    hint = await telegram.wait_for(GROUP, "I keep no secret ballot for later")
+    assert "Raj" not in str(hint.params["text"])
+    assert await moot.read(lambda s: s.exec(select(HeldAnswer)).all()) == []
+    telegram.blocked.discard(BOB)
+    telegram.push(updates.message(BOB, BOB, "Bob", "/start answers"))
+    await telegram.wait_for(BOB, "Hello! I'm Moot")  # nothing was kept for him
+    telegram.push(updates.press(GROUP, BOB, "Bob", card.button("2. Raj")))
+    confirmation = await telegram.wait_for(BOB, "Your secret ballot in poll #1: Raj.")
+    cast = confirmation.button("Cast my ballot")
+    assert len(cast.encode()) <= 64
+    telegram.push(updates.press(BOB, BOB, "Bob", cast))
+    await wait_until(lambda: any("is cast" in t for t in telegram.edits(BOB)))
 
 
 async def test_start_is_a_welcome(telegram: FakeTelegram, updates: Updates) -> None:

@@ -1,7 +1,7 @@
-"""Ballots being filled in are in the store (bot/polls/drafts.py): a voter's presses may reach
-any Moot process, a secret poll's ballot in progress is unreadable in the stored database, and
-one sealed under another SECRET_KEY is simply started afresh. Two cores on one database stand in
-for two processes."""
+"""Ballots being filled in: an open poll's are in the store (bot/polls/drafts.py), so a voter's
+presses may reach any Moot process; a secret poll's are stored nowhere, carried by their own
+buttons (bot/polls/carried.py), so neither the database nor its log ever holds a secret choice
+before it is cast. Two cores on one database stand in for two processes."""
 
 from __future__ import annotations
 
@@ -10,34 +10,44 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import Session, SQLModel
 
 from bot.clock import ManualClock
-from bot.core import OUR_FAULT, Moot
+from bot.core import Moot
 from bot.housekeeping.service import tidy
-from bot.polls.drafts import SEALED_BYTES
-from tests.helpers import Resident, another_process, texts
+from tests.helpers import Resident, another_process, button, texts
 from tests.poll_helpers import members, published
 
-KEY = "a-long-random-string-all-processes-share-0123456789"
-OTHER_KEY = "another-long-random-string-from-another-setup-9876"
-DRAFTS = "SELECT poll_id, person_id, marks, sealed FROM ballotdraft"
+DRAFTS = "SELECT poll_id, person_id, marks FROM ballotdraft"
 
 
-async def stored_drafts(moot: Moot) -> list[tuple[int, int, str | None, bytes | None]]:
+async def stored_drafts(moot: Moot) -> list[tuple[int, int, str]]:
     """The table as whoever copies the database reads it."""
     rows = await moot.read(lambda s: s.execute(text(DRAFTS)).all())
-    return [(r[0], r[1], r[2], bytes(r[3]) if r[3] is not None else None) for r in rows]
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+async def everything_stored(moot: Moot) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table."""
+
+    def read(session: Session) -> dict[str, list[tuple[object, ...]]]:
+        return {
+            table.name: sorted(map(tuple, session.execute(table.select()).all()), key=repr)
+            for table in SQLModel.metadata.sorted_tables
+        }
+
+    return await moot.read(read)
 
 
 @pytest.fixture
 async def first(database_url: str, clock: ManualClock) -> AsyncIterator[Moot]:
-    async with another_process(database_url, clock, secret_key=KEY) as core:
+    async with another_process(database_url, clock) as core:
         yield core
 
 
 @pytest.fixture
 async def second(database_url: str, clock: ManualClock, first: Moot) -> AsyncIterator[Moot]:
-    async with another_process(database_url, clock, secret_key=KEY) as core:
+    async with another_process(database_url, clock) as core:
         yield core
 
 
@@ -71,56 +81,51 @@ async def test_a_ranking_pressed_on_two_processes_in_turn_is_cast_as_pressed(
     assert "Winner: Yew" in texts(await host.say(f"/results {poll}"))
 
 
-async def test_a_secret_ballot_in_progress_is_unreadable_in_the_store(
-    first: Moot, second: Moot, database_url: str, clock: ManualClock
+async def test_a_secret_ranking_pressed_on_two_processes_is_stored_nowhere_until_cast(
+    first: Moot, second: Moot
 ) -> None:
     host, alice = await elm_court(first)
     secret = await published(host, "Chair? | Oak | Elm | Yew | kind: ranked | secret | ballot")
-    await on(second, alice).press(f"pick {secret} 3")
-    ((_, _, marks, sealed),) = await stored_drafts(first)
-    assert marks is None
-    assert sealed is not None
-    assert len(sealed) == SEALED_BYTES
-    ranking = await alice.press(f"pick {secret} 1")  # the other process opens it
-    assert "Your ranking for poll #1: Yew > Oak" in texts(ranking)
-    ((_, _, marks, longer),) = await stored_drafts(first)
-    assert marks is None
-    assert longer is not None
-    assert len(longer) == SEALED_BYTES  # two marks take as long as one
-    assert b"3,1" not in longer
-    assert longer[12:] != sealed[12:]
-    # The same presses in an open poll are stored as they are: the test would see them.
-    plain = await published(host, "Garden? | Oak | Elm | Yew | kind: ranked")
-    await alice.press(f"pick {plain} 3")
-    await alice.press(f"pick {plain} 1")
-    assert (plain, 2, "3,1", None) in [
-        (poll, person, m, s) for poll, person, m, s in await stored_drafts(first)
-    ]
-
-    async with another_process(database_url, clock, secret_key=OTHER_KEY) as elsewhere:
-        fresh = texts(await on(elsewhere, alice).press(f"ballot {secret}"))
-        assert "Your ranking for poll #1: nothing yet" in fresh
-        assert OUR_FAULT not in fresh
-    assert [d[0] for d in await stored_drafts(first)] == [plain]  # the unreadable one went
-    again = await alice.press(f"pick {secret} 2")
-    assert "Your ranking for poll #1: Elm\n" in texts(again)
+    ballot = await alice.press(f"ballot {secret}")
+    before = await everything_stored(first)
+    ballot = await on(second, alice).press(button(ballot, "3. Yew"))
+    ballot = await alice.press(button(ballot, "1. Oak"))
+    ballot = await on(second, alice).press(button(ballot, "2. Elm"))
+    ballot = await alice.press(button(ballot, "✓ 2. Elm"))  # and taken back off
+    assert "Your ranking for poll #1: Yew > Oak\n" in texts(ballot)
+    assert await everything_stored(first) == before
+    cast = texts(await on(second, alice).press(button(ballot, "Cast my vote")))
+    assert "is cast" in cast
+    assert "Oak" not in cast  # no receipt restates the choice
+    # An earlier state of the ballot, pressed again, is refused: the ballot is cast.
+    again = texts(await alice.press(button(ballot, "✓ 3. Yew")))
+    assert "You have already cast your secret ballot in poll #1; it is final." in again
 
 
-async def test_a_secret_choice_waiting_to_be_cast_from_another_key_is_no_choice(
-    first: Moot, database_url: str, clock: ManualClock
+async def test_a_secret_choice_is_confirmed_and_cast_on_another_process_as_it_was_shown(
+    first: Moot, second: Moot
 ) -> None:
     host, alice = await elm_court(first)
     poll = await published(host, "Chair? | Oak | Elm | secret | ballot")
-    asked = texts(await alice.privately(f"/vote {poll} 2"))
-    assert "Your secret ballot in poll #1: Elm." in asked
-    ((_, _, marks, sealed),) = await stored_drafts(first)
-    assert marks is None
-    assert sealed is not None
-    assert len(sealed) == SEALED_BYTES
-    async with another_process(database_url, clock, secret_key=OTHER_KEY) as elsewhere:
-        refused = texts(await on(elsewhere, alice).press(f"cast {poll}"))
-    assert "You have nothing waiting to cast in poll #1" in refused
+    asked = await alice.privately(f"/vote {poll} 2")
+    assert "Your secret ballot in poll #1: Elm." in texts(asked)
     assert await stored_drafts(first) == []
+    assert "is cast" in texts(await on(second, alice).press(button(asked, "Cast my ballot")))
+    assert "Turnout: 1 of 2" in texts(await host.say(f"/results {poll}"))
+
+
+async def test_a_secret_ballot_typed_with_its_choices_is_cast_in_private_and_withdrawn_in_a_group(
+    first: Moot,
+) -> None:
+    host, alice = await elm_court(first)
+    poll = await published(host, "Chair? | Oak | Elm | Yew | kind: ranked | secret | ballot")
+    in_group = await alice.say(f"/cast {poll} 3 1")
+    assert in_group[0].removes_request
+    assert "was not counted" in texts(in_group)
+    assert "is cast" not in texts(in_group)
+    nonsense = texts(await alice.privately(f"/cast {poll} zz"))
+    assert "Options are numbered 1 to 3" in nonsense
+    assert "is cast" in texts(await alice.privately(f"/cast {poll} 3 1"))
 
 
 async def test_a_ballot_abandoned_or_left_alone_is_deleted(

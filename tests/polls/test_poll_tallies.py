@@ -10,7 +10,7 @@ from bot.polls import views
 from bot.polls.tallies import tallies, voted_in
 from storage.polls import Poll
 from tests.helpers import Resident
-from tests.poll_helpers import members, published
+from tests.poll_helpers import cast_secretly, members, published
 
 
 async def test_tallies_read_together_match_each_polls_own(
@@ -31,8 +31,7 @@ async def test_tallies_read_together_match_each_polls_own(
     await alice.say(f"/vote {proposal} 1")
     await bob.say(f"/vote {proposal} block")
     for person in (alice, bob):
-        await person.privately(f"/vote {secret} 2")
-        await person.press(f"cast {secret}")
+        await cast_secretly(person, secret, 2)
     await host.say(f"/vote {organisers} 1")
     await host.say("/remove 2")  # Alice leaves: her votes still count, and her place in the base
     await host.say(f"/close {single}")  # a closed poll's tally is the one kept at the close

@@ -20,8 +20,15 @@ from bot.polls.sealing import HELD_BYTES
 from storage.models import AuditEntry
 from storage.polls import PollCount, SecretBallot, VoterRoll
 from storage.raw import RawConnection
-from tests.helpers import RecordingOutlet, Resident, dm, group, shown, texts
-from tests.poll_helpers import draft, latest_poll_text, members, poll_messages, published
+from tests.helpers import RecordingOutlet, Resident, button, dm, group, shown, texts
+from tests.poll_helpers import (
+    cast_secretly,
+    draft,
+    latest_poll_text,
+    members,
+    poll_messages,
+    published,
+)
 
 T = TypeVar("T")
 
@@ -179,13 +186,13 @@ async def test_a_secret_ballot_keeps_who_apart_from_what(
     poll_id = await published(host, "Chair? | Ann | Raj | secret | ballot")
     confirm = await alice.press(f"vote {poll_id} 2")
     assert "Once cast it cannot be changed" in texts(confirm)
-    assert "Your secret ballot in poll" in texts(await alice.press(f"cast {poll_id}"))
+    assert "Your secret ballot in poll" in texts(await alice.press(button(confirm, "Cast")))
     assert "it is final" in texts(await alice.privately(f"/vote {poll_id} 1"))
     assert "nothing waiting to cast" in texts(await alice.press(f"cast {poll_id}"))
+    assert "it is final" in texts(await alice.press(button(confirm, "Cast")))
     typed_in_group = texts(await bob.say(f"/vote {poll_id} 1"))
     assert "votes are cast privately: your message was not counted" in typed_in_group
-    await bob.privately(f"/vote {poll_id} 1")
-    await bob.press(f"cast {poll_id}")
+    await cast_secretly(bob, poll_id, 1)
     assert "Turnout: 2 of 3" in texts(await host.say(f"/voters {poll_id}"))
     assert "Choices are never shown" in texts(await host.say(f"/voters {poll_id}"))
     assert "shows results after it closes" in texts(await host.say(f"/results {poll_id}"))
@@ -469,8 +476,7 @@ async def test_export_is_per_ballot_for_open_polls_and_totals_for_secret(
     assert csv_file is not None
     assert f"{open_poll},Open?,single,False,open,ballot,Alice,2,B,1" in csv_file.data.decode()
     secret = await published(host, "Secret? | A | B | secret")
-    await alice.say(f"/vote {secret} 1")
-    await alice.press(f"cast {secret}")
+    await cast_secretly(alice, secret, 1)
     exported = await host.say(f"/export {secret}")
     json_file = exported[1].file
     assert json_file is not None
@@ -503,8 +509,7 @@ async def test_a_secret_ballot_voted_from_two_accounts_blocks_linking(
         await person.say("/join")
     poll_id = await published(host, "Chair? | X | Y | secret")
     for person in (first, second):
-        await person.privately(f"/vote {poll_id} 1")
-        await person.press(f"cast {poll_id}")
+        await cast_secretly(person, poll_id, 1)
     code = link_code(texts(await first.privately("/link")))
     refused = await second.privately(f"/link {code}")
     assert "Link them after it closes" in texts(refused)
@@ -573,8 +578,7 @@ async def test_closed_results_never_change(
     secret = await published(host, "Chair? | Ann | Raj | secret")
     for voter in (first, second, carol):
         await voter.say(f"/vote {open_poll} 1")
-        await voter.privately(f"/vote {secret} 2")
-        await voter.press(f"cast 1.{secret}")
+        await cast_secretly(voter, f"1.{secret}", 2)
     for poll in (open_poll, secret):
         await host.say(f"/close {poll}")
     before = {poll: texts(await host.say(f"/results {poll}")) for poll in (open_poll, secret)}
@@ -652,8 +656,7 @@ async def test_linking_keeps_a_paper_vote_over_an_online_one(
     secret = await published(host, "Chair? | Ann | Raj | secret")
     third, fourth = await members(moot, host, "Bob", "Bob Again")  # members #4 and #5
     await host.say(f"/papervoters {secret} 4")
-    await fourth.privately(f"/vote {secret} 2")
-    await fourth.press(f"cast 1.{secret}")
+    await cast_secretly(fourth, f"1.{secret}", 2)
     said = await link(third, fourth)
     assert "Link them after it closes" in said
 

@@ -14,7 +14,7 @@ from bot.polls.feature import FEATURE
 from bot.polls.web import DECISIONS, OPEN_POLLS
 from tests.helpers import Resident
 from tests.page_helpers import load, page_html, panel_html, text_of, viewer
-from tests.poll_helpers import draft, members, published
+from tests.poll_helpers import cast_secretly, draft, members, published
 
 
 async def test_decisions_show_each_closed_poll_with_its_verdict_and_what_was_done(
@@ -59,8 +59,7 @@ async def test_open_polls_show_turnout_and_never_a_secret_ballots_choices(
     alice, bob = await members(moot, host, "Alice", "Bob")
     secret = await published(host, "Chair for next year? | Ann | Ben | secret")
     for voter in (alice, bob):
-        await voter.privately(f"/vote {secret} 2")
-        await voter.press(f"cast {secret}")
+        await cast_secretly(voter, secret, 2)
     live = await published(host, "Bring food? | Yes | No")
     await alice.say(f"/vote {live} 1")
     after_vote = await published(host, "Party theme? | Disco | Jazz | results: after-vote")

@@ -20,7 +20,7 @@ from bot.polls.live import PollsSettings
 from storage.leases import holders
 from storage.store import Store
 from tests.helpers import RecordingOutlet, Resident, texts
-from tests.poll_helpers import members, published
+from tests.poll_helpers import cast_secretly, members, published
 from tests.polls.ballot_copies import Copy, PostgresCopier
 from tests.polls.test_secret_ballots import (
     Links,
@@ -30,7 +30,7 @@ from tests.polls.test_secret_ballots import (
 )
 
 K = 2  # ballots sealed together
-SHORT, RENEW = 2.0, 0.5  # seconds a lease runs and is renewed in these tests (12 and 3)
+SHORT, RENEW = 1.2, 0.3  # seconds a lease runs and is renewed in these tests (12 and 3)
 
 
 async def started(url: str, clock: ManualClock) -> tuple[Moot, RecordingOutlet]:
@@ -68,8 +68,7 @@ HELD = "SELECT count(*) FROM voterroll WHERE held IS NOT NULL"
 
 
 async def cast(voter: Resident, poll: int, choice: int | str) -> None:
-    await voter.privately(f"/vote {poll} {choice}")
-    assert "is cast" in texts(await voter.press(f"cast {poll}"))
+    assert "is cast" in texts(await cast_secretly(voter, poll, choice))
 
 
 async def dies(moot: Moot) -> None:

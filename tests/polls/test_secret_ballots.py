@@ -27,8 +27,8 @@ from bot.features import ALL_FEATURES
 from bot.leases import SCHEDULER
 from bot.polls.sealing import DEFAULT_BATCH, HELD_BYTES, NOT_TAKING
 from storage.store import Store
-from tests.helpers import RecordingOutlet, Resident, group, texts
-from tests.poll_helpers import draft, members, published
+from tests.helpers import RecordingOutlet, Resident, button, group, texts
+from tests.poll_helpers import cast_secretly, draft, members, published
 from tests.polls.ballot_copies import (
     Copier,
     Copy,
@@ -175,8 +175,7 @@ async def test_a_copy_taken_at_any_moment_links_a_ballot_to_no_fewer_than_k_vote
 
     copies = [store.take("copy-start")]
     for n, (voter, ranking) in enumerate(zip(voters, RANKINGS, strict=True)):
-        await voter.privately(f"/vote {poll} {' '.join(map(str, ranking))}")
-        cast = texts(await voter.press(f"cast {poll}"))
+        cast = texts(await cast_secretly(voter, poll, " ".join(map(str, ranking))))
         assert "is cast" in cast
         assert not any(name in cast for name in OPTIONS)  # no receipt restating the choice
         copies.append(store.take(f"copy-{n}"))
@@ -213,8 +212,7 @@ async def test_after_the_close_the_store_keeps_no_order_of_voting(
     voters, poll = await ranked_ballot(moot, host)
     held: set[bytes] = set()
     for n, (voter, ranking) in enumerate(zip(voters, RANKINGS, strict=True)):
-        await voter.privately(f"/vote {poll} {' '.join(map(str, ranking))}")
-        await voter.press(f"cast {poll}")
+        await cast_secretly(voter, poll, " ".join(map(str, ranking)))
         copy = store.take(f"copy-{n}")
         held |= {data for _, data in copy.roll.values() if data is not None}
     await host.say(f"/close {poll}")
@@ -287,8 +285,7 @@ async def test_ballots_waiting_at_a_restart_are_cast_again_and_count_once(
     alice, bob, carol = await members(first, host, "Alice", "Bob", "Carol")
     poll = await published(host, "Chair? | Ann | Raj | secret | ballot | closes: in 3 days")
     for voter in (alice, bob):
-        await voter.privately(f"/vote {poll} 1")
-        await voter.press(f"cast {poll}")
+        await cast_secretly(voter, poll, 1)
     await first.stop()  # two ballots wait to be sealed; their pads die with this process
 
     second, outlet = await start(database_url, clock)
@@ -302,8 +299,7 @@ async def test_ballots_waiting_at_a_restart_are_cast_again_and_count_once(
     assert outlet.dms_to("carol") == []
     assert "Turnout: 0 of 4" in texts(await host.say(f"/voters {poll}"))
     for voter in (alice, bob, carol):
-        await voter.privately(f"/vote {poll} 2")
-        assert "is cast" in texts(await voter.press(f"cast {poll}"))
+        assert "is cast" in texts(await cast_secretly(voter, poll, 2))
     await host.say(f"/close {poll}")
     result = texts(await host.say(f"/results {poll}"))
     assert "Winner: Raj" in result
@@ -319,8 +315,7 @@ async def test_a_ballot_lost_while_the_poll_closed_is_reported_not_counted(
     await host.say("/setup Elm Court")
     (alice,) = await members(first, host, "Alice")
     poll = await published(host, "Chair? | Ann | Raj | secret | ballot | closes: in 1 day")
-    await alice.privately(f"/vote {poll} 1")
-    await alice.press(f"cast {poll}")
+    await cast_secretly(alice, poll, 1)
     await first.stop()
     await clock.set(clock.now() + timedelta(days=2))  # Moot was down past the deadline
 
@@ -341,8 +336,8 @@ async def test_a_waiting_ballot_still_counts_after_its_voter_links_another_accou
     on_discord = Resident(moot, "discord", "111", "Alice D")
     await on_discord.say("/join", group("discord"))
     poll = await published(host, "Chair? | Ann | Raj | secret | ballot")
-    await on_discord.privately(f"/vote {poll} 2")
-    await on_discord.press(f"cast {poll}", group("discord"))
+    asked = await on_discord.privately(f"/vote {poll} 2")
+    await on_discord.press(button(asked, "Cast my ballot"), group("discord"))
     on_telegram = Resident(moot, "telegram", "222", "Alice T")
     issued = texts(await on_telegram.privately("/link"))
     code = next(word for word in issued.split() if word.startswith("LINK-"))
@@ -361,7 +356,6 @@ async def test_while_no_process_seals_a_ballot_is_refused_and_nothing_is_recorde
     (alice,) = await members(moot, host, "Alice")
     poll = await published(host, "Chair? | Ann | Raj | secret | ballot")
     await moot.leases.release(SCHEDULER)  # as the sealing process does when it stops
-    await alice.privately(f"/vote {poll} 1")
-    refused = texts(await alice.press(f"cast {poll}"))
+    refused = texts(await cast_secretly(alice, poll, 1))
     assert refused == NOT_TAKING
     assert "Turnout: 0 of 2" in texts(await host.say(f"/voters {poll}"))

@@ -1,5 +1,6 @@
 """Voting: a vote typed or pressed, ballots filled in option by option, and secret ballots
-confirmed before they are cast."""
+confirmed before they are cast. A secret ballot in progress rides in its own buttons
+(bot/polls/carried.py); other ballots in progress are in the store (bot/polls/drafts.py)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,16 @@ from sqlmodel import Session
 from bot.context import Context
 from bot.errors import UserError
 from bot.events import Button, ButtonStyle
-from bot.polls import ballots, batching, drafts, render, service
+from bot.polls import ballots, batching, carried, drafts, render, service
 from bot.polls.access import BALLOT
 from bot.polls.live import results_of, state_of
-from bot.polls.views import PollView, voters
+from bot.polls.views import PollView, has_voted
 from storage.polls import PollKind, ResultsShown
 
 
 async def vote(ctx: Context) -> None:
     view = BALLOT.of(ctx)
-    if view.poll.secret and not ctx.place.is_private and not ctx.pressed:
-        ctx.withdraw_request(render.typed_secret_vote(view.number))  # typed for all to read
+    if view.poll.secret and _typed_in_a_group(ctx, view):
         return
     ballot = ballots.read(view.rules, ctx.args.text("choices"))
     if view.poll.secret:
@@ -29,12 +29,16 @@ async def vote(ctx: Context) -> None:
     await record(ctx, view, ballot)
 
 
-async def confirm_secret(ctx: Context, view: PollView, marks: tuple[int, ...]) -> None:
-    if ctx.person_id in await ctx.runtime.read(lambda s: voters(s, view)):
+async def _not_cast_yet(ctx: Context, view: PollView) -> None:
+    """A secret ballot is final once cast: refuse to fill in another."""
+    if await ctx.runtime.read(lambda s: has_voted(s, view, ctx.person_id)):
         raise UserError(
             f"You have already cast your secret ballot in poll #{view.number}; it is final."
         )
-    await drafts.keep(ctx.runtime, state_of(ctx.runtime).draft_key, view, ctx.person_id, marks)
+
+
+async def confirm_secret(ctx: Context, view: PollView, marks: carried.Marks) -> None:
+    await _not_cast_yet(ctx, view)
     chosen = (
         ", ".join(view.label(m) for m in marks)
         if view.kind is not PollKind.SCORE
@@ -43,9 +47,12 @@ async def confirm_secret(ctx: Context, view: PollView, marks: tuple[int, ...]) -
     ctx.reply_privately(
         f"Your secret ballot in poll #{view.number}: {chosen}.\nOnce cast it cannot be changed. Cast it?",
         buttons=[
-            Button("Cast my ballot", f"cast {view.ref}", ButtonStyle.PRIMARY),
+            Button(
+                "Cast my ballot", f"cast {view.ref} {carried.written(marks)}", ButtonStyle.PRIMARY
+            ),
             Button("Start again", f"clearballot {view.ref}"),
         ],
+        holds_secret=True,
     )
 
 
@@ -86,45 +93,59 @@ def describe_ballot(view: PollView, ballot: ballots.Ballot) -> str:
 
 async def open_ballot(ctx: Context) -> None:
     view = BALLOT.of(ctx)
-    poll_id = view.id
     if view.kind in ballots.CHOICE_KINDS or view.kind is PollKind.SCORE:
         raise UserError(render.how_to_vote(view))
-    key = state_of(ctx.runtime).draft_key
-    marks = await drafts.marks_of(ctx.runtime, key, poll_id, ctx.person_id)
-    text, buttons = render.ballot_message(view, marks or ())
+    marks: carried.Marks = ()
+    if view.poll.secret:
+        await _not_cast_yet(ctx, view)
+    else:
+        marks = await drafts.marks_of(ctx.runtime, view.id, ctx.person_id) or ()
+    text, buttons = render.ballot_message(view, marks)
     ctx.reply_privately(text, buttons=buttons)
 
 
 async def pick(ctx: Context) -> None:
     view, option = BALLOT.of(ctx), ctx.args.integer("option")
-    if view.kind in ballots.CHOICE_KINDS:
+    if view.kind in ballots.CHOICE_KINDS or view.kind is PollKind.SCORE:
         raise UserError(render.how_to_vote(view))
-    key = state_of(ctx.runtime).draft_key
-    marks = await drafts.toggle(ctx.runtime, key, view, ctx.person_id, option)
+    if view.poll.secret:
+        if _typed_in_a_group(ctx, view):
+            return
+        await _not_cast_yet(ctx, view)
+        marks = carried.toggled(view, carried.read(view, ctx.args.optional_text("choices")), option)
+    else:
+        marks = await drafts.toggle(ctx.runtime, view, ctx.person_id, option)
     text, buttons = render.ballot_message(view, marks)
-    ctx.reply_privately(text, buttons=buttons, updating_pressed=True)
+    ctx.reply_privately(text, buttons=buttons, updating_pressed=True, holds_secret=view.poll.secret)
 
 
 async def clear_ballot(ctx: Context) -> None:
     view = BALLOT.of(ctx)
-    await drafts.drop(ctx.runtime, view.id, ctx.person_id)
+    if not view.poll.secret:  # a secret one was never stored: its message is all there is
+        await drafts.drop(ctx.runtime, view.id, ctx.person_id)
     ctx.reply_privately(
         f"Your unsent ballot for poll #{view.number} is cleared.", updating_pressed=True
     )
 
 
 async def cast(ctx: Context) -> None:
-    view = BALLOT.of(ctx)
-    poll_id, n = view.id, view.number
-    marks = await drafts.marks_of(
-        ctx.runtime, state_of(ctx.runtime).draft_key, poll_id, ctx.person_id
-    )
+    view, given = BALLOT.of(ctx), ctx.args.optional_text("choices")
+    if view.poll.secret and given and _typed_in_a_group(ctx, view):
+        return
+    marks: carried.Marks | None = carried.read(view, given) or None
+    if marks is None and not view.poll.secret:
+        marks = await drafts.marks_of(ctx.runtime, view.id, ctx.person_id)
     if marks is None:
         raise UserError(
-            f"You have nothing waiting to cast in poll #{n}: " + render.how_to_vote(view)
+            f"You have nothing waiting to cast in poll #{view.number}: " + render.how_to_vote(view)
         )
-    if view.kind in ballots.CHOICE_KINDS:
-        ballot = ballots.check(view.rules, ballots.Ballot(choice=marks[0]))
-    else:
-        ballot = ballots.check(view.rules, ballots.Ballot(marks=marks))
-    await record(ctx, view, ballot)
+    await record(ctx, view, carried.ballot(view, marks))
+
+
+def _typed_in_a_group(ctx: Context, view: PollView) -> bool:
+    """A secret ballot's marks typed where others read them: not taken, and removed where the
+    platform lets Moot."""
+    if ctx.place.is_private or ctx.pressed:
+        return False
+    ctx.withdraw_request(render.typed_secret_vote(view.number))
+    return True

@@ -1,0 +1,65 @@
+"""A secret ballot in progress is stored nowhere: its marks ride in the data of its own buttons
+(each option's button while it is filled in, then Cast), in the voter's private chat, and come
+back with the press. So neither the database nor its write-ahead log, a backup or a copy ever
+holds a secret choice before it is cast and sealed (docs/secret-ballots.md), and any Moot
+process can take the next press. Other polls' ballots in progress are in the store
+(bot/polls/drafts.py), as their votes are.
+
+Buttons write the marks one letter each ("a" for 0, "b" for 1, …: options and scores stay below
+26), so that a twenty-option ranking fits in Telegram's 64 bytes of button data. Typed, the
+same commands take marks as a vote is typed (`/cast 7 3 1 2`)."""
+
+from __future__ import annotations
+
+import string
+
+from bot.errors import UserError
+from bot.polls import ballots
+from bot.polls.counting import MAX_SCORE
+from bot.polls.spec import MAX_OPTIONS
+from bot.polls.views import PollView
+
+_LETTERS = string.ascii_lowercase
+assert max(MAX_OPTIONS, MAX_SCORE) < len(_LETTERS), "a mark would have no letter"
+
+Marks = tuple[int, ...]
+
+
+def written(marks: Marks) -> str:
+    """The marks as a button carries them."""
+    return "".join(_LETTERS[mark] for mark in marks)
+
+
+def _as_letters(text: str) -> bool:
+    """Whether `text` is marks as buttons write them, not a typed stance ("agree")."""
+    return text.isascii() and text.isalpha() and text not in ballots.STANCES
+
+
+def read(view: PollView, text: str | None) -> Marks:
+    """The marks a press carried, or a typed command gave; () for none. Only their form is
+    checked here: a ballot in progress may not be a valid vote yet."""
+    text = (text or "").strip().lower()
+    if not text:
+        return ()
+    if _as_letters(text):
+        return tuple(_LETTERS.index(letter) for letter in text)
+    typed = ballots.read(view.rules, text)
+    return (typed.choice,) if typed.choice is not None else typed.marks
+
+
+def ballot(view: PollView, marks: Marks) -> ballots.Ballot:
+    """The ballot the marks make, checked as a vote is (UserError if it is not one)."""
+    if view.kind in ballots.CHOICE_KINDS:
+        if len(marks) != 1:
+            raise UserError("This poll takes one choice.")
+        return ballots.check(view.rules, ballots.Ballot(choice=marks[0]))
+    return ballots.check(view.rules, ballots.Ballot(marks=marks))
+
+
+def toggled(view: PollView, carried: Marks, option: int) -> Marks:
+    """A press on an option of a ballot carrying `carried` (checked: it came from the voter)."""
+    if any(not 1 <= m <= len(view.options) for m in carried):
+        raise UserError(f"Options are numbered 1 to {len(view.options)}.")
+    if len(set(carried)) != len(carried):
+        raise UserError("Each option can appear only once in your vote.")
+    return ballots.toggle(view.rules, carried, option)
