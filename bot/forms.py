@@ -1,7 +1,13 @@
 """Forms answered one question at a time, by replies (on Telegram, which has no pop-up forms).
 What has been answered so far is kept in the store, keyed by platform, the chat the questions go
 to and the person, so whichever Moot process gets the next reply carries on. A form started more
-than `KEEP_FORMS` ago is forgotten (and deleted by the daily tidy-up, bot/housekeeping)."""
+than `KEEP_FORMS` ago is forgotten (and deleted by the daily tidy-up, bot/housekeeping).
+
+A platform posts an update again when the process handling it died before answering (Telegram's
+webhook), so each answer is taken once: the update id of the last answer is kept with the form,
+and those of earlier ones with the core's replay guard (`processedupdate`). A finished form stays
+in the store until its answers have been submitted under its last answer's update id, so a
+re-posted last answer submits it again, which the core's replay guard lets through once."""
 
 from __future__ import annotations
 
@@ -14,8 +20,10 @@ from sqlalchemy import delete
 from sqlmodel import Session, col
 
 from bot.events import Actor, Form, FormField, Place
+from bot.identity.arrival import handled, record_handled
 from storage.conversations import FormProgress
 from storage.locking import locked
+from storage.raw import raw_connection
 from storage.types import stored_moment
 
 if TYPE_CHECKING:
@@ -39,6 +47,7 @@ class FormInProgress:
     asked_in: str  # the chat the questions go to: the same one, or a DM for private forms
     values: dict[str, str] = field(default_factory=dict)
     index: int = 0  # the question asked now
+    update_id: str | None = None  # the update that gave the latest answer: done, submit under it
 
     @property
     def question(self) -> FormField:
@@ -48,13 +57,14 @@ class FormInProgress:
     def done(self) -> bool:
         return self.index >= len(self.form.fields)
 
-    def answered(self, text: str) -> FormInProgress:
-        """With `text` as the answer to the question asked now ("-" skips an optional one)."""
+    def answered(self, text: str, update_id: str | None) -> FormInProgress:
+        """With `text`, from update `update_id`, as the answer to the question asked now ("-"
+        skips an optional one)."""
         answer = text.strip()
         values = dict(self.values)
         if answer and not (answer == "-" and not self.question.required):
             values[self.question.name] = answer
-        return replace(self, values=values, index=self.index + 1)
+        return replace(self, values=values, index=self.index + 1, update_id=update_id)
 
 
 def _dump(progress: FormInProgress) -> str:
@@ -78,6 +88,7 @@ def _load(row: FormProgress) -> FormInProgress:
         row.chat_id,
         json.loads(row.answers),
         row.next_question,
+        row.last_update,
     )
 
 
@@ -121,7 +132,8 @@ async def waiting(moot: Moot, platform: str, chat_id: str, user_id: str) -> bool
 
 
 async def abandon(moot: Moot, platform: str, chat_id: str, user_id: str) -> None:
-    """The person sent a command instead of an answer: the form is dropped."""
+    """The person sent a command instead of an answer: the form is dropped (not a finished one,
+    which is submitted, or is posted again to be)."""
     if not await waiting(moot, platform, chat_id, user_id):
         return
     await moot.write(
@@ -130,30 +142,64 @@ async def abandon(moot: Moot, platform: str, chat_id: str, user_id: str) -> None
                 col(FormProgress.platform) == platform,
                 col(FormProgress.chat_id) == chat_id,
                 col(FormProgress.user_id) == user_id,
+                col(FormProgress.finished_at).is_(None),
             )
         )
     )
 
 
 async def answer(
-    moot: Moot, platform: str, chat_id: str, user_id: str, text: str
+    moot: Moot, platform: str, chat_id: str, user_id: str, text: str, update_id: str | None
 ) -> FormInProgress | None:
-    """Take `text` as the answer to the question asked now; the form as it then stands (when
-    `done`, it has left the store and is ready to submit). None when the person is answering
-    no form here (or a reply on another process has just finished it)."""
+    """Take `text`, the reply in update `update_id`, as the answer to the question asked now;
+    the form as it then stands. When it is `done`, submit its answers under its `update_id`, then
+    say it was `submitted`. None when the person is answering no form here (or a reply on
+    another process has just finished it).
+
+    A reply taken before (its update posted again) changes nothing, and the form comes back as
+    it stands: its question is asked again, since the process that took the reply may have died
+    before asking it (a person who saw it already sees it twice, and answers once), and a
+    finished form is submitted again, which the core tells "already handled" if it was."""
     if not await waiting(moot, platform, chat_id, user_id):
         return None
+    now = moot.clock.now()
 
     def write(session: Session) -> FormInProgress | None:
         row = locked(session, FormProgress, (platform, chat_id, user_id))
         if row is None:
             return None
-        progress = _load(row).answered(text)
+        progress = _load(row)
+        if update_id is not None and update_id == row.last_update:
+            return progress  # the last answer again
+        if row.finished_at is not None:
+            return None  # waiting to be submitted: later messages are no answers to it
+        db = raw_connection(session)
+        if update_id is not None and handled(db, platform, update_id):
+            return progress  # an earlier answer again
+        progress = progress.answered(text, update_id)
+        row.answers = json.dumps(progress.values, ensure_ascii=False)
+        row.next_question, row.last_update = progress.index, update_id
         if progress.done:
-            session.delete(row)
-        else:
-            row.answers = json.dumps(progress.values, ensure_ascii=False)
-            row.next_question = progress.index
+            row.finished_at = now  # the core records the update, when it takes the answers
+        elif update_id is not None:
+            record_handled(db, platform, update_id, now)
         return progress
 
     return await moot.write(write)
+
+
+async def submitted(moot: Moot, progress: FormInProgress) -> None:
+    """The core has handled the finished form's answers: it leaves the store (a form begun
+    there since, by what the core answered, stays)."""
+    platform, chat_id, user_id = _key(progress)
+    await moot.write(
+        lambda s: s.exec(
+            delete(FormProgress).where(
+                col(FormProgress.platform) == platform,
+                col(FormProgress.chat_id) == chat_id,
+                col(FormProgress.user_id) == user_id,
+                col(FormProgress.finished_at).is_not(None),
+                col(FormProgress.last_update) == progress.update_id,
+            )
+        )
+    )

@@ -1,11 +1,13 @@
 """Private answers for someone the platform will not let Moot message until they open a chat with
-it (Telegram): kept in the store, so that whichever Moot process gets their /start sends them,
-once and in order. The latest `KEPT` are kept per person, for `KEEP_HELD` at most (the daily
-tidy-up, bot/housekeeping, deletes older ones).
+it (Telegram): kept in the store, so that whichever Moot process gets their /start releases
+them. The latest `KEPT` are kept per person, for `KEEP_HELD` at most (the daily tidy-up,
+bot/housekeeping, deletes older ones).
 
-The outbox holds no such messages: a direct message it cannot deliver fails and is reported to
-whoever it concerns, while these are answers to the person's own commands, which only they
-asked for and only their opening a chat can deliver."""
+They wait here, not in the outbox: a direct message the outbox cannot deliver fails and is
+reported to whoever it concerns, while these are answers to the person's own commands, which
+only they asked for and only their opening a chat can deliver. Their /start moves them into the
+outbox, in the write that takes them out of here, so its one sender delivers them once and in
+order, even if the process that took the /start dies before they go."""
 
 from __future__ import annotations
 
@@ -16,15 +18,18 @@ from sqlalchemy import ColumnElement, delete, func
 from sqlmodel import Session, col, select
 
 from bot.events import Reply
-from bot.outbox import messages
+from bot.outbox import messages, queue
 from storage.conversations import HeldAnswer
 from storage.locking import locking
+from storage.models import Account
 
 if TYPE_CHECKING:
     from bot.core import Moot
 
 KEPT = 5
 KEEP_HELD = timedelta(days=7)
+LEAD_IN = "Hello! Here is what I had for you:"
+SUMMARY = "a private answer kept until they opened a chat with Moot"
 
 
 def _theirs(platform: str, user_id: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
@@ -53,23 +58,35 @@ async def hold(moot: Moot, platform: str, user_id: str, reply: Reply) -> bool:
     return await moot.write(write)
 
 
-async def release(moot: Moot, platform: str, user_id: str) -> list[Reply]:
-    """The answers held for them, oldest first, taken out of the store: a second /start, on
-    this process or another, finds none."""
+async def release(moot: Moot, platform: str, user_id: str, chat_id: str) -> bool:
+    """Queue the answers held for them, oldest first, after `LEAD_IN`, as direct messages to
+    their private chat `chat_id`, taking them out of the store in the same write: a second
+    /start, on this process or another, finds none. Whether there were any."""
+    now = moot.clock.now()
 
-    def write(session: Session) -> list[Reply]:
+    def write(session: Session) -> bool:
         rows = session.exec(
             locking(
                 select(HeldAnswer).where(*_theirs(platform, user_id)).order_by(col(HeldAnswer.id))
             )
         ).all()
-        if rows:
-            session.exec(delete(HeldAnswer).where(col(HeldAnswer.id).in_([r.id for r in rows])))
-        return [messages.load(row.content) for row in rows]
+        if not rows:
+            return False
+        session.exec(delete(HeldAnswer).where(col(HeldAnswer.id).in_([r.id for r in rows])))
+        account = session.exec(
+            select(Account).where(Account.platform == platform, Account.platform_user_id == user_id)
+        ).one()  # answers are held only for someone the core has met (and dropped if forgotten)
+        # They opened the chat: Moot may message them there (as the core notes for any message
+        # in a private chat; /start does not reach the core).
+        account.unreachable, account.direct_chat_id = None, chat_id
+        for reply in (Reply(LEAD_IN), *(messages.load(row.content) for row in rows)):
+            queue.to_account(session, account, queue.Message(SUMMARY, reply=reply), now)
+            session.flush()  # numbered in this order: the outbox sends them in that order
+        return True
 
     waiting = await moot.read(
         lambda s: s.exec(
             select(func.count()).select_from(HeldAnswer).where(*_theirs(platform, user_id))
         ).one()
     )
-    return await moot.write(write) if waiting else []
+    return await moot.write(write) if waiting else False

@@ -19,7 +19,8 @@ ID_MAX = 64
 
 class FormProgress(Table, table=True):
     """A form someone is answering by replies, in the chat its questions go to (the chat it was
-    asked for in, or their private chat for a private form)."""
+    asked for in, or their private chat for a private form). A finished one stays until its
+    answers have been submitted, so that a re-posted last answer still submits it (bot/forms.py)."""
 
     platform: str = Field(primary_key=True, sa_type=String(PLATFORM_MAX))
     chat_id: str = Field(primary_key=True, sa_type=String(ID_MAX))
@@ -28,6 +29,9 @@ class FormProgress(Table, table=True):
     answers: str = Field(sa_type=Text)  # JSON: the answers so far, by field name
     next_question: int
     started_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # The platform's id of the update whose reply was the last answer taken.
+    last_update: str | None = Field(default=None, sa_type=String(ID_MAX))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class HeldAnswer(Table, table=True):

@@ -272,7 +272,9 @@ class TelegramAdapter:
                 who, where, name, args, attachments=attachments, update_id=str(update.update_id)
             )
             await self._handle(event, message)
-        elif progress := await forms.answer(moot, TELEGRAM, where.chat_id, str(user.id), text):
+        elif progress := await forms.answer(
+            moot, TELEGRAM, where.chat_id, str(user.id), text, str(update.update_id)
+        ):
             await self._carry_on(progress, message)
         elif where.is_private:
             await message.reply_text("Send /help to see what I can do.")
@@ -325,15 +327,11 @@ class TelegramAdapter:
         return True
 
     async def _welcome(self, user_id: str, where: Place) -> None:
-        """/start (a deep link from a group included): hello, and the private answers that
-        could not reach this person before they opened the chat (on any Moot process)."""
-        waiting = await held.release(self._running(), TELEGRAM, user_id)
-        if not waiting:
+        """/start (a deep link from a group included): hello, or the private answers that
+        could not reach this person before they opened the chat (on any Moot process), which
+        the outbox sends."""
+        if not await held.release(self._running(), TELEGRAM, user_id, where.chat_id):
             await self._send(where.chat_id, Reply(WELCOME))
-            return
-        await self._send(where.chat_id, Reply("Hello! Here is what I had for you:"))
-        for reply in waiting:
-            await self._send(where.chat_id, reply)
 
     async def _attachments(
         self, message: Message, who: Actor, where: Place
@@ -494,14 +492,20 @@ class TelegramAdapter:
 
     async def _carry_on(self, progress: forms.FormInProgress, message: Message) -> None:
         """A reply answered a question (on whichever process asked it): the next question, or
-        the answers to the core."""
+        the answers to the core, under the last answer's update id (its replay guard takes them
+        once, however often Telegram posts that reply), and then the form is over."""
         if not progress.done:
             await self._ask(progress, message)
             return
         submitted = FormSubmitted(
-            progress.actor, progress.place, progress.form.form_id, progress.values
+            progress.actor,
+            progress.place,
+            progress.form.form_id,
+            progress.values,
+            update_id=progress.update_id,
         )
         await self._handle(submitted, message)
+        await forms.submitted(self._running(), progress)
 
     # --- outbound ---------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ SEEN_REFRESH = timedelta(minutes=5)
 _RECORD_UPDATE = (
     "INSERT INTO processedupdate (platform, update_id, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
 )
+_HANDLED = "SELECT 1 FROM processedupdate WHERE platform = ? AND update_id = ?"
 # Everything about an event, in one statement: whether its update was handled before, the actor's
 # account and person, the chat (in a group) and the community that applies with their membership
 # there. The community is the chat's in a group, and the one they last used in a private chat.
@@ -107,6 +108,16 @@ class Traces:
 
 
 _REPLAY = Arrival(True, 0, "", None, None, None)
+
+
+def handled(db: RawConnection, platform: str, update_id: str) -> bool:
+    """Whether the update was handled before (by the core, or as an answer to a form)."""
+    return db.execute(_HANDLED, (platform, update_id)).fetchone() is not None
+
+
+def record_handled(db: RawConnection, platform: str, update_id: str, now: datetime) -> None:
+    """Inside a write: the update is handled, outside the core (an answer to a form)."""
+    db.execute(_RECORD_UPDATE, (platform, update_id, stored_moment(now)))
 
 
 def recognise(

@@ -297,6 +297,21 @@ def direct(
     return _queued(session, entry)
 
 
+def to_account(session: Session, account: Account, message: Message, now: datetime) -> OutboxEntry:
+    """A direct message to this account of its person (one that has just opened a chat with
+    Moot). If the platform refuses it, their other accounts are tried, as for `direct`."""
+    entry = _entry(
+        message,
+        now,
+        kind=DeliveryKind.DIRECT,
+        platform=account.platform,
+        person_id=account.person_id,
+        account_id=account.id,
+        chat_id=account.direct_chat_id,
+    )
+    return _queued(session, entry)
+
+
 def requeue(session: Session, entry: OutboxEntry, requested_by: int | None) -> None:
     """Send a failed entry again, as if new."""
     entry.status, entry.attempts, entry.error, entry.finished_at = (
