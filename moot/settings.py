@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DISCORD_TOKEN = re.compile(r"^[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}$")
@@ -14,6 +14,8 @@ DISCORD_PUBLIC_KEY = re.compile(r"^[0-9a-fA-F]{64}$")  # Ed25519, as the Develop
 TELEGRAM_TOKEN = re.compile(r"^\d{5,}:[\w-]{30,}$")
 # What fits in an Authorization header as it is, and is too long to guess.
 METRICS_TOKEN = re.compile(r"^[A-Za-z0-9._-]{16,}$")
+# What Telegram allows in a webhook's secret token, and too long to guess.
+WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 SECRET_KEY_MIN = 32
 
 
@@ -36,7 +38,9 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
-    telegram_webhook_secret: str | None = None
+    # Required with a webhook: Telegram sends it with every update, and a post without it is
+    # refused (anyone who finds the address could otherwise post updates as anyone).
+    telegram_webhook_secret: str | None = Field(default=None, validate_default=True)
     # How many connections Telegram may open to the webhook at once (1-100): several Moot
     # processes behind a load balancer share them.
     telegram_webhook_max_connections: int = Field(default=40, ge=1, le=100)
@@ -54,8 +58,8 @@ class Settings(BaseSettings):
     web_base_url: str | None = None
     # Prometheus metrics at /metrics, for requests carrying it as a bearer token (None: none).
     metrics_token: str | None = None
-    # A long random string all Moot processes share: keeps secret ballots in progress unreadable
-    # in the database (None: each process makes its own key; see bot/polls/drafts.py).
+    # A long random string all Moot processes share: signs the web pages' forms (None: each
+    # process draws its own key; see adapters/web/security.py).
     secret_key: str | None = None
 
     @field_validator(
@@ -167,6 +171,21 @@ class Settings(BaseSettings):
         if value is not None and not METRICS_TOKEN.match(value):
             raise ValueError(
                 "METRICS_TOKEN must be at least 16 letters, digits, '-', '_' or '.' (such as "
+                "the output of `openssl rand -hex 32`)"
+            )
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("telegram_webhook_url"):
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_SECRET must be set with TELEGRAM_WEBHOOK_URL, so that only "
+                "Telegram can post updates (such as the output of `openssl rand -hex 32`)"
+            )
+        if value is not None and not WEBHOOK_SECRET.match(value):
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_SECRET must be 16 to 256 letters, digits, '_' or '-' (such as "
                 "the output of `openssl rand -hex 32`)"
             )
         return value

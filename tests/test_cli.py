@@ -123,7 +123,7 @@ async def test_moot_run_serves_telegram_logs_no_secret_and_stops_cleanly(tmp_pat
     env |= {
         "TELEGRAM_TOKEN": token,
         "TELEGRAM_BASE_URL": telegram.base_url,
-        "TELEGRAM_WEBHOOK_SECRET": "never-log-me",
+        "TELEGRAM_WEBHOOK_SECRET": "never-log-me-0123456789",
         "LOG_LEVEL": "DEBUG",  # every library's most talkative level
         "WEB_PORT": "0",
     }

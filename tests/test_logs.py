@@ -106,6 +106,20 @@ def test_a_guessable_metrics_token_stops_start_up_with_one_sentence(tmp_path: Pa
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_a_webhook_without_its_secret_stops_start_up_with_one_sentence(tmp_path: Path) -> None:
+    result = moot(
+        ["run"],
+        tmp_path,
+        env={"TELEGRAM_TOKEN": "123456:" + "A" * 35, "TELEGRAM_WEBHOOK_URL": "https://x.org/t"},
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "moot: Bad setting TELEGRAM_WEBHOOK_SECRET: TELEGRAM_WEBHOOK_SECRET must be set with "
+        "TELEGRAM_WEBHOOK_URL, so that only Telegram can post updates (such as the output of "
+        "`openssl rand -hex 32`)."
+    )
+
+
 def test_a_short_secret_key_stops_start_up_with_one_sentence(tmp_path: Path) -> None:
     result = moot(["run"], tmp_path, env={"SECRET_KEY": "changeme"})
     assert result.returncode == 2
