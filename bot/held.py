@@ -75,7 +75,9 @@ async def release(moot: Moot, platform: str, user_id: str, chat_id: str) -> bool
         session.exec(delete(HeldAnswer).where(col(HeldAnswer.id).in_([r.id for r in rows])))
         account = session.exec(
             select(Account).where(Account.platform == platform, Account.platform_user_id == user_id)
-        ).one()  # answers are held only for someone the core has met (and dropped if forgotten)
+        ).first()
+        if account is None:  # held before the core met them (a restart's apology), or forgotten
+            return False
         # They opened the chat: Moot may message them there (as the core notes for any message
         # in a private chat; /start does not reach the core).
         account.unreachable, account.direct_chat_id = None, chat_id

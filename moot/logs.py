@@ -60,3 +60,7 @@ def configure(level: str, secrets: Iterable[str], *, json: bool = False) -> None
     logging.basicConfig(level=level, handlers=[handler], force=True)
     for chatty in ("alembic", "apscheduler"):
         logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.root.level))
+    # At DEBUG, the platforms' libraries log every call's parameters and every event: what
+    # people wrote and were sent, a secret ballot's buttons before its cast included. Never.
+    for platform in ("telegram", "discord"):
+        logging.getLogger(platform).setLevel(max(logging.INFO, logging.root.level))

@@ -182,3 +182,14 @@ class ProcessedUpdate(Table, table=True):
     platform: str = Field(primary_key=True, sa_type=String(16))
     update_id: str = Field(primary_key=True, sa_type=String(64))
     at: datetime = Field(sa_column=_utc_column(index=True))
+
+
+class WebhookRegistration(Table, table=True):
+    """The webhook a bot was last registered with (Telegram's `setWebhook`), as a digest of its
+    address, secret and settings, never the secret itself: of several Moot processes, and their
+    restarts, only one that finds it changed registers it again (bot/webhooks.py)."""
+
+    platform: str = Field(primary_key=True, sa_type=String(16))
+    bot_id: str = Field(primary_key=True, sa_type=String(64))
+    digest: str = Field(sa_type=String(64))
+    at: datetime = Field(sa_column=_utc_column())

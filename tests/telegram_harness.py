@@ -23,16 +23,21 @@ async def telegram_adapter(
     *,
     options: TelegramOptions | None = None,
     wait_for: str = "setMyCommands",
+    api: FakeTelegram | None = None,
 ) -> AsyncIterator[tuple[FakeTelegram, TelegramAdapter]]:
-    """The fake API and a running adapter, once it has called `wait_for` (it is ready then)."""
-    api = FakeTelegram(admins=admins or set())
-    await api.start()
+    """The fake API (a new one, unless given: it is left running then) and a running adapter,
+    once it has called `wait_for` (it is ready then)."""
+    ours = api is None
+    api = api or FakeTelegram(admins=admins or set())
+    if ours:
+        await api.start()
+    calls_before = len(api.calls)
     base = options or TelegramOptions(token=TOKEN, poll_timeout=timedelta(seconds=1))
     adapter = TelegramAdapter(replace(base, base_url=api.base_url))
     task = asyncio.create_task(adapter.run(moot))
     try:
         for _ in range(250):
-            if any(c.method == wait_for for c in api.calls):
+            if any(c.method == wait_for for c in api.calls[calls_before:]):
                 break
             await asyncio.sleep(0.02)
         yield api, adapter
@@ -40,7 +45,8 @@ async def telegram_adapter(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        await api.stop()
+        if ours:
+            await api.stop()
 
 
 async def elm_court_with(

@@ -155,6 +155,7 @@ async def test_moot_run_serves_telegram_logs_no_secret_and_stops_cleanly(tmp_pat
     assert token not in log
     assert "D" * 35 not in log
     assert "never-log-me" not in log
+    assert "home of Elm Court" not in log  # nor what people are sent (nor what they send)
 
 
 def test_export_polls_writes_csv_and_json(tmp_path: Path) -> None:

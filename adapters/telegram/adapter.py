@@ -44,7 +44,7 @@ from telegram.request import HTTPXRequest
 from adapters.telegram import failures, translate
 from adapters.telegram.render import chunks, keyboard
 from adapters.telegram.webhook import WebhookServer
-from bot import forms, held
+from bot import forms, held, webhooks
 from bot.core import Moot
 from bot.events import (
     TELEGRAM,
@@ -205,10 +205,11 @@ class TelegramAdapter:
         )
 
     async def _listen(self, app: Application) -> None:  # type: ignore[type-arg]
-        """Serve the webhook, then register it (the same registration from every process:
-        Telegram keeps one)."""
+        """Serve the webhook, then register it, unless it is registered as it should be
+        already (by this process or another, since it last changed)."""
         options = self._options
         assert options.webhook_url is not None
+        assert options.webhook_secret is not None, "settings require it with a webhook"
         webhook = self._webhook = WebhookServer(
             app.bot,
             app.process_update,
@@ -216,12 +217,23 @@ class TelegramAdapter:
             secret=options.webhook_secret,
         )
         await webhook.start(options.webhook_listen, options.webhook_port)
+        moot, bot_id = self._running(), str(app.bot.id)
+        wanted = webhooks.digest(
+            options.webhook_url, options.webhook_secret, options.webhook_max_connections, UPDATES
+        )
+        told = await app.bot.get_webhook_info()  # its address: someone may have removed it
+        if told.url == options.webhook_url and (
+            await webhooks.registered(moot, TELEGRAM, bot_id) == wanted
+        ):
+            log.info("Telegram's webhook is registered already")
+            return
         await app.bot.set_webhook(
             options.webhook_url,
             secret_token=options.webhook_secret,
             max_connections=options.webhook_max_connections,
             allowed_updates=UPDATES,
         )
+        await webhooks.remember(moot, TELEGRAM, bot_id, wanted)
 
     async def _poll(self, app: Application) -> None:  # type: ignore[type-arg]
         """Long-poll for updates until cancelled (the role lost, or Moot stopping)."""

@@ -33,7 +33,7 @@ class WebhookServer:
         process: Callable[[Update], Awaitable[None]],
         *,
         path: str,
-        secret: str | None,
+        secret: str,
     ) -> None:
         self._bot, self._process, self._secret = bot, process, secret
         self._path = "/" + path.lstrip("/")
@@ -53,9 +53,7 @@ class WebhookServer:
             self._runner = None
 
     async def _receive(self, request: web.Request) -> web.Response:
-        if self._secret is not None and not hmac.compare_digest(
-            request.headers.get(SECRET_HEADER, ""), self._secret
-        ):
+        if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), self._secret):
             return web.Response(status=403)
         try:
             update = Update.de_json(json.loads(await request.read()), self._bot)

@@ -44,21 +44,27 @@ class Ballot:
 
 def read(rules: PollRules, text: str) -> Ballot:
     """A typed vote, e.g. `2`, `agree`, `1 3`, `3>1>2`, `5 3 0 4`."""
+    return check(rules, parse(rules, text))
+
+
+def parse(rules: PollRules, text: str) -> Ballot:
+    """A typed vote's form, not yet checked against the poll (a ballot in progress need not be
+    a whole vote yet)."""
     words = [w for w in re.split(r"[\s,>]+", text.strip().lower()) if w]
     if not words:
         raise UserError("Say what you vote for: the option numbers shown on the poll.")
     if rules.kind is PollKind.PROPOSAL and words[0] in STANCES:
-        return check(rules, Ballot(choice=STANCES[words[0]]))
+        return Ballot(choice=STANCES[words[0]])
     if not all(w.isdecimal() and len(w) <= 3 for w in words):  # not "²", which isdigit()
         raise UserError("Votes are option numbers, e.g. 2, or 3 1 2 to rank.")
     numbers = tuple(int(w) for w in words)
     if rules.kind in CHOICE_KINDS:
         if len(numbers) != 1:
             raise UserError("This poll takes one choice.")
-        return check(rules, Ballot(choice=numbers[0]))
+        return Ballot(choice=numbers[0])
     if rules.kind in SET_KINDS:
-        return check(rules, Ballot(marks=tuple(sorted(numbers))))
-    return check(rules, Ballot(marks=numbers))
+        return Ballot(marks=tuple(sorted(numbers)))
+    return Ballot(marks=numbers)
 
 
 def check(rules: PollRules, ballot: Ballot) -> Ballot:

@@ -5,9 +5,10 @@ holds a secret choice before it is cast and sealed (docs/secret-ballots.md), and
 process can take the next press. Other polls' ballots in progress are in the store
 (bot/polls/drafts.py), as their votes are.
 
-Buttons write the marks one letter each ("a" for 0, "b" for 1, …: options and scores stay below
-26), so that a twenty-option ranking fits in Telegram's 64 bytes of button data. Typed, the
-same commands take marks as a vote is typed (`/cast 7 3 1 2`)."""
+Buttons write the marks as "~" and one letter each ("a" for 0, "b" for 1, …: options and scores
+stay below 26), so that a twenty-option ranking fits in Telegram's 64 bytes of button data, and
+no letters can be taken for a typed word. Typed, the same commands take the choices as a vote is
+typed (`/cast 7 3 1 2`)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from bot.polls.spec import MAX_OPTIONS
 from bot.polls.views import PollView
 
 _LETTERS = string.ascii_lowercase
+CARRIED = "~"  # what starts marks a button carries
 assert max(MAX_OPTIONS, MAX_SCORE) < len(_LETTERS), "a mark would have no letter"
 
 Marks = tuple[int, ...]
@@ -27,23 +29,21 @@ Marks = tuple[int, ...]
 
 def written(marks: Marks) -> str:
     """The marks as a button carries them."""
-    return "".join(_LETTERS[mark] for mark in marks)
-
-
-def _as_letters(text: str) -> bool:
-    """Whether `text` is marks as buttons write them, not a typed stance ("agree")."""
-    return text.isascii() and text.isalpha() and text not in ballots.STANCES
+    return CARRIED + "".join(_LETTERS[mark] for mark in marks)
 
 
 def read(view: PollView, text: str | None) -> Marks:
     """The marks a press carried, or a typed command gave; () for none. Only their form is
-    checked here: a ballot in progress may not be a valid vote yet."""
+    checked here: a ballot in progress need not be a whole vote yet."""
     text = (text or "").strip().lower()
     if not text:
         return ()
-    if _as_letters(text):
-        return tuple(_LETTERS.index(letter) for letter in text)
-    typed = ballots.read(view.rules, text)
+    if text.startswith(CARRIED):
+        letters = text.removeprefix(CARRIED)
+        if not all(letter in _LETTERS for letter in letters):
+            raise UserError("That ballot's buttons are not Moot's: open it again with /ballot.")
+        return tuple(_LETTERS.index(letter) for letter in letters)
+    typed = ballots.parse(view.rules, text)
     return (typed.choice,) if typed.choice is not None else typed.marks
 
 

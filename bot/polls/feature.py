@@ -36,9 +36,10 @@ from bot.polls.web import DECISIONS, OPEN_POLLS
 from storage.models import PollsBy
 from storage.polls import OUTCOME_MAX
 
-# The choices so far of a ballot filled in by pressing; a secret ballot's buttons carry them,
-# as it is stored nowhere (bot/polls/carried.py).
-SO_FAR = Param("choices", "Your choices so far", ParamKind.TEXT, required=False)
+# A secret ballot is stored nowhere while it is filled in: its buttons carry its choices so far
+# (bot/polls/carried.py), and typed, these take them.
+SO_FAR = Param("choices", "A secret ballot's choices so far", ParamKind.TEXT, required=False)
+CHOICES = Param("choices", "Your choices, e.g. 3 1 2", ParamKind.TEXT, required=False)
 DEFINITION_HELP = "The question (or the whole poll: question | option | option | settings)"
 
 
@@ -116,7 +117,7 @@ FEATURE = Feature(
             "cast",
             "Cast the ballot you filled in (or these choices)",
             cast,
-            params=(SO_FAR,),
+            params=(CHOICES,),
             rule=BALLOTS,
         ),
         Command("results", "See a poll's results (with a chart)", results, rule=SEEN_IN_CHAT),

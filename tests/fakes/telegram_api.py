@@ -58,6 +58,7 @@ class FakeTelegram:
     # Called with every request as it arrives (getUpdates included, which `calls` leaves out):
     # benchmarks timestamp the moment an answer reaches Telegram with it.
     on_request: Callable[[Call], None] | None = None
+    webhook: Params = field(default_factory=dict)  # as setWebhook last set it
     _sent_at: list[float] = field(default_factory=list)
     _updates: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -122,6 +123,12 @@ class FakeTelegram:
         return web.json_response({"ok": True, "result": result})
 
     def _scripted(self, method: str, params: Params) -> web.Response | None:
+        keys = params.get("reply_markup", {})
+        for row in keys.get("inline_keyboard", []) if isinstance(keys, dict) else []:
+            if any(
+                len(str(k.get("callback_data", "")).encode()) > CALLBACK_DATA_BYTES for k in row
+            ):
+                return error(400, "Bad Request: BUTTON_DATA_INVALID")
         chat_id = int(params.get("chat_id", 0) or 0)
         waiting = self.scripted.get((method, chat_id))
         if waiting:
@@ -163,6 +170,22 @@ class FakeTelegram:
         while not self._updates.empty():
             batch.append(self._updates.get_nowait())
         return batch
+
+    def _m_setWebhook(self, params: Params) -> Any:
+        self.webhook = dict(params)
+        return True
+
+    def _m_deleteWebhook(self, _params: Params) -> Any:
+        self.webhook = {}
+        return True
+
+    def _m_getWebhookInfo(self, _params: Params) -> Any:
+        return {
+            "url": self.webhook.get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": 0,
+            "max_connections": self.webhook.get("max_connections", 40),
+        }
 
     def _m_sendMessage(self, params: Params) -> Any:
         chat_id = int(params["chat_id"])
@@ -293,6 +316,7 @@ class FakeTelegram:
 
 
 SENDING = ("sendMessage", "sendPhoto", "sendDocument", "editMessageText")
+CALLBACK_DATA_BYTES = 64  # the most a button's data may hold
 
 
 def error(code: int, description: str, **parameters: Any) -> web.Response:

@@ -114,9 +114,9 @@ async def test_a_secret_ballot_is_confirmed_privately_on_discord(
     deliver(adapter, interactions.press(ADMIN, "Admin", "moot:vote 1.1 1", admin=True))
     _, confirm = await api.wait_for("Once cast it cannot be changed")
     assert confirm["flags"] & EPHEMERAL
-    # The choice rides in the button (option 1 is "b"), as nothing stores it before the cast.
-    assert confirm["components"][0]["components"][0]["custom_id"] == "moot:cast 1.1 b"
-    deliver(adapter, interactions.press(ADMIN, "Admin", "moot:cast 1.1 b", admin=True))
+    # The choice rides in the button (option 1 is "~b"), as nothing stores it before the cast.
+    assert confirm["components"][0]["components"][0]["custom_id"] == "moot:cast 1.1 ~b"
+    deliver(adapter, interactions.press(ADMIN, "Admin", "moot:cast 1.1 ~b", admin=True))
     await api.wait_for("Your secret ballot in poll #1 is cast")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import aiohttp
 import pytest
@@ -242,6 +243,37 @@ async def test_webhook_mode_accepts_only_updates_carrying_the_secret_once_handle
         assert await moot.read(lambda s: [c.name for c in s.exec(select(Community))]) == [
             "Elm Court"
         ]
+
+
+async def test_the_webhook_is_registered_once_per_change_whichever_process_starts(
+    moot: Moot,
+) -> None:
+    options = TelegramOptions(
+        token=TOKEN,
+        webhook_url="https://moot.example.org/telegram/hook",
+        webhook_listen="127.0.0.1",
+        webhook_port=0,
+        webhook_secret="s3cret-token-0123456789",
+    )
+    api = FakeTelegram()
+    await api.start()
+    try:
+
+        async def started(given: TelegramOptions) -> list[str]:
+            """Whether a process starting with `given` registered the webhook."""
+            async with telegram_adapter(moot, options=given, wait_for="getWebhookInfo", api=api):
+                await asyncio.sleep(0.3)  # time to register, if it is going to
+            return [c.params["secret_token"] for c in api.calls if c.method == "setWebhook"]
+
+        assert await started(options) == ["s3cret-token-0123456789"]
+        assert await started(options) == ["s3cret-token-0123456789"]  # the next: as it was
+        changed = replace(options, webhook_secret="a-new-secret-9876543210")
+        assert await started(changed) == ["s3cret-token-0123456789", "a-new-secret-9876543210"]
+        api.webhook = {}  # someone removed it (deleteWebhook, or long polling elsewhere)
+        assert len(await started(changed)) == 3
+        assert api.webhook["url"] == "https://moot.example.org/telegram/hook"
+    finally:
+        await api.stop()
 
 
 async def test_web_said_in_the_group_never_posts_a_sign_in_link_there(

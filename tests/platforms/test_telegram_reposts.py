@@ -16,7 +16,8 @@ from sqlmodel import func, select
 from bot import forms
 from bot.clock import ManualClock
 from bot.core import Moot
-from bot.events import TELEGRAM, FormSubmitted
+from bot.events import TELEGRAM, FormSubmitted, Reply
+from bot.held import hold
 from storage.meetings import Meeting
 from tests.fakes.telegram_api import FakeTelegram, Updates, bad_gateway
 from tests.helpers import another_process, wait_until
@@ -199,3 +200,14 @@ async def test_held_answers_released_by_a_process_that_died_arrive_once(
         two.push(start)  # Telegram posts the /start again: a plain hello, nothing twice
         await two.wait_for(BOB, "Hello! I'm Moot")
         assert sum("You are Bob" in t for t in two.texts_to(BOB)) == 2
+
+
+async def test_start_for_answers_held_before_moot_met_them_is_a_welcome(
+    moot: Moot, updates: Updates
+) -> None:
+    # Held for someone with no account yet (Moot was restarting when they first pressed).
+    await hold(moot, TELEGRAM, str(BOB), Reply("Moot is restarting; try again."))
+    async with telegram_adapter(moot) as (api, _):
+        api.push(updates.message(BOB, BOB, "Bob", "/start answers"))
+        await api.wait_for(BOB, "Hello! I'm Moot")
+    assert await held(moot) == 0

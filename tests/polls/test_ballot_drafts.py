@@ -15,7 +15,7 @@ from sqlmodel import Session, SQLModel
 from bot.clock import ManualClock
 from bot.core import Moot
 from bot.housekeeping.service import tidy
-from tests.helpers import Resident, another_process, button, texts
+from tests.helpers import Resident, another_process, button, dm, texts
 from tests.poll_helpers import members, published
 
 DRAFTS = "SELECT poll_id, person_id, marks FROM ballotdraft"
@@ -123,9 +123,76 @@ async def test_a_secret_ballot_typed_with_its_choices_is_cast_in_private_and_wit
     assert in_group[0].removes_request
     assert "was not counted" in texts(in_group)
     assert "is cast" not in texts(in_group)
-    nonsense = texts(await alice.privately(f"/cast {poll} zz"))
+    nonsense = texts(await alice.privately(f"/cast {poll} 3 9"))
     assert "Options are numbered 1 to 3" in nonsense
     assert "is cast" in texts(await alice.privately(f"/cast {poll} 3 1"))
+
+
+async def test_a_secret_ranking_spelling_a_word_is_still_a_ranking(first: Moot) -> None:
+    host, alice = await elm_court(first)
+    options = " | ".join(f"Site {n}" for n in range(1, 16))
+    secret = await published(host, f"Where? | {options} | kind: ranked | secret | ballot")
+    ballot = await alice.press(f"ballot {secret}")
+    for option in (1, 11, 14, 2, 10):  # "block", as letters: a stance word, were it typed
+        ballot = await alice.press(button(ballot, f"{option}. Site {option}"))
+    assert "Site 1 > Site 11 > Site 14 > Site 2 > Site 10" in texts(ballot)
+    assert "is cast" in texts(await alice.press(button(ballot, "Cast my vote")))
+
+
+async def test_twenty_options_ranked_fit_in_telegrams_button_data_at_the_longest_poll_name(
+    first: Moot,
+) -> None:
+    host, alice = await elm_court(first)
+    options = " | ".join(f"Site {n}" for n in range(1, 21))
+    secret = await published(host, f"Where? | {options} | kind: ranked | secret | ballot")
+    ballot = await alice.press(f"ballot {secret}")
+    for option in range(20, 0, -1):
+        ballot = await alice.press(button(ballot, f"{option}. Site {option}"))
+    assert "Site 20 > Site 19" in texts(ballot)
+    longest_name = len("999999999.999999999")  # community and poll numbers of nine digits
+    for choice in ballot[0].buttons:
+        ref = choice.command.split()[1]
+        assert len(choice.command.encode()) - len(ref) + longest_name <= 64, choice.command
+
+
+async def test_forged_or_partial_secret_ballots_get_one_clear_answer_and_store_nothing(
+    first: Moot,
+) -> None:
+    host, alice = await elm_court(first)
+    ranked = await published(host, "Chair? | Oak | Elm | Yew | kind: ranked | secret | ballot")
+    three = await published(
+        host, "Pick 3 | A | B | C | D | kind: multiple | min: 3 | max: 3 | secret"
+    )
+    await alice.privately("/whoami")  # Moot notes her private chat, once
+    before = await everything_stored(first)
+    refused = {
+        f"pick 1.{ranked} 2 ~bb": "Each option can appear only once",
+        f"pick 1.{ranked} 2 ~z": "Options are numbered 1 to 3",
+        f"pick 1.{ranked} 2 ~1": "open it again with /ballot",
+        f"cast 1.{ranked} ~": "Pick at least one option.",
+        f"cast 1.{ranked} ~bb": "Each option can appear only once",
+        f"cast 1.{three} ~bc": "Pick exactly 3 options; you picked 2.",
+    }
+    for pressed, said in refused.items():
+        answer = await alice.press(pressed, dm("console", alice.user_id))
+        assert said in texts(answer), (pressed, texts(answer))
+        assert len(answer) == 1
+    # A ballot in progress, typed, need not be a whole vote yet.
+    partial = texts(await alice.privately(f"/pick {three} 3 1"))
+    assert "Your choices for poll #2: A, C" in partial
+    typed_in_group = await alice.say(f"/pick {ranked} 2")
+    assert typed_in_group[0].removes_request
+    assert await everything_stored(first) == before
+
+
+async def test_a_pick_with_choices_on_an_open_poll_is_refused_as_its_ballot_is_kept(
+    first: Moot,
+) -> None:
+    host, alice = await elm_court(first)
+    poll = await published(host, "Garden? | Oak | Elm | Yew | kind: ranked")
+    refused = texts(await alice.privately(f"/pick {poll} 2 3 1"))
+    assert f"send /pick {poll} 2, without choices" in refused
+    assert await stored_drafts(first) == []
 
 
 async def test_a_ballot_abandoned_or_left_alone_is_deleted(

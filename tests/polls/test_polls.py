@@ -188,7 +188,7 @@ async def test_a_secret_ballot_keeps_who_apart_from_what(
     assert "Once cast it cannot be changed" in texts(confirm)
     assert "Your secret ballot in poll" in texts(await alice.press(button(confirm, "Cast")))
     assert "it is final" in texts(await alice.privately(f"/vote {poll_id} 1"))
-    assert "nothing waiting to cast" in texts(await alice.press(f"cast {poll_id}"))
+    assert "nothing waiting to cast" in texts(await alice.say(f"/cast {poll_id}"))
     assert "it is final" in texts(await alice.press(button(confirm, "Cast")))
     typed_in_group = texts(await bob.say(f"/vote {poll_id} 1"))
     assert "votes are cast privately: your message was not counted" in typed_in_group

@@ -106,13 +106,19 @@ async def open_ballot(ctx: Context) -> None:
 
 async def pick(ctx: Context) -> None:
     view, option = BALLOT.of(ctx), ctx.args.integer("option")
+    given = ctx.args.optional_text("choices")
+    if view.poll.secret and _typed_in_a_group(ctx, view):
+        return
     if view.kind in ballots.CHOICE_KINDS or view.kind is PollKind.SCORE:
         raise UserError(render.how_to_vote(view))
     if view.poll.secret:
-        if _typed_in_a_group(ctx, view):
-            return
         await _not_cast_yet(ctx, view)
-        marks = carried.toggled(view, carried.read(view, ctx.args.optional_text("choices")), option)
+        marks = carried.toggled(view, carried.read(view, given), option)
+    elif given:
+        raise UserError(
+            f"Your ballot in poll #{view.number} so far is kept for you: send /pick "
+            f"{view.number} {option}, without choices."
+        )
     else:
         marks = await drafts.toggle(ctx.runtime, view, ctx.person_id, option)
     text, buttons = render.ballot_message(view, marks)
@@ -135,6 +141,8 @@ async def cast(ctx: Context) -> None:
     marks: carried.Marks | None = carried.read(view, given) or None
     if marks is None and not view.poll.secret:
         marks = await drafts.marks_of(ctx.runtime, view.id, ctx.person_id)
+    if marks is None and ctx.pressed:  # Cast on a ballot with nothing marked
+        raise UserError("Pick at least one option.")
     if marks is None:
         raise UserError(
             f"You have nothing waiting to cast in poll #{view.number}: " + render.how_to_vote(view)
