@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete
+from sqlalchemy import ColumnElement, delete
 from sqlmodel import Session, col
 
 from bot.events import Actor, Form, FormField, Place
@@ -136,16 +136,7 @@ async def abandon(moot: Moot, platform: str, chat_id: str, user_id: str) -> None
     which is submitted, or is posted again to be)."""
     if not await waiting(moot, platform, chat_id, user_id):
         return
-    await moot.write(
-        lambda s: s.exec(
-            delete(FormProgress).where(
-                col(FormProgress.platform) == platform,
-                col(FormProgress.chat_id) == chat_id,
-                col(FormProgress.user_id) == user_id,
-                col(FormProgress.finished_at).is_(None),
-            )
-        )
-    )
+    await _delete(moot, (platform, chat_id, user_id), col(FormProgress.finished_at).is_(None))
 
 
 async def answer(
@@ -191,15 +182,24 @@ async def answer(
 async def submitted(moot: Moot, progress: FormInProgress) -> None:
     """The core has handled the finished form's answers: it leaves the store (a form begun
     there since, by what the core answered, stays)."""
-    platform, chat_id, user_id = _key(progress)
+    await _delete(
+        moot,
+        _key(progress),
+        col(FormProgress.finished_at).is_not(None),
+        col(FormProgress.last_update) == progress.update_id,
+    )
+
+
+async def _delete(moot: Moot, key: tuple[str, str, str], *only: ColumnElement[bool]) -> None:
+    """Delete the person's form in that chat, if it is as `only` says."""
+    platform, chat_id, user_id = key
     await moot.write(
         lambda s: s.exec(
             delete(FormProgress).where(
                 col(FormProgress.platform) == platform,
                 col(FormProgress.chat_id) == chat_id,
                 col(FormProgress.user_id) == user_id,
-                col(FormProgress.finished_at).is_not(None),
-                col(FormProgress.last_update) == progress.update_id,
+                *only,
             )
         )
     )
