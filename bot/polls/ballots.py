@@ -67,6 +67,14 @@ def parse(rules: PollRules, text: str) -> Ballot:
     return Ballot(marks=numbers)
 
 
+def check_options(rules: PollRules, picked: tuple[int, ...]) -> None:
+    """Options the poll has, each once (a ballot in progress, too)."""
+    if any(not 1 <= option <= rules.options for option in picked):
+        raise UserError(f"Options are numbered 1 to {rules.options}.")
+    if len(set(picked)) != len(picked):
+        raise UserError("Each option can appear only once in your vote.")
+
+
 def check(rules: PollRules, ballot: Ballot) -> Ballot:
     n = rules.options
     if rules.kind is PollKind.SCORE:
@@ -76,10 +84,7 @@ def check(rules: PollRules, ballot: Ballot) -> Ballot:
             )
         return ballot
     picked = (ballot.choice,) if ballot.choice is not None else ballot.marks
-    if any(not 1 <= option <= n for option in picked):
-        raise UserError(f"Options are numbered 1 to {n}.")
-    if len(set(picked)) != len(picked):
-        raise UserError("Each option can appear only once in your vote.")
+    check_options(rules, picked)
     if rules.kind is PollKind.MULTIPLE:
         low, high = rules.min_picks or 1, rules.max_picks or n
         if not low <= len(picked) <= high:

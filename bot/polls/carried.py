@@ -58,8 +58,5 @@ def ballot(view: PollView, marks: Marks) -> ballots.Ballot:
 
 def toggled(view: PollView, carried: Marks, option: int) -> Marks:
     """A press on an option of a ballot carrying `carried` (checked: it came from the voter)."""
-    if any(not 1 <= m <= len(view.options) for m in carried):
-        raise UserError(f"Options are numbered 1 to {len(view.options)}.")
-    if len(set(carried)) != len(carried):
-        raise UserError("Each option can appear only once in your vote.")
+    ballots.check_options(view.rules, carried)
     return ballots.toggle(view.rules, carried, option)
